@@ -1,0 +1,82 @@
+import * as ipaddr from 'ipaddr.js';
+import { Problems } from './errors';
+
+/** The kind of a host address. */
+export enum AddressKind {
+  IPV4 = 'ipv4',
+  IPV6 = 'ipv6',
+  DNS = 'dns',
+}
+
+/** A validated host address. `value` is normalised (IPv6 compressed, DNS lower-cased). */
+export interface HostAddress {
+  readonly kind: AddressKind;
+  readonly value: string;
+}
+
+const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+function looksNumeric(s: string): boolean {
+  return /^[0-9.]+$/.test(s);
+}
+
+/** Parses an IPv4, IPv6 or DNS host name. Returns undefined and records a problem when invalid. */
+export function parseHostAddress(problems: Problems, field: string, value: unknown): HostAddress | undefined {
+  const allowed = 'an IPv4 address (10.0.1.10), an IPv6 address (fd00::10) or a DNS name (iq1.corp.example)';
+  if (typeof value !== 'string' || value.trim() === '') {
+    problems.add({ field, value, allowed });
+    return undefined;
+  }
+  const s = value.trim();
+  if (ipaddr.IPv4.isValidFourPartDecimal(s)) return { kind: AddressKind.IPV4, value: ipaddr.IPv4.parse(s).toString() };
+  if (s.includes(':')) {
+    if (ipaddr.IPv6.isValid(s) && !s.includes('%')) return { kind: AddressKind.IPV6, value: ipaddr.IPv6.parse(s).toString() };
+    problems.add({ field, value, allowed, fix: 'check the IPv6 address; zone IDs (%eth0) are not allowed' });
+    return undefined;
+  }
+  const name = s.toLowerCase().replace(/\.$/, '');
+  const labels = name.split('.');
+  // A dotted-quad-like string that is not a valid IPv4 address is a typo, not a DNS name.
+  if (!looksNumeric(name) && name.length <= 253 && labels.every((l) => DNS_LABEL.test(l)) && !/^[0-9]+$/.test(labels[labels.length - 1])) {
+    return { kind: AddressKind.DNS, value: name };
+  }
+  problems.add({ field, value, allowed, fix: 'an address that looks numeric must be a valid dotted-quad IPv4 address' });
+  return undefined;
+}
+
+/** Validates an IPv4 or IPv6 CIDR block (e.g. 10.20.0.0/24). Host bits must be zero. */
+export function parseCidr(problems: Problems, field: string, value: unknown): string | undefined {
+  const allowed = 'an IPv4 or IPv6 CIDR block such as 10.20.0.0/24 or fd00:20::/64';
+  if (typeof value !== 'string' || !value.includes('/')) {
+    problems.add({ field, value, allowed, fix: 'write a single host as /32 (IPv4) or /128 (IPv6)' });
+    return undefined;
+  }
+  let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
+  try {
+    const [addr, bits] = value.split('/');
+    if (!/^[0-9]{1,3}$/.test(bits) || (!addr.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(addr))) throw new Error('bad');
+    parsed = ipaddr.parseCIDR(value);
+  } catch {
+    problems.add({ field, value, allowed });
+    return undefined;
+  }
+  const [addr, bits] = parsed;
+  const network = addr.kind() === 'ipv4'
+    ? ipaddr.IPv4.networkAddressFromCIDR(value)
+    : ipaddr.IPv6.networkAddressFromCIDR(value);
+  if (network.toString() !== addr.toString()) {
+    problems.add({ field, value, allowed: `${allowed}, with the host bits zero`, fix: `use ${network.toString()}/${bits}` });
+    return undefined;
+  }
+  return `${addr.toString()}/${bits}`;
+}
+
+/** The family of a CIDR string produced by {@link parseCidr}. */
+export function cidrFamily(cidr: string): AddressKind.IPV4 | AddressKind.IPV6 {
+  return cidr.includes(':') ? AddressKind.IPV6 : AddressKind.IPV4;
+}
+
+/** Whether an address is an IP literal (not a DNS name). */
+export function isIp(address: HostAddress): boolean {
+  return address.kind !== AddressKind.DNS;
+}

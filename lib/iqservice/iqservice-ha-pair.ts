@@ -1,0 +1,180 @@
+import { Annotations } from 'cdktf';
+import { Construct } from 'constructs';
+import { HostAddress, parseCidr, parseHostAddress } from '../core/address';
+import { checkName, checkPort } from '../core/checks';
+import { Problems } from '../core/errors';
+import { FailoverEstimate } from '../model/failover-estimate';
+import {
+  HaServiceModel, ListenerProtocol, PoolSelection, ServiceListener, ServicePool,
+} from '../model/ha-service-model';
+import { ProbePolicyProps, resolveProbePolicy } from '../model/probe-policy';
+import { IHaTarget, Snippet } from '../platforms/target';
+
+/** One IQService host. */
+export interface IqServiceHostProps {
+  /** IPv4 address, IPv6 address or DNS name of the Windows host running IQService. */
+  readonly address: string;
+  /**
+   * IQService version installed on the host, e.g. `8.4p2`. Primary and secondary must run the
+   * same version (and the same pre/post provisioning scripts).
+   */
+  readonly iqserviceVersion: string;
+}
+
+export interface IqServiceHaPairProps {
+  /**
+   * Name used for every rendered resource. Lower-case letters, digits and hyphens, starting with
+   * a letter, at most 24 characters.
+   * @default the construct id
+   */
+  readonly serviceName?: string;
+  /** The host that receives all traffic while it accepts TCP connections. */
+  readonly primary: IqServiceHostProps;
+  /** The host that receives traffic only while the primary does not accept TCP connections. */
+  readonly secondary: IqServiceHostProps;
+  /**
+   * IQService port, as configured in the IdentityNow / IdentityIQ source.
+   * @default 5050
+   */
+  readonly port?: number;
+  /**
+   * IQService TLS port. TLS is passed through to the hosts, never terminated by the balancer.
+   * @default none
+   */
+  readonly tlsPort?: number;
+  /** Client CIDR blocks (virtual appliances, IdentityIQ servers) allowed to reach the service ports. */
+  readonly allowedClients: string[];
+  /**
+   * How balancers decide health.
+   * @default the sidecar gate port (15050) on each host
+   */
+  readonly probe?: ProbePolicyProps;
+  /** Platforms to render, each bound to your existing network. */
+  readonly targets: IHaTarget[];
+}
+
+const SERVICE_NAME = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
+
+/**
+ * A highly available IQService pair: prefer the primary, use the secondary only while the primary
+ * does not accept TCP connections. Renders to every target given.
+ */
+export class IqServiceHaPair extends Construct {
+  /** The platform-neutral model the targets render from. */
+  public readonly model: HaServiceModel;
+  public readonly targets: readonly IHaTarget[];
+
+  constructor(scope: Construct, id: string, props: IqServiceHaPairProps) {
+    super(scope, id);
+    const problems = new Problems();
+    this.model = IqServiceHaPair.buildModel(problems, props, id);
+    this.targets = props.targets ?? [];
+    if (this.targets.length === 0) {
+      problems.add({ field: 'targets', value: [], allowed: 'at least one target (azure, aws, f5, ...)', fix: 'add the platforms to render' });
+    }
+    const seen = new Set<string>();
+    for (const t of this.targets) {
+      if (seen.has(t.platform)) {
+        problems.add({ field: `targets.${t.platform}`, value: t.platform, allowed: 'each platform once per pair', fix: 'create a second IqServiceHaPair for a second deployment on the same platform' });
+      }
+      seen.add(t.platform);
+    }
+    if (problems.isEmpty) {
+      for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
+    }
+    problems.throwIfAny(`IqServiceHaPair "${this.model?.name ?? id}"`);
+
+    for (const w of this.warnings()) Annotations.of(this).addWarning(w);
+    for (const t of this.targets) t.render(new Construct(this, t.platform), this.model);
+  }
+
+  /** Warnings raised at synth time (noisy probes and the like). */
+  public warnings(): string[] {
+    const w = new Set<string>();
+    for (const pool of this.model.pools) for (const x of pool.probe.warnings) w.add(x);
+    for (const t of this.targets) for (const x of t.warnings?.(this.model) ?? []) w.add(x);
+    return [...w];
+  }
+
+  /** Worst-case failover time for each target. */
+  public failoverEstimates(): FailoverEstimate[] {
+    return this.targets.map((t) => t.estimateFailover(this.model));
+  }
+
+  /** Paste-ready snippets from every target that offers them. */
+  public snippets(): Snippet[] {
+    return this.targets.flatMap((t) => t.snippets?.(this.model) ?? []);
+  }
+
+  /**
+   * Validates props and builds the model without creating a construct (used by the CLI and
+   * tests). Problems are recorded with field paths relative to the props.
+   */
+  public static buildModel(problems: Problems, props: IqServiceHaPairProps, defaultName: string): HaServiceModel {
+    const name = props.serviceName ?? defaultName;
+    checkName(problems, 'serviceName', name, SERVICE_NAME,
+      'lower-case letters, digits and hyphens, starting with a letter, 2 to 24 characters',
+      'rendered names such as the AWS load balancer name are built from it');
+    const port = props.port ?? 5050;
+    checkPort(problems, 'port', port);
+    const servicePorts = [port];
+    if (props.tlsPort !== undefined) {
+      if (checkPort(problems, 'tlsPort', props.tlsPort) && props.tlsPort === port) {
+        problems.add({ field: 'tlsPort', value: props.tlsPort, allowed: `a port other than port (${port})`, fix: 'IQService listens for TLS on its own port; remove tlsPort if you do not use TLS' });
+      }
+      servicePorts.push(props.tlsPort);
+    }
+    const hosts: Array<[string, IqServiceHostProps | undefined]> = [['primary', props.primary], ['secondary', props.secondary]];
+    const addresses: Record<string, HostAddress | undefined> = {};
+    const versions: Record<string, string | undefined> = {};
+    for (const [role, host] of hosts) {
+      if (!host || typeof host !== 'object') {
+        problems.add({ field: role, value: host, allowed: 'an object with address and iqserviceVersion' });
+        continue;
+      }
+      addresses[role] = parseHostAddress(problems, `${role}.address`, host.address);
+      if (typeof host.iqserviceVersion !== 'string' || host.iqserviceVersion.trim() === '') {
+        problems.add({ field: `${role}.iqserviceVersion`, value: host.iqserviceVersion, allowed: 'the IQService version installed on the host, e.g. "8.4p2"' });
+      } else {
+        versions[role] = host.iqserviceVersion.trim();
+      }
+    }
+    const a = addresses.primary; const b = addresses.secondary;
+    if (a && b && a.value === b.value) {
+      problems.add({ field: 'secondary.address', value: props.secondary.address, allowed: 'an address different from primary.address', fix: 'a pair on one host is no HA: put the secondary on a second host' });
+    }
+    if (versions.primary && versions.secondary && versions.primary.toLowerCase() !== versions.secondary.toLowerCase()) {
+      problems.add({ field: 'secondary.iqserviceVersion', value: versions.secondary, allowed: `the primary's version (${JSON.stringify(versions.primary)})`, fix: 'install the same IQService version, and the same pre/post provisioning scripts, on both hosts; upgrade both together' });
+    }
+    const allowedClients: string[] = [];
+    if (!Array.isArray(props.allowedClients) || props.allowedClients.length === 0) {
+      problems.add({ field: 'allowedClients', value: props.allowedClients, allowed: 'a non-empty list of CIDR blocks', fix: 'list the CIDRs of your virtual appliances or IdentityIQ servers; use 0.0.0.0/0 only deliberately' });
+    } else {
+      props.allowedClients.forEach((c, i) => {
+        const cidr = parseCidr(problems, `allowedClients[${i}]`, c);
+        if (cidr) allowedClients.push(cidr);
+      });
+    }
+    const probe = resolveProbePolicy(problems.under('probe'), props.probe, servicePorts);
+
+    const listeners: ServiceListener[] = [];
+    const pools: ServicePool[] = [];
+    const addListener = (lname: string, lport: number, protocol: ListenerProtocol) => {
+      const poolName = lname;
+      listeners.push({ name: lname, port: lport, protocol, poolName });
+      pools.push({
+        name: poolName,
+        selection: PoolSelection.PRIORITY_FAILOVER,
+        failback: true,
+        probe,
+        members: [
+          { name: 'primary', address: a ?? { kind: 'dns' as never, value: 'invalid' }, port: lport, priority: 10 },
+          { name: 'secondary', address: b ?? { kind: 'dns' as never, value: 'invalid' }, port: lport, priority: 0 },
+        ],
+      });
+    };
+    addListener('iq', port, ListenerProtocol.TCP);
+    if (props.tlsPort !== undefined) addListener('iq-tls', props.tlsPort, ListenerProtocol.TLS_PASSTHROUGH);
+    return { name, listeners, pools, allowedClients, servicePorts };
+  }
+}

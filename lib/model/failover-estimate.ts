@@ -1,0 +1,73 @@
+import { HaServiceModel } from './ha-service-model';
+
+/** One term of a worst-case failover time. */
+export interface FailoverTerm {
+  readonly label: string;
+  readonly seconds: number;
+}
+
+/**
+ * Worst-case time from "the primary stops accepting connections" to "new connections go only to
+ * the secondary", derived from the probe settings a target renders.
+ */
+export interface FailoverEstimate {
+  readonly service: string;
+  readonly platform: string;
+  readonly worstCaseSeconds: number;
+  /** How the figure is composed, e.g. `2 + max(15, 3 + 5)`. */
+  readonly formula: string;
+  readonly terms: readonly FailoverTerm[];
+}
+
+/** Balancer probe timing used by the shared estimate. */
+export interface BalancerTiming {
+  /** Seconds from the primary's probe target closing until the balancer marks it down. */
+  readonly markDownSeconds: number;
+  readonly markDownFormula: string;
+  /** Seconds from the secondary's probe target opening until the balancer marks it up. */
+  readonly markUpSeconds: number;
+  readonly markUpFormula: string;
+}
+
+/**
+ * Worst case for balancers that probe each member's sidecar (no native priority):
+ * sidecar detection + max(balancer marks primary down, standby notices + balancer marks secondary up).
+ * When the sidecar is not used (half-open or direct probes with native priority), only the mark-down counts.
+ */
+export function estimateFailover(
+  service: string,
+  platform: string,
+  timing: BalancerTiming,
+  sidecar?: { detectSeconds: number; standbySeconds?: number },
+): FailoverEstimate {
+  if (!sidecar) {
+    return {
+      service, platform,
+      worstCaseSeconds: timing.markDownSeconds,
+      formula: `${timing.markDownFormula} = ${timing.markDownSeconds}`,
+      terms: [{ label: 'balancer marks primary down', seconds: timing.markDownSeconds }],
+    };
+  }
+  const standby = sidecar.standbySeconds;
+  const upPath = standby === undefined ? 0 : standby + timing.markUpSeconds;
+  const worst = sidecar.detectSeconds + Math.max(timing.markDownSeconds, upPath);
+  const terms: FailoverTerm[] = [
+    { label: 'sidecar closes primary gate', seconds: sidecar.detectSeconds },
+    { label: 'balancer marks primary down', seconds: timing.markDownSeconds },
+  ];
+  let formula = `${sidecar.detectSeconds} + ${timing.markDownSeconds}`;
+  if (standby !== undefined) {
+    terms.push({ label: 'standby sidecar opens secondary gate', seconds: standby });
+    terms.push({ label: 'balancer marks secondary up', seconds: timing.markUpSeconds });
+    formula = `${sidecar.detectSeconds} + max(${timing.markDownSeconds}, ${standby} + ${timing.markUpSeconds})`;
+  }
+  return { service, platform, worstCaseSeconds: worst, formula: `${formula} = ${worst}`, terms };
+}
+
+/** Sidecar terms of the estimate, when the first pool's probe relies on the sidecar. */
+export function sidecarTerms(model: HaServiceModel): { detectSeconds: number; standbySeconds: number } | undefined {
+  const probe = model.pools[0].probe;
+  if (!probe.usesSidecar) return undefined;
+  const s = probe.sidecar;
+  return { detectSeconds: s.checkIntervalSeconds * s.fallCount, standbySeconds: s.standbyPollSeconds * s.standbyFallCount };
+}

@@ -1,0 +1,102 @@
+import { HostAddress } from '../core/address';
+import { ResolvedProbePolicy } from './probe-policy';
+
+/**
+ * The platform-neutral model of a highly available service. Topology constructs
+ * (IqServiceHaPair today; the web tier and failover cluster next) produce it, and
+ * every platform renderer reads only this.
+ */
+
+/** What a listener carries. */
+export enum ListenerProtocol {
+  /** Plain TCP, passed through. */
+  TCP = 'tcp',
+  /** TLS passed through to the backend untouched (never terminated by the balancer). */
+  TLS_PASSTHROUGH = 'tls-passthrough',
+  /** HTTP (web tier): routed by path, optionally cookie-sticky. */
+  HTTP = 'http',
+}
+
+/** How a pool chooses among healthy members. */
+export enum PoolSelection {
+  /** All traffic to the highest-priority group that is up; lower groups only when it is down. */
+  PRIORITY_FAILOVER = 'priority-failover',
+  /** Spread across all healthy members (web tier). */
+  ROUND_ROBIN = 'round-robin',
+}
+
+/** Session stickiness for HTTP listeners (web tier). */
+export interface CookieStickiness {
+  /** Cookie whose suffix names the route, e.g. `JSESSIONID` with Tomcat `jvmRoute`. */
+  readonly cookieName: string;
+}
+
+export interface ServiceListener {
+  /** Short name, unique in the service, e.g. `iq` or `iq-tls`. */
+  readonly name: string;
+  /** Port the balancer listens on. */
+  readonly port: number;
+  readonly protocol: ListenerProtocol;
+  /** Name of the pool this listener sends to. */
+  readonly poolName: string;
+  /** HTTP only: URL path prefixes routed to the pool (web tier). */
+  readonly paths?: readonly string[];
+  /** HTTP only: cookie stickiness (web tier). */
+  readonly stickiness?: CookieStickiness;
+}
+
+export interface PoolMember {
+  /** Short name, unique in the pool, e.g. `primary`. */
+  readonly name: string;
+  readonly address: HostAddress;
+  /** Port on the member that receives traffic. */
+  readonly port: number;
+  /**
+   * Priority: higher wins. With {@link PoolSelection.PRIORITY_FAILOVER} traffic stays on the highest
+   * priority that has a healthy member.
+   */
+  readonly priority: number;
+}
+
+export interface ServicePool {
+  readonly name: string;
+  readonly members: readonly PoolMember[];
+  readonly selection: PoolSelection;
+  readonly probe: ResolvedProbePolicy;
+  /**
+   * Whether traffic must return to the higher priority once it is healthy again (no persistence
+   * may pin clients to the lower one).
+   */
+  readonly failback: boolean;
+}
+
+/** A set of nodes sharing a virtual IP (failover cluster; rendered by keepalived in a later issue). */
+export interface NodeSet {
+  readonly name: string;
+  readonly virtualIp: HostAddress;
+  readonly nodes: readonly PoolMember[];
+}
+
+export interface HaServiceModel {
+  /** Service name, used to name rendered resources. Lower-case letters, digits and hyphens. */
+  readonly name: string;
+  readonly listeners: readonly ServiceListener[];
+  readonly pools: readonly ServicePool[];
+  /** Client CIDR blocks allowed to reach the service ports. */
+  readonly allowedClients: readonly string[];
+  /** Every port on which the real service listens on its hosts (never probed noisily). */
+  readonly servicePorts: readonly number[];
+  readonly nodeSets?: readonly NodeSet[];
+}
+
+/** The pool a listener sends to. */
+export function poolOf(model: HaServiceModel, listener: ServiceListener): ServicePool {
+  const pool = model.pools.find((p) => p.name === listener.poolName);
+  if (!pool) throw new Error(`internal: listener ${listener.name} names unknown pool ${listener.poolName}`);
+  return pool;
+}
+
+/** Members of a pool, highest priority first. */
+export function membersByPriority(pool: ServicePool): PoolMember[] {
+  return [...pool.members].sort((a, b) => b.priority - a.priority);
+}

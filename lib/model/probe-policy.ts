@@ -1,0 +1,205 @@
+import { checkInteger, checkOneOf, checkPort } from '../core/checks';
+import { Problems } from '../core/errors';
+
+/** The log line IQService writes for every connection that closes without a request. */
+export const IQSERVICE_MALFORMED_LOG_LINE =
+  'RpcHandler ERROR : "Malformed request received from client - <IP>:<PORT>. Received header length as - Error in parsing - Input string was not in a correct format."';
+
+/** How the balancer decides whether a member is healthy. */
+export enum ProbeKind {
+  /**
+   * TCP connect to the identity-ha probe sidecar's gate port on each host. The gate listens only
+   * while the service is healthy (and, on a standby host, only while the primary is not). The
+   * service port is never touched. Default everywhere.
+   */
+  SIDECAR_GATE = 'sidecar-gate',
+  /** HTTP GET on the sidecar's health port (`/healthz`); never on the service port. */
+  SIDECAR_HTTP = 'sidecar-http',
+  /** SYN, SYN-ACK, RST on the service port: the application never accepts a connection. F5 only. */
+  TCP_HALF_OPEN = 'tcp-half-open',
+  /**
+   * Full TCP connect and close on the service port. IQService logs a malformed request for each
+   * probe. Needs `allowNoisyTcpProbe: true`.
+   */
+  TCP_CONNECT = 'tcp-connect',
+  /** HTTP GET on the service port. Always rejected for IQService (it does not speak HTTP). */
+  HTTP = 'http',
+}
+
+/** Timing of the probe sidecar (`idha shim`) that the gate-port and sidecar-HTTP probes rely on. */
+export interface SidecarTimingProps {
+  /**
+   * How often the sidecar checks the local service port (without connecting to it).
+   * @default 1
+   */
+  readonly checkIntervalSeconds?: number;
+  /**
+   * Consecutive failed checks before the sidecar closes the gate.
+   * @default 2
+   */
+  readonly fallCount?: number;
+  /**
+   * Consecutive good checks before the sidecar opens the gate again.
+   * @default 3
+   */
+  readonly riseCount?: number;
+  /**
+   * Standby mode (secondary host): consecutive polls of the primary's sidecar that must find it
+   * unhealthy or unreachable before the standby opens its own gate. Hysteresis against a flapping primary.
+   * @default 3
+   */
+  readonly standbyFallCount?: number;
+  /**
+   * Standby mode: how often the secondary's sidecar polls the primary's sidecar.
+   * @default 1
+   */
+  readonly standbyPollSeconds?: number;
+}
+
+export interface ProbePolicyProps {
+  /** @default ProbeKind.SIDECAR_GATE */
+  readonly kind?: ProbeKind;
+  /**
+   * The sidecar's TCP gate port on each host (probe target for `sidecar-gate`).
+   * Must differ from every service port.
+   * @default 15050
+   */
+  readonly gatePort?: number;
+  /**
+   * The sidecar's HTTP health port (`GET /healthz`; probe target for `sidecar-http`).
+   * @default 15051
+   */
+  readonly healthPort?: number;
+  /**
+   * The sidecar's HAProxy agent-check port.
+   * @default 15052
+   */
+  readonly agentPort?: number;
+  /**
+   * Accept a plain TCP connect probe on the IQService port, knowing that IQService logs a
+   * malformed request for every probe. Synth emits a warning quoting that log line.
+   * @default false
+   */
+  readonly allowNoisyTcpProbe?: boolean;
+  readonly sidecar?: SidecarTimingProps;
+}
+
+export interface ResolvedSidecarTiming {
+  readonly checkIntervalSeconds: number;
+  readonly fallCount: number;
+  readonly riseCount: number;
+  readonly standbyFallCount: number;
+  readonly standbyPollSeconds: number;
+}
+
+export interface ResolvedProbePolicy {
+  readonly kind: ProbeKind;
+  /** Port the balancer's probe targets on each member. */
+  readonly port: number;
+  /** HTTP path for `sidecar-http`. */
+  readonly path?: string;
+  readonly gatePort: number;
+  readonly healthPort: number;
+  readonly agentPort: number;
+  readonly allowNoisyTcpProbe: boolean;
+  /** Whether the probe relies on the identity-ha sidecar running on each host. */
+  readonly usesSidecar: boolean;
+  readonly sidecar: ResolvedSidecarTiming;
+  /** Synth-time warnings (e.g. the noisy probe's log line). */
+  readonly warnings: readonly string[];
+}
+
+export const DEFAULT_GATE_PORT = 15050;
+export const DEFAULT_HEALTH_PORT = 15051;
+export const DEFAULT_AGENT_PORT = 15052;
+
+/**
+ * Resolves and checks a probe policy against the service ports. Enforces the rule that no probe
+ * opens a connection to the service port that it then closes without a request, unless the user
+ * explicitly accepts the noise.
+ */
+export function resolveProbePolicy(
+  problems: Problems,
+  props: ProbePolicyProps | undefined,
+  servicePorts: readonly number[],
+): ResolvedProbePolicy {
+  const p = props ?? {};
+  const kind = p.kind ?? ProbeKind.SIDECAR_GATE;
+  checkOneOf(problems, 'kind', kind, Object.values(ProbeKind));
+  const gatePort = p.gatePort ?? DEFAULT_GATE_PORT;
+  const healthPort = p.healthPort ?? DEFAULT_HEALTH_PORT;
+  const agentPort = p.agentPort ?? DEFAULT_AGENT_PORT;
+  const sidecarPorts: Array<[string, number]> = [['gatePort', gatePort], ['healthPort', healthPort], ['agentPort', agentPort]];
+  const seen = new Map<number, string>();
+  for (const [field, port] of sidecarPorts) {
+    if (!checkPort(problems, field, port)) continue;
+    if (servicePorts.includes(port)) {
+      problems.add({ field, value: port, allowed: `a port other than the service ports (${servicePorts.join(', ')})`, fix: `the sidecar must never share a port with IQService; the default is ${field === 'gatePort' ? DEFAULT_GATE_PORT : field === 'healthPort' ? DEFAULT_HEALTH_PORT : DEFAULT_AGENT_PORT}` });
+    } else if (seen.has(port)) {
+      problems.add({ field, value: port, allowed: `a port other than ${seen.get(port)} (${port})`, fix: 'give gatePort, healthPort and agentPort three different ports' });
+    }
+    seen.set(port, field);
+  }
+  const s = p.sidecar ?? {};
+  const sidecar: ResolvedSidecarTiming = {
+    checkIntervalSeconds: s.checkIntervalSeconds ?? 1,
+    fallCount: s.fallCount ?? 2,
+    riseCount: s.riseCount ?? 3,
+    standbyFallCount: s.standbyFallCount ?? 3,
+    standbyPollSeconds: s.standbyPollSeconds ?? 1,
+  };
+  const sp = problems.under('sidecar');
+  checkInteger(sp, 'checkIntervalSeconds', sidecar.checkIntervalSeconds, 1, 60);
+  checkInteger(sp, 'fallCount', sidecar.fallCount, 1, 10);
+  checkInteger(sp, 'riseCount', sidecar.riseCount, 1, 10);
+  checkInteger(sp, 'standbyFallCount', sidecar.standbyFallCount, 1, 10);
+  checkInteger(sp, 'standbyPollSeconds', sidecar.standbyPollSeconds, 1, 60);
+
+  const allowNoisy = p.allowNoisyTcpProbe ?? false;
+  const warnings: string[] = [];
+  let port = gatePort;
+  let path: string | undefined;
+  switch (kind) {
+    case ProbeKind.SIDECAR_GATE:
+      port = gatePort;
+      break;
+    case ProbeKind.SIDECAR_HTTP:
+      port = healthPort;
+      path = '/healthz';
+      break;
+    case ProbeKind.TCP_HALF_OPEN:
+      port = servicePorts[0];
+      break;
+    case ProbeKind.TCP_CONNECT:
+      port = servicePorts[0];
+      if (!allowNoisy) {
+        problems.add({
+          field: 'kind', value: kind,
+          allowed: `"${ProbeKind.SIDECAR_GATE}" (default), "${ProbeKind.SIDECAR_HTTP}" or "${ProbeKind.TCP_HALF_OPEN}" (F5); "${ProbeKind.TCP_CONNECT}" only with allowNoisyTcpProbe: true`,
+          fix: `a TCP connect probe on port ${servicePorts[0]} makes IQService log ${IQSERVICE_MALFORMED_LOG_LINE} on every probe; use the sidecar gate, or set allowNoisyTcpProbe: true to accept the noise`,
+        });
+      } else {
+        warnings.push(`probe kind "tcp-connect" opens and closes a connection on IQService port ${servicePorts[0]} without a request; IQService will log on every probe: ${IQSERVICE_MALFORMED_LOG_LINE}`);
+      }
+      break;
+    case ProbeKind.HTTP:
+      port = servicePorts[0];
+      problems.add({
+        field: 'kind', value: kind,
+        allowed: `"${ProbeKind.SIDECAR_GATE}" (default), "${ProbeKind.SIDECAR_HTTP}" or "${ProbeKind.TCP_HALF_OPEN}" (F5)`,
+        fix: `IQService does not speak HTTP: an HTTP probe on port ${servicePorts[0]} is a malformed request every time. Use "${ProbeKind.SIDECAR_HTTP}", which sends GET /healthz to the sidecar's health port instead`,
+      });
+      break;
+    default:
+      break;
+  }
+  if (allowNoisy && kind !== ProbeKind.TCP_CONNECT) {
+    problems.add({ field: 'allowNoisyTcpProbe', value: true, allowed: `true only with kind "${ProbeKind.TCP_CONNECT}"`, fix: 'remove allowNoisyTcpProbe' });
+  }
+  return {
+    kind, port, path, gatePort, healthPort, agentPort,
+    allowNoisyTcpProbe: allowNoisy,
+    usesSidecar: kind === ProbeKind.SIDECAR_GATE || kind === ProbeKind.SIDECAR_HTTP,
+    sidecar, warnings,
+  };
+}

@@ -1,0 +1,146 @@
+import { TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+import { AddressKind } from '../../core/address';
+import { checkInteger, checkRequiredId } from '../../core/checks';
+import { Problems } from '../../core/errors';
+import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
+import { HaServiceModel } from '../../model/ha-service-model';
+import { ProbeKind } from '../../model/probe-policy';
+import { IHaTarget } from '../target';
+import { AwsNetworkLoadBalancer } from './aws-network-load-balancer';
+
+/** NLB target-group health check timing. */
+export interface AwsHealthCheckProps {
+  /** Seconds between checks, 5-300. @default 5 */
+  readonly intervalSeconds?: number;
+  /** Seconds to wait for an answer, 2-120 and less than the interval. @default 3 */
+  readonly timeoutSeconds?: number;
+  /** Consecutive good checks before a target is healthy, 2-10. @default 2 */
+  readonly healthyThreshold?: number;
+  /** Consecutive failed checks before a target is unhealthy, 2-10. @default 2 */
+  readonly unhealthyThreshold?: number;
+}
+
+export interface AwsNlbTargetProps {
+  /** Existing VPC for the target groups and security group. */
+  readonly vpcId: string;
+  /** Existing subnets for the internal NLB (one per Availability Zone). */
+  readonly subnetIds: string[];
+  /**
+   * Existing security group on the IQService hosts; when given, ingress from the NLB on the
+   * service and probe ports (and the sidecar health port between the hosts) is added to it.
+   * @default no rules added on the hosts
+   */
+  readonly targetSecurityGroupId?: string;
+  /**
+   * The hosts are outside the VPC (on premises over Direct Connect or VPN, or a peered VPC):
+   * targets are registered with `availability_zone = "all"`.
+   * @default false
+   */
+  readonly targetsOutsideVpc?: boolean;
+  /** Seconds the NLB waits before dropping a deregistered target, 0-3600. @default 10 */
+  readonly deregistrationDelaySeconds?: number;
+  readonly healthCheck?: AwsHealthCheckProps;
+  /** Provider to use, for stacks with more than one aws provider. @default the stack's default aws provider */
+  readonly provider?: TerraformProvider;
+  readonly tags?: Record<string, string>;
+}
+
+export interface ResolvedAwsProps extends AwsNlbTargetProps {
+  readonly deregistrationDelaySeconds: number;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+}
+
+/** AWS names (load balancers, target groups) are at most 32 characters. */
+export const AWS_NAME_MAX = 32;
+
+/**
+ * Renders a service as an internal AWS Network Load Balancer: IP target groups with the health
+ * check on the sidecar gate port, proxy protocol off, unhealthy-connection termination, TCP
+ * listeners (no TLS termination), and matching security group rules.
+ */
+export class AwsNlbTarget implements IHaTarget {
+  public readonly platform = 'aws';
+  public readonly props: ResolvedAwsProps;
+
+  constructor(props: AwsNlbTargetProps) {
+    this.props = {
+      ...props,
+      deregistrationDelaySeconds: props.deregistrationDelaySeconds ?? 10,
+      intervalSeconds: props.healthCheck?.intervalSeconds ?? 5,
+      timeoutSeconds: props.healthCheck?.timeoutSeconds ?? 3,
+      healthyThreshold: props.healthCheck?.healthyThreshold ?? 2,
+      unhealthyThreshold: props.healthCheck?.unhealthyThreshold ?? 2,
+    };
+  }
+
+  public static loadBalancerName(model: HaServiceModel): string {
+    return `${model.name}-nlb`;
+  }
+
+  public static targetGroupName(model: HaServiceModel, port: number): string {
+    return `${model.name}-${port}`;
+  }
+
+  public validate(model: HaServiceModel, problems: Problems): void {
+    const p = this.props;
+    checkRequiredId(problems, 'vpcId', p.vpcId, 'VPC');
+    if (!Array.isArray(p.subnetIds) || p.subnetIds.length === 0) {
+      problems.add({ field: 'subnetIds', value: p.subnetIds, allowed: 'a non-empty list of existing subnet IDs, one per Availability Zone', fix: 'list at least one subnet; two in different zones for a zone-resilient NLB' });
+    } else {
+      p.subnetIds.forEach((s, i) => checkRequiredId(problems, `subnetIds[${i}]`, s, 'subnet'));
+    }
+    if (p.targetSecurityGroupId !== undefined) checkRequiredId(problems, 'targetSecurityGroupId', p.targetSecurityGroupId, 'security group on the IQService hosts');
+    checkInteger(problems, 'deregistrationDelaySeconds', p.deregistrationDelaySeconds, 0, 3600);
+    const okI = checkInteger(problems, 'healthCheck.intervalSeconds', p.intervalSeconds, 5, 300);
+    const okT = checkInteger(problems, 'healthCheck.timeoutSeconds', p.timeoutSeconds, 2, 120);
+    if (okI && okT && p.timeoutSeconds >= p.intervalSeconds) {
+      problems.add({ field: 'healthCheck.timeoutSeconds', value: p.timeoutSeconds, allowed: `less than healthCheck.intervalSeconds (${p.intervalSeconds})`, fix: `set timeoutSeconds to at most ${p.intervalSeconds - 1}` });
+    }
+    checkInteger(problems, 'healthCheck.healthyThreshold', p.healthyThreshold, 2, 10);
+    checkInteger(problems, 'healthCheck.unhealthyThreshold', p.unhealthyThreshold, 2, 10);
+    const kind = model.pools[0].probe.kind;
+    if (kind === ProbeKind.TCP_HALF_OPEN) {
+      problems.add({ field: 'probe.kind', value: kind, allowed: `"${ProbeKind.SIDECAR_GATE}", "${ProbeKind.SIDECAR_HTTP}" on AWS NLB`, fix: 'NLB health checks complete the TCP handshake; there is no half-open check. Use the sidecar gate (the default)' });
+    }
+    const families = new Set<string>();
+    for (const m of model.pools[0].members) {
+      if (m.address.kind === AddressKind.DNS) {
+        problems.add({ field: `${m.name}.address`, value: m.address.value, allowed: 'an IP address (NLB IP targets take no DNS names)', fix: `give the ${m.name} host's private IP` });
+      } else families.add(m.address.kind);
+    }
+    if (families.size > 1) {
+      problems.add({ field: 'secondary.address', value: model.pools[0].members[1].address.value, allowed: 'the same IP family as primary.address', fix: 'an NLB target group is IPv4 or IPv6; give both hosts addresses of one family' });
+    }
+    const names: Array<[string, string]> = [['serviceName', AwsNlbTarget.loadBalancerName(model)],
+      ...model.listeners.map((l): [string, string] => ['serviceName', AwsNlbTarget.targetGroupName(model, l.port)])];
+    for (const [field, name] of names) {
+      if (name.length > AWS_NAME_MAX) {
+        problems.add({ field, value: model.name, allowed: `a name short enough that "${name}" fits AWS's ${AWS_NAME_MAX} characters`, fix: `shorten serviceName by ${name.length - AWS_NAME_MAX} characters` });
+        break;
+      }
+    }
+  }
+
+  public render(scope: Construct, model: HaServiceModel): void {
+    new AwsNetworkLoadBalancer(scope, 'nlb', { model, target: this.props });
+  }
+
+  /** Down after `unhealthyThreshold` failed checks (each up to one interval apart) plus the last check's timeout; up after `healthyThreshold` good checks. */
+  public timing(): BalancerTiming {
+    const p = this.props;
+    return {
+      markDownSeconds: p.intervalSeconds * p.unhealthyThreshold + p.timeoutSeconds,
+      markDownFormula: `${p.intervalSeconds}s x ${p.unhealthyThreshold} + ${p.timeoutSeconds}s timeout`,
+      markUpSeconds: p.intervalSeconds * p.healthyThreshold,
+      markUpFormula: `${p.intervalSeconds}s x ${p.healthyThreshold}`,
+    };
+  }
+
+  public estimateFailover(model: HaServiceModel): FailoverEstimate {
+    return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model));
+  }
+}

@@ -1,0 +1,159 @@
+import { TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+import { AddressKind } from '../../core/address';
+import { checkInteger, checkRequiredId } from '../../core/checks';
+import { Problems } from '../../core/errors';
+import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
+import { HaServiceModel } from '../../model/ha-service-model';
+import { ProbeKind } from '../../model/probe-policy';
+import { IHaTarget } from '../target';
+import { AzureLoadBalancer } from './azure-load-balancer';
+
+/** Azure LB health probe timing. */
+export interface AzureProbeTimingProps {
+  /**
+   * Seconds between probes. Azure allows 5 or more; `intervalSeconds x probeThreshold` must be at least 10.
+   * @default 5
+   */
+  readonly intervalSeconds?: number;
+  /**
+   * Consecutive failed probes before a backend is taken out of rotation (rendered as both
+   * `probe_threshold` and `number_of_probes`). 1-100.
+   * @default 2
+   */
+  readonly probeThreshold?: number;
+}
+
+export interface AzureLoadBalancerTargetProps {
+  /** Existing resource group to create the load balancer in. */
+  readonly resourceGroupName: string;
+  /** Azure region, e.g. `westeurope`. */
+  readonly location: string;
+  /** ID of the existing subnet that holds the frontend IP. */
+  readonly subnetId: string;
+  /**
+   * ID of the virtual network that holds the IQService hosts (needed for a backend pool by IP address).
+   * @default derived from `subnetId`
+   */
+  readonly virtualNetworkId?: string;
+  /** Name of the existing network security group that protects the IQService hosts. */
+  readonly networkSecurityGroupName: string;
+  /**
+   * Resource group of that network security group.
+   * @default resourceGroupName
+   */
+  readonly networkSecurityGroupResourceGroupName?: string;
+  /**
+   * First NSG rule priority used; the pair uses this and the next four (100-4096).
+   * @default 1000
+   */
+  readonly nsgPriorityBase?: number;
+  /**
+   * Static private frontend IP inside the subnet.
+   * @default dynamic
+   */
+  readonly frontendPrivateIp?: string;
+  /**
+   * Availability zones for the frontend IP (e.g. ["1","2","3"] for zone-redundant).
+   * @default none (regional)
+   */
+  readonly zones?: string[];
+  /**
+   * TCP idle timeout of the load-balancing rules, 4-100 minutes. IQService connections can stay idle
+   * between provisioning calls.
+   * @default 30
+   */
+  readonly idleTimeoutMinutes?: number;
+  readonly probe?: AzureProbeTimingProps;
+  /** Provider to use, for stacks with more than one azurerm provider. @default the stack's default azurerm provider */
+  readonly provider?: TerraformProvider;
+  readonly tags?: Record<string, string>;
+}
+
+export interface ResolvedAzureProps extends AzureLoadBalancerTargetProps {
+  readonly virtualNetworkId: string;
+  readonly networkSecurityGroupResourceGroupName: string;
+  readonly nsgPriorityBase: number;
+  readonly idleTimeoutMinutes: number;
+  readonly intervalSeconds: number;
+  readonly probeThreshold: number;
+}
+
+const SUBNET_ID = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+)\/subnets\/[^/]+$/i;
+
+/**
+ * Renders a service as a Standard internal Azure Load Balancer: frontend IP in your subnet, backend
+ * pool by IP address, TCP probe on the sidecar gate port, one TCP rule per listener with TCP reset,
+ * and NSG rules on your existing NSG.
+ */
+export class AzureLoadBalancerTarget implements IHaTarget {
+  public readonly platform = 'azure';
+  public readonly props: ResolvedAzureProps;
+
+  constructor(props: AzureLoadBalancerTargetProps) {
+    const vnet = props.virtualNetworkId ?? (typeof props.subnetId === 'string' ? SUBNET_ID.exec(props.subnetId)?.[1] : undefined);
+    this.props = {
+      ...props,
+      virtualNetworkId: vnet ?? '',
+      networkSecurityGroupResourceGroupName: props.networkSecurityGroupResourceGroupName ?? props.resourceGroupName,
+      nsgPriorityBase: props.nsgPriorityBase ?? 1000,
+      idleTimeoutMinutes: props.idleTimeoutMinutes ?? 30,
+      intervalSeconds: props.probe?.intervalSeconds ?? 5,
+      probeThreshold: props.probe?.probeThreshold ?? 2,
+    };
+  }
+
+  public validate(model: HaServiceModel, problems: Problems): void {
+    const p = this.props;
+    checkRequiredId(problems, 'resourceGroupName', p.resourceGroupName, 'resource group');
+    checkRequiredId(problems, 'location', p.location, 'Azure region (e.g. westeurope)');
+    checkRequiredId(problems, 'subnetId', p.subnetId, 'subnet');
+    checkRequiredId(problems, 'networkSecurityGroupName', p.networkSecurityGroupName, 'network security group on the IQService hosts');
+    if (!p.virtualNetworkId && typeof p.subnetId === 'string' && p.subnetId) {
+      problems.add({ field: 'virtualNetworkId', value: undefined, allowed: 'the ID of the virtual network holding the IQService hosts', fix: 'set virtualNetworkId, or give subnetId as a full /subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet> ID' });
+    }
+    checkInteger(problems, 'nsgPriorityBase', p.nsgPriorityBase, 100, 4092, 'the pair uses this priority and the next four');
+    checkInteger(problems, 'idleTimeoutMinutes', p.idleTimeoutMinutes, 4, 100);
+    const okInterval = checkInteger(problems, 'probe.intervalSeconds', p.intervalSeconds, 5, 2147483646, 'Azure Load Balancer probes at most every 5 seconds');
+    const okThreshold = checkInteger(problems, 'probe.probeThreshold', p.probeThreshold, 1, 100);
+    if (okInterval && okThreshold && p.intervalSeconds * p.probeThreshold < 10) {
+      problems.add({ field: 'probe.probeThreshold', value: p.probeThreshold, allowed: `a value with intervalSeconds x probeThreshold >= 10 (now ${p.intervalSeconds} x ${p.probeThreshold})`, fix: `set probeThreshold to ${Math.ceil(10 / p.intervalSeconds)} or raise intervalSeconds` });
+    }
+    const kind = model.pools[0].probe.kind;
+    if (kind === ProbeKind.TCP_HALF_OPEN) {
+      problems.add({ field: 'probe.kind', value: kind, allowed: `"${ProbeKind.SIDECAR_GATE}", "${ProbeKind.SIDECAR_HTTP}" on Azure Load Balancer`, fix: 'Azure probes complete the TCP handshake; it has no half-open probe. Use the sidecar gate (the default)' });
+    }
+    const families = new Set<string>();
+    for (const m of model.pools[0].members) {
+      if (m.address.kind === AddressKind.DNS) {
+        problems.add({ field: `${m.name}.address`, value: m.address.value, allowed: 'an IP address (Azure backend pools by IP address take no DNS names)', fix: `give the ${m.name} host's private IP` });
+      } else families.add(m.address.kind);
+    }
+    if (families.size > 1) {
+      problems.add({ field: 'secondary.address', value: model.pools[0].members[1].address.value, allowed: 'the same IP family as primary.address', fix: 'an Azure frontend is IPv4 or IPv6; give both hosts addresses of one family' });
+    }
+    if (p.frontendPrivateIp !== undefined && typeof p.frontendPrivateIp !== 'string') {
+      problems.add({ field: 'frontendPrivateIp', value: p.frontendPrivateIp, allowed: 'a private IP inside subnetId' });
+    }
+  }
+
+  public render(scope: Construct, model: HaServiceModel): void {
+    new AzureLoadBalancer(scope, 'lb', { model, target: this.props });
+  }
+
+  /** Balancer timing: down after `probeThreshold` failed probes, each up to one interval apart, plus one interval for the probe in flight; up after one good probe. */
+  public timing(): BalancerTiming {
+    const { intervalSeconds: i, probeThreshold: n } = this.props;
+    return {
+      markDownSeconds: i * n + i,
+      markDownFormula: `${i}s x ${n} probes + ${i}s unanswered probe`,
+      markUpSeconds: i,
+      markUpFormula: `${i}s (one good probe)`,
+    };
+  }
+
+  public estimateFailover(model: HaServiceModel): FailoverEstimate {
+    return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model));
+  }
+}
+

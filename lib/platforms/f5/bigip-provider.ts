@@ -1,0 +1,46 @@
+import { TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+
+/** Version constraint of the F5Networks/bigip provider the hand-written classes are written against. */
+export const BIGIP_PROVIDER_VERSION = '~> 1.22';
+
+export interface BigipProviderConfig {
+  /** BIG-IP management address (host or host:port). */
+  readonly address: string;
+  /** Management user. */
+  readonly username: string;
+  /** Management password; pass a sensitive TerraformVariable, never a literal. */
+  readonly password: string;
+  /** Management port. @default 443 (provider default) */
+  readonly port?: string;
+  readonly alias?: string;
+}
+
+/**
+ * The smallest `F5Networks/bigip` provider binding that `bigip_as3` needs. No prebuilt cdktf binding
+ * exists for this provider, and `cdktf get` cannot run without network access.
+ */
+export class BigipProvider extends TerraformProvider {
+  public static readonly tfResourceType = 'bigip';
+  private readonly config: BigipProviderConfig;
+
+  constructor(scope: Construct, id: string, config: BigipProviderConfig) {
+    super(scope, id, {
+      terraformResourceType: 'bigip',
+      terraformGeneratorMetadata: { providerName: 'bigip', providerVersionConstraint: BIGIP_PROVIDER_VERSION },
+      terraformProviderSource: 'F5Networks/bigip',
+    });
+    this.config = config;
+    this.alias = config.alias;
+  }
+
+  protected synthesizeAttributes(): { [name: string]: any } {
+    return {
+      address: this.config.address,
+      username: this.config.username,
+      password: this.config.password,
+      port: this.config.port,
+      alias: this.alias,
+    };
+  }
+}

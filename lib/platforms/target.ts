@@ -1,0 +1,32 @@
+import { Construct } from 'constructs';
+import { Problems } from '../core/errors';
+import { FailoverEstimate } from '../model/failover-estimate';
+import { HaServiceModel } from '../model/ha-service-model';
+
+/** A paste-ready piece of configuration for a console the user already runs. */
+export interface Snippet {
+  /** Snippet kind as used by `idha snippet <kind>`, e.g. `f5-as3`. */
+  readonly kind: string;
+  /** File name under `snippets/<service>/`. */
+  readonly fileName: string;
+  readonly content: string;
+}
+
+/**
+ * A platform a service model can be rendered to. Each platform lives in its own folder under
+ * `lib/platforms/` and reads only the {@link HaServiceModel}.
+ */
+export interface IHaTarget {
+  /** Platform key, e.g. `azure`; also the key under `targets:` in a topology file. */
+  readonly platform: string;
+  /** Records every platform limit the model or the target's props break. Field paths are relative to the target. */
+  validate(model: HaServiceModel, problems: Problems): void;
+  /** Creates the platform's resources under `scope`. Only called after `validate` found nothing. */
+  render(scope: Construct, model: HaServiceModel): void;
+  /** Worst-case failover detection time from this target's probe settings. */
+  estimateFailover(model: HaServiceModel): FailoverEstimate;
+  /** Paste-ready snippets (not Terraform) this target offers, if any. */
+  snippets?(model: HaServiceModel): Snippet[];
+  /** Warnings to surface at synth time. */
+  warnings?(model: HaServiceModel): string[];
+}

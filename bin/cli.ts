@@ -1,0 +1,38 @@
+import yargs from 'yargs';
+import type { CommandModule } from 'yargs';
+import { IdhaValidationError } from '../lib/core/errors';
+import { snippetCommand } from './commands/snippet';
+import { synthCommand } from './commands/synth';
+
+/** Every command, registered explicitly. */
+export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [synthCommand, snippetCommand];
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const cli = yargs(argv)
+    .scriptName('idha')
+    .usage('$0 <command> [options]\n\nHigh-availability infrastructure for identity services (IQService pairs on Azure LB, AWS NLB, F5 BIG-IP).')
+    .strict()
+    .demandCommand(1, 'Name a command: synth, snippet')
+    .help()
+    .alias('h', 'help')
+    .version()
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`idha: ${msg}\nRun idha --help for usage.\n`);
+      code = 2;
+    });
+  for (const c of COMMANDS) cli.command(c);
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    if (e instanceof IdhaValidationError) {
+      process.stderr.write(`idha: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`idha: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
+  return code;
+}

@@ -1,0 +1,38 @@
+import * as os from 'os';
+import { IdhaValidationError } from '../core/errors';
+import { PLATFORMS, snippetKinds } from '../platforms/registry';
+import { Topology } from '../topology/topology';
+import { buildTopologyApp } from './topology-app';
+
+/**
+ * One snippet for one service, as text. `f5-as3`/`f5-tmsh` (and other console snippets) come from
+ * the target; `azure`/`aws` are the Terraform JSON of that platform's resources and provider, to drop
+ * into an existing configuration as a `.tf.json` file.
+ */
+export function renderSnippet(topology: Topology, kind: string, serviceName?: string): string {
+  const entry = PLATFORMS.find((p) => p.snippetKinds.some((k) => k.kind === kind));
+  if (!entry) {
+    throw new IdhaValidationError([{ field: 'kind', value: kind, allowed: `one of ${snippetKinds().join(', ')}` }]);
+  }
+  const withPlatform = topology.services.filter((s) => s.targets[entry.platform] !== undefined);
+  let services = withPlatform;
+  if (serviceName !== undefined) {
+    services = withPlatform.filter((s) => s.name === serviceName);
+    if (services.length === 0) {
+      throw new IdhaValidationError([{ field: '--service', value: serviceName, allowed: `a service with targets.${entry.platform}: ${withPlatform.map((s) => s.name).join(', ') || '(none)'}` }]);
+    }
+  } else if (services.length !== 1) {
+    throw new IdhaValidationError([{ field: '--service', value: undefined, allowed: `one of ${withPlatform.map((s) => s.name).join(', ') || '(no service has targets.' + entry.platform + ')'}`, fix: 'name the service whose snippet to print' }]);
+  }
+  const built = buildTopologyApp({ ...topology, services }, { outdir: os.tmpdir(), platforms: [entry.platform] });
+  const spec = entry.snippetKinds.find((k) => k.kind === kind)!;
+  if (spec.terraform) {
+    const tf = built.stacks[0].toTerraform();
+    delete tf['//'];
+    if (tf.terraform) delete tf.terraform.backend;
+    return JSON.stringify(tf, null, 2) + '\n';
+  }
+  const snip = built.pairs[0].pair.snippets().find((s) => s.kind === kind);
+  if (!snip) throw new Error(`internal: ${entry.platform} offers no ${kind} snippet`);
+  return snip.content;
+}

@@ -1,0 +1,156 @@
+import { App, LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { IdhaValidationError, Problem } from '../core/errors';
+import { IqServiceHaPair } from '../iqservice/iqservice-ha-pair';
+import { BigipProvider } from '../platforms/f5/bigip-provider';
+import { PLATFORMS, platformIds } from '../platforms/registry';
+import { Topology, TopologyService } from '../topology/topology';
+
+/** One synthesized pair: the service it came from and its platform. */
+export interface BuiltPair {
+  readonly service: string;
+  readonly platform: string;
+  readonly pair: IqServiceHaPair;
+}
+
+export interface TopologyApp {
+  readonly app: App;
+  readonly stacks: TerraformStack[];
+  readonly pairs: BuiltPair[];
+}
+
+export interface BuildOptions {
+  /** Platforms to render; others in the topology are skipped. @default all in the topology */
+  readonly platforms?: readonly string[];
+  /** cdktf output folder. */
+  readonly outdir: string;
+}
+
+/** Checks a `--platform` list against the known platforms. */
+export function checkPlatforms(platforms: readonly string[] | undefined): void {
+  if (!platforms) return;
+  const known = platformIds();
+  const bad = platforms.filter((p) => !known.includes(p));
+  if (bad.length > 0) {
+    throw new IdhaValidationError(bad.map((p) => ({ field: '--platform', value: p, allowed: `one or more of ${known.join(', ')}`, fix: 'separate several with commas' })));
+  }
+}
+
+function addProviders(stack: TerraformStack, platform: string, topology: Topology): void {
+  const p = topology.providers ?? {};
+  switch (platform) {
+    case 'azure':
+      new AzurermProvider(stack, 'azurerm', { features: [{}], subscriptionId: p.azure?.subscriptionId });
+      break;
+    case 'aws':
+      new AwsProvider(stack, 'aws', { region: p.aws?.region });
+      break;
+    case 'f5': {
+      const password = new TerraformVariable(stack, 'bigip_password', { type: 'string', sensitive: true, description: 'BIG-IP management password' });
+      new BigipProvider(stack, 'bigip', {
+        address: p.f5?.address ?? '',
+        username: p.f5?.username ?? 'admin',
+        password: password.stringValue,
+        port: p.f5?.port,
+      });
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+function crossServiceProblems(topology: Topology): Problem[] {
+  const problems: Problem[] = [];
+  const names = new Map<string, number>();
+  topology.services.forEach((s, i) => {
+    if (names.has(s.name)) {
+      problems.push({ field: `services[${i}].name`, value: s.name, allowed: `a name not used by services[${names.get(s.name)}]`, fix: 'service names name the rendered resources; make them unique' });
+    }
+    names.set(s.name, i);
+  });
+  const tenants = new Map<string, number>();
+  const nsgRanges: Array<{ key: string; from: number; i: number }> = [];
+  topology.services.forEach((s, i) => {
+    const f5 = s.targets.f5 as { tenant?: string } | undefined;
+    if (f5) {
+      const tenant = f5.tenant ?? `idha_${s.name.replace(/-/g, '_')}`;
+      if (tenants.has(tenant)) {
+        problems.push({ field: `services[${i}].targets.f5.tenant`, value: tenant, allowed: `a tenant not used by services[${tenants.get(tenant)}]`, fix: 'AS3 replaces a whole tenant per declaration: two pairs in one tenant would delete each other' });
+      }
+      tenants.set(tenant, i);
+    }
+    const az = s.targets.azure as { resourceGroupName?: string; networkSecurityGroupName?: string; networkSecurityGroupResourceGroupName?: string; nsgPriorityBase?: number } | undefined;
+    if (az) {
+      const key = `${az.networkSecurityGroupResourceGroupName ?? az.resourceGroupName}/${az.networkSecurityGroupName}`;
+      const from = az.nsgPriorityBase ?? 1000;
+      const clash = nsgRanges.find((r) => r.key === key && Math.abs(r.from - from) < 5);
+      if (clash) {
+        problems.push({ field: `services[${i}].targets.azure.nsgPriorityBase`, value: from, allowed: `a base at least 5 away from services[${clash.i}] (${clash.from}) in the same NSG ${key}`, fix: `set nsgPriorityBase to ${Math.max(...nsgRanges.filter((r) => r.key === key).map((r) => r.from)) + 10}` });
+      }
+      nsgRanges.push({ key, from, i });
+    }
+  });
+  return problems;
+}
+
+/**
+ * Builds a cdktf App from a topology: one stack per platform (`<name>-<platform>`), each with its
+ * provider and a relative local backend, holding one IqServiceHaPair per service. Every problem in
+ * every service is collected before anything is thrown.
+ */
+export function buildTopologyApp(topology: Topology, options: BuildOptions): TopologyApp {
+  checkPlatforms(options.platforms);
+  const problems = crossServiceProblems(topology);
+  const prefix = topology.name ?? 'identity-ha';
+  const wanted = PLATFORMS.filter((p) => !options.platforms || options.platforms.includes(p.platform));
+  const app = new App({ outdir: options.outdir, skipValidation: false });
+  const stacks: TerraformStack[] = [];
+  const pairs: BuiltPair[] = [];
+  for (const entry of wanted) {
+    const services = topology.services.map((s, i) => ({ s, i })).filter(({ s }) => s.targets[entry.platform] !== undefined);
+    if (services.length === 0) continue;
+    const stackName = `${prefix}-${entry.platform}`;
+    const stack = new TerraformStack(app, stackName);
+    new LocalBackend(stack, { path: `terraform.${stackName}.tfstate` });
+    addProviders(stack, entry.platform, topology);
+    stacks.push(stack);
+    for (const { s, i } of services) {
+      try {
+        pairs.push({ service: s.name, platform: entry.platform, pair: pairFromService(stack, s, entry.platform) });
+      } catch (e) {
+        if (!(e instanceof IdhaValidationError)) throw e;
+        problems.push(...e.problems.map((p) => ({ ...p, field: `services[${i}].${p.field}` })));
+      }
+    }
+  }
+  if (stacks.length === 0) {
+    problems.push({ field: '--platform', value: options.platforms?.join(','), allowed: `a platform that some service has under targets (${[...new Set(topology.services.flatMap((s) => Object.keys(s.targets)))].join(', ')})` });
+  }
+  if (problems.length > 0) {
+    // Report each problem once (a service rendered to three platforms fails its shared checks three times).
+    const seen = new Set<string>();
+    throw new IdhaValidationError(problems.filter((p) => {
+      const k = `${p.field}|${p.allowed}`;
+      return seen.has(k) ? false : (seen.add(k), true);
+    }), 'topology');
+  }
+  return { app, stacks, pairs };
+}
+
+/** Creates the pair construct for one service and one platform. */
+export function pairFromService(scope: Construct, s: TopologyService, platform: string): IqServiceHaPair {
+  const entry = PLATFORMS.find((p) => p.platform === platform)!;
+  return new IqServiceHaPair(scope, s.name, {
+    serviceName: s.name,
+    primary: s.primary,
+    secondary: s.secondary,
+    port: s.port,
+    tlsPort: s.tlsPort,
+    allowedClients: s.allowedClients,
+    probe: s.probe,
+    targets: [entry.fromTopology(s.targets[platform])],
+  });
+}

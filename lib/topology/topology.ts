@@ -1,0 +1,104 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import * as YAML from 'yaml';
+import { IdhaValidationError, Problem } from '../core/errors';
+import { ProbePolicyProps } from '../model/probe-policy';
+import { IqServiceHostProps } from '../iqservice/iqservice-ha-pair';
+
+/** A topology file, after schema validation. */
+export interface Topology {
+  readonly version: 1;
+  readonly name?: string;
+  readonly providers?: {
+    readonly azure?: { readonly subscriptionId?: string };
+    readonly aws?: { readonly region: string };
+    readonly f5?: { readonly address: string; readonly username?: string; readonly port?: string };
+  };
+  readonly services: readonly TopologyService[];
+}
+
+export interface TopologyService {
+  readonly kind?: 'iqservice-pair';
+  readonly name: string;
+  readonly primary: IqServiceHostProps;
+  readonly secondary: IqServiceHostProps;
+  readonly port?: number;
+  readonly tlsPort?: number;
+  readonly allowedClients: string[];
+  readonly probe?: ProbePolicyProps;
+  readonly targets: Record<string, unknown>;
+}
+
+/** Path of the JSON Schema shipped with the package. */
+export const TOPOLOGY_SCHEMA_PATH = path.resolve(__dirname, '..', '..', '..', 'schema', 'topology.schema.json');
+
+let validator: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  if (!validator) {
+    const schema = JSON.parse(fs.readFileSync(TOPOLOGY_SCHEMA_PATH, 'utf8'));
+    validator = new Ajv({ allErrors: true, verbose: true, strict: true }).compile(schema);
+  }
+  return validator;
+}
+
+/** `/services/0/primary` -> `services[0].primary` */
+export function jsonPointerToField(pointer: string): string {
+  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^[0-9]+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function ajvProblem(e: ErrorObject): Problem {
+  const at = jsonPointerToField(e.instancePath);
+  const join = (f: string) => (at ? `${at}.${f}` : f);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {}).filter((k) => k !== '$schema');
+      return { field: join(key), value: (e.data as Record<string, unknown>)[key], allowed: `no key "${key}" here; known keys: ${known.join(', ')}`, fix: 'remove it or fix its spelling (unknown keys are never ignored)' };
+    }
+    case 'required': {
+      const key = (e.params as { missingProperty: string }).missingProperty;
+      return { field: join(key), value: undefined, allowed: 'a value (this key is required)', fix: `add ${key}` };
+    }
+    case 'enum':
+      return { field: at || '(top level)', value: e.data, allowed: `one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'const':
+      return { field: at || '(top level)', value: e.data, allowed: JSON.stringify((e.params as { allowedValue: unknown }).allowedValue) };
+    default:
+      return { field: at || '(top level)', value: e.data, allowed: e.message ?? 'a valid value' };
+  }
+}
+
+/** Checks a parsed document against the topology schema; throws with every problem found. */
+export function validateTopologyDocument(doc: unknown, source = 'topology'): Topology {
+  const validate = schemaValidator();
+  if (!validate(doc)) {
+    const seen = new Set<string>();
+    const problems = (validate.errors ?? []).map(ajvProblem).filter((p) => {
+      const k = `${p.field}|${p.allowed}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    throw new IdhaValidationError(problems, source);
+  }
+  return doc as Topology;
+}
+
+/** Reads a YAML or JSON topology file and validates it against the schema. */
+export function loadTopologyFile(file: string): Topology {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new IdhaValidationError([{ field: '--config', value: file, allowed: 'a readable YAML or JSON topology file', fix: (e as Error).message }]);
+  }
+  const parsed = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (parsed.errors.length > 0) {
+    throw new IdhaValidationError(parsed.errors.map((err) => ({
+      field: `(line ${err.linePos?.[0]?.line ?? '?'})`, value: undefined, allowed: 'valid YAML or JSON', fix: err.message.split('\n')[0],
+    })), file);
+  }
+  return validateTopologyDocument(parsed.toJS(), file);
+}

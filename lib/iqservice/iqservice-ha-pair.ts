@@ -114,7 +114,7 @@ export class IqServiceHaPair extends Construct {
     const name = props.serviceName ?? defaultName;
     checkName(problems, 'serviceName', name, SERVICE_NAME,
       'lower-case letters, digits and hyphens, starting with a letter, 2 to 24 characters',
-      'rendered names such as the AWS load balancer name are built from it');
+      'rendered names are built from it; 24 characters keep "<name>-nlb" and "<name>-<port>" within AWS\'s 32');
     const port = props.port ?? 5050;
     checkPort(problems, 'port', port);
     const servicePorts = [port];

@@ -54,9 +54,6 @@ export interface ResolvedAwsProps extends AwsNlbTargetProps {
   readonly unhealthyThreshold: number;
 }
 
-/** AWS names (load balancers, target groups) are at most 32 characters. */
-export const AWS_NAME_MAX = 32;
-
 /**
  * Renders a service as an internal AWS Network Load Balancer: IP target groups with the health
  * check on the sidecar gate port, proxy protocol off, unhealthy-connection termination, TCP
@@ -114,14 +111,6 @@ export class AwsNlbTarget implements IHaTarget {
     }
     if (families.size > 1) {
       problems.add({ field: 'secondary.address', value: model.pools[0].members[1].address.value, allowed: 'the same IP family as primary.address', fix: 'an NLB target group is IPv4 or IPv6; give both hosts addresses of one family' });
-    }
-    const names: Array<[string, string]> = [['serviceName', AwsNlbTarget.loadBalancerName(model)],
-      ...model.listeners.map((l): [string, string] => ['serviceName', AwsNlbTarget.targetGroupName(model, l.port)])];
-    for (const [field, name] of names) {
-      if (name.length > AWS_NAME_MAX) {
-        problems.add({ field, value: model.name, allowed: `a name short enough that "${name}" fits AWS's ${AWS_NAME_MAX} characters`, fix: `shorten serviceName by ${name.length - AWS_NAME_MAX} characters` });
-        break;
-      }
     }
   }
 

@@ -32,7 +32,7 @@ export function as3Monitor(probe: ResolvedProbePolicy, t: ResolvedF5Props): Reco
     case ProbeKind.TCP_HALF_OPEN:
       return { class: 'Monitor', remark: 'half-open on the service port: SYN, SYN-ACK, RST', monitorType: 'tcp-half-open', ...timing };
     case ProbeKind.TCP_CONNECT:
-      return { class: 'Monitor', remark: 'full TCP open/close on the service port (IQService logs each probe)', monitorType: 'tcp', ...timing };
+      return { class: 'Monitor', remark: 'full TCP open/close on service port: IQService logs each', monitorType: 'tcp', ...timing };
     default:
       throw new Error(`internal: no F5 monitor for probe kind ${probe.kind}`);
   }
@@ -47,14 +47,14 @@ export function buildAs3Declaration(model: HaServiceModel, t: ResolvedF5Props): 
   const n = f5Names(model);
   const app: Record<string, unknown> = {
     class: 'Application',
-    remark: `identity-ha ${model.name}: prefer primary, secondary only while the primary is down`,
+    remark: 'identity-ha: prefer primary, secondary only on failure',
   };
   const sources = model.allowedClients.filter((c) => !(c === '0.0.0.0/0' || c === '::/0'));
   for (const listener of model.listeners) {
     const pool = poolOf(model, listener);
     app[n.service(listener.name)] = {
       class: 'Service_L4',
-      remark: `${listener.protocol} ${listener.port}${listener.protocol === 'tls-passthrough' ? ' (TLS passed through, not terminated)' : ''}`,
+      remark: `${listener.protocol} ${listener.port}${listener.protocol === 'tls-passthrough' ? ', TLS not terminated' : ''}`,
       virtualAddresses: sources.length === 0 ? [t.virtualAddress] : sources.map((c) => [t.virtualAddress, c]),
       virtualPort: listener.port,
       layer4: 'tcp',

@@ -1,0 +1,104 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import Ajv from 'ajv';
+import * as ipaddr from 'ipaddr.js';
+import { Testing, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import {
+  AwsNlbTarget, AwsNlbTargetProps, BigipProvider, AzureLoadBalancerTarget, AzureLoadBalancerTargetProps, F5BigIpTarget, F5BigIpTargetProps,
+  IdhaValidationError, IHaTarget, IqServiceHaPair, IqServiceHaPairProps,
+} from '../lib';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const IDHA = path.join(REPO, 'bin', 'idha.js');
+export const EXAMPLE = path.join(REPO, 'examples', 'iqservice-pair.yaml');
+
+export const AZURE: AzureLoadBalancerTargetProps = {
+  resourceGroupName: 'rg-identity',
+  location: 'westeurope',
+  subnetId: '/subscriptions/0000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/snet1',
+  networkSecurityGroupName: 'nsg-iq',
+};
+export const AWS: AwsNlbTargetProps = { vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], targetSecurityGroupId: 'sg-hosts' };
+export const F5: F5BigIpTargetProps = { virtualAddress: '10.0.0.50' };
+
+/** A valid pair; tests override one field at a time. */
+export function pairProps(over: Partial<IqServiceHaPairProps> = {}): IqServiceHaPairProps {
+  return {
+    primary: { address: '10.0.1.10', iqserviceVersion: '8.4p2' },
+    secondary: { address: '10.0.2.10', iqserviceVersion: '8.4p2' },
+    allowedClients: ['10.20.0.0/24'],
+    targets: [new AzureLoadBalancerTarget(AZURE), new AwsNlbTarget(AWS), new F5BigIpTarget(F5)],
+    ...over,
+  };
+}
+
+/** Builds a pair in a fresh stack and returns the synthesized Terraform JSON (validations run). */
+export function synthPair(props: IqServiceHaPairProps): { tf: any; pair: IqServiceHaPair } {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'test');
+  new AzurermProvider(stack, 'azurerm', { features: [{}] });
+  new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+  new BigipProvider(stack, 'bigip', { address: '192.0.2.10', username: 'admin', password: 'x' });
+  const pair = new IqServiceHaPair(stack, 'iqservice', props);
+  return { tf: JSON.parse(Testing.synth(stack, true)), pair };
+}
+
+/** All resources of a type, as a list of attribute objects. */
+export function resources(tf: any, type: string): any[] {
+  return Object.values(tf.resource?.[type] ?? {});
+}
+
+/** The problems a construct call raises (empty when it succeeds). */
+export function problemsOf(fn: () => unknown): { field: string; allowed: string; fix?: string }[] {
+  try {
+    fn();
+    return [];
+  } catch (e) {
+    if (e instanceof IdhaValidationError) return [...e.problems];
+    throw e;
+  }
+}
+
+export function targets(...t: IHaTarget[]): IHaTarget[] {
+  return t;
+}
+
+/** Runs the built CLI as a separate process. */
+export function runIdha(args: string[], cwd = REPO, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [IDHA, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+}
+
+/** Every file under a folder with its content, for byte-for-byte comparison. */
+export function snapshotDir(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else out[path.relative(dir, full)] = fs.readFileSync(full, 'utf8');
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out;
+}
+
+let as3Validate: ReturnType<Ajv['compile']> | undefined;
+/** The AS3 3.56.0 schema from ../shared, compiled once with ajv (strict off, all errors). */
+export function as3Validator() {
+  if (!as3Validate) {
+    const schemaPath = path.resolve(REPO, '..', 'shared', 'schemas', 'f5-as3', 'as3-schema.json');
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    // AS3's own formats: check the ones our declarations use for real, accept the others.
+    ajv.addFormat('f5ip', (s: string) => {
+      const [addr, mask] = s.split('/');
+      const bare = addr.replace(/%\d+$/, '');
+      return (bare === '' || ipaddr.isValid(bare)) && (mask === undefined || /^\d{1,3}$/.test(mask));
+    });
+    for (const f of ['f5bigip', 'f5pointer', 'uri', 'date-time', 'hostname', 'email']) ajv.addFormat(f, true);
+    as3Validate = ajv.compile(JSON.parse(fs.readFileSync(schemaPath, 'utf8')));
+  }
+  return as3Validate;
+}

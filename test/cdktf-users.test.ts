@@ -1,0 +1,49 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { describe, it } from 'node:test';
+import { App, Testing } from 'cdktf';
+import { ExistingPlatformStack } from '../examples/existing-stack';
+import { REPO } from './helpers';
+
+describe('cdktf users', () => {
+  it('GIVEN a user stack with its own (aliased) providers and data-source IDs THEN the construct synthesizes inside it', () => {
+    const stack = new ExistingPlatformStack(Testing.app(), 'platform');
+    const tf = JSON.parse(Testing.synth(stack, true));
+    assert.equal(tf.provider.aws.length, 2, 'the user\'s two aws providers, no extra one');
+    assert.equal(tf.provider.azurerm.length, 1);
+    const [lb] = Object.values(tf.resource.aws_lb) as any[];
+    assert.equal(lb.provider, 'aws.identity');
+    assert.equal(lb.subnets, '${data.aws_subnets.subnets.ids}');
+    const [tg] = Object.values(tf.resource.aws_lb_target_group) as any[];
+    assert.equal(tg.vpc_id, '${data.aws_vpc.vpc.id}');
+    const [azlb] = Object.values(tf.resource.azurerm_lb) as any[];
+    assert.equal(azlb.frontend_ip_configuration[0].subnet_id, '${data.azurerm_subnet.subnet.id}');
+    assert.equal(tf.resource.azurerm_virtual_network, undefined, 'no network is ever created');
+    assert.equal(tf.resource.aws_vpc, undefined);
+  });
+
+  it('GIVEN cdktf.json WHEN `cdktf synth` (the cdktf CLI) runs THEN it synthesizes the example app', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-cdktf-'));
+    const r = spawnSync(process.execPath, [path.join(REPO, 'node_modules/cdktf-cli/bundle/bin/cdktf'), 'synth', '--output', out], {
+      cwd: REPO, encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1', CI: '1' }, timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const tf = JSON.parse(fs.readFileSync(path.join(out, 'stacks/iqservice/cdk.tf.json'), 'utf8'));
+    assert.ok(tf.resource.bigip_as3 && tf.resource.azurerm_lb && tf.resource.aws_lb);
+  });
+
+  it('GIVEN an app without the providers its resources need THEN cdktf validation refuses to synth', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'idha-np-')) });
+    const { TerraformStack } = require('cdktf');
+    const { IqServiceHaPair, F5BigIpTarget } = require('../lib');
+    const s = new TerraformStack(app, 's');
+    new IqServiceHaPair(s, 'iq', {
+      primary: { address: '10.0.1.10', iqserviceVersion: '1' }, secondary: { address: '10.0.2.10', iqserviceVersion: '1' },
+      allowedClients: ['10.0.0.0/8'], targets: [new F5BigIpTarget({ virtualAddress: '10.0.0.5' })],
+    });
+    assert.throws(() => app.synth(), /bigip/);
+  });
+});

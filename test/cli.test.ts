@@ -1,0 +1,103 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { describe, it } from 'node:test';
+import { as3Validator, EXAMPLE, REPO, runIdha, snapshotDir } from './helpers';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'idha-cli-'));
+
+describe('idha CLI (built, run as a process)', () => {
+  it('GIVEN no config WHEN idha synth THEN the bundled example is synthesized to the cdktf layout with a failover table', () => {
+    const cwd = tmp();
+    const r = runIdha(['synth'], cwd);
+    assert.equal(r.status, 0, r.stderr);
+    const files = Object.keys(snapshotDir(path.join(cwd, 'cdktf.out'))).sort();
+    assert.deepEqual(files, ['manifest.json', 'snippets/iqservice/f5-as3.json', 'snippets/iqservice/f5-tmsh.txt',
+      'stacks/identity-ha-aws/cdk.tf.json', 'stacks/identity-ha-azure/cdk.tf.json', 'stacks/identity-ha-f5/cdk.tf.json']);
+    assert.match(r.stdout, /iqservice\s+azure\s+17 s/);
+    assert.match(r.stdout, /iqservice\s+aws\s+15 s/);
+    assert.match(r.stdout, /iqservice\s+f5\s+9 s/);
+    assert.ok(as3Validator()(JSON.parse(fs.readFileSync(path.join(cwd, 'cdktf.out/snippets/iqservice/f5-as3.json'), 'utf8'))));
+  });
+
+  it('GIVEN the same input twice in different folders THEN byte-identical output with no absolute paths', () => {
+    const a = tmp(); const b = tmp();
+    assert.equal(runIdha(['synth', '--config', EXAMPLE, '--out', 'out'], a).status, 0);
+    assert.equal(runIdha(['synth', '--config', EXAMPLE, '--out', path.join(b, 'deep', 'out')], REPO).status, 0);
+    const sa = snapshotDir(path.join(a, 'out'));
+    assert.deepEqual(sa, snapshotDir(path.join(b, 'deep', 'out')));
+    for (const [f, content] of Object.entries(sa)) {
+      assert.ok(!content.includes(a) && !content.includes(REPO) && !content.includes(os.tmpdir()), `absolute path in ${f}`);
+    }
+  });
+
+  it('GIVEN --platform f5 THEN only the F5 stack and snippets', () => {
+    const cwd = tmp();
+    const r = runIdha(['synth', '--config', EXAMPLE, '--platform', 'f5', '--out', 'o'], cwd);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(Object.keys(snapshotDir(path.join(cwd, 'o'))).filter((f) => f.startsWith('stacks/')), ['stacks/identity-ha-f5/cdk.tf.json']);
+  });
+
+  const badRuns: Array<[string, string[], RegExp]> = [
+    ['invalid values', ['--config', path.join(REPO, 'test/fixtures/bad-values.yaml')], /services\[0\]\.port: got 70000; allowed: an integer from 1 to 65535/],
+    ['unknown keys', ['--config', path.join(REPO, 'test/fixtures/bad-unknown-key.yaml')], /services\[0\]\.secondary\.adress: .*unknown keys are never ignored/],
+    ['an unknown platform', ['--config', EXAMPLE, '--platform', 'azure,gcp'], /--platform: got "gcp"/],
+    ['a missing file', ['--config', 'nope.yaml'], /--config: got "nope.yaml"/],
+  ];
+  for (const [what, args, message] of badRuns) {
+    it(`GIVEN ${what} WHEN idha synth THEN exit 2, a message naming the field, and --out left exactly as it was`, () => {
+      const cwd = tmp();
+      const out = path.join(cwd, 'out');
+      fs.mkdirSync(path.join(out, 'stacks'), { recursive: true });
+      fs.writeFileSync(path.join(out, 'stacks', 'keep.txt'), 'previous run\n');
+      const before = snapshotDir(out);
+      const r = runIdha(['synth', ...args, '--out', out], cwd);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.deepEqual(snapshotDir(out), before);
+      assert.deepEqual(fs.readdirSync(cwd), ['out'], 'no temporary folder left behind');
+    });
+  }
+
+  it('GIVEN a successful synth over an old output folder THEN it is replaced as a whole', () => {
+    const cwd = tmp();
+    fs.mkdirSync(path.join(cwd, 'out'));
+    fs.writeFileSync(path.join(cwd, 'out', 'stale.json'), '{}');
+    assert.equal(runIdha(['synth', '--config', EXAMPLE, '--out', 'out'], cwd).status, 0);
+    assert.equal(fs.existsSync(path.join(cwd, 'out', 'stale.json')), false);
+    assert.deepEqual(fs.readdirSync(cwd), ['out']);
+  });
+
+  it('WHEN idha snippet f5-as3 THEN the declaration on stdout equals the synthesized file', () => {
+    const cwd = tmp();
+    runIdha(['synth', '--config', EXAMPLE, '--out', 'o'], cwd);
+    const r = runIdha(['snippet', 'f5-as3', '--config', EXAMPLE]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, fs.readFileSync(path.join(cwd, 'o/snippets/iqservice/f5-as3.json'), 'utf8'));
+  });
+
+  it('WHEN idha snippet f5-tmsh / azure / aws THEN each prints its config', () => {
+    assert.match(runIdha(['snippet', 'f5-tmsh', '--config', EXAMPLE]).stdout, /^create ltm pool idha_iqservice_iq_pool/m);
+    const az = JSON.parse(runIdha(['snippet', 'azure', '--config', EXAMPLE]).stdout);
+    assert.ok(az.resource.azurerm_lb_probe);
+    assert.equal(az.terraform.backend, undefined);
+    const aws = JSON.parse(runIdha(['snippet', 'aws', '--config', EXAMPLE]).stdout);
+    assert.ok(Object.values(aws.resource.aws_lb_target_group).every((tg: any) => tg.proxy_protocol_v2 === false));
+  });
+
+  it('GIVEN an unknown snippet kind THEN exit non-zero listing the kinds', () => {
+    const r = runIdha(['snippet', 'gcp', '--config', EXAMPLE]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /Choices: "azure", "aws", "f5-as3", "f5-tmsh"/);
+  });
+
+  for (const cmd of [[], ['synth'], ['snippet']]) {
+    it(`WHEN idha ${cmd.join(' ')} --help THEN usage is printed and exit 0`, () => {
+      const r = runIdha([...cmd, '--help']);
+      assert.equal(r.status, 0);
+      assert.match(r.stdout, /--help/);
+      assert.match(r.stdout, cmd[0] === 'synth' ? /--platform/ : cmd[0] === 'snippet' ? /--service/ : /synth.*\n.*snippet/s);
+    });
+  }
+});

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
 import { IdhaValidationError, Problem } from '../core/errors';
 import { ProbePolicyProps } from '../model/probe-policy';
@@ -33,13 +33,10 @@ export interface TopologyService {
 /** Path of the JSON Schema shipped with the package. */
 export const TOPOLOGY_SCHEMA_PATH = path.resolve(__dirname, '..', '..', '..', 'schema', 'topology.schema.json');
 
-let validator: ValidateFunction | undefined;
+/** The schema's validator, precompiled at build time by compile-schema.ts (ajv standalone code). */
 function schemaValidator(): ValidateFunction {
-  if (!validator) {
-    const schema = JSON.parse(fs.readFileSync(TOPOLOGY_SCHEMA_PATH, 'utf8'));
-    validator = new Ajv({ allErrors: true, verbose: true, strict: true }).compile(schema);
-  }
-  return validator;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./topology-validator') as ValidateFunction;
 }
 
 /** `/services/0/primary` -> `services[0].primary` */

@@ -89,7 +89,7 @@ let as3Validate: ReturnType<Ajv['compile']> | undefined;
 /** The AS3 3.56.0 schema from ../shared, compiled once with ajv (strict off, all errors). */
 export function as3Validator() {
   if (!as3Validate) {
-    const schemaPath = path.resolve(REPO, '..', 'shared', 'schemas', 'f5-as3', 'as3-schema.json');
+    const schemaPath = process.env.IDHA_AS3_SCHEMA ?? path.resolve(REPO, '..', 'shared', 'schemas', 'f5-as3', 'as3-schema.json');
     const ajv = new Ajv({ strict: false, allErrors: true });
     // AS3's own formats: check the ones our declarations use for real, accept the others.
     ajv.addFormat('f5ip', (s: string) => {

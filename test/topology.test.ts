@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, it } from 'node:test';
 import * as YAML from 'yaml';
-import { IdhaValidationError, loadTopologyFile, renderSnippet, synthesizeTopology, validateTopologyDocument } from '../lib';
+import { IdhaValidationError, loadTopologyFile, renderSnippet, synthesizeTopology, validateTopologyDocument, withoutTokenStackTraces } from '../lib';
 import { EXAMPLE, REPO } from './helpers';
 
 const fixture = (name: string) => path.join(REPO, 'test', 'fixtures', name);
@@ -79,5 +79,17 @@ describe('topology file', () => {
     const t = loadTopologyFile(fixture('two-services.yaml'));
     assert.throws(() => renderSnippet(t, 'f5-tmsh'), /--service.*iq-emea, iq-amer/s);
     assert.match(renderSnippet(t, 'f5-tmsh', 'iq-amer'), /10\.1\.1\.10:5050/);
+  });
+});
+
+describe('withoutTokenStackTraces', () => {
+  it('GIVEN a synth that throws THEN the stack-trace formatter is restored and the error still propagates', () => {
+    const before = Error.prepareStackTrace;
+    assert.throws(() => withoutTokenStackTraces(() => {
+      assert.equal(new Error('x').stack, '', 'formatting is off inside');
+      throw new Error('boom');
+    }), /boom/);
+    assert.equal(Error.prepareStackTrace, before);
+    assert.match(new Error('y').stack ?? '', /at /, 'stacks are formatted again outside');
   });
 });

@@ -2,6 +2,7 @@ import * as os from 'os';
 import { IdhaValidationError } from '../core/errors';
 import { PLATFORMS, snippetKinds } from '../platforms/registry';
 import { Topology } from '../topology/topology';
+import { withoutTokenStackTraces } from './synthesize';
 import { buildTopologyApp } from './topology-app';
 
 /**
@@ -24,10 +25,10 @@ export function renderSnippet(topology: Topology, kind: string, serviceName?: st
   } else if (services.length !== 1) {
     throw new IdhaValidationError([{ field: '--service', value: undefined, allowed: `one of ${withPlatform.map((s) => s.name).join(', ') || '(no service has targets.' + entry.platform + ')'}`, fix: 'name the service whose snippet to print' }]);
   }
-  const built = buildTopologyApp({ ...topology, services }, { outdir: os.tmpdir(), platforms: [entry.platform] });
+  const built = withoutTokenStackTraces(() => buildTopologyApp({ ...topology, services }, { outdir: os.tmpdir(), platforms: [entry.platform] }));
   const spec = entry.snippetKinds.find((k) => k.kind === kind)!;
   if (spec.terraform) {
-    const tf = built.stacks[0].toTerraform();
+    const tf = withoutTokenStackTraces(() => built.stacks[0].toTerraform());
     delete tf['//'];
     if (tf.terraform) delete tf.terraform.backend;
     return JSON.stringify(tf, null, 2) + '\n';

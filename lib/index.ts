@@ -20,3 +20,4 @@ export * from './topology/topology';
 export * from './synth/topology-app';
 export * from './synth/synthesize';
 export * from './synth/snippet';
+export * from './platforms/member-checks';

@@ -3,8 +3,7 @@ import * as path from 'path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
 import { IdhaValidationError, Problem } from '../core/errors';
-import { ProbePolicyProps } from '../model/probe-policy';
-import { IqServiceHostProps } from '../iqservice/iqservice-ha-pair';
+import type { IqServiceHaPairProps } from '../iqservice/iqservice-ha-pair';
 
 /** A topology file, after schema validation. */
 export interface Topology {
@@ -18,15 +17,10 @@ export interface Topology {
   readonly services: readonly TopologyService[];
 }
 
-export interface TopologyService {
+/** One service in a topology file: the pair's props, with targets as raw blocks keyed by platform. */
+export interface TopologyService extends Omit<IqServiceHaPairProps, 'serviceName' | 'targets'> {
   readonly kind?: 'iqservice-pair';
   readonly name: string;
-  readonly primary: IqServiceHostProps;
-  readonly secondary: IqServiceHostProps;
-  readonly port?: number;
-  readonly tlsPort?: number;
-  readonly allowedClients: string[];
-  readonly probe?: ProbePolicyProps;
   readonly targets: Record<string, unknown>;
 }
 

@@ -1,11 +1,10 @@
 import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { AddressKind } from '../../core/address';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel } from '../../model/ha-service-model';
-import { ProbeKind } from '../../model/probe-policy';
+import { checkIpMembersAndFullHandshakeProbe } from '../member-checks';
 import { IHaTarget } from '../target';
 import { AwsNetworkLoadBalancer } from './aws-network-load-balancer';
 
@@ -99,19 +98,7 @@ export class AwsNlbTarget implements IHaTarget {
     }
     checkInteger(problems, 'healthCheck.healthyThreshold', p.healthyThreshold, 2, 10);
     checkInteger(problems, 'healthCheck.unhealthyThreshold', p.unhealthyThreshold, 2, 10);
-    const kind = model.pools[0].probe.kind;
-    if (kind === ProbeKind.TCP_HALF_OPEN) {
-      problems.add({ field: 'probe.kind', value: kind, allowed: `"${ProbeKind.SIDECAR_GATE}", "${ProbeKind.SIDECAR_HTTP}" on AWS NLB`, fix: 'NLB health checks complete the TCP handshake; there is no half-open check. Use the sidecar gate (the default)' });
-    }
-    const families = new Set<string>();
-    for (const m of model.pools[0].members) {
-      if (m.address.kind === AddressKind.DNS) {
-        problems.add({ field: `${m.name}.address`, value: m.address.value, allowed: 'an IP address (NLB IP targets take no DNS names)', fix: `give the ${m.name} host's private IP` });
-      } else families.add(m.address.kind);
-    }
-    if (families.size > 1) {
-      problems.add({ field: 'secondary.address', value: model.pools[0].members[1].address.value, allowed: 'the same IP family as primary.address', fix: 'an NLB target group is IPv4 or IPv6; give both hosts addresses of one family' });
-    }
+    checkIpMembersAndFullHandshakeProbe(model, problems, { name: 'AWS NLB', noDns: 'NLB IP targets take no DNS names', oneFamily: 'an NLB target group is IPv4 or IPv6' });
   }
 
   public render(scope: Construct, model: HaServiceModel): void {

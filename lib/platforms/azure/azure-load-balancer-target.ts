@@ -1,11 +1,10 @@
 import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { AddressKind } from '../../core/address';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel } from '../../model/ha-service-model';
-import { ProbeKind } from '../../model/probe-policy';
+import { checkIpMembersAndFullHandshakeProbe } from '../member-checks';
 import { IHaTarget } from '../target';
 import { AzureLoadBalancer } from './azure-load-balancer';
 
@@ -119,19 +118,7 @@ export class AzureLoadBalancerTarget implements IHaTarget {
     if (okInterval && okThreshold && p.intervalSeconds * p.probeThreshold < 10) {
       problems.add({ field: 'probe.probeThreshold', value: p.probeThreshold, allowed: `a value with intervalSeconds x probeThreshold >= 10 (now ${p.intervalSeconds} x ${p.probeThreshold})`, fix: `set probeThreshold to ${Math.ceil(10 / p.intervalSeconds)} or raise intervalSeconds` });
     }
-    const kind = model.pools[0].probe.kind;
-    if (kind === ProbeKind.TCP_HALF_OPEN) {
-      problems.add({ field: 'probe.kind', value: kind, allowed: `"${ProbeKind.SIDECAR_GATE}", "${ProbeKind.SIDECAR_HTTP}" on Azure Load Balancer`, fix: 'Azure probes complete the TCP handshake; it has no half-open probe. Use the sidecar gate (the default)' });
-    }
-    const families = new Set<string>();
-    for (const m of model.pools[0].members) {
-      if (m.address.kind === AddressKind.DNS) {
-        problems.add({ field: `${m.name}.address`, value: m.address.value, allowed: 'an IP address (Azure backend pools by IP address take no DNS names)', fix: `give the ${m.name} host's private IP` });
-      } else families.add(m.address.kind);
-    }
-    if (families.size > 1) {
-      problems.add({ field: 'secondary.address', value: model.pools[0].members[1].address.value, allowed: 'the same IP family as primary.address', fix: 'an Azure frontend is IPv4 or IPv6; give both hosts addresses of one family' });
-    }
+    checkIpMembersAndFullHandshakeProbe(model, problems, { name: 'Azure Load Balancer', noDns: 'Azure backend pools by IP address take no DNS names', oneFamily: 'an Azure frontend is IPv4 or IPv6' });
     if (p.frontendPrivateIp !== undefined && typeof p.frontendPrivateIp !== 'string') {
       problems.add({ field: 'frontendPrivateIp', value: p.frontendPrivateIp, allowed: 'a private IP inside subnetId' });
     }

@@ -1,0 +1,34 @@
+import { AddressKind } from '../core/address';
+import { Problems } from '../core/errors';
+import { HaServiceModel } from '../model/ha-service-model';
+import { ProbeKind } from '../model/probe-policy';
+
+/** Wording of the platform-specific parts of the shared checks. */
+export interface CloudBalancerWords {
+  /** e.g. "Azure Load Balancer" */
+  readonly name: string;
+  /** Why DNS names are refused, e.g. "Azure backend pools by IP address take no DNS names". */
+  readonly noDns: string;
+  /** Why one family, e.g. "an Azure frontend is IPv4 or IPv6". */
+  readonly oneFamily: string;
+}
+
+/**
+ * Checks shared by balancers that probe with a full TCP handshake and register members by IP
+ * (Azure LB, AWS NLB): no half-open probe, IP members only, and one address family.
+ */
+export function checkIpMembersAndFullHandshakeProbe(model: HaServiceModel, problems: Problems, words: CloudBalancerWords): void {
+  const kind = model.pools[0].probe.kind;
+  if (kind === ProbeKind.TCP_HALF_OPEN) {
+    problems.add({ field: 'probe.kind', value: kind, allowed: `"${ProbeKind.SIDECAR_GATE}", "${ProbeKind.SIDECAR_HTTP}" on ${words.name}`, fix: `${words.name} probes complete the TCP handshake; it has no half-open probe. Use the sidecar gate (the default)` });
+  }
+  const families = new Set<string>();
+  for (const m of model.pools[0].members) {
+    if (m.address.kind === AddressKind.DNS) {
+      problems.add({ field: `${m.name}.address`, value: m.address.value, allowed: `an IP address (${words.noDns})`, fix: `give the ${m.name} host's private IP` });
+    } else families.add(m.address.kind);
+  }
+  if (families.size > 1) {
+    problems.add({ field: 'secondary.address', value: model.pools[0].members[1].address.value, allowed: 'the same IP family as primary.address', fix: `${words.oneFamily}; give both hosts addresses of one family` });
+  }
+}

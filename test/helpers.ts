@@ -8,7 +8,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import {
   AwsNlbTarget, AwsNlbTargetProps, BigipProvider, AzureLoadBalancerTarget, AzureLoadBalancerTargetProps, F5BigIpTarget, F5BigIpTargetProps,
-  IdhaValidationError, IHaTarget, IqServiceHaPair, IqServiceHaPairProps,
+  IdhaValidationError, IqServiceHaPair, IqServiceHaPairProps,
 } from '../lib';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -60,10 +60,6 @@ export function problemsOf(fn: () => unknown): { field: string; allowed: string;
     if (e instanceof IdhaValidationError) return [...e.problems];
     throw e;
   }
-}
-
-export function targets(...t: IHaTarget[]): IHaTarget[] {
-  return t;
 }
 
 /** Runs the built CLI as a separate process. */

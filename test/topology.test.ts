@@ -71,6 +71,8 @@ describe('topology file', () => {
     assert.ok(fields.includes('services[1].targets.f5.tenant'));
     assert.ok(fields.includes('services[1].targets.azure.nsgPriorityBase'));
     const r = synthesizeTopology({ topology: t, outDir: path.join(out, 'b') });
+    const f5 = JSON.parse(fs.readFileSync(path.join(out, 'b', 'stacks/idm-f5/cdk.tf.json'), 'utf8'));
+    assert.equal(f5.provider.bigip[0].address, undefined, 'no providers.f5: the provider falls back to BIGIP_HOST, never an empty address');
     assert.ok(r.files.includes('stacks/idm-azure/cdk.tf.json'));
     assert.ok(r.files.includes('snippets/iq-amer/f5-as3.json'));
   });

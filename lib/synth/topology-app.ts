@@ -50,7 +50,7 @@ function addProviders(stack: TerraformStack, platform: string, topology: Topolog
     case 'f5': {
       const password = new TerraformVariable(stack, 'bigip_password', { type: 'string', sensitive: true, description: 'BIG-IP management password' });
       new BigipProvider(stack, 'bigip', {
-        address: p.f5?.address ?? '',
+        address: p.f5?.address,
         username: p.f5?.username ?? 'admin',
         password: password.stringValue,
         port: p.f5?.port,

@@ -1,4 +1,5 @@
-import { TerraformProvider } from 'cdktf';
+import { TerraformProvider, Token } from 'cdktf';
+import { AddressKind, parseHostAddress } from '../../core/address';
 import { Construct } from 'constructs';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
@@ -119,8 +120,11 @@ export class AzureLoadBalancerTarget implements IHaTarget {
       problems.add({ field: 'probe.probeThreshold', value: p.probeThreshold, allowed: `a value with intervalSeconds x probeThreshold >= 10 (now ${p.intervalSeconds} x ${p.probeThreshold})`, fix: `set probeThreshold to ${Math.ceil(10 / p.intervalSeconds)} or raise intervalSeconds` });
     }
     checkIpMembersAndFullHandshakeProbe(model, problems, { name: 'Azure Load Balancer', noDns: 'Azure backend pools by IP address take no DNS names', oneFamily: 'an Azure frontend is IPv4 or IPv6' });
-    if (p.frontendPrivateIp !== undefined && typeof p.frontendPrivateIp !== 'string') {
-      problems.add({ field: 'frontendPrivateIp', value: p.frontendPrivateIp, allowed: 'a private IP inside subnetId' });
+    if (p.frontendPrivateIp !== undefined && !Token.isUnresolved(p.frontendPrivateIp)) {
+      const ip = parseHostAddress(new Problems(), 'frontendPrivateIp', p.frontendPrivateIp);
+      if (!ip || ip.kind === AddressKind.DNS) {
+        problems.add({ field: 'frontendPrivateIp', value: p.frontendPrivateIp, allowed: 'a private IP address inside subnetId', fix: 'omit it for a dynamic frontend IP' });
+      }
     }
   }
 

@@ -5,10 +5,10 @@ import { Construct } from 'constructs';
 export const BIGIP_PROVIDER_VERSION = '~> 1.22';
 
 export interface BigipProviderConfig {
-  /** BIG-IP management address (host or host:port). */
-  readonly address: string;
-  /** Management user. */
-  readonly username: string;
+  /** BIG-IP management address (host or host:port). @default the provider reads BIGIP_HOST */
+  readonly address?: string;
+  /** Management user. @default the provider reads BIGIP_USER */
+  readonly username?: string;
   /** Management password; pass a sensitive TerraformVariable, never a literal. */
   readonly password: string;
   /** Management port. @default 443 (provider default) */

@@ -21,3 +21,8 @@ export * from './synth/topology-app';
 export * from './synth/synthesize';
 export * from './synth/snippet';
 export * from './platforms/member-checks';
+export * from './platforms/dns-checks';
+export * from './platforms/azure-traffic-manager/azure-traffic-manager-target';
+export * from './platforms/azure-traffic-manager/azure-traffic-manager';
+export * from './platforms/aws-route53/aws-route53-failover-target';
+export * from './platforms/aws-route53/aws-route53-failover';

@@ -1,11 +1,11 @@
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { HostAddress, parseCidr, parseHostAddress } from '../core/address';
-import { checkName, checkPort } from '../core/checks';
+import { checkName, checkOneOf, checkPort } from '../core/checks';
 import { Problems } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import {
-  HaServiceModel, ListenerProtocol, PoolSelection, ServiceListener, ServicePool,
+  HaServiceModel, HaStrategy, ListenerProtocol, PoolSelection, ServiceListener, ServicePool,
 } from '../model/ha-service-model';
 import { ProbePolicyProps, resolveProbePolicy } from '../model/probe-policy';
 import { IHaTarget, Snippet } from '../platforms/target';
@@ -49,6 +49,13 @@ export interface IqServiceHaPairProps {
    * @default the sidecar gate port (15050) on each host
    */
   readonly probe?: ProbePolicyProps;
+  /**
+   * How clients reach the healthy host: through a load balancer, or by resolving one DNS name that
+   * a health-checked DNS service switches between the hosts (no shared component in the data path).
+   * Every target must implement this strategy.
+   * @default HaStrategy.LOAD_BALANCER
+   */
+  readonly strategy?: HaStrategy;
   /** Platforms to render, each bound to your existing network. */
   readonly targets: IHaTarget[];
 }
@@ -78,6 +85,15 @@ export class IqServiceHaPair extends Construct {
         problems.add({ field: `targets.${t.platform}`, value: t.platform, allowed: 'each platform once per pair', fix: 'create a second IqServiceHaPair for a second deployment on the same platform' });
       }
       seen.add(t.platform);
+      if (this.model.strategy && t.strategy !== this.model.strategy) {
+        problems.add({
+          field: `targets.${t.platform}`, value: t.platform,
+          allowed: `a target for strategy "${this.model.strategy}" (${t.platform} implements "${t.strategy}")`,
+          fix: this.model.strategy === HaStrategy.DNS
+            ? 'with strategy "dns" use azure-traffic-manager or aws-route53 targets, or set strategy to "load-balancer"'
+            : `set strategy: "${t.strategy}" to use ${t.platform}, or use a load-balancer target (azure, aws, f5)`,
+        });
+      }
     }
     if (problems.isEmpty) {
       for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
@@ -112,6 +128,8 @@ export class IqServiceHaPair extends Construct {
    */
   public static buildModel(problems: Problems, props: IqServiceHaPairProps, defaultName: string): HaServiceModel {
     const name = props.serviceName ?? defaultName;
+    const strategy = props.strategy ?? HaStrategy.LOAD_BALANCER;
+    checkOneOf(problems, 'strategy', strategy, Object.values(HaStrategy));
     checkName(problems, 'serviceName', name, SERVICE_NAME,
       'lower-case letters, digits and hyphens, starting with a letter, 2 to 24 characters',
       'rendered names are built from it; 24 characters keep "<name>-nlb" and "<name>-<port>" within AWS\'s 32');
@@ -175,6 +193,6 @@ export class IqServiceHaPair extends Construct {
     };
     addListener('iq', port, ListenerProtocol.TCP);
     if (props.tlsPort !== undefined) addListener('iq-tls', props.tlsPort, ListenerProtocol.TLS_PASSTHROUGH);
-    return { name, listeners, pools, allowedClients, servicePorts };
+    return { name, strategy, listeners, pools, allowedClients, servicePorts };
   }
 }

@@ -27,6 +27,11 @@ export interface BalancerTiming {
   /** Seconds from the secondary's probe target opening until the balancer marks it up. */
   readonly markUpSeconds: number;
   readonly markUpFormula: string;
+  /**
+   * DNS strategies: how long resolvers may keep handing out the old answer after the DNS service
+   * switched it (the record's TTL).
+   */
+  readonly dnsTtlSeconds?: number;
 }
 
 /**
@@ -35,6 +40,25 @@ export interface BalancerTiming {
  * When the sidecar is not used (half-open or direct probes with native priority), only the mark-down counts.
  */
 export function estimateFailover(
+  service: string,
+  platform: string,
+  timing: BalancerTiming,
+  sidecar?: { detectSeconds: number; standbySeconds?: number },
+): FailoverEstimate {
+  const e = balancerEstimate(service, platform, timing, sidecar);
+  if (timing.dnsTtlSeconds === undefined) return e;
+  const ttl = timing.dnsTtlSeconds;
+  const worst = e.worstCaseSeconds + ttl;
+  const before = e.formula.replace(/ = [0-9.]+$/, '');
+  return {
+    ...e,
+    worstCaseSeconds: worst,
+    formula: `${before} + ${ttl}s TTL = ${worst}`,
+    terms: [...e.terms, { label: 'resolvers keep the old answer (DNS TTL)', seconds: ttl }],
+  };
+}
+
+function balancerEstimate(
   service: string,
   platform: string,
   timing: BalancerTiming,
@@ -55,13 +79,23 @@ export function estimateFailover(
     { label: 'sidecar closes primary gate', seconds: sidecar.detectSeconds },
     { label: 'balancer marks primary down', seconds: timing.markDownSeconds },
   ];
-  let formula = `${sidecar.detectSeconds} + ${timing.markDownSeconds}`;
+  let formula = `${sidecar.detectSeconds}s sidecar + ${timing.markDownFormula}`;
   if (standby !== undefined) {
     terms.push({ label: 'standby sidecar opens secondary gate', seconds: standby });
     terms.push({ label: 'balancer marks secondary up', seconds: timing.markUpSeconds });
     formula = `${sidecar.detectSeconds} + max(${timing.markDownSeconds}, ${standby} + ${timing.markUpSeconds})`;
   }
   return { service, platform, worstCaseSeconds: worst, formula: `${formula} = ${worst}`, terms };
+}
+
+/**
+ * Sidecar term for platforms with native priority (DNS failover, F5 priority groups): each host's
+ * sidecar reports its own host's health, so no standby polling is involved.
+ */
+export function ownHealthSidecarTerms(model: HaServiceModel): { detectSeconds: number } | undefined {
+  const probe = model.pools[0].probe;
+  if (!probe.usesSidecar) return undefined;
+  return { detectSeconds: probe.sidecar.checkIntervalSeconds * probe.sidecar.fallCount };
 }
 
 /** Sidecar terms of the estimate, when the first pool's probe relies on the sidecar. */

@@ -17,6 +17,18 @@ export enum ListenerProtocol {
   HTTP = 'http',
 }
 
+/** How clients are steered to the healthy member. */
+export enum HaStrategy {
+  /** A load balancer (Azure LB, AWS NLB, F5, HAProxy) in front of the hosts holds one address for clients. */
+  LOAD_BALANCER = 'load-balancer',
+  /**
+   * No shared component in the data path: clients resolve one DNS name that a health-checked DNS
+   * service (Azure Traffic Manager, Route 53 failover records) points at the primary while it is
+   * healthy and at the secondary otherwise. Failover then also waits for resolvers' DNS TTL.
+   */
+  DNS = 'dns',
+}
+
 /** How a pool chooses among healthy members. */
 export enum PoolSelection {
   /** All traffic to the highest-priority group that is up; lower groups only when it is down. */
@@ -80,6 +92,8 @@ export interface NodeSet {
 export interface HaServiceModel {
   /** Service name, used to name rendered resources. Lower-case letters, digits and hyphens. */
   readonly name: string;
+  /** How clients reach the healthy member. */
+  readonly strategy: HaStrategy;
   readonly listeners: readonly ServiceListener[];
   readonly pools: readonly ServicePool[];
   /** Client CIDR blocks allowed to reach the service ports. */

@@ -1,7 +1,39 @@
+import { TerraformStack, TerraformVariable } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { HaStrategy } from '../model/ha-service-model';
 import { AwsNlbTarget } from './aws/aws-nlb-target';
+import { AwsRoute53FailoverTarget } from './aws-route53/aws-route53-failover-target';
 import { AzureLoadBalancerTarget } from './azure/azure-load-balancer-target';
+import { AzureTrafficManagerTarget } from './azure-traffic-manager/azure-traffic-manager-target';
+import { BigipProvider } from './f5/bigip-provider';
 import { F5BigIpTarget } from './f5/f5-big-ip-target';
 import { IHaTarget } from './target';
+
+/** Provider settings from a topology file's `providers:` block. */
+export interface TopologyProviders {
+  readonly azure?: { readonly subscriptionId?: string };
+  readonly aws?: { readonly region: string };
+  readonly f5?: { readonly address: string; readonly username?: string; readonly port?: string };
+}
+
+function azurerm(stack: TerraformStack, p: TopologyProviders): void {
+  new AzurermProvider(stack, 'azurerm', { features: [{}], subscriptionId: p.azure?.subscriptionId });
+}
+
+function aws(stack: TerraformStack, p: TopologyProviders): void {
+  new AwsProvider(stack, 'aws', { region: p.aws?.region });
+}
+
+function bigip(stack: TerraformStack, p: TopologyProviders): void {
+  const password = new TerraformVariable(stack, 'bigip_password', { type: 'string', sensitive: true, description: 'BIG-IP management password' });
+  new BigipProvider(stack, 'bigip', {
+    address: p.f5?.address,
+    username: p.f5?.username ?? 'admin',
+    password: password.stringValue,
+    port: p.f5?.port,
+  });
+}
 
 /**
  * How a topology file's `targets.<platform>` block becomes a target. Adding a platform means adding
@@ -10,12 +42,16 @@ import { IHaTarget } from './target';
 export interface PlatformEntry {
   readonly platform: string;
   readonly description: string;
+  /** The strategy the platform's target implements. */
+  readonly strategy: HaStrategy;
   /** JSON Schema of the `targets.<platform>` block in a topology file. */
   readonly topologySchemaRef: string;
   /** Builds the target from the (schema-checked) topology block. */
   fromTopology(block: any): IHaTarget;
   /** Snippet kinds this platform offers to `idha snippet`; Terraform JSON when `terraform`. */
   readonly snippetKinds: ReadonlyArray<{ kind: string; terraform?: boolean }>;
+  /** Adds the platform's Terraform provider to a stack `idha synth` creates. */
+  addProvider(stack: TerraformStack, providers: TopologyProviders): void;
 }
 
 export const PLATFORMS: readonly PlatformEntry[] = [
@@ -23,22 +59,46 @@ export const PLATFORMS: readonly PlatformEntry[] = [
     platform: 'azure',
     description: 'Azure Load Balancer (Standard, internal)',
     topologySchemaRef: '#/definitions/azureTarget',
+    strategy: HaStrategy.LOAD_BALANCER,
     fromTopology: (b) => new AzureLoadBalancerTarget(b),
     snippetKinds: [{ kind: 'azure', terraform: true }],
+    addProvider: azurerm,
   },
   {
     platform: 'aws',
     description: 'AWS Network Load Balancer (internal)',
     topologySchemaRef: '#/definitions/awsTarget',
+    strategy: HaStrategy.LOAD_BALANCER,
     fromTopology: (b) => new AwsNlbTarget(b),
     snippetKinds: [{ kind: 'aws', terraform: true }],
+    addProvider: aws,
   },
   {
     platform: 'f5',
     description: 'F5 BIG-IP (AS3, tmsh, bigip_as3)',
     topologySchemaRef: '#/definitions/f5Target',
+    strategy: HaStrategy.LOAD_BALANCER,
     fromTopology: (b) => new F5BigIpTarget(b),
     snippetKinds: [{ kind: 'f5-as3' }, { kind: 'f5-tmsh' }],
+    addProvider: bigip,
+  },
+  {
+    platform: 'azure-traffic-manager',
+    description: 'Azure Traffic Manager, Priority routing (DNS strategy)',
+    topologySchemaRef: '#/definitions/azureTrafficManagerTarget',
+    strategy: HaStrategy.DNS,
+    fromTopology: (b) => new AzureTrafficManagerTarget(b),
+    snippetKinds: [{ kind: 'azure-traffic-manager', terraform: true }],
+    addProvider: azurerm,
+  },
+  {
+    platform: 'aws-route53',
+    description: 'AWS Route 53 failover records with health checks (DNS strategy)',
+    topologySchemaRef: '#/definitions/awsRoute53Target',
+    strategy: HaStrategy.DNS,
+    fromTopology: (b) => new AwsRoute53FailoverTarget(b),
+    snippetKinds: [{ kind: 'aws-route53', terraform: true }],
+    addProvider: aws,
   },
 ];
 

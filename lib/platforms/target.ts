@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Problems } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
-import { HaServiceModel } from '../model/ha-service-model';
+import { HaServiceModel, HaStrategy } from '../model/ha-service-model';
 
 /** A paste-ready piece of configuration for a console the user already runs. */
 export interface Snippet {
@@ -19,6 +19,8 @@ export interface Snippet {
 export interface IHaTarget {
   /** Platform key, e.g. `azure`; also the key under `targets:` in a topology file. */
   readonly platform: string;
+  /** The strategy this target implements; a pair accepts only targets of its own strategy. */
+  readonly strategy: HaStrategy;
   /** Records every platform limit the model or the target's props break. Field paths are relative to the target. */
   validate(model: HaServiceModel, problems: Problems): void;
   /** Creates the platform's resources under `scope`. Only called after `validate` found nothing. */

@@ -1,10 +1,7 @@
-import { App, LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { IdhaValidationError, Problem } from '../core/errors';
 import { IqServiceHaPair } from '../iqservice/iqservice-ha-pair';
-import { BigipProvider } from '../platforms/f5/bigip-provider';
 import { PLATFORMS, platformIds } from '../platforms/registry';
 import { Topology, TopologyService } from '../topology/topology';
 
@@ -38,30 +35,6 @@ export function checkPlatforms(platforms: readonly string[] | undefined): void {
   }
 }
 
-function addProviders(stack: TerraformStack, platform: string, topology: Topology): void {
-  const p = topology.providers ?? {};
-  switch (platform) {
-    case 'azure':
-      new AzurermProvider(stack, 'azurerm', { features: [{}], subscriptionId: p.azure?.subscriptionId });
-      break;
-    case 'aws':
-      new AwsProvider(stack, 'aws', { region: p.aws?.region });
-      break;
-    case 'f5': {
-      const password = new TerraformVariable(stack, 'bigip_password', { type: 'string', sensitive: true, description: 'BIG-IP management password' });
-      new BigipProvider(stack, 'bigip', {
-        address: p.f5?.address,
-        username: p.f5?.username ?? 'admin',
-        password: password.stringValue,
-        port: p.f5?.port,
-      });
-      break;
-    }
-    default:
-      break;
-  }
-}
-
 function crossServiceProblems(topology: Topology): Problem[] {
   const problems: Problem[] = [];
   const names = new Map<string, number>();
@@ -73,6 +46,7 @@ function crossServiceProblems(topology: Topology): Problem[] {
   });
   const tenants = new Map<string, number>();
   const nsgRanges: Array<{ key: string; from: number; i: number }> = [];
+  const dnsNames = new Map<string, number>();
   topology.services.forEach((s, i) => {
     const f5 = s.targets.f5 as { tenant?: string } | undefined;
     if (f5) {
@@ -91,6 +65,22 @@ function crossServiceProblems(topology: Topology): Problem[] {
         problems.push({ field: `services[${i}].targets.azure.nsgPriorityBase`, value: from, allowed: `a base at least 5 away from services[${clash.i}] (${clash.from}) in the same NSG ${key}`, fix: `set nsgPriorityBase to ${Math.max(...nsgRanges.filter((r) => r.key === key).map((r) => r.from)) + 10}` });
       }
       nsgRanges.push({ key, from, i });
+    }
+    const tm = s.targets['azure-traffic-manager'] as { relativeDnsName?: string } | undefined;
+    if (tm) {
+      const rel = (tm.relativeDnsName ?? s.name).toLowerCase();
+      const other = dnsNames.get(`tm:${rel}`);
+      if (other !== undefined) {
+        problems.push({ field: `services[${i}].targets.azure-traffic-manager.relativeDnsName`, value: rel, allowed: `a name not used by services[${other}]`, fix: 'each Traffic Manager profile needs its own <relativeDnsName>.trafficmanager.net' });
+      } else dnsNames.set(`tm:${rel}`, i);
+    }
+    const r53 = s.targets['aws-route53'] as { hostedZoneId?: string; recordName?: string } | undefined;
+    if (r53) {
+      const key = `r53:${r53.hostedZoneId}/${(r53.recordName ?? '').toLowerCase().replace(/\.$/, '')}`;
+      const other = dnsNames.get(key);
+      if (other !== undefined) {
+        problems.push({ field: `services[${i}].targets.aws-route53.recordName`, value: r53.recordName, allowed: `a record name not used by services[${other}] in zone ${r53.hostedZoneId}`, fix: 'two failover pairs on one name would mix their records; give each service its own name' });
+      } else dnsNames.set(key, i);
     }
   });
   return problems;
@@ -115,7 +105,7 @@ export function buildTopologyApp(topology: Topology, options: BuildOptions): Top
     const stackName = `${prefix}-${entry.platform}`;
     const stack = new TerraformStack(app, stackName);
     new LocalBackend(stack, { path: `terraform.${stackName}.tfstate` });
-    addProviders(stack, entry.platform, topology);
+    entry.addProvider(stack, topology.providers ?? {});
     stacks.push(stack);
     for (const { s, i } of services) {
       try {
@@ -151,6 +141,7 @@ export function pairFromService(scope: Construct, s: TopologyService, platform: 
     tlsPort: s.tlsPort,
     allowedClients: s.allowedClients,
     probe: s.probe,
+    strategy: s.strategy,
     targets: [entry.fromTopology(s.targets[platform])],
   });
 }

@@ -4,16 +4,13 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
 import { IdhaValidationError, Problem } from '../core/errors';
 import type { IqServiceHaPairProps } from '../iqservice/iqservice-ha-pair';
+import type { TopologyProviders } from '../platforms/registry';
 
 /** A topology file, after schema validation. */
 export interface Topology {
   readonly version: 1;
   readonly name?: string;
-  readonly providers?: {
-    readonly azure?: { readonly subscriptionId?: string };
-    readonly aws?: { readonly region: string };
-    readonly f5?: { readonly address: string; readonly username?: string; readonly port?: string };
-  };
+  readonly providers?: TopologyProviders;
   readonly services: readonly TopologyService[];
 }
 

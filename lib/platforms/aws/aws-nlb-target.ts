@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
-import { HaServiceModel } from '../../model/ha-service-model';
+import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { checkIpMembersAndFullHandshakeProbe } from '../member-checks';
 import { IHaTarget } from '../target';
 import { AwsNetworkLoadBalancer } from './aws-network-load-balancer';
@@ -60,6 +60,7 @@ export interface ResolvedAwsProps extends AwsNlbTargetProps {
  */
 export class AwsNlbTarget implements IHaTarget {
   public readonly platform = 'aws';
+  public readonly strategy = HaStrategy.LOAD_BALANCER;
   public readonly props: ResolvedAwsProps;
 
   constructor(props: AwsNlbTargetProps) {

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
-import { HaServiceModel } from '../../model/ha-service-model';
+import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { checkIpMembersAndFullHandshakeProbe } from '../member-checks';
 import { IHaTarget } from '../target';
 import { AzureLoadBalancer } from './azure-load-balancer';
@@ -88,6 +88,7 @@ const SUBNET_ID = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/M
  */
 export class AzureLoadBalancerTarget implements IHaTarget {
   public readonly platform = 'azure';
+  public readonly strategy = HaStrategy.LOAD_BALANCER;
   public readonly props: ResolvedAzureProps;
 
   constructor(props: AzureLoadBalancerTargetProps) {

@@ -5,7 +5,7 @@ import { cidrFamily } from '../../core/address';
 import { checkInteger, checkName, checkOneOf } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
-import { HaServiceModel } from '../../model/ha-service-model';
+import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { IHaTarget, Snippet } from '../target';
 import { buildAs3Declaration } from './as3-declaration';
 import { F5BigIp } from './f5-big-ip';
@@ -76,6 +76,7 @@ const AS3_NAME = /^[A-Za-z][0-9A-Za-z_]{0,47}$/;
  */
 export class F5BigIpTarget implements IHaTarget {
   public readonly platform = 'f5';
+  public readonly strategy = HaStrategy.LOAD_BALANCER;
   private readonly raw: F5BigIpTargetProps;
 
   constructor(props: F5BigIpTargetProps) {

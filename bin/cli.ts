@@ -1,20 +1,24 @@
 import yargs from 'yargs';
 import type { CommandModule } from 'yargs';
 import { IdhaValidationError } from '../lib/core/errors';
+import { labCommand } from './commands/lab';
+import { mimicCommand } from './commands/mimic';
+import { proxyCommand } from './commands/proxy';
+import { shimCommand } from './commands/shim';
 import { snippetCommand } from './commands/snippet';
 import { synthCommand } from './commands/synth';
 
 /** Every command, registered explicitly. */
-export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [synthCommand, snippetCommand];
+export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [synthCommand, snippetCommand, shimCommand, mimicCommand, proxyCommand, labCommand];
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const cli = yargs(argv)
     .scriptName('idha')
-    .usage('$0 <command> [options]\n\nHigh-availability infrastructure for identity services (IQService pairs on Azure LB, AWS NLB, F5 BIG-IP).')
+    .usage('$0 <command> [options]\n\nHigh-availability infrastructure for identity services (IQService pairs on Azure LB, AWS NLB, F5 BIG-IP, HAProxy, Traffic Manager, Route 53).')
     .strict()
-    .demandCommand(1, 'Name a command: synth, snippet')
+    .demandCommand(1, 'Name a command: synth, snippet, shim, mimic, proxy, lab')
     .help()
     .alias('h', 'help')
     .version()

@@ -1,7 +1,5 @@
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
-import { formatEstimateTable, synthesizeTopology } from '../../lib/synth/synthesize';
-import { loadTopologyFile } from '../../lib/topology/topology';
 import { DEFAULT_CONFIG, parsePlatforms } from '../common';
 
 interface SynthArgs { config: string; platform?: string; out: string }
@@ -14,6 +12,9 @@ export const synthCommand: CommandModule<{}, SynthArgs> = {
     .option('platform', { alias: 'p', type: 'string', describe: 'Comma-separated platforms to render (default: all in the topology)' })
     .option('out', { alias: 'o', type: 'string', default: 'cdktf.out', describe: 'Output folder; replaced on success, untouched on error' }) as Argv<SynthArgs>,
   handler: (args) => {
+    // Loaded here, not at the top: cdktf and the providers are needed only by this command.
+    const { formatEstimateTable, synthesizeTopology } = require('../../lib/synth/synthesize') as typeof import('../../lib/synth/synthesize');
+    const { loadTopologyFile } = require('../../lib/topology/topology') as typeof import('../../lib/topology/topology');
     const topology = loadTopologyFile(args.config);
     const result = synthesizeTopology({ topology, outDir: args.out, platforms: parsePlatforms(args.platform) });
     for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);

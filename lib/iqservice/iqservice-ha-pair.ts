@@ -91,7 +91,7 @@ export class IqServiceHaPair extends Construct {
           allowed: `a target for strategy "${this.model.strategy}" (${t.platform} implements "${t.strategy}")`,
           fix: this.model.strategy === HaStrategy.DNS
             ? 'with strategy "dns" use azure-traffic-manager or aws-route53 targets, or set strategy to "load-balancer"'
-            : `set strategy: "${t.strategy}" to use ${t.platform}, or use a load-balancer target (azure, aws, f5)`,
+            : `set strategy: "${t.strategy}" to use ${t.platform}, or use a load-balancer target (azure, aws, f5, haproxy)`,
         });
       }
     }

@@ -8,6 +8,7 @@ import { AzureLoadBalancerTarget } from './azure/azure-load-balancer-target';
 import { AzureTrafficManagerTarget } from './azure-traffic-manager/azure-traffic-manager-target';
 import { BigipProvider } from './f5/bigip-provider';
 import { F5BigIpTarget } from './f5/f5-big-ip-target';
+import { HaproxyTarget } from './haproxy/haproxy-target';
 import { IHaTarget } from './target';
 
 /** Provider settings from a topology file's `providers:` block. */
@@ -50,8 +51,11 @@ export interface PlatformEntry {
   fromTopology(block: any): IHaTarget;
   /** Snippet kinds this platform offers to `idha snippet`; Terraform JSON when `terraform`. */
   readonly snippetKinds: ReadonlyArray<{ kind: string; terraform?: boolean }>;
-  /** Adds the platform's Terraform provider to a stack `idha synth` creates. */
-  addProvider(stack: TerraformStack, providers: TopologyProviders): void;
+  /**
+   * Adds the platform's Terraform provider to a stack `idha synth` creates. Platforms configured by
+   * file only (HAProxy) have none: they produce snippets and no stack.
+   */
+  readonly addProvider?: (stack: TerraformStack, providers: TopologyProviders) => void;
 }
 
 export const PLATFORMS: readonly PlatformEntry[] = [
@@ -81,6 +85,14 @@ export const PLATFORMS: readonly PlatformEntry[] = [
     fromTopology: (b) => new F5BigIpTarget(b),
     snippetKinds: [{ kind: 'f5-as3' }, { kind: 'f5-tmsh' }],
     addProvider: bigip,
+  },
+  {
+    platform: 'haproxy',
+    description: 'HAProxy (mode tcp, backup server, health from the shim); a haproxy.cfg, no Terraform',
+    topologySchemaRef: '#/definitions/haproxyTarget',
+    strategy: HaStrategy.LOAD_BALANCER,
+    fromTopology: (b) => new HaproxyTarget(b),
+    snippetKinds: [{ kind: 'haproxy' }],
   },
   {
     platform: 'azure-traffic-manager',

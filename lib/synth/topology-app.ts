@@ -99,14 +99,22 @@ export function buildTopologyApp(topology: Topology, options: BuildOptions): Top
   const app = new App({ outdir: options.outdir, skipValidation: false });
   const stacks: TerraformStack[] = [];
   const pairs: BuiltPair[] = [];
+  let rendered = 0;
   for (const entry of wanted) {
     const services = topology.services.map((s, i) => ({ s, i })).filter(({ s }) => s.targets[entry.platform] !== undefined);
     if (services.length === 0) continue;
     const stackName = `${prefix}-${entry.platform}`;
-    const stack = new TerraformStack(app, stackName);
-    new LocalBackend(stack, { path: `terraform.${stackName}.tfstate` });
-    entry.addProvider(stack, topology.providers ?? {});
-    stacks.push(stack);
+    let stack: TerraformStack;
+    if (entry.addProvider) {
+      stack = new TerraformStack(app, stackName);
+      new LocalBackend(stack, { path: `terraform.${stackName}.tfstate` });
+      entry.addProvider(stack, topology.providers ?? {});
+      stacks.push(stack);
+    } else {
+      // Configured by file only: the pair still validates and yields snippets, but no stack is written.
+      stack = new TerraformStack(new App({ outdir: options.outdir, skipValidation: true }), stackName);
+    }
+    rendered++;
     for (const { s, i } of services) {
       try {
         pairs.push({ service: s.name, platform: entry.platform, pair: pairFromService(stack, s, entry.platform) });
@@ -116,7 +124,7 @@ export function buildTopologyApp(topology: Topology, options: BuildOptions): Top
       }
     }
   }
-  if (stacks.length === 0) {
+  if (rendered === 0) {
     problems.push({ field: '--platform', value: options.platforms?.join(','), allowed: `a platform that some service has under targets (${[...new Set(topology.services.flatMap((s) => Object.keys(s.targets)))].join(', ')})` });
   }
   if (problems.length > 0) {

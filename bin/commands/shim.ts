@@ -1,0 +1,61 @@
+import type { Argv, CommandModule } from 'yargs';
+import { IdhaValidationError } from '../../lib/core/errors';
+import { jsonLogger } from '../../lib/runtime/log';
+import { CheckMethod, createChecker } from '../../lib/runtime/service-check';
+import { Shim } from '../../lib/runtime/shim';
+import { runUntilSignal, secondsToMs } from './runtime-common';
+
+interface ShimArgs {
+  bind: string; 'service-port': number; 'service-host'?: string; 'gate-port': number; 'health-port': number; 'agent-port': number;
+  interval: number; rise: number; fall: number; check: CheckMethod;
+  'standby-of'?: string; 'standby-poll': number; 'standby-fall': number; 'standby-rise': number;
+}
+
+export const shimCommand: CommandModule<{}, ShimArgs> = {
+  command: 'shim',
+  describe: 'Run the probe sidecar on an IQService host: gate port, GET /healthz and HAProxy agent-check from the service\'s real state',
+  builder: (y: Argv) => y
+    .option('bind', { type: 'string', demandOption: true, describe: 'Address the gate, health and agent ports listen on (explicit; e.g. the host\'s private IP)' })
+    .option('service-port', { type: 'number', default: 5050, describe: 'IQService port to watch (never connected to, except with --check connect)' })
+    .option('service-host', { type: 'string', describe: 'Only a listener on this address (or a wildcard) counts (default: any)' })
+    .option('gate-port', { type: 'number', default: 15050, describe: 'TCP gate: listens only while healthy (0: off)' })
+    .option('health-port', { type: 'number', default: 15051, describe: 'HTTP GET /healthz: 200 or 503 (0: off)' })
+    .option('agent-port', { type: 'number', default: 15052, describe: 'HAProxy agent-check: up/down/drain (0: off)' })
+    .option('interval', { type: 'number', default: 1, describe: 'Seconds between checks' })
+    .option('rise', { type: 'number', default: 3, describe: 'Good checks before healthy' })
+    .option('fall', { type: 'number', default: 2, describe: 'Bad checks before unhealthy' })
+    .option('check', { choices: ['auto', 'proc-net-tcp', 'netstat', 'connect'] as const, default: 'auto' as CheckMethod, describe: 'How to look at the service: auto = /proc/net/tcp on Linux, netstat on Windows; connect opens connections (IQService logs each)' })
+    .option('standby-of', { type: 'string', describe: 'Standby mode: the primary shim\'s health URL, e.g. http://10.0.1.10:15051/healthz' })
+    .option('standby-poll', { type: 'number', default: 1, describe: 'Standby: seconds between polls of the primary' })
+    .option('standby-fall', { type: 'number', default: 3, describe: 'Standby: polls finding the primary down before opening' })
+    .option('standby-rise', { type: 'number', default: 3, describe: 'Standby: polls finding the primary up before closing again' }) as unknown as Argv<ShimArgs>,
+  handler: async (a) => {
+    const problems: Array<{ field: string; value: unknown; allowed: string }> = [];
+    for (const f of ['service-port', 'gate-port', 'health-port', 'agent-port'] as const) {
+      const v = a[f];
+      const min = f === 'service-port' ? 1 : 0;
+      if (!Number.isInteger(v) || v < min || v > 65535) problems.push({ field: `--${f}`, value: v, allowed: `an integer from ${min} to 65535` });
+    }
+    for (const f of ['rise', 'fall', 'standby-fall', 'standby-rise'] as const) {
+      if (!Number.isInteger(a[f]) || a[f] < 1 || a[f] > 10) problems.push({ field: `--${f}`, value: a[f], allowed: 'an integer from 1 to 10' });
+    }
+    if (a['standby-of'] !== undefined && !/^https?:\/\/[^/]+\/healthz$/.test(a['standby-of'])) {
+      problems.push({ field: '--standby-of', value: a['standby-of'], allowed: 'the primary shim\'s URL, http://<primary>:<health-port>/healthz' });
+    }
+    if (problems.length) throw new IdhaValidationError(problems);
+    const log = jsonLogger('shim', process.stdout);
+    const shim = new Shim({
+      checker: createChecker(a.check, a['service-port'], a['service-host'], log),
+      bind: a.bind,
+      gatePort: a['gate-port'], healthPort: a['health-port'], agentPort: a['agent-port'],
+      intervalMs: secondsToMs('interval', a.interval), rise: a.rise, fall: a.fall,
+      standby: a['standby-of'] ? {
+        primaryHealthUrl: a['standby-of'], pollMs: secondsToMs('standby-poll', a['standby-poll']),
+        fallCount: a['standby-fall'], riseCount: a['standby-rise'],
+      } : undefined,
+      logger: log,
+    });
+    await shim.start();
+    await runUntilSignal(() => shim.stop(), log);
+  },
+};

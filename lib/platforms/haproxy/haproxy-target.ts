@@ -1,0 +1,143 @@
+import { Construct } from 'constructs';
+import { AddressKind, parseHostAddress } from '../../core/address';
+import { checkInteger } from '../../core/checks';
+import { Problems } from '../../core/errors';
+import { BalancerTiming, estimateFailover, FailoverEstimate, ownHealthSidecarTerms } from '../../model/failover-estimate';
+import { HaServiceModel, HaStrategy, membersByPriority, poolOf } from '../../model/ha-service-model';
+import { ProbeKind } from '../../model/probe-policy';
+import { IHaTarget, Snippet } from '../target';
+import { HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
+
+export interface HaproxyTargetProps {
+  /**
+   * Address the frontends bind to.
+   * @default '*' (all addresses)
+   */
+  readonly bindAddress?: string;
+  /** Health-check interval in seconds (`inter`), 1-60. @default 1 */
+  readonly checkIntervalSeconds?: number;
+  /** Failed checks before a server is down, 1-10. @default 2 */
+  readonly fall?: number;
+  /** Good checks before a server is up again, 1-10. @default 2 */
+  readonly rise?: number;
+  /** `timeout check` in seconds, 1-30. @default 2 */
+  readonly checkTimeoutSeconds?: number;
+  /** Also read the shim's agent-check port (up/down/drain). @default true */
+  readonly agentCheck?: boolean;
+  /** Connect attempts per client connection (`retries`), 0-10; with `option redispatch` the last goes to another server. @default 3 */
+  readonly retries?: number;
+  /** `timeout connect` in seconds, 1-30. @default 2 */
+  readonly connectTimeoutSeconds?: number;
+  /** `timeout client` / `timeout server` in minutes (IQService connections idle between calls), 1-1440. @default 30 */
+  readonly idleTimeoutMinutes?: number;
+  /** Close sessions still on the secondary when the primary comes back (`on-marked-up shutdown-backup-sessions`). @default false */
+  readonly cutBackupSessionsOnFailback?: boolean;
+  /** `maxconn` of the global section. @default 20000 */
+  readonly maxconn?: number;
+  /** `log` target of the global section. @default /dev/log */
+  readonly logTarget?: string;
+}
+
+/**
+ * HAProxy in `mode tcp`: the primary as the active server, the secondary as `backup`, health taken
+ * from the shim (connect check on the gate port, or `GET /healthz` on the health port, plus
+ * agent-check), `retries` and `option redispatch`. Renders no Terraform: the output is
+ * `snippets/<service>/haproxy.cfg`.
+ */
+export class HaproxyTarget implements IHaTarget {
+  public readonly platform = 'haproxy';
+  public readonly strategy = HaStrategy.LOAD_BALANCER;
+  public readonly timingSpec: HaproxyTimingSpec;
+
+  constructor(public readonly props: HaproxyTargetProps = {}) {
+    const idle = (props.idleTimeoutMinutes ?? 30) * 60_000;
+    this.timingSpec = {
+      checkIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
+      fall: props.fall ?? 2,
+      rise: props.rise ?? 2,
+      checkTimeoutMs: (props.checkTimeoutSeconds ?? 2) * 1000,
+      agentIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
+      connectTimeoutMs: (props.connectTimeoutSeconds ?? 2) * 1000,
+      clientTimeoutMs: idle,
+      serverTimeoutMs: idle,
+      retries: props.retries ?? 3,
+    };
+  }
+
+  public validate(model: HaServiceModel, problems: Problems): void {
+    const p = this.props;
+    checkInteger(problems, 'checkIntervalSeconds', p.checkIntervalSeconds ?? 1, 1, 60);
+    checkInteger(problems, 'fall', p.fall ?? 2, 1, 10);
+    checkInteger(problems, 'rise', p.rise ?? 2, 1, 10);
+    checkInteger(problems, 'checkTimeoutSeconds', p.checkTimeoutSeconds ?? 2, 1, 30);
+    checkInteger(problems, 'retries', p.retries ?? 3, 0, 10, 'with option redispatch the last retry goes to the backup; 3 is HAProxy\'s default');
+    checkInteger(problems, 'connectTimeoutSeconds', p.connectTimeoutSeconds ?? 2, 1, 30);
+    checkInteger(problems, 'idleTimeoutMinutes', p.idleTimeoutMinutes ?? 30, 1, 1440);
+    checkInteger(problems, 'maxconn', p.maxconn ?? 20000, 1, 10_000_000);
+    if (p.bindAddress !== undefined && p.bindAddress !== '*') {
+      const a = parseHostAddress(new Problems(), 'bindAddress', p.bindAddress);
+      if (!a || a.kind === AddressKind.DNS) problems.add({ field: 'bindAddress', value: p.bindAddress, allowed: '"*" or an IP address of the HAProxy host' });
+    }
+    if (p.logTarget !== undefined && !/^\S+$/.test(p.logTarget)) problems.add({ field: 'logTarget', value: p.logTarget, allowed: 'one HAProxy log target without spaces, e.g. /dev/log, stdout or 127.0.0.1:514' });
+    if (model.pools[0].probe.kind === ProbeKind.TCP_HALF_OPEN) {
+      problems.add({ field: 'probe.kind', value: ProbeKind.TCP_HALF_OPEN, allowed: `"${ProbeKind.SIDECAR_GATE}" or "${ProbeKind.SIDECAR_HTTP}" on HAProxy`, fix: 'HAProxy has no half-open check; its L4 check completes the handshake. Use the sidecar gate (the default)' });
+    }
+  }
+
+  public render(_scope: Construct, _model: HaServiceModel): void {
+    // HAProxy is configured by file, not by Terraform: see snippets().
+  }
+
+  /** The full configuration for one service. */
+  public config(model: HaServiceModel): HaproxyConfigSpec {
+    const probe = model.pools[0].probe;
+    const onService = probe.kind === ProbeKind.TCP_CONNECT;
+    return {
+      title: `HAProxy for ${model.name}: prefer the primary, the secondary only while the primary is down`,
+      logTarget: this.props.logTarget,
+      maxconn: this.props.maxconn ?? 20000,
+      timing: this.timingSpec,
+      cutBackupSessionsOnFailback: this.props.cutBackupSessionsOnFailback ?? false,
+      shutdownSessionsOnMarkedDown: true,
+      proxies: model.listeners.map((l) => {
+        const pool = poolOf(model, l);
+        return {
+          name: `${model.name}-${l.name}`,
+          bindAddress: this.props.bindAddress ?? '*',
+          bindPort: l.port,
+          allowedClients: model.allowedClients,
+          check: probe.kind === ProbeKind.SIDECAR_HTTP ? 'http' as const : 'tcp' as const,
+          httpPath: probe.path,
+          servers: membersByPriority(pool).map((m, i) => ({
+            name: m.name,
+            address: m.address.value,
+            port: m.port,
+            backup: i > 0,
+            checkPort: onService ? m.port : probe.port,
+            agentPort: !onService && (this.props.agentCheck ?? true) ? probe.agentPort : undefined,
+          })),
+        };
+      }),
+    };
+  }
+
+  public snippets(model: HaServiceModel): Snippet[] {
+    return [{ kind: 'haproxy', fileName: 'haproxy.cfg', content: renderHaproxyConfig(this.config(model)) }];
+  }
+
+  /** Down after `fall` failed checks, the last one up to `timeout check`; the backup is already up (normal-mode shims). */
+  public timing(): BalancerTiming {
+    const t = this.timingSpec;
+    const i = t.checkIntervalMs / 1000; const c = t.checkTimeoutMs / 1000;
+    return {
+      markDownSeconds: i * t.fall + c,
+      markDownFormula: `${i}s x ${t.fall} checks + ${c}s timeout`,
+      markUpSeconds: i * t.rise,
+      markUpFormula: `${i}s x ${t.rise} checks`,
+    };
+  }
+
+  public estimateFailover(model: HaServiceModel): FailoverEstimate {
+    return estimateFailover(model.name, this.platform, this.timing(), ownHealthSidecarTerms(model));
+  }
+}

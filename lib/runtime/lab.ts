@@ -1,0 +1,278 @@
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import { renderHaproxyConfig } from '../platforms/haproxy/haproxy-config';
+import { findHaproxy, getJson, sleep, spawnIdha, stopChild, waitForPort } from './children';
+import { iqRequest } from './iq-client';
+
+export type LabBalancer = 'auto' | 'haproxy' | 'proxy';
+export type LabAction = 'kill-primary' | 'restore-primary' | 'hang-primary' | 'resume-primary';
+
+export interface LabOptions {
+  /** @default auto (HAProxy when installed, else idha proxy) */
+  readonly balancer?: LabBalancer;
+  /** @default 127.0.0.1 */
+  readonly host?: string;
+  /** First of the ports the lab uses (base .. base+49). @default 25050 */
+  readonly basePort?: number;
+  /** Shim check interval. @default 500 */
+  readonly intervalMs?: number;
+  /** New client requests per second through the balancer. @default 5 */
+  readonly requestsPerSecond?: number;
+}
+
+export interface LabHostStatus {
+  readonly mimic: 'running' | 'stopped' | 'hung';
+  readonly shim: 'up' | 'down' | 'unreachable';
+  readonly requests: number | null;
+  readonly malformed: number | null;
+}
+
+export interface LabStatus {
+  readonly balancer: string;
+  readonly address: string;
+  readonly secondaryShimMode: 'standby' | 'normal';
+  readonly primary: LabHostStatus;
+  readonly secondary: LabHostStatus;
+  readonly client: { ok: number; failed: number; lastServedBy: 'primary' | 'secondary' | 'none' };
+}
+
+/** Ports of the lab, from its base port. */
+export function labPorts(base: number) {
+  return {
+    balancer: base, control: base + 49, proxyStats: base + 41,
+    primary: { service: base + 1, stats: base + 11, gate: base + 21, health: base + 22, agent: base + 23 },
+    secondary: { service: base + 2, stats: base + 12, gate: base + 31, health: base + 32, agent: base + 33 },
+  };
+}
+
+type Role = 'primary' | 'secondary';
+
+/**
+ * The whole failover on loopback: two IQService stand-ins, two shims (the secondary in standby
+ * mode behind idha proxy; in normal mode behind HAProxy, which has native backup servers), and a
+ * balancer (real HAProxy with the generated config when installed, else idha proxy), plus a trickle
+ * of client requests. Controlled over HTTP on the control port (`idha lab kill-primary`, ...).
+ */
+export class Lab {
+  public readonly host: string;
+  public readonly ports: ReturnType<typeof labPorts>;
+  public balancerKind: 'haproxy' | 'proxy' = 'proxy';
+  private readonly children: Partial<Record<string, ChildProcess>> = {};
+  private mimicState: Record<Role, 'running' | 'stopped' | 'hung'> = { primary: 'running', secondary: 'running' };
+  private readonly client = { ok: 0, failed: 0, lastServedBy: 'none' as 'primary' | 'secondary' | 'none' };
+  private lastCounts: Record<Role, number> = { primary: 0, secondary: 0 };
+  private loadTimer?: NodeJS.Timeout;
+  private control?: http.Server;
+  private workDir?: string;
+  private readonly o: Required<LabOptions>;
+
+  constructor(options: LabOptions = {}) {
+    this.o = { balancer: 'auto', host: '127.0.0.1', basePort: 25050, intervalMs: 500, requestsPerSecond: 5, ...options };
+    this.host = this.o.host;
+    this.ports = labPorts(this.o.basePort);
+  }
+
+  public get secondaryShimMode(): 'standby' | 'normal' {
+    return this.balancerKind === 'haproxy' ? 'normal' : 'standby';
+  }
+
+  public async start(): Promise<void> {
+    const haproxy = this.o.balancer === 'proxy' ? undefined : findHaproxy();
+    if (this.o.balancer === 'haproxy' && !haproxy) throw new Error('--balancer haproxy: HAProxy is not installed (apt-get install haproxy), or use --balancer proxy');
+    this.balancerKind = haproxy ? 'haproxy' : 'proxy';
+    this.control = http.createServer((req, res) => void this.onControl(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.control!.once('error', (e) => reject(new Error(`control port ${this.ports.control} on ${this.host}: ${(e as Error).message} (is another lab running?)`)));
+      this.control!.listen(this.ports.control, this.host, () => resolve());
+    });
+    try {
+      this.startMimic('primary');
+      this.startMimic('secondary');
+      await Promise.all((['primary', 'secondary'] as Role[]).map((r) => waitForPort(this.host, this.ports[r].service)));
+      this.startShim('primary');
+      this.startShim('secondary');
+      await Promise.all((['primary', 'secondary'] as Role[]).map((r) => waitForPort(this.host, this.ports[r].health)));
+      if (haproxy) this.startHaproxy(haproxy);
+      else this.startProxy();
+      await waitForPort(this.host, this.ports.balancer);
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+    this.loadTimer = setInterval(() => void this.oneRequest(), Math.max(20, Math.round(1000 / this.o.requestsPerSecond)));
+  }
+
+  public async stop(): Promise<void> {
+    if (this.loadTimer) clearInterval(this.loadTimer);
+    await Promise.all(Object.values(this.children).map((c) => stopChild(c)));
+    if (this.control) await new Promise<void>((r) => this.control!.close(() => r()));
+    if (this.workDir) fs.rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  public async act(action: LabAction): Promise<string> {
+    const child = this.children['mimic-primary'];
+    switch (action) {
+      case 'kill-primary':
+        if (this.mimicState.primary === 'stopped') return 'primary already stopped';
+        await stopChild(child);
+        this.mimicState.primary = 'stopped';
+        return 'primary IQService stand-in stopped (port refused)';
+      case 'restore-primary':
+        if (this.mimicState.primary === 'hung') {
+          child?.kill('SIGCONT');
+          this.mimicState.primary = 'running';
+          return 'primary resumed';
+        }
+        if (this.mimicState.primary === 'running') return 'primary already running';
+        this.startMimic('primary');
+        await waitForPort(this.host, this.ports.primary.service).catch(() => undefined);
+        this.mimicState.primary = 'running';
+        return 'primary IQService stand-in started';
+      case 'hang-primary':
+        if (this.mimicState.primary !== 'running') return `primary is ${this.mimicState.primary}`;
+        child?.kill('SIGSTOP');
+        this.mimicState.primary = 'hung';
+        return 'primary hung (SIGSTOP): its socket still listens but nothing accepts';
+      case 'resume-primary':
+        if (this.mimicState.primary !== 'hung') return `primary is ${this.mimicState.primary}`;
+        child?.kill('SIGCONT');
+        this.mimicState.primary = 'running';
+        return 'primary resumed';
+      default:
+        throw new Error(`unknown action ${action}`);
+    }
+  }
+
+  public async status(): Promise<LabStatus> {
+    const one = async (role: Role): Promise<LabHostStatus> => {
+      const p = this.ports[role];
+      const [shim, stats] = await Promise.all([getJson(`http://${this.host}:${p.health}/healthz`), this.mimicState[role] === 'running' ? getJson(`http://${this.host}:${p.stats}/stats`) : Promise.resolve({ status: 0, body: undefined })]);
+      return {
+        mimic: this.mimicState[role],
+        shim: shim.status === 200 ? 'up' : shim.status === 503 ? 'down' : 'unreachable',
+        requests: stats.body?.requests ?? null,
+        malformed: stats.body?.malformed ?? null,
+      };
+    };
+    const [primary, secondary] = await Promise.all([one('primary'), one('secondary')]);
+    return {
+      balancer: this.balancerKind === 'haproxy' ? 'HAProxy (generated config)' : 'idha proxy',
+      address: `${this.host}:${this.ports.balancer}`,
+      secondaryShimMode: this.secondaryShimMode,
+      primary, secondary,
+      client: { ...this.client },
+    };
+  }
+
+  private startMimic(role: Role): void {
+    const p = this.ports[role];
+    this.children[`mimic-${role}`] = spawnIdha(['mimic', '--listen', `${this.host}:${p.service}`, '--stats-port', String(p.stats)]);
+  }
+
+  private startShim(role: Role): void {
+    const p = this.ports[role];
+    const args = ['shim', '--bind', this.host, '--service-port', String(p.service), '--service-host', this.host,
+      '--gate-port', String(p.gate), '--health-port', String(p.health), '--agent-port', String(p.agent),
+      '--interval', String(this.o.intervalMs / 1000), '--fall', '2', '--rise', '2'];
+    if (role === 'secondary' && this.secondaryShimMode === 'standby') {
+      args.push('--standby-of', `http://${this.host}:${this.ports.primary.health}/healthz`, '--standby-poll', String(this.o.intervalMs / 1000), '--standby-fall', '2', '--standby-rise', '2');
+    }
+    this.children[`shim-${role}`] = spawnIdha(args);
+  }
+
+  private startProxy(): void {
+    this.children.balancer = spawnIdha(['proxy', '--listen', `${this.host}:${this.ports.balancer}`,
+      '--primary', `${this.host}:${this.ports.primary.service}`, '--secondary', `${this.host}:${this.ports.secondary.service}`,
+      '--primary-health', `http://${this.host}:${this.ports.primary.health}/healthz`, '--health-poll', '0.2', '--connect-timeout', '0.5']);
+  }
+
+  private startHaproxy(bin: string): void {
+    this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-lab-'));
+    const cfg = path.join(this.workDir, 'haproxy.cfg');
+    fs.writeFileSync(cfg, labHaproxyConfig(this.host, this.ports, this.o.intervalMs));
+    this.children.balancer = spawn(bin, ['-db', '-f', cfg], { stdio: 'ignore' });
+  }
+
+  private async oneRequest(): Promise<void> {
+    try {
+      await iqRequest({ host: this.host, port: this.ports.balancer, timeoutMs: 2000 }, Buffer.from('lab'));
+      this.client.ok++;
+    } catch {
+      this.client.failed++;
+    }
+    const s = await this.status().catch(() => undefined);
+    if (!s) return;
+    for (const role of ['primary', 'secondary'] as Role[]) {
+      const n = s[role].requests;
+      if (n !== null && n > this.lastCounts[role]) this.client.lastServedBy = role;
+      if (n !== null) this.lastCounts[role] = n;
+    }
+  }
+
+  private async onControl(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const action = (req.url ?? '').replace(/^\//, '');
+    try {
+      if (req.method === 'GET' && action === 'status') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await this.status()) + '\n');
+      } else if (req.method === 'POST' && ['kill-primary', 'restore-primary', 'hang-primary', 'resume-primary'].includes(action)) {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end((await this.act(action as LabAction)) + '\n');
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /status, or POST /kill-primary, /restore-primary, /hang-primary, /resume-primary\n');
+      }
+    } catch (e) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(e as Error).message}\n`);
+    }
+  }
+}
+
+/** The lab's HAProxy config: the same renderer as `idha synth`, with loopback ports per host. */
+export function labHaproxyConfig(host: string, ports: ReturnType<typeof labPorts>, intervalMs: number): string {
+  return renderHaproxyConfig({
+    title: 'idha lab: HAProxy in front of two IQService stand-ins on loopback',
+    logTarget: 'stdout',
+    maxconn: 1000,
+    cutBackupSessionsOnFailback: false,
+    shutdownSessionsOnMarkedDown: true,
+    timing: { checkIntervalMs: intervalMs, fall: 2, rise: 2, checkTimeoutMs: 1000, agentIntervalMs: intervalMs, connectTimeoutMs: 500, clientTimeoutMs: 60_000, serverTimeoutMs: 60_000, retries: 3 },
+    proxies: [{
+      name: 'lab-iq', bindAddress: host, bindPort: ports.balancer, allowedClients: ['127.0.0.0/8'], check: 'tcp',
+      servers: (['primary', 'secondary'] as const).map((r, i) => ({
+        name: r, address: host, port: ports[r].service, backup: i > 0, checkPort: ports[r].gate, agentPort: ports[r].agent,
+      })),
+    }],
+  });
+}
+
+/** Renders a status as a small table. */
+export function formatLabStatus(s: LabStatus): string {
+  const row = (cells: string[]) => cells.map((c, i) => c.padEnd([11, 9, 13, 10, 9][i] ?? 0)).join(' ').trimEnd();
+  const host = (name: string, h: LabHostStatus) => row([name, h.mimic, h.shim === 'up' ? 'up (gate open)' : h.shim, String(h.requests ?? '-'), String(h.malformed ?? '-')]);
+  return [
+    `balancer: ${s.balancer} on ${s.address}   secondary shim: ${s.secondaryShimMode} mode`,
+    row(['host', 'mimic', 'shim', 'requests', 'malformed']),
+    host('primary', s.primary),
+    host('secondary', s.secondary),
+    `client requests: ${s.client.ok} ok, ${s.client.failed} failed; last served by ${s.client.lastServedBy}`,
+  ].join('\n') + '\n';
+}
+
+/** Sends an action (or `status`) to a running lab. */
+export function labControl(host: string, basePort: number, action: LabAction | 'status'): Promise<string> {
+  const port = labPorts(basePort).control;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, path: `/${action}`, method: action === 'status' ? 'GET' : 'POST', timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(text.trim()))));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => reject(new Error(`no lab answers on ${host}:${port} (${(e as NodeJS.ErrnoException).code ?? e.message}); start one with idha lab`)));
+    req.end();
+  });
+}
+
+export { sleep };

@@ -1,0 +1,155 @@
+import { execFile } from 'child_process';
+import * as net from 'net';
+import { Logger, silentLogger } from './log';
+import { parseNetstat } from './netstat';
+import { ProcTcpEntry, readProcNetTcp, TCP_STATE } from './proc-net-tcp';
+
+/** The outcome of one look at the local service. */
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly reason: string;
+  /**
+   * A failure already confirmed over time (a connection left in the accept queue since the previous
+   * check): the state machine marks the service down at once instead of counting falls.
+   */
+  readonly confirmed?: boolean;
+}
+
+/** How the shim looks at the local service port. */
+export interface ServiceChecker {
+  /** `proc-net-tcp`, `netstat` or `connect`. */
+  readonly method: string;
+  check(): Promise<CheckResult>;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '::ffff:0.0.0.0']);
+
+function sameAddress(a: string, b: string): boolean {
+  const norm = (x: string) => x.replace(/^::ffff:/, '');
+  return norm(a) === norm(b);
+}
+
+export interface ProcNetTcpCheckerOptions {
+  readonly port: number;
+  /** Only listeners on this address (or a wildcard) count. @default any address */
+  readonly host?: string;
+  /** Where the tables come from (tests pass captured tables). @default /proc/net/tcp and tcp6 */
+  readonly read?: () => ProcTcpEntry[];
+}
+
+/**
+ * Linux: reads the LISTEN entries of /proc/net/tcp and tcp6 without opening a connection or
+ * sending a byte. Unhealthy when nothing listens on the port, when a listener's accept queue is
+ * full, or when a connection that the kernel completed is still waiting to be accepted at the next
+ * check (inode 0 in both looks): the process is hung while its socket stays in LISTEN.
+ */
+export class ProcNetTcpChecker implements ServiceChecker {
+  public readonly method = 'proc-net-tcp';
+  private waiting = new Set<string>();
+
+  constructor(private readonly options: ProcNetTcpCheckerOptions) {}
+
+  public async check(): Promise<CheckResult> {
+    const { port, host } = this.options;
+    const entries = (this.options.read ?? readProcNetTcp)();
+    const listeners = entries.filter((e) => e.state === TCP_STATE.LISTEN && e.localPort === port
+      && (host === undefined || WILDCARDS.has(e.localAddress) || sameAddress(e.localAddress, host)));
+    const waitingNow = new Set(entries
+      .filter((e) => (e.state === TCP_STATE.ESTABLISHED || e.state === TCP_STATE.CLOSE_WAIT) && e.localPort === port && e.inode === 0)
+      .map((e) => `${e.localAddress}:${e.localPort}<${e.remoteAddress}:${e.remotePort}`));
+    const stuck = [...waitingNow].filter((k) => this.waiting.has(k));
+    this.waiting = waitingNow;
+    if (listeners.length === 0) return { ok: false, reason: `nothing listens on port ${port}${host ? ` at ${host}` : ''}` };
+    const full = listeners.find((l) => l.txQueue > 0 && l.rxQueue >= l.txQueue);
+    if (full) return { ok: false, reason: `accept queue full (${full.rxQueue} of ${full.txQueue}) on ${full.localAddress}:${port}` };
+    if (stuck.length > 0) {
+      return { ok: false, confirmed: true, reason: `${stuck.length} connection(s) still waiting to be accepted since the previous check: the process is not accepting` };
+    }
+    const queued = listeners.reduce((s, l) => s + l.rxQueue, 0);
+    return { ok: true, reason: `listening on port ${port} (accept queue ${queued})` };
+  }
+}
+
+export interface NetstatCheckerOptions {
+  readonly port: number;
+  readonly host?: string;
+  /** Produces `netstat -ano -p tcp` output (tests pass captured output). @default runs netstat.exe */
+  readonly run?: () => Promise<string>;
+}
+
+function runNetstat(): Promise<string> {
+  const one = (proto: string) => new Promise<string>((resolve, reject) => {
+    execFile('netstat', ['-ano', '-p', proto], { windowsHide: true, timeout: 5000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+  return Promise.all([one('tcp'), one('tcpv6')]).then((parts) => parts.join('\n'));
+}
+
+/**
+ * Windows: parses `netstat -ano -p tcp` / `tcpv6` (no connection, no byte sent). Healthy while a
+ * socket listens on the port. netstat does not show accept queues, so a hung IQService that still
+ * listens is not detected on Windows; see the README.
+ */
+export class NetstatChecker implements ServiceChecker {
+  public readonly method = 'netstat';
+
+  constructor(private readonly options: NetstatCheckerOptions) {}
+
+  public async check(): Promise<CheckResult> {
+    const { port, host } = this.options;
+    const table = parseNetstat(await (this.options.run ?? runNetstat)());
+    const l = table.listening.find((s) => s.localPort === port && (host === undefined || WILDCARDS.has(s.localAddress) || sameAddress(s.localAddress, host)));
+    return l
+      ? { ok: true, reason: `listening on port ${port} (pid ${l.pid})` }
+      : { ok: false, reason: `nothing listens on port ${port}${host ? ` at ${host}` : ''}` };
+  }
+}
+
+export interface ConnectCheckerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** @default 1000 */
+  readonly timeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/**
+ * Fallback, only when asked for by name: opens a TCP connection to the service and resets it.
+ * IQService logs a malformed request for every such check.
+ */
+export class ConnectChecker implements ServiceChecker {
+  public readonly method = 'connect';
+
+  constructor(private readonly options: ConnectCheckerOptions) {
+    (options.logger ?? silentLogger).warn('connect check selected: every check opens a connection to the service, and IQService logs "Malformed request received from client" for each one', { port: options.port });
+  }
+
+  public check(): Promise<CheckResult> {
+    const { host, port, timeoutMs = 1000 } = this.options;
+    return new Promise((resolve) => {
+      const s = net.connect({ host, port });
+      const done = (r: CheckResult) => {
+        clearTimeout(timer);
+        s.removeAllListeners();
+        s.on('error', () => undefined);
+        s.resetAndDestroy();
+        resolve(r);
+      };
+      const timer = setTimeout(() => done({ ok: false, reason: `no answer from ${host}:${port} within ${timeoutMs} ms` }), timeoutMs);
+      s.once('connect', () => done({ ok: true, reason: `connected to ${host}:${port}` }));
+      s.once('error', (e) => done({ ok: false, reason: `${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
+    });
+  }
+}
+
+export type CheckMethod = 'auto' | 'proc-net-tcp' | 'netstat' | 'connect';
+
+/** Picks the checker for this platform (`auto`), or the one named. */
+export function createChecker(method: CheckMethod, port: number, host: string | undefined, logger: Logger): ServiceChecker {
+  const m = method === 'auto' ? (process.platform === 'win32' ? 'netstat' : 'proc-net-tcp') : method;
+  switch (m) {
+    case 'proc-net-tcp': return new ProcNetTcpChecker({ port, host });
+    case 'netstat': return new NetstatChecker({ port, host });
+    case 'connect': return new ConnectChecker({ host: host && !WILDCARDS.has(host) ? host : '127.0.0.1', port, logger });
+    default: throw new Error(`unknown check method ${method}`);
+  }
+}

@@ -1,0 +1,212 @@
+import { EventEmitter } from 'events';
+import * as http from 'http';
+import * as net from 'net';
+import { HealthState, HealthValue } from './health-state';
+import { Logger, silentLogger } from './log';
+import { ServiceChecker } from './service-check';
+
+export interface StandbyOptions {
+  /** The primary's shim health URL, e.g. `http://10.0.1.10:15051/healthz`. */
+  readonly primaryHealthUrl: string;
+  /** @default 1000 */
+  readonly pollMs?: number;
+  /** Consecutive polls finding the primary unhealthy or unreachable before the standby opens. @default 3 */
+  readonly fallCount?: number;
+  /** Consecutive polls finding the primary healthy before the standby closes again. @default 3 */
+  readonly riseCount?: number;
+  /** @default 800 */
+  readonly timeoutMs?: number;
+}
+
+export interface ShimOptions {
+  readonly checker: ServiceChecker;
+  /** Address the gate, health and agent ports bind to (explicit: never all interfaces by accident). */
+  readonly bind: string;
+  /** TCP gate: listens only while healthy. 0 disables. @default 15050 */
+  readonly gatePort?: number;
+  /** HTTP `GET /healthz`. 0 disables. @default 15051 */
+  readonly healthPort?: number;
+  /** HAProxy agent-check. 0 disables. @default 15052 */
+  readonly agentPort?: number;
+  /** @default 1000 */
+  readonly intervalMs?: number;
+  /** @default 3 */
+  readonly rise?: number;
+  /** @default 2 */
+  readonly fall?: number;
+  /** Standby mode (secondary host): healthy only while the primary is not. */
+  readonly standby?: StandbyOptions;
+  readonly logger?: Logger;
+}
+
+/** What `GET /healthz` answers. */
+export interface ShimStatus {
+  readonly state: HealthValue;
+  readonly since: string;
+  readonly lastCheck: string | null;
+}
+
+function listen(server: net.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once('error', onError);
+    server.listen({ port, host, exclusive: true }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function close(server: net.Server): Promise<void> {
+  return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+}
+
+/**
+ * The sidecar on an IQService host. It looks at the local service port without connecting to it,
+ * keeps a rise/fall state, and publishes that state as a TCP gate port (open only while healthy),
+ * HTTP `GET /healthz` (200/503) and the HAProxy agent-check protocol. In standby mode it is healthy
+ * only while the primary's shim says the primary is not (or cannot be reached), with hysteresis.
+ *
+ * Events: `change` (effective state), `check` (each local result).
+ */
+export class Shim extends EventEmitter {
+  public readonly local: HealthState;
+  public readonly primary?: HealthState;
+  private effective: HealthValue = 'down';
+  private effectiveSince = Date.now();
+  private stopping = false;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly gate = net.createServer((s) => s.on('error', () => undefined).end());
+  private readonly health: http.Server;
+  private readonly agent: net.Server;
+  private gateOp: Promise<void> = Promise.resolve();
+  private readonly log: Logger;
+  private readonly o: Required<Omit<ShimOptions, 'standby' | 'logger'>> & Pick<ShimOptions, 'standby'>;
+
+  constructor(options: ShimOptions) {
+    super();
+    this.o = {
+      checker: options.checker, bind: options.bind, standby: options.standby,
+      gatePort: options.gatePort ?? 15050, healthPort: options.healthPort ?? 15051, agentPort: options.agentPort ?? 15052,
+      intervalMs: options.intervalMs ?? 1000, rise: options.rise ?? 3, fall: options.fall ?? 2,
+    };
+    this.log = options.logger ?? silentLogger;
+    this.local = new HealthState({ rise: this.o.rise, fall: this.o.fall });
+    if (options.standby) {
+      this.primary = new HealthState({ rise: options.standby.riseCount ?? 3, fall: options.standby.fallCount ?? 3, initial: 'up' });
+    }
+    this.health = http.createServer((req, res) => {
+      const url = (req.url ?? '').split('?')[0];
+      if (url !== '/healthz') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+        return;
+      }
+      const body = JSON.stringify(this.status()) + '\n';
+      res.writeHead(this.effective === 'up' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    });
+    this.health.keepAliveTimeout = 1000;
+    this.agent = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.end(this.stopping ? 'drain\n' : this.effective === 'up' ? 'up\n' : 'down\n');
+    });
+  }
+
+  /** The published state. */
+  public get state(): HealthValue {
+    return this.effective;
+  }
+
+  public status(): ShimStatus {
+    return {
+      state: this.effective,
+      since: new Date(this.effectiveSince).toISOString(),
+      lastCheck: this.local.lastCheckAt ? new Date(this.local.lastCheckAt).toISOString() : null,
+    };
+  }
+
+  public async start(): Promise<void> {
+    if (this.o.healthPort) await listen(this.health, this.o.healthPort, this.o.bind);
+    if (this.o.agentPort) await listen(this.agent, this.o.agentPort, this.o.bind);
+    this.log.info('shim started', {
+      bind: this.o.bind, gatePort: this.o.gatePort, healthPort: this.o.healthPort, agentPort: this.o.agentPort,
+      check: this.o.checker.method, intervalMs: this.o.intervalMs, rise: this.o.rise, fall: this.o.fall,
+      mode: this.o.standby ? 'standby' : 'normal', primary: this.o.standby?.primaryHealthUrl,
+    });
+    await this.tick();
+    this.timers.push(setInterval(() => void this.tick(), this.o.intervalMs));
+    if (this.o.standby) {
+      await this.pollPrimary();
+      this.timers.push(setInterval(() => void this.pollPrimary(), this.o.standby.pollMs ?? 1000));
+    }
+  }
+
+  /** Closes the gate first (balancers stop sending), answers `drain` to agents, then shuts down. */
+  public async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.setEffective('down', 'shutting down');
+    await Promise.all([close(this.health), close(this.agent)]);
+    this.health.closeAllConnections?.();
+    await this.gateOp;
+    this.log.info('shim stopped');
+  }
+
+  private async tick(): Promise<void> {
+    let result;
+    try {
+      result = await this.o.checker.check();
+    } catch (e) {
+      result = { ok: false, reason: `check failed: ${(e as Error).message}` };
+    }
+    if (this.stopping) return;
+    const changed = this.local.record(result);
+    this.emit('check', result);
+    if (changed) this.log.info(`service ${this.local.state}`, { reason: result.reason });
+    await this.reconcile(result.reason);
+  }
+
+  private pollPrimary(): Promise<void> {
+    const sb = this.o.standby!;
+    return new Promise<{ ok: boolean; reason: string }>((resolve) => {
+      const req = http.get(sb.primaryHealthUrl, { timeout: sb.timeoutMs ?? 800, agent: false }, (res) => {
+        res.resume();
+        resolve({ ok: res.statusCode === 200, reason: `primary shim answered ${res.statusCode}` });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (e) => resolve({ ok: false, reason: `primary shim unreachable: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
+    }).then(async (r) => {
+      if (this.stopping) return;
+      if (this.primary!.record(r)) this.log.info(`primary ${this.primary!.state}`, { reason: r.reason });
+      await this.reconcile(r.reason);
+    });
+  }
+
+  private async reconcile(reason: string): Promise<void> {
+    const localUp = this.local.state === 'up';
+    const want: HealthValue = localUp && (!this.primary || this.primary.state === 'down') ? 'up' : 'down';
+    await this.setEffective(want, !localUp ? reason : this.primary?.state === 'up' ? 'standby: the primary is healthy' : reason);
+  }
+
+  private setEffective(want: HealthValue, reason: string): Promise<void> {
+    if (want === this.effective) return this.gateOp;
+    this.effective = want;
+    this.effectiveSince = Date.now();
+    this.log.info(want === 'up' ? 'healthy: gate open' : 'unhealthy: gate closed', { reason });
+    this.emit('change', want);
+    this.gateOp = this.gateOp.then(async () => {
+      if (!this.o.gatePort) return;
+      if (this.effective === 'up' && !this.gate.listening) {
+        await listen(this.gate, this.o.gatePort, this.o.bind).catch((e) => this.log.error('cannot open gate', { error: (e as Error).message }));
+      } else if (this.effective === 'down' && this.gate.listening) {
+        await close(this.gate);
+      }
+    });
+    return this.gateOp;
+  }
+}

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { formatLabStatus, Lab, LabAction, LabBalancer, labControl } from '../../lib/runtime/lab';
 import { runUntilSignal } from './runtime-common';
+import { IdhaValidationError } from '../../lib/core/errors';
 import { jsonLogger } from '../../lib/runtime/log';
 
 type LabArgs = { action: 'run' | LabAction | 'status'; balancer: LabBalancer; 'base-port': number; interval: number; watch: boolean };
@@ -20,7 +21,11 @@ export const labCommand: CommandModule<{}, LabArgs> = {
   handler: async (a) => {
     const base = a['base-port'];
     if (a.action !== 'run') {
-      process.stdout.write(await labControl('127.0.0.1', base, a.action));
+      try {
+        process.stdout.write(await labControl('127.0.0.1', base, a.action));
+      } catch (e) {
+        throw new IdhaValidationError([{ field: 'lab', value: a.action, allowed: `a running idha lab on base port ${base}`, fix: (e as Error).message }]);
+      }
       return;
     }
     const lab = new Lab({ balancer: a.balancer, basePort: base, intervalMs: Math.round(a.interval * 1000) });

@@ -91,13 +91,16 @@ export class Lab {
     try {
       this.startMimic('primary');
       this.startMimic('secondary');
-      await Promise.all((['primary', 'secondary'] as Role[]).map((r) => waitForPort(this.host, this.ports[r].service)));
+      // Never probe a stand-in's service port to see whether it is up: that is exactly the malformed
+      // connection the lab counts. Its stats port says the same.
+      await Promise.all((['primary', 'secondary'] as Role[]).map((r) => waitForPort(this.host, this.ports[r].stats)));
       this.startShim('primary');
       this.startShim('secondary');
-      await Promise.all((['primary', 'secondary'] as Role[]).map((r) => waitForPort(this.host, this.ports[r].health)));
+      // Both shims healthy before the balancer starts, so it never sees both hosts down at start.
+      await Promise.all((['primary', 'secondary'] as Role[]).map((r) => this.waitForShim(r)));
       if (haproxy) this.startHaproxy(haproxy);
       else this.startProxy();
-      await waitForPort(this.host, this.ports.balancer);
+      await this.waitForBalancer();
     } catch (e) {
       await this.stop();
       throw e;
@@ -128,7 +131,7 @@ export class Lab {
         }
         if (this.mimicState.primary === 'running') return 'primary already running';
         this.startMimic('primary');
-        await waitForPort(this.host, this.ports.primary.service).catch(() => undefined);
+        await waitForPort(this.host, this.ports.primary.stats).catch(() => undefined);
         this.mimicState.primary = 'running';
         return 'primary IQService stand-in started';
       case 'hang-primary':
@@ -196,9 +199,33 @@ export class Lab {
     this.children.balancer = spawn(bin, ['-db', '-f', cfg], { stdio: 'ignore' });
   }
 
+  private async waitForShim(role: Role, timeoutMs = 15_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    const want = role === 'secondary' && this.secondaryShimMode === 'standby' ? 503 : 200;
+    while ((await getJson(`http://${this.host}:${this.ports[role].health}/healthz`)).status !== want) {
+      if (Date.now() > until) throw new Error(`the ${role} shim did not report ${want} within ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  }
+
+  /** Until one well-formed request through the balancer is answered (a bare connect would be malformed). */
+  private async waitForBalancer(timeoutMs = 15_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await iqRequest({ host: this.host, port: this.ports.balancer, timeoutMs: 2000 }, Buffer.from('lab-ready'));
+        return;
+      } catch (e) {
+        if (Date.now() > until) throw new Error(`the balancer on ${this.host}:${this.ports.balancer} answered no request within ${timeoutMs} ms: ${(e as Error).message}`);
+        await sleep(100);
+      }
+    }
+  }
+
   private async oneRequest(): Promise<void> {
     try {
-      await iqRequest({ host: this.host, port: this.ports.balancer, timeoutMs: 2000 }, Buffer.from('lab'));
+      // HAProxy waits up to 1 s between retries of a refused connect: give it the time before calling it failed.
+      await iqRequest({ host: this.host, port: this.ports.balancer, timeoutMs: 6000 }, Buffer.from('lab'));
       this.client.ok++;
     } catch {
       this.client.failed++;

@@ -46,6 +46,7 @@ export interface ProcNetTcpCheckerOptions {
 export class ProcNetTcpChecker implements ServiceChecker {
   public readonly method = 'proc-net-tcp';
   private waiting = new Set<string>();
+  private previousQueue = 0;
 
   constructor(private readonly options: ProcNetTcpCheckerOptions) {}
 
@@ -59,13 +60,25 @@ export class ProcNetTcpChecker implements ServiceChecker {
       .map((e) => `${e.localAddress}:${e.localPort}<${e.remoteAddress}:${e.remotePort}`));
     const stuck = [...waitingNow].filter((k) => this.waiting.has(k));
     this.waiting = waitingNow;
-    if (listeners.length === 0) return { ok: false, reason: `nothing listens on port ${port}${host ? ` at ${host}` : ''}` };
+    if (listeners.length === 0) {
+      this.previousQueue = 0;
+      return { ok: false, reason: `nothing listens on port ${port}${host ? ` at ${host}` : ''}` };
+    }
     const full = listeners.find((l) => l.txQueue > 0 && l.rxQueue >= l.txQueue);
     if (full) return { ok: false, reason: `accept queue full (${full.rxQueue} of ${full.txQueue}) on ${full.localAddress}:${port}` };
     if (stuck.length > 0) {
+      this.previousQueue = listeners.reduce((sum, l) => sum + l.rxQueue, 0);
       return { ok: false, confirmed: true, reason: `${stuck.length} connection(s) still waiting to be accepted since the previous check: the process is not accepting` };
     }
+    // Connections the client already gave up on can drop out of the table while still counted in
+    // the listener's queue: a queue that is non-empty at two checks in a row and did not shrink is
+    // not being drained either. A process that accepts drains it within microseconds.
     const queued = listeners.reduce((s, l) => s + l.rxQueue, 0);
+    const previous = this.previousQueue;
+    this.previousQueue = queued;
+    if (queued > 0 && previous > 0 && queued >= previous) {
+      return { ok: false, confirmed: true, reason: `accept queue not draining (${previous} then ${queued} waiting): the process is not accepting` };
+    }
     return { ok: true, reason: `listening on port ${port} (accept queue ${queued})` };
   }
 }

@@ -7,7 +7,7 @@ import { runUntilSignal, secondsToMs } from './runtime-common';
 
 interface ShimArgs {
   bind: string; 'service-port': number; 'service-host'?: string; 'gate-port': number; 'health-port': number; 'agent-port': number;
-  interval: number; rise: number; fall: number; check: CheckMethod;
+  interval: number; rise: number; fall: number; check: CheckMethod; drain: number;
   'standby-of'?: string; 'standby-poll': number; 'standby-fall': number; 'standby-rise': number;
 }
 
@@ -25,6 +25,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     .option('rise', { type: 'number', default: 3, describe: 'Good checks before healthy' })
     .option('fall', { type: 'number', default: 2, describe: 'Bad checks before unhealthy' })
     .option('check', { choices: ['auto', 'proc-net-tcp', 'netstat', 'connect'] as const, default: 'auto' as CheckMethod, describe: 'How to look at the service: auto = /proc/net/tcp on Linux, netstat on Windows; connect opens connections (IQService logs each)' })
+    .option('drain', { type: 'number', default: 2, describe: 'On SIGTERM: seconds of gate closed, 503 and agent "drain" before the ports close' })
     .option('standby-of', { type: 'string', describe: 'Standby mode: the primary shim\'s health URL, e.g. http://10.0.1.10:15051/healthz' })
     .option('standby-poll', { type: 'number', default: 1, describe: 'Standby: seconds between polls of the primary' })
     .option('standby-fall', { type: 'number', default: 3, describe: 'Standby: polls finding the primary down before opening' })
@@ -49,6 +50,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
       bind: a.bind,
       gatePort: a['gate-port'], healthPort: a['health-port'], agentPort: a['agent-port'],
       intervalMs: secondsToMs('interval', a.interval), rise: a.rise, fall: a.fall,
+      drainMs: a.drain === 0 ? 0 : secondsToMs('drain', a.drain),
       standby: a['standby-of'] ? {
         primaryHealthUrl: a['standby-of'], pollMs: secondsToMs('standby-poll', a['standby-poll']),
         fallCount: a['standby-fall'], riseCount: a['standby-rise'],

@@ -10,7 +10,7 @@ export interface ProcTcpEntry {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly state: number;
-  /** For LISTEN sockets: the backlog limit (sk_max_ack_backlog). */
+  /** Bytes not yet acknowledged (0 for LISTEN sockets on current kernels; `ss -lnt` shows the backlog, this does not). */
   readonly txQueue: number;
   /** For LISTEN sockets: connections waiting in the accept queue (sk_ack_backlog). */
   readonly rxQueue: number;

@@ -39,9 +39,10 @@ export interface ProcNetTcpCheckerOptions {
 
 /**
  * Linux: reads the LISTEN entries of /proc/net/tcp and tcp6 without opening a connection or
- * sending a byte. Unhealthy when nothing listens on the port, when a listener's accept queue is
- * full, or when a connection that the kernel completed is still waiting to be accepted at the next
- * check (inode 0 in both looks): the process is hung while its socket stays in LISTEN.
+ * sending a byte. Unhealthy when nothing listens on the port, or when the process stops accepting
+ * while its socket stays in LISTEN: a connection the kernel completed is still waiting to be
+ * accepted (inode 0) at the next check, or the listener's accept queue is non-empty at two checks in
+ * a row without shrinking.
  */
 export class ProcNetTcpChecker implements ServiceChecker {
   public readonly method = 'proc-net-tcp';
@@ -64,8 +65,6 @@ export class ProcNetTcpChecker implements ServiceChecker {
       this.previousQueue = 0;
       return { ok: false, reason: `nothing listens on port ${port}${host ? ` at ${host}` : ''}` };
     }
-    const full = listeners.find((l) => l.txQueue > 0 && l.rxQueue >= l.txQueue);
-    if (full) return { ok: false, reason: `accept queue full (${full.rxQueue} of ${full.txQueue}) on ${full.localAddress}:${port}` };
     if (stuck.length > 0) {
       this.previousQueue = listeners.reduce((sum, l) => sum + l.rxQueue, 0);
       return { ok: false, confirmed: true, reason: `${stuck.length} connection(s) still waiting to be accepted since the previous check: the process is not accepting` };

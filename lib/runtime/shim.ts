@@ -34,6 +34,12 @@ export interface ShimOptions {
   readonly rise?: number;
   /** @default 2 */
   readonly fall?: number;
+  /**
+   * On stop: how long the gate stays closed, `/healthz` answers 503 and agents are told `drain`
+   * before the ports close, so balancers see the shutdown instead of a vanished port.
+   * @default 0
+   */
+  readonly drainMs?: number;
   /** Standby mode (secondary host): healthy only while the primary is not. */
   readonly standby?: StandbyOptions;
   readonly logger?: Logger;
@@ -88,7 +94,7 @@ export class Shim extends EventEmitter {
     this.o = {
       checker: options.checker, bind: options.bind, standby: options.standby,
       gatePort: options.gatePort ?? 15050, healthPort: options.healthPort ?? 15051, agentPort: options.agentPort ?? 15052,
-      intervalMs: options.intervalMs ?? 1000, rise: options.rise ?? 3, fall: options.fall ?? 2,
+      intervalMs: options.intervalMs ?? 1000, rise: options.rise ?? 3, fall: options.fall ?? 2, drainMs: options.drainMs ?? 0,
     };
     this.log = options.logger ?? silentLogger;
     this.local = new HealthState({ rise: this.o.rise, fall: this.o.fall });
@@ -151,6 +157,7 @@ export class Shim extends EventEmitter {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.setEffective('down', 'shutting down');
+    if (this.o.drainMs > 0) await new Promise((r) => setTimeout(r, this.o.drainMs));
     await Promise.all([close(this.health), close(this.agent)]);
     this.health.closeAllConnections?.();
     await this.gateOp;

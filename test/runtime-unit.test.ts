@@ -1,0 +1,303 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as path from 'path';
+import { after, describe, it } from 'node:test';
+import {
+  ConnectChecker, FrameReader, HealthState, NetstatChecker, ProcNetTcpChecker, ProcTcpEntry, Shim, TCP_STATE,
+  frame, parseGetNetTcpConnectionJson, parseNetstat, parseProcNetTcp,
+} from '../lib';
+import { REPO } from './helpers';
+
+const FIX = path.join(REPO, 'test', 'fixtures');
+const read = (f: string) => fs.readFileSync(path.join(FIX, f), 'utf8');
+
+describe('/proc/net/tcp parsing (tables captured on this machine)', () => {
+  it('GIVEN a listening stand-in THEN one LISTEN entry on 127.0.0.1:26551 with an empty accept queue', () => {
+    const l = parseProcNetTcp(read('proc/tcp-listening.txt')).filter((e) => e.state === TCP_STATE.LISTEN);
+    assert.deepEqual(l.map((e) => [e.localAddress, e.localPort, e.rxQueue, e.inode > 0]), [['127.0.0.1', 26551, 0, true]]);
+  });
+
+  it('GIVEN the stand-in stopped (SIGSTOP) with 3 clients connected THEN accept queue 3 and 3 unaccepted (inode 0) connections', () => {
+    const t = parseProcNetTcp(read('proc/tcp-hung.txt'));
+    const [l] = t.filter((e) => e.state === TCP_STATE.LISTEN);
+    assert.equal(l.rxQueue, 3);
+    const waiting = t.filter((e) => e.state === TCP_STATE.ESTABLISHED && e.localPort === 26551 && e.inode === 0);
+    assert.equal(waiting.length, 3);
+    assert.ok(t.some((e) => e.localPort !== 26551 && e.remotePort === 26551 && e.inode > 0), 'client sides have inodes');
+  });
+
+  it('GIVEN tcp6 lines THEN IPv6 wildcard, loopback and v4-mapped addresses are decoded', () => {
+    const text = [
+      '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 00000000000000000000000000000000:13BA 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0',
+      '   1: 00000000000000000000000001000000:3AAA 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 101 1 0 100 0 0 10 0',
+      '   2: 0000000000000000FFFF00000100007F:13BA 0000000000000000FFFF00000100007F:D000 01 00000000:00000000 00:00000000 00000000     0        0 0 1 0 20 0 0 10 -1',
+    ].join('\n');
+    assert.deepEqual(parseProcNetTcp(text).map((e) => [e.localAddress, e.localPort, e.remoteAddress]), [
+      ['::', 5050, '::'], ['::1', 15018, '::'], ['::ffff:127.0.0.1', 5050, '::ffff:127.0.0.1'],
+    ]);
+  });
+});
+
+describe('ProcNetTcpChecker: healthy, stopped and hung, without connecting', () => {
+  const listening = parseProcNetTcp(read('proc/tcp-listening.txt'));
+  const hung = parseProcNetTcp(read('proc/tcp-hung.txt'));
+  const seq = (...tables: ProcTcpEntry[][]) => {
+    let i = 0;
+    return () => tables[Math.min(i++, tables.length - 1)];
+  };
+
+  it('GIVEN a listener THEN healthy; GIVEN none THEN "nothing listens"', async () => {
+    assert.equal((await new ProcNetTcpChecker({ port: 26551, read: () => listening }).check()).ok, true);
+    const r = await new ProcNetTcpChecker({ port: 26551, read: () => [] }).check();
+    assert.equal(r.ok, false);
+    assert.match(r.reason, /nothing listens on port 26551/);
+  });
+
+  it('GIVEN a hung process THEN the first look passes and the second, seeing the same connections waiting, fails confirmed', async () => {
+    const c = new ProcNetTcpChecker({ port: 26551, read: seq(hung, hung) });
+    assert.equal((await c.check()).ok, true, 'one look cannot tell a busy server from a hung one');
+    const r = await c.check();
+    assert.deepEqual([r.ok, r.confirmed], [false, true]);
+    assert.match(r.reason, /3 connection\(s\) still waiting/);
+  });
+
+  it('GIVEN the queued connections accepted by the next look THEN healthy (the neighbour of hung)', async () => {
+    const c = new ProcNetTcpChecker({ port: 26551, read: seq(hung, listening) });
+    await c.check();
+    assert.equal((await c.check()).ok, true);
+  });
+
+  it('GIVEN a queue that stays at 2 with its connections no longer listed THEN not draining; GIVEN 2 then 1 THEN healthy', async () => {
+    const [l] = listening.filter((e) => e.state === TCP_STATE.LISTEN);
+    const q = (n: number) => [{ ...l, rxQueue: n }];
+    const stuck = new ProcNetTcpChecker({ port: 26551, read: seq(q(2), q(2)) });
+    await stuck.check();
+    assert.match((await stuck.check()).reason, /accept queue not draining \(2 then 2/);
+    const draining = new ProcNetTcpChecker({ port: 26551, read: seq(q(2), q(1)) });
+    await draining.check();
+    assert.equal((await draining.check()).ok, true);
+  });
+
+  it('GIVEN --service-host THEN only a listener on that address (or a wildcard) counts', async () => {
+    assert.equal((await new ProcNetTcpChecker({ port: 26551, host: '10.0.1.10', read: () => listening }).check()).ok, false);
+    assert.equal((await new ProcNetTcpChecker({ port: 26551, host: '127.0.0.1', read: () => listening }).check()).ok, true);
+  });
+
+  it('GIVEN the real /proc/net/tcp and a live listener THEN healthy, and the listener never saw a connection', async () => {
+    let accepted = 0;
+    const server = net.createServer(() => accepted++);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    after(() => server.close());
+    const port = (server.address() as net.AddressInfo).port;
+    const r = await new ProcNetTcpChecker({ port }).check();
+    assert.equal(r.ok, true, r.reason);
+    assert.equal(accepted, 0);
+  });
+});
+
+describe('Windows netstat parsing (fixtures in netstat -ano -p tcp format)', () => {
+  it('GIVEN English output with CRLF THEN the listeners, with PIDs, and no connection rows among them', () => {
+    const t = parseNetstat(read('netstat-en.txt'));
+    assert.deepEqual(t.listening.find((l) => l.localPort === 5050), { localAddress: '0.0.0.0', localPort: 5050, pid: 2212 });
+    assert.equal(t.listening.length, 5);
+    assert.ok(t.connections.some((c) => c.localPort === 5050 && c.state === 'ESTABLISHED'));
+  });
+
+  it('GIVEN German output (localized state names) with IQService stopped THEN no listener on 5050, though a TIME_WAIT row remains', () => {
+    const t = parseNetstat(read('netstat-de-stopped.txt'));
+    assert.equal(t.listening.some((l) => l.localPort === 5050), false);
+    assert.ok(t.connections.some((c) => c.localPort === 5050));
+    assert.ok(t.listening.some((l) => l.localPort === 15050));
+  });
+
+  it('GIVEN IPv6 rows THEN [::]:5050 is a listener', () => {
+    assert.deepEqual(parseNetstat(read('netstat-v6.txt')).listening.map((l) => [l.localAddress, l.localPort]), [['::', 135], ['::', 5050]]);
+  });
+
+  it('GIVEN Get-NetTCPConnection JSON THEN the same shape', () => {
+    assert.deepEqual(parseGetNetTcpConnectionJson(read('get-nettcpconnection.json'))[0], { localAddress: '0.0.0.0', localPort: 5050, pid: 2212 });
+  });
+
+  for (const [fixture, ok] of [['netstat-en.txt', true], ['netstat-de-stopped.txt', false], ['netstat-v6.txt', true]] as const) {
+    it(`GIVEN ${fixture} THEN NetstatChecker says ${ok ? 'healthy' : 'unhealthy'}`, async () => {
+      const r = await new NetstatChecker({ port: 5050, run: async () => read(fixture) }).check();
+      assert.equal(r.ok, ok, r.reason);
+    });
+  }
+});
+
+describe('ConnectChecker (the named, noisy fallback)', () => {
+  it('GIVEN a listener THEN healthy; GIVEN a closed port THEN unhealthy with the error', async () => {
+    const server = net.createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, error: () => undefined, warn: (m: string) => warnings.push(m) };
+    assert.equal((await new ConnectChecker({ host: '127.0.0.1', port, logger }).check()).ok, true);
+    assert.match(warnings[0], /IQService logs "Malformed request received from client"/);
+    await new Promise<void>((r) => server.close(() => r()));
+    const r = await new ConnectChecker({ host: '127.0.0.1', port, logger }).check();
+    assert.deepEqual([r.ok, /ECONNREFUSED/.test(r.reason)], [false, true]);
+  });
+});
+
+describe('HealthState: rise and fall', () => {
+  const ok = { ok: true, reason: 'ok' };
+  const bad = { ok: false, reason: 'bad' };
+  it('GIVEN rise 3 THEN up on the third good result, not the second', () => {
+    const h = new HealthState({ rise: 3, fall: 2 });
+    assert.deepEqual([h.record(ok), h.record(ok), h.state], [false, false, 'down']);
+    assert.deepEqual([h.record(ok), h.state], [true, 'up']);
+  });
+  it('GIVEN fall 2 THEN one bad result is tolerated, an interrupted run starts over, two in a row go down', () => {
+    const h = new HealthState({ rise: 1, fall: 2, initial: 'up' });
+    h.record(bad);
+    h.record(ok);
+    h.record(bad);
+    assert.equal(h.state, 'up');
+    h.record(bad);
+    assert.equal(h.state, 'down');
+  });
+  it('GIVEN a confirmed failure THEN down at once', () => {
+    const h = new HealthState({ rise: 1, fall: 5, initial: 'up' });
+    h.record({ ok: false, reason: 'hung', confirmed: true });
+    assert.equal(h.state, 'down');
+  });
+});
+
+describe('request framing', () => {
+  it('GIVEN a frame split at every byte THEN one payload, at a boundary', () => {
+    const r = new FrameReader();
+    const out: Buffer[] = [];
+    for (const b of frame(Buffer.from('hello'))) out.push(...r.push(Buffer.from([b])));
+    assert.deepEqual(out.map(String), ['hello']);
+    assert.equal(r.atBoundary, true);
+  });
+  it('GIVEN two frames in one chunk THEN two payloads; GIVEN a non-numeric header THEN invalid', () => {
+    const r = new FrameReader();
+    assert.deepEqual(r.push(Buffer.concat([frame(Buffer.from('a')), frame(Buffer.alloc(0))])).map(String), ['a', '']);
+    const bad = new FrameReader();
+    bad.push(Buffer.from('GET / HTTP/1.1\r\n'));
+    assert.equal(bad.invalid, true);
+  });
+});
+
+/** A checker whose answer the test sets. */
+function fakeChecker(initial: boolean) {
+  const c = { ok: initial, method: 'fake', check: async () => ({ ok: c.ok, reason: c.ok ? 'fake ok' : 'fake down' }) };
+  return c;
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+function gateOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+function get(port: number, p: string, method = 'GET'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: p, method, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function agentLine(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.on('data', (d) => (text += d));
+    s.on('end', () => resolve(text));
+    s.on('error', reject);
+  });
+}
+
+const until = async (cond: () => Promise<boolean> | boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('Shim publishing (in process, fake service state)', () => {
+  it('GIVEN a healthy service THEN the gate opens after rise, /healthz says 200 with state/since/lastCheck only, the agent says up', async () => {
+    const [gate, health, agent] = [await freePort(), await freePort(), await freePort()];
+    const checker = fakeChecker(true);
+    const shim = new Shim({ checker, bind: '127.0.0.1', gatePort: gate, healthPort: health, agentPort: agent, intervalMs: 30, rise: 2, fall: 2 });
+    await shim.start();
+    try {
+      assert.equal(await gateOpen(gate), false, 'closed until rise checks passed');
+      await until(() => gateOpen(gate));
+      const h = await get(health, '/healthz');
+      assert.equal(h.status, 200);
+      assert.deepEqual(Object.keys(JSON.parse(h.body)).sort(), ['lastCheck', 'since', 'state']);
+      assert.equal(JSON.parse(h.body).state, 'up');
+      assert.equal(await agentLine(agent), 'up\n');
+      assert.equal((await get(health, '/metrics')).status, 404, 'no other paths');
+      assert.equal((await get(health, '/healthz', 'POST')).status, 405);
+
+      // WHEN the service goes down THEN after `fall` checks the gate closes, 503, agent down
+      checker.ok = false;
+      await until(async () => !(await gateOpen(gate)));
+      assert.equal((await get(health, '/healthz')).status, 503);
+      assert.equal(await agentLine(agent), 'down\n');
+    } finally {
+      await shim.stop();
+    }
+    assert.equal(await gateOpen(gate), false);
+  });
+
+  it('GIVEN a stopping shim THEN agents are told drain before it goes', async () => {
+    const agent = await freePort();
+    const shim = new Shim({ checker: fakeChecker(true), bind: '127.0.0.1', gatePort: 0, healthPort: 0, agentPort: agent, intervalMs: 20, rise: 1, fall: 1, drainMs: 300 });
+    await shim.start();
+    const stopping = shim.stop();
+    assert.equal(await agentLine(agent).catch(() => 'closed'), 'drain\n');
+    await stopping;
+  });
+
+  it('GIVEN a standby shim THEN its gate opens only after the primary is down for standbyFall polls, and closes after it is back', async () => {
+    const p = { gate: await freePort(), health: await freePort() };
+    const s = { gate: await freePort(), health: await freePort() };
+    const pc = fakeChecker(true);
+    const primary = new Shim({ checker: pc, bind: '127.0.0.1', gatePort: p.gate, healthPort: p.health, agentPort: 0, intervalMs: 30, rise: 1, fall: 1 });
+    const secondary = new Shim({
+      checker: fakeChecker(true), bind: '127.0.0.1', gatePort: s.gate, healthPort: s.health, agentPort: 0, intervalMs: 30, rise: 1, fall: 1,
+      standby: { primaryHealthUrl: `http://127.0.0.1:${p.health}/healthz`, pollMs: 30, fallCount: 3, riseCount: 3 },
+    });
+    await primary.start();
+    await secondary.start();
+    try {
+      await until(() => gateOpen(p.gate));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await gateOpen(s.gate), false, 'standby stays closed while the primary is healthy');
+      pc.ok = false;
+      await until(() => gateOpen(s.gate));
+      assert.equal(await gateOpen(p.gate), false);
+      pc.ok = true;
+      await until(async () => !(await gateOpen(s.gate)));
+      assert.equal(await gateOpen(p.gate), true);
+    } finally {
+      await secondary.stop();
+      await primary.stop();
+    }
+  });
+});

@@ -38,3 +38,5 @@ export * from './runtime/iq-framing';
 export * from './runtime/iq-client';
 export * from './runtime/mimic';
 export * from './runtime/failover-proxy';
+export * from './runtime/children';
+export * from './runtime/lab';

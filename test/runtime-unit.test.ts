@@ -248,7 +248,7 @@ describe('Shim publishing (in process, fake service state)', () => {
       await until(() => gateOpen(gate));
       const h = await get(health, '/healthz');
       assert.equal(h.status, 200);
-      assert.deepEqual(Object.keys(JSON.parse(h.body)).sort(), ['lastCheck', 'since', 'state']);
+      assert.deepEqual(Object.keys(JSON.parse(h.body)).sort(), ['lastCheck', 'service', 'since', 'state']);
       assert.equal(JSON.parse(h.body).state, 'up');
       assert.equal(await agentLine(agent), 'up\n');
       assert.equal((await get(health, '/metrics')).status, 404, 'no other paths');

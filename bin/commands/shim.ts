@@ -8,7 +8,7 @@ import { runUntilSignal, secondsToMs } from './runtime-common';
 interface ShimArgs {
   bind: string; 'service-port': number; 'service-host'?: string; 'gate-port': number; 'health-port': number; 'agent-port': number;
   interval: number; rise: number; fall: number; check: CheckMethod; drain: number;
-  'standby-of'?: string; 'standby-poll': number; 'standby-fall': number; 'standby-rise': number;
+  'standby-of'?: string; 'standby-peer'?: string; 'standby-poll': number; 'standby-fall': number; 'standby-rise': number;
 }
 
 export const shimCommand: CommandModule<{}, ShimArgs> = {
@@ -25,6 +25,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     .option('rise', { type: 'number', default: 3, describe: 'Good checks before healthy' })
     .option('fall', { type: 'number', default: 2, describe: 'Bad checks before unhealthy' })
     .option('check', { choices: ['auto', 'proc-net-tcp', 'netstat', 'connect'] as const, default: 'auto' as CheckMethod, describe: 'How to look at the service: auto = /proc/net/tcp on Linux, netstat on Windows; connect opens connections (IQService logs each)' })
+    .option('standby-peer', { type: 'string', describe: 'Primary with a standby: the standby shim\'s health URL; our gate opens only while the standby\'s is closed' })
     .option('drain', { type: 'number', default: 2, describe: 'On SIGTERM: seconds of gate closed, 503 and agent "drain" before the ports close' })
     .option('standby-of', { type: 'string', describe: 'Standby mode: the primary shim\'s health URL, e.g. http://10.0.1.10:15051/healthz' })
     .option('standby-poll', { type: 'number', default: 1, describe: 'Standby: seconds between polls of the primary' })
@@ -43,6 +44,12 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     if (a['standby-of'] !== undefined && !/^https?:\/\/[^/]+\/healthz$/.test(a['standby-of'])) {
       problems.push({ field: '--standby-of', value: a['standby-of'], allowed: 'the primary shim\'s URL, http://<primary>:<health-port>/healthz' });
     }
+    if (a['standby-peer'] !== undefined && !/^https?:\/\/[^/]+\/healthz$/.test(a['standby-peer'])) {
+      problems.push({ field: '--standby-peer', value: a['standby-peer'], allowed: 'the standby shim\'s URL, http://<secondary>:<health-port>/healthz' });
+    }
+    if (a['standby-peer'] !== undefined && a['standby-of'] !== undefined) {
+      problems.push({ field: '--standby-peer', value: a['standby-peer'], allowed: 'not together with --standby-of (a shim is the primary or the standby)' });
+    }
     if (problems.length) throw new IdhaValidationError(problems);
     const log = jsonLogger('shim', process.stdout);
     const shim = new Shim({
@@ -55,6 +62,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
         primaryHealthUrl: a['standby-of'], pollMs: secondsToMs('standby-poll', a['standby-poll']),
         fallCount: a['standby-fall'], riseCount: a['standby-rise'],
       } : undefined,
+      peer: a['standby-peer'] ? { standbyHealthUrl: a['standby-peer'], pollMs: secondsToMs('standby-poll', a['standby-poll']) } : undefined,
       logger: log,
     });
     await shim.start();

@@ -180,6 +180,9 @@ export class Lab {
     const args = ['shim', '--bind', this.host, '--service-port', String(p.service), '--service-host', this.host,
       '--gate-port', String(p.gate), '--health-port', String(p.health), '--agent-port', String(p.agent),
       '--interval', String(this.o.intervalMs / 1000), '--fall', '2', '--rise', '2', '--drain', '0'];
+    if (role === 'primary' && this.secondaryShimMode === 'standby') {
+      args.push('--standby-peer', `http://${this.host}:${this.ports.secondary.health}/healthz`, '--standby-poll', String(this.o.intervalMs / 1000));
+    }
     if (role === 'secondary' && this.secondaryShimMode === 'standby') {
       args.push('--standby-of', `http://${this.host}:${this.ports.primary.health}/healthz`, '--standby-poll', String(this.o.intervalMs / 1000), '--standby-fall', '2', '--standby-rise', '2');
     }

@@ -18,6 +18,15 @@ export interface StandbyOptions {
   readonly timeoutMs?: number;
 }
 
+export interface PeerOptions {
+  /** The standby shim's health URL, e.g. `http://10.0.2.10:15051/healthz`. */
+  readonly standbyHealthUrl: string;
+  /** @default 1000 */
+  readonly pollMs?: number;
+  /** @default 800 */
+  readonly timeoutMs?: number;
+}
+
 export interface ShimOptions {
   readonly checker: ServiceChecker;
   /** Address the gate, health and agent ports bind to (explicit: never all interfaces by accident). */
@@ -42,12 +51,20 @@ export interface ShimOptions {
   readonly drainMs?: number;
   /** Standby mode (secondary host): healthy only while the primary is not. */
   readonly standby?: StandbyOptions;
+  /**
+   * Primary with a standby: open the gate only while the standby's gate is closed (or the standby
+   * cannot be reached), so that on failback the two gates are never open together.
+   */
+  readonly peer?: PeerOptions;
   readonly logger?: Logger;
 }
 
 /** What `GET /healthz` answers. */
 export interface ShimStatus {
+  /** Whether this host takes traffic (the gate is open). */
   readonly state: HealthValue;
+  /** The local service's own health (a standby's service can be up while its state is down). */
+  readonly service: HealthValue;
   readonly since: string;
   readonly lastCheck: string | null;
 }
@@ -87,12 +104,13 @@ export class Shim extends EventEmitter {
   private readonly agent: net.Server;
   private gateOp: Promise<void> = Promise.resolve();
   private readonly log: Logger;
-  private readonly o: Required<Omit<ShimOptions, 'standby' | 'logger'>> & Pick<ShimOptions, 'standby'>;
+  private readonly o: Required<Omit<ShimOptions, 'standby' | 'peer' | 'logger'>> & Pick<ShimOptions, 'standby' | 'peer'>;
+  private standbyOpen = false;
 
   constructor(options: ShimOptions) {
     super();
     this.o = {
-      checker: options.checker, bind: options.bind, standby: options.standby,
+      checker: options.checker, bind: options.bind, standby: options.standby, peer: options.peer,
       gatePort: options.gatePort ?? 15050, healthPort: options.healthPort ?? 15051, agentPort: options.agentPort ?? 15052,
       intervalMs: options.intervalMs ?? 1000, rise: options.rise ?? 3, fall: options.fall ?? 2, drainMs: options.drainMs ?? 0,
     };
@@ -130,6 +148,7 @@ export class Shim extends EventEmitter {
   public status(): ShimStatus {
     return {
       state: this.effective,
+      service: this.stopping ? 'down' : this.local.state,
       since: new Date(this.effectiveSince).toISOString(),
       lastCheck: this.local.lastCheckAt ? new Date(this.local.lastCheckAt).toISOString() : null,
     };
@@ -148,6 +167,10 @@ export class Shim extends EventEmitter {
     if (this.o.standby) {
       await this.pollPrimary();
       this.timers.push(setInterval(() => void this.pollPrimary(), this.o.standby.pollMs ?? 1000));
+    }
+    if (this.o.peer) {
+      await this.pollStandby();
+      this.timers.push(setInterval(() => void this.pollStandby(), this.o.peer.pollMs ?? 1000));
     }
   }
 
@@ -178,26 +201,35 @@ export class Shim extends EventEmitter {
     await this.reconcile(result.reason);
   }
 
+  /** The standby judges the primary by its service's health, not its gate (which may wait for the standby). */
   private pollPrimary(): Promise<void> {
     const sb = this.o.standby!;
-    return new Promise<{ ok: boolean; reason: string }>((resolve) => {
-      const req = http.get(sb.primaryHealthUrl, { timeout: sb.timeoutMs ?? 800, agent: false }, (res) => {
-        res.resume();
-        resolve({ ok: res.statusCode === 200, reason: `primary shim answered ${res.statusCode}` });
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (e) => resolve({ ok: false, reason: `primary shim unreachable: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
-    }).then(async (r) => {
+    return fetchStatus(sb.primaryHealthUrl, sb.timeoutMs ?? 800).then(async (f) => {
+      const r = f.body
+        ? { ok: f.body.service === 'up', reason: `primary shim: service ${f.body.service}` }
+        : { ok: f.status === 200, reason: f.status ? `primary shim answered ${f.status}` : `primary shim unreachable: ${f.error}` };
       if (this.stopping) return;
       if (this.primary!.record(r)) this.log.info(`primary ${this.primary!.state}`, { reason: r.reason });
       await this.reconcile(r.reason);
     });
   }
 
+  private pollStandby(): Promise<void> {
+    const peer = this.o.peer!;
+    return fetchStatus(peer.standbyHealthUrl, peer.timeoutMs ?? 800).then(async (f) => {
+      if (this.stopping) return;
+      const open = f.status === 200;
+      if (open !== this.standbyOpen) this.log.info(open ? 'standby gate open: holding ours closed' : 'standby gate closed', { status: f.status || f.error });
+      this.standbyOpen = open;
+      await this.reconcile(open ? 'the standby still takes traffic' : 'standby closed');
+    });
+  }
+
   private async reconcile(reason: string): Promise<void> {
     const localUp = this.local.state === 'up';
-    const want: HealthValue = localUp && (!this.primary || this.primary.state === 'down') ? 'up' : 'down';
-    await this.setEffective(want, !localUp ? reason : this.primary?.state === 'up' ? 'standby: the primary is healthy' : reason);
+    const want: HealthValue = localUp && (!this.primary || this.primary.state === 'down') && !this.standbyOpen ? 'up' : 'down';
+    const why = !localUp ? reason : this.primary?.state === 'up' ? 'standby: the primary is healthy' : this.standbyOpen ? 'waiting for the standby to close' : reason;
+    await this.setEffective(want, why);
   }
 
   private setEffective(want: HealthValue, reason: string): Promise<void> {
@@ -216,4 +248,31 @@ export class Shim extends EventEmitter {
     });
     return this.gateOp;
   }
+}
+
+interface Fetched {
+  readonly status: number;
+  readonly body?: { state?: string; service?: string };
+  readonly error?: string;
+}
+
+function fetchStatus(url: string, timeoutMs: number): Promise<Fetched> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        let body: Fetched['body'];
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve({ status: 0, error: (e as NodeJS.ErrnoException).code ?? e.message }));
+  });
 }

@@ -32,7 +32,14 @@ export interface HaproxyTargetProps {
   readonly idleTimeoutMinutes?: number;
   /** Close sessions still on the secondary when the primary comes back (`on-marked-up shutdown-backup-sessions`). @default false */
   readonly cutBackupSessionsOnFailback?: boolean;
-  /** `maxconn` of the global section. @default 20000 */
+  /**
+   * `on-marked-down shutdown-sessions` on the primary: cut its sessions when it is marked down, so
+   * clients stuck on a hung primary reconnect at once. Off by default: measured with HAProxy 2.6, a
+   * connection redispatched to the backup during the kill was cut too when the primary went down.
+   * @default false
+   */
+  readonly shutdownSessionsOnMarkedDown?: boolean;
+  /** `maxconn` of the global section (HAProxy needs about twice as many file descriptors). IQService sees a handful of clients. @default 1000 */
   readonly maxconn?: number;
   /** `log` target of the global section. @default /dev/log */
   readonly logTarget?: string;
@@ -73,7 +80,7 @@ export class HaproxyTarget implements IHaTarget {
     checkInteger(problems, 'retries', p.retries ?? 3, 0, 10, 'with option redispatch the last retry goes to the backup; 3 is HAProxy\'s default');
     checkInteger(problems, 'connectTimeoutSeconds', p.connectTimeoutSeconds ?? 2, 1, 30);
     checkInteger(problems, 'idleTimeoutMinutes', p.idleTimeoutMinutes ?? 30, 1, 1440);
-    checkInteger(problems, 'maxconn', p.maxconn ?? 20000, 1, 10_000_000);
+    checkInteger(problems, 'maxconn', p.maxconn ?? 1000, 1, 10_000_000);
     if (p.bindAddress !== undefined && p.bindAddress !== '*') {
       const a = parseHostAddress(new Problems(), 'bindAddress', p.bindAddress);
       if (!a || a.kind === AddressKind.DNS) problems.add({ field: 'bindAddress', value: p.bindAddress, allowed: '"*" or an IP address of the HAProxy host' });
@@ -95,10 +102,10 @@ export class HaproxyTarget implements IHaTarget {
     return {
       title: `HAProxy for ${model.name}: prefer the primary, the secondary only while the primary is down`,
       logTarget: this.props.logTarget,
-      maxconn: this.props.maxconn ?? 20000,
+      maxconn: this.props.maxconn ?? 1000,
       timing: this.timingSpec,
       cutBackupSessionsOnFailback: this.props.cutBackupSessionsOnFailback ?? false,
-      shutdownSessionsOnMarkedDown: true,
+      shutdownSessionsOnMarkedDown: this.props.shutdownSessionsOnMarkedDown ?? false,
       proxies: model.listeners.map((l) => {
         const pool = poolOf(model, l);
         return {

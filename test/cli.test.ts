@@ -13,7 +13,7 @@ describe('idha CLI (built, run as a process)', () => {
     const r = runIdha(['synth'], cwd);
     assert.equal(r.status, 0, r.stderr);
     const files = Object.keys(snapshotDir(path.join(cwd, 'cdktf.out'))).sort();
-    assert.deepEqual(files, ['manifest.json', 'snippets/iqservice/f5-as3.json', 'snippets/iqservice/f5-tmsh.txt',
+    assert.deepEqual(files, ['manifest.json', 'snippets/iqservice/f5-as3.json', 'snippets/iqservice/f5-tmsh.txt', 'snippets/iqservice/haproxy.cfg',
       'stacks/identity-ha-aws/cdk.tf.json', 'stacks/identity-ha-azure/cdk.tf.json', 'stacks/identity-ha-f5/cdk.tf.json']);
     assert.match(r.stdout, /iqservice\s+azure\s+17 s/);
     assert.match(r.stdout, /iqservice\s+aws\s+15 s/);

@@ -273,3 +273,40 @@ describe('data integrity through idha proxy', () => {
     assert.deepEqual([r.ok, r.identical], [true, true]);
   });
 });
+
+for (const balancer of ['haproxy', 'proxy'] as const) {
+  describe(`idha lab with ${balancer}`, { skip: balancer === 'haproxy' && !HAPROXY ? 'haproxy is not installed' : false }, () => {
+    it('GIVEN idha lab running WHEN kill-primary / restore-primary from another process THEN the table follows, clients keep being served, nothing malformed', async () => {
+      const base = 30000 + Math.floor(Math.random() * 300) * 100;
+      const lab = idha(['lab', '--balancer', balancer, '--base-port', String(base), '--no-watch', '--interval', '0.2']);
+      after(() => stop(lab));
+      const status = async () => {
+        const r = runIdha(['lab', 'status', '--base-port', String(base)]);
+        return r.status === 0 ? JSON.parse(r.stdout) : undefined;
+      };
+      const s0 = await until('the lab serving from the primary', async () => {
+        const s = await status();
+        return s && s.client.lastServedBy === 'primary' && s.client.ok > 2 ? s : undefined;
+      }, 20_000);
+      assert.equal(s0.balancer, balancer === 'haproxy' ? 'HAProxy (generated config)' : 'idha proxy');
+      assert.equal(runIdha(['lab', 'kill-primary', '--base-port', String(base)]).status, 0);
+      const s1 = await until('traffic on the secondary', async () => {
+        const s = await status();
+        return s && s.client.lastServedBy === 'secondary' && s.primary.shim !== 'up' && s.secondary.shim === 'up' ? s : undefined;
+      });
+      assert.equal(s1.primary.mimic, 'stopped');
+      assert.equal(s1.secondary.shim, 'up');
+      assert.equal(runIdha(['lab', 'restore-primary', '--base-port', String(base)]).status, 0);
+      const s2 = await until('traffic back on the primary', async () => {
+        const s = await status();
+        return s && s.client.lastServedBy === 'primary' && s.primary.mimic === 'running' ? s : undefined;
+      }, 15_000);
+      assert.equal(s2.primary.malformed, 0);
+      assert.equal(s2.secondary.malformed, 0);
+      assert.ok(s2.client.ok > s0.client.ok);
+      await stop(lab);
+      assert.equal(lab.child.exitCode, 0, lab.stderr);
+      assert.notEqual(runIdha(['lab', 'status', '--base-port', String(base)]).status, 0, 'the lab is gone with its control port');
+    });
+  });
+}

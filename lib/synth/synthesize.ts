@@ -70,6 +70,9 @@ export function synthesizeTopology(options: SynthesizeOptions): SynthesizeResult
         fs.writeFileSync(path.join(dir, snip.fileName), snip.content);
       }
     }
+    // A topology rendered only to file-configured platforms (HAProxy) has no stack: drop the empty folder.
+    const stacksDir = path.join(tmp, 'stacks');
+    if (fs.existsSync(stacksDir) && fs.readdirSync(stacksDir).length === 0) fs.rmdirSync(stacksDir);
     const files = listFiles(tmp);
     // Swap in: move the old folder aside, rename the new one into place, then delete the old one.
     let aside: string | undefined;

@@ -10,6 +10,8 @@ export interface HaproxyServerSpec {
   readonly checkPort: number;
   /** The shim's agent-check port, when used. */
   readonly agentPort?: number;
+  /** The address is a DNS name: resolved at run time, and HAProxy still starts while it does not resolve. */
+  readonly dns?: boolean;
 }
 
 export interface HaproxyProxySpec {
@@ -72,6 +74,14 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
     'global',
     `    log ${spec.logTarget ?? '/dev/log'} local0`,
     `    maxconn ${spec.maxconn}`,
+    ...(spec.proxies.some((p) => p.servers.some((x) => x.dns)) ? [
+      '',
+      '# DNS-named hosts: re-resolved at run time from /etc/resolv.conf; a name that does not resolve',
+      '# at start leaves that server down instead of stopping HAProxy.',
+      'resolvers sysdns',
+      '    parse-resolv-conf',
+      '    hold valid 10s',
+    ] : []),
     '',
     'defaults',
     '    mode tcp',
@@ -98,6 +108,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
       const parts = [`    server ${s.name} ${hostPort(s.address, s.port)}`];
       if (s.backup) parts.push('backup');
       parts.push(`check port ${s.checkPort} inter ${haproxyTime(t.checkIntervalMs)} fall ${t.fall} rise ${t.rise}`);
+      if (s.dns) parts.push('resolvers sysdns init-addr last,libc,none');
       if (s.agentPort) parts.push(`agent-check agent-port ${s.agentPort} agent-inter ${haproxyTime(t.agentIntervalMs)}`);
       if (!s.backup && spec.shutdownSessionsOnMarkedDown) parts.push('on-marked-down shutdown-sessions');
       if (!s.backup && spec.cutBackupSessionsOnFailback) parts.push('on-marked-up shutdown-backup-sessions');

@@ -122,6 +122,7 @@ export class HaproxyTarget implements IHaTarget {
             backup: i > 0,
             checkPort: onService ? m.port : probe.port,
             agentPort: !onService && (this.props.agentCheck ?? true) ? probe.agentPort : undefined,
+            dns: m.address.kind === AddressKind.DNS,
           })),
         };
       }),

@@ -1,0 +1,136 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { describe, it } from 'node:test';
+import { HaproxyTarget, HaproxyTargetProps, IqServiceHaPairProps, ProbeKind, haproxyTime, renderHaproxyConfig } from '../lib';
+import { EXAMPLE, pairProps, problemsOf, runIdha, synthPair } from './helpers';
+import { haproxyBin } from './e2e-helpers';
+
+const HAPROXY = haproxyBin();
+
+/** `haproxy -c` on a config; returns exit status and output. */
+function haproxyCheck(cfg: string): { status: number | null; out: string } {
+  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-hap-')), 'haproxy.cfg');
+  fs.writeFileSync(f, cfg);
+  const r = spawnSync('haproxy', ['-c', '-f', f], { encoding: 'utf8' });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+function cfgOf(props: Partial<IqServiceHaPairProps>, hp: HaproxyTargetProps = {}): string {
+  const { pair } = synthPair(pairProps({ ...props, targets: [new HaproxyTarget(hp)] }));
+  const [s] = pair.snippets();
+  assert.equal(s.fileName, 'haproxy.cfg');
+  return s.content;
+}
+
+describe('HAProxy target', () => {
+  const cfg = cfgOf({ tlsPort: 5051 }, { bindAddress: '10.0.0.60' });
+
+  it('THEN mode tcp, the primary active and the secondary backup, health from the shim gate and agent, never the service port', () => {
+    assert.match(cfg, /^defaults\n {4}mode tcp$/m);
+    assert.match(cfg, /^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s fall 2 rise 2 agent-check agent-port 15052 agent-inter 1s$/m);
+    assert.match(cfg, /^ {4}server secondary 10\.0\.2\.10:5050 backup check port 15050 /m);
+    assert.doesNotMatch(cfg, /check port 5050|check port 5051/);
+  });
+
+  it('THEN retries, option redispatch and timeouts fit for idle IQService connections', () => {
+    for (const line of ['retries 3', 'option redispatch', 'timeout connect 2s', 'timeout client 30m', 'timeout server 30m', 'timeout check 2s']) {
+      assert.match(cfg, new RegExp(`^ {4}${line}$`, 'm'));
+    }
+  });
+
+  it('THEN one frontend per port bound to the given address, clients limited to allowedClients', () => {
+    assert.match(cfg, /frontend iqservice-iq\n {4}bind 10\.0\.0\.60:5050\n {4}tcp-request connection reject if !\{ src 10\.20\.0\.0\/24 \}/);
+    assert.match(cfg, /frontend iqservice-iq-tls\n {4}bind 10\.0\.0\.60:5051/);
+  });
+
+  it('GIVEN cutBackupSessionsOnFailback THEN on-marked-up shutdown-backup-sessions on the primary only', () => {
+    const c = cfgOf({}, { cutBackupSessionsOnFailback: true });
+    assert.match(c, /server primary .* on-marked-up shutdown-backup-sessions$/m);
+    assert.doesNotMatch(c, /server secondary .*shutdown/m);
+  });
+
+  it('GIVEN the sidecar HTTP probe THEN an HTTP check of GET /healthz on the health port expecting 200', () => {
+    const c = cfgOf({ probe: { kind: ProbeKind.SIDECAR_HTTP } });
+    assert.match(c, /option httpchk\n {4}http-check send meth GET uri \/healthz\n {4}http-check expect status 200/);
+    assert.match(c, /server primary 10\.0\.1\.10:5050 check port 15051/);
+  });
+
+  it('GIVEN the noisy tcp-connect probe (accepted) THEN the check is on the service port and no agent', () => {
+    const c = cfgOf({ probe: { kind: ProbeKind.TCP_CONNECT, allowNoisyTcpProbe: true } });
+    assert.match(c, /server primary 10\.0\.1\.10:5050 check port 5050 inter 1s fall 2 rise 2$/m);
+  });
+
+  it('THEN the estimate is sidecar + interval x fall + check timeout (the backup is already up)', () => {
+    const { pair } = synthPair(pairProps({ targets: [new HaproxyTarget({ checkIntervalSeconds: 2, fall: 3, checkTimeoutSeconds: 1 })] }));
+    const [e] = pair.failoverEstimates();
+    assert.equal(e.worstCaseSeconds, 2 + 2 * 3 + 1);
+    assert.equal(e.formula, '2s sidecar + 2s x 3 checks + 1s timeout = 9');
+  });
+
+  it('THEN haproxyTime writes minutes, seconds or milliseconds', () => {
+    assert.deepEqual([haproxyTime(1_800_000), haproxyTime(2000), haproxyTime(250)], ['30m', '2s', '250ms']);
+  });
+});
+
+describe('HAProxy validation: every bad input beside an accepted neighbour', () => {
+  const rows: Array<[string, HaproxyTargetProps, string, HaproxyTargetProps]> = [
+    ['fall 0', { fall: 0 }, 'targets.haproxy.fall', { fall: 1 }],
+    ['rise 11', { rise: 11 }, 'targets.haproxy.rise', { rise: 10 }],
+    ['a 0 s check interval', { checkIntervalSeconds: 0 }, 'targets.haproxy.checkIntervalSeconds', { checkIntervalSeconds: 1 }],
+    ['retries 11', { retries: 11 }, 'targets.haproxy.retries', { retries: 0 }],
+    ['a DNS bind address', { bindAddress: 'lb.example.com' }, 'targets.haproxy.bindAddress', { bindAddress: '*' }],
+    ['a log target with a space', { logTarget: 'stdout format raw' }, 'targets.haproxy.logTarget', { logTarget: 'stdout' }],
+  ];
+  for (const [what, bad, field, good] of rows) {
+    it(`GIVEN ${what} THEN the error names ${field}; its neighbour passes`, () => {
+      assert.ok(problemsOf(() => synthPair(pairProps({ targets: [new HaproxyTarget(bad)] }))).some((p) => p.field === field));
+      assert.deepEqual(problemsOf(() => synthPair(pairProps({ targets: [new HaproxyTarget(good)] }))), []);
+    });
+  }
+  it('GIVEN a half-open probe THEN refused (HAProxy has none); GIVEN the gate THEN accepted', () => {
+    assert.ok(problemsOf(() => synthPair(pairProps({ probe: { kind: ProbeKind.TCP_HALF_OPEN }, targets: [new HaproxyTarget()] }))).some((p) => p.field === 'targets.haproxy.probe.kind'));
+  });
+});
+
+describe('haproxy -c accepts what we generate', { skip: HAPROXY ? false : 'haproxy is not installed: .ci/run installs it' }, () => {
+  const cases: Array<[string, Partial<IqServiceHaPairProps>, HaproxyTargetProps]> = [
+    ['the default IPv4 pair with TLS', { tlsPort: 5051 }, {}],
+    ['IPv6 hosts and an IPv6 bind', { primary: { address: 'fd00::10', iqserviceVersion: '8.4p2' }, secondary: { address: 'fd00::20', iqserviceVersion: '8.4p2' }, allowedClients: ['fd00:20::/64'] }, { bindAddress: 'fd00::60' }],
+    ['DNS-named hosts', { primary: { address: 'localhost', iqserviceVersion: '8.4p2' }, secondary: { address: 'no-such-host.invalid', iqserviceVersion: '8.4p2' } }, {}],
+    ['the HTTP sidecar check and every option', { probe: { kind: ProbeKind.SIDECAR_HTTP } }, { cutBackupSessionsOnFailback: true, shutdownSessionsOnMarkedDown: true, agentCheck: false, logTarget: 'stdout', maxconn: 100 }],
+  ];
+  for (const [what, props, hp] of cases) {
+    it(`GIVEN ${what} THEN haproxy -c says valid`, () => {
+      const r = haproxyCheck(cfgOf(props, hp));
+      assert.equal(r.status, 0, r.out);
+      assert.match(r.out, /Configuration file is valid/);
+    });
+  }
+
+  it('negative control: GIVEN a broken line THEN haproxy -c fails, so the check above can fail', () => {
+    const r = haproxyCheck(cfgOf({}).replace('balance first', 'balance firstest'));
+    assert.notEqual(r.status, 0);
+  });
+
+  it('GIVEN the bundled example WHEN idha synth --platform haproxy THEN snippets/iqservice/haproxy.cfg only, valid, and idha snippet haproxy prints the same', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-hsyn-')), 'o');
+    const r = runIdha(['synth', '--platform', 'haproxy', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /iqservice\s+haproxy\s+6 s/);
+    assert.deepEqual(fs.readdirSync(out).sort(), ['manifest.json', 'snippets']);
+    const file = fs.readFileSync(path.join(out, 'snippets', 'iqservice', 'haproxy.cfg'), 'utf8');
+    assert.equal(haproxyCheck(file).status, 0);
+    const s = runIdha(['snippet', 'haproxy', '--config', EXAMPLE]);
+    assert.equal(s.status, 0, s.stderr);
+    assert.equal(s.stdout, file);
+  });
+
+  it('GIVEN renderHaproxyConfig used directly (as idha lab does) THEN valid as well', () => {
+    const { labHaproxyConfig, labPorts } = require('../lib');
+    assert.equal(haproxyCheck(labHaproxyConfig('127.0.0.1', labPorts(25050), 500)).status, 0);
+    assert.ok(renderHaproxyConfig);
+  });
+});

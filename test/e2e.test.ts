@@ -277,7 +277,7 @@ describe('data integrity through idha proxy', () => {
 for (const balancer of ['haproxy', 'proxy'] as const) {
   describe(`idha lab with ${balancer}`, { skip: balancer === 'haproxy' && !HAPROXY ? 'haproxy is not installed' : false }, () => {
     it('GIVEN idha lab running WHEN kill-primary / restore-primary from another process THEN the table follows, clients keep being served, nothing malformed', async () => {
-      const base = 30000 + Math.floor(Math.random() * 300) * 100;
+      const base = 20000 + Math.floor(Math.random() * 120) * 100; // below the ephemeral range (32768+)
       const lab = idha(['lab', '--balancer', balancer, '--base-port', String(base), '--no-watch', '--interval', '0.2']);
       after(() => stop(lab));
       const status = async () => {
@@ -287,7 +287,9 @@ for (const balancer of ['haproxy', 'proxy'] as const) {
       const s0 = await until('the lab serving from the primary', async () => {
         const s = await status();
         return s && s.client.lastServedBy === 'primary' && s.client.ok > 2 ? s : undefined;
-      }, 20_000);
+      }, 20_000).catch((e) => {
+        throw new Error(`${e.message}; lab output: ${lab.stdout.slice(-600)} ${lab.stderr.slice(-600)}; status: ${runIdha(['lab', 'status', '--base-port', String(base)]).stdout}`);
+      });
       assert.equal(s0.balancer, balancer === 'haproxy' ? 'HAProxy (generated config)' : 'idha proxy');
       assert.equal(runIdha(['lab', 'kill-primary', '--base-port', String(base)]).status, 0);
       const s1 = await until('traffic on the secondary', async () => {

@@ -30,7 +30,7 @@ describe('HAProxy target', () => {
 
   it('THEN mode tcp, the primary active and the secondary backup, health from the shim gate and agent, never the service port', () => {
     assert.match(cfg, /^defaults\n {4}mode tcp$/m);
-    assert.match(cfg, /^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s fall 2 rise 2 agent-check agent-port 15052 agent-inter 1s$/m);
+    assert.match(cfg, /^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s fall 2 rise 2 observe layer4 error-limit 3 on-error mark-down agent-check agent-port 15052 agent-inter 1s$/m);
     assert.match(cfg, /^ {4}server secondary 10\.0\.2\.10:5050 backup check port 15050 /m);
     assert.doesNotMatch(cfg, /check port 5050|check port 5051/);
   });
@@ -60,7 +60,7 @@ describe('HAProxy target', () => {
 
   it('GIVEN the noisy tcp-connect probe (accepted) THEN the check is on the service port and no agent', () => {
     const c = cfgOf({ probe: { kind: ProbeKind.TCP_CONNECT, allowNoisyTcpProbe: true } });
-    assert.match(c, /server primary 10\.0\.1\.10:5050 check port 5050 inter 1s fall 2 rise 2$/m);
+    assert.match(c, /server primary 10\.0\.1\.10:5050 check port 5050 inter 1s fall 2 rise 2 observe layer4 error-limit 3 on-error mark-down$/m);
   });
 
   it('THEN the estimate is sidecar + interval x fall + check timeout (the backup is already up)', () => {

@@ -81,6 +81,18 @@ describe('ProcNetTcpChecker: healthy, stopped and hung, without connecting', () 
     assert.equal((await draining.check()).ok, true);
   });
 
+  it('GIVEN another address with the same port hung THEN a shim watching this address stays healthy (its neighbour, the hung one, fails)', async () => {
+    const other = hung.map((e) => ({ ...e, localAddress: e.localAddress === '127.0.0.1' && e.localPort === 26551 ? '127.0.0.1' : e.localAddress }));
+    const mine = { ...listening.find((e) => e.state === TCP_STATE.LISTEN)!, localAddress: '127.0.0.3' };
+    const table = [...other, mine];
+    const watchMine = new ProcNetTcpChecker({ port: 26551, host: '127.0.0.3', read: () => table });
+    await watchMine.check();
+    assert.equal((await watchMine.check()).ok, true, 'connections waiting on 127.0.0.1 are not ours');
+    const watchOther = new ProcNetTcpChecker({ port: 26551, host: '127.0.0.1', read: () => table });
+    await watchOther.check();
+    assert.equal((await watchOther.check()).ok, false);
+  });
+
   it('GIVEN --service-host THEN only a listener on that address (or a wildcard) counts', async () => {
     assert.equal((await new ProcNetTcpChecker({ port: 26551, host: '10.0.1.10', read: () => listening }).check()).ok, false);
     assert.equal((await new ProcNetTcpChecker({ port: 26551, host: '127.0.0.1', read: () => listening }).check()).ok, true);

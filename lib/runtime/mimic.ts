@@ -15,10 +15,15 @@ export interface MimicOptions {
   readonly port: number;
   /** HTTP `GET /stats` on this port (same host). 0 or undefined: none. */
   readonly statsPort?: number;
+  /** Answer to a request whose payload is {@link WHO_REQUEST} (benchmarks tell the hosts apart). @default mimic */
+  readonly name?: string;
   /** Where the IQService-style log lines go. @default stdout */
   readonly out?: NodeJS.WritableStream;
   readonly logger?: Logger;
 }
+
+/** A request payload that the stand-in answers with its name instead of an echo. */
+export const WHO_REQUEST = 'idha:who';
 
 /** The line IQService writes for a connection that ends without a well-formed request header. */
 export function malformedLine(ip: string, port: number): string {
@@ -97,7 +102,7 @@ export class Mimic {
       for (const payload of reader.push(chunk)) {
         served++;
         this.stats.requests++;
-        s.write(frame(payload));
+        s.write(frame(payload.length === WHO_REQUEST.length && payload.toString('latin1') === WHO_REQUEST ? Buffer.from(this.options.name ?? 'mimic') : payload));
       }
       if (reader.invalid) {
         malformed();

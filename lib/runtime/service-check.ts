@@ -56,8 +56,11 @@ export class ProcNetTcpChecker implements ServiceChecker {
     const entries = (this.options.read ?? readProcNetTcp)();
     const listeners = entries.filter((e) => e.state === TCP_STATE.LISTEN && e.localPort === port
       && (host === undefined || WILDCARDS.has(e.localAddress) || sameAddress(e.localAddress, host)));
+    // Only connections to one of these listeners: another address with the same port is another service.
+    const wildcard = listeners.some((l) => WILDCARDS.has(l.localAddress));
     const waitingNow = new Set(entries
-      .filter((e) => (e.state === TCP_STATE.ESTABLISHED || e.state === TCP_STATE.CLOSE_WAIT) && e.localPort === port && e.inode === 0)
+      .filter((e) => (e.state === TCP_STATE.ESTABLISHED || e.state === TCP_STATE.CLOSE_WAIT) && e.localPort === port && e.inode === 0
+        && (wildcard ? host === undefined || sameAddress(e.localAddress, host) : listeners.some((l) => sameAddress(l.localAddress, e.localAddress))))
       .map((e) => `${e.localAddress}:${e.localPort}<${e.remoteAddress}:${e.remotePort}`));
     const stuck = [...waitingNow].filter((k) => this.waiting.has(k));
     this.waiting = waitingNow;

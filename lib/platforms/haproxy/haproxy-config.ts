@@ -49,6 +49,12 @@ export interface HaproxyConfigSpec {
   readonly proxies: readonly HaproxyProxySpec[];
   /** `on-marked-up shutdown-backup-sessions` on active servers (failback cuts sessions on the backup). */
   readonly cutBackupSessionsOnFailback: boolean;
+  /**
+   * Passive health on active servers: `observe layer4 error-limit N on-error mark-down` marks a server
+   * down after N failed connections from real traffic (a black-holed or refusing host whose shim is
+   * still reachable). 0 disables.
+   */
+  readonly observeErrorLimit: number;
   /** `on-marked-down shutdown-sessions`: sessions on a server marked down are closed, so clients reconnect at once. */
   readonly shutdownSessionsOnMarkedDown: boolean;
 }
@@ -108,6 +114,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
       const parts = [`    server ${s.name} ${hostPort(s.address, s.port)}`];
       if (s.backup) parts.push('backup');
       parts.push(`check port ${s.checkPort} inter ${haproxyTime(t.checkIntervalMs)} fall ${t.fall} rise ${t.rise}`);
+      if (!s.backup && spec.observeErrorLimit > 0) parts.push(`observe layer4 error-limit ${spec.observeErrorLimit} on-error mark-down`);
       if (s.dns) parts.push('resolvers sysdns init-addr last,libc,none');
       if (s.agentPort) parts.push(`agent-check agent-port ${s.agentPort} agent-inter ${haproxyTime(t.agentIntervalMs)}`);
       if (!s.backup && spec.shutdownSessionsOnMarkedDown) parts.push('on-marked-down shutdown-sessions');

@@ -39,6 +39,12 @@ export interface HaproxyTargetProps {
    * @default false
    */
   readonly shutdownSessionsOnMarkedDown?: boolean;
+  /**
+   * Mark the primary down after this many failed connections from real traffic (`observe layer4
+   * error-limit N on-error mark-down`): covers a black-holed primary whose shim still answers. 0: off.
+   * @default 3
+   */
+  readonly observeErrorLimit?: number;
   /** `maxconn` of the global section (HAProxy needs about twice as many file descriptors). IQService sees a handful of clients. @default 1000 */
   readonly maxconn?: number;
   /** `log` target of the global section. @default /dev/log */
@@ -80,6 +86,7 @@ export class HaproxyTarget implements IHaTarget {
     checkInteger(problems, 'retries', p.retries ?? 3, 0, 10, 'with option redispatch the last retry goes to the backup; 3 is HAProxy\'s default');
     checkInteger(problems, 'connectTimeoutSeconds', p.connectTimeoutSeconds ?? 2, 1, 30);
     checkInteger(problems, 'idleTimeoutMinutes', p.idleTimeoutMinutes ?? 30, 1, 1440);
+    checkInteger(problems, 'observeErrorLimit', p.observeErrorLimit ?? 3, 0, 100);
     checkInteger(problems, 'maxconn', p.maxconn ?? 1000, 1, 10_000_000);
     if (p.bindAddress !== undefined && p.bindAddress !== '*') {
       const a = parseHostAddress(new Problems(), 'bindAddress', p.bindAddress);
@@ -106,6 +113,7 @@ export class HaproxyTarget implements IHaTarget {
       timing: this.timingSpec,
       cutBackupSessionsOnFailback: this.props.cutBackupSessionsOnFailback ?? false,
       shutdownSessionsOnMarkedDown: this.props.shutdownSessionsOnMarkedDown ?? false,
+      observeErrorLimit: this.props.observeErrorLimit ?? 3,
       proxies: model.listeners.map((l) => {
         const pool = poolOf(model, l);
         return {

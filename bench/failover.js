@@ -21,6 +21,7 @@ const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[
 const RATE = Number(opt('--rate', '100'));
 const INTERVAL = Number(opt('--interval', '0.5'));
 const MIB = Number(opt('--mib', '256'));
+const RISE = Number(opt('--rise', '2'));
 const IDHA = path.resolve(__dirname, '..', 'bin', 'idha.js');
 const H = { front: '127.0.0.1', primary: '127.0.0.2', secondary: '127.0.0.3' };
 const P = { service: 28050, stats: 28060, gate: 28070, health: 28071, agent: 28072 };
@@ -59,13 +60,13 @@ class Rig {
     await until('mimics', async () => (await lib.getJson(`http://${H.primary}:${P.stats}/stats`)).status === 200 && (await lib.getJson(`http://${H.secondary}:${P.stats}/stats`)).status === 200);
     for (const role of ['primary', 'secondary']) {
       this.shim[role] = idha(['shim', '--bind', H[role], '--service-port', String(P.service), '--service-host', H[role], '--gate-port', String(P.gate),
-        '--health-port', String(P.health), '--agent-port', String(P.agent), '--interval', String(INTERVAL), '--fall', '2', '--rise', '2', '--drain', '0']);
+        '--health-port', String(P.health), '--agent-port', String(P.agent), '--interval', String(INTERVAL), '--fall', '2', '--rise', String(RISE), '--drain', '0']);
     }
     await until('shims', async () => (await lib.getJson(`http://${H.primary}:${P.health}/healthz`)).status === 200 && (await lib.getJson(`http://${H.secondary}:${P.health}/healthz`)).status === 200);
     if (this.balancer === 'haproxy') {
       const cfg = lib.renderHaproxyConfig({
         title: 'bench', logTarget: 'stdout', maxconn: 2000, cutBackupSessionsOnFailback: false, shutdownSessionsOnMarkedDown: false, observeErrorLimit: 3,
-        timing: { checkIntervalMs: INTERVAL * 1000, fall: 2, rise: 2, checkTimeoutMs: 1000, agentIntervalMs: INTERVAL * 1000, connectTimeoutMs: 500, clientTimeoutMs: 60000, serverTimeoutMs: 60000, retries: 3 },
+        timing: { checkIntervalMs: INTERVAL * 1000, fall: 2, rise: RISE, checkTimeoutMs: 1000, agentIntervalMs: INTERVAL * 1000, connectTimeoutMs: 500, clientTimeoutMs: 60000, serverTimeoutMs: 60000, retries: 3 },
         proxies: [{ name: 'bench', bindAddress: H.front, bindPort: P.service, allowedClients: ['127.0.0.0/8'], check: 'tcp',
           servers: ['primary', 'secondary'].map((r, i) => ({ name: r, address: H[r], port: P.service, backup: i > 0, checkPort: P.gate, agentPort: P.agent })) }],
       });
@@ -115,6 +116,7 @@ async function scenario(balancer, kind) {
   const f = failure(kind, rig);
   const tKill = Date.now();
   await f.fail();
+  const tKilled = Date.now();
   await sleep(6000);
   const tRestore = Date.now();
   await f.restore();
@@ -129,8 +131,9 @@ async function scenario(balancer, kind) {
   return {
     balancer, kind,
     started: results.length,
-    failedAfterKill: afterKill.filter((r) => !r.ok).length,
-    inFlightAtKill: results.filter((r) => r.start < tKill && r.end >= tKill && !r.ok).length,
+    // "After the kill": started once the failure was in place (the process had exited, the rule was in).
+    failedAfterKill: afterKill.filter((r) => !r.ok && r.start >= tKilled).length,
+    inFlightAtKill: results.filter((r) => r.start < tKilled && r.end >= tKill && !r.ok).length,
     killToSecondaryS: firstSecondary ? (firstSecondary.end - tKill) / 1000 : null,
     restoreToPrimaryS: firstBack ? (firstBack.end - tRestore) / 1000 : null,
     slowestAfterKillS: afterKill.length ? Math.max(...afterKill.map((r) => r.end - r.start)) / 1000 : null,
@@ -179,7 +182,7 @@ async function direct() {
   const haveHaproxy = spawnSync('haproxy', ['-v']).status === 0;
   const balancers = haveHaproxy ? ['haproxy', 'proxy'] : ['proxy'];
   const kinds = ['refused', 'hung', ...(canBlackhole() ? ['blackhole'] : [])];
-  console.log(`failover benchmark: ${RATE} new connections/s, shim interval ${INTERVAL}s (fall 2, rise 2), HAProxy inter ${INTERVAL}s fall 2 rise 2 retries 3 redispatch, idha proxy polls the shim every 0.1s`);
+  console.log(`failover benchmark: ${RATE} new connections/s, shim interval ${INTERVAL}s (fall 2, rise ${RISE}), HAProxy inter ${INTERVAL}s fall 2 rise ${RISE} retries 3 redispatch observe layer4, idha proxy polls the shim every 0.1s`);
   if (!haveHaproxy) console.log('  HAProxy not installed: idha proxy only');
   if (!kinds.includes('blackhole')) console.log('  black-holed case skipped: needs root and iptables');
   const rows = [];
@@ -205,5 +208,5 @@ async function direct() {
   for (const r of rows) console.log(`failback, ${r.kind}, ${r.balancer}: ${(r.restoreToPrimaryS / INTERVAL).toFixed(1)} check intervals (target <= 1)`);
   const out = path.join(__dirname, 'results');
   fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, 'failover.json'), JSON.stringify({ rate: RATE, intervalS: INTERVAL, rows, paths, ratios }, null, 2));
+  fs.writeFileSync(path.join(out, `failover-rise${RISE}.json`), JSON.stringify({ rate: RATE, intervalS: INTERVAL, rise: RISE, rows, paths, ratios }, null, 2));
 })().catch((e) => { console.error(e); process.exit(1); });

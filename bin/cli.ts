@@ -11,9 +11,11 @@ import { synthCommand } from './commands/synth';
 /** Every command, registered explicitly. */
 export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [synthCommand, snippetCommand, shimCommand, mimicCommand, proxyCommand, labCommand];
 
+class UsageError extends Error {}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let code = 0;
+
   const cli = yargs(argv)
     .scriptName('idha')
     .usage('$0 <command> [options]\n\nHigh-availability infrastructure for identity services (IQService pairs on Azure LB, AWS NLB, F5 BIG-IP, HAProxy, Traffic Manager, Route 53).')
@@ -24,13 +26,17 @@ export async function main(argv: string[]): Promise<number> {
     .version()
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`idha: ${msg}\nRun idha --help for usage.\n`);
-      code = 2;
+      // Throwing stops yargs from running the command's handler with the missing argument.
+      throw new UsageError(msg);
     });
   for (const c of COMMANDS) cli.command(c);
   try {
     await cli.parseAsync();
   } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`idha: ${e.message}\nRun idha --help for usage.\n`);
+      return 2;
+    }
     if (e instanceof IdhaValidationError) {
       process.stderr.write(`idha: ${e.message}\n`);
       return 2;
@@ -38,5 +44,5 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`idha: ${(e as Error).stack ?? e}\n`);
     return 1;
   }
-  return code;
+  return 0;
 }

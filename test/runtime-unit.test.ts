@@ -313,3 +313,62 @@ describe('Shim publishing (in process, fake service state)', () => {
     }
   });
 });
+
+describe('FailoverProxy options (in process)', () => {
+  const { FailoverProxy, Mimic, iqRequest, WHO_REQUEST } = require('../lib');
+  const who = (port: number) => iqRequest({ host: '127.0.0.1', port, timeoutMs: 3000 }, Buffer.from(WHO_REQUEST)).then(String);
+
+  it('GIVEN no shim (passive) WHEN the primary refuses THEN the same client connection is served by the secondary, and the primary is tried again later', async () => {
+    const [pp, sp, lp] = [await freePort(), await freePort(), await freePort()];
+    const secondary = new Mimic({ host: '127.0.0.1', port: sp, name: 'secondary', out: { write: () => true } });
+    await secondary.start();
+    const proxy = new FailoverProxy({ listenHost: '127.0.0.1', listenPort: lp, primary: { host: '127.0.0.1', port: pp }, secondary: { host: '127.0.0.1', port: sp }, retryPrimaryAfterMs: 200 });
+    await proxy.start();
+    try {
+      assert.equal(await who(lp), 'secondary');
+      assert.deepEqual([proxy.stats.retried, proxy.stats.failed], [1, 0]);
+      const primary = new Mimic({ host: '127.0.0.1', port: pp, name: 'primary', out: { write: () => true } });
+      await primary.start();
+      await new Promise((r) => setTimeout(r, 250));
+      assert.equal(await who(lp), 'primary', 'passive failback after retryPrimaryAfterMs');
+      await primary.stop();
+    } finally {
+      await proxy.stop();
+      await secondary.stop();
+    }
+  });
+
+  for (const cut of [true, false]) {
+    it(`GIVEN cutSecondaryOnFailback ${cut} WHEN the primary's shim comes back THEN a connection on the secondary is ${cut ? 'closed' : 'kept'}`, async () => {
+      const [pp, sp, lp, health] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const primary = new Mimic({ host: '127.0.0.1', port: pp, name: 'primary', out: { write: () => true } });
+      const secondary = new Mimic({ host: '127.0.0.1', port: sp, name: 'secondary', out: { write: () => true } });
+      await primary.start();
+      await secondary.start();
+      const checker = fakeChecker(false);
+      const shim = new Shim({ checker, bind: '127.0.0.1', gatePort: 0, healthPort: health, agentPort: 0, intervalMs: 30, rise: 1, fall: 1 });
+      await shim.start();
+      const proxy = new FailoverProxy({ listenHost: '127.0.0.1', listenPort: lp, primary: { host: '127.0.0.1', port: pp, healthUrl: `http://127.0.0.1:${health}/healthz` }, secondary: { host: '127.0.0.1', port: sp }, healthPollMs: 30, rise: 1, cutSecondaryOnFailback: cut });
+      await proxy.start();
+      try {
+        const held = net.connect({ host: '127.0.0.1', port: lp });
+        let closed = false;
+        held.on('close', () => (closed = true));
+        held.on('error', () => undefined);
+        await new Promise((r) => held.once('connect', r));
+        await until(async () => proxy.stats.toSecondary === 1);
+        checker.ok = true;
+        await until(async () => proxy.preferred === 'primary');
+        await new Promise((r) => setTimeout(r, 150));
+        assert.equal(closed, cut);
+        assert.equal(await who(lp), 'primary');
+        held.destroy();
+      } finally {
+        await proxy.stop();
+        await shim.stop();
+        await primary.stop();
+        await secondary.stop();
+      }
+    });
+  }
+});

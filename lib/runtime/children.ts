@@ -42,8 +42,8 @@ export async function waitForPort(host: string, port: number, timeoutMs = 10_000
   }
 }
 
-/** GET a URL; resolves to status and parsed JSON body (or undefined), never rejects. */
-export function getJson(url: string, timeoutMs = 500): Promise<{ status: number; body?: any }> {
+/** GET a URL; resolves to status and parsed JSON body (or undefined), never rejects (status 0 and the error code instead). */
+export function getJson(url: string, timeoutMs = 500): Promise<{ status: number; body?: any; error?: string }> {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
       let text = '';
@@ -60,7 +60,7 @@ export function getJson(url: string, timeoutMs = 500): Promise<{ status: number;
       });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0 }));
+    req.on('error', (e) => resolve({ status: 0, error: (e as NodeJS.ErrnoException).code ?? e.message }));
   });
 }
 

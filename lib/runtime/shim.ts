@@ -1,6 +1,7 @@
 import { EventEmitter } from 'events';
 import * as http from 'http';
 import * as net from 'net';
+import { getJson } from './children';
 import { HealthState, HealthValue } from './health-state';
 import { Logger, silentLogger } from './log';
 import { ServiceChecker } from './service-check';
@@ -204,7 +205,7 @@ export class Shim extends EventEmitter {
   /** The standby judges the primary by its service's health, not its gate (which may wait for the standby). */
   private pollPrimary(): Promise<void> {
     const sb = this.o.standby!;
-    return fetchStatus(sb.primaryHealthUrl, sb.timeoutMs ?? 800).then(async (f) => {
+    return getJson(sb.primaryHealthUrl, sb.timeoutMs ?? 800).then(async (f) => {
       const r = f.body
         ? { ok: f.body.service === 'up', reason: `primary shim: service ${f.body.service}` }
         : { ok: f.status === 200, reason: f.status ? `primary shim answered ${f.status}` : `primary shim unreachable: ${f.error}` };
@@ -216,7 +217,7 @@ export class Shim extends EventEmitter {
 
   private pollStandby(): Promise<void> {
     const peer = this.o.peer!;
-    return fetchStatus(peer.standbyHealthUrl, peer.timeoutMs ?? 800).then(async (f) => {
+    return getJson(peer.standbyHealthUrl, peer.timeoutMs ?? 800).then(async (f) => {
       if (this.stopping) return;
       const open = f.status === 200;
       if (open !== this.standbyOpen) this.log.info(open ? 'standby gate open: holding ours closed' : 'standby gate closed', { status: f.status || f.error });
@@ -250,29 +251,3 @@ export class Shim extends EventEmitter {
   }
 }
 
-interface Fetched {
-  readonly status: number;
-  readonly body?: { state?: string; service?: string };
-  readonly error?: string;
-}
-
-function fetchStatus(url: string, timeoutMs: number): Promise<Fetched> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        let body: Fetched['body'];
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => resolve({ status: 0, error: (e as NodeJS.ErrnoException).code ?? e.message }));
-  });
-}

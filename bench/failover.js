@@ -36,13 +36,7 @@ function run(cmd, argv) {
   return c;
 }
 const idha = (argv) => run(process.execPath, [IDHA, ...argv]);
-async function kill(c, sig = 'SIGTERM') {
-  if (!c || c.exitCode !== null || c.signalCode !== null) return;
-  try { c.kill('SIGCONT'); } catch { /* not stopped */ }
-  const done = new Promise((r) => c.once('exit', r));
-  c.kill(sig);
-  await done;
-}
+const kill = (c) => lib.stopChild(c); // SIGCONT + SIGTERM, SIGKILL after 3 s
 async function until(what, fn, ms = 15000) {
   const end = Date.now() + ms;
   while (!(await fn())) { if (Date.now() > end) throw new Error(`timeout: ${what}`); await sleep(50); }

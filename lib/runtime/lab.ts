@@ -6,6 +6,7 @@ import * as path from 'path';
 import { renderHaproxyConfig } from '../platforms/haproxy/haproxy-config';
 import { findHaproxy, getJson, sleep, spawnIdha, stopChild, waitForPort } from './children';
 import { iqRequest } from './iq-client';
+import { WHO_REQUEST } from './mimic';
 
 export type LabBalancer = 'auto' | 'haproxy' | 'proxy';
 export type LabAction = 'kill-primary' | 'restore-primary' | 'hang-primary' | 'resume-primary';
@@ -63,7 +64,6 @@ export class Lab {
   private readonly children: Partial<Record<string, ChildProcess>> = {};
   private mimicState: Record<Role, 'running' | 'stopped' | 'hung'> = { primary: 'running', secondary: 'running' };
   private readonly client = { ok: 0, failed: 0, lastServedBy: 'none' as 'primary' | 'secondary' | 'none' };
-  private lastCounts: Record<Role, number> = { primary: 0, secondary: 0 };
   private loadTimer?: NodeJS.Timeout;
   private control?: http.Server;
   private workDir?: string;
@@ -172,7 +172,7 @@ export class Lab {
 
   private startMimic(role: Role): void {
     const p = this.ports[role];
-    this.children[`mimic-${role}`] = spawnIdha(['mimic', '--listen', `${this.host}:${p.service}`, '--stats-port', String(p.stats)]);
+    this.children[`mimic-${role}`] = spawnIdha(['mimic', '--listen', `${this.host}:${p.service}`, '--stats-port', String(p.stats), '--name', role]);
   }
 
   private startShim(role: Role): void {
@@ -225,20 +225,15 @@ export class Lab {
     }
   }
 
+  /** One client request through the balancer; the stand-in answers `idha:who` with its role. */
   private async oneRequest(): Promise<void> {
     try {
       // HAProxy waits up to 1 s between retries of a refused connect: give it the time before calling it failed.
-      await iqRequest({ host: this.host, port: this.ports.balancer, timeoutMs: 6000 }, Buffer.from('lab'));
+      const who = (await iqRequest({ host: this.host, port: this.ports.balancer, timeoutMs: 6000 }, Buffer.from(WHO_REQUEST))).toString();
       this.client.ok++;
+      if (who === 'primary' || who === 'secondary') this.client.lastServedBy = who;
     } catch {
       this.client.failed++;
-    }
-    const s = await this.status().catch(() => undefined);
-    if (!s) return;
-    for (const role of ['primary', 'secondary'] as Role[]) {
-      const n = s[role].requests;
-      if (n !== null && n > this.lastCounts[role]) this.client.lastServedBy = role;
-      if (n !== null) this.lastCounts[role] = n;
     }
   }
 

@@ -25,9 +25,10 @@ export async function main(argv: string[]): Promise<number> {
     .alias('h', 'help')
     .version()
     .fail((msg, err) => {
-      if (err) throw err;
+      // yargs' own argument errors (YError, e.g. a flag given no value) are usage errors too.
+      if (err && err.name !== 'YError') throw err;
       // Throwing stops yargs from running the command's handler with the missing argument.
-      throw new UsageError(msg);
+      throw new UsageError(msg ?? err?.message);
     });
   for (const c of COMMANDS) cli.command(c);
   try {
@@ -40,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof IdhaValidationError) {
       process.stderr.write(`idha: ${e.message}\n`);
       return 2;
+    }
+    if ((e as Error).name === 'SynthInterruptedError') {
+      process.stderr.write(`idha: ${(e as Error).message}\n`);
+      return 130;
     }
     process.stderr.write(`idha: ${(e as Error).stack ?? e}\n`);
     return 1;

@@ -1,19 +1,23 @@
 /**
  * An IQService pair built in TypeScript: the app `cdktf synth` runs (see cdktf.json).
  * Build with `npm run build`, then `npx cdktf synth` or `node dist/examples/app.js`.
+ *
+ * State: the same choice as a topology file's `backend:` block, read from the cdktf context key
+ * `idha:backend` (in cdktf.json: `"context": { "idha:backend": { "s3": { "bucket": ..., "region": ... } } }`).
+ * Without it, the state is `terraform.iqservice.tfstate` beside cdktf.out, never inside it.
  */
-import { App, LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { App, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { AwsNlbTarget, AzureLoadBalancerTarget, BigipProvider, F5BigIpTarget, IqServiceHaPair } from '../lib';
+import { addStateBackend, AwsNlbTarget, AzureLoadBalancerTarget, BigipProvider, F5BigIpTarget, IqServiceHaPair, StateBackendConfig } from '../lib';
 
 export class IqServiceStack extends TerraformStack {
   public readonly pair: IqServiceHaPair;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    addStateBackend(this, this.node.tryGetContext('idha:backend') as StateBackendConfig | undefined);
     new AzurermProvider(this, 'azurerm', { features: [{}] });
     new AwsProvider(this, 'aws', { region: 'eu-west-1' });
     const password = new TerraformVariable(this, 'bigip_password', { type: 'string', sensitive: true });

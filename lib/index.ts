@@ -19,6 +19,8 @@ export * from './iqservice/iqservice-ha-pair';
 export * from './topology/topology';
 export * from './synth/topology-app';
 export * from './synth/synthesize';
+export * from './synth/state-backend';
+export * from './synth/output-folder';
 export * from './synth/snippet';
 export * from './platforms/member-checks';
 export * from './platforms/dns-checks';

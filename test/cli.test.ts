@@ -13,7 +13,7 @@ describe('idha CLI (built, run as a process)', () => {
     const r = runIdha(['synth'], cwd);
     assert.equal(r.status, 0, r.stderr);
     const files = Object.keys(snapshotDir(path.join(cwd, 'cdktf.out'))).sort();
-    assert.deepEqual(files, ['manifest.json', 'snippets/iqservice/f5-as3.json', 'snippets/iqservice/f5-tmsh.txt', 'snippets/iqservice/haproxy.cfg',
+    assert.deepEqual(files, ['idha-manifest.json', 'manifest.json', 'snippets/iqservice/f5-as3.json', 'snippets/iqservice/f5-tmsh.txt', 'snippets/iqservice/haproxy.cfg',
       'stacks/identity-ha-aws/cdk.tf.json', 'stacks/identity-ha-azure/cdk.tf.json', 'stacks/identity-ha-f5/cdk.tf.json']);
     assert.match(r.stdout, /iqservice\s+azure\s+17 s/);
     assert.match(r.stdout, /iqservice\s+aws\s+15 s/);
@@ -46,27 +46,28 @@ describe('idha CLI (built, run as a process)', () => {
     ['a missing file', ['--config', 'nope.yaml'], /--config: got "nope.yaml"/],
   ];
   for (const [what, args, message] of badRuns) {
-    it(`GIVEN ${what} WHEN idha synth THEN exit 2, a message naming the field, and --out left exactly as it was`, () => {
+    it(`GIVEN ${what} WHEN idha synth over an earlier output THEN exit 2, a message naming the field, and --out left exactly as it was`, () => {
       const cwd = tmp();
       const out = path.join(cwd, 'out');
-      fs.mkdirSync(path.join(out, 'stacks'), { recursive: true });
-      fs.writeFileSync(path.join(out, 'stacks', 'keep.txt'), 'previous run\n');
+      assert.equal(runIdha(['synth', '--config', EXAMPLE, '--out', out], cwd).status, 0);
+      fs.writeFileSync(path.join(out, 'stacks', 'identity-ha-aws', 'terraform.tfstate'), '{"serial": 7}\n');
       const before = snapshotDir(out);
       const r = runIdha(['synth', ...args, '--out', out], cwd);
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, message);
       assert.deepEqual(snapshotDir(out), before);
-      assert.deepEqual(fs.readdirSync(cwd), ['out'], 'no temporary folder left behind');
+      assert.deepEqual(fs.readdirSync(cwd), ['out'], 'no staging folder left behind');
     });
   }
 
-  it('GIVEN a successful synth over an old output folder THEN it is replaced as a whole', () => {
+  it('GIVEN an earlier output WHEN a service is renamed THEN the files idha wrote for the old name are removed and nothing else', () => {
     const cwd = tmp();
-    fs.mkdirSync(path.join(cwd, 'out'));
-    fs.writeFileSync(path.join(cwd, 'out', 'stale.json'), '{}');
     assert.equal(runIdha(['synth', '--config', EXAMPLE, '--out', 'out'], cwd).status, 0);
-    assert.equal(fs.existsSync(path.join(cwd, 'out', 'stale.json')), false);
-    assert.deepEqual(fs.readdirSync(cwd), ['out']);
+    const renamed = path.join(cwd, 'renamed.yaml');
+    fs.writeFileSync(renamed, fs.readFileSync(EXAMPLE, 'utf8').replace('  - name: iqservice', '  - name: iqs'));
+    assert.equal(runIdha(['synth', '--config', renamed, '--out', 'out'], cwd).status, 0);
+    assert.deepEqual(fs.readdirSync(path.join(cwd, 'out', 'snippets')), ['iqs']);
+    assert.deepEqual(fs.readdirSync(cwd).sort(), ['out', 'renamed.yaml']);
   });
 
   it('WHEN idha snippet f5-as3 THEN the declaration on stdout equals the synthesized file', () => {

@@ -120,7 +120,7 @@ describe('haproxy -c accepts what we generate', { skip: HAPROXY ? false : 'hapro
     const r = runIdha(['synth', '--platform', 'haproxy', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /iqservice\s+haproxy\s+6 s/);
-    assert.deepEqual(fs.readdirSync(out).sort(), ['manifest.json', 'snippets']);
+    assert.deepEqual(fs.readdirSync(out).sort(), ['idha-manifest.json', 'manifest.json', 'snippets']);
     const file = fs.readFileSync(path.join(out, 'snippets', 'iqservice', 'haproxy.cfg'), 'utf8');
     assert.equal(haproxyCheck(file).status, 0);
     const s = runIdha(['snippet', 'haproxy', '--config', EXAMPLE]);

@@ -82,10 +82,10 @@ export function snapshotDir(dir: string): Record<string, string> {
 }
 
 let as3Validate: ReturnType<Ajv['compile']> | undefined;
-/** The AS3 3.56.0 schema from ../shared, compiled once with ajv (strict off, all errors). */
+/** The AS3 3.56.0 schema vendored in vendor/f5-as3, compiled once with ajv (strict off, all errors). */
 export function as3Validator() {
   if (!as3Validate) {
-    const schemaPath = process.env.IDHA_AS3_SCHEMA ?? path.resolve(REPO, '..', 'shared', 'schemas', 'f5-as3', 'as3-schema.json');
+    const schemaPath = process.env.IDHA_AS3_SCHEMA ?? path.resolve(REPO, 'vendor', 'f5-as3', 'as3-schema.json');
     const ajv = new Ajv({ strict: false, allErrors: true });
     // AS3's own formats: check the ones our declarations use for real, accept the others.
     ajv.addFormat('f5ip', (s: string) => {

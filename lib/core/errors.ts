@@ -21,11 +21,14 @@ export function formatProblem(p: Problem): string {
 /** Thrown when props or a topology file are invalid. Carries every problem found, not just the first. */
 export class IdhaValidationError extends Error {
   public readonly problems: readonly Problem[];
+  /** What was being checked, e.g. the topology file's name. */
+  public readonly context?: string;
   constructor(problems: readonly Problem[], context?: string) {
     const head = `${context ? context + ': ' : ''}${problems.length} invalid setting${problems.length === 1 ? '' : 's'}`;
     super([head, ...problems.map((p) => `  - ${formatProblem(p)}`)].join('\n'));
     this.name = 'IdhaValidationError';
     this.problems = problems;
+    this.context = context;
   }
 
   /** A copy whose field paths are prefixed, e.g. with `services[2]`. */

@@ -1,9 +1,10 @@
-import { App, LocalBackend, TerraformStack } from 'cdktf';
+import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { IdhaValidationError, Problem } from '../core/errors';
 import { IqServiceHaPair } from '../iqservice/iqservice-ha-pair';
 import { PLATFORMS, platformIds } from '../platforms/registry';
 import { Topology, TopologyService } from '../topology/topology';
+import { addStateBackend, localStateInsideOutputProblems, stateBackendProblems } from './state-backend';
 
 /** One synthesized pair: the service it came from and its platform. */
 export interface BuiltPair {
@@ -23,6 +24,11 @@ export interface BuildOptions {
   readonly platforms?: readonly string[];
   /** cdktf output folder. */
   readonly outdir: string;
+  /**
+   * The output folder the stacks end up in, when `outdir` is a staging folder; a local state
+   * folder inside it is refused. @default no such check
+   */
+  readonly outputFolder?: string;
 }
 
 /** Checks a `--platform` list against the known platforms. */
@@ -88,12 +94,15 @@ function crossServiceProblems(topology: Topology): Problem[] {
 
 /**
  * Builds a cdktf App from a topology: one stack per platform (`<name>-<platform>`), each with its
- * provider and a relative local backend, holding one IqServiceHaPair per service. Every problem in
+ * provider and its state backend (local state beside the output folder by default), holding one IqServiceHaPair per service. Every problem in
  * every service is collected before anything is thrown.
  */
 export function buildTopologyApp(topology: Topology, options: BuildOptions): TopologyApp {
   checkPlatforms(options.platforms);
   const problems = crossServiceProblems(topology);
+  const backendProblems = stateBackendProblems(topology.backend);
+  if (backendProblems.length === 0 && options.outputFolder !== undefined) backendProblems.push(...localStateInsideOutputProblems(topology.backend, options.outputFolder));
+  problems.push(...backendProblems);
   const prefix = topology.name ?? 'identity-ha';
   const wanted = PLATFORMS.filter((p) => !options.platforms || options.platforms.includes(p.platform));
   const app = new App({ outdir: options.outdir, skipValidation: false });
@@ -107,7 +116,7 @@ export function buildTopologyApp(topology: Topology, options: BuildOptions): Top
     let stack: TerraformStack;
     if (entry.addProvider) {
       stack = new TerraformStack(app, stackName);
-      new LocalBackend(stack, { path: `terraform.${stackName}.tfstate` });
+      if (backendProblems.length === 0) addStateBackend(stack, topology.backend);
       entry.addProvider(stack, topology.providers ?? {});
       stacks.push(stack);
     } else {

@@ -5,12 +5,15 @@ import * as YAML from 'yaml';
 import { IdhaValidationError, Problem } from '../core/errors';
 import type { IqServiceHaPairProps } from '../iqservice/iqservice-ha-pair';
 import type { TopologyProviders } from '../platforms/registry';
+import type { StateBackendConfig } from '../synth/state-backend';
 
 /** A topology file, after schema validation. */
 export interface Topology {
   readonly version: 1;
   readonly name?: string;
   readonly providers?: TopologyProviders;
+  /** Where Terraform keeps each stack's state. @default local, beside the output folder */
+  readonly backend?: StateBackendConfig;
   readonly services: readonly TopologyService[];
 }
 
@@ -43,7 +46,11 @@ function ajvProblem(e: ErrorObject): Problem {
     case 'additionalProperties': {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {}).filter((k) => k !== '$schema');
-      return { field: join(key), value: (e.data as Record<string, unknown>)[key], allowed: `no key "${key}" here; known keys: ${known.join(', ')}`, fix: 'remove it or fix its spelling (unknown keys are never ignored)' };
+      const secret = /secret|password|passwd|token|sas|access_?key|credential/i.test(key);
+      return {
+        field: join(key), value: secret ? '(not shown)' : (e.data as Record<string, unknown>)[key], allowed: `no key "${key}" here; known keys: ${known.join(', ')}`,
+        fix: secret ? 'secrets never go in the topology file: Terraform reads credentials from the environment (AWS_PROFILE or AWS_ACCESS_KEY_ID, ARM_ACCESS_KEY or az login, TF_VAR_bigip_password); remove it' : 'remove it or fix its spelling (unknown keys are never ignored)',
+      };
     }
     case 'required': {
       const key = (e.params as { missingProperty: string }).missingProperty;

@@ -3,7 +3,7 @@ import { HaServiceModel, membersByPriority, poolOf } from '../../model/ha-servic
 import { ProbeKind, ResolvedProbePolicy } from '../../model/probe-policy';
 import { ResolvedF5Props } from './f5-big-ip-target';
 
-/** AS3 schema version the declarations are written for (shared/schemas/f5-as3). */
+/** AS3 schema version the declarations are written for (vendor/f5-as3/as3-schema.json). */
 export const AS3_SCHEMA_VERSION = '3.56.0';
 
 /** Object names inside the AS3 application (also used, prefixed, by tmsh). */

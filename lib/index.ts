@@ -19,6 +19,8 @@ export * from './iqservice/iqservice-ha-pair';
 export * from './topology/topology';
 export * from './synth/topology-app';
 export * from './synth/synthesize';
+export { commitRendered, RenderWorker, SynthInterruptedError, synthesizeTopologyInterruptibly } from './synth/synth-client';
+export type { RenderJob, WorkerReply } from './synth/synth-client';
 export * from './synth/state-backend';
 export * from './synth/output-folder';
 export * from './synth/snippet';

@@ -5,7 +5,8 @@ import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import { describe, it } from 'node:test';
 import {
-  CommitStep, IdhaValidationError, loadTopologyFile, localStatePath, OWNER_MARKER, stateBackendProblems, StateBackendConfig, synthesizeTopology, Topology,
+  CommitStep, IdhaValidationError, loadTopologyFile, localStatePath, OWNER_MARKER, stateBackendProblems, StateBackendConfig, SynthInterruptedError, synthesizeTopology,
+  synthesizeTopologyInterruptibly, Topology,
 } from '../lib';
 import { EXAMPLE, IDHA, REPO, runIdha } from './helpers';
 
@@ -264,6 +265,29 @@ describe('SIGINT during a long synth', () => {
     assert.deepEqual(fs.readdirSync(cwd).sort(), ['big.json', 'out']);
     assert.deepEqual(fullSnapshot(path.join(cwd, 'out')), before);
   });
+});
+
+describe('a signal during the render, in this thread or in the worker', () => {
+  for (const worker of [false, true]) {
+    it(`GIVEN an earlier output WHEN a signal arrives as the render starts (${worker ? 'worker thread' : 'this thread'}) THEN SynthInterruptedError, no staging folder, old output exactly as it was; GIVEN no signal THEN it completes`, async () => {
+      const cwd = tmp();
+      const outDir = path.join(cwd, 'out');
+      const topology = loadTopologyFile(EXAMPLE);
+      synthesizeTopology({ topology, outDir });
+      addTerraformFiles(path.join(outDir, 'stacks', 'identity-ha-aws'));
+      const before = fullSnapshot(outDir);
+      const changed: Topology = { ...topology, services: [{ ...topology.services[0], port: 5099 }] };
+      // SIGUSR2 stands in for SIGINT here: the same path, without reaching the test runner.
+      await assert.rejects(synthesizeTopologyInterruptibly({ topology: changed, outDir }, { worker, signals: ['SIGUSR2'], beforeRender: () => process.kill(process.pid, 'SIGUSR2') }),
+        (e: Error) => e instanceof SynthInterruptedError && /interrupted by SIGUSR2: nothing was changed/.test(e.message));
+      assert.deepEqual(fullSnapshot(outDir), before);
+      assert.deepEqual(fs.readdirSync(cwd), ['out']);
+      const r = await synthesizeTopologyInterruptibly({ topology: changed, outDir }, { worker, signals: ['SIGUSR2'] });
+      assert.equal(r.kept.length, 5);
+      assert.ok(fs.readFileSync(path.join(outDir, 'stacks', 'identity-ha-aws', 'cdk.tf.json'), 'utf8').includes('5099'));
+      assert.equal(process.listenerCount('SIGUSR2'), 0, 'the handler is removed again');
+    });
+  }
 });
 
 describe('a failure halfway through the swap leaves the old output exactly as it was', () => {

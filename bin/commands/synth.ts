@@ -16,8 +16,8 @@ export const synthCommand: CommandModule<{}, SynthArgs> = {
     })
     .option('force', { type: 'boolean', default: false, describe: 'Write into a non-empty folder idha did not write; every file already in it is kept' }) as Argv<SynthArgs>,
   handler: async (args) => {
-    // Loaded here, not at the top: cdktf and the providers are needed only by this command.
-    const { formatEstimateTable, synthesizeTopologyInterruptibly } = require('../../lib/synth/synthesize') as typeof import('../../lib/synth/synthesize');
+    // cdktf and the providers are loaded only when the render starts (see synth-client.ts).
+    const { formatEstimateTable, synthesizeTopologyInterruptibly } = require('../../lib/synth/synth-client') as typeof import('../../lib/synth/synth-client');
     const { loadTopologyFile } = require('../../lib/topology/topology') as typeof import('../../lib/topology/topology');
     const topology = loadTopologyFile(args.config);
     const result = await synthesizeTopologyInterruptibly({ topology, outDir: args.out, platforms: parsePlatforms(args.platform), force: args.force });

@@ -1,16 +1,19 @@
 /**
- * Worker thread of `synthesizeTopologyInterruptibly`: renders a topology into the staging folder it
- * is given and posts back the result, or the validation problems, as plain data.
+ * Worker thread of `RenderWorker`: loads the renderer (cdktf, providers) as soon as it starts, then
+ * renders the one job it is sent into its staging folder and posts back the result, or the
+ * validation problems, as plain data.
  */
-import { parentPort, workerData } from 'worker_threads';
+import { parentPort } from 'worker_threads';
 import { IdhaValidationError } from '../core/errors';
-import { renderTopology, WorkerReply } from './synthesize';
+import type { RenderJob, WorkerReply } from './synth-client';
+import { renderTopology } from './synthesize';
 
-const { topology, platforms, stagingDir, outDir } = workerData;
-let reply: WorkerReply;
-try {
-  reply = { ok: renderTopology(topology, { platforms, stagingDir, outDir }) };
-} catch (e) {
-  reply = e instanceof IdhaValidationError ? { problems: [...e.problems], context: e.context } : { error: (e as Error).stack ?? String(e) };
-}
-parentPort!.postMessage(reply);
+parentPort!.once('message', (job: RenderJob) => {
+  let reply: WorkerReply;
+  try {
+    reply = { ok: renderTopology(job.topology, { platforms: job.platforms, stagingDir: job.stagingDir, outDir: job.outDir }) };
+  } catch (e) {
+    reply = e instanceof IdhaValidationError ? { problems: [...e.problems], context: e.context } : { error: (e as Error).stack ?? String(e) };
+  }
+  parentPort!.postMessage(reply);
+});

@@ -1,45 +1,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
-import { IdhaValidationError, Problem } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import { PLATFORMS } from '../platforms/registry';
 import { Topology } from '../topology/topology';
-import {
-  checkOutputFolder, commitOutput, CommitOptions, createStaging, discardStaging, listFiles, OutputTarget, OWNER_MARKER, Staging, writeOwnerMarker,
-} from './output-folder';
+import { checkOutputFolder, CommitOptions, createStaging, discardStaging, listFiles, OWNER_MARKER, writeOwnerMarker } from './output-folder';
 import { describeState } from './state-backend';
+import { commitRendered } from './synth-client';
 import { buildTopologyApp } from './topology-app';
 
-export interface SynthesizeOptions {
-  readonly topology: Topology;
-  /**
-   * Output folder. idha replaces only a folder it wrote itself; every file in it that idha did not
-   * write (Terraform state, `.terraform/`, ...) is kept, and on failure the folder is left as it was.
-   */
-  readonly outDir: string;
-  readonly platforms?: readonly string[];
-  /** Write into a non-empty folder idha did not write; its files are kept. @default false */
-  readonly force?: boolean;
-}
-
-export interface SynthesizeResult {
-  /** Files written, relative to outDir, sorted. */
-  readonly files: string[];
-  readonly estimates: FailoverEstimate[];
-  readonly warnings: string[];
-  /** Stacks written, with where each keeps its Terraform state. */
-  readonly stacks: Array<{ readonly name: string; readonly state: string }>;
-  /** Entries idha did not write that were carried over from the old folder. */
-  readonly kept: string[];
-}
+export type { SynthesizeOptions, SynthesizeResult } from './synth-client';
+import type { SynthesizeOptions, SynthesizeResult } from './synth-client';
 
 /** What rendering into a staging folder produced (plain data: it crosses a worker boundary). */
 export interface RenderResult {
   readonly files: string[];
   readonly estimates: FailoverEstimate[];
   readonly warnings: string[];
-  readonly stacks: string[];
+  /** Stacks written, with where each keeps its Terraform state. */
+  readonly stacks: Array<{ readonly name: string; readonly state: string }>;
 }
 
 /** Options of {@link renderTopology}. */
@@ -101,19 +79,8 @@ export function renderTopology(topology: Topology, options: RenderOptions): Rend
   writeOwnerMarker(tmp, VERSION, files);
   const order = PLATFORMS.map((p) => p.platform);
   estimates.sort((a, b) => a.service.localeCompare(b.service) || order.indexOf(a.platform) - order.indexOf(b.platform));
-  return { files: [...files, OWNER_MARKER].sort(), estimates, warnings: [...warnings], stacks: built.stacks.map((s) => s.node.id) };
-}
-
-function finish(topology: Topology, target: OutputTarget, staging: Staging, rendered: RenderResult, hooks?: Pick<CommitOptions, 'beforeStep'>): SynthesizeResult {
-  const stateOf = (stack: string) => describeState(stack, topology.backend, target.outDir);
-  const committed = commitOutput(target, staging, rendered.files.filter((f) => f !== OWNER_MARKER), { stateOf, beforeStep: hooks?.beforeStep });
-  return {
-    files: rendered.files,
-    estimates: rendered.estimates,
-    warnings: [...target.warnings, ...rendered.warnings, ...committed.warnings],
-    stacks: rendered.stacks.map((name) => ({ name, state: stateOf(name) })),
-    kept: committed.kept,
-  };
+  const stacks = built.stacks.map((s) => ({ name: s.node.id, state: describeState(s.node.id, topology.backend, options.outDir) }));
+  return { files: [...files, OWNER_MARKER].sort(), estimates, warnings: [...warnings], stacks };
 }
 
 /**
@@ -131,68 +98,7 @@ export function synthesizeTopology(options: SynthesizeOptions, hooks?: Pick<Comm
     discardStaging(staging);
     throw e;
   }
-  return finish(options.topology, target, staging, rendered, hooks);
+  return commitRendered(target, staging, rendered, hooks);
 }
 
-/** Thrown when a synth was stopped by a signal; nothing was changed. */
-export class SynthInterruptedError extends Error {
-  constructor(public readonly signal: string) {
-    super(`interrupted by ${signal}: nothing was changed`);
-    this.name = 'SynthInterruptedError';
-  }
-}
-
-/** The message a render worker sends back. */
-export type WorkerReply =
-  | { readonly ok: RenderResult }
-  | { readonly problems: Problem[]; readonly context?: string }
-  | { readonly error: string };
-
-/**
- * {@link synthesizeTopology} for the CLI: rendering (the slow part) runs in a worker thread, so
- * that SIGINT/SIGTERM stop it at once; the staging folder is then removed and nothing is changed.
- * A signal that arrives while the finished output is being swapped in waits for the swap (a few
- * renames), so the folder is always either the old one or the new one.
- */
-export async function synthesizeTopologyInterruptibly(options: SynthesizeOptions, signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): Promise<SynthesizeResult> {
-  const target = checkOutputFolder(options.outDir, { force: options.force });
-  let caught: NodeJS.Signals | undefined;
-  let worker: Worker | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    caught = sig;
-    void worker?.terminate();
-  };
-  for (const s of signals) process.on(s, onSignal);
-  try {
-    const staging = createStaging(target);
-    let reply: WorkerReply;
-    try {
-      reply = await new Promise<WorkerReply>((resolve, reject) => {
-        worker = new Worker(path.join(__dirname, 'synth-worker.js'), {
-          workerData: { topology: options.topology, platforms: options.platforms, stagingDir: staging.dir, outDir: target.outDir },
-        });
-        worker.once('message', (m: WorkerReply) => resolve(m));
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(caught ? new SynthInterruptedError(caught) : new Error(`synth worker exited with code ${code}`)));
-      });
-      if (caught) throw new SynthInterruptedError(caught);
-      if ('problems' in reply) throw new IdhaValidationError(reply.problems, reply.context);
-      if ('error' in reply) throw new Error(reply.error);
-    } catch (e) {
-      await worker?.terminate();
-      discardStaging(staging);
-      throw e;
-    }
-    await worker?.terminate();
-    return finish(options.topology, target, staging, reply.ok);
-  } finally {
-    for (const s of signals) process.off(s, onSignal);
-  }
-}
-
-/** A plain-text table of worst-case failover times. */
-export function formatEstimateTable(estimates: readonly FailoverEstimate[]): string {
-  const rows = [['service', 'platform', 'worst case', 'how'], ...estimates.map((e) => [e.service, e.platform, `${e.worstCaseSeconds} s`, e.formula])];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';
-}
+export { formatEstimateTable } from './synth-client';

@@ -53,7 +53,7 @@ function topology(n) {
       tlsPort: 5051, allowedClients: ['10.250.0.0/24'],
       targets: {
         azure: { resourceGroupName: 'rg', location: 'westeurope', subnetId: '/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s', networkSecurityGroupName: `nsg${i}` },
-        aws: { vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], targetSecurityGroupId: 'sg-hosts' },
+        aws: { vpcId: 'vpc-0a1b2c3d', subnetIds: ['subnet-0aaa1111', 'subnet-0bbb2222'], targetSecurityGroupId: 'sg-0123abcd' },
       },
     });
   }

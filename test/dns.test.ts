@@ -112,6 +112,7 @@ describe('AWS Route 53 failover records (strategy dns)', () => {
     const v6 = synthPair(dnsProps({
       primary: { address: '2001:db8:a::10', iqserviceVersion: '8.4p2' },
       secondary: { address: '2001:db8:b::10', iqserviceVersion: '8.4p2' },
+      allowedClients: ['2001:db8:c::/48'],
       targets: [new AwsRoute53FailoverTarget(R53)],
     })).tf;
     assert.deepEqual(resources(v6, 'aws_route53_record').map((r) => r.type), ['AAAA', 'AAAA']);
@@ -178,14 +179,14 @@ const matrix: Row[] = [
   ['a fractional TTL', tm({ dnsTtlSeconds: 1.5 }), `${TMF}.dnsTtlSeconds`, tm({ dnsTtlSeconds: 2 })],
   ['a relative DNS name with an underscore', tm({ relativeDnsName: 'contoso_iq' }), `${TMF}.relativeDnsName`, tm({ relativeDnsName: 'contoso-iq' })],
   ['no resource group', tm({ resourceGroupName: '' }), `${TMF}.resourceGroupName`, tm({ resourceGroupName: 'rg' })],
-  ['a private primary behind Traffic Manager', { primary: { address: '10.0.1.10', iqserviceVersion: '8.4p2' }, ...tm({}) }, `${TMF}.primary.address`, { primary: { address: '198.51.100.11', iqserviceVersion: '8.4p2' }, ...tm({}) }],
-  ['a half-open probe on Traffic Manager', { probe: { kind: ProbeKind.TCP_HALF_OPEN }, ...tm({}) }, `${TMF}.probe.kind`, { probe: { kind: ProbeKind.SIDECAR_GATE }, ...tm({}) }],
+  ['a private primary behind Traffic Manager', { primary: { address: '10.0.1.10', iqserviceVersion: '8.4p2' }, ...tm({}) }, 'primary.address', { primary: { address: '198.51.100.11', iqserviceVersion: '8.4p2' }, ...tm({}) }],
+  ['a half-open probe on Traffic Manager', { probe: { kind: ProbeKind.TCP_HALF_OPEN }, ...tm({}) }, 'probe.kind', { probe: { kind: ProbeKind.SIDECAR_GATE }, ...tm({}) }],
   ['a service-port monitor without consent', { probe: { kind: ProbeKind.TCP_CONNECT }, ...tm({}) }, 'probe.kind', { probe: { kind: ProbeKind.TCP_CONNECT, allowNoisyTcpProbe: true }, ...tm({}) }],
   ['a Route 53 interval of 15 s', r53({ healthCheck: { requestIntervalSeconds: 15 } }), `${R5F}.healthCheck.requestIntervalSeconds`, r53({ healthCheck: { requestIntervalSeconds: 30 } })],
   ['a failure threshold of 0', r53({ healthCheck: { failureThreshold: 0 } }), `${R5F}.healthCheck.failureThreshold`, r53({ healthCheck: { failureThreshold: 1 } })],
   ['a failure threshold of 11', r53({ healthCheck: { failureThreshold: 11 } }), `${R5F}.healthCheck.failureThreshold`, r53({ healthCheck: { failureThreshold: 10 } })],
   ['a Route 53 TTL above the maximum', r53({ dnsTtlSeconds: 2147483648 }), `${R5F}.dnsTtlSeconds`, r53({ dnsTtlSeconds: 2147483647 })],
-  ['private IPs in a public zone', r53({}, PRIVATE_HOSTS), `${R5F}.primary.address`, r53(R53_PRIVATE, PRIVATE_HOSTS)],
+  ['private IPs in a public zone', r53({}, PRIVATE_HOSTS), 'primary.address', r53(R53_PRIVATE, PRIVATE_HOSTS)],
   ['a private zone without a metric', r53({ privateZone: true }, PRIVATE_HOSTS), `${R5F}.healthMetric`, r53(R53_PRIVATE, PRIVATE_HOSTS)],
   ['a metric on a public zone', r53({ healthMetric: R53_PRIVATE.healthMetric }), `${R5F}.healthMetric`, r53({})],
   ['endpoint check settings on a private zone', r53({ ...R53_PRIVATE, healthCheck: { failureThreshold: 2 } }, PRIVATE_HOSTS), `${R5F}.healthCheck`, r53(R53_PRIVATE, PRIVATE_HOSTS)],
@@ -193,7 +194,7 @@ const matrix: Row[] = [
   ['a 90 s alarm period', r53({ ...R53_PRIVATE, healthMetric: { ...R53_PRIVATE.healthMetric!, periodSeconds: 90 } }, PRIVATE_HOSTS), `${R5F}.healthMetric.periodSeconds`, r53({ ...R53_PRIVATE, healthMetric: { ...R53_PRIVATE.healthMetric!, periodSeconds: 120 } }, PRIVATE_HOSTS)],
   ['0 evaluation periods', r53({ ...R53_PRIVATE, healthMetric: { ...R53_PRIVATE.healthMetric!, evaluationPeriods: 0 } }, PRIVATE_HOSTS), `${R5F}.healthMetric.evaluationPeriods`, r53({ ...R53_PRIVATE, healthMetric: { ...R53_PRIVATE.healthMetric!, evaluationPeriods: 1 } }, PRIVATE_HOSTS)],
   ['a metric without a region', r53({ ...R53_PRIVATE, healthMetric: { ...R53_PRIVATE.healthMetric!, region: '' } }, PRIVATE_HOSTS), `${R5F}.healthMetric.region`, r53(R53_PRIVATE, PRIVATE_HOSTS)],
-  ['an IPv4 primary with a DNS-named secondary', r53({}, { secondary: { address: 'iq2.site-b.example.com', iqserviceVersion: '8.4p2' } }), `${R5F}.secondary.address`, r53({}, { secondary: { address: '203.0.113.21', iqserviceVersion: '8.4p2' } })],
+  ['an IPv4 primary with a DNS-named secondary', r53({}, { secondary: { address: 'iq2.site-b.example.com', iqserviceVersion: '8.4p2' } }), 'secondary.address', r53({}, { secondary: { address: '203.0.113.21', iqserviceVersion: '8.4p2' } })],
   ['a record name with a space', r53({ recordName: 'iq service.example.com' }), `${R5F}.recordName`, r53({ recordName: 'iqservice.example.com' })],
   ['no hosted zone', r53({ hostedZoneId: ' ' }), `${R5F}.hostedZoneId`, r53({ hostedZoneId: 'Z1' })],
   ['a load-balancer target under strategy dns', { targets: [new AzureLoadBalancerTarget(AZURE)] }, 'targets.azure', tm({})],
@@ -212,7 +213,7 @@ describe('DNS validation matrix: every bad input beside an accepted neighbour', 
   }
 
   it('GIVEN a private IP for Route 53 THEN the fix names privateZone and healthMetric', () => {
-    const [p] = problemsOf(() => synthPair(dnsProps(r53({}, PRIVATE_HOSTS)))).filter((x) => x.field === `${R5F}.primary.address`);
+    const [p] = problemsOf(() => synthPair(dnsProps(r53({}, PRIVATE_HOSTS)))).filter((x) => x.field === 'primary.address');
     assert.match(p.fix ?? '', /privateZone: true with healthMetric/);
   });
 });

@@ -91,7 +91,7 @@ describe('HAProxy validation: every bad input beside an accepted neighbour', () 
     });
   }
   it('GIVEN a half-open probe THEN refused (HAProxy has none); GIVEN the gate THEN accepted', () => {
-    assert.ok(problemsOf(() => synthPair(pairProps({ probe: { kind: ProbeKind.TCP_HALF_OPEN }, targets: [new HaproxyTarget()] }))).some((p) => p.field === 'targets.haproxy.probe.kind'));
+    assert.ok(problemsOf(() => synthPair(pairProps({ probe: { kind: ProbeKind.TCP_HALF_OPEN }, targets: [new HaproxyTarget()] }))).some((p) => p.field === 'probe.kind'));
   });
 });
 

@@ -21,7 +21,7 @@ export const AZURE: AzureLoadBalancerTargetProps = {
   subnetId: '/subscriptions/0000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/snet1',
   networkSecurityGroupName: 'nsg-iq',
 };
-export const AWS: AwsNlbTargetProps = { vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], targetSecurityGroupId: 'sg-hosts' };
+export const AWS: AwsNlbTargetProps = { vpcId: 'vpc-0a1b2c3d', subnetIds: ['subnet-0aaa1111', 'subnet-0bbb2222'], targetSecurityGroupId: 'sg-0123abcd' };
 export const F5: F5BigIpTargetProps = { virtualAddress: '10.0.0.50' };
 
 /** A valid pair; tests override one field at a time. */

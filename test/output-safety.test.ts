@@ -242,7 +242,7 @@ describe('SIGINT during a long synth', () => {
       primary: { address: `10.${i >> 8}.${i & 255}.10`, iqserviceVersion: '8.4p2' },
       secondary: { address: `10.${i >> 8}.${i & 255}.20`, iqserviceVersion: '8.4p2' },
       allowedClients: ['10.250.0.0/24'],
-      targets: { aws: { vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], targetSecurityGroupId: 'sg-hosts' } },
+      targets: { aws: { vpcId: 'vpc-0a1b2c3d', subnetIds: ['subnet-0aaa1111', 'subnet-0bbb2222'], targetSecurityGroupId: 'sg-0123abcd' } },
     }));
     fs.writeFileSync(path.join(cwd, 'big.json'), JSON.stringify({ version: 1, providers: { aws: { region: 'eu-west-1' } }, services }));
     assert.equal(runIdha(['synth', '--config', EXAMPLE, '--out', 'out'], cwd).status, 0);

@@ -58,7 +58,7 @@ describe('AWS Network Load Balancer', () => {
 
   it('THEN an internal network LB in the given subnets, cross-zone on', () => {
     const [lb] = resources(tf, 'aws_lb');
-    assert.deepEqual([lb.internal, lb.load_balancer_type, lb.subnets, lb.enable_cross_zone_load_balancing], [true, 'network', ['subnet-a', 'subnet-b'], true]);
+    assert.deepEqual([lb.internal, lb.load_balancer_type, lb.subnets, lb.enable_cross_zone_load_balancing], [true, 'network', ['subnet-0aaa1111', 'subnet-0bbb2222'], true]);
   });
 
   it('THEN IP target groups on TCP, health on the gate port, proxy protocol explicitly off, unhealthy connections terminated', () => {
@@ -86,7 +86,7 @@ describe('AWS Network Load Balancer', () => {
     const ingress = resources(tf, 'aws_vpc_security_group_ingress_rule');
     const fromClients = ingress.filter((r) => r.cidr_ipv4 === '10.20.0.0/24').map((r) => r.from_port).sort();
     assert.deepEqual(fromClients, [5050, 5051]);
-    const onHosts = ingress.filter((r) => r.security_group_id === 'sg-hosts' && r.referenced_security_group_id).map((r) => r.from_port).sort((a, b) => a - b);
+    const onHosts = ingress.filter((r) => r.security_group_id === 'sg-0123abcd' && r.referenced_security_group_id).map((r) => r.from_port).sort((a, b) => a - b);
     assert.deepEqual(onHosts, [5050, 5051, 15050]);
     const egress = resources(tf, 'aws_vpc_security_group_egress_rule').map((r) => `${r.cidr_ipv4}:${r.from_port}`).sort();
     assert.deepEqual(egress, ['10.0.1.10/32:15050', '10.0.1.10/32:5050', '10.0.1.10/32:5051', '10.0.2.10/32:15050', '10.0.2.10/32:5050', '10.0.2.10/32:5051']);

@@ -53,10 +53,10 @@ new LocalBackend(awss, { path: 'terraform.plain-aws.tfstate' });
 new aws.provider.AwsProvider(awss, 'aws', { region: 'eu-west-1' });
 for (let i = 0; i < pairs; i++) {
   const s = new Construct(awss, `iq${i}`); const name = `iq${i}`; const h = hosts(i);
-  const sg = new aws.securityGroup.SecurityGroup(s, 'sg', { name: `${name}-nlb`, description: 'nlb', vpcId: 'vpc-1' });
-  const lb = new aws.lb.Lb(s, 'lb', { name: `${name}-nlb`, internal: true, loadBalancerType: 'network', subnets: ['subnet-a', 'subnet-b'], securityGroups: [sg.id], enableCrossZoneLoadBalancing: true, ipAddressType: 'ipv4' });
+  const sg = new aws.securityGroup.SecurityGroup(s, 'sg', { name: `${name}-nlb`, description: 'nlb', vpcId: 'vpc-0a1b2c3d' });
+  const lb = new aws.lb.Lb(s, 'lb', { name: `${name}-nlb`, internal: true, loadBalancerType: 'network', subnets: ['subnet-0aaa1111', 'subnet-0bbb2222'], securityGroups: [sg.id], enableCrossZoneLoadBalancing: true, ipAddressType: 'ipv4' });
   for (const port of ports) {
-    const tg = new aws.lbTargetGroup.LbTargetGroup(s, `tg${port}`, { name: `${name}-${port}`, port, protocol: 'TCP', targetType: 'ip', ipAddressType: 'ipv4', vpcId: 'vpc-1', proxyProtocolV2: false,
+    const tg = new aws.lbTargetGroup.LbTargetGroup(s, `tg${port}`, { name: `${name}-${port}`, port, protocol: 'TCP', targetType: 'ip', ipAddressType: 'ipv4', vpcId: 'vpc-0a1b2c3d', proxyProtocolV2: false,
       preserveClientIp: 'false', connectionTermination: true, deregistrationDelay: '10', targetHealthState: [{ enableUnhealthyConnectionTermination: true }],
       healthCheck: { enabled: true, protocol: 'TCP', port: '15050', interval: 5, timeout: 3, healthyThreshold: 2, unhealthyThreshold: 2 } });
     h.forEach((ip, k) => new aws.lbTargetGroupAttachment.LbTargetGroupAttachment(s, `att${port}-${k}`, { targetGroupArn: tg.arn, targetId: ip, port }));
@@ -64,7 +64,7 @@ for (let i = 0; i < pairs; i++) {
     new aws.vpcSecurityGroupIngressRule.VpcSecurityGroupIngressRule(s, `in${port}`, { securityGroupId: sg.id, ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: '10.250.0.0/24' });
   }
   h.forEach((ip, k) => [5050, 5051, 15050].forEach((port) => new aws.vpcSecurityGroupEgressRule.VpcSecurityGroupEgressRule(s, `out${k}-${port}`, { securityGroupId: sg.id, ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: `${ip}/32` })));
-  [5050, 5051, 15050].forEach((port) => new aws.vpcSecurityGroupIngressRule.VpcSecurityGroupIngressRule(s, `host${port}`, { securityGroupId: 'sg-hosts', ipProtocol: 'tcp', fromPort: port, toPort: port, referencedSecurityGroupId: sg.id }));
-  h.forEach((ip, k) => new aws.vpcSecurityGroupIngressRule.VpcSecurityGroupIngressRule(s, `peer${k}`, { securityGroupId: 'sg-hosts', ipProtocol: 'tcp', fromPort: 15051, toPort: 15051, cidrIpv4: `${ip}/32` }));
+  [5050, 5051, 15050].forEach((port) => new aws.vpcSecurityGroupIngressRule.VpcSecurityGroupIngressRule(s, `host${port}`, { securityGroupId: 'sg-0123abcd', ipProtocol: 'tcp', fromPort: port, toPort: port, referencedSecurityGroupId: sg.id }));
+  h.forEach((ip, k) => new aws.vpcSecurityGroupIngressRule.VpcSecurityGroupIngressRule(s, `peer${k}`, { securityGroupId: 'sg-0123abcd', ipProtocol: 'tcp', fromPort: 15051, toPort: 15051, cidrIpv4: `${ip}/32` }));
 }
 app.synth();

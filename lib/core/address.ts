@@ -28,9 +28,21 @@ export function parseHostAddress(problems: Problems, field: string, value: unkno
     return undefined;
   }
   const s = value.trim();
-  if (ipaddr.IPv4.isValidFourPartDecimal(s)) return { kind: AddressKind.IPV4, value: ipaddr.IPv4.parse(s).toString() };
+  const unusable = (ip: ipaddr.IPv4 | ipaddr.IPv6): boolean => {
+    const range = ip.range();
+    if (!['unspecified', 'broadcast', 'multicast'].includes(range)) return false;
+    problems.add({ field, value, allowed: `${allowed}, of one host`, fix: `${s} is the ${range} address${range === 'multicast' ? ' range' : ''}, not a host: give the host's own address` });
+    return true;
+  };
+  if (ipaddr.IPv4.isValidFourPartDecimal(s)) {
+    const ip = ipaddr.IPv4.parse(s);
+    return unusable(ip) ? undefined : { kind: AddressKind.IPV4, value: ip.toString() };
+  }
   if (s.includes(':')) {
-    if (ipaddr.IPv6.isValid(s) && !s.includes('%')) return { kind: AddressKind.IPV6, value: ipaddr.IPv6.parse(s).toString() };
+    if (ipaddr.IPv6.isValid(s) && !s.includes('%')) {
+      const ip = ipaddr.IPv6.parse(s);
+      return unusable(ip) ? undefined : { kind: AddressKind.IPV6, value: ip.toString() };
+    }
     problems.add({ field, value, allowed, fix: 'check the IPv6 address; zone IDs (%eth0) are not allowed' });
     return undefined;
   }
@@ -79,4 +91,23 @@ export function cidrFamily(cidr: string): AddressKind.IPV4 | AddressKind.IPV6 {
 /** Whether an address is an IP literal (not a DNS name). */
 export function isIp(address: HostAddress): boolean {
   return address.kind !== AddressKind.DNS;
+}
+
+/** Whether CIDR block `outer` contains block `inner` (both from {@link parseCidr}, one family). */
+export function cidrContains(outer: string, inner: string): boolean {
+  const [o, ob] = ipaddr.parseCIDR(outer);
+  const [i, ib] = ipaddr.parseCIDR(inner);
+  return o.kind() === i.kind() && ib >= ob && (i as ipaddr.IPv4).match(o as ipaddr.IPv4, ob);
+}
+
+/** The family of an IP literal, or undefined for anything else (a DNS name, a token). */
+export function ipFamily(value: unknown): AddressKind.IPV4 | AddressKind.IPV6 | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (ipaddr.IPv4.isValidFourPartDecimal(value)) return AddressKind.IPV4;
+  return value.includes(':') && ipaddr.IPv6.isValid(value) ? AddressKind.IPV6 : undefined;
+}
+
+/** The same address, in one canonical form, for comparing (IPv6 compressed); undefined when not an IP. */
+export function canonicalIp(value: unknown): string | undefined {
+  return ipFamily(value) ? ipaddr.parse(value as string).toString() : undefined;
 }

@@ -1,3 +1,4 @@
+import { Token } from 'cdktf';
 import { Problems } from './errors';
 
 /** Validates an integer in [min, max]; returns true when valid. */
@@ -38,4 +39,24 @@ export function checkRequiredId(problems: Problems, field: string, value: unknow
   if (typeof value === 'string' && value.trim().length > 0) return true;
   problems.add({ field, value, allowed: `the ID or name of your existing ${what} (a non-empty string)`, fix: `set ${field}; identity-ha never creates networks, it attaches to yours` });
   return false;
+}
+
+/**
+ * Validates an AWS resource ID such as `vpc-0a1b2c3d4e5f60718` (8 or 17 hex digits after the
+ * prefix). A Terraform reference (a cdktf token) is accepted as it is.
+ */
+export function checkAwsId(problems: Problems, field: string, value: unknown, prefix: string, what: string): value is string {
+  if (typeof value === 'string' && (Token.isUnresolved(value) || new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`).test(value))) return true;
+  problems.add({ field, value, allowed: `the ID of your existing ${what}: ${prefix}- and 8 or 17 hex digits (e.g. ${prefix}-0a1b2c3d4e5f60718)`, fix: `copy the ID from the AWS console or \`aws ec2 describe-*\`; identity-ha never creates networks` });
+  return false;
+}
+
+/** Validates a list of IDs: each one, and no ID twice. */
+export function checkUniqueIds(problems: Problems, field: string, values: readonly unknown[], check: (f: string, v: unknown) => boolean): void {
+  const seen = new Map<unknown, number>();
+  values.forEach((v, i) => {
+    if (!check(`${field}[${i}]`, v)) return;
+    if (seen.has(v)) problems.add({ field: `${field}[${i}]`, value: v, allowed: `an ID not already listed at ${field}[${seen.get(v)}]`, fix: 'list each one once' });
+    else seen.set(v, i);
+  });
 }

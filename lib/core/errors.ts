@@ -13,9 +13,53 @@ export interface Problem {
   readonly fix?: string;
 }
 
+/** Longest value echoed in a message; longer ones are cut, with their length. */
+export const MAX_ECHOED_CHARS = 120;
+/** Most problems listed in one message; the rest are counted. */
+export const MAX_LISTED_PROBLEMS = 50;
+
+/** A value as JSON, cut to `max` characters without serializing more than it shows. */
+export function previewValue(value: unknown, max = MAX_ECHOED_CHARS): string {
+  if (value === undefined) return '(missing)';
+  let out = '';
+  let total = 0;
+  const emit = (s: string) => {
+    total += s.length;
+    if (out.length <= max) out += s;
+  };
+  const walk = (v: unknown, depth: number): void => {
+    if (out.length > max) {
+      total += 1;
+      return;
+    }
+    if (Array.isArray(v)) {
+      if (depth > 8) return emit('[...]');
+      emit('[');
+      v.forEach((x, i) => {
+        if (i > 0) emit(',');
+        if (out.length <= max) walk(x, depth + 1);
+      });
+      emit(']');
+    } else if (v !== null && typeof v === 'object') {
+      if (depth > 8) return emit('{...}');
+      emit('{');
+      Object.entries(v).forEach(([k, x], i) => {
+        if (out.length > max) return;
+        emit(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
+        walk(x, depth + 1);
+      });
+      emit('}');
+    } else if (typeof v === 'string') {
+      emit(JSON.stringify(v.length > max * 2 ? v.slice(0, max * 2) : v));
+      if (v.length > max * 2) total += v.length - max * 2;
+    } else emit(String(JSON.stringify(v) ?? v));
+  };
+  walk(value, 0);
+  return out.length > max ? `${out.slice(0, max)}... (${typeof value === 'string' ? `${value.length} characters` : 'cut'})` : out;
+}
+
 export function formatProblem(p: Problem): string {
-  const value = p.value === undefined ? '(missing)' : JSON.stringify(p.value);
-  return `${p.field}: got ${value}; allowed: ${p.allowed}${p.fix ? `. Fix: ${p.fix}` : ''}`;
+  return `${p.field}: got ${previewValue(p.value)}; allowed: ${p.allowed}${p.fix ? `. Fix: ${p.fix}` : ''}`;
 }
 
 /** Thrown when props or a topology file are invalid. Carries every problem found, not just the first. */
@@ -23,12 +67,18 @@ export class IdhaValidationError extends Error {
   public readonly problems: readonly Problem[];
   /** What was being checked, e.g. the topology file's name. */
   public readonly context?: string;
-  constructor(problems: readonly Problem[], context?: string) {
-    const head = `${context ? context + ': ' : ''}${problems.length} invalid setting${problems.length === 1 ? '' : 's'}`;
-    super([head, ...problems.map((p) => `  - ${formatProblem(p)}`)].join('\n'));
+  /** Problems found beyond those listed (a limit stopped collecting them). */
+  public readonly uncounted: number;
+  constructor(problems: readonly Problem[], context?: string, uncounted = 0) {
+    const total = problems.length + uncounted;
+    const head = `${context ? context + ': ' : ''}${total} invalid setting${total === 1 ? '' : 's'}`;
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  - ${formatProblem(p)}`);
+    const more = total - listed.length;
+    super([head, ...listed, ...(more > 0 ? [`  ... and ${more} more`] : [])].join('\n'));
     this.name = 'IdhaValidationError';
     this.problems = problems;
     this.context = context;
+    this.uncounted = uncounted;
   }
 
   /** A copy whose field paths are prefixed, e.g. with `services[2]`. */
@@ -45,6 +95,7 @@ export class Problems {
   constructor(
     private readonly prefix = '',
     private readonly list: Problem[] = [],
+    private readonly rootPrefix = prefix,
   ) {}
 
   public add(problem: Problem): void {
@@ -53,7 +104,15 @@ export class Problems {
 
   /** A view that records into the same list, with `prefix.` before every field. */
   public under(prefix: string): Problems {
-    return new Problems(this.prefix ? `${this.prefix}.${prefix}` : prefix, this.list);
+    return new Problems(this.prefix ? `${this.prefix}.${prefix}` : prefix, this.list, this.rootPrefix);
+  }
+
+  /**
+   * A view at the top the `under` views came from: for a target's checks of the pair's own fields
+   * (`probe.kind`, `secondary.address`), so the path printed is one the user finds in the file.
+   */
+  public root(): Problems {
+    return new Problems(this.rootPrefix, this.list, this.rootPrefix);
   }
 
   public get isEmpty(): boolean {

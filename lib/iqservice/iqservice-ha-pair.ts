@@ -1,6 +1,6 @@
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { HostAddress, parseCidr, parseHostAddress } from '../core/address';
+import { AddressKind, cidrContains, cidrFamily, HostAddress, parseCidr, parseHostAddress } from '../core/address';
 import { checkName, checkOneOf, checkPort } from '../core/checks';
 import { Problems } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
@@ -107,6 +107,7 @@ export class IqServiceHaPair extends Construct {
   /** Warnings raised at synth time (noisy probes and the like). */
   public warnings(): string[] {
     const w = new Set<string>();
+    for (const x of this.model.warnings ?? []) w.add(x);
     for (const pool of this.model.pools) for (const x of pool.probe.warnings) w.add(x);
     for (const t of this.targets) for (const x of t.warnings?.(this.model) ?? []) w.add(x);
     return [...w];
@@ -168,10 +169,32 @@ export class IqServiceHaPair extends Construct {
     if (!Array.isArray(props.allowedClients) || props.allowedClients.length === 0) {
       problems.add({ field: 'allowedClients', value: props.allowedClients, allowed: 'a non-empty list of CIDR blocks', fix: 'list the CIDRs of your virtual appliances or IdentityIQ servers; use 0.0.0.0/0 only deliberately' });
     } else {
+      const at = new Map<string, number>();
       props.allowedClients.forEach((c, i) => {
         const cidr = parseCidr(problems, `allowedClients[${i}]`, c);
-        if (cidr) allowedClients.push(cidr);
+        if (!cidr) return;
+        if (at.has(cidr)) {
+          problems.add({ field: `allowedClients[${i}]`, value: c, allowed: `a block not already listed at allowedClients[${at.get(cidr)}]`, fix: 'list each block once: AWS and F5 refuse duplicate rules and virtual servers at apply time' });
+          return;
+        }
+        at.set(cidr, i);
+        allowedClients.push(cidr);
       });
+      const families = new Set(allowedClients.map(cidrFamily));
+      if (families.size > 1) {
+        problems.add({
+          field: 'allowedClients', value: props.allowedClients, allowed: 'blocks of one address family per service (all IPv4 or all IPv6)',
+          fix: `every platform's frontend is of one family: keep the ${[...families][0] === AddressKind.IPV4 ? 'IPv4' : 'IPv6'} blocks here, and add a second service with the same hosts, a frontend of the other family and its blocks (e.g. ${name}-v6)`,
+        });
+      }
+    }
+    const warnings: string[] = [];
+    for (let i = 0; i < allowedClients.length && i < 200; i++) {
+      for (let j = 0; j < allowedClients.length && j < 200; j++) {
+        if (i !== j && cidrFamily(allowedClients[i]) === cidrFamily(allowedClients[j]) && cidrContains(allowedClients[i], allowedClients[j])) {
+          warnings.push(`allowedClients: ${allowedClients[j]} lies inside ${allowedClients[i]}; the narrower block adds nothing`);
+        }
+      }
     }
     const probe = resolveProbePolicy(problems.under('probe'), props.probe, servicePorts);
 
@@ -193,6 +216,6 @@ export class IqServiceHaPair extends Construct {
     };
     addListener('iq', port, ListenerProtocol.TCP);
     if (props.tlsPort !== undefined) addListener('iq-tls', props.tlsPort, ListenerProtocol.TLS_PASSTHROUGH);
-    return { name, strategy, listeners, pools, allowedClients, servicePorts };
+    return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings };
   }
 }

@@ -101,6 +101,8 @@ export interface HaServiceModel {
   /** Every port on which the real service listens on its hosts (never probed noisily). */
   readonly servicePorts: readonly number[];
   readonly nodeSets?: readonly NodeSet[];
+  /** Things worth knowing about the service's settings that are not errors (e.g. overlapping client blocks). */
+  readonly warnings?: readonly string[];
 }
 
 /** The pool a listener sends to. */

@@ -3,6 +3,7 @@ import { AddressKind, HostAddress } from '../core/address';
 import { Problems } from '../core/errors';
 import { HaServiceModel } from '../model/ha-service-model';
 import { ProbeKind, ResolvedProbePolicy } from '../model/probe-policy';
+import { checkClientFamily } from './member-checks';
 
 /** Address ranges that health checkers on the internet cannot reach. */
 const UNREACHABLE_RANGES = new Set(['private', 'loopback', 'linkLocal', 'uniqueLocal', 'carrierGradeNat', 'unspecified']);
@@ -23,15 +24,19 @@ export function isUnreachableFromInternet(address: HostAddress): boolean {
 export function checkDnsHealthChecks(model: HaServiceModel, problems: Problems, service: string, fixPrivate: string): void {
   const kind = model.pools[0].probe.kind;
   if (kind === ProbeKind.TCP_HALF_OPEN) {
-    problems.add({
+    problems.root().add({
       field: 'probe.kind', value: kind,
       allowed: `"${ProbeKind.SIDECAR_GATE}" (default) or "${ProbeKind.SIDECAR_HTTP}" on ${service}; "${ProbeKind.TCP_CONNECT}" with allowNoisyTcpProbe to watch the service port`,
       fix: `${service} has no half-open probe setting; use the sidecar gate (the default)`,
     });
   }
+  const families = new Set(model.pools[0].members.map((m) => m.address.kind));
+  if (families.size === 1 && !families.has(AddressKind.DNS)) {
+    checkClientFamily(model, problems, [...families][0] as AddressKind.IPV4 | AddressKind.IPV6, `the hosts' family: with ${service} clients connect to the hosts themselves`);
+  }
   for (const m of model.pools[0].members) {
     if (isUnreachableFromInternet(m.address)) {
-      problems.add({
+      problems.root().add({
         field: `${m.name}.address`, value: m.address.value,
         allowed: `an address ${service}'s health checkers on the internet can reach (a public IP or a DNS name)`,
         fix: fixPrivate,

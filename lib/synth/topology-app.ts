@@ -109,8 +109,12 @@ export function buildTopologyApp(topology: Topology, options: BuildOptions): Top
   const stacks: TerraformStack[] = [];
   const pairs: BuiltPair[] = [];
   let rendered = 0;
+  // A second service of the same name is reported by crossServiceProblems and not built (its
+  // constructs would clash with the first one's in the stack).
+  const firstOfName = new Map<unknown, number>();
+  topology.services.forEach((s, i) => { if (!firstOfName.has(s.name)) firstOfName.set(s.name, i); });
   for (const entry of wanted) {
-    const services = topology.services.map((s, i) => ({ s, i })).filter(({ s }) => s.targets[entry.platform] !== undefined);
+    const services = topology.services.map((s, i) => ({ s, i })).filter(({ s, i }) => s.targets[entry.platform] !== undefined && firstOfName.get(s.name) === i);
     if (services.length === 0) continue;
     const stackName = `${prefix}-${entry.platform}`;
     let stack: TerraformStack;
@@ -129,7 +133,8 @@ export function buildTopologyApp(topology: Topology, options: BuildOptions): Top
         pairs.push({ service: s.name, platform: entry.platform, pair: pairFromService(stack, s, entry.platform) });
       } catch (e) {
         if (!(e instanceof IdhaValidationError)) throw e;
-        problems.push(...e.problems.map((p) => ({ ...p, field: `services[${i}].${p.field}` })));
+        // The pair's serviceName is the file's `name`: print the key the user can find.
+        problems.push(...e.problems.map((p) => ({ ...p, field: `services[${i}].${p.field.replace(/^serviceName\b/, 'name')}` })));
       }
     }
   }

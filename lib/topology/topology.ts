@@ -65,35 +65,206 @@ function ajvProblem(e: ErrorObject): Problem {
   }
 }
 
+/**
+ * The largest topology file idha reads. A topology of 1,000 services is about 0.5 MiB; the YAML
+ * parser needs up to 1.3 s per MiB for the worst shapes, so this keeps any input well inside 2 s.
+ */
+export const MAX_TOPOLOGY_BYTES = 1024 * 1024;
+/**
+ * The most lines plus commas a topology may have: they bound the number of YAML nodes, and so the
+ * parser's time. A topology of 1,000 services has about 40,000.
+ */
+export const MAX_TOPOLOGY_LINES_AND_COMMAS = 100_000;
+/** The longest list and the most keys in one mapping (the schema's lists are far shorter). */
+export const MAX_LIST_ITEMS = 10_000;
+export const MAX_MAP_KEYS = 1_000;
+/** How deep a topology document may nest (the schema needs 6 levels). */
+export const MAX_TOPOLOGY_DEPTH = 32;
+/** How many YAML aliases (*name) a document may use. */
+export const MAX_YAML_ALIASES = 100;
+/** How many problems of one kind are collected before the rest are only counted. */
+const MAX_COLLECTED = 50;
+
+/** Control characters have no place in names, addresses or IDs. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Problems of a parsed document that the schema cannot see: nesting deeper than
+ * {@link MAX_TOPOLOGY_DEPTH}, and control characters (NUL, newlines, escapes) in keys or values.
+ */
+export function documentShapeProblems(doc: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const walk = (v: unknown, at: string, depth: number): void => {
+    if (problems.length >= MAX_COLLECTED) return;
+    if (depth > MAX_TOPOLOGY_DEPTH) {
+      problems.push({ field: at || '(top level)', value: '(not shown)', allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`, fix: 'a topology needs 6; this document is not a topology' });
+      return;
+    }
+    if (typeof v === 'string') {
+      if (CONTROL.test(v)) problems.push({ field: at || '(top level)', value: v, allowed: 'text without control characters (NUL, tab, newline, escape)', fix: 'retype the value; it may have been pasted with hidden characters' });
+    } else if (Array.isArray(v)) {
+      if (v.length > MAX_LIST_ITEMS) {
+        problems.push({ field: at || '(top level)', value: `(a list of ${v.length} items)`, allowed: `a list of at most ${MAX_LIST_ITEMS} items`, fix: 'split the topology into several files' });
+        return;
+      }
+      v.forEach((x, i) => walk(x, `${at}[${i}]`, depth + 1));
+    } else if (v !== null && typeof v === 'object') {
+      const keys = Object.keys(v).length;
+      if (keys > MAX_MAP_KEYS) {
+        problems.push({ field: at || '(top level)', value: `(a mapping of ${keys} keys)`, allowed: `a mapping of at most ${MAX_MAP_KEYS} keys`, fix: 'this is not a topology' });
+        return;
+      }
+      for (const [k, x] of Object.entries(v)) {
+        const field = at ? `${at}.${k}` : k;
+        if (CONTROL.test(k)) problems.push({ field: JSON.stringify(field), value: k, allowed: 'a key without control characters', fix: 'retype the key' });
+        walk(x, field, depth + 1);
+      }
+    }
+  };
+  walk(doc, '', 0);
+  return problems;
+}
+
 /** Checks a parsed document against the topology schema; throws with every problem found. */
 export function validateTopologyDocument(doc: unknown, source = 'topology'): Topology {
+  const shape = documentShapeProblems(doc);
+  if (shape.length > 0) throw new IdhaValidationError(shape, source);
   const validate = schemaValidator();
   if (!validate(doc)) {
+    const errors = validate.errors ?? [];
     const seen = new Set<string>();
-    const problems = (validate.errors ?? []).map(ajvProblem).filter((p) => {
+    const problems: Problem[] = [];
+    for (const e of errors) {
+      const p = ajvProblem(e);
       const k = `${p.field}|${p.allowed}`;
-      if (seen.has(k)) return false;
+      if (seen.has(k)) continue;
       seen.add(k);
-      return true;
-    });
-    throw new IdhaValidationError(problems, source);
+      problems.push(p);
+      if (problems.length >= MAX_COLLECTED) break;
+    }
+    throw new IdhaValidationError(problems, source, errors.length > problems.length ? errors.length - problems.length : 0);
   }
   return doc as Topology;
 }
 
+/** The 1-based line of a character offset. */
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** Keys given twice in one mapping, found in one pass (at most {@link MAX_COLLECTED}). */
+function duplicateKeyProblems(text: string, doc: YAML.Document.Parsed): Problem[] {
+  const problems: Problem[] = [];
+  YAML.visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!YAML.isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key) && problems.length < MAX_COLLECTED) {
+          problems.push({ field: `(line ${lineOf(text, pair.key.range?.[0] ?? 0)})`, value: key, allowed: 'each key once per mapping', fix: `the key ${key} appears twice in this mapping; keep one` });
+        }
+        seen.add(key);
+      }
+      return problems.length >= MAX_COLLECTED ? YAML.visit.BREAK : undefined;
+    },
+  });
+  return problems;
+}
+
+/** A YAML parse error as a problem: the message without its source excerpt, cut to a sane length. */
+function yamlProblem(text: string, err: YAML.YAMLError): Problem {
+  const line = lineOf(text, err.pos[0]);
+  const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  if (/call stack/i.test(message)) {
+    return { field: `(line ${line})`, value: undefined, allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`, fix: 'this document nests far deeper; it is not a topology' };
+  }
+  return { field: `(line ${line})`, value: undefined, allowed: 'valid YAML or JSON', fix: message.length > 200 ? `${message.slice(0, 200)}...` : message };
+}
+
+/**
+ * Decodes a topology file: UTF-8 (a byte-order mark is dropped). UTF-16 and other encodings are
+ * refused with the fix, never echoed back.
+ */
+function decodeTopology(bytes: Buffer, file: string): string {
+  const refuse = (allowed: string, fix: string): never => {
+    throw new IdhaValidationError([{ field: '--config', value: file, allowed, fix }]);
+  };
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0))) {
+    refuse('a UTF-8 text file; this one is UTF-16', 'save the file as UTF-8 (in Notepad: Save As, Encoding UTF-8; in PowerShell: Out-File -Encoding utf8)');
+  }
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  } catch {
+    return refuse('a UTF-8 text file; this one has bytes that are not UTF-8', 'save the file as UTF-8');
+  }
+}
+
+/**
+ * Parses topology text (YAML or JSON) and validates it. Bounded: the text's size, YAML aliases,
+ * nesting depth and the number of problems collected all have limits, so any input is answered
+ * quickly with a clean error.
+ */
+export function parseTopologyText(text: string, source = 'topology'): Topology {
+  // One pass bounds what the parser will do: nodes (lines and commas) and flow nesting ([ and {),
+  // which the parser follows by recursion (a million "[" took 3.4 s and 960 MiB before this check).
+  let count = 0;
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 44) count++;
+    else if (c === 91 || c === 123) deepest = Math.max(deepest, ++depth);
+    else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  if (deepest > MAX_TOPOLOGY_DEPTH) {
+    throw new IdhaValidationError([{ field: '(document)', value: `(${deepest} nested [ or {)`, allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`, fix: 'a topology needs 6; this document is not a topology' }], source);
+  }
+  if (count > MAX_TOPOLOGY_LINES_AND_COMMAS) {
+    throw new IdhaValidationError([{ field: '(document)', value: `(${count} lines and commas)`, allowed: `at most ${MAX_TOPOLOGY_LINES_AND_COMMAS} lines and commas (a topology of 1,000 services has about 40,000)`, fix: 'check that --config names the topology file, or split it' }], source);
+  }
+  let parsed: YAML.Document.Parsed;
+  let doc: unknown;
+  try {
+    // The parser's own uniqueKeys check compares every pair of keys (200,000 keys took minutes):
+    // duplicates are found in one pass below instead.
+    parsed = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+    if (parsed.errors.length > 0) {
+      const shown = parsed.errors.slice(0, MAX_COLLECTED).map((err) => yamlProblem(text, err));
+      throw new IdhaValidationError(shown, source, parsed.errors.length - shown.length);
+    }
+    const duplicates = duplicateKeyProblems(text, parsed);
+    if (duplicates.length > 0) throw new IdhaValidationError(duplicates, source);
+    doc = parsed.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    if (e instanceof IdhaValidationError) throw e;
+    if (e instanceof RangeError) {
+      throw new IdhaValidationError([{ field: '(document)', value: undefined, allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`, fix: 'this document nests far deeper; it is not a topology' }], source);
+    }
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+      throw new IdhaValidationError([{ field: '(document)', value: undefined, allowed: `YAML aliases that expand to at most ${MAX_YAML_ALIASES} copies`, fix: 'write the values out instead of nesting aliases (a "billion laughs" document is refused)' }], source);
+    }
+    throw e;
+  }
+  return validateTopologyDocument(doc, source);
+}
+
 /** Reads a YAML or JSON topology file and validates it against the schema. */
 export function loadTopologyFile(file: string): Topology {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_TOPOLOGY_BYTES) {
+      throw new IdhaValidationError([{ field: '--config', value: file, allowed: `a topology file of at most ${MAX_TOPOLOGY_BYTES / 1024 / 1024} MiB; this one is ${(st.size / 1024 / 1024).toFixed(1)} MiB`, fix: 'check that --config names the topology file' }]);
+    }
+    bytes = fs.readFileSync(file);
   } catch (e) {
+    if (e instanceof IdhaValidationError) throw e;
     throw new IdhaValidationError([{ field: '--config', value: file, allowed: 'a readable YAML or JSON topology file', fix: (e as Error).message }]);
   }
-  const parsed = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (parsed.errors.length > 0) {
-    throw new IdhaValidationError(parsed.errors.map((err) => ({
-      field: `(line ${err.linePos?.[0]?.line ?? '?'})`, value: undefined, allowed: 'valid YAML or JSON', fix: err.message.split('\n')[0],
-    })), file);
-  }
-  return validateTopologyDocument(parsed.toJS(), file);
+  return parseTopologyText(decodeTopology(bytes, file), file);
 }

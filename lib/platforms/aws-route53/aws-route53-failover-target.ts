@@ -115,13 +115,15 @@ export class AwsRoute53FailoverTarget implements IHaTarget {
 
   public validate(model: HaServiceModel, problems: Problems): void {
     const p = this.props;
-    checkRequiredId(problems, 'hostedZoneId', p.hostedZoneId, 'Route 53 hosted zone');
+    if (checkRequiredId(problems, 'hostedZoneId', p.hostedZoneId, 'Route 53 hosted zone') && !Token.isUnresolved(p.hostedZoneId) && !/^Z[0-9A-Z]{1,32}$/.test(p.hostedZoneId)) {
+      problems.add({ field: 'hostedZoneId', value: p.hostedZoneId, allowed: 'a hosted zone ID: Z and up to 32 capital letters and digits (e.g. Z0123456789ABCDEFGHIJ)', fix: 'copy it from `aws route53 list-hosted-zones` (without the /hostedzone/ prefix)' });
+    }
     if (!Token.isUnresolved(p.recordName)) checkName(problems, 'recordName', p.recordName, RECORD_NAME, 'a fully qualified DNS name inside the hosted zone, e.g. iqservice.corp.example.com');
     checkInteger(problems, 'dnsTtlSeconds', p.dnsTtlSeconds, 0, 2147483647, 'lower TTLs fail over sooner but cost more DNS queries; 30 is a common choice');
     const members = model.pools[0].members;
     const kinds = new Set(members.map((x) => x.address.kind));
     if (kinds.size > 1) {
-      problems.add({ field: 'secondary.address', value: members[1].address.value, allowed: `an address of the same kind as primary.address (${members[0].address.kind})`, fix: 'both failover records must have one type (A, AAAA or CNAME): give both hosts IPv4, both IPv6, or both DNS names' });
+      problems.root().add({ field: 'secondary.address', value: members[1].address.value, allowed: `an address of the same kind as primary.address (${members[0].address.kind})`, fix: 'both failover records must have one type (A, AAAA or CNAME): give both hosts IPv4, both IPv6, or both DNS names' });
     }
     if (p.privateZone) {
       if (p.healthCheck !== undefined) {

@@ -1,6 +1,6 @@
-import { TerraformProvider } from 'cdktf';
+import { TerraformProvider, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { checkInteger, checkRequiredId } from '../../core/checks';
+import { checkAwsId, checkInteger, checkUniqueIds } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
@@ -84,13 +84,15 @@ export class AwsNlbTarget implements IHaTarget {
 
   public validate(model: HaServiceModel, problems: Problems): void {
     const p = this.props;
-    checkRequiredId(problems, 'vpcId', p.vpcId, 'VPC');
-    if (!Array.isArray(p.subnetIds) || p.subnetIds.length === 0) {
+    checkAwsId(problems, 'vpcId', p.vpcId, 'vpc', 'VPC');
+    if (Token.isUnresolved(p.subnetIds)) {
+      // a list reference from the user's stack (e.g. data.aws_subnets.ids): checked by AWS at apply
+    } else if (!Array.isArray(p.subnetIds) || p.subnetIds.length === 0) {
       problems.add({ field: 'subnetIds', value: p.subnetIds, allowed: 'a non-empty list of existing subnet IDs, one per Availability Zone', fix: 'list at least one subnet; two in different zones for a zone-resilient NLB' });
     } else {
-      p.subnetIds.forEach((s, i) => checkRequiredId(problems, `subnetIds[${i}]`, s, 'subnet'));
+      checkUniqueIds(problems, 'subnetIds', p.subnetIds, (f, v) => checkAwsId(problems, f, v, 'subnet', 'subnet'));
     }
-    if (p.targetSecurityGroupId !== undefined) checkRequiredId(problems, 'targetSecurityGroupId', p.targetSecurityGroupId, 'security group on the IQService hosts');
+    if (p.targetSecurityGroupId !== undefined) checkAwsId(problems, 'targetSecurityGroupId', p.targetSecurityGroupId, 'sg', 'security group on the IQService hosts');
     checkInteger(problems, 'deregistrationDelaySeconds', p.deregistrationDelaySeconds, 0, 3600);
     const okI = checkInteger(problems, 'healthCheck.intervalSeconds', p.intervalSeconds, 5, 300);
     const okT = checkInteger(problems, 'healthCheck.timeoutSeconds', p.timeoutSeconds, 2, 120);

@@ -125,6 +125,18 @@ export class AzureLoadBalancerTarget implements IHaTarget {
       const ip = parseHostAddress(new Problems(), 'frontendPrivateIp', p.frontendPrivateIp);
       if (!ip || ip.kind === AddressKind.DNS) {
         problems.add({ field: 'frontendPrivateIp', value: p.frontendPrivateIp, allowed: 'a private IP address inside subnetId', fix: 'omit it for a dynamic frontend IP' });
+      } else {
+        const host = model.pools[0].members.find((m) => m.address.value === ip.value);
+        if (host) problems.add({ field: 'frontendPrivateIp', value: p.frontendPrivateIp, allowed: `a free address, not the ${host.name} host's (${host.name}.address)`, fix: 'pick an unused address in the subnet for the load balancer, or omit it for a dynamic one' });
+      }
+    }
+    if (p.zones !== undefined && !Token.isUnresolved(p.zones)) {
+      if (!Array.isArray(p.zones)) problems.add({ field: 'zones', value: p.zones, allowed: 'a list of zones "1", "2", "3"' });
+      else {
+        p.zones.forEach((z, i) => {
+          if (!['1', '2', '3'].includes(z)) problems.add({ field: `zones[${i}]`, value: z, allowed: 'one of "1", "2", "3" (Azure availability zones)', fix: 'list ["1", "2", "3"] for a zone-redundant frontend, one zone for a zonal one, or omit zones' });
+          else if (p.zones!.indexOf(z) !== i) problems.add({ field: `zones[${i}]`, value: z, allowed: `a zone not already listed at zones[${p.zones!.indexOf(z)}]`, fix: 'list each zone once' });
+        });
       }
     }
   }

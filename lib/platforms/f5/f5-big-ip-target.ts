@@ -106,7 +106,15 @@ export class F5BigIpTarget implements IHaTarget {
     } else {
       problems.add({ field: 'virtualAddress', value: t.virtualAddress, allowed: 'an IPv4 or IPv6 address for the virtual server', fix: 'pick a free address on a BIG-IP VLAN the clients can reach' });
     }
-    checkName(problems, 'tenant', t.tenant, AS3_NAME, 'a letter then letters, digits or underscores, at most 48 characters', 'AS3 tenant (partition) names cannot contain hyphens');
+    if (vipFamily) {
+      const vip = ipaddr.parse(t.virtualAddress).toString();
+      const host = model.pools[0].members.find((m) => m.address.value === vip);
+      if (host) problems.add({ field: 'virtualAddress', value: t.virtualAddress, allowed: `a free address, not the ${host.name} host's (${host.name}.address)`, fix: 'pick an unused address on a BIG-IP VLAN for the virtual server' });
+    }
+    if (checkName(problems, 'tenant', t.tenant, AS3_NAME, 'a letter then letters, digits or underscores, at most 48 characters', 'AS3 tenant (partition) names cannot contain hyphens')
+      && ['common', 'shared'].includes(t.tenant.toLowerCase())) {
+      problems.add({ field: 'tenant', value: t.tenant, allowed: 'a tenant of your own, not Common or Shared (AS3 reserves them)', fix: `leave tenant out for idha_${model.name.replace(/-/g, '_')}` });
+    }
     checkName(problems, 'application', t.application, AS3_NAME, 'a letter then letters, digits or underscores, at most 48 characters');
     const okP = checkInteger(problems, 'primaryPriorityGroup', t.primaryPriorityGroup, 0, 65535);
     const okS = checkInteger(problems, 'secondaryPriorityGroup', t.secondaryPriorityGroup, 0, 65535);
@@ -122,7 +130,7 @@ export class F5BigIpTarget implements IHaTarget {
     if (vipFamily) {
       model.allowedClients.forEach((c, i) => {
         if (cidrFamily(c) !== vipFamily) {
-          problems.add({ field: `allowedClients[${i}]`, value: c, allowed: `${vipFamily} blocks, the family of targets.f5.virtualAddress`, fix: 'a BIG-IP virtual server filters sources of its own address family; add a second pair for the other family' });
+          problems.root().add({ field: `allowedClients[${i}]`, value: c, allowed: `${vipFamily} blocks, the family of targets.f5.virtualAddress (${t.virtualAddress})`, fix: `a BIG-IP virtual server takes clients of its own address family only: list ${vipFamily} blocks here, or give targets.f5.virtualAddress an address of the clients' family` });
         }
       });
     }

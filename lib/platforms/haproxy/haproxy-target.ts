@@ -5,6 +5,7 @@ import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, ownHealthSidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind } from '../../model/probe-policy';
+import { checkClientFamily } from '../member-checks';
 import { IHaTarget, Snippet } from '../target';
 import { HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
 
@@ -91,10 +92,11 @@ export class HaproxyTarget implements IHaTarget {
     if (p.bindAddress !== undefined && p.bindAddress !== '*') {
       const a = parseHostAddress(new Problems(), 'bindAddress', p.bindAddress);
       if (!a || a.kind === AddressKind.DNS) problems.add({ field: 'bindAddress', value: p.bindAddress, allowed: '"*" or an IP address of the HAProxy host' });
+      else checkClientFamily(model, problems, a.kind, `the family of targets.haproxy.bindAddress (${a.value}), where clients connect`);
     }
     if (p.logTarget !== undefined && !/^\S+$/.test(p.logTarget)) problems.add({ field: 'logTarget', value: p.logTarget, allowed: 'one HAProxy log target without spaces, e.g. /dev/log, stdout or 127.0.0.1:514' });
     if (model.pools[0].probe.kind === ProbeKind.TCP_HALF_OPEN) {
-      problems.add({ field: 'probe.kind', value: ProbeKind.TCP_HALF_OPEN, allowed: `"${ProbeKind.SIDECAR_GATE}" or "${ProbeKind.SIDECAR_HTTP}" on HAProxy`, fix: 'HAProxy has no half-open check; its L4 check completes the handshake. Use the sidecar gate (the default)' });
+      problems.root().add({ field: 'probe.kind', value: ProbeKind.TCP_HALF_OPEN, allowed: `"${ProbeKind.SIDECAR_GATE}" or "${ProbeKind.SIDECAR_HTTP}" on HAProxy`, fix: 'HAProxy has no half-open check; its L4 check completes the handshake. Use the sidecar gate (the default)' });
     }
   }
 

@@ -41,7 +41,6 @@ const cases = {
 };
 
 function measure(label, argv) {
-  if (process.env.BENCH_DEBUG) console.error("measuring", label);
   const walls = []; const rss = []; let last;
   for (let r = 0; r < RUNS; r++) {
     const report = path.join(work, `r-${r}.json`);

@@ -103,13 +103,14 @@ export class RenderWorker {
 }
 
 /** Topologies with at least this many services render in a worker thread; smaller ones in-process. */
-export const WORKER_THRESHOLD_SERVICES = 50;
+export const WORKER_THRESHOLD_SERVICES = 200;
 
 /** Options of {@link synthesizeTopologyInterruptibly}. */
 export interface InterruptibleOptions {
   /**
    * Render in a worker thread (a signal stops it at once) or in this thread (a signal takes effect
-   * when the render ends, well under a second below the threshold). A worker costs about 65 ms.
+   * when the render ends: about 3 s at most below the threshold). A worker costs about 65 ms and
+   * 25 MiB, which is why small topologies do without.
    * @default a worker from WORKER_THRESHOLD_SERVICES services up
    */
   readonly worker?: boolean;

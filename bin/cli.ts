@@ -3,13 +3,14 @@ import type { CommandModule } from 'yargs';
 import { IdhaValidationError } from '../lib/core/errors';
 import { labCommand } from './commands/lab';
 import { mimicCommand } from './commands/mimic';
+import { peersCommand } from './commands/peers';
 import { proxyCommand } from './commands/proxy';
 import { shimCommand } from './commands/shim';
 import { snippetCommand } from './commands/snippet';
 import { synthCommand } from './commands/synth';
 
 /** Every command, registered explicitly. */
-export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [synthCommand, snippetCommand, shimCommand, mimicCommand, proxyCommand, labCommand];
+export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [synthCommand, snippetCommand, peersCommand, shimCommand, mimicCommand, proxyCommand, labCommand];
 
 class UsageError extends Error {}
 
@@ -20,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     .scriptName('idha')
     .usage('$0 <command> [options]\n\nHigh-availability infrastructure for identity services (IQService pairs on Azure LB, AWS NLB, F5 BIG-IP, HAProxy, Traffic Manager, Route 53).')
     .strict()
-    .demandCommand(1, 'Name a command: synth, snippet, shim, mimic, proxy, lab')
+    .demandCommand(1, 'Name a command: synth, snippet, peers, shim, mimic, proxy, lab')
     .help()
     .alias('h', 'help')
     .version()

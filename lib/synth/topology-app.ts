@@ -138,7 +138,9 @@ export function buildTopologyApp(topology: Topology, options: BuildOptions): Top
       }
     }
   }
-  if (rendered === 0) {
+  if (topology.services.length === 0) {
+    problems.push({ field: 'services', value: undefined, allowed: 'at least one service to synthesize', fix: topology.sessionFailover ? 'this topology holds only sessionFailover: run idha peers --config <file>' : 'add services:' });
+  } else if (rendered === 0) {
     problems.push({ field: '--platform', value: options.platforms?.join(','), allowed: `a platform that some service has under targets (${[...new Set(topology.services.flatMap((s) => Object.keys(s.targets)))].join(', ')})` });
   }
   if (problems.length > 0) {

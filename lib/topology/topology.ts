@@ -5,6 +5,7 @@ import * as YAML from 'yaml';
 import { IdhaValidationError, Problem } from '../core/errors';
 import type { IqServiceHaPairProps } from '../iqservice/iqservice-ha-pair';
 import type { TopologyProviders } from '../platforms/registry';
+import type { SessionFailoverProps } from '../session-failover/session-failover-plan';
 import type { StateBackendConfig } from '../synth/state-backend';
 
 /** A topology file, after schema validation. */
@@ -15,6 +16,8 @@ export interface Topology {
   /** Where Terraform keeps each stack's state. @default local, beside the output folder */
   readonly backend?: StateBackendConfig;
   readonly services: readonly TopologyService[];
+  /** An Identity Server cluster's session failover, for `idha peers`. */
+  readonly sessionFailover?: SessionFailoverProps;
 }
 
 /** One service in a topology file: the pair's props, with targets as raw blocks keyed by platform. */
@@ -143,6 +146,14 @@ export function validateTopologyDocument(doc: unknown, source = 'topology'): Top
       if (problems.length >= MAX_COLLECTED) break;
     }
     throw new IdhaValidationError(problems, source, errors.length > problems.length ? errors.length - problems.length : 0);
+  }
+  const d = doc as { services?: unknown; sessionFailover?: unknown };
+  if (d.services === undefined) {
+    if (d.sessionFailover === undefined) {
+      throw new IdhaValidationError([{ field: 'services', value: undefined, allowed: 'a list of services (or a sessionFailover block, for idha peers)', fix: 'add services:' }], source);
+    }
+    // A topology for `idha peers` only; `idha synth` says it has nothing to render.
+    return { ...(doc as object), services: [] } as unknown as Topology;
   }
   return doc as Topology;
 }

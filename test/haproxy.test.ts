@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { describe, it } from 'node:test';
-import { HaproxyTarget, HaproxyTargetProps, IqServiceHaPairProps, ProbeKind, haproxyTime, renderHaproxyConfig } from '../lib';
+import { ConnectionAction, HaproxyTarget, HaproxyTargetProps, IqServiceHaPairProps, ProbeKind, haproxyTime, renderHaproxyConfig } from '../lib';
 import { EXAMPLE, pairProps, problemsOf, runIdha, synthPair } from './helpers';
 import { haproxyBin } from './e2e-helpers';
 
@@ -46,10 +46,13 @@ describe('HAProxy target', () => {
     assert.match(cfg, /frontend iqservice-iq-tls\n {4}bind 10\.0\.0\.60:5051/);
   });
 
-  it('GIVEN cutBackupSessionsOnFailback THEN on-marked-up shutdown-backup-sessions on the primary only', () => {
-    const c = cfgOf({}, { cutBackupSessionsOnFailback: true });
+  it('GIVEN onFailback reset THEN on-marked-up shutdown-backup-sessions on the primary only; GIVEN onFailover reset THEN on-marked-down shutdown-sessions', () => {
+    const c = cfgOf({ onFailback: ConnectionAction.RESET }, {});
     assert.match(c, /server primary .* on-marked-up shutdown-backup-sessions$/m);
     assert.doesNotMatch(c, /server secondary .*shutdown/m);
+    assert.doesNotMatch(c, /on-marked-down/);
+    assert.match(cfgOf({ onFailover: ConnectionAction.RESET }, {}), /server primary .* on-marked-down shutdown-sessions$/m);
+    assert.doesNotMatch(cfgOf({}, {}), /shutdown/, 'keep, the default, renders neither');
   });
 
   it('GIVEN the sidecar HTTP probe THEN an HTTP check of GET /healthz on the health port expecting 200', () => {
@@ -100,7 +103,7 @@ describe('haproxy -c accepts what we generate', { skip: HAPROXY ? false : 'hapro
     ['the default IPv4 pair with TLS', { tlsPort: 5051 }, {}],
     ['IPv6 hosts and an IPv6 bind', { primary: { address: 'fd00::10', iqserviceVersion: '8.4p2' }, secondary: { address: 'fd00::20', iqserviceVersion: '8.4p2' }, allowedClients: ['fd00:20::/64'] }, { bindAddress: 'fd00::60' }],
     ['DNS-named hosts', { primary: { address: 'localhost', iqserviceVersion: '8.4p2' }, secondary: { address: 'no-such-host.invalid', iqserviceVersion: '8.4p2' } }, {}],
-    ['the HTTP sidecar check and every option', { probe: { kind: ProbeKind.SIDECAR_HTTP } }, { cutBackupSessionsOnFailback: true, shutdownSessionsOnMarkedDown: true, agentCheck: false, logTarget: 'stdout', maxconn: 100 }],
+    ['the HTTP sidecar check and every option', { probe: { kind: ProbeKind.SIDECAR_HTTP }, onFailover: ConnectionAction.RESET, onFailback: ConnectionAction.RESET, idleTimeoutMinutes: 5 }, { agentCheck: false, logTarget: 'stdout', maxconn: 100 }],
   ];
   for (const [what, props, hp] of cases) {
     it(`GIVEN ${what} THEN haproxy -c says valid`, () => {

@@ -277,6 +277,7 @@ describe('a signal during the render, in this thread or in the worker', () => {
       addTerraformFiles(path.join(outDir, 'stacks', 'identity-ha-aws'));
       const before = fullSnapshot(outDir);
       const changed: Topology = { ...topology, services: [{ ...topology.services[0], port: 5099 }] };
+      const listenersBefore = process.listenerCount('SIGUSR2');
       // SIGUSR2 stands in for SIGINT here: the same path, without reaching the test runner.
       await assert.rejects(synthesizeTopologyInterruptibly({ topology: changed, outDir }, { worker, signals: ['SIGUSR2'], beforeRender: () => process.kill(process.pid, 'SIGUSR2') }),
         (e: Error) => e instanceof SynthInterruptedError && /interrupted by SIGUSR2: nothing was changed/.test(e.message));
@@ -285,7 +286,7 @@ describe('a signal during the render, in this thread or in the worker', () => {
       const r = await synthesizeTopologyInterruptibly({ topology: changed, outDir }, { worker, signals: ['SIGUSR2'] });
       assert.equal(r.kept.length, 5);
       assert.ok(fs.readFileSync(path.join(outDir, 'stacks', 'identity-ha-aws', 'cdk.tf.json'), 'utf8').includes('5099'));
-      assert.equal(process.listenerCount('SIGUSR2'), 0, 'the handler is removed again');
+      assert.equal(process.listenerCount('SIGUSR2'), listenersBefore, 'the handler is removed again');
     });
   }
 });

@@ -23,9 +23,10 @@ describe('Azure Load Balancer', () => {
     for (const a of addrs) assert.equal(a.virtual_network_id, '/subscriptions/0000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet1');
   });
 
-  it('THEN a TCP probe on the gate port, as fast as Azure allows without flapping', () => {
+  it('THEN a TCP probe on the gate port, as fast as Azure allows without flapping, with probe_threshold only (not the legacy number_of_probes)', () => {
     const [probe] = resources(tf, 'azurerm_lb_probe');
-    assert.deepEqual([probe.protocol, probe.port, probe.interval_in_seconds, probe.number_of_probes, probe.probe_threshold], ['Tcp', 15050, 5, 2, 2]);
+    assert.deepEqual([probe.protocol, probe.port, probe.interval_in_seconds, probe.probe_threshold], ['Tcp', 15050, 5, 2]);
+    assert.equal('number_of_probes' in probe, false);
   });
 
   it('THEN one TCP rule per port with TCP reset and the probe attached', () => {
@@ -61,7 +62,7 @@ describe('AWS Network Load Balancer', () => {
     assert.deepEqual([lb.internal, lb.load_balancer_type, lb.subnets, lb.enable_cross_zone_load_balancing], [true, 'network', ['subnet-0aaa1111', 'subnet-0bbb2222'], true]);
   });
 
-  it('THEN IP target groups on TCP, health on the gate port, proxy protocol explicitly off, unhealthy connections terminated', () => {
+  it('THEN IP target groups on TCP, health on the gate port, proxy protocol explicitly off, connections kept by default, fail-open at zero healthy targets stated', () => {
     const tgs = resources(tf, 'aws_lb_target_group');
     assert.equal(tgs.length, 2);
     for (const tg of tgs) {
@@ -69,7 +70,8 @@ describe('AWS Network Load Balancer', () => {
       assert.equal(tg.protocol, 'TCP');
       assert.equal(tg.proxy_protocol_v2, false);
       assert.equal(tg.connection_termination, true);
-      assert.deepEqual(tg.target_health_state, [{ enable_unhealthy_connection_termination: true }]);
+      assert.deepEqual(tg.target_health_state, [{ enable_unhealthy_connection_termination: false }]);
+      assert.deepEqual(tg.target_group_health, { unhealthy_state_routing: { minimum_healthy_targets_count: 1 } });
       assert.deepEqual(tg.health_check, { enabled: true, protocol: 'TCP', port: '15050', interval: 5, timeout: 3, healthy_threshold: 2, unhealthy_threshold: 2 });
     }
     assert.deepEqual(tgs.map((t) => t.name).sort(), ['iqservice-5050', 'iqservice-5051']);

@@ -1,10 +1,11 @@
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { AddressKind, cidrContains, cidrFamily, HostAddress, parseCidr, parseHostAddress } from '../core/address';
-import { checkName, checkOneOf, checkPort } from '../core/checks';
+import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
 import { Problems } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import {
+  ConnectionAction,
   HaServiceModel, HaStrategy, ListenerProtocol, PoolSelection, ServiceListener, ServicePool,
 } from '../model/ha-service-model';
 import { ProbePolicyProps, resolveProbePolicy } from '../model/probe-policy';
@@ -56,6 +57,25 @@ export interface IqServiceHaPairProps {
    * @default HaStrategy.LOAD_BALANCER
    */
   readonly strategy?: HaStrategy;
+  /**
+   * Idle time after which every balancer drops a connection (IQService connections idle between
+   * calls): the Azure rule, the NLB listener, an F5 fastL4 profile and HAProxy's timeouts. 1-100
+   * (Azure needs at least 4).
+   * @default 30
+   */
+  readonly idleTimeoutMinutes?: number;
+  /**
+   * Connections to the primary when it is marked down. RESET makes clients reconnect at once; a
+   * platform that cannot reset them (Azure, DNS) refuses it.
+   * @default ConnectionAction.KEEP
+   */
+  readonly onFailover?: ConnectionAction;
+  /**
+   * Connections left on the secondary when the primary is back. RESET moves them back at once; a
+   * platform that cannot (Azure, F5 priority groups, DNS) refuses it.
+   * @default ConnectionAction.KEEP
+   */
+  readonly onFailback?: ConnectionAction;
   /** Platforms to render, each bound to your existing network. */
   readonly targets: IHaTarget[];
 }
@@ -216,6 +236,12 @@ export class IqServiceHaPair extends Construct {
     };
     addListener('iq', port, ListenerProtocol.TCP);
     if (props.tlsPort !== undefined) addListener('iq-tls', props.tlsPort, ListenerProtocol.TLS_PASSTHROUGH);
-    return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings };
+    const idleTimeoutMinutes = props.idleTimeoutMinutes ?? 30;
+    checkInteger(problems, 'idleTimeoutMinutes', idleTimeoutMinutes, 1, 100, 'the range every platform can render (the NLB takes 60-6000 s; Azure 4-100 min)');
+    const onFailover = props.onFailover ?? ConnectionAction.KEEP;
+    const onFailback = props.onFailback ?? ConnectionAction.KEEP;
+    checkOneOf(problems, 'onFailover', onFailover, Object.values(ConnectionAction));
+    checkOneOf(problems, 'onFailback', onFailback, Object.values(ConnectionAction));
+    return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings, connections: { idleTimeoutMinutes, onFailover, onFailback } };
   }
 }

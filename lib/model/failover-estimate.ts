@@ -17,6 +17,8 @@ export interface FailoverEstimate {
   /** How the figure is composed, e.g. `2 + max(15, 3 + 5)`. */
   readonly formula: string;
   readonly terms: readonly FailoverTerm[];
+  /** What the figure does not show, e.g. a window in which the balancer fails open. */
+  readonly notes?: readonly string[];
 }
 
 /** Balancer probe timing used by the shared estimate. */

@@ -89,6 +89,24 @@ export interface NodeSet {
   readonly nodes: readonly PoolMember[];
 }
 
+/** What happens to established client connections when traffic moves between hosts. */
+export enum ConnectionAction {
+  /** Leave them: they end when the client, the host or the idle timeout ends them. */
+  KEEP = 'keep',
+  /** Reset them, so clients reconnect at once (to the host now preferred). */
+  RESET = 'reset',
+}
+
+/** Connection behaviour, the same on every platform (a platform that cannot do it refuses). */
+export interface ConnectionPolicy {
+  /** Idle time after which a balancer drops a connection, in minutes (1-100). */
+  readonly idleTimeoutMinutes: number;
+  /** Connections to the primary when it is marked down. */
+  readonly onFailover: ConnectionAction;
+  /** Connections left on the secondary when the primary is back. */
+  readonly onFailback: ConnectionAction;
+}
+
 export interface HaServiceModel {
   /** Service name, used to name rendered resources. Lower-case letters, digits and hyphens. */
   readonly name: string;
@@ -101,6 +119,8 @@ export interface HaServiceModel {
   /** Every port on which the real service listens on its hosts (never probed noisily). */
   readonly servicePorts: readonly number[];
   readonly nodeSets?: readonly NodeSet[];
+  /** Idle timeout and what happens to established connections on failover and failback. */
+  readonly connections: ConnectionPolicy;
   /** Things worth knowing about the service's settings that are not errors (e.g. overlapping client blocks). */
   readonly warnings?: readonly string[];
 }

@@ -3,7 +3,7 @@ import { AddressKind, HostAddress } from '../core/address';
 import { Problems } from '../core/errors';
 import { HaServiceModel } from '../model/ha-service-model';
 import { ProbeKind, ResolvedProbePolicy } from '../model/probe-policy';
-import { checkClientFamily } from './member-checks';
+import { checkClientFamily, checkConnectionResets } from './member-checks';
 
 /** Address ranges that health checkers on the internet cannot reach. */
 const UNREACHABLE_RANGES = new Set(['private', 'loopback', 'linkLocal', 'uniqueLocal', 'carrierGradeNat', 'unspecified']);
@@ -30,10 +30,6 @@ export function checkDnsHealthChecks(model: HaServiceModel, problems: Problems, 
       fix: `${service} has no half-open probe setting; use the sidecar gate (the default)`,
     });
   }
-  const families = new Set(model.pools[0].members.map((m) => m.address.kind));
-  if (families.size === 1 && !families.has(AddressKind.DNS)) {
-    checkClientFamily(model, problems, [...families][0] as AddressKind.IPV4 | AddressKind.IPV6, `the hosts' family: with ${service} clients connect to the hosts themselves`);
-  }
   for (const m of model.pools[0].members) {
     if (isUnreachableFromInternet(m.address)) {
       problems.root().add({
@@ -42,6 +38,21 @@ export function checkDnsHealthChecks(model: HaServiceModel, problems: Problems, 
         fix: fixPrivate,
       });
     }
+  }
+}
+
+/**
+ * Checks every DNS strategy shares, public or private: clients connect to the hosts themselves, so
+ * they must be of the hosts' family, and no connection can be reset by the DNS service.
+ */
+export function checkDnsClients(model: HaServiceModel, problems: Problems, service: string): void {
+  checkConnectionResets(model, problems, service, {
+    onFailover: 'clients connect to the hosts directly, and a DNS answer cannot end a connection',
+    onFailback: 'clients keep the connections they have; only new lookups get the primary again',
+  });
+  const families = new Set(model.pools[0].members.map((m) => m.address.kind));
+  if (families.size === 1 && !families.has(AddressKind.DNS)) {
+    checkClientFamily(model, problems, [...families][0] as AddressKind.IPV4 | AddressKind.IPV6, `the hosts' family: with ${service} clients connect to the hosts themselves`);
   }
 }
 

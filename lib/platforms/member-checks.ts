@@ -1,6 +1,6 @@
 import { AddressKind, cidrFamily } from '../core/address';
 import { Problems } from '../core/errors';
-import { HaServiceModel } from '../model/ha-service-model';
+import { ConnectionAction, HaServiceModel } from '../model/ha-service-model';
 import { ProbeKind } from '../model/probe-policy';
 
 /** Wording of the platform-specific parts of the shared checks. */
@@ -45,4 +45,17 @@ export function checkClientFamily(model: HaServiceModel, problems: Problems, fam
       problems.root().add({ field: `allowedClients[${i}]`, value: c, allowed: `${name} blocks (${why})`, fix: `clients of the other family cannot reach it: list ${name} blocks, or give the service addresses of the clients' family` });
     }
   });
+}
+
+/**
+ * Refuses `reset` for the connection moves a platform cannot reset, naming what the platform does.
+ * `cannot` maps onFailover / onFailback to that platform's behaviour.
+ */
+export function checkConnectionResets(model: HaServiceModel, problems: Problems, platform: string, cannot: { onFailover?: string; onFailback?: string }): void {
+  for (const key of ['onFailover', 'onFailback'] as const) {
+    const behaviour = cannot[key];
+    if (behaviour && model.connections[key] === ConnectionAction.RESET) {
+      problems.root().add({ field: key, value: ConnectionAction.RESET, allowed: `"keep" on ${platform}`, fix: `${platform} cannot reset them: ${behaviour}. Set ${key}: keep (or leave it out), or render this service without ${platform}` });
+    }
+  }
 }

@@ -15,7 +15,7 @@ import { IHaTarget } from './target';
 export interface TopologyProviders {
   readonly azure?: { readonly subscriptionId?: string };
   readonly aws?: { readonly region: string };
-  readonly f5?: { readonly address: string; readonly username?: string; readonly port?: string };
+  readonly f5?: { readonly address: string; readonly username?: string; readonly port?: string; readonly validateCertsDisable?: boolean; readonly trustedCertPath?: string };
 }
 
 function azurerm(stack: TerraformStack, p: TopologyProviders): void {
@@ -33,6 +33,8 @@ function bigip(stack: TerraformStack, p: TopologyProviders): void {
     username: p.f5?.username ?? 'admin',
     password: password.stringValue,
     port: p.f5?.port,
+    validateCertsDisable: p.f5?.validateCertsDisable,
+    trustedCertPath: p.f5?.trustedCertPath,
   });
 }
 

@@ -172,5 +172,6 @@ export async function synthesizeTopologyInterruptibly(options: SynthesizeOptions
 export function formatEstimateTable(estimates: readonly FailoverEstimate[]): string {
   const rows = [['service', 'platform', 'worst case', 'how'], ...estimates.map((e) => [e.service, e.platform, `${e.worstCaseSeconds} s`, e.formula])];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';
+  const notes = estimates.flatMap((e) => (e.notes ?? []).map((n) => `note (${e.service}, ${e.platform}): ${n}`));
+  return [...rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()), ...notes].join('\n') + '\n';
 }

@@ -166,6 +166,9 @@ export function pairFromService(scope: Construct, s: TopologyService, platform: 
     allowedClients: s.allowedClients,
     probe: s.probe,
     strategy: s.strategy,
+    idleTimeoutMinutes: s.idleTimeoutMinutes,
+    onFailover: s.onFailover,
+    onFailback: s.onFailback,
     targets: [entry.fromTopology(s.targets[platform])],
   });
 }

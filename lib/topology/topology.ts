@@ -42,6 +42,13 @@ export function jsonPointerToField(pointer: string): string {
     .reduce((acc, seg) => (/^[0-9]+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
+/** Keys that moved from a target block to the service, and what to write there now. */
+const MOVED_TO_SERVICE: Record<string, string> = {
+  idleTimeoutMinutes: 'idleTimeoutMinutes',
+  shutdownSessionsOnMarkedDown: 'onFailover: reset (or true -> reset, false -> keep)',
+  cutBackupSessionsOnFailback: 'onFailback: reset (or true -> reset, false -> keep)',
+};
+
 function ajvProblem(e: ErrorObject): Problem {
   const at = jsonPointerToField(e.instancePath);
   const join = (f: string) => (at ? `${at}.${f}` : f);
@@ -50,6 +57,10 @@ function ajvProblem(e: ErrorObject): Problem {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {}).filter((k) => k !== '$schema');
       const secret = /secret|password|passwd|token|sas|access_?key|credential/i.test(key);
+      const moved = MOVED_TO_SERVICE[key];
+      if (moved && /^services\[\d+\]\.targets\./.test(at)) {
+        return { field: join(key), value: (e.data as Record<string, unknown>)[key], allowed: `no key "${key}" here: it is a setting of the service now, the same on every platform`, fix: `write ${moved} under ${at.replace(/\.targets\..*$/, '')} instead` };
+      }
       return {
         field: join(key), value: secret ? '(not shown)' : (e.data as Record<string, unknown>)[key], allowed: `no key "${key}" here; known keys: ${known.join(', ')}`,
         fix: secret ? 'secrets never go in the topology file: Terraform reads credentials from the environment (AWS_PROFILE or AWS_ACCESS_KEY_ID, ARM_ACCESS_KEY or az login, TF_VAR_bigip_password); remove it' : 'remove it or fix its spelling (unknown keys are never ignored)',

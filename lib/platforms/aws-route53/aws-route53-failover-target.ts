@@ -5,7 +5,7 @@ import { checkInteger, checkName, checkOneOf, checkRequiredId } from '../../core
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, ownHealthSidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
-import { checkDnsHealthChecks, dnsCheckSpec } from '../dns-checks';
+import { checkDnsClients, checkDnsHealthChecks, dnsCheckSpec } from '../dns-checks';
 import { IHaTarget } from '../target';
 import { AwsRoute53Failover } from './aws-route53-failover';
 
@@ -114,6 +114,7 @@ export class AwsRoute53FailoverTarget implements IHaTarget {
   }
 
   public validate(model: HaServiceModel, problems: Problems): void {
+    checkDnsClients(model, problems, 'Route 53');
     const p = this.props;
     if (checkRequiredId(problems, 'hostedZoneId', p.hostedZoneId, 'Route 53 hosted zone') && !Token.isUnresolved(p.hostedZoneId) && !/^Z[0-9A-Z]{1,32}$/.test(p.hostedZoneId)) {
       problems.add({ field: 'hostedZoneId', value: p.hostedZoneId, allowed: 'a hosted zone ID: Z and up to 32 capital letters and digits (e.g. Z0123456789ABCDEFGHIJ)', fix: 'copy it from `aws route53 list-hosted-zones` (without the /hostedzone/ prefix)' });

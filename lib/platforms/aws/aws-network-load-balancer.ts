@@ -7,7 +7,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { AddressKind, cidrFamily } from '../../core/address';
-import { HaServiceModel } from '../../model/ha-service-model';
+import { ConnectionAction, HaServiceModel } from '../../model/ha-service-model';
 import { ProbeKind } from '../../model/probe-policy';
 import { AwsNlbTarget, ResolvedAwsProps } from './aws-nlb-target';
 
@@ -83,7 +83,11 @@ export class AwsNetworkLoadBalancer extends Construct {
         preserveClientIp: 'false',
         connectionTermination: true,
         deregistrationDelay: String(t.deregistrationDelaySeconds),
-        targetHealthState: [{ enableUnhealthyConnectionTermination: true }],
+        // One switch for both moves: a target marked unhealthy (the primary on failover, the
+        // secondary on failback) has its connections reset or kept (checked in AwsNlbTarget).
+        targetHealthState: [{ enableUnhealthyConnectionTermination: model.connections.onFailover === ConnectionAction.RESET }],
+        // With no healthy target an NLB fails open (sends to all targets); 1 is the least it takes.
+        targetGroupHealth: { unhealthyStateRouting: { minimumHealthyTargetsCount: 1 } },
         healthCheck,
         tags: t.tags,
       });
@@ -102,6 +106,7 @@ export class AwsNetworkLoadBalancer extends Construct {
         loadBalancerArn: this.loadBalancer.arn,
         port: listener.port,
         protocol: 'TCP',
+        tcpIdleTimeoutSeconds: model.connections.idleTimeoutMinutes * 60,
         defaultAction: [{ type: 'forward', targetGroupArn: tg.arn }],
         tags: t.tags,
       });

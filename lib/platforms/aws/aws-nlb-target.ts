@@ -102,6 +102,13 @@ export class AwsNlbTarget implements IHaTarget {
     checkInteger(problems, 'healthCheck.healthyThreshold', p.healthyThreshold, 2, 10);
     checkInteger(problems, 'healthCheck.unhealthyThreshold', p.unhealthyThreshold, 2, 10);
     checkIpMembersAndFullHandshakeProbe(model, problems, { name: 'AWS NLB', noDns: 'NLB IP targets take no DNS names', oneFamily: 'an NLB target group is IPv4 or IPv6' });
+    const { onFailover, onFailback } = model.connections;
+    if (onFailover !== onFailback) {
+      problems.root().add({
+        field: 'onFailback', value: onFailback, allowed: `"${onFailover}", the same as onFailover, on AWS NLB`,
+        fix: 'an NLB has one switch for both (enable_unhealthy_connection_termination): it resets or keeps the connections of whichever host is marked unhealthy, the primary on failover and the secondary on failback. Set both to keep or both to reset',
+      });
+    }
   }
 
   public render(scope: Construct, model: HaServiceModel): void {
@@ -119,7 +126,19 @@ export class AwsNlbTarget implements IHaTarget {
     };
   }
 
+  /**
+   * With no healthy target an NLB fails open: it sends new connections to every registered target.
+   * That happens between the NLB marking the primary down and marking the secondary up (at most the
+   * standby's detection plus healthyThreshold checks), and for good while no sidecar runs.
+   */
   public estimateFailover(model: HaServiceModel): FailoverEstimate {
-    return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model));
+    const sidecar = sidecarTerms(model);
+    const e = estimateFailover(model.name, this.platform, this.timing(), sidecar);
+    if (!sidecar) return e;
+    const window = sidecar.standbySeconds + this.timing().markUpSeconds;
+    return {
+      ...e,
+      notes: [`fail-open: for up to ${window} s (${sidecar.standbySeconds}s standby + ${this.timing().markUpFormula}) after the NLB marks the primary down, no target is healthy and the NLB sends new connections to both hosts; with no sidecar running on either host it does so all the time`],
+    };
   }
 }

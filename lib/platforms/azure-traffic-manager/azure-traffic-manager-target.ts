@@ -4,7 +4,7 @@ import { checkInteger, checkName, checkOneOf, checkRequiredId } from '../../core
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, ownHealthSidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
-import { checkDnsHealthChecks } from '../dns-checks';
+import { checkDnsClients, checkDnsHealthChecks } from '../dns-checks';
 import { IHaTarget } from '../target';
 import { AzureTrafficManager } from './azure-traffic-manager';
 
@@ -97,6 +97,7 @@ export class AzureTrafficManagerTarget implements IHaTarget {
       checkInteger(problems, 'monitor.timeoutSeconds', p.timeoutSeconds, 5, maxTimeout, `with intervalSeconds ${p.intervalSeconds} Traffic Manager allows a timeout of 5 to ${maxTimeout} seconds`);
     }
     checkInteger(problems, 'monitor.toleratedFailures', p.toleratedFailures, 0, 9);
+    checkDnsClients(model, problems, 'Traffic Manager');
     checkDnsHealthChecks(model, problems, 'Traffic Manager',
       'Traffic Manager probes from Azure\'s public probing agents and cannot reach private addresses: give the host\'s public IP or public DNS name (and open the probe port to the AzureTrafficManager service tag), or use strategy "load-balancer" for private-only sites');
   }

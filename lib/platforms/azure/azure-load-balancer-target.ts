@@ -5,7 +5,7 @@ import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
-import { checkIpMembersAndFullHandshakeProbe } from '../member-checks';
+import { checkConnectionResets, checkIpMembersAndFullHandshakeProbe } from '../member-checks';
 import { IHaTarget } from '../target';
 import { AzureLoadBalancer } from './azure-load-balancer';
 
@@ -58,12 +58,6 @@ export interface AzureLoadBalancerTargetProps {
    * @default none (regional)
    */
   readonly zones?: string[];
-  /**
-   * TCP idle timeout of the load-balancing rules, 4-100 minutes. IQService connections can stay idle
-   * between provisioning calls.
-   * @default 30
-   */
-  readonly idleTimeoutMinutes?: number;
   readonly probe?: AzureProbeTimingProps;
   /** Provider to use, for stacks with more than one azurerm provider. @default the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
@@ -74,7 +68,6 @@ export interface ResolvedAzureProps extends AzureLoadBalancerTargetProps {
   readonly virtualNetworkId: string;
   readonly networkSecurityGroupResourceGroupName: string;
   readonly nsgPriorityBase: number;
-  readonly idleTimeoutMinutes: number;
   readonly intervalSeconds: number;
   readonly probeThreshold: number;
 }
@@ -98,7 +91,6 @@ export class AzureLoadBalancerTarget implements IHaTarget {
       virtualNetworkId: vnet ?? '',
       networkSecurityGroupResourceGroupName: props.networkSecurityGroupResourceGroupName ?? props.resourceGroupName,
       nsgPriorityBase: props.nsgPriorityBase ?? 1000,
-      idleTimeoutMinutes: props.idleTimeoutMinutes ?? 30,
       intervalSeconds: props.probe?.intervalSeconds ?? 5,
       probeThreshold: props.probe?.probeThreshold ?? 2,
     };
@@ -114,7 +106,13 @@ export class AzureLoadBalancerTarget implements IHaTarget {
       problems.add({ field: 'virtualNetworkId', value: undefined, allowed: 'the ID of the virtual network holding the IQService hosts', fix: 'set virtualNetworkId, or give subnetId as a full /subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet> ID' });
     }
     checkInteger(problems, 'nsgPriorityBase', p.nsgPriorityBase, 100, 4092, 'the pair uses this priority and the next four');
-    checkInteger(problems, 'idleTimeoutMinutes', p.idleTimeoutMinutes, 4, 100);
+    if (model.connections.idleTimeoutMinutes < 4) {
+      problems.root().add({ field: 'idleTimeoutMinutes', value: model.connections.idleTimeoutMinutes, allowed: 'an integer from 4 to 100 on Azure Load Balancer (its rule idle timeout)', fix: 'set idleTimeoutMinutes to 4 or more' });
+    }
+    checkConnectionResets(model, problems, 'Azure Load Balancer', {
+      onFailover: 'Azure keeps established flows to a host whose probe fails; they end when the host or the client ends them, or after the idle timeout',
+      onFailback: 'Azure keeps established flows on the secondary when the primary is healthy again',
+    });
     const okInterval = checkInteger(problems, 'probe.intervalSeconds', p.intervalSeconds, 5, 2147483646, 'Azure Load Balancer probes at most every 5 seconds');
     const okThreshold = checkInteger(problems, 'probe.probeThreshold', p.probeThreshold, 1, 100);
     if (okInterval && okThreshold && p.intervalSeconds * p.probeThreshold < 10) {
@@ -145,14 +143,18 @@ export class AzureLoadBalancerTarget implements IHaTarget {
     new AzureLoadBalancer(scope, 'lb', { model, target: this.props });
   }
 
-  /** Balancer timing: down after `probeThreshold` failed probes, each up to one interval apart, plus one interval for the probe in flight; up after one good probe. */
+  /**
+   * Balancer timing: down after `probeThreshold` failed probes, each up to one interval apart, plus
+   * one interval for the probe in flight; up after `probeThreshold` good probes in a row (Microsoft
+   * documents that probeThreshold governs marking up as well as down).
+   */
   public timing(): BalancerTiming {
     const { intervalSeconds: i, probeThreshold: n } = this.props;
     return {
       markDownSeconds: i * n + i,
       markDownFormula: `${i}s x ${n} probes + ${i}s unanswered probe`,
-      markUpSeconds: i,
-      markUpFormula: `${i}s (one good probe)`,
+      markUpSeconds: i * n,
+      markUpFormula: `${i}s x ${n} good probes`,
     };
   }
 

@@ -60,7 +60,6 @@ export class AzureLoadBalancer extends Construct {
       port: probe.port,
       requestPath: probe.path,
       intervalInSeconds: t.intervalSeconds,
-      numberOfProbes: t.probeThreshold,
       probeThreshold: t.probeThreshold,
     });
 
@@ -93,7 +92,7 @@ export class AzureLoadBalancer extends Construct {
         probeId: this.probe.id,
         tcpResetEnabled: true,
         floatingIpEnabled: false,
-        idleTimeoutInMinutes: t.idleTimeoutMinutes,
+        idleTimeoutInMinutes: model.connections.idleTimeoutMinutes,
         loadDistribution: 'Default',
         disableOutboundSnat: true,
       }));

@@ -1,5 +1,5 @@
 import { AddressKind } from '../../core/address';
-import { HaServiceModel, membersByPriority, poolOf } from '../../model/ha-service-model';
+import { ConnectionAction, HaServiceModel, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind, ResolvedProbePolicy } from '../../model/probe-policy';
 import { ResolvedF5Props } from './f5-big-ip-target';
 
@@ -11,6 +11,7 @@ export function f5Names(model: HaServiceModel) {
   const ident = (s: string) => s.replace(/-/g, '_');
   return {
     monitor: 'idha_monitor',
+    profileL4: 'idha_fastl4',
     service: (listenerName: string) => `${ident(listenerName)}_vs`,
     pool: (poolName: string) => `${ident(poolName)}_pool`,
     ident,
@@ -59,6 +60,7 @@ export function buildAs3Declaration(model: HaServiceModel, t: ResolvedF5Props): 
       virtualPort: listener.port,
       layer4: 'tcp',
       pool: n.pool(pool.name),
+      profileL4: { use: n.profileL4 },
       persistenceMethods: [],
       snat: t.snat,
     };
@@ -67,6 +69,7 @@ export function buildAs3Declaration(model: HaServiceModel, t: ResolvedF5Props): 
       class: 'Pool',
       loadBalancingMode: 'round-robin',
       minimumMembersActive: 1,
+      serviceDownAction: model.connections.onFailover === ConnectionAction.RESET ? 'reset' : 'none',
       monitors: [{ use: n.monitor }],
       members: members.map((m) => {
         const priorityGroup = m.name === 'primary' ? t.primaryPriorityGroup : t.secondaryPriorityGroup;
@@ -78,6 +81,7 @@ export function buildAs3Declaration(model: HaServiceModel, t: ResolvedF5Props): 
     };
   }
   app[n.monitor] = as3Monitor(model.pools[0].probe, t);
+  app[n.profileL4] = { class: 'L4_Profile', remark: 'identity-ha idle timeout', idleTimeout: model.connections.idleTimeoutMinutes * 60 };
   return {
     class: 'AS3',
     action: 'deploy',

@@ -13,6 +13,14 @@ export interface BigipProviderConfig {
   readonly password: string;
   /** Management port. @default 443 (provider default) */
   readonly port?: string;
+  /**
+   * Skip verifying the BIG-IP's management TLS certificate. The provider's own default is true (no
+   * check); identity-ha renders false unless you set this, so the password never goes to an
+   * unverified endpoint. @default false
+   */
+  readonly validateCertsDisable?: boolean;
+  /** PEM file of the CA (or the certificate) that signed the management certificate, for a private CA. @default the system's trust store */
+  readonly trustedCertPath?: string;
   readonly alias?: string;
 }
 
@@ -40,6 +48,8 @@ export class BigipProvider extends TerraformProvider {
       username: this.config.username,
       password: this.config.password,
       port: this.config.port,
+      validate_certs_disable: this.config.validateCertsDisable ?? false,
+      trusted_cert_path: this.config.trustedCertPath,
       alias: this.alias,
     };
   }

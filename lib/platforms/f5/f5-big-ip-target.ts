@@ -6,6 +6,7 @@ import { checkInteger, checkName, checkOneOf } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
+import { checkConnectionResets } from '../member-checks';
 import { IHaTarget, Snippet } from '../target';
 import { buildAs3Declaration } from './as3-declaration';
 import { F5BigIp } from './f5-big-ip';
@@ -127,6 +128,9 @@ export class F5BigIpTarget implements IHaTarget {
     if (okI && okT && t.timeoutSeconds <= t.intervalSeconds) {
       problems.add({ field: 'monitor.timeoutSeconds', value: t.timeoutSeconds, allowed: `more than monitor.intervalSeconds (${t.intervalSeconds})`, fix: `F5 recommends 3 x interval + 1 = ${3 * t.intervalSeconds + 1}` });
     }
+    checkConnectionResets(model, problems, 'F5 BIG-IP', {
+      onFailback: 'priority group activation sends new connections to the primary again but leaves established ones on the secondary (cutting them needs an iRule, which identity-ha does not write)',
+    });
     if (vipFamily) {
       model.allowedClients.forEach((c, i) => {
         if (cidrFamily(c) !== vipFamily) {

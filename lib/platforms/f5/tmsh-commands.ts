@@ -1,5 +1,5 @@
 import { AddressKind } from '../../core/address';
-import { HaServiceModel, membersByPriority, poolOf } from '../../model/ha-service-model';
+import { ConnectionAction, HaServiceModel, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind } from '../../model/probe-policy';
 import { f5Names } from './as3-declaration';
 import { ResolvedF5Props } from './f5-big-ip-target';
@@ -40,6 +40,8 @@ export function buildTmshCommands(model: HaServiceModel, t: ResolvedF5Props): st
     default:
       throw new Error(`internal: no tmsh monitor for ${probe.kind}`);
   }
+  const profileName = `${prefix}fastl4`;
+  lines.push(`create ltm profile fastl4 ${profileName} { defaults-from fastL4 idle-timeout ${model.connections.idleTimeoutMinutes * 60} description "identity-ha idle timeout" }`);
   const dnsMembers = model.pools[0].members.filter((m) => m.address.kind === AddressKind.DNS);
   for (const m of dnsMembers) lines.push(`create ltm node ${m.address.value} { fqdn { name ${m.address.value} autopopulate disabled interval 60 } }`);
   const sources = model.allowedClients.filter((c) => !(c === '0.0.0.0/0' || c === '::/0'));
@@ -50,12 +52,12 @@ export function buildTmshCommands(model: HaServiceModel, t: ResolvedF5Props): st
       const pg = m.name === 'primary' ? t.primaryPriorityGroup : t.secondaryPriorityGroup;
       return `${endpoint(m.address.value, m.port)} { priority-group ${pg} description ${m.name} }`;
     });
-    lines.push(`create ltm pool ${poolName} { members add { ${members.join(' ')} } min-active-members 1 load-balancing-mode round-robin monitor ${monitorName} }`);
+    lines.push(`create ltm pool ${poolName} { members add { ${members.join(' ')} } min-active-members 1 load-balancing-mode round-robin service-down-action ${model.connections.onFailover === ConnectionAction.RESET ? 'reset' : 'none'} monitor ${monitorName} }`);
     const srcs = sources.length === 0 ? [undefined] : sources;
     srcs.forEach((src, i) => {
       const vsName = `${prefix}${n.service(listener.name)}${srcs.length > 1 ? `_${i + 1}` : ''}`;
       const snat = t.snat === 'auto' ? 'source-address-translation { type automap }' : 'source-address-translation { type none }';
-      lines.push(`create ltm virtual ${vsName} { destination ${endpoint(t.virtualAddress, listener.port)}${src ? ` source ${src}` : ''} ip-protocol tcp profiles replace-all-with { fastL4 } pool ${poolName} persist none ${snat} }`);
+      lines.push(`create ltm virtual ${vsName} { destination ${endpoint(t.virtualAddress, listener.port)}${src ? ` source ${src}` : ''} ip-protocol tcp profiles replace-all-with { ${profileName} } pool ${poolName} persist none ${snat} }`);
     });
   }
   lines.push('save sys config');

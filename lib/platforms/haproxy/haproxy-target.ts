@@ -3,7 +3,7 @@ import { AddressKind, parseHostAddress } from '../../core/address';
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, ownHealthSidecarTerms } from '../../model/failover-estimate';
-import { HaServiceModel, HaStrategy, membersByPriority, poolOf } from '../../model/ha-service-model';
+import { ConnectionAction, HaServiceModel, HaStrategy, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind } from '../../model/probe-policy';
 import { checkClientFamily } from '../member-checks';
 import { IHaTarget, Snippet } from '../target';
@@ -29,17 +29,6 @@ export interface HaproxyTargetProps {
   readonly retries?: number;
   /** `timeout connect` in seconds, 1-30. @default 2 */
   readonly connectTimeoutSeconds?: number;
-  /** `timeout client` / `timeout server` in minutes (IQService connections idle between calls), 1-1440. @default 30 */
-  readonly idleTimeoutMinutes?: number;
-  /** Close sessions still on the secondary when the primary comes back (`on-marked-up shutdown-backup-sessions`). @default false */
-  readonly cutBackupSessionsOnFailback?: boolean;
-  /**
-   * `on-marked-down shutdown-sessions` on the primary: cut its sessions when it is marked down, so
-   * clients stuck on a hung primary reconnect at once. Off by default: measured with HAProxy 2.6, a
-   * connection redispatched to the backup during the kill was cut too when the primary went down.
-   * @default false
-   */
-  readonly shutdownSessionsOnMarkedDown?: boolean;
   /**
    * Mark the primary down after this many failed connections from real traffic (`observe layer4
    * error-limit N on-error mark-down`): covers a black-holed primary whose shim still answers. 0: off.
@@ -61,10 +50,10 @@ export interface HaproxyTargetProps {
 export class HaproxyTarget implements IHaTarget {
   public readonly platform = 'haproxy';
   public readonly strategy = HaStrategy.LOAD_BALANCER;
-  public readonly timingSpec: HaproxyTimingSpec;
+  /** Check timing (the idle timeouts come from the service's idleTimeoutMinutes). */
+  public readonly timingSpec: Omit<HaproxyTimingSpec, 'clientTimeoutMs' | 'serverTimeoutMs'>;
 
   constructor(public readonly props: HaproxyTargetProps = {}) {
-    const idle = (props.idleTimeoutMinutes ?? 30) * 60_000;
     this.timingSpec = {
       checkIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
       fall: props.fall ?? 2,
@@ -72,8 +61,6 @@ export class HaproxyTarget implements IHaTarget {
       checkTimeoutMs: (props.checkTimeoutSeconds ?? 2) * 1000,
       agentIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
       connectTimeoutMs: (props.connectTimeoutSeconds ?? 2) * 1000,
-      clientTimeoutMs: idle,
-      serverTimeoutMs: idle,
       retries: props.retries ?? 3,
     };
   }
@@ -86,7 +73,6 @@ export class HaproxyTarget implements IHaTarget {
     checkInteger(problems, 'checkTimeoutSeconds', p.checkTimeoutSeconds ?? 2, 1, 30);
     checkInteger(problems, 'retries', p.retries ?? 3, 0, 10, 'with option redispatch the last retry goes to the backup; 3 is HAProxy\'s default');
     checkInteger(problems, 'connectTimeoutSeconds', p.connectTimeoutSeconds ?? 2, 1, 30);
-    checkInteger(problems, 'idleTimeoutMinutes', p.idleTimeoutMinutes ?? 30, 1, 1440);
     checkInteger(problems, 'observeErrorLimit', p.observeErrorLimit ?? 3, 0, 100);
     checkInteger(problems, 'maxconn', p.maxconn ?? 1000, 1, 10_000_000);
     if (p.bindAddress !== undefined && p.bindAddress !== '*') {
@@ -112,9 +98,12 @@ export class HaproxyTarget implements IHaTarget {
       title: `HAProxy for ${model.name}: prefer the primary, the secondary only while the primary is down`,
       logTarget: this.props.logTarget,
       maxconn: this.props.maxconn ?? 1000,
-      timing: this.timingSpec,
-      cutBackupSessionsOnFailback: this.props.cutBackupSessionsOnFailback ?? false,
-      shutdownSessionsOnMarkedDown: this.props.shutdownSessionsOnMarkedDown ?? false,
+      timing: { ...this.timingSpec, clientTimeoutMs: model.connections.idleTimeoutMinutes * 60_000, serverTimeoutMs: model.connections.idleTimeoutMinutes * 60_000 },
+      // onFailback reset: close sessions left on the secondary when the primary is back.
+      cutBackupSessionsOnFailback: model.connections.onFailback === ConnectionAction.RESET,
+      // onFailover reset: close the primary's sessions when it is marked down. Measured with HAProxy
+      // 2.6: a connection redispatched to the backup during the kill is cut as well.
+      shutdownSessionsOnMarkedDown: model.connections.onFailover === ConnectionAction.RESET,
       observeErrorLimit: this.props.observeErrorLimit ?? 3,
       proxies: model.listeners.map((l) => {
         const pool = poolOf(model, l);

@@ -43,6 +43,16 @@ function addTerraformFiles(stackDir: string): void {
   fs.writeFileSync(path.join(stackDir, 'plan.out'), Buffer.from([0x50, 0x4b, 3, 4]));
 }
 
+/** An earlier output of the bundled example with Terraform files in the AWS stack, and a changed topology to synth over it. */
+function earlierOutput(): { cwd: string; outDir: string; changed: Topology } {
+  const cwd = tmp();
+  const outDir = path.join(cwd, 'out');
+  const topology = loadTopologyFile(EXAMPLE);
+  synthesizeTopology({ topology, outDir });
+  addTerraformFiles(path.join(outDir, 'stacks', 'identity-ha-aws'));
+  return { cwd, outDir, changed: { ...topology, services: [{ ...topology.services[0], port: 5099 }] } };
+}
+
 function withPort(port: number): string {
   const dir = tmp();
   const file = path.join(dir, 'topology.yaml');
@@ -270,13 +280,8 @@ describe('SIGINT during a long synth', () => {
 describe('a signal during the render, in this thread or in the worker', () => {
   for (const worker of [false, true]) {
     it(`GIVEN an earlier output WHEN a signal arrives as the render starts (${worker ? 'worker thread' : 'this thread'}) THEN SynthInterruptedError, no staging folder, old output exactly as it was; GIVEN no signal THEN it completes`, async () => {
-      const cwd = tmp();
-      const outDir = path.join(cwd, 'out');
-      const topology = loadTopologyFile(EXAMPLE);
-      synthesizeTopology({ topology, outDir });
-      addTerraformFiles(path.join(outDir, 'stacks', 'identity-ha-aws'));
+      const { cwd, outDir, changed } = earlierOutput();
       const before = fullSnapshot(outDir);
-      const changed: Topology = { ...topology, services: [{ ...topology.services[0], port: 5099 }] };
       const listenersBefore = process.listenerCount('SIGUSR2');
       // SIGUSR2 stands in for SIGINT here: the same path, without reaching the test runner.
       await assert.rejects(synthesizeTopologyInterruptibly({ topology: changed, outDir }, { worker, signals: ['SIGUSR2'], beforeRender: () => process.kill(process.pid, 'SIGUSR2') }),
@@ -295,14 +300,9 @@ describe('a failure halfway through the swap leaves the old output exactly as it
   const steps: Array<[CommitStep, number]> = [['move-foreign', 0], ['move-foreign', 3], ['move-old-aside', 0], ['move-new-in', 0]];
   for (const [step, nth] of steps) {
     it(`GIVEN state, .terraform/ and a user file in the old output WHEN step ${step}${step === 'move-foreign' ? ` #${nth + 1}` : ''} fails THEN the old output is exactly as it was and no staging folder is left`, () => {
-      const cwd = tmp();
-      const outDir = path.join(cwd, 'out');
-      const topology = loadTopologyFile(EXAMPLE);
-      synthesizeTopology({ topology, outDir });
-      addTerraformFiles(path.join(outDir, 'stacks', 'identity-ha-aws'));
+      const { cwd, outDir, changed } = earlierOutput();
       const before = fullSnapshot(outDir);
       let seen = 0;
-      const changed: Topology = { ...topology, services: [{ ...topology.services[0], port: 5099 }] };
       assert.throws(() => synthesizeTopology({ topology: changed, outDir }, {
         beforeStep: (s) => {
           if (s === step && seen++ === nth) throw new Error(`injected failure at ${s}`);
@@ -314,13 +314,9 @@ describe('a failure halfway through the swap leaves the old output exactly as it
   }
 
   it('GIVEN the same topology with no failure injected (the neighbour) THEN the swap completes and keeps the files', () => {
-    const cwd = tmp();
-    const outDir = path.join(cwd, 'out');
-    const topology = loadTopologyFile(EXAMPLE);
-    synthesizeTopology({ topology, outDir });
-    addTerraformFiles(path.join(outDir, 'stacks', 'identity-ha-aws'));
+    const { cwd, outDir, changed } = earlierOutput();
     const steps: string[] = [];
-    const r = synthesizeTopology({ topology: { ...topology, services: [{ ...topology.services[0], port: 5099 }] }, outDir }, { beforeStep: (s) => { steps.push(s); } });
+    const r = synthesizeTopology({ topology: changed, outDir }, { beforeStep: (s) => { steps.push(s); } });
     assert.deepEqual([...new Set(steps)], ['move-foreign', 'move-old-aside', 'move-new-in', 'remove-old']);
     assert.equal(r.kept.length, 5);
     assert.ok(fs.readFileSync(path.join(outDir, 'stacks', 'identity-ha-aws', 'cdk.tf.json'), 'utf8').includes('5099'));

@@ -206,20 +206,11 @@ export function createStaging(target: OutputTarget): Staging {
 
 function removeCreatedParents(createdParent: string | undefined): void {
   if (!createdParent) return;
-  // Only the empty folders this run made: stop at the first that holds something.
+  // Only the empty folders this run made: pruning stops at the first that holds something.
   try {
-    fs.rmdirSync(createdParent);
+    pruneEmptyFolders(createdParent);
   } catch {
-    const walk = (d: string): boolean => {
-      try {
-        for (const e of fs.readdirSync(d, { withFileTypes: true })) if (!e.isDirectory() || !walk(path.join(d, e.name))) return false;
-        fs.rmdirSync(d);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    walk(createdParent);
+    // left as it is: it is empty or holds something that is not ours
   }
 }
 

@@ -23,6 +23,7 @@ export { commitRendered, RenderWorker, SynthInterruptedError, synthesizeTopology
 export type { RenderJob, WorkerReply } from './synth/synth-client';
 export * from './synth/state-backend';
 export * from './synth/output-folder';
+export * from './hosts/host-plan';
 export * from './session-failover/session-failover-plan';
 export * from './synth/snippet';
 export * from './platforms/member-checks';

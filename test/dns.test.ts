@@ -250,7 +250,10 @@ describe('DNS topologies', () => {
     const r = runIdha(['synth', '--config', DNS_EXAMPLE, '--out', path.join(out, 'o')]);
     assert.equal(r.status, 0, r.stderr);
     const files = Object.keys(snapshotDir(path.join(out, 'o'))).sort();
-    assert.deepEqual(files, ['idha-manifest.json', 'manifest.json', 'stacks/identity-ha-dns-aws-route53/cdk.tf.json', 'stacks/identity-ha-dns-azure-traffic-manager/cdk.tf.json']);
+    assert.deepEqual(files, ['idha-manifest.json', 'manifest.json',
+      'snippets/iq-private/hosts/primary-10.0.1.10/idha-shim.service', 'snippets/iq-private/hosts/primary-10.0.1.10/idha-shim.xml', 'snippets/iq-private/hosts/primary-10.0.1.10/shim-command.txt', 'snippets/iq-private/hosts/secondary-10.8.1.10/idha-shim.service', 'snippets/iq-private/hosts/secondary-10.8.1.10/idha-shim.xml', 'snippets/iq-private/hosts/secondary-10.8.1.10/shim-command.txt',
+      'snippets/iq-sites/hosts/primary-198.51.100.10/idha-shim.service', 'snippets/iq-sites/hosts/primary-198.51.100.10/idha-shim.xml', 'snippets/iq-sites/hosts/primary-198.51.100.10/shim-command.txt', 'snippets/iq-sites/hosts/secondary-203.0.113.20/idha-shim.service', 'snippets/iq-sites/hosts/secondary-203.0.113.20/idha-shim.xml', 'snippets/iq-sites/hosts/secondary-203.0.113.20/shim-command.txt',
+      'stacks/identity-ha-dns-aws-route53/cdk.tf.json', 'stacks/identity-ha-dns-azure-traffic-manager/cdk.tf.json']);
     assert.match(r.stdout, /iq-sites\s+azure-traffic-manager\s+67 s\s+2s sidecar \+ 10s x 3 failures \+ 5s timeout \+ 30s TTL = 67/);
     assert.match(r.stdout, /iq-sites\s+aws-route53\s+62 s/);
     assert.match(r.stdout, /iq-private\s+aws-route53\s+152 s/);

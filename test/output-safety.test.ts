@@ -110,13 +110,15 @@ describe('Terraform state and files idha did not write survive every re-synth', 
     delete before['cdk.tf.json'];
     assert.deepEqual(after, before, 'everything but idha\'s own cdk.tf.json is kept');
     assert.equal(fs.existsSync(path.join(cwd, 'out', 'stacks', 'identity-ha-f5')), false, 'a stack folder with nothing of the user\'s is removed');
-    assert.equal(fs.existsSync(path.join(cwd, 'out', 'snippets')), false, 'snippets of platforms no longer rendered are removed');
+    assert.deepEqual(fs.readdirSync(path.join(cwd, 'out', 'snippets', 'iqservice')), ['hosts'], 'snippets of platforms no longer rendered are removed; the host plan stays');
   });
 
   it('GIVEN an output folder of idha 0.1 (no marker, state inside the stack folder) THEN it is taken over, the state is kept and the warning names terraform init -migrate-state', () => {
     const cwd = tmp();
     assert.equal(runIdha(['synth', '--config', EXAMPLE, '--out', 'out'], cwd).status, 0);
+    // idha 0.1 wrote no marker and no host plan.
     fs.rmSync(path.join(cwd, 'out', OWNER_MARKER));
+    fs.rmSync(path.join(cwd, 'out', 'snippets', 'iqservice', 'hosts'), { recursive: true });
     const state = path.join(cwd, 'out', 'stacks', 'identity-ha-aws', 'terraform.identity-ha-aws.tfstate');
     fs.writeFileSync(state, '{"serial": 3}\n');
     const r = runIdha(['synth', '--config', EXAMPLE, '--out', 'out'], cwd);
@@ -228,7 +230,7 @@ describe('idha synth writes only into a folder it owns', () => {
     const cwd = tmp();
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${IDHA}" synth --config "${EXAMPLE}" --out out | head -1`], { cwd, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0);
-    assert.equal(r.stdout, 'Synthesized 8 files into out:\n');
+    assert.equal(r.stdout, 'Synthesized 14 files into out:\n');
     assert.equal(r.stderr, '');
   });
 

@@ -29,6 +29,10 @@ export const synthCommand: CommandModule<{}, SynthArgs> = {
       process.stdout.write('\nTerraform state (run terraform in each stack folder):\n');
       for (const s of result.stacks) process.stdout.write(`  ${s.name}: ${s.state}\n`);
     }
+    if (result.hosts.length > 0) {
+      process.stdout.write('\nSidecar to run on each host (command line, systemd unit and WinSW service in its folder):\n');
+      for (const h of result.hosts) process.stdout.write(`  ${h.service} ${h.role} ${h.address} (${h.mode} mode): ${h.command}\n    ${h.folder}/\n`);
+    }
     process.stdout.write('\nWorst-case failover detection time:\n');
     process.stdout.write(formatEstimateTable(result.estimates));
   },

@@ -5,7 +5,7 @@ import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
 import { Problems } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import {
-  ConnectionAction,
+  ConnectionAction, SidecarMode,
   HaServiceModel, HaStrategy, ListenerProtocol, PoolSelection, ServiceListener, ServicePool,
 } from '../model/ha-service-model';
 import { ProbePolicyProps, resolveProbePolicy } from '../model/probe-policy';
@@ -76,6 +76,12 @@ export interface IqServiceHaPairProps {
    * @default ConnectionAction.KEEP
    */
   readonly onFailback?: ConnectionAction;
+  /**
+   * How the two hosts' sidecars run. Standby mode is required by targets without a priority of their
+   * own (Azure LB, AWS NLB); normal mode is faster for the others.
+   * @default STANDBY when a target needs it, else NORMAL
+   */
+  readonly sidecarMode?: SidecarMode;
   /** Platforms to render, each bound to your existing network. */
   readonly targets: IHaTarget[];
 }
@@ -242,6 +248,14 @@ export class IqServiceHaPair extends Construct {
     const onFailback = props.onFailback ?? ConnectionAction.KEEP;
     checkOneOf(problems, 'onFailover', onFailover, Object.values(ConnectionAction));
     checkOneOf(problems, 'onFailback', onFailback, Object.values(ConnectionAction));
-    return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings, connections: { idleTimeoutMinutes, onFailover, onFailback } };
+    const needStandby = (props.targets ?? []).filter((t) => t?.needsStandbySidecar).map((t) => t.platform);
+    const sidecarMode = props.sidecarMode ?? (needStandby.length > 0 ? SidecarMode.STANDBY : SidecarMode.NORMAL);
+    if (checkOneOf(problems, 'sidecarMode', sidecarMode, Object.values(SidecarMode)) && sidecarMode === SidecarMode.NORMAL && needStandby.length > 0 && probe.usesSidecar) {
+      problems.add({
+        field: 'sidecarMode', value: sidecarMode, allowed: `"standby" with ${needStandby.join(' and ')}`,
+        fix: `${needStandby.join(' and ')} have no priority: with both sidecars in normal mode both hosts pass the probe and both get traffic. Leave sidecarMode out (standby), or split the service in two: one with ${needStandby.join(', ')} and one with the other targets, on other sidecar ports`,
+      });
+    }
+    return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings, sidecarMode, connections: { idleTimeoutMinutes, onFailover, onFailback } };
   }
 }

@@ -1,4 +1,4 @@
-import { HaServiceModel } from './ha-service-model';
+import { HaServiceModel, SidecarMode } from './ha-service-model';
 
 /** One term of a worst-case failover time. */
 export interface FailoverTerm {
@@ -91,19 +91,14 @@ function balancerEstimate(
 }
 
 /**
- * Sidecar term for platforms with native priority (DNS failover, F5 priority groups): each host's
- * sidecar reports its own host's health, so no standby polling is involved.
+ * Sidecar terms of the estimate, following the mode the hosts' sidecars run in: detection on the
+ * primary, plus (standby mode) the standby's detection before the secondary's gate opens. Undefined
+ * when the probe does not use the sidecar.
  */
-export function ownHealthSidecarTerms(model: HaServiceModel): { detectSeconds: number } | undefined {
-  const probe = model.pools[0].probe;
-  if (!probe.usesSidecar) return undefined;
-  return { detectSeconds: probe.sidecar.checkIntervalSeconds * probe.sidecar.fallCount };
-}
-
-/** Sidecar terms of the estimate, when the first pool's probe relies on the sidecar. */
-export function sidecarTerms(model: HaServiceModel): { detectSeconds: number; standbySeconds: number } | undefined {
+export function sidecarTerms(model: HaServiceModel): { detectSeconds: number; standbySeconds?: number } | undefined {
   const probe = model.pools[0].probe;
   if (!probe.usesSidecar) return undefined;
   const s = probe.sidecar;
-  return { detectSeconds: s.checkIntervalSeconds * s.fallCount, standbySeconds: s.standbyPollSeconds * s.standbyFallCount };
+  const detectSeconds = s.checkIntervalSeconds * s.fallCount;
+  return model.sidecarMode === SidecarMode.STANDBY ? { detectSeconds, standbySeconds: s.standbyPollSeconds * s.standbyFallCount } : { detectSeconds };
 }

@@ -97,6 +97,18 @@ export enum ConnectionAction {
   RESET = 'reset',
 }
 
+/** How the sidecars on the two hosts run. */
+export enum SidecarMode {
+  /** Each host's sidecar reports its own host (platforms with a priority of their own: F5, HAProxy, DNS). */
+  NORMAL = 'normal',
+  /**
+   * The secondary's sidecar opens its gate only while the primary is down (needed by Azure LB and
+   * AWS NLB, which have no priority). Every platform works with it; those with a priority of their
+   * own then fail over a little later (the standby's detection is added to their estimate).
+   */
+  STANDBY = 'standby',
+}
+
 /** Connection behaviour, the same on every platform (a platform that cannot do it refuses). */
 export interface ConnectionPolicy {
   /** Idle time after which a balancer drops a connection, in minutes (1-100). */
@@ -119,6 +131,8 @@ export interface HaServiceModel {
   /** Every port on which the real service listens on its hosts (never probed noisily). */
   readonly servicePorts: readonly number[];
   readonly nodeSets?: readonly NodeSet[];
+  /** How the hosts' sidecars run (meaningful when the probe uses the sidecar). */
+  readonly sidecarMode: SidecarMode;
   /** Idle timeout and what happens to established connections on failover and failback. */
   readonly connections: ConnectionPolicy;
   /** Things worth knowing about the service's settings that are not errors (e.g. overlapping client blocks). */

@@ -21,6 +21,11 @@ export interface IHaTarget {
   readonly platform: string;
   /** The strategy this target implements; a pair accepts only targets of its own strategy. */
   readonly strategy: HaStrategy;
+  /**
+   * The platform has no priority of its own (Azure LB, AWS NLB): the secondary's sidecar must run
+   * in standby mode, so that only one host passes the probe at a time. @default false
+   */
+  readonly needsStandbySidecar?: boolean;
   /** Records every platform limit the model or the target's props break. Field paths are relative to the target. */
   validate(model: HaServiceModel, problems: Problems): void;
   /** Creates the platform's resources under `scope`. Only called after `validate` found nothing. */

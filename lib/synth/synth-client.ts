@@ -32,6 +32,8 @@ export interface SynthesizeResult {
   readonly stacks: Array<{ readonly name: string; readonly state: string }>;
   /** Entries idha did not write that were carried over from the old folder. */
   readonly kept: string[];
+  /** The sidecar to run on each host. */
+  readonly hosts: RenderResult['hosts'];
 }
 
 /** Swaps a rendered staging folder in (see {@link commitOutput}) and assembles the result. */
@@ -44,6 +46,7 @@ export function commitRendered(target: OutputTarget, staging: Staging, rendered:
     warnings: [...target.warnings, ...rendered.warnings, ...committed.warnings],
     stacks: rendered.stacks,
     kept: committed.kept,
+    hosts: rendered.hosts,
   };
 }
 

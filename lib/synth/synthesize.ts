@@ -7,6 +7,7 @@ import { checkOutputFolder, CommitOptions, createStaging, discardStaging, listFi
 import { describeState } from './state-backend';
 import { commitRendered } from './synth-client';
 import { buildTopologyApp } from './topology-app';
+import { hostPlan, hostShims } from '../hosts/host-plan';
 
 export type { SynthesizeOptions, SynthesizeResult } from './synth-client';
 import type { SynthesizeOptions, SynthesizeResult } from './synth-client';
@@ -18,6 +19,19 @@ export interface RenderResult {
   readonly warnings: string[];
   /** Stacks written, with where each keeps its Terraform state. */
   readonly stacks: Array<{ readonly name: string; readonly state: string }>;
+  /** The sidecar to run on each host, per service. */
+  readonly hosts: HostSidecar[];
+}
+
+/** The sidecar one host runs for one service. */
+export interface HostSidecar {
+  readonly service: string;
+  readonly role: string;
+  readonly address: string;
+  readonly mode: string;
+  /** Folder of its command line, systemd unit and WinSW definition. */
+  readonly folder: string;
+  readonly command: string;
 }
 
 /** Options of {@link renderTopology}. */
@@ -63,7 +77,18 @@ export function renderTopology(topology: Topology, options: RenderOptions): Rend
   });
   const warnings = new Set<string>();
   const estimates: FailoverEstimate[] = [];
+  const hosts: HostSidecar[] = [];
+  const planned = new Set<string>();
   for (const { service, pair } of built.pairs) {
+    // The host plan: once per service (every platform's pair shares the hosts and the mode).
+    if (!planned.has(service)) {
+      planned.add(service);
+      for (const f of hostPlan(pair.model)) {
+        fs.mkdirSync(path.dirname(path.join(tmp, 'snippets', service, f.path)), { recursive: true });
+        fs.writeFileSync(path.join(tmp, 'snippets', service, f.path), f.content);
+      }
+      for (const h of hostShims(pair.model)) hosts.push({ service, role: h.role, address: h.address, mode: pair.model.sidecarMode, folder: `snippets/${service}/${h.folder}`, command: ['idha', ...h.args].join(' ') });
+    }
     for (const w of pair.warnings()) warnings.add(`${service}: ${w}`);
     estimates.push(...pair.failoverEstimates());
     for (const snip of pair.snippets()) {
@@ -80,7 +105,7 @@ export function renderTopology(topology: Topology, options: RenderOptions): Rend
   const order = PLATFORMS.map((p) => p.platform);
   estimates.sort((a, b) => a.service.localeCompare(b.service) || order.indexOf(a.platform) - order.indexOf(b.platform));
   const stacks = built.stacks.map((s) => ({ name: s.node.id, state: describeState(s.node.id, topology.backend, options.outDir) }));
-  return { files: [...files, OWNER_MARKER].sort(), estimates, warnings: [...warnings], stacks };
+  return { files: [...files, OWNER_MARKER].sort(), estimates, warnings: [...warnings], stacks, hosts };
 }
 
 /**

@@ -2,6 +2,7 @@ import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { IdhaValidationError, Problem } from '../core/errors';
 import { IqServiceHaPair } from '../iqservice/iqservice-ha-pair';
+import { SidecarMode } from '../model/ha-service-model';
 import { PLATFORMS, platformIds } from '../platforms/registry';
 import { Topology, TopologyService } from '../topology/topology';
 import { addStateBackend, localStateInsideOutputProblems, stateBackendProblems } from './state-backend';
@@ -169,6 +170,24 @@ export function pairFromService(scope: Construct, s: TopologyService, platform: 
     idleTimeoutMinutes: s.idleTimeoutMinutes,
     onFailover: s.onFailover,
     onFailback: s.onFailback,
+    sidecarMode: s.sidecarMode ?? serviceSidecarMode(s),
     targets: [entry.fromTopology(s.targets[platform])],
   });
+}
+
+/**
+ * The mode both hosts' sidecars run in for a service: one host runs one sidecar, whatever platforms
+ * it serves, so the mode follows every target of the service (standby when any needs it), not only
+ * the platforms rendered in this run.
+ */
+export function serviceSidecarMode(s: TopologyService): SidecarMode {
+  const needs = Object.entries(s.targets).some(([platform, block]) => {
+    const entry = PLATFORMS.find((p) => p.platform === platform);
+    try {
+      return entry?.fromTopology(block).needsStandbySidecar === true;
+    } catch {
+      return false;
+    }
+  });
+  return needs ? SidecarMode.STANDBY : SidecarMode.NORMAL;
 }

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { AddressKind } from '../../core/address';
 import { checkInteger, checkName, checkOneOf, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { BalancerTiming, estimateFailover, FailoverEstimate, ownHealthSidecarTerms } from '../../model/failover-estimate';
+import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { checkDnsClients, checkDnsHealthChecks, dnsCheckSpec } from '../dns-checks';
 import { IHaTarget } from '../target';
@@ -188,7 +188,7 @@ export class AwsRoute53FailoverTarget implements IHaTarget {
   }
 
   public estimateFailover(model: HaServiceModel): FailoverEstimate {
-    return estimateFailover(model.name, this.platform, this.timing(model), ownHealthSidecarTerms(model));
+    return estimateFailover(model.name, this.platform, this.timing(model), sidecarTerms(model));
   }
 }
 

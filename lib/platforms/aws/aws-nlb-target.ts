@@ -61,6 +61,7 @@ export interface ResolvedAwsProps extends AwsNlbTargetProps {
 export class AwsNlbTarget implements IHaTarget {
   public readonly platform = 'aws';
   public readonly strategy = HaStrategy.LOAD_BALANCER;
+  public readonly needsStandbySidecar = true;
   public readonly props: ResolvedAwsProps;
 
   constructor(props: AwsNlbTargetProps) {
@@ -134,7 +135,7 @@ export class AwsNlbTarget implements IHaTarget {
   public estimateFailover(model: HaServiceModel): FailoverEstimate {
     const sidecar = sidecarTerms(model);
     const e = estimateFailover(model.name, this.platform, this.timing(), sidecar);
-    if (!sidecar) return e;
+    if (sidecar?.standbySeconds === undefined) return e;
     const window = sidecar.standbySeconds + this.timing().markUpSeconds;
     return {
       ...e,

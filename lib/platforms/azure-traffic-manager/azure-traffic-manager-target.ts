@@ -2,7 +2,7 @@ import { TerraformProvider, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { checkInteger, checkName, checkOneOf, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { BalancerTiming, estimateFailover, FailoverEstimate, ownHealthSidecarTerms } from '../../model/failover-estimate';
+import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { checkDnsClients, checkDnsHealthChecks } from '../dns-checks';
 import { IHaTarget } from '../target';
@@ -123,6 +123,6 @@ export class AzureTrafficManagerTarget implements IHaTarget {
   }
 
   public estimateFailover(model: HaServiceModel): FailoverEstimate {
-    return estimateFailover(model.name, this.platform, this.timing(), ownHealthSidecarTerms(model));
+    return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model));
   }
 }

@@ -82,6 +82,7 @@ const SUBNET_ID = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/M
 export class AzureLoadBalancerTarget implements IHaTarget {
   public readonly platform = 'azure';
   public readonly strategy = HaStrategy.LOAD_BALANCER;
+  public readonly needsStandbySidecar = true;
   public readonly props: ResolvedAzureProps;
 
   constructor(props: AzureLoadBalancerTargetProps) {

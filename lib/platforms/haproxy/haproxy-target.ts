@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { AddressKind, parseHostAddress } from '../../core/address';
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { BalancerTiming, estimateFailover, FailoverEstimate, ownHealthSidecarTerms } from '../../model/failover-estimate';
+import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { ConnectionAction, HaServiceModel, HaStrategy, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind } from '../../model/probe-policy';
 import { checkClientFamily } from '../member-checks';
@@ -145,6 +145,6 @@ export class HaproxyTarget implements IHaTarget {
   }
 
   public estimateFailover(model: HaServiceModel): FailoverEstimate {
-    return estimateFailover(model.name, this.platform, this.timing(), ownHealthSidecarTerms(model));
+    return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model));
   }
 }

@@ -1,0 +1,120 @@
+import { AddressKind } from '../core/address';
+import { HaServiceModel, PoolMember, SidecarMode } from '../model/ha-service-model';
+
+/**
+ * The host plan of a service: for each host, the exact `idha shim` command line, a systemd unit and a
+ * WinSW service definition, in the mode the service's targets need. Written by `idha synth` to
+ * `snippets/<service>/hosts/<role>-<address>/`, so that nobody has to work out a mode or a flag.
+ */
+
+/** One file of the host plan, relative to `snippets/<service>/`. */
+export interface HostPlanFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/** One host's shim: its folder and its arguments (after `idha`). */
+export interface HostShim {
+  readonly role: string;
+  readonly address: string;
+  /** Folder under `snippets/<service>/`, e.g. `hosts/primary-10.0.1.10`. */
+  readonly folder: string;
+  readonly args: string[];
+}
+
+function url(m: PoolMember, port: number): string {
+  const host = m.address.kind === AddressKind.IPV6 ? `[${m.address.value}]` : m.address.value;
+  return `http://${host}:${port}/healthz`;
+}
+
+/** The shim of each host, or none when the probe does not use the sidecar. */
+export function hostShims(model: HaServiceModel): HostShim[] {
+  const probe = model.pools[0].probe;
+  if (!probe.usesSidecar) return [];
+  const members = model.pools[0].members;
+  const primary = members.find((m) => m.name === 'primary')!;
+  const secondary = members.find((m) => m.name === 'secondary')!;
+  const s = probe.sidecar;
+  return [primary, secondary].map((m) => {
+    const args = ['shim', '--bind', m.address.value, '--service-port', String(model.servicePorts[0])];
+    // Watch this host's own listener only (a name cannot be matched against the socket table).
+    if (m.address.kind !== AddressKind.DNS) args.push('--service-host', m.address.value);
+    args.push('--gate-port', String(probe.gatePort), '--health-port', String(probe.healthPort), '--agent-port', String(probe.agentPort),
+      '--interval', String(s.checkIntervalSeconds), '--fall', String(s.fallCount), '--rise', String(s.riseCount), '--drain', '2');
+    if (model.sidecarMode === SidecarMode.STANDBY) {
+      if (m === primary) args.push('--standby-peer', url(secondary, probe.healthPort));
+      else args.push('--standby-of', url(primary, probe.healthPort), '--standby-poll', String(s.standbyPollSeconds), '--standby-fall', String(s.standbyFallCount));
+    }
+    return { role: m.name, address: m.address.value, folder: `hosts/${m.name}-${m.address.value.replace(/:/g, '-')}`, args };
+  });
+}
+
+function modeNote(model: HaServiceModel, role: string): string {
+  if (model.sidecarMode !== SidecarMode.STANDBY) return 'normal mode: this host\'s sidecar reports this host; the balancer or DNS service prefers the primary itself.';
+  return role === 'primary'
+    ? 'standby mode (a target has no priority of its own): this primary\'s gate waits for the standby\'s to close (--standby-peer).'
+    : 'standby mode (a target has no priority of its own): this secondary\'s gate opens only while the primary is down (--standby-of).';
+}
+
+/** Every file of the host plan. */
+export function hostPlan(model: HaServiceModel): HostPlanFile[] {
+  return hostShims(model).flatMap((h) => {
+    const line = ['idha', ...h.args].join(' ');
+    const note = modeNote(model, h.role);
+    const command = [
+      `# identity-ha ${model.name}, ${h.role} host ${h.address}: the sidecar to run there.`,
+      `# ${note}`,
+      ...(h.args.includes('--service-host') ? [] : ['# The host is named, not addressed: --bind resolves the name; the shim watches port ' + model.servicePorts[0] + ' on any address.']),
+      '# Linux (npm install -g identity-ha), or as the systemd unit beside this file:',
+      line,
+      '# Windows (Node.js and identity-ha installed), or as the WinSW service beside this file:',
+      `node "C:\\Program Files\\identity-ha\\bin\\idha.js" ${h.args.join(' ')}`,
+      '',
+    ].join('\n');
+    const unit = [
+      `# identity-ha ${model.name}: sidecar of the ${h.role} host ${h.address} (${model.sidecarMode} mode).`,
+      '# Install: copy to /etc/systemd/system/idha-shim.service, then: systemctl enable --now idha-shim',
+      '[Unit]',
+      `Description=identity-ha probe sidecar for ${model.name} (${h.role})`,
+      'After=network-online.target',
+      'Wants=network-online.target',
+      '',
+      '[Service]',
+      'Type=simple',
+      `ExecStart=/usr/bin/env ${line}`,
+      'Restart=always',
+      'RestartSec=1',
+      '# SIGTERM: the shim closes the gate, answers 503 and "drain" for 2 s, then exits 0.',
+      'KillSignal=SIGTERM',
+      'TimeoutStopSec=10',
+      'DynamicUser=yes',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'ProtectHome=yes',
+      '',
+      '[Install]',
+      'WantedBy=multi-user.target',
+      '',
+    ].join('\n');
+    const xml = [
+      `<!-- identity-ha ${model.name}: sidecar of the ${h.role} host ${h.address} (${model.sidecarMode} mode), as a Windows service with WinSW:`,
+      '     put WinSW-x64.exe beside this file as idha-shim.exe, then in an elevated PowerShell: .\\idha-shim.exe install ; .\\idha-shim.exe start -->',
+      '<service>',
+      '  <id>idha-shim</id>',
+      `  <name>identity-ha probe sidecar (${model.name}, ${h.role})</name>`,
+      '  <description>Publishes IQService health on a gate port, GET /healthz and the HAProxy agent protocol.</description>',
+      '  <executable>C:\\Program Files\\nodejs\\node.exe</executable>',
+      `  <arguments>"C:\\Program Files\\identity-ha\\bin\\idha.js" ${h.args.join(' ')}</arguments>`,
+      '  <stoptimeout>10 sec</stoptimeout>',
+      '  <onfailure action="restart" delay="1 sec"/>',
+      '  <log mode="roll-by-size"><sizeThreshold>10240</sizeThreshold><keepFiles>5</keepFiles></log>',
+      '</service>',
+      '',
+    ].join('\n');
+    return [
+      { path: `${h.folder}/shim-command.txt`, content: command },
+      { path: `${h.folder}/idha-shim.service`, content: unit },
+      { path: `${h.folder}/idha-shim.xml`, content: xml },
+    ];
+  });
+}

@@ -137,3 +137,30 @@ describe('the plan is proven: the generated command line, run as written', () =>
     }
   });
 });
+
+describe('the shim watches its own address by default', () => {
+  it('GIVEN no --service-host WHEN only a neighbour address listens on the port THEN the gate stays closed; WHEN its own --bind address listens THEN it opens', async () => {
+    const base = `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}`;
+    const [port, gate] = await freePorts(2);
+    const listen = (host: string) => new Promise<net.Server>((r) => { const s = net.createServer((c) => c.destroy()); s.listen(port, host, () => r(s)); });
+    const gateOpen = () => new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: `${base}.1`, port: gate });
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    const neighbour = await listen(`${base}.2`);
+    const shim = idha(['shim', '--bind', `${base}.1`, '--service-port', String(port), '--gate-port', String(gate), '--health-port', '0', '--agent-port', '0', '--interval', '0.2', '--rise', '1', '--fall', '1']);
+    let own: net.Server | undefined;
+    try {
+      await until('the shim to log its first check', async () => shim.stdout.includes('"msg"') || shim.stderr.length > 0, 10_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(await gateOpen(), false, 'a listener on the neighbour address is not this host\'s service');
+      own = await listen(`${base}.1`);
+      await until('the gate to open for the own address', async () => gateOpen(), 10_000);
+    } finally {
+      neighbour.close();
+      own?.close();
+      await stop(shim);
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { jsonLogger, parseEndpoint } from '../../lib/runtime/log';
 import { runUntilSignal, secondsToMs } from './runtime-common';
 
 interface ProxyArgs {
-  listen: string; primary: string; secondary: string; 'primary-health'?: string; 'secondary-health'?: string;
+  listen: string; primary: string; secondary: string; 'primary-health'?: string;
   'connect-timeout': number; 'health-poll': number; 'retry-primary-after': number; 'cut-secondary-on-failback': boolean; 'stats-port'?: number;
 }
 
@@ -17,7 +17,6 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
     .option('primary', { type: 'string', demandOption: true, describe: 'host:port of the primary' })
     .option('secondary', { type: 'string', demandOption: true, describe: 'host:port of the secondary' })
     .option('primary-health', { type: 'string', describe: 'The primary shim\'s /healthz URL (else passive: failed connects only)' })
-    .option('secondary-health', { type: 'string', describe: 'The secondary shim\'s /healthz URL' })
     .option('connect-timeout', { type: 'number', default: 1, describe: 'Seconds before a connect attempt counts as failed' })
     .option('health-poll', { type: 'number', default: 0.25, describe: 'Seconds between shim polls' })
     .option('retry-primary-after', { type: 'number', default: 2, describe: 'Passive mode: seconds to skip a primary that refused' })
@@ -29,7 +28,7 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
     const proxy = new FailoverProxy({
       listenHost: listen.host, listenPort: listen.port,
       primary: { ...parseEndpoint(a.primary), healthUrl: a['primary-health'] },
-      secondary: { ...parseEndpoint(a.secondary), healthUrl: a['secondary-health'] },
+      secondary: parseEndpoint(a.secondary),
       connectTimeoutMs: secondsToMs('connect-timeout', a['connect-timeout']),
       healthPollMs: secondsToMs('health-poll', a['health-poll']),
       retryPrimaryAfterMs: secondsToMs('retry-primary-after', a['retry-primary-after']),

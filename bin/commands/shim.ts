@@ -17,7 +17,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
   builder: (y: Argv) => y
     .option('bind', { type: 'string', demandOption: true, describe: 'Address the gate, health and agent ports listen on (explicit; e.g. the host\'s private IP)' })
     .option('service-port', { type: 'number', default: 5050, describe: 'IQService port to watch (never connected to, except with --check connect)' })
-    .option('service-host', { type: 'string', describe: 'Only a listener on this address (or a wildcard) counts (default: any)' })
+    .option('service-host', { type: 'string', describe: 'Only a listener on this address (or a wildcard) counts (default: the --bind address)' })
     .option('gate-port', { type: 'number', default: 15050, describe: 'TCP gate: listens only while healthy (0: off)' })
     .option('health-port', { type: 'number', default: 15051, describe: 'HTTP GET /healthz: 200 or 503 (0: off)' })
     .option('agent-port', { type: 'number', default: 15052, describe: 'HAProxy agent-check: up/down/drain (0: off)' })
@@ -53,7 +53,9 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     if (problems.length) throw new IdhaValidationError(problems);
     const log = jsonLogger('shim', process.stdout);
     const shim = new Shim({
-      checker: createChecker(a.check, a['service-port'], a['service-host'], log),
+      // Only this host's own listener counts: a neighbour's on the same port (two stand-ins on one
+      // machine, a second address of a multi-homed host) is not ours.
+      checker: createChecker(a.check, a['service-port'], a['service-host'] ?? a.bind, log),
       bind: a.bind,
       gatePort: a['gate-port'], healthPort: a['health-port'], agentPort: a['agent-port'],
       intervalMs: secondsToMs('interval', a.interval), rise: a.rise, fall: a.fall,

@@ -7,7 +7,11 @@ import { Logger, silentLogger } from './log';
 export interface ProxyBackend {
   readonly host: string;
   readonly port: number;
-  /** The backend's shim `GET /healthz` URL: health from the shim instead of passive results only. */
+  /**
+   * The primary's shim `GET /healthz` URL: its health from the shim instead of passive results only.
+   * Read for the primary only: the secondary is always tried when the primary is not usable (a
+   * standby shim reports "down" until the primary fails, so its health must not gate the secondary).
+   */
   readonly healthUrl?: string;
 }
 
@@ -91,11 +95,10 @@ export class FailoverProxy extends EventEmitter {
       this.server.once('error', reject);
       this.server.listen({ host: this.o.listenHost, port: this.o.listenPort }, () => resolve());
     });
-    for (const role of ['primary', 'secondary'] as Role[]) {
-      const url = this.o[role].healthUrl;
-      if (!url) continue;
-      await this.poll(role, url);
-      this.timers.push(setInterval(() => void this.poll(role, url), this.o.healthPollMs));
+    const url = this.o.primary.healthUrl;
+    if (url) {
+      await this.poll('primary', url);
+      this.timers.push(setInterval(() => void this.poll('primary', url), this.o.healthPollMs));
     }
     this.log.info('proxy listening', { host: this.o.listenHost, port: this.address.port, primary: this.o.primary, secondary: this.o.secondary });
   }

@@ -104,6 +104,16 @@ describe('idha CLI (built, run as a process)', () => {
   }
 });
 
+describe('the README is a contract', () => {
+  it('THEN it starts with the two commands (install and synth the example; run the tests) and documents every command', () => {
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const head = readme.split('\n').slice(0, 6).join('\n');
+    assert.match(head, /^# identity-ha\n\n```sh\nnpm ci && npx idha synth .*\nnpm test .*\n```/);
+    for (const cmd of ['synth', 'snippet', 'peers', 'shim', 'mimic', 'proxy', 'lab']) assert.match(readme, new RegExp(`^idha ${cmd} `, 'm'), `idha ${cmd} in the synopsis`);
+    assert.ok(readme.length > 20_000, `${readme.length} characters: the README was cut`);
+  });
+});
+
 describe('idha runtime commands refuse bad input with exit 2', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['a shim without --bind', ['shim'], /bind/],

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
   AwsNlbTarget, AzureLoadBalancerTarget, BigipProvider, ConnectionAction, F5BigIpTarget, HaproxyTarget, IqServiceHaPairProps,
-  AwsRoute53FailoverTarget, HaStrategy,
+  AwsRoute53FailoverTarget, HaStrategy, ProbeKind,
 } from '../lib';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { as3Validator, AWS, AZURE, F5, pairProps, problemsOf, resources, synthPair } from './helpers';
@@ -115,5 +115,22 @@ describe('estimates say what the platform does in between', () => {
     const e = pair.failoverEstimates()[0];
     assert.deepEqual(e.terms.find((t) => t.label === 'balancer marks secondary up'), { label: 'balancer marks secondary up', seconds: 15 });
     assert.equal(e.formula, '2 + max(20, 3 + 15) = 22');
+  });
+});
+
+describe('estimates report failback as well as failover', () => {
+  it('GIVEN standby mode (Azure) THEN failback = sidecar rise + standby closes + the balancer marking the primary up', () => {
+    const e = synthPair(pairProps({ targets: [new AzureLoadBalancerTarget(AZURE)] })).pair.failoverEstimates()[0];
+    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [16, '3s sidecar rise + 3s standby closes + 5s x 2 good probes = 16']);
+  });
+
+  it('GIVEN normal mode (HAProxy alone) THEN no standby term: sidecar rise + HAProxy rise', () => {
+    const e = synthPair(pairProps({ targets: [new HaproxyTarget()] })).pair.failoverEstimates()[0];
+    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [5, '3s sidecar rise + 1s x 2 checks = 5']);
+  });
+
+  it('GIVEN F5 half-open (no sidecar) THEN failback is the monitor marking the primary up', () => {
+    const e = synthPair(pairProps({ probe: { kind: ProbeKind.TCP_HALF_OPEN }, targets: [new F5BigIpTarget(F5)] })).pair.failoverEstimates()[0];
+    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [2, '2s (one good probe) = 2']);
   });
 });

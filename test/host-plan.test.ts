@@ -22,7 +22,7 @@ describe('the sidecar mode follows the targets, and each estimate uses the mode 
     for (const target of [new AzureLoadBalancerTarget(AZURE), new AwsNlbTarget(AWS)]) {
       const a = argsOf({ targets: [target] });
       assert.match(a.primary, /--bind 10\.0\.1\.10 --service-port 5050 --service-host 10\.0\.1\.10 .* --standby-peer http:\/\/10\.0\.2\.10:15051\/healthz$/);
-      assert.match(a.secondary, /--bind 10\.0\.2\.10 --service-port 5050 --service-host 10\.0\.2\.10 .* --standby-of http:\/\/10\.0\.1\.10:15051\/healthz --standby-poll 1 --standby-fall 3$/);
+      assert.match(a.secondary, /--bind 10\.0\.2\.10 --service-port 5050 --service-host 10\.0\.2\.10 .* --standby-of http:\/\/10\.0\.1\.10:15051\/healthz --standby-poll 1 --standby-fall 3 --standby-rise 3$/);
     }
   });
 

@@ -33,7 +33,7 @@ export const synthCommand: CommandModule<{}, SynthArgs> = {
       process.stdout.write('\nSidecar to run on each host (command line, systemd unit and WinSW service in its folder):\n');
       for (const h of result.hosts) process.stdout.write(`  ${h.service} ${h.role} ${h.address} (${h.mode} mode): ${h.command}\n    ${h.folder}/\n`);
     }
-    process.stdout.write('\nWorst-case failover detection time:\n');
+    process.stdout.write('\nWorst-case failover and failback times:\n');
     process.stdout.write(formatEstimateTable(result.estimates));
   },
 };

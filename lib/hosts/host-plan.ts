@@ -43,7 +43,7 @@ export function hostShims(model: HaServiceModel): HostShim[] {
       '--interval', String(s.checkIntervalSeconds), '--fall', String(s.fallCount), '--rise', String(s.riseCount), '--drain', '2');
     if (model.sidecarMode === SidecarMode.STANDBY) {
       if (m === primary) args.push('--standby-peer', url(secondary, probe.healthPort));
-      else args.push('--standby-of', url(primary, probe.healthPort), '--standby-poll', String(s.standbyPollSeconds), '--standby-fall', String(s.standbyFallCount));
+      else args.push('--standby-of', url(primary, probe.healthPort), '--standby-poll', String(s.standbyPollSeconds), '--standby-fall', String(s.standbyFallCount), '--standby-rise', String(s.standbyFallCount));
     }
     return { role: m.name, address: m.address.value, folder: `hosts/${m.name}-${m.address.value.replace(/:/g, '-')}`, args };
   });

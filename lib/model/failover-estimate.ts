@@ -19,6 +19,14 @@ export interface FailoverEstimate {
   readonly terms: readonly FailoverTerm[];
   /** What the figure does not show, e.g. a window in which the balancer fails open. */
   readonly notes?: readonly string[];
+  /**
+   * Worst-case time from "the primary accepts connections again" to "new connections go to the
+   * primary again": its sidecar's rise, the standby's closing (standby mode), the balancer marking
+   * it up, and the DNS TTL.
+   */
+  readonly failbackSeconds: number;
+  /** How the failback figure is composed, e.g. `3 + 3 + 10 = 16`. */
+  readonly failbackFormula: string;
 }
 
 /** Balancer probe timing used by the shared estimate. */
@@ -45,9 +53,9 @@ export function estimateFailover(
   service: string,
   platform: string,
   timing: BalancerTiming,
-  sidecar?: { detectSeconds: number; standbySeconds?: number },
+  sidecar?: SidecarEstimateTerms,
 ): FailoverEstimate {
-  const e = balancerEstimate(service, platform, timing, sidecar);
+  const e = { ...balancerEstimate(service, platform, timing, sidecar), ...failback(timing, sidecar) };
   if (timing.dnsTtlSeconds === undefined) return e;
   const ttl = timing.dnsTtlSeconds;
   const worst = e.worstCaseSeconds + ttl;
@@ -57,15 +65,30 @@ export function estimateFailover(
     worstCaseSeconds: worst,
     formula: `${before} + ${ttl}s TTL = ${worst}`,
     terms: [...e.terms, { label: 'resolvers keep the old answer (DNS TTL)', seconds: ttl }],
+    failbackSeconds: e.failbackSeconds + ttl,
+    failbackFormula: `${e.failbackFormula.replace(/ = [0-9.]+$/, '')} + ${ttl}s TTL = ${e.failbackSeconds + ttl}`,
   };
+}
+
+/**
+ * Failback: the primary's sidecar rises, then (standby mode) the standby sees it and closes its
+ * gate, and the balancer marks the primary up.
+ */
+function failback(timing: BalancerTiming, sidecar?: SidecarEstimateTerms): { failbackSeconds: number; failbackFormula: string } {
+  const parts: Array<[number, string]> = [];
+  if (sidecar) parts.push([sidecar.riseSeconds, `${sidecar.riseSeconds}s sidecar rise`]);
+  if (sidecar?.standbySeconds !== undefined) parts.push([sidecar.standbySeconds, `${sidecar.standbySeconds}s standby closes`]);
+  parts.push([timing.markUpSeconds, timing.markUpFormula]);
+  const total = parts.reduce((s, [n]) => s + n, 0);
+  return { failbackSeconds: total, failbackFormula: `${parts.map(([, f]) => f).join(' + ')} = ${total}` };
 }
 
 function balancerEstimate(
   service: string,
   platform: string,
   timing: BalancerTiming,
-  sidecar?: { detectSeconds: number; standbySeconds?: number },
-): FailoverEstimate {
+  sidecar?: SidecarEstimateTerms,
+): Omit<FailoverEstimate, 'failbackSeconds' | 'failbackFormula'> {
   if (!sidecar) {
     return {
       service, platform,
@@ -95,10 +118,23 @@ function balancerEstimate(
  * primary, plus (standby mode) the standby's detection before the secondary's gate opens. Undefined
  * when the probe does not use the sidecar.
  */
-export function sidecarTerms(model: HaServiceModel): { detectSeconds: number; standbySeconds?: number } | undefined {
+export function sidecarTerms(model: HaServiceModel): SidecarEstimateTerms | undefined {
   const probe = model.pools[0].probe;
   if (!probe.usesSidecar) return undefined;
   const s = probe.sidecar;
   const detectSeconds = s.checkIntervalSeconds * s.fallCount;
-  return model.sidecarMode === SidecarMode.STANDBY ? { detectSeconds, standbySeconds: s.standbyPollSeconds * s.standbyFallCount } : { detectSeconds };
+  const riseSeconds = s.checkIntervalSeconds * s.riseCount;
+  return model.sidecarMode === SidecarMode.STANDBY
+    ? { detectSeconds, riseSeconds, standbySeconds: s.standbyPollSeconds * s.standbyFallCount }
+    : { detectSeconds, riseSeconds };
+}
+
+/** The sidecar's part of an estimate. */
+export interface SidecarEstimateTerms {
+  /** Primary down: checks until the sidecar closes its gate. */
+  readonly detectSeconds: number;
+  /** Primary back: checks until the sidecar opens its gate again. */
+  readonly riseSeconds: number;
+  /** Standby mode: polls until the standby opens (failover) or closes (failback) its gate. */
+  readonly standbySeconds?: number;
 }

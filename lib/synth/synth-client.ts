@@ -173,7 +173,7 @@ export async function synthesizeTopologyInterruptibly(options: SynthesizeOptions
 
 /** A plain-text table of worst-case failover times. */
 export function formatEstimateTable(estimates: readonly FailoverEstimate[]): string {
-  const rows = [['service', 'platform', 'worst case', 'how'], ...estimates.map((e) => [e.service, e.platform, `${e.worstCaseSeconds} s`, e.formula])];
+  const rows = [['service', 'platform', 'worst case', 'how', 'failback', 'how'], ...estimates.map((e) => [e.service, e.platform, `${e.worstCaseSeconds} s`, e.formula, `${e.failbackSeconds} s`, e.failbackFormula])];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const notes = estimates.flatMap((e) => (e.notes ?? []).map((n) => `note (${e.service}, ${e.platform}): ${n}`));
   return [...rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()), ...notes].join('\n') + '\n';

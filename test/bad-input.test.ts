@@ -107,6 +107,8 @@ describe('the CLI on bad files: exit 2, no stack trace, bounded output', () => {
     ['a file over the size limit', (d) => { const f = path.join(d, 'big.yaml'); fs.writeFileSync(f, `# ${'x'.repeat(MAX_TOPOLOGY_BYTES)}\n`); return f; }, /a topology file of at most 1 MiB; this one is 1\.0 MiB/],
     ['a 200 KB value', (d) => { const f = path.join(d, 'v.yaml'); fs.writeFileSync(f, edited('  - name: iqservice', `  - name: ${'a'.repeat(200_000)}`)); return f; }, /got "a{100,}\.\.\. \(200000 characters\); allowed/],
     ['a folder instead of a file', (d) => d, /--config: got .*; allowed: a readable YAML or JSON topology file/],
+    ['an empty file', (d) => { const f = path.join(d, 'e.yaml'); fs.writeFileSync(f, '# nothing yet\n'); return f; }, /\(document\): got \(missing\); allowed: a topology: a mapping with version and services\. Fix: the file is empty/],
+    ['an infinite port (.inf)', (d) => { const f = path.join(d, 'i.yaml'); fs.writeFileSync(f, edited('    port: 5050', '    port: .inf')); return f; }, /services\[0\]\.port: got Infinity; allowed: a whole number/],
   ];
   for (const [what, make, message] of files) {
     it(`GIVEN ${what} THEN exit 2, the reason and the fix, no stack trace, under 4 KB`, () => {

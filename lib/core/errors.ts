@@ -52,7 +52,8 @@ export function previewValue(value: unknown, max = MAX_ECHOED_CHARS): string {
     } else if (typeof v === 'string') {
       emit(JSON.stringify(v.length > max * 2 ? v.slice(0, max * 2) : v));
       if (v.length > max * 2) total += v.length - max * 2;
-    } else emit(String(JSON.stringify(v) ?? v));
+    } else if (typeof v === 'number' && !Number.isFinite(v)) emit(String(v)); // .inf / .nan: JSON would say null
+    else emit(String(JSON.stringify(v) ?? v));
   };
   walk(value, 0);
   return out.length > max ? `${out.slice(0, max)}... (${typeof value === 'string' ? `${value.length} characters` : 'cut'})` : out;

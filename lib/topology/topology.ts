@@ -74,6 +74,11 @@ function ajvProblem(e: ErrorObject): Problem {
       return { field: at || '(top level)', value: e.data, allowed: `one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
     case 'const':
       return { field: at || '(top level)', value: e.data, allowed: JSON.stringify((e.params as { allowedValue: unknown }).allowedValue) };
+    case 'type': {
+      const words: Record<string, string> = { integer: 'a whole number', number: 'a number', string: 'text (a string)', boolean: 'true or false', object: 'a mapping (key: value lines)', array: 'a list' };
+      const types = String((e.params as { type: string }).type).split(',');
+      return { field: at || '(top level)', value: e.data, allowed: types.map((x) => words[x] ?? x).join(' or ') };
+    }
     default:
       return { field: at || '(top level)', value: e.data, allowed: e.message ?? 'a valid value' };
   }
@@ -141,6 +146,9 @@ export function documentShapeProblems(doc: unknown): Problem[] {
 
 /** Checks a parsed document against the topology schema; throws with every problem found. */
 export function validateTopologyDocument(doc: unknown, source = 'topology'): Topology {
+  if (doc === null || doc === undefined) {
+    throw new IdhaValidationError([{ field: '(document)', value: undefined, allowed: 'a topology: a mapping with version and services', fix: 'the file is empty (or only comments); start from examples/iqservice-pair.yaml' }], source);
+  }
   const shape = documentShapeProblems(doc);
   if (shape.length > 0) throw new IdhaValidationError(shape, source);
   const validate = schemaValidator();

@@ -116,9 +116,15 @@ describe('Terraform state and files idha did not write survive every re-synth', 
   it('GIVEN an output folder of idha 0.1 (no marker, state inside the stack folder) THEN it is taken over, the state is kept and the warning names terraform init -migrate-state', () => {
     const cwd = tmp();
     assert.equal(runIdha(['synth', '--config', EXAMPLE, '--out', 'out'], cwd).status, 0);
-    // idha 0.1 wrote no marker and no host plan.
+    // idha 0.1 wrote no marker and no host plan, and its backends pointed inside the stack folder.
     fs.rmSync(path.join(cwd, 'out', OWNER_MARKER));
     fs.rmSync(path.join(cwd, 'out', 'snippets', 'iqservice', 'hosts'), { recursive: true });
+    for (const s of fs.readdirSync(path.join(cwd, 'out', 'stacks'))) {
+      const f = path.join(cwd, 'out', 'stacks', s, 'cdk.tf.json');
+      const tf = JSON.parse(fs.readFileSync(f, 'utf8'));
+      tf.terraform.backend.local.path = `terraform.${s}.tfstate`;
+      fs.writeFileSync(f, JSON.stringify(tf, null, 2));
+    }
     const state = path.join(cwd, 'out', 'stacks', 'identity-ha-aws', 'terraform.identity-ha-aws.tfstate');
     fs.writeFileSync(state, '{"serial": 3}\n');
     const r = runIdha(['synth', '--config', EXAMPLE, '--out', 'out'], cwd);
@@ -126,6 +132,18 @@ describe('Terraform state and files idha did not write survive every re-synth', 
     assert.equal(fs.readFileSync(state, 'utf8'), '{"serial": 3}\n');
     assert.match(r.stderr, /stack identity-ha-aws has Terraform state inside the output folder \(terraform\.identity-ha-aws\.tfstate; idha 0\.1 kept it there\), but its backend now keeps state at terraform\.identity-ha-aws\.tfstate\. If that file is the stack's live state, run `terraform init -migrate-state` in out\/stacks\/identity-ha-aws/);
     assert.ok(fs.existsSync(path.join(cwd, 'out', OWNER_MARKER)));
+  });
+
+  it('GIVEN the output of a cdktf app of the user\'s own (manifest.json and stacks/, but not idha 0.1\'s) THEN it is not taken over: refused and untouched', () => {
+    const cwd = tmp();
+    const r0 = spawnSync(process.execPath, [path.join(REPO, 'dist', 'examples', 'app.js')], { encoding: 'utf8', env: { ...process.env, CDKTF_OUTDIR: path.join(cwd, 'out') } });
+    assert.equal(r0.status, 0, r0.stderr);
+    assert.ok(fs.existsSync(path.join(cwd, 'out', 'manifest.json')));
+    const before = fullSnapshot(path.join(cwd, 'out'));
+    const r = runIdha(['synth', '--config', EXAMPLE, '--out', 'out'], cwd);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--out: got "out"; allowed: a new or empty folder, or one idha wrote/);
+    assert.deepEqual(fullSnapshot(path.join(cwd, 'out')), before);
   });
 
   it('GIVEN a file of the user\'s where idha now writes one THEN the synth stops, names it, and changes nothing', () => {

@@ -91,19 +91,27 @@ function markerFiles(outDir: string): Set<string> | undefined {
   return new Set(m.files);
 }
 
+/** Stack names idha 0.1 gave: `<name>-<platform>`. */
+const LEGACY_STACK = /^[a-z][a-z0-9-]*-(azure|aws|f5|azure-traffic-manager|aws-route53)$/;
+
 /**
- * idha 0.1 wrote no marker: its folders hold only manifest.json (cdktf's), stacks/ and snippets/.
- * Of such a folder, only cdktf's manifest, the stack files it names and the snippet files 0.1 wrote
- * count as idha's; everything else (the state 0.1 left inside stack folders) is kept.
+ * idha 0.1 wrote no marker: its folders hold only manifest.json (cdktf's), stacks/ and snippets/,
+ * its stacks are named `<name>-<platform>`, and each stack's backend is the relative local path
+ * `terraform.<stack>.tfstate` (a cdktf app of your own writes an absolute one, or another backend,
+ * so its output is not mistaken for idha's). Of such a folder, only cdktf's manifest, the stack
+ * files it names and the snippet files 0.1 wrote count as idha's; everything else (the state 0.1
+ * left inside stack folders) is kept.
  */
 function legacyFiles(outDir: string, entries: string[]): Set<string> | undefined {
   if (!entries.includes('manifest.json') || !entries.every((e) => ['manifest.json', 'stacks', 'snippets'].includes(e))) return undefined;
   const manifest = readJson(path.join(outDir, 'manifest.json')) as { stacks?: Record<string, { synthesizedStackPath?: unknown }> } | undefined;
   if (!manifest || typeof manifest.stacks !== 'object' || manifest.stacks === null) return undefined;
   const owned = new Set(['manifest.json']);
-  for (const s of Object.values(manifest.stacks)) {
+  for (const [name, s] of Object.entries(manifest.stacks)) {
     const p = typeof s?.synthesizedStackPath === 'string' ? path.posix.normalize(s.synthesizedStackPath) : undefined;
-    if (!isSafeRelative(p) || !p.startsWith('stacks/')) return undefined;
+    if (!isSafeRelative(p) || !p.startsWith('stacks/') || !LEGACY_STACK.test(name)) return undefined;
+    const tf = readJson(path.join(outDir, p)) as { terraform?: { backend?: { local?: { path?: unknown } } } } | undefined;
+    if (tf?.terraform?.backend?.local?.path !== `terraform.${name}.tfstate`) return undefined;
     owned.add(p);
   }
   const snippets = path.join(outDir, 'snippets');

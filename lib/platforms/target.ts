@@ -30,7 +30,7 @@ export interface IHaTarget {
   validate(model: HaServiceModel, problems: Problems): void;
   /** Creates the platform's resources under `scope`. Only called after `validate` found nothing. */
   render(scope: Construct, model: HaServiceModel): void;
-  /** Worst-case failover detection time from this target's probe settings. */
+  /** Worst-case failover and failback times from this target's probe settings. */
   estimateFailover(model: HaServiceModel): FailoverEstimate;
   /** Paste-ready snippets (not Terraform) this target offers, if any. */
   snippets?(model: HaServiceModel): Snippet[];

@@ -56,3 +56,26 @@ describe('cdktf users', () => {
     assert.throws(() => app.synth(), /bigip/);
   });
 });
+
+describe('the construct API and the runtime are separate entry points', () => {
+  const loaded = (entry: string) => {
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(entry)}); console.log(JSON.stringify(Object.keys(require.cache)))`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as string[];
+  };
+
+  it('GIVEN the construct entry point (identity-ha) THEN no runtime module is loaded; GIVEN identity-ha/runtime THEN no cdktf is loaded', () => {
+    const constructs = loaded(path.join(REPO, 'dist', 'lib', 'index.js'));
+    assert.ok(constructs.some((f) => f.includes(`${path.sep}cdktf${path.sep}`)), 'the construct API loads cdktf');
+    assert.deepEqual(constructs.filter((f) => f.includes(`${path.sep}lib${path.sep}runtime${path.sep}`)), []);
+    const runtime = loaded(path.join(REPO, 'dist', 'lib', 'runtime', 'index.js'));
+    assert.ok(runtime.some((f) => f.endsWith(`${path.sep}runtime${path.sep}shim.js`)));
+    assert.deepEqual(runtime.filter((f) => f.includes(`node_modules${path.sep}cdktf`) || f.includes('@cdktf')), []);
+  });
+
+  it('GIVEN the package name THEN both entry points resolve through package.json "exports"', () => {
+    // A package can require itself by name through its own "exports" (self-reference), as users will.
+    const r = spawnSync(process.execPath, ['-e', "console.log(typeof require('identity-ha').IqServiceHaPair, typeof require('identity-ha/runtime').Shim)"], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(r.stdout.trim(), 'function function', r.stderr);
+  });
+});

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { FrameReader, frame, getJson, iqRequest } from '../lib';
+import { FrameReader, frame, getJson, iqRequest } from '../lib/runtime';
 import { IDHA } from './helpers';
 
 /** A started child with its output captured. */

@@ -4,7 +4,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { after, describe, it } from 'node:test';
 import { spawnSync } from 'child_process';
-import { getJson, malformedLine } from '../lib';
+import { getJson, malformedLine } from '../lib/runtime';
 import { runIdha } from './helpers';
 import { Proc, ask, freePorts, haproxyBin, idha, mimicStats, sleep, start, stop, stream, tmpFile, until } from './e2e-helpers';
 

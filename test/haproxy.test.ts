@@ -133,7 +133,7 @@ describe('haproxy -c accepts what we generate', { skip: HAPROXY ? false : 'hapro
   });
 
   it('GIVEN renderHaproxyConfig used directly (as idha lab does) THEN valid as well', () => {
-    const { labHaproxyConfig, labPorts } = require('../lib');
+    const { labHaproxyConfig, labPorts } = require('../lib/runtime');
     assert.equal(haproxyCheck(labHaproxyConfig('127.0.0.1', labPorts(25050), 500)).status, 0);
     assert.ok(renderHaproxyConfig);
   });

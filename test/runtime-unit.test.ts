@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import {
   ConnectChecker, FrameReader, HealthState, NetstatChecker, ProcNetTcpChecker, ProcTcpEntry, Shim, TCP_STATE,
   frame, parseGetNetTcpConnectionJson, parseNetstat, parseProcNetTcp,
-} from '../lib';
+} from '../lib/runtime';
 import { REPO } from './helpers';
 
 const FIX = path.join(REPO, 'test', 'fixtures');
@@ -315,7 +315,7 @@ describe('Shim publishing (in process, fake service state)', () => {
 });
 
 describe('FailoverProxy options (in process)', () => {
-  const { FailoverProxy, Mimic, iqRequest, WHO_REQUEST } = require('../lib');
+  const { FailoverProxy, Mimic, iqRequest, WHO_REQUEST } = require('../lib/runtime');
   const who = (port: number) => iqRequest({ host: '127.0.0.1', port, timeoutMs: 3000 }, Buffer.from(WHO_REQUEST)).then(String);
 
   it('GIVEN no shim (passive) WHEN the primary refuses THEN the same client connection is served by the secondary, and the primary is tried again later', async () => {

@@ -314,6 +314,37 @@ describe('Shim publishing (in process, fake service state)', () => {
   });
 });
 
+describe('Shim checks: one at a time, and a timeout is a named reason', () => {
+  it('GIVEN a check that takes 10 intervals THEN never two at once; GIVEN a check that never ends THEN "check timed out" after checkTimeoutMs', async () => {
+    let running = 0;
+    let most = 0;
+    let calls = 0;
+    const slow = { method: 'slow', check: async () => {
+      calls++;
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 200));
+      running--;
+      return { ok: true, reason: 'slow ok' };
+    } };
+    const a = new Shim({ checker: slow, bind: '127.0.0.1', gatePort: 0, healthPort: 0, agentPort: 0, intervalMs: 20, rise: 1, fall: 1 });
+    await a.start();
+    await new Promise((r) => setTimeout(r, 700));
+    await a.stop();
+    assert.equal(most, 1, 'one check in flight at a time');
+    assert.ok(calls >= 2 && calls <= 5, `${calls} checks in 700 ms at 200 ms each`);
+
+    const hung = { method: 'netstat', check: () => new Promise<{ ok: boolean; reason: string }>(() => undefined) };
+    const b = new Shim({ checker: hung, bind: '127.0.0.1', gatePort: 0, healthPort: 0, agentPort: 0, intervalMs: 20, rise: 1, fall: 1, checkTimeoutMs: 100 });
+    const reasons: string[] = [];
+    b.on('check', (r: { reason: string }) => reasons.push(r.reason));
+    await b.start();
+    await new Promise((r) => setTimeout(r, 400));
+    await b.stop();
+    assert.deepEqual(reasons, ['check timed out after 100 ms (netstat)'], 'one timeout, and no new check while the hung one is still running');
+  });
+});
+
 describe('FailoverProxy options (in process)', () => {
   const { FailoverProxy, Mimic, iqRequest, WHO_REQUEST } = require('../lib/runtime');
   const who = (port: number) => iqRequest({ host: '127.0.0.1', port, timeoutMs: 3000 }, Buffer.from(WHO_REQUEST)).then(String);

@@ -4,7 +4,7 @@ import * as net from 'net';
 import { getJson } from './children';
 import { HealthState, HealthValue } from './health-state';
 import { Logger, silentLogger } from './log';
-import { ServiceChecker } from './service-check';
+import { CheckResult, ServiceChecker } from './service-check';
 
 export interface StandbyOptions {
   /** The primary's shim health URL, e.g. `http://10.0.1.10:15051/healthz`. */
@@ -40,6 +40,12 @@ export interface ShimOptions {
   readonly agentPort?: number;
   /** @default 1000 */
   readonly intervalMs?: number;
+  /**
+   * A check still running after this long counts as failed, with the reason "check timed out"; no
+   * new check starts until it has finished (a slow netstat never piles up processes).
+   * @default max(2 x intervalMs, 5000)
+   */
+  readonly checkTimeoutMs?: number;
   /** @default 3 */
   readonly rise?: number;
   /** @default 2 */
@@ -107,6 +113,8 @@ export class Shim extends EventEmitter {
   private readonly log: Logger;
   private readonly o: Required<Omit<ShimOptions, 'standby' | 'peer' | 'logger'>> & Pick<ShimOptions, 'standby' | 'peer'>;
   private standbyOpen = false;
+  /** The check in flight, if any: one at a time. */
+  private inFlight: Promise<unknown> | undefined;
 
   constructor(options: ShimOptions) {
     super();
@@ -114,6 +122,7 @@ export class Shim extends EventEmitter {
       checker: options.checker, bind: options.bind, standby: options.standby, peer: options.peer,
       gatePort: options.gatePort ?? 15050, healthPort: options.healthPort ?? 15051, agentPort: options.agentPort ?? 15052,
       intervalMs: options.intervalMs ?? 1000, rise: options.rise ?? 3, fall: options.fall ?? 2, drainMs: options.drainMs ?? 0,
+      checkTimeoutMs: options.checkTimeoutMs ?? Math.max(2 * (options.intervalMs ?? 1000), 5000),
     };
     this.log = options.logger ?? silentLogger;
     this.local = new HealthState({ rise: this.o.rise, fall: this.o.fall });
@@ -189,11 +198,22 @@ export class Shim extends EventEmitter {
   }
 
   private async tick(): Promise<void> {
-    let result;
+    // One check at a time: a slow one (netstat on a loaded host) is not joined by more.
+    if (this.inFlight) return;
+    const check = this.o.checker.check();
+    this.inFlight = check;
+    void check.catch(() => undefined).finally(() => { if (this.inFlight === check) this.inFlight = undefined; });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<CheckResult>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, reason: `check timed out after ${this.o.checkTimeoutMs} ms (${this.o.checker.method})` }), this.o.checkTimeoutMs);
+    });
+    let result: CheckResult;
     try {
-      result = await this.o.checker.check();
+      result = await Promise.race([check, timeout]);
     } catch (e) {
       result = { ok: false, reason: `check failed: ${(e as Error).message}` };
+    } finally {
+      clearTimeout(timer);
     }
     if (this.stopping) return;
     const changed = this.local.record(result);

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { after, describe, it } from 'node:test';
 import {
   ConnectChecker, FrameReader, HealthState, NetstatChecker, ProcNetTcpChecker, ProcTcpEntry, Shim, TCP_STATE,
-  frame, parseGetNetTcpConnectionJson, parseNetstat, parseProcNetTcp,
+  frame, parseNetstat, parseProcNetTcp,
 } from '../lib/runtime';
 import { REPO } from './helpers';
 
@@ -129,8 +129,15 @@ describe('Windows netstat parsing (fixtures in netstat -ano -p tcp format)', () 
     assert.deepEqual(parseNetstat(read('netstat-v6.txt')).listening.map((l) => [l.localAddress, l.localPort]), [['::', 135], ['::', 5050]]);
   });
 
-  it('GIVEN Get-NetTCPConnection JSON THEN the same shape', () => {
-    assert.deepEqual(parseGetNetTcpConnectionJson(read('get-nettcpconnection.json'))[0], { localAddress: '0.0.0.0', localPort: 5050, pid: 2212 });
+  it('GIVEN a state of two words (a made-up one: localized states can be) THEN the row is kept and the PID is the last field; GIVEN a zone id THEN it is dropped from the address', () => {
+    const t = parseNetstat([
+      '  TCP    10.0.1.10:5050         10.20.0.7:49152        ETABLIE PAR   4242',
+      '  TCP    [fe80::1%4]:5050       [::]:0                 LISTENING       812',
+    ].join('\r\n'));
+    assert.deepEqual(t.connections.map((c) => [c.localPort, c.state, c.pid]), [[5050, 'ETABLIE PAR', 4242]]);
+    assert.deepEqual(t.listening, [{ localAddress: 'fe80::1', localPort: 5050, pid: 812 }]);
+    // The neighbour: a row without a PID is not a row.
+    assert.deepEqual(parseNetstat('  TCP    0.0.0.0:5050   0.0.0.0:0   LISTENING').listening, []);
   });
 
   for (const [fixture, ok] of [['netstat-en.txt', true], ['netstat-de-stopped.txt', false], ['netstat-v6.txt', true]] as const) {

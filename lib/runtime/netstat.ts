@@ -17,9 +17,10 @@ export interface NetstatTable {
   readonly connections: ConnectionRow[];
 }
 
+/** `[fe80::1%4]:53` -> `fe80::1`, 53: brackets and the zone id go, so addresses compare as written. */
 function splitEndpoint(s: string): [string, number] {
   const i = s.lastIndexOf(':');
-  return [s.slice(0, i).replace(/^\[|\]$/g, ''), Number(s.slice(i + 1))];
+  return [s.slice(0, i).replace(/^\[|\]$/g, '').replace(/%[^%]*$/, ''), Number(s.slice(i + 1))];
 }
 
 /**
@@ -32,29 +33,16 @@ export function parseNetstat(text: string): NetstatTable {
   const connections: ConnectionRow[] = [];
   for (const raw of text.split(/\r?\n/)) {
     const f = raw.trim().split(/\s+/);
-    if (f.length !== 5 || !/^TCP(v6)?$/i.test(f[0]) || !/^\d+$/.test(f[4])) continue;
+    // Protocol, local, remote, a state of one or more words (localized), and the PID last.
+    if (f.length < 5 || !/^TCP(v6)?$/i.test(f[0]) || !/^\d+$/.test(f[f.length - 1])) continue;
     const [localAddress, localPort] = splitEndpoint(f[1]);
     const [remoteAddress, remotePort] = splitEndpoint(f[2]);
-    const pid = Number(f[4]);
+    const pid = Number(f[f.length - 1]);
     if (remotePort === 0 && (remoteAddress === '0.0.0.0' || remoteAddress === '::')) {
       listening.push({ localAddress, localPort, pid });
     } else {
-      connections.push({ localAddress, localPort, remoteAddress, remotePort, state: f[3], pid });
+      connections.push({ localAddress, localPort, remoteAddress, remotePort, state: f.slice(3, -1).join(' '), pid });
     }
   }
   return { listening, connections };
-}
-
-/**
- * Parses `Get-NetTCPConnection -State Listen | Select-Object LocalAddress,LocalPort,OwningProcess |
- * ConvertTo-Json` (an object or an array of objects).
- */
-export function parseGetNetTcpConnectionJson(text: string): ListeningSocket[] {
-  const t = text.trim();
-  if (t === '') return [];
-  const data = JSON.parse(t);
-  const rows = Array.isArray(data) ? data : [data];
-  return rows.map((r: { LocalAddress: string; LocalPort: number; OwningProcess: number }) => ({
-    localAddress: String(r.LocalAddress), localPort: Number(r.LocalPort), pid: Number(r.OwningProcess),
-  }));
 }

@@ -119,6 +119,7 @@ describe('idha runtime commands refuse bad input with exit 2', () => {
     ['a shim without --bind', ['shim'], /bind/],
     ['a shim with port 70000', ['shim', '--bind', '127.0.0.1', '--service-port', '70000'], /--service-port: got 70000; allowed: an integer from 1 to 65535/],
     ['a shim with rise 0', ['shim', '--bind', '127.0.0.1', '--rise', '0'], /--rise: got 0/],
+    ['a shim watching a name', ['shim', '--bind', '127.0.0.1', '--service-host', 'localhost'], /--service-host: got "localhost"; allowed: an IPv4 or IPv6 address/],
     ['a standby URL that is not /healthz', ['shim', '--bind', '127.0.0.1', '--standby-of', 'http://10.0.1.10:15051/'], /--standby-of/],
     ['standby and peer together', ['shim', '--bind', '127.0.0.1', '--standby-of', 'http://a:1/healthz', '--standby-peer', 'http://b:1/healthz'], /not together with --standby-of/],
     ['a proxy without --secondary', ['proxy', '--primary', '127.0.0.1:1'], /secondary/],

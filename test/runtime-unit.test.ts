@@ -5,7 +5,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { after, describe, it } from 'node:test';
 import {
-  ConnectChecker, FrameReader, HealthState, NetstatChecker, ProcNetTcpChecker, ProcTcpEntry, Shim, TCP_STATE,
+  canonicalAddress, ConnectChecker, FrameReader, HealthState, NetstatChecker, ProcNetTcpChecker, ProcTcpEntry, Shim, TCP_STATE,
   frame, parseNetstat, parseProcNetTcp,
 } from '../lib/runtime';
 import { REPO } from './helpers';
@@ -136,8 +136,16 @@ describe('Windows netstat parsing (fixtures in netstat -ano -p tcp format)', () 
     ].join('\r\n'));
     assert.deepEqual(t.connections.map((c) => [c.localPort, c.state, c.pid]), [[5050, 'ETABLIE PAR', 4242]]);
     assert.deepEqual(t.listening, [{ localAddress: 'fe80::1', localPort: 5050, pid: 812 }]);
+    // Any spelling of the watched address matches (zone ids, non-canonical IPv6, IPv4-mapped); a name never does.
+    assert.deepEqual(['fd00:0:0::1', '[fe80::1%4]', '::ffff:10.0.0.1', 'FD00::A', 'localhost'].map(canonicalAddress), ['fd00::1', 'fe80::1', '10.0.0.1', 'fd00::a', undefined]);
     // The neighbour: a row without a PID is not a row.
     assert.deepEqual(parseNetstat('  TCP    0.0.0.0:5050   0.0.0.0:0   LISTENING').listening, []);
+  });
+
+  it('GIVEN a link-local listener with a zone id and a watched address written another way THEN it matches; GIVEN another address THEN not', async () => {
+    const table = '  TCP    [fe80::10%12]:5050     [::]:0     LISTENING     900\r\n';
+    assert.equal((await new NetstatChecker({ port: 5050, host: 'fe80:0::10', run: async () => table }).check()).ok, true);
+    assert.equal((await new NetstatChecker({ port: 5050, host: 'fe80::11', run: async () => table }).check()).ok, false);
   });
 
   for (const [fixture, ok] of [['netstat-en.txt', true], ['netstat-de-stopped.txt', false], ['netstat-v6.txt', true]] as const) {

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import { IdhaValidationError } from '../../lib/core/errors';
+import { IdhaValidationError, Problem } from '../../lib/core/errors';
 import { jsonLogger } from '../../lib/runtime/log';
-import { CheckMethod, createChecker } from '../../lib/runtime/service-check';
+import { canonicalAddress, CheckMethod, createChecker } from '../../lib/runtime/service-check';
 import { Shim } from '../../lib/runtime/shim';
 import { runUntilSignal, secondsToMs } from './runtime-common';
 
@@ -17,7 +17,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
   builder: (y: Argv) => y
     .option('bind', { type: 'string', demandOption: true, describe: 'Address the gate, health and agent ports listen on (explicit; e.g. the host\'s private IP)' })
     .option('service-port', { type: 'number', default: 5050, describe: 'IQService port to watch (never connected to, except with --check connect)' })
-    .option('service-host', { type: 'string', describe: 'Only a listener on this address (or a wildcard) counts (default: the --bind address)' })
+    .option('service-host', { type: 'string', describe: 'Only a listener on this IP address (or a wildcard) counts (default: the --bind address when it is an IP, else any)' })
     .option('gate-port', { type: 'number', default: 15050, describe: 'TCP gate: listens only while healthy (0: off)' })
     .option('health-port', { type: 'number', default: 15051, describe: 'HTTP GET /healthz: 200 or 503 (0: off)' })
     .option('agent-port', { type: 'number', default: 15052, describe: 'HAProxy agent-check: up/down/drain (0: off)' })
@@ -32,7 +32,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     .option('standby-fall', { type: 'number', default: 3, describe: 'Standby: polls finding the primary down before opening' })
     .option('standby-rise', { type: 'number', default: 3, describe: 'Standby: polls finding the primary up before closing again' }) as unknown as Argv<ShimArgs>,
   handler: async (a) => {
-    const problems: Array<{ field: string; value: unknown; allowed: string }> = [];
+    const problems: Problem[] = [];
     for (const f of ['service-port', 'gate-port', 'health-port', 'agent-port'] as const) {
       const v = a[f];
       const min = f === 'service-port' ? 1 : 0;
@@ -50,12 +50,17 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     if (a['standby-peer'] !== undefined && a['standby-of'] !== undefined) {
       problems.push({ field: '--standby-peer', value: a['standby-peer'], allowed: 'not together with --standby-of (a shim is the primary or the standby)' });
     }
+    const serviceHost = a['service-host'] === undefined ? undefined : canonicalAddress(a['service-host']);
+    if (a['service-host'] !== undefined && serviceHost === undefined) {
+      problems.push({ field: '--service-host', value: a['service-host'], allowed: 'an IPv4 or IPv6 address (the socket table holds addresses, so a name such as localhost never matches)', fix: 'e.g. --service-host 127.0.0.1 or --service-host ::1' });
+    }
     if (problems.length) throw new IdhaValidationError(problems);
     const log = jsonLogger('shim', process.stdout);
     const shim = new Shim({
       // Only this host's own listener counts: a neighbour's on the same port (two stand-ins on one
       // machine, a second address of a multi-homed host) is not ours.
-      checker: createChecker(a.check, a['service-port'], a['service-host'] ?? a.bind, log),
+      // A --bind that is a name watches any address (names never match the socket table).
+      checker: createChecker(a.check, a['service-port'], serviceHost ?? canonicalAddress(a.bind), log),
       bind: a.bind,
       gatePort: a['gate-port'], healthPort: a['health-port'], agentPort: a['agent-port'],
       intervalMs: secondsToMs('interval', a.interval), rise: a.rise, fall: a.fall,

@@ -24,9 +24,24 @@ export interface ServiceChecker {
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '::ffff:0.0.0.0']);
 
+/**
+ * An address in one form for comparing: no zone id, IPv6 compressed, IPv4-mapped IPv6 as IPv4.
+ * Undefined for anything that is not an IP address (a name such as "localhost" never matches a
+ * socket table, which holds addresses).
+ */
+export function canonicalAddress(value: string): string | undefined {
+  const bare = value.trim().replace(/^\[|\]$/g, '').replace(/%[^%]*$/, '');
+  if (net.isIPv4(bare)) return bare;
+  if (!net.isIPv6(bare)) return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
+  if (mapped) return mapped[1];
+  // Expand to 8 groups, then let the URL parser write the canonical compressed form.
+  return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+}
+
 function sameAddress(a: string, b: string): boolean {
-  const norm = (x: string) => x.replace(/^::ffff:/, '');
-  return norm(a) === norm(b);
+  const x = canonicalAddress(a);
+  return x !== undefined && x === canonicalAddress(b);
 }
 
 export interface ProcNetTcpCheckerOptions {

@@ -5,7 +5,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { after, describe, it } from 'node:test';
 import {
-  canonicalAddress, ConnectChecker, FrameReader, HealthState, NetstatChecker, ProcNetTcpChecker, ProcTcpEntry, Shim, TCP_STATE,
+  canonicalAddress, ConnectChecker, FrameReader, netstatExecutable, HealthState, NetstatChecker, ProcNetTcpChecker, ProcTcpEntry, Shim, TCP_STATE,
   frame, parseNetstat, parseProcNetTcp,
 } from '../lib/runtime';
 import { REPO } from './helpers';
@@ -140,6 +140,12 @@ describe('Windows netstat parsing (fixtures in netstat -ano -p tcp format)', () 
     assert.deepEqual(['fd00:0:0::1', '[fe80::1%4]', '::ffff:10.0.0.1', 'FD00::A', 'localhost'].map(canonicalAddress), ['fd00::1', 'fe80::1', '10.0.0.1', 'fd00::a', undefined]);
     // The neighbour: a row without a PID is not a row.
     assert.deepEqual(parseNetstat('  TCP    0.0.0.0:5050   0.0.0.0:0   LISTENING').listening, []);
+  });
+
+  it('GIVEN Windows THEN netstat runs by absolute path from SystemRoot (windir, then C:\\Windows); elsewhere from PATH', () => {
+    assert.equal(netstatExecutable('win32', { SystemRoot: 'D:\\WINNT' }), 'D:\\WINNT\\System32\\netstat.exe');
+    assert.equal(netstatExecutable('win32', {}), 'C:\\Windows\\System32\\netstat.exe');
+    assert.equal(netstatExecutable('linux', { SystemRoot: 'D:\\WINNT' }), 'netstat');
   });
 
   it('GIVEN a link-local listener with a zone id and a watched address written another way THEN it matches; GIVEN another address THEN not', async () => {

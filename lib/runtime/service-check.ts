@@ -1,5 +1,7 @@
 import { execFile } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
+import * as path from 'path';
 import { Logger, silentLogger } from './log';
 import { parseNetstat } from './netstat';
 import { ProcTcpEntry, readProcNetTcp, TCP_STATE } from './proc-net-tcp';
@@ -107,9 +109,18 @@ export interface NetstatCheckerOptions {
   readonly run?: () => Promise<string>;
 }
 
+/**
+ * The netstat to run: on Windows `%SystemRoot%\System32\netstat.exe` by absolute path (a PATH
+ * lookup can find another netstat, or none); elsewhere `netstat` from PATH.
+ */
+export function netstatExecutable(platform: string = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+  return platform === 'win32' ? path.win32.join(env.SystemRoot ?? env.windir ?? 'C:\\Windows', 'System32', 'netstat.exe') : 'netstat';
+}
+
 function runNetstat(): Promise<string> {
+  const exe = netstatExecutable();
   const one = (proto: string) => new Promise<string>((resolve, reject) => {
-    execFile('netstat', ['-ano', '-p', proto], { windowsHide: true, timeout: 5000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    execFile(exe, ['-ano', '-p', proto], { windowsHide: true, timeout: 5000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
   return Promise.all([one('tcp'), one('tcpv6')]).then((parts) => parts.join('\n'));
 }
@@ -178,7 +189,12 @@ export function createChecker(method: CheckMethod, port: number, host: string | 
   const m = method === 'auto' ? (process.platform === 'win32' ? 'netstat' : 'proc-net-tcp') : method;
   switch (m) {
     case 'proc-net-tcp': return new ProcNetTcpChecker({ port, host });
-    case 'netstat': return new NetstatChecker({ port, host });
+    case 'netstat': {
+      // Checked once at start: a missing netstat would otherwise report the service down forever.
+      const exe = netstatExecutable();
+      if (process.platform === 'win32' && !fs.existsSync(exe)) throw new Error(`--check netstat: ${exe} does not exist; the shim cannot see the service without it`);
+      return new NetstatChecker({ port, host });
+    }
     case 'connect': return new ConnectChecker({ host: host && !WILDCARDS.has(host) ? host : '127.0.0.1', port, logger });
     default: throw new Error(`unknown check method ${method}`);
   }

@@ -99,15 +99,3 @@ export function cidrContains(outer: string, inner: string): boolean {
   const [i, ib] = ipaddr.parseCIDR(inner);
   return o.kind() === i.kind() && ib >= ob && (i as ipaddr.IPv4).match(o as ipaddr.IPv4, ob);
 }
-
-/** The family of an IP literal, or undefined for anything else (a DNS name, a token). */
-export function ipFamily(value: unknown): AddressKind.IPV4 | AddressKind.IPV6 | undefined {
-  if (typeof value !== 'string') return undefined;
-  if (ipaddr.IPv4.isValidFourPartDecimal(value)) return AddressKind.IPV4;
-  return value.includes(':') && ipaddr.IPv6.isValid(value) ? AddressKind.IPV6 : undefined;
-}
-
-/** The same address, in one canonical form, for comparing (IPv6 compressed); undefined when not an IP. */
-export function canonicalIp(value: unknown): string | undefined {
-  return ipFamily(value) ? ipaddr.parse(value as string).toString() : undefined;
-}

@@ -56,9 +56,9 @@ function modeNote(model: HaServiceModel, role: string): string {
     : 'standby mode (a target has no priority of its own): this secondary\'s gate opens only while the primary is down (--standby-of).';
 }
 
-/** Every file of the host plan. */
-export function hostPlan(model: HaServiceModel): HostPlanFile[] {
-  return hostShims(model).flatMap((h) => {
+/** Every file of the host plan (for the shims given, by default those of the model). */
+export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hostShims(model)): HostPlanFile[] {
+  return shims.flatMap((h) => {
     const line = ['idha', ...h.args].join(' ');
     const note = modeNote(model, h.role);
     const command = [

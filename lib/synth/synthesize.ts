@@ -83,11 +83,13 @@ export function renderTopology(topology: Topology, options: RenderOptions): Rend
     // The host plan: once per service (every platform's pair shares the hosts and the mode).
     if (!planned.has(service)) {
       planned.add(service);
-      for (const f of hostPlan(pair.model)) {
-        fs.mkdirSync(path.dirname(path.join(tmp, 'snippets', service, f.path)), { recursive: true });
-        fs.writeFileSync(path.join(tmp, 'snippets', service, f.path), f.content);
+      const shims = hostShims(pair.model);
+      for (const f of hostPlan(pair.model, shims)) {
+        const file = path.join(tmp, 'snippets', service, f.path);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, f.content);
       }
-      for (const h of hostShims(pair.model)) hosts.push({ service, role: h.role, address: h.address, mode: pair.model.sidecarMode, folder: `snippets/${service}/${h.folder}`, command: ['idha', ...h.args].join(' ') });
+      for (const h of shims) hosts.push({ service, role: h.role, address: h.address, mode: pair.model.sidecarMode, folder: `snippets/${service}/${h.folder}`, command: ['idha', ...h.args].join(' ') });
     }
     for (const w of pair.warnings()) warnings.add(`${service}: ${w}`);
     estimates.push(...pair.failoverEstimates());

@@ -112,6 +112,8 @@ export function buildTopologyApp(topology: Topology, options: BuildOptions): Top
   let rendered = 0;
   // A second service of the same name is reported by crossServiceProblems and not built (its
   // constructs would clash with the first one's in the stack).
+  // One sidecar mode per service, whatever platform this pair renders (computed once, not per platform).
+  const modes = topology.services.map((s) => s.sidecarMode ?? serviceSidecarMode(s));
   const firstOfName = new Map<unknown, number>();
   topology.services.forEach((s, i) => { if (!firstOfName.has(s.name)) firstOfName.set(s.name, i); });
   for (const entry of wanted) {
@@ -131,7 +133,7 @@ export function buildTopologyApp(topology: Topology, options: BuildOptions): Top
     rendered++;
     for (const { s, i } of services) {
       try {
-        pairs.push({ service: s.name, platform: entry.platform, pair: pairFromService(stack, s, entry.platform) });
+        pairs.push({ service: s.name, platform: entry.platform, pair: pairFromService(stack, s, entry.platform, modes[i]) });
       } catch (e) {
         if (!(e instanceof IdhaValidationError)) throw e;
         // The pair's serviceName is the file's `name`: print the key the user can find.
@@ -156,7 +158,7 @@ export function buildTopologyApp(topology: Topology, options: BuildOptions): Top
 }
 
 /** Creates the pair construct for one service and one platform. */
-export function pairFromService(scope: Construct, s: TopologyService, platform: string): IqServiceHaPair {
+export function pairFromService(scope: Construct, s: TopologyService, platform: string, sidecarMode: SidecarMode = s.sidecarMode ?? serviceSidecarMode(s)): IqServiceHaPair {
   const entry = PLATFORMS.find((p) => p.platform === platform)!;
   return new IqServiceHaPair(scope, s.name, {
     serviceName: s.name,
@@ -170,7 +172,7 @@ export function pairFromService(scope: Construct, s: TopologyService, platform: 
     idleTimeoutMinutes: s.idleTimeoutMinutes,
     onFailover: s.onFailover,
     onFailback: s.onFailback,
-    sidecarMode: s.sidecarMode ?? serviceSidecarMode(s),
+    sidecarMode,
     targets: [entry.fromTopology(s.targets[platform])],
   });
 }

@@ -6,7 +6,10 @@ import { spawnSync } from 'child_process';
 import { describe, it } from 'node:test';
 import { ConnectionAction, HaproxyTarget, HaproxyTargetProps, IqServiceHaPairProps, ProbeKind, haproxyTime, renderHaproxyConfig } from '../lib';
 import { EXAMPLE, pairProps, problemsOf, runIdha, synthPair } from './helpers';
-import { haproxyBin } from './e2e-helpers';
+import { freePorts, haproxyBin, sleep, start, stop, until } from './e2e-helpers';
+import * as net from 'net';
+import { hostShims } from '../lib/hosts/host-plan';
+import { Shim } from '../lib/runtime';
 
 const HAPROXY = haproxyBin();
 
@@ -30,7 +33,7 @@ describe('HAProxy target', () => {
 
   it('THEN mode tcp, the primary active and the secondary backup, health from the shim gate and agent, never the service port', () => {
     assert.match(cfg, /^defaults\n {4}mode tcp$/m);
-    assert.match(cfg, /^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s fall 2 rise 2 observe layer4 error-limit 3 on-error mark-down agent-check agent-port 15052 agent-inter 1s$/m);
+    assert.match(cfg, /^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down agent-check agent-port 15052 agent-inter 1s$/m);
     assert.match(cfg, /^ {4}server secondary 10\.0\.2\.10:5050 backup check port 15050 /m);
     assert.doesNotMatch(cfg, /check port 5050|check port 5051/);
   });
@@ -55,6 +58,20 @@ describe('HAProxy target', () => {
     assert.doesNotMatch(cfgOf({}, {}), /shutdown/, 'keep, the default, renders neither');
   });
 
+  it('THEN each backend sends its server state changes to the primary\'s shim (notice level: state changes only), matching the host plan\'s --report-server; GIVEN a named primary or observe off THEN no log line', () => {
+    assert.match(cfg, /^backend iqservice-iq\n {4}balance first\n {4}log 10\.0\.1\.10:15053 local1 notice$/m);
+    assert.match(cfg, /^backend iqservice-iq-tls\n {4}balance first\n {4}log 10\.0\.1\.10:15053 local1 notice$/m);
+    const { pair } = synthPair(pairProps({ tlsPort: 5051, targets: [new HaproxyTarget()] }));
+    const primary = hostShims(pair.model).find((h) => h.role === 'primary')!;
+    const arg = (n: string) => primary.args[primary.args.indexOf(n) + 1];
+    assert.equal(arg('--report-port'), '15053');
+    assert.equal(arg('--report-server'), 'iqservice-iq/primary,iqservice-iq-tls/primary');
+    assert.ok(!hostShims(pair.model).find((h) => h.role === 'secondary')!.args.includes('--report-port'), 'the backup has no observe, so no reports');
+    assert.doesNotMatch(cfgOf({ primary: { address: 'iq1.example.com', iqserviceVersion: '8.4p2' } }), /local1 notice/);
+    assert.doesNotMatch(cfgOf({}, { observeErrorLimit: 0 }), /local1 notice/);
+    assert.match(cfgOf({ probe: { reportPort: 16000 } }), /log 10\.0\.1\.10:16000 local1 notice/);
+  });
+
   it('GIVEN the sidecar HTTP probe THEN an HTTP check of GET /healthz on the health port expecting 200', () => {
     const c = cfgOf({ probe: { kind: ProbeKind.SIDECAR_HTTP } });
     assert.match(c, /option httpchk\n {4}http-check send meth GET uri \/healthz\n {4}http-check expect status 200/);
@@ -63,7 +80,7 @@ describe('HAProxy target', () => {
 
   it('GIVEN the noisy tcp-connect probe (accepted) THEN the check is on the service port and no agent', () => {
     const c = cfgOf({ probe: { kind: ProbeKind.TCP_CONNECT, allowNoisyTcpProbe: true } });
-    assert.match(c, /server primary 10\.0\.1\.10:5050 check port 5050 inter 1s fall 2 rise 2 observe layer4 error-limit 3 on-error mark-down$/m);
+    assert.match(c, /server primary 10\.0\.1\.10:5050 check port 5050 inter 1s fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down$/m);
   });
 
   it('THEN the estimate is sidecar + interval x fall + check timeout (the backup is already up)', () => {
@@ -123,7 +140,7 @@ describe('haproxy -c accepts what we generate', { skip: HAPROXY ? false : 'hapro
     const r = runIdha(['synth', '--platform', 'haproxy', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
     // The example's service also has Azure and AWS targets, so its hosts run in standby mode (7 s, not 6).
-    assert.match(r.stdout, /iqservice\s+haproxy\s+7 s\s+2 \+ max\(4, 3 \+ 2\) = 7/);
+    assert.match(r.stdout, /iqservice\s+haproxy\s+6 s\s+2 \+ max\(4, 3 \+ 1\) = 6/);
     assert.deepEqual(fs.readdirSync(out).sort(), ['idha-manifest.json', 'manifest.json', 'snippets']);
     const file = fs.readFileSync(path.join(out, 'snippets', 'iqservice', 'haproxy.cfg'), 'utf8');
     assert.equal(haproxyCheck(file).status, 0);
@@ -136,5 +153,73 @@ describe('haproxy -c accepts what we generate', { skip: HAPROXY ? false : 'hapro
     const { labHaproxyConfig, labPorts } = require('../lib/runtime');
     assert.equal(haproxyCheck(labHaproxyConfig('127.0.0.1', labPorts(25050), 500)).status, 0);
     assert.ok(renderHaproxyConfig);
+  });
+});
+
+describe('HAProxy and the shim together: a primary that HAProxy cannot reach while its shim finds it healthy', { skip: HAPROXY ? false : 'haproxy is not installed: .ci/run installs it' }, () => {
+  // The primary's service port refuses (nothing listens on 127.0.0.2), but its shim is given a
+  // checker that always finds the service healthy: the shape of a black hole, a host firewall or a
+  // broken route between HAProxy and the primary. Without reports HAProxy flaps: observe marks the
+  // primary down, the gate check brings it back a second later (rise 1), the next clients fail again.
+  async function run(reports: boolean): Promise<{ downs: number; failed: number; total: number; heldDownUntil: string | null }> {
+    const [port, gate, health, agent, report] = await freePorts(5);
+    const { pair } = synthPair(pairProps({
+      primary: { address: '127.0.0.2', iqserviceVersion: '8.4p2' }, secondary: { address: '127.0.0.3', iqserviceVersion: '8.4p2' },
+      port, allowedClients: ['127.0.0.0/8'], probe: { gatePort: gate, healthPort: health, agentPort: agent, reportPort: report },
+      targets: [new HaproxyTarget({ bindAddress: '127.0.0.1', logTarget: 'stdout', connectTimeoutSeconds: 1 })],
+    }));
+    // The generated file as it is: the frontend binds 127.0.0.1:<port>, the servers are 127.0.0.2/3:<port>.
+    const front = port;
+    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-hrep-')), 'haproxy.cfg');
+    fs.writeFileSync(f, pair.snippets()[0].content);
+    // The shims, with the arguments of the host plan (reports from the primary's --report-* flags).
+    const [p, sc] = hostShims(pair.model);
+    const arg = (n: string) => p.args[p.args.indexOf(n) + 1];
+    const healthy = { method: 'fake', check: async () => ({ ok: true, reason: 'looks healthy' }) };
+    const primary = new Shim({ checker: healthy, bind: '127.0.0.2', gatePort: gate, healthPort: health, agentPort: agent, intervalMs: 1000, fall: 2, rise: 1,
+      reports: reports ? { port: Number(arg('--report-port')), servers: arg('--report-server').split(',') } : undefined });
+    const secondary = new Shim({ checker: healthy, bind: sc.address, gatePort: gate, healthPort: health, agentPort: agent, intervalMs: 1000 });
+    const service = net.createServer((s) => s.end('secondary\n'));
+    await new Promise<void>((r) => service.listen(port, '127.0.0.3', () => r()));
+    await primary.start();
+    await secondary.start();
+    const hap = start('haproxy', ['-db', '-f', f]);
+    try {
+      await until('HAProxy listening', async () => new Promise<boolean>((r) => { const c = net.connect(front, '127.0.0.1'); c.once('connect', () => (c.destroy(), r(true))); c.once('error', () => r(false)); }));
+      let failed = 0; let total = 0;
+      const client = () => new Promise<void>((resolve) => {
+        total++;
+        const c = net.connect(front, '127.0.0.1');
+        let got = '';
+        c.on('data', (d) => (got += d));
+        c.setTimeout(5000, () => c.destroy());
+        c.on('close', () => { if (got !== 'secondary\n') failed++; resolve(); });
+        c.on('error', () => undefined);
+      });
+      const end = Date.now() + 6000;
+      const pending: Promise<void>[] = [];
+      while (Date.now() < end) { pending.push(client()); await sleep(100); }
+      await Promise.all(pending);
+      const downs = (hap.stdout.match(/Server iqservice-iq\/primary is DOWN/g) ?? []).length;
+      return { downs, failed, total, heldDownUntil: primary.status().heldDownUntil };
+    } finally {
+      await stop(hap);
+      await primary.stop();
+      await secondary.stop();
+      service.close();
+    }
+  }
+
+  it('GIVEN the generated haproxy.cfg and the host plan\'s report flags THEN HAProxy marks the primary down once, the shim holds it down, and at most `retries` (3) clients fail', async () => {
+    const r = await run(true);
+    assert.equal(r.downs, 1, `down transitions: ${r.downs}`);
+    assert.ok(r.failed <= 3, `${r.failed} of ${r.total} clients failed`);
+    assert.ok(r.heldDownUntil, 'the primary\'s shim holds it down');
+  });
+
+  it('negative control: GIVEN the same without reports THEN HAProxy flaps (so the test above can fail)', async () => {
+    const r = await run(false);
+    assert.ok(r.downs >= 2, `down transitions: ${r.downs}`);
+    assert.equal(r.heldDownUntil, null);
   });
 });

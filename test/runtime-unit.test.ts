@@ -5,9 +5,10 @@ import * as net from 'net';
 import * as path from 'path';
 import { after, describe, it } from 'node:test';
 import {
-  canonicalAddress, ConnectChecker, FrameReader, netstatExecutable, HealthState, NetstatChecker, ProcNetTcpChecker, ProcTcpEntry, Shim, TCP_STATE,
-  frame, parseNetstat, parseProcNetTcp,
+  canonicalAddress, ConnectChecker, FlapDamping, FrameReader, netstatExecutable, HealthState, NetstatChecker, ProcNetTcpChecker, ProcTcpEntry, Shim, TCP_STATE,
+  frame, parseBalancerReport, parseNetstat, parseProcNetTcp,
 } from '../lib/runtime';
+import * as dgram from 'dgram';
 import { REPO } from './helpers';
 
 const FIX = path.join(REPO, 'test', 'fixtures');
@@ -281,7 +282,7 @@ describe('Shim publishing (in process, fake service state)', () => {
       await until(() => gateOpen(gate));
       const h = await get(health, '/healthz');
       assert.equal(h.status, 200);
-      assert.deepEqual(Object.keys(JSON.parse(h.body)).sort(), ['lastCheck', 'service', 'since', 'state']);
+      assert.deepEqual(Object.keys(JSON.parse(h.body)).sort(), ['heldDownUntil', 'lastCheck', 'penalty', 'service', 'since', 'state']);
       assert.equal(JSON.parse(h.body).state, 'up');
       assert.equal(await agentLine(agent), 'up\n');
       assert.equal((await get(health, '/metrics')).status, 404, 'no other paths');
@@ -423,4 +424,186 @@ describe('FailoverProxy options (in process)', () => {
       }
     });
   }
+});
+
+describe('Flap damping (BGP style, fake clock)', () => {
+  const clock = () => { const c = { t: 1_000_000, now: () => c.t }; return c; };
+
+  it('GIVEN one flap THEN no hold-down (a recovered service is trusted at once); GIVEN a second within a half-life THEN held down', () => {
+    const c = clock();
+    const d = new FlapDamping({ halfLifeMs: 60_000, maxHoldDownMs: 600_000, now: c.now });
+    assert.equal(d.flap(), false);
+    assert.equal(d.suppressed(), false, 'one flap: trusted');
+    c.t += 10_000;
+    assert.equal(d.flap(), true, 'second flap 10 s later: penalty 1 x 2^(-1/6) + 1 = 1.89, above 1.5: suppressed');
+    assert.equal(d.suppressed(), true);
+    // THEN the hold-down ends when the penalty has decayed below 0.75: 60 s x log2(p / 0.75)
+    const p = d.penalty();
+    const until = d.holdDownUntil()!;
+    assert.ok(Math.abs(until - (c.t + 60_000 * Math.log2(p / 0.75))) < 1, `hold-down end ${until - c.t} ms`);
+    c.t = until - 10;
+    assert.equal(d.suppressed(), true, 'just before the end: still held');
+    c.t = until + 10;
+    assert.equal(d.suppressed(), false, 'just after: released');
+    assert.equal(d.holdDownUntil(), undefined);
+  });
+
+  it('GIVEN two flaps just over a half-life apart THEN neither holds the service down (the penalty decays); just under THEN held', () => {
+    const c = clock();
+    const d = new FlapDamping({ halfLifeMs: 60_000, now: c.now });
+    d.flap();
+    c.t += 61_000;
+    assert.equal(d.flap(), false);
+    const e = new FlapDamping({ halfLifeMs: 60_000, now: c.now });
+    e.flap();
+    c.t += 59_000;
+    assert.equal(e.flap(), true);
+    assert.ok(Math.abs(e.holdDownUntil()! - c.t - 60_000 * Math.log2(e.penalty() / 0.75)) < 1);
+  });
+
+  it('GIVEN a path fault (weight 2) THEN held down at once for 60 s x log2(2 / 0.75) = 84.9 s', () => {
+    const c = clock();
+    const d = new FlapDamping({ halfLifeMs: 60_000, now: c.now });
+    assert.equal(d.flap(2), true);
+    assert.equal(Math.round((d.holdDownUntil()! - c.t) / 100) / 10, 84.9);
+  });
+
+  it('GIVEN endless flaps THEN the hold-down never exceeds maxHoldDownMs; GIVEN maxHoldDownMs 0 THEN damping is off', () => {
+    const c = clock();
+    const d = new FlapDamping({ halfLifeMs: 10_000, maxHoldDownMs: 30_000, now: c.now });
+    for (let i = 0; i < 100; i++) { d.flap(); c.t += 100; }
+    assert.ok(d.holdDownUntil()! - c.t <= 30_000, `${d.holdDownUntil()! - c.t} ms`);
+    assert.ok(d.holdDownUntil()! - c.t > 29_000, 'and the cap is reached');
+    const off = new FlapDamping({ maxHoldDownMs: 0, now: c.now });
+    for (let i = 0; i < 100; i++) off.flap(2);
+    assert.equal(off.suppressed(), false);
+  });
+
+  it('GIVEN a half-life of 0 THEN a RangeError names the field', () => {
+    assert.throws(() => new FlapDamping({ halfLifeMs: 0 }), /halfLifeMs must be above 0, got 0/);
+    assert.doesNotThrow(() => new FlapDamping({ halfLifeMs: 1 }));
+  });
+});
+
+describe('Balancer reports (syslog lines HAProxy 2.6 sent on this machine)', () => {
+  const DOWN = '<137>Nov 22 06:42:36 haproxy[32725]: Server b/primary is DOWN, reason: Health analyze, info: "Detected 3 consecutive errors, last one was: L4 unsuccessful connection". 0 active and 1 backup servers left. Running on backup. 2 sessions active, 0 requeued, 0 remaining in queue.\n';
+  const UP = '<141>Nov 22 06:42:36 haproxy[32725]: Server b/primary is UP, reason: Layer4 check passed, check duration: 0ms. 1 active and 1 backup servers online. 0 sessions requeued, 0 total in queue.\n';
+  for (const [name, text, want] of [
+    ['a DOWN by observe layer4', DOWN, { server: 'b/primary', state: 'down', reason: 'Health analyze' }],
+    ['an UP by the check', UP, { server: 'b/primary', state: 'up', reason: 'Layer4 check passed' }],
+    ['RFC 5424 framing', '<137>1 2026-11-22T06:42:36Z lb haproxy 32725 - - Server iq-iq/primary is DOWN, reason: Layer4 timeout, check duration: 2001ms.', { server: 'iq-iq/primary', state: 'down', reason: 'Layer4 timeout' }],
+    ['a traffic log line (never sent at notice, ignored anyway)', '<134>Nov 22 06:42:36 haproxy[1]: 127.0.0.1:54202 [22/Nov/2026:06:42:36.242] f b/secondary 1/0/8 1 -- 6/6/5/0/0 0/0', undefined],
+    ['maintenance, not a fault', '<129>Nov 22 haproxy[1]: Server b/primary is going DOWN for maintenance.', undefined],
+  ] as const) {
+    it(`GIVEN ${name} THEN ${want ? `${want.state} for ${want.server}` : 'no report'}`, () => {
+      assert.deepEqual(parseBalancerReport(text), want);
+    });
+  }
+});
+
+describe('Shim and balancer reports (in process, UDP on loopback)', () => {
+  const send = (port: number, text: string) => new Promise<void>((resolve) => {
+    const u = dgram.createSocket('udp4');
+    u.send(text, port, '127.0.0.1', () => (u.close(), resolve()));
+  });
+  const report = (server: string) => `<137>Nov 22 06:42:36 haproxy[1]: Server ${server} is DOWN, reason: Health analyze, info: "Detected 3 consecutive errors".`;
+
+  it('GIVEN a healthy primary WHEN HAProxy reports it down THEN the gate closes, /healthz shows the hold-down, the agent says why; reports about other servers change nothing', async () => {
+    const [gate, health, agent, rep] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const shim = new Shim({ checker: fakeChecker(true), bind: '127.0.0.1', gatePort: gate, healthPort: health, agentPort: agent, intervalMs: 30, fall: 2, reports: { port: rep, servers: ['iq-iq/primary'] } });
+    await shim.start();
+    try {
+      await until(() => gateOpen(gate));
+      // GIVEN a report about the backup, and an UP line THEN nothing changes
+      await send(rep, report('iq-iq/secondary'));
+      await send(rep, '<141>Nov 22 haproxy[1]: Server iq-iq/primary is UP, reason: Layer4 check passed.');
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(await gateOpen(gate), true, 'other servers\' reports are ignored');
+      // WHEN this server is reported down
+      await send(rep, report('iq-iq/primary'));
+      await until(async () => !(await gateOpen(gate)));
+      const h = await get(health, '/healthz');
+      assert.equal(h.status, 503);
+      const body = JSON.parse(h.body);
+      assert.equal(body.service, 'up', 'the service itself is fine');
+      const left = Date.parse(body.heldDownUntil) - Date.now();
+      assert.ok(left > 80_000 && left <= 85_000, `held down for about 85 s, left ${left} ms`);
+      assert.ok(body.penalty > 1.99 && body.penalty <= 2, `penalty ${body.penalty}`);
+      assert.match(await agentLine(agent), /^down #held down until \d{4}-\d\d-\d\dT/);
+      // THEN it stays closed although every check passes
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await gateOpen(gate), false);
+    } finally {
+      await shim.stop();
+    }
+  });
+
+  it('GIVEN --report-from WHEN a report comes from another address THEN it is ignored; from the listed one THEN it counts', async () => {
+    const [gate, rep] = [await freePort(), await freePort()];
+    const shim = new Shim({ checker: fakeChecker(true), bind: '127.0.0.1', gatePort: gate, healthPort: 0, agentPort: 0, intervalMs: 30, reports: { port: rep, servers: ['b/primary'], from: ['192.0.2.1'] } });
+    await shim.start();
+    try {
+      await until(() => gateOpen(gate));
+      await send(rep, report('b/primary'));
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(await gateOpen(gate), true, 'a sender that is not the balancer is ignored');
+    } finally {
+      await shim.stop();
+    }
+    const shim2 = new Shim({ checker: fakeChecker(true), bind: '127.0.0.1', gatePort: gate, healthPort: 0, agentPort: 0, intervalMs: 30, reports: { port: rep, servers: ['b/primary'], from: ['127.0.0.1'] } });
+    await shim2.start();
+    try {
+      await until(() => gateOpen(gate));
+      await send(rep, report('b/primary'));
+      await until(async () => !(await gateOpen(gate)));
+    } finally {
+      await shim2.stop();
+    }
+  });
+
+  it('GIVEN a service that flaps THEN the first recovery opens the gate after one good check and the second flap holds it down', async () => {
+    const gate = await freePort();
+    const checker = fakeChecker(true);
+    const shim = new Shim({ checker, bind: '127.0.0.1', gatePort: gate, healthPort: 0, agentPort: 0, intervalMs: 20, fall: 1 });
+    await shim.start();
+    try {
+      await until(() => gateOpen(gate));
+      checker.ok = false;
+      await until(async () => !(await gateOpen(gate)));
+      checker.ok = true;
+      await until(() => gateOpen(gate), 500);
+      checker.ok = false;
+      await until(async () => !(await gateOpen(gate)));
+      checker.ok = true;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await gateOpen(gate), false, 'second flap: held down although the service is back');
+      assert.equal(shim.status().service, 'up');
+      assert.ok(shim.status().heldDownUntil);
+    } finally {
+      await shim.stop();
+    }
+  });
+
+  it('GIVEN a standby WHEN the primary is held down (service up) THEN the standby opens', async () => {
+    const p = { gate: await freePort(), health: await freePort(), rep: await freePort() };
+    const s = { gate: await freePort(), health: await freePort() };
+    const primary = new Shim({ checker: fakeChecker(true), bind: '127.0.0.1', gatePort: p.gate, healthPort: p.health, agentPort: 0, intervalMs: 30, reports: { port: p.rep, servers: ['b/primary'] } });
+    const secondary = new Shim({
+      checker: fakeChecker(true), bind: '127.0.0.1', gatePort: s.gate, healthPort: s.health, agentPort: 0, intervalMs: 30,
+      standby: { primaryHealthUrl: `http://127.0.0.1:${p.health}/healthz`, pollMs: 30, fallCount: 2, riseCount: 2 },
+    });
+    await primary.start();
+    await secondary.start();
+    try {
+      await until(() => gateOpen(p.gate));
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(await gateOpen(s.gate), false);
+      await send(p.rep, report('b/primary'));
+      await until(() => gateOpen(s.gate));
+      assert.equal(await gateOpen(p.gate), false);
+    } finally {
+      await secondary.stop();
+      await primary.stop();
+    }
+  });
 });

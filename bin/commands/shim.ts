@@ -9,6 +9,7 @@ interface ShimArgs {
   bind: string; 'service-port': number; 'service-host'?: string; 'gate-port': number; 'health-port': number; 'agent-port': number;
   interval: number; rise: number; fall: number; check: CheckMethod; drain: number;
   'standby-of'?: string; 'standby-peer'?: string; 'standby-poll': number; 'standby-fall': number; 'standby-rise': number;
+  'damp-half-life': number; 'max-hold-down': number; 'report-port': number; 'report-server'?: string; 'report-from'?: string;
 }
 
 export const shimCommand: CommandModule<{}, ShimArgs> = {
@@ -22,7 +23,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     .option('health-port', { type: 'number', default: 15051, describe: 'HTTP GET /healthz: 200 or 503 (0: off)' })
     .option('agent-port', { type: 'number', default: 15052, describe: 'HAProxy agent-check: up/down/drain (0: off)' })
     .option('interval', { type: 'number', default: 1, describe: 'Seconds between checks' })
-    .option('rise', { type: 'number', default: 3, describe: 'Good checks before healthy' })
+    .option('rise', { type: 'number', default: 1, describe: 'Good checks before the service counts as up again (flap damping keeps a flapping one out)' })
     .option('fall', { type: 'number', default: 2, describe: 'Bad checks before unhealthy' })
     .option('check', { choices: ['auto', 'proc-net-tcp', 'netstat', 'connect'] as const, default: 'auto' as CheckMethod, describe: 'How to look at the service: auto = /proc/net/tcp on Linux, netstat on Windows; connect opens connections (IQService logs each)' })
     .option('standby-peer', { type: 'string', describe: 'Primary with a standby: the standby shim\'s health URL; our gate opens only while the standby\'s is closed' })
@@ -30,7 +31,12 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     .option('standby-of', { type: 'string', describe: 'Standby mode: the primary shim\'s health URL, e.g. http://10.0.1.10:15051/healthz' })
     .option('standby-poll', { type: 'number', default: 1, describe: 'Standby: seconds between polls of the primary' })
     .option('standby-fall', { type: 'number', default: 3, describe: 'Standby: polls finding the primary down before opening' })
-    .option('standby-rise', { type: 'number', default: 3, describe: 'Standby: polls finding the primary up before closing again' }) as unknown as Argv<ShimArgs>,
+    .option('standby-rise', { type: 'number', default: 3, describe: 'Standby: polls finding the primary up before closing again' })
+    .option('damp-half-life', { type: 'number', default: 60, describe: 'Flap damping: seconds for the penalty to halve. The first flap costs nothing; a second within this long holds the host down for 1 to 1.4 half-lives; a fault a balancer reports holds it down 1.4 half-lives' })
+    .option('max-hold-down', { type: 'number', default: 600, describe: 'Flap damping: the longest hold-down in seconds (0: damping off)' })
+    .option('report-port', { type: 'number', default: 0, describe: 'UDP port for balancers\' syslog reports (HAProxy: log <bind>:<port> local1 notice); a mark-down while the service looks healthy holds the host down (0: off)' })
+    .option('report-server', { type: 'string', describe: 'With --report-port: this host\'s <backend>/<server> names in the balancers\' configurations, comma-separated' })
+    .option('report-from', { type: 'string', describe: 'With --report-port: accepted sender addresses, comma-separated (default: any; firewall the port to the balancers)' }) as unknown as Argv<ShimArgs>,
   handler: async (a) => {
     const problems: Problem[] = [];
     for (const f of ['service-port', 'gate-port', 'health-port', 'agent-port'] as const) {
@@ -40,6 +46,24 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     }
     for (const f of ['rise', 'fall', 'standby-fall', 'standby-rise'] as const) {
       if (!Number.isInteger(a[f]) || a[f] < 1 || a[f] > 10) problems.push({ field: `--${f}`, value: a[f], allowed: 'an integer from 1 to 10' });
+    }
+    if (!(Number.isFinite(a['damp-half-life']) && a['damp-half-life'] >= 1 && a['damp-half-life'] <= 3600)) {
+      problems.push({ field: '--damp-half-life', value: a['damp-half-life'], allowed: 'seconds from 1 to 3600', fix: 'the default, 60, holds a host that flapped twice within a minute down for 60 to 85 s' });
+    }
+    if (!(Number.isFinite(a['max-hold-down']) && a['max-hold-down'] >= 0 && a['max-hold-down'] <= 86400)) {
+      problems.push({ field: '--max-hold-down', value: a['max-hold-down'], allowed: 'seconds from 0 (damping off) to 86400' });
+    }
+    const reportPort = a['report-port'];
+    if (!Number.isInteger(reportPort) || reportPort < 0 || reportPort > 65535) problems.push({ field: '--report-port', value: reportPort, allowed: 'an integer from 0 (off) to 65535' });
+    const reportServers = (a['report-server'] ?? '').split(',').map((x) => x.trim()).filter((x) => x);
+    if (reportPort > 0 && reportServers.length === 0) {
+      problems.push({ field: '--report-server', value: a['report-server'], allowed: 'this host\'s <backend>/<server> names, e.g. iq-iqservice/primary', fix: 'the host plan that idha synth writes gives the exact value' });
+    }
+    for (const n of reportServers) if (!/^[^\s/]+\/[^\s/]+$/.test(n)) problems.push({ field: '--report-server', value: n, allowed: '<backend>/<server>, e.g. iq-iqservice/primary' });
+    const reportFrom = (a['report-from'] ?? '').split(',').map((x) => x.trim()).filter((x) => x);
+    for (const f of reportFrom) if (canonicalAddress(f) === undefined) problems.push({ field: '--report-from', value: f, allowed: 'IP addresses of the balancers, comma-separated' });
+    if (reportPort > 0 && [a['gate-port'], a['health-port'], a['agent-port'], a['service-port']].includes(reportPort)) {
+      problems.push({ field: '--report-port', value: reportPort, allowed: 'a port other than the service, gate, health and agent ports', fix: 'the default in the host plan is 15053' });
     }
     if (a['standby-of'] !== undefined && !/^https?:\/\/[^/]+\/healthz$/.test(a['standby-of'])) {
       problems.push({ field: '--standby-of', value: a['standby-of'], allowed: 'the primary shim\'s URL, http://<primary>:<health-port>/healthz' });
@@ -70,6 +94,8 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
         fallCount: a['standby-fall'], riseCount: a['standby-rise'],
       } : undefined,
       peer: a['standby-peer'] ? { standbyHealthUrl: a['standby-peer'], pollMs: secondsToMs('standby-poll', a['standby-poll']) } : undefined,
+      damping: { halfLifeMs: a['damp-half-life'] * 1000, maxHoldDownMs: a['max-hold-down'] * 1000 },
+      reports: reportPort > 0 ? { port: reportPort, servers: reportServers, from: reportFrom } : undefined,
       logger: log,
     });
     await shim.start();

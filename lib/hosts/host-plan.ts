@@ -40,7 +40,11 @@ export function hostShims(model: HaServiceModel): HostShim[] {
     // Watch this host's own listener only (a name cannot be matched against the socket table).
     if (m.address.kind !== AddressKind.DNS) args.push('--service-host', m.address.value);
     args.push('--gate-port', String(probe.gatePort), '--health-port', String(probe.healthPort), '--agent-port', String(probe.agentPort),
-      '--interval', String(s.checkIntervalSeconds), '--fall', String(s.fallCount), '--rise', String(s.riseCount), '--drain', '2');
+      '--interval', String(s.checkIntervalSeconds), '--fall', String(s.fallCount), '--rise', String(s.riseCount), '--drain', '2',
+      '--damp-half-life', String(s.dampHalfLifeSeconds), '--max-hold-down', String(s.maxHoldDownSeconds));
+    // The primary hears balancers that mark it down on connection errors (HAProxy's observe layer4
+    // sends a syslog line to this port), and holds itself down instead of flapping back.
+    if (m === primary) args.push('--report-port', String(probe.reportPort), '--report-server', model.listeners.map((l) => `${model.name}-${l.name}/${m.name}`).join(','));
     if (model.sidecarMode === SidecarMode.STANDBY) {
       if (m === primary) args.push('--standby-peer', url(secondary, probe.healthPort));
       else args.push('--standby-of', url(primary, probe.healthPort), '--standby-poll', String(s.standbyPollSeconds), '--standby-fall', String(s.standbyFallCount), '--standby-rise', String(s.standbyFallCount));

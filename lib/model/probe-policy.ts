@@ -39,10 +39,24 @@ export interface SidecarTimingProps {
    */
   readonly fallCount?: number;
   /**
-   * Consecutive good checks before the sidecar opens the gate again.
-   * @default 3
+   * Consecutive good checks before the sidecar opens the gate again. Flap damping, not a longer
+   * rise, keeps a flapping service out, so one good check is enough.
+   * @default 1
    */
   readonly riseCount?: number;
+  /**
+   * Flap damping: seconds for the sidecar's flap penalty to halve. The first flap costs nothing
+   * (failback after one good check); a second within this long holds the host down for 1 to 1.4
+   * half-lives, and each further flap adds about one half-life, up to `maxHoldDownSeconds`. A fault
+   * that a balancer reports (HAProxy's observe layer4) holds the primary down for 1.4 half-lives.
+   * @default 60
+   */
+  readonly dampHalfLifeSeconds?: number;
+  /**
+   * Flap damping: the longest hold-down in seconds. 0 turns damping off.
+   * @default 600
+   */
+  readonly maxHoldDownSeconds?: number;
   /**
    * Standby mode (secondary host): consecutive polls of the primary's sidecar that must find it
    * unhealthy or unreachable before the standby opens its own gate. Hysteresis against a flapping primary.
@@ -76,6 +90,12 @@ export interface ProbePolicyProps {
    */
   readonly agentPort?: number;
   /**
+   * The primary's sidecar takes balancers' reports on this UDP port (HAProxy sends a syslog line
+   * when it marks the primary down on connection errors; the sidecar then holds the primary down).
+   * @default 15053
+   */
+  readonly reportPort?: number;
+  /**
    * Accept a plain TCP connect probe on the IQService port, knowing that IQService logs a
    * malformed request for every probe. Synth emits a warning quoting that log line.
    * @default false
@@ -88,6 +108,8 @@ export interface ResolvedSidecarTiming {
   readonly checkIntervalSeconds: number;
   readonly fallCount: number;
   readonly riseCount: number;
+  readonly dampHalfLifeSeconds: number;
+  readonly maxHoldDownSeconds: number;
   readonly standbyFallCount: number;
   readonly standbyPollSeconds: number;
 }
@@ -101,6 +123,7 @@ export interface ResolvedProbePolicy {
   readonly gatePort: number;
   readonly healthPort: number;
   readonly agentPort: number;
+  readonly reportPort: number;
   readonly allowNoisyTcpProbe: boolean;
   /** Whether the probe relies on the identity-ha sidecar running on each host. */
   readonly usesSidecar: boolean;
@@ -112,6 +135,7 @@ export interface ResolvedProbePolicy {
 export const DEFAULT_GATE_PORT = 15050;
 export const DEFAULT_HEALTH_PORT = 15051;
 export const DEFAULT_AGENT_PORT = 15052;
+export const DEFAULT_REPORT_PORT = 15053;
 
 /**
  * Resolves and checks a probe policy against the service ports. Enforces the rule that no probe
@@ -129,14 +153,16 @@ export function resolveProbePolicy(
   const gatePort = p.gatePort ?? DEFAULT_GATE_PORT;
   const healthPort = p.healthPort ?? DEFAULT_HEALTH_PORT;
   const agentPort = p.agentPort ?? DEFAULT_AGENT_PORT;
-  const sidecarPorts: Array<[string, number]> = [['gatePort', gatePort], ['healthPort', healthPort], ['agentPort', agentPort]];
+  const reportPort = p.reportPort ?? DEFAULT_REPORT_PORT;
+  const sidecarPorts: Array<[string, number]> = [['gatePort', gatePort], ['healthPort', healthPort], ['agentPort', agentPort], ['reportPort', reportPort]];
+  const defaults: Record<string, number> = { gatePort: DEFAULT_GATE_PORT, healthPort: DEFAULT_HEALTH_PORT, agentPort: DEFAULT_AGENT_PORT, reportPort: DEFAULT_REPORT_PORT };
   const seen = new Map<number, string>();
   for (const [field, port] of sidecarPorts) {
     if (!checkPort(problems, field, port)) continue;
     if (servicePorts.includes(port)) {
-      problems.add({ field, value: port, allowed: `a port other than the service ports (${servicePorts.join(', ')})`, fix: `the sidecar must never share a port with IQService; the default is ${field === 'gatePort' ? DEFAULT_GATE_PORT : field === 'healthPort' ? DEFAULT_HEALTH_PORT : DEFAULT_AGENT_PORT}` });
+      problems.add({ field, value: port, allowed: `a port other than the service ports (${servicePorts.join(', ')})`, fix: `the sidecar must never share a port with IQService; the default is ${defaults[field]}` });
     } else if (seen.has(port)) {
-      problems.add({ field, value: port, allowed: `a port other than ${seen.get(port)} (${port})`, fix: 'give gatePort, healthPort and agentPort three different ports' });
+      problems.add({ field, value: port, allowed: `a port other than ${seen.get(port)} (${port})`, fix: 'give gatePort, healthPort, agentPort and reportPort four different ports (reportPort is UDP, the others TCP, but one number each keeps firewall rules readable)' });
     }
     seen.set(port, field);
   }
@@ -144,7 +170,9 @@ export function resolveProbePolicy(
   const sidecar: ResolvedSidecarTiming = {
     checkIntervalSeconds: s.checkIntervalSeconds ?? 1,
     fallCount: s.fallCount ?? 2,
-    riseCount: s.riseCount ?? 3,
+    riseCount: s.riseCount ?? 1,
+    dampHalfLifeSeconds: s.dampHalfLifeSeconds ?? 60,
+    maxHoldDownSeconds: s.maxHoldDownSeconds ?? 600,
     standbyFallCount: s.standbyFallCount ?? 3,
     standbyPollSeconds: s.standbyPollSeconds ?? 1,
   };
@@ -152,6 +180,8 @@ export function resolveProbePolicy(
   checkInteger(sp, 'checkIntervalSeconds', sidecar.checkIntervalSeconds, 1, 60);
   checkInteger(sp, 'fallCount', sidecar.fallCount, 1, 10);
   checkInteger(sp, 'riseCount', sidecar.riseCount, 1, 10);
+  checkInteger(sp, 'dampHalfLifeSeconds', sidecar.dampHalfLifeSeconds, 1, 3600);
+  checkInteger(sp, 'maxHoldDownSeconds', sidecar.maxHoldDownSeconds, 0, 86400, '0 turns flap damping off');
   checkInteger(sp, 'standbyFallCount', sidecar.standbyFallCount, 1, 10);
   checkInteger(sp, 'standbyPollSeconds', sidecar.standbyPollSeconds, 1, 60);
 
@@ -197,7 +227,7 @@ export function resolveProbePolicy(
     problems.add({ field: 'allowNoisyTcpProbe', value: true, allowed: `true only with kind "${ProbeKind.TCP_CONNECT}"`, fix: 'remove allowNoisyTcpProbe' });
   }
   return {
-    kind, port, path, gatePort, healthPort, agentPort,
+    kind, port, path, gatePort, healthPort, agentPort, reportPort,
     allowNoisyTcpProbe: allowNoisy,
     usesSidecar: kind === ProbeKind.SIDECAR_GATE || kind === ProbeKind.SIDECAR_HTTP,
     sidecar, warnings,

@@ -8,6 +8,8 @@ export * from './proc-net-tcp';
 export * from './netstat';
 export * from './service-check';
 export * from './health-state';
+export * from './flap-damping';
+export * from './balancer-reports';
 export * from './shim';
 export * from './iq-framing';
 export * from './iq-client';

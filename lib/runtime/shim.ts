@@ -1,7 +1,10 @@
+import * as dgram from 'dgram';
 import { EventEmitter } from 'events';
 import * as http from 'http';
 import * as net from 'net';
+import { BalancerReport, listenForReports } from './balancer-reports';
 import { getJson } from './children';
+import { FlapDamping, FlapDampingOptions, PATH_FAULT_WEIGHT } from './flap-damping';
 import { HealthState, HealthValue } from './health-state';
 import { Logger, silentLogger } from './log';
 import { CheckResult, ServiceChecker } from './service-check';
@@ -28,6 +31,16 @@ export interface PeerOptions {
   readonly timeoutMs?: number;
 }
 
+/** Balancer reports (syslog over UDP): see balancer-reports.ts. */
+export interface ReportOptions {
+  /** UDP port on the --bind address. */
+  readonly port: number;
+  /** `<backend>/<server>` names of this host in the balancers' configurations. */
+  readonly servers: readonly string[];
+  /** Accepted senders; empty or absent accepts any. */
+  readonly from?: readonly string[];
+}
+
 export interface ShimOptions {
   readonly checker: ServiceChecker;
   /** Address the gate, health and agent ports bind to (explicit: never all interfaces by accident). */
@@ -46,7 +59,11 @@ export interface ShimOptions {
    * @default max(2 x intervalMs, 5000)
    */
   readonly checkTimeoutMs?: number;
-  /** @default 3 */
+  /**
+   * Good checks before a down service counts as up again. Flap damping, not rise, is what keeps a
+   * flapping service out, so one check is enough.
+   * @default 1
+   */
   readonly rise?: number;
   /** @default 2 */
   readonly fall?: number;
@@ -63,6 +80,15 @@ export interface ShimOptions {
    * cannot be reached), so that on failback the two gates are never open together.
    */
   readonly peer?: PeerOptions;
+  /**
+   * Flap damping: each time the service goes down adds to a decaying penalty; a second flap within
+   * a half-life holds the host down (gate closed, 503, agent `down`) until the penalty decays.
+   * `maxHoldDownMs: 0` turns it off.
+   * @default { halfLifeMs: 60000, maxHoldDownMs: 600000 }
+   */
+  readonly damping?: FlapDampingOptions;
+  /** Listen for balancers' reports that they marked this host down (off when absent). */
+  readonly reports?: ReportOptions;
   readonly logger?: Logger;
 }
 
@@ -74,6 +100,10 @@ export interface ShimStatus {
   readonly service: HealthValue;
   readonly since: string;
   readonly lastCheck: string | null;
+  /** While flap damping holds the host down: when the hold-down ends (ISO time); else null. */
+  readonly heldDownUntil: string | null;
+  /** The flap-damping penalty now (2 or more holds the host down; it is released below 0.75). */
+  readonly penalty: number;
 }
 
 function listen(server: net.Server, port: number, host: string): Promise<void> {
@@ -111,7 +141,10 @@ export class Shim extends EventEmitter {
   private readonly agent: net.Server;
   private gateOp: Promise<void> = Promise.resolve();
   private readonly log: Logger;
-  private readonly o: Required<Omit<ShimOptions, 'standby' | 'peer' | 'logger'>> & Pick<ShimOptions, 'standby' | 'peer'>;
+  private readonly o: Required<Omit<ShimOptions, 'standby' | 'peer' | 'logger' | 'damping' | 'reports'>> & Pick<ShimOptions, 'standby' | 'peer' | 'reports'>;
+  /** Flap damping of the local service (and of faults balancers report). */
+  public readonly damping: FlapDamping;
+  private reportSocket: dgram.Socket | undefined;
   private standbyOpen = false;
   /** The check in flight, if any: one at a time. */
   private inFlight: Promise<unknown> | undefined;
@@ -120,12 +153,14 @@ export class Shim extends EventEmitter {
     super();
     this.o = {
       checker: options.checker, bind: options.bind, standby: options.standby, peer: options.peer,
+      reports: options.reports,
       gatePort: options.gatePort ?? 15050, healthPort: options.healthPort ?? 15051, agentPort: options.agentPort ?? 15052,
-      intervalMs: options.intervalMs ?? 1000, rise: options.rise ?? 3, fall: options.fall ?? 2, drainMs: options.drainMs ?? 0,
+      intervalMs: options.intervalMs ?? 1000, rise: options.rise ?? 1, fall: options.fall ?? 2, drainMs: options.drainMs ?? 0,
       checkTimeoutMs: options.checkTimeoutMs ?? Math.max(2 * (options.intervalMs ?? 1000), 5000),
     };
     this.log = options.logger ?? silentLogger;
     this.local = new HealthState({ rise: this.o.rise, fall: this.o.fall });
+    this.damping = new FlapDamping(options.damping);
     if (options.standby) {
       this.primary = new HealthState({ rise: options.standby.riseCount ?? 3, fall: options.standby.fallCount ?? 3, initial: 'up' });
     }
@@ -146,7 +181,8 @@ export class Shim extends EventEmitter {
     this.health.keepAliveTimeout = 1000;
     this.agent = net.createServer((s) => {
       s.on('error', () => undefined);
-      s.end(this.stopping ? 'drain\n' : this.effective === 'up' ? 'up\n' : 'down\n');
+      const until = this.heldDownUntil();
+      s.end(this.stopping ? 'drain\n' : this.effective === 'up' ? 'up\n' : until ? `down #held down until ${until}\n` : 'down\n');
     });
   }
 
@@ -161,16 +197,48 @@ export class Shim extends EventEmitter {
       service: this.stopping ? 'down' : this.local.state,
       since: new Date(this.effectiveSince).toISOString(),
       lastCheck: this.local.lastCheckAt ? new Date(this.local.lastCheckAt).toISOString() : null,
+      heldDownUntil: this.heldDownUntil() ?? null,
+      penalty: Math.round(this.damping.penalty() * 1000) / 1000,
     };
+  }
+
+  private heldDownUntil(): string | undefined {
+    const t = this.damping.holdDownUntil();
+    return t === undefined ? undefined : new Date(t).toISOString();
+  }
+
+  /**
+   * A balancer marked this host down. Counted as a fault only while the gate is open (the shim found
+   * the service healthy, so the balancer saw something the shim cannot); a mark-down that follows the
+   * gate closing is the balancer agreeing, not news.
+   */
+  public balancerReport(report: BalancerReport, from: string): void {
+    if (this.stopping || report.state !== 'down') return;
+    if (this.effective !== 'up') return;
+    const held = this.damping.flap(PATH_FAULT_WEIGHT);
+    this.log.warn('a balancer marked this host down while the service looks healthy: holding it down', {
+      balancer: from, server: report.server, reason: report.reason, penalty: this.damping.penalty(), heldDownUntil: this.heldDownUntil(), newlyHeld: held,
+    });
+    void this.reconcile(`held down: ${from} marked ${report.server} down (${report.reason || 'no reason given'})`);
   }
 
   public async start(): Promise<void> {
     if (this.o.healthPort) await listen(this.health, this.o.healthPort, this.o.bind);
     if (this.o.agentPort) await listen(this.agent, this.o.agentPort, this.o.bind);
+    if (this.o.reports) {
+      const r = this.o.reports;
+      this.reportSocket = await listenForReports({
+        bind: this.o.bind, port: r.port, servers: r.servers, from: r.from,
+        onReport: (report, from) => this.balancerReport(report, from),
+        onIgnored: (why, from) => this.log.info('balancer report ignored', { from, why }),
+      });
+    }
     this.log.info('shim started', {
       bind: this.o.bind, gatePort: this.o.gatePort, healthPort: this.o.healthPort, agentPort: this.o.agentPort,
       check: this.o.checker.method, intervalMs: this.o.intervalMs, rise: this.o.rise, fall: this.o.fall,
       mode: this.o.standby ? 'standby' : 'normal', primary: this.o.standby?.primaryHealthUrl,
+      dampingHalfLifeMs: this.damping.halfLifeMs, maxHoldDownMs: this.damping.maxHoldDownMs,
+      reportPort: this.o.reports?.port, reportServers: this.o.reports?.servers,
     });
     await this.tick();
     this.timers.push(setInterval(() => void this.tick(), this.o.intervalMs));
@@ -191,6 +259,7 @@ export class Shim extends EventEmitter {
     this.timers = [];
     await this.setEffective('down', 'shutting down');
     if (this.o.drainMs > 0) await new Promise((r) => setTimeout(r, this.o.drainMs));
+    this.reportSocket?.close();
     await Promise.all([close(this.health), close(this.agent)]);
     this.health.closeAllConnections?.();
     await this.gateOp;
@@ -218,7 +287,12 @@ export class Shim extends EventEmitter {
     if (this.stopping) return;
     const changed = this.local.record(result);
     this.emit('check', result);
-    if (changed) this.log.info(`service ${this.local.state}`, { reason: result.reason });
+    if (changed && this.local.state === 'down') {
+      const held = this.damping.flap();
+      this.log.info('service down', { reason: result.reason, penalty: this.damping.penalty(), ...(held ? { heldDownUntil: this.heldDownUntil() } : {}) });
+    } else if (changed) {
+      this.log.info('service up', { reason: result.reason, ...(this.damping.suppressed() ? { heldDownUntil: this.heldDownUntil() } : {}) });
+    }
     await this.reconcile(result.reason);
   }
 
@@ -226,8 +300,9 @@ export class Shim extends EventEmitter {
   private pollPrimary(): Promise<void> {
     const sb = this.o.standby!;
     return getJson(sb.primaryHealthUrl, sb.timeoutMs ?? 800).then(async (f) => {
+      // A primary held down by flap damping counts as down: it will not take traffic until released.
       const r = f.body
-        ? { ok: f.body.service === 'up', reason: `primary shim: service ${f.body.service}` }
+        ? { ok: f.body.service === 'up' && !f.body.heldDownUntil, reason: f.body.heldDownUntil ? `primary shim: held down until ${f.body.heldDownUntil}` : `primary shim: service ${f.body.service}` }
         : { ok: f.status === 200, reason: f.status ? `primary shim answered ${f.status}` : `primary shim unreachable: ${f.error}` };
       if (this.stopping) return;
       if (this.primary!.record(r)) this.log.info(`primary ${this.primary!.state}`, { reason: r.reason });
@@ -248,8 +323,9 @@ export class Shim extends EventEmitter {
 
   private async reconcile(reason: string): Promise<void> {
     const localUp = this.local.state === 'up';
-    const want: HealthValue = localUp && (!this.primary || this.primary.state === 'down') && !this.standbyOpen ? 'up' : 'down';
-    const why = !localUp ? reason : this.primary?.state === 'up' ? 'standby: the primary is healthy' : this.standbyOpen ? 'waiting for the standby to close' : reason;
+    const held = this.damping.suppressed();
+    const want: HealthValue = localUp && !held && (!this.primary || this.primary.state === 'down') && !this.standbyOpen ? 'up' : 'down';
+    const why = !localUp ? reason : held ? `held down by flap damping until ${this.heldDownUntil()} (penalty ${this.damping.penalty().toFixed(2)})` : this.primary?.state === 'up' ? 'standby: the primary is healthy' : this.standbyOpen ? 'waiting for the standby to close' : reason;
     await this.setEffective(want, why);
   }
 

@@ -25,6 +25,12 @@ export interface HaproxyProxySpec {
   /** `tcp`: connect check on checkPort; `http`: `GET <httpPath>` expecting 200 on checkPort. */
   readonly check: 'tcp' | 'http';
   readonly httpPath?: string;
+  /**
+   * Where the backend sends its server state changes (`log <address>:<port> local1 notice`): the
+   * primary's shim, which holds the primary down when HAProxy marks it down on connection errors.
+   * At level notice HAProxy sends only state changes, never traffic logs.
+   */
+  readonly reportTo?: { readonly address: string; readonly port: number };
 }
 
 export interface HaproxyTimingSpec {
@@ -107,6 +113,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
     lines.push(`    tcp-request connection reject if !{ src ${p.allowedClients.join(' ')} }`);
     lines.push(`    default_backend ${p.name}`);
     lines.push('', `backend ${p.name}`, '    balance first');
+    if (p.reportTo) lines.push(`    log ${hostPort(p.reportTo.address, p.reportTo.port)} local1 notice`);
     if (p.check === 'http') {
       lines.push('    option httpchk', `    http-check send meth GET uri ${p.httpPath ?? '/healthz'}`, '    http-check expect status 200');
     }

@@ -19,7 +19,11 @@ export interface HaproxyTargetProps {
   readonly checkIntervalSeconds?: number;
   /** Failed checks before a server is down, 1-10. @default 2 */
   readonly fall?: number;
-  /** Good checks before a server is up again, 1-10. @default 2 */
+  /**
+   * Good checks before a server is up again, 1-10. The shim already damps flaps (it holds a
+   * flapping primary's gate closed), so HAProxy follows it at once.
+   * @default 1
+   */
   readonly rise?: number;
   /** `timeout check` in seconds, 1-30. @default 2 */
   readonly checkTimeoutSeconds?: number;
@@ -57,7 +61,7 @@ export class HaproxyTarget implements IHaTarget {
     this.timingSpec = {
       checkIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
       fall: props.fall ?? 2,
-      rise: props.rise ?? 2,
+      rise: props.rise ?? 1,
       checkTimeoutMs: (props.checkTimeoutSeconds ?? 2) * 1000,
       agentIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
       connectTimeoutMs: (props.connectTimeoutSeconds ?? 2) * 1000,
@@ -69,7 +73,7 @@ export class HaproxyTarget implements IHaTarget {
     const p = this.props;
     checkInteger(problems, 'checkIntervalSeconds', p.checkIntervalSeconds ?? 1, 1, 60);
     checkInteger(problems, 'fall', p.fall ?? 2, 1, 10);
-    checkInteger(problems, 'rise', p.rise ?? 2, 1, 10);
+    checkInteger(problems, 'rise', p.rise ?? 1, 1, 10);
     checkInteger(problems, 'checkTimeoutSeconds', p.checkTimeoutSeconds ?? 2, 1, 30);
     checkInteger(problems, 'retries', p.retries ?? 3, 0, 10, 'with option redispatch the last retry goes to the backup; 3 is HAProxy\'s default');
     checkInteger(problems, 'connectTimeoutSeconds', p.connectTimeoutSeconds ?? 2, 1, 30);
@@ -107,7 +111,12 @@ export class HaproxyTarget implements IHaTarget {
       observeErrorLimit: this.props.observeErrorLimit ?? 3,
       proxies: model.listeners.map((l) => {
         const pool = poolOf(model, l);
+        const primary = membersByPriority(pool)[0];
+        const observe = (this.props.observeErrorLimit ?? 3) > 0;
         return {
+          // The primary's shim hears the observe mark-downs (not for a named primary: HAProxy
+          // resolves log targets once at start and would not start while the name does not resolve).
+          reportTo: observe && probe.usesSidecar && primary.address.kind !== AddressKind.DNS ? { address: primary.address.value, port: probe.reportPort } : undefined,
           name: `${model.name}-${l.name}`,
           bindAddress: this.props.bindAddress ?? '*',
           bindPort: l.port,

@@ -121,12 +121,12 @@ describe('estimates say what the platform does in between', () => {
 describe('estimates report failback as well as failover', () => {
   it('GIVEN standby mode (Azure) THEN failback = sidecar rise + standby closes + the balancer marking the primary up', () => {
     const e = synthPair(pairProps({ targets: [new AzureLoadBalancerTarget(AZURE)] })).pair.failoverEstimates()[0];
-    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [14, '1s sidecar rise + 3s standby closes + 5s x 2 good probes = 14']);
+    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [13.25, '0.25s sidecar rise + 3s standby closes + 5s x 2 good probes = 13.25']);
   });
 
   it('GIVEN normal mode (HAProxy alone) THEN no standby term: sidecar rise + HAProxy rise', () => {
     const e = synthPair(pairProps({ targets: [new HaproxyTarget()] })).pair.failoverEstimates()[0];
-    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [2, '1s sidecar rise + 1s x 1 checks = 2']);
+    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [0.5, '0.25s sidecar rise + 0.25s downinter x 1 checks = 0.5']);
   });
 
   it('GIVEN F5 half-open (no sidecar) THEN failback is the monitor marking the primary up', () => {

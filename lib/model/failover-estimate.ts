@@ -123,7 +123,8 @@ export function sidecarTerms(model: HaServiceModel): SidecarEstimateTerms | unde
   if (!probe.usesSidecar) return undefined;
   const s = probe.sidecar;
   const detectSeconds = s.checkIntervalSeconds * s.fallCount;
-  const riseSeconds = s.checkIntervalSeconds * s.riseCount;
+  // While the service is down the sidecar checks every interval/4 (see Shim.scheduleTick).
+  const riseSeconds = (s.checkIntervalSeconds / 4) * s.riseCount;
   return model.sidecarMode === SidecarMode.STANDBY
     ? { detectSeconds, riseSeconds, standbySeconds: s.standbyPollSeconds * s.standbyFallCount }
     : { detectSeconds, riseSeconds };

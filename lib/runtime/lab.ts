@@ -44,7 +44,7 @@ export interface LabStatus {
 export function labPorts(base: number) {
   return {
     balancer: base, control: base + 49, proxyStats: base + 41,
-    primary: { service: base + 1, stats: base + 11, gate: base + 21, health: base + 22, agent: base + 23 },
+    primary: { service: base + 1, stats: base + 11, gate: base + 21, health: base + 22, agent: base + 23, report: base + 24 },
     secondary: { service: base + 2, stats: base + 12, gate: base + 31, health: base + 32, agent: base + 33 },
   };
 }
@@ -179,7 +179,9 @@ export class Lab {
     const p = this.ports[role];
     const args = ['shim', '--bind', this.host, '--service-port', String(p.service), '--service-host', this.host,
       '--gate-port', String(p.gate), '--health-port', String(p.health), '--agent-port', String(p.agent),
-      '--interval', String(this.o.intervalMs / 1000), '--fall', '2', '--rise', '2', '--drain', '0'];
+      '--interval', String(this.o.intervalMs / 1000), '--fall', '2', '--rise', '1', '--drain', '0'];
+    // As the host plan does: the primary hears HAProxy's mark-downs and holds itself down.
+    if (role === 'primary') args.push('--report-port', String(this.ports.primary.report), '--report-server', 'lab-iq/primary');
     if (role === 'primary' && this.secondaryShimMode === 'standby') {
       args.push('--standby-peer', `http://${this.host}:${this.ports.secondary.health}/healthz`, '--standby-poll', String(this.o.intervalMs / 1000));
     }
@@ -262,9 +264,10 @@ export function labHaproxyConfig(host: string, ports: ReturnType<typeof labPorts
     cutBackupSessionsOnFailback: false,
     shutdownSessionsOnMarkedDown: false,
     observeErrorLimit: 3,
-    timing: { checkIntervalMs: intervalMs, fall: 2, rise: 2, checkTimeoutMs: 1000, agentIntervalMs: intervalMs, connectTimeoutMs: 500, clientTimeoutMs: 60_000, serverTimeoutMs: 60_000, retries: 3 },
+    timing: { checkIntervalMs: intervalMs, fall: 2, rise: 1, checkTimeoutMs: 1000, agentIntervalMs: intervalMs, connectTimeoutMs: 500, clientTimeoutMs: 60_000, serverTimeoutMs: 60_000, retries: 3 },
     proxies: [{
       name: 'lab-iq', bindAddress: host, bindPort: ports.balancer, allowedClients: ['127.0.0.0/8'], check: 'tcp',
+      reportTo: { address: host, port: ports.primary.report },
       servers: (['primary', 'secondary'] as const).map((r, i) => ({
         name: r, address: host, port: ports[r].service, backup: i > 0, checkPort: ports[r].gate, agentPort: ports[r].agent,
       })),

@@ -7,7 +7,7 @@ import { ConnectionAction, HaServiceModel, HaStrategy, membersByPriority, poolOf
 import { ProbeKind } from '../../model/probe-policy';
 import { checkClientFamily } from '../member-checks';
 import { IHaTarget, Snippet } from '../target';
-import { HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
+import { downInterMs, HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
 
 export interface HaproxyTargetProps {
   /**
@@ -148,8 +148,8 @@ export class HaproxyTarget implements IHaTarget {
     return {
       markDownSeconds: i * t.fall + c,
       markDownFormula: `${i}s x ${t.fall} checks + ${c}s timeout`,
-      markUpSeconds: i * t.rise,
-      markUpFormula: `${i}s x ${t.rise} checks`,
+      markUpSeconds: (downInterMs(t) / 1000) * t.rise,
+      markUpFormula: `${downInterMs(t) / 1000}s downinter x ${t.rise} checks`,
     };
   }
 

@@ -1,15 +1,21 @@
 #!/usr/bin/env node
-// Failover benchmark: HAProxy (generated config) and idha proxy in the same run, on loopback.
-//   npm run build && node bench/failover.js [--rate 100] [--interval 0.5] [--mib 256]
-// For each balancer and each kind of failure (refused port, black-holed port, hung process) under a
-// steady load of new client connections, it measures: connections started after the kill that fail,
-// time from the kill to the first answer from the secondary, time from the restore to the first
-// answer from the primary. Then bulk throughput and added latency against a direct connection.
-// The black-holed case needs root and iptables (it drops SYNs to the primary's port); without them
-// it is reported as skipped. Prints tables and ratios; asserts nothing. Results: bench/results/failover.json.
+// Failover benchmark: HAProxy and idha proxy in the same run, on loopback, with what `idha synth`
+// generates: the haproxy.cfg and each host's `idha shim` command line from the host plan, run as
+// written. Only the addresses are loopback (primary 127.0.0.2, secondary 127.0.0.3).
+//   npm run build && node bench/failover.js [--interval 1] [--rate 100] [--hold 60] [--mib 256] [--quick]
+//
+// Scenarios, each under a steady load of new client connections:
+//   kill      the primary's stand-in is stopped and restarted 6 s later (port refused);
+//   hung      the stand-in is stopped with SIGSTOP (the socket still listens) and resumed 6 s later;
+//   blackhole iptables DROP on the primary's service port for --hold s (root and iptables; else skipped):
+//             the shim finds the service healthy, only the balancer sees the fault;
+//   flap      the stand-in is stopped and restarted every 2 s for --hold s.
+// Per scenario: client connections that failed, down transitions of the primary as the balancer
+// logged them, time to the first answer from the secondary, and time from the restore to the first
+// answer from the primary, in seconds and in check intervals. Then bulk throughput and added latency
+// against a direct connection. Prints tables and ratios; asserts nothing. Results: bench/results/failover.json.
 'use strict';
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
@@ -18,19 +24,23 @@ const lib = { ...require('../dist/lib'), ...require('../dist/lib/runtime') };
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
+const QUICK = args.includes('--quick');
 const RATE = Number(opt('--rate', '100'));
-const INTERVAL = Number(opt('--interval', '0.5'));
-const MIB = Number(opt('--mib', '256'));
-const RISE = Number(opt('--rise', '2'));
+const INTERVAL = Number(opt('--interval', '1'));
+const HOLD = Number(opt('--hold', QUICK ? '20' : '60'));
+const MIB = Number(opt('--mib', QUICK ? '64' : '256'));
 const IDHA = path.resolve(__dirname, '..', 'bin', 'idha.js');
 const H = { front: '127.0.0.1', primary: '127.0.0.2', secondary: '127.0.0.3' };
-const P = { service: 28050, stats: 28060, gate: 28070, health: 28071, agent: 28072 };
+const P = { service: 28050, stats: 28060, gate: 28070, health: 28071, agent: 28072, report: 28073 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const live = new Set();
 process.on('exit', () => { for (const c of live) try { c.kill('SIGKILL'); } catch { /* gone */ } });
 
 function run(cmd, argv) {
-  const c = spawn(cmd, argv, { stdio: 'ignore' });
+  const c = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  c.out = '';
+  c.stdout.on('data', (d) => (c.out += d));
+  c.stderr.on('data', (d) => (c.out += d));
   live.add(c);
   c.once('exit', () => live.delete(c));
   return c;
@@ -41,56 +51,92 @@ async function until(what, fn, ms = 15000) {
   const end = Date.now() + ms;
   while (!(await fn())) { if (Date.now() > end) throw new Error(`timeout: ${what}`); await sleep(50); }
 }
-
 function who(host, port, timeoutMs = 5000) {
   return lib.iqRequest({ host, port, timeoutMs }, Buffer.from(lib.WHO_REQUEST)).then((b) => b.toString());
 }
 
+/** `idha synth --platform haproxy` of a loopback topology: the haproxy.cfg and each host's shim arguments. */
+function generate() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-bench-failover-'));
+  const topology = [
+    'version: 1', 'name: bench', 'services:', '  - name: bench',
+    `    primary: { address: ${H.primary}, iqserviceVersion: "8.4p2" }`,
+    `    secondary: { address: ${H.secondary}, iqserviceVersion: "8.4p2" }`,
+    `    port: ${P.service}`, '    allowedClients: [127.0.0.0/8]',
+    `    probe: { gatePort: ${P.gate}, healthPort: ${P.health}, agentPort: ${P.agent}, reportPort: ${P.report}, sidecar: { checkIntervalSeconds: ${INTERVAL} } }`,
+    `    targets: { haproxy: { bindAddress: ${H.front}, logTarget: stdout, checkIntervalSeconds: ${INTERVAL} } }`,
+  ].join('\n') + '\n';
+  fs.writeFileSync(path.join(dir, 'topology.yaml'), topology);
+  const r = spawnSync(process.execPath, [IDHA, 'synth', '--config', path.join(dir, 'topology.yaml'), '--platform', 'haproxy', '--out', path.join(dir, 'out')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`idha synth failed: ${r.stderr}`);
+  const snip = path.join(dir, 'out', 'snippets', 'bench');
+  const shimArgs = (role) => {
+    const folder = fs.readdirSync(path.join(snip, 'hosts')).find((f) => f.startsWith(`${role}-`));
+    const line = fs.readFileSync(path.join(snip, 'hosts', folder, 'shim-command.txt'), 'utf8').split('\n').find((l) => l.startsWith('idha shim '));
+    return line.split(' ').slice(1);
+  };
+  return { cfgFile: path.join(snip, 'haproxy.cfg'), cfg: fs.readFileSync(path.join(snip, 'haproxy.cfg'), 'utf8'), shim: { primary: shimArgs('primary'), secondary: shimArgs('secondary') } };
+}
+
 class Rig {
-  constructor(balancer) { this.balancer = balancer; this.mimic = {}; this.shim = {}; }
+  constructor(balancer, gen) { this.balancer = balancer; this.gen = gen; this.mimic = {}; this.shim = {}; }
   startMimic(role) { this.mimic[role] = idha(['mimic', '--listen', `${H[role]}:${P.service}`, '--stats-port', String(P.stats), '--name', role]); }
   async start() {
     this.startMimic('primary'); this.startMimic('secondary');
     await until('mimics', async () => (await lib.getJson(`http://${H.primary}:${P.stats}/stats`)).status === 200 && (await lib.getJson(`http://${H.secondary}:${P.stats}/stats`)).status === 200);
-    for (const role of ['primary', 'secondary']) {
-      this.shim[role] = idha(['shim', '--bind', H[role], '--service-port', String(P.service), '--service-host', H[role], '--gate-port', String(P.gate),
-        '--health-port', String(P.health), '--agent-port', String(P.agent), '--interval', String(INTERVAL), '--fall', '2', '--rise', String(RISE), '--drain', '0']);
-    }
+    for (const role of ['primary', 'secondary']) this.shim[role] = idha(this.gen.shim[role]);
     await until('shims', async () => (await lib.getJson(`http://${H.primary}:${P.health}/healthz`)).status === 200 && (await lib.getJson(`http://${H.secondary}:${P.health}/healthz`)).status === 200);
-    if (this.balancer === 'haproxy') {
-      const cfg = lib.renderHaproxyConfig({
-        title: 'bench', logTarget: 'stdout', maxconn: 2000, cutBackupSessionsOnFailback: false, shutdownSessionsOnMarkedDown: false, observeErrorLimit: 3,
-        timing: { checkIntervalMs: INTERVAL * 1000, fall: 2, rise: RISE, checkTimeoutMs: 1000, agentIntervalMs: INTERVAL * 1000, connectTimeoutMs: 500, clientTimeoutMs: 60000, serverTimeoutMs: 60000, retries: 3 },
-        proxies: [{ name: 'bench', bindAddress: H.front, bindPort: P.service, allowedClients: ['127.0.0.0/8'], check: 'tcp',
-          servers: ['primary', 'secondary'].map((r, i) => ({ name: r, address: H[r], port: P.service, backup: i > 0, checkPort: P.gate, agentPort: P.agent })) }],
-      });
-      const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-bench-hap-')), 'haproxy.cfg');
-      fs.writeFileSync(f, cfg);
-      this.lb = run('haproxy', ['-db', '-f', f]);
-    } else {
-      this.lb = idha(['proxy', '--listen', `${H.front}:${P.service}`, '--primary', `${H.primary}:${P.service}`, '--secondary', `${H.secondary}:${P.service}`,
+    this.lb = this.balancer === 'haproxy'
+      ? run('haproxy', ['-db', '-f', this.gen.cfgFile])
+      : idha(['proxy', '--listen', `${H.front}:${P.service}`, '--primary', `${H.primary}:${P.service}`, '--secondary', `${H.secondary}:${P.service}`,
         '--primary-health', `http://${H.primary}:${P.health}/healthz`, '--health-poll', '0.1', '--connect-timeout', '0.5']);
-    }
     await until('balancer on the primary', async () => (await who(H.front, P.service).catch(() => '')) === 'primary');
+  }
+  /** Down transitions of the primary, as the balancer logged them. */
+  downs() {
+    return this.balancer === 'haproxy'
+      ? (this.lb.out.match(/Server bench-iq\/primary is DOWN/g) ?? []).length
+      : (this.lb.out.match(/"msg":"primary down"/g) ?? []).length;
   }
   async stop() { await Promise.all([this.lb, this.shim.primary, this.shim.secondary, this.mimic.primary, this.mimic.secondary].map((c) => kill(c))); }
 }
 
 const iptables = (op) => spawnSync('iptables', [op, 'INPUT', '-p', 'tcp', '-d', H.primary, '--dport', String(P.service), '-j', 'DROP'], { encoding: 'utf8' });
-const canBlackhole = () => { const r = iptables('-A'); if (r.status !== 0) return false; iptables('-D'); return true; };
+const canBlackhole = () => { const r = iptables('-A'); if (r.error || r.status !== 0) return false; iptables('-D'); return true; };
 
-/** Failure injection: returns { fail(), restore() }. */
+/** Failure injection: { fail(), restore(), holdMs }. */
 function failure(kind, rig) {
   switch (kind) {
-    case 'refused': return { fail: () => kill(rig.mimic.primary), restore: async () => { rig.startMimic('primary'); } };
-    case 'hung': return { fail: async () => rig.mimic.primary.kill('SIGSTOP'), restore: async () => rig.mimic.primary.kill('SIGCONT') };
-    case 'blackhole': return { fail: async () => iptables('-A'), restore: async () => iptables('-D') };
+    case 'kill': return { holdMs: 6000, fail: () => kill(rig.mimic.primary), restore: async () => { rig.startMimic('primary'); } };
+    case 'hung': return { holdMs: 6000, fail: async () => rig.mimic.primary.kill('SIGSTOP'), restore: async () => rig.mimic.primary.kill('SIGCONT') };
+    case 'blackhole': return { holdMs: HOLD * 1000, fail: async () => iptables('-A'), restore: async () => iptables('-D') };
+    case 'flap': {
+      let flapping = true; let loop;
+      return {
+        holdMs: HOLD * 1000,
+        fail: async () => {
+          await kill(rig.mimic.primary);
+          loop = (async () => {
+            for (let up = false; flapping; up = !up) {
+              await sleep(2000);
+              if (!flapping) break;
+              if (up) await kill(rig.mimic.primary); else rig.startMimic('primary');
+            }
+          })();
+        },
+        restore: async () => {
+          flapping = false;
+          await loop;
+          if (rig.mimic.primary.exitCode !== null || rig.mimic.primary.signalCode !== null) rig.startMimic('primary');
+        },
+      };
+    }
     default: throw new Error(kind);
   }
 }
 
-async function scenario(balancer, kind) {
-  const rig = new Rig(balancer);
+async function scenario(balancer, kind, gen) {
+  const rig = new Rig(balancer, gen);
   await rig.start();
   const results = [];
   let stopLoad = false;
@@ -100,7 +146,7 @@ async function scenario(balancer, kind) {
     const pending = [];
     while (!stopLoad) {
       const start = Date.now();
-      pending.push(who(H.front, P.service, 8000).then((w) => results.push({ start, end: Date.now(), ok: true, w }), (e) => results.push({ start, end: Date.now(), ok: false, e: e.message })));
+      pending.push(who(H.front, P.service, 10000).then((w) => results.push({ start, end: Date.now(), ok: true, w }), (e) => results.push({ start, end: Date.now(), ok: false, e: e.message })));
       next += gap;
       await sleep(Math.max(0, next - Date.now()));
     }
@@ -111,35 +157,43 @@ async function scenario(balancer, kind) {
   const tKill = Date.now();
   await f.fail();
   const tKilled = Date.now();
-  await sleep(6000);
+  await sleep(f.holdMs);
+  const downsDuring = rig.downs();
   const tRestore = Date.now();
   await f.restore();
-  await sleep(6000);
+  // Wait for the primary to serve again (a hold-down can outlast the fault), up to 2 minutes.
+  const waitEnd = Date.now() + 120_000;
+  while (Date.now() < waitEnd && !results.some((r) => r.ok && r.w === 'primary' && r.start >= tRestore)) await sleep(200);
+  await sleep(2000);
   stopLoad = true;
   await loadDone;
+  const downs = rig.downs();
   await rig.stop();
   if (kind === 'blackhole') iptables('-D');
-  const afterKill = results.filter((r) => r.start >= tKill && r.start < tRestore);
+  const during = results.filter((r) => r.start >= tKilled && r.start < tRestore);
   const firstSecondary = results.filter((r) => r.ok && r.w === 'secondary' && r.end >= tKill).sort((a, b) => a.end - b.end)[0];
   const firstBack = results.filter((r) => r.ok && r.w === 'primary' && r.start >= tRestore).sort((a, b) => a.end - b.end)[0];
   return {
-    balancer, kind,
+    balancer, kind, holdS: f.holdMs / 1000,
     started: results.length,
-    // "After the kill": started once the failure was in place (the process had exited, the rule was in).
-    failedAfterKill: afterKill.filter((r) => !r.ok && r.start >= tKilled).length,
+    // Started once the failure was in place, before the restore.
+    failedDuring: during.filter((r) => !r.ok).length,
+    failedAfterRestore: results.filter((r) => r.start >= tRestore && !r.ok).length,
     inFlightAtKill: results.filter((r) => r.start < tKilled && r.end >= tKill && !r.ok).length,
+    downTransitionsDuring: downsDuring,
+    downTransitions: downs,
     killToSecondaryS: firstSecondary ? (firstSecondary.end - tKill) / 1000 : null,
     restoreToPrimaryS: firstBack ? (firstBack.end - tRestore) / 1000 : null,
-    slowestAfterKillS: afterKill.length ? Math.max(...afterKill.map((r) => r.end - r.start)) / 1000 : null,
+    slowestDuringS: during.length ? Math.max(...during.map((r) => r.end - r.start)) / 1000 : null,
   };
 }
 
 /** Echoes `mib` MiB in 4 parallel framed requests of mib/4 each; returns MiB/s. */
-async function throughput(port, mib) {
+async function throughput(host, port, mib) {
   const each = Math.floor((mib * 1024 * 1024) / 4);
   const payload = crypto.randomBytes(each);
   const t0 = process.hrtime.bigint();
-  await Promise.all([0, 1, 2, 3].map(() => lib.iqRequest({ host: H.front, port, timeoutMs: 120000 }, payload)));
+  await Promise.all([0, 1, 2, 3].map(() => lib.iqRequest({ host, port, timeoutMs: 120000 }, payload)));
   return mib / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
@@ -150,10 +204,10 @@ async function latency(host, port, n = 300) {
   return { p50: t[Math.floor(n / 2)], p99: t[Math.floor(n * 0.99)] };
 }
 
-async function dataPath(balancer) {
-  const rig = new Rig(balancer);
+async function dataPath(balancer, gen) {
+  const rig = new Rig(balancer, gen);
   await rig.start();
-  const tp = await throughput(P.service, MIB);
+  const tp = await throughput(H.front, P.service, MIB);
   const lat = await latency(H.front, P.service);
   await rig.stop();
   return { balancer, mibPerS: tp, latencyP50Ms: lat.p50, latencyP99Ms: lat.p99 };
@@ -162,31 +216,36 @@ async function dataPath(balancer) {
 async function direct() {
   const m = idha(['mimic', '--listen', `${H.primary}:${P.service}`, '--stats-port', String(P.stats), '--name', 'primary']);
   await until('mimic', async () => (await lib.getJson(`http://${H.primary}:${P.stats}/stats`)).status === 200);
-  const each = Math.floor((MIB * 1024 * 1024) / 4);
-  const payload = crypto.randomBytes(each);
-  const t0 = process.hrtime.bigint();
-  await Promise.all([0, 1, 2, 3].map(() => lib.iqRequest({ host: H.primary, port: P.service, timeoutMs: 120000 }, payload)));
-  const tp = MIB / (Number(process.hrtime.bigint() - t0) / 1e9);
+  const tp = await throughput(H.primary, P.service, MIB);
   const lat = await latency(H.primary, P.service);
   await kill(m);
   return { balancer: 'direct', mibPerS: tp, latencyP50Ms: lat.p50, latencyP99Ms: lat.p99 };
 }
 
+const fmt = (v, d = 2) => (v === null || v === undefined ? '-' : v.toFixed(d));
+
 (async () => {
+  const gen = generate();
   const haveHaproxy = spawnSync('haproxy', ['-v']).status === 0;
   const balancers = haveHaproxy ? ['haproxy', 'proxy'] : ['proxy'];
-  const kinds = ['refused', 'hung', ...(canBlackhole() ? ['blackhole'] : [])];
-  console.log(`failover benchmark: ${RATE} new connections/s, shim interval ${INTERVAL}s (fall 2, rise ${RISE}), HAProxy inter ${INTERVAL}s fall 2 rise ${RISE} retries 3 redispatch observe layer4, idha proxy polls the shim every 0.1s`);
+  const only = opt('--only', '');
+  const kinds = ['kill', 'hung', ...(canBlackhole() ? ['blackhole'] : []), 'flap'].filter((k) => !only || only.split(',').includes(k));
+  const serverLine = gen.cfg.split('\n').find((l) => l.includes('server primary')).trim();
+  console.log(`failover benchmark: ${RATE} new connections/s; generated by idha synth (interval ${INTERVAL}s):`);
+  console.log(`  shim (primary): idha ${gen.shim.primary.join(' ')}`);
+  console.log(`  HAProxy: ${serverLine}; retries 3, option redispatch`);
+  console.log('  idha proxy: polls the primary\'s shim every 0.1 s, connect timeout 0.5 s');
+  console.log(`  black hole and flap held ${HOLD} s`);
   if (!haveHaproxy) console.log('  HAProxy not installed: idha proxy only');
   if (!kinds.includes('blackhole')) console.log('  black-holed case skipped: needs root and iptables');
   const rows = [];
   for (const kind of kinds) for (const b of balancers) {
-    const r = await scenario(b, kind);
+    const r = await scenario(b, kind, gen);
     rows.push(r);
-    console.log(`  ${kind.padEnd(9)} ${b.padEnd(7)} failed after kill ${String(r.failedAfterKill).padStart(3)} (in flight ${r.inFlightAtKill})  kill->secondary ${r.killToSecondaryS?.toFixed(2)} s  restore->primary ${r.restoreToPrimaryS?.toFixed(2)} s  slowest ${r.slowestAfterKillS?.toFixed(2)} s  of ${r.started}`);
+    console.log(`  ${kind.padEnd(9)} ${b.padEnd(7)} failed ${String(r.failedDuring).padStart(3)} during (${r.failedAfterRestore} after restore, ${r.inFlightAtKill} in flight)  down transitions ${r.downTransitionsDuring} during / ${r.downTransitions} total  kill->secondary ${fmt(r.killToSecondaryS)} s  restore->primary ${fmt(r.restoreToPrimaryS)} s (${fmt(r.restoreToPrimaryS / INTERVAL, 1)} intervals)  of ${r.started}`);
   }
   const paths = [await direct()];
-  for (const b of balancers) paths.push(await dataPath(b));
+  for (const b of balancers) paths.push(await dataPath(b, gen));
   console.log(`\ndata path: ${MIB} MiB echoed in 4 parallel streams; latency of a new connection + one request (300 sequential)`);
   for (const p of paths) console.log(`  ${p.balancer.padEnd(8)} ${p.mibPerS.toFixed(0).padStart(6)} MiB/s   p50 ${p.latencyP50Ms.toFixed(2)} ms   p99 ${p.latencyP99Ms.toFixed(2)} ms`);
   const get = (b) => paths.find((p) => p.balancer === b);
@@ -198,9 +257,13 @@ async function direct() {
   ratios.proxyAddedLatencyP50Ms = get('proxy').latencyP50Ms - get('direct').latencyP50Ms;
   if (haveHaproxy) ratios.haproxyAddedLatencyP50Ms = get('haproxy').latencyP50Ms - get('direct').latencyP50Ms;
   console.log(`added p50 latency vs direct: idha proxy ${ratios.proxyAddedLatencyP50Ms.toFixed(2)} ms${haveHaproxy ? `, HAProxy ${ratios.haproxyAddedLatencyP50Ms.toFixed(2)} ms` : ''}`);
-  for (const r of rows.filter((x) => x.kind === 'hung')) console.log(`hung, ${r.balancer}: kill->secondary ${(r.killToSecondaryS / INTERVAL).toFixed(1)} check intervals (target <= 3)`);
-  for (const r of rows) console.log(`failback, ${r.kind}, ${r.balancer}: ${(r.restoreToPrimaryS / INTERVAL).toFixed(1)} check intervals (target <= 1)`);
+  console.log('\ntargets:');
+  for (const r of rows.filter((x) => x.kind === 'kill')) console.log(`  failback after one kill, ${r.balancer}: ${fmt(r.restoreToPrimaryS / INTERVAL, 2)} check intervals (target <= 1)`);
+  for (const r of rows.filter((x) => x.kind === 'hung')) console.log(`  hung, ${r.balancer}: kill->secondary ${fmt(r.killToSecondaryS / INTERVAL, 1)} check intervals (target <= 3)`);
+  for (const r of rows.filter((x) => x.kind === 'blackhole' || x.kind === 'flap')) {
+    console.log(`  ${r.kind} ${r.holdS} s, ${r.balancer}: ${r.downTransitionsDuring} down transitions (target <= 1), ${r.failedDuring} failed connections (target <= 3, the retries)`);
+  }
   const out = path.join(__dirname, 'results');
   fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, `failover-rise${RISE}.json`), JSON.stringify({ rate: RATE, intervalS: INTERVAL, rise: RISE, rows, paths, ratios }, null, 2));
+  fs.writeFileSync(path.join(out, 'failover.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, rate: RATE, intervalS: INTERVAL, holdS: HOLD, shim: gen.shim, haproxyServer: serverLine, rows, paths, ratios }, null, 2) + '\n');
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -538,6 +538,27 @@ describe('Shim and balancer reports (in process, UDP on loopback)', () => {
     }
   });
 
+  it('GIVEN a primary that really died (the balancer saw it first) WHEN reported THEN the gate closes at once without a hold-down, and reopens after one good check', async () => {
+    const [gate, rep] = [await freePort(), await freePort()];
+    const checker = fakeChecker(true);
+    // fall 10 at 1 s: the shim alone would take 10 s to notice.
+    const shim = new Shim({ checker, bind: '127.0.0.1', gatePort: gate, healthPort: 0, agentPort: 0, intervalMs: 1000, fall: 10, reports: { port: rep, servers: ['b/primary'] } });
+    await shim.start();
+    try {
+      await until(() => gateOpen(gate), 3000);
+      checker.ok = false;
+      const t = Date.now();
+      await send(rep, report('b/primary'));
+      await until(async () => !(await gateOpen(gate)), 500);
+      assert.ok(Date.now() - t < 500, 'closed on the report, not after 10 checks');
+      assert.equal(shim.status().heldDownUntil, null, 'a failure the shim confirms is an ordinary flap: no hold-down');
+      checker.ok = true;
+      await until(() => gateOpen(gate), 600);
+    } finally {
+      await shim.stop();
+    }
+  });
+
   it('GIVEN --report-from WHEN a report comes from another address THEN it is ignored; from the listed one THEN it counts', async () => {
     const [gate, rep] = [await freePort(), await freePort()];
     const shim = new Shim({ checker: fakeChecker(true), bind: '127.0.0.1', gatePort: gate, healthPort: 0, agentPort: 0, intervalMs: 30, reports: { port: rep, servers: ['b/primary'], from: ['192.0.2.1'] } });

@@ -31,7 +31,10 @@ export const synthCommand: CommandModule<{}, SynthArgs> = {
     }
     if (result.hosts.length > 0) {
       process.stdout.write('\nSidecar to run on each host (command line, systemd unit and WinSW service in its folder):\n');
-      for (const h of result.hosts) process.stdout.write(`  ${h.service} ${h.role} ${h.address} (${h.mode} mode): ${h.command}\n    ${h.folder}/\n`);
+      for (const h of result.hosts) {
+        process.stdout.write(`  ${h.service} ${h.role} ${h.address} (${h.mode} mode): ${h.command}\n    ${h.folder}/\n`);
+        for (const n of h.notes) process.stdout.write(`    ${n}\n`);
+      }
     }
     process.stdout.write('\nWorst-case failover and failback times:\n');
     process.stdout.write(formatEstimateTable(result.estimates));

@@ -53,6 +53,23 @@ export function hostShims(model: HaServiceModel): HostShim[] {
   });
 }
 
+/**
+ * Flap damping, in words and in the sidecar's own numbers: the failback estimates hold for a first
+ * failure; a second within a half-life, or a balancer's report, holds the primary down.
+ */
+export function dampingNote(model: HaServiceModel): string[] {
+  const probe = model.pools[0].probe;
+  if (!probe.usesSidecar) return [];
+  const s = probe.sidecar;
+  if (s.maxHoldDownSeconds === 0) return ['flap damping is off (maxHoldDownSeconds 0): a flapping primary is taken back after every recovery'];
+  const h = s.dampHalfLifeSeconds;
+  const cap = (x: number) => Math.min(x, s.maxHoldDownSeconds);
+  return [
+    `flap damping: the failback times below are for a first failure; a second within ${h} s holds the primary down ${cap(h)}-${cap(Math.round(h * Math.log2(2 / 0.75)))} s (the secondary serves), each further one about ${h} s more, up to ${s.maxHoldDownSeconds} s`,
+    `a balancer that marks the primary down while its shim finds it healthy (HAProxy observe layer4, reported to UDP ${probe.reportPort}) holds it down ${cap(Math.round(h * Math.log2(2 / 0.75)))} s`,
+  ];
+}
+
 function modeNote(model: HaServiceModel, role: string): string {
   if (model.sidecarMode !== SidecarMode.STANDBY) return 'normal mode: this host\'s sidecar reports this host; the balancer or DNS service prefers the primary itself.';
   return role === 'primary'
@@ -68,6 +85,7 @@ export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hos
     const command = [
       `# identity-ha ${model.name}, ${h.role} host ${h.address}: the sidecar to run there.`,
       `# ${note}`,
+      ...(h.role === 'primary' ? dampingNote(model).map((n) => `# ${n}`) : []),
       ...(h.args.includes('--service-host') ? [] : ['# The host is named, not addressed: --bind resolves the name; the shim watches port ' + model.servicePorts[0] + ' on any address.']),
       '# Linux (npm install -g identity-ha), or as the systemd unit beside this file:',
       line,

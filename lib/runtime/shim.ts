@@ -145,6 +145,7 @@ export class Shim extends EventEmitter {
   /** Flap damping of the local service (and of faults balancers report). */
   public readonly damping: FlapDamping;
   private reportSocket: dgram.Socket | undefined;
+  private nextTick: NodeJS.Timeout | undefined;
   private standbyOpen = false;
   /** The check in flight, if any: one at a time. */
   private inFlight: Promise<unknown> | undefined;
@@ -208,18 +209,37 @@ export class Shim extends EventEmitter {
   }
 
   /**
-   * A balancer marked this host down. Counted as a fault only while the gate is open (the shim found
-   * the service healthy, so the balancer saw something the shim cannot); a mark-down that follows the
-   * gate closing is the balancer agreeing, not news.
+   * A balancer marked this host down. The shim checks the service at once:
+   * - the service is down (the balancer's traffic saw it first): a confirmed failure, the gate closes
+   *   now, and it counts as an ordinary flap;
+   * - the service is healthy while the gate is open: the balancer saw something the shim cannot (a
+   *   black hole, a firewall, a broken route), and the host is held down (flap damping, weight 2).
+   * A mark-down that follows the gate closing is the balancer agreeing, not news.
    */
-  public balancerReport(report: BalancerReport, from: string): void {
-    if (this.stopping || report.state !== 'down') return;
-    if (this.effective !== 'up') return;
+  public async balancerReport(report: BalancerReport, from: string): Promise<void> {
+    if (this.stopping || report.state !== 'down' || this.effective !== 'up') return;
+    if (this.inFlight) await this.inFlight.catch(() => undefined);
+    let result: CheckResult;
+    try {
+      result = await this.o.checker.check();
+    } catch (e) {
+      result = { ok: false, reason: `check failed: ${(e as Error).message}` };
+    }
+    if (this.stopping || this.effective !== 'up') return;
+    if (!result.ok) {
+      if (this.local.record({ ...result, confirmed: true })) {
+        this.damping.flap();
+        this.log.info('service down', { reason: result.reason, reportedBy: from, penalty: this.damping.penalty() });
+        this.hurryNextTick();
+      }
+      await this.reconcile(`${result.reason} (reported by ${from})`);
+      return;
+    }
     const held = this.damping.flap(PATH_FAULT_WEIGHT);
-    this.log.warn('a balancer marked this host down while the service looks healthy: holding it down', {
+    this.log.warn('a balancer marked this host down while the service is healthy here: holding it down', {
       balancer: from, server: report.server, reason: report.reason, penalty: this.damping.penalty(), heldDownUntil: this.heldDownUntil(), newlyHeld: held,
     });
-    void this.reconcile(`held down: ${from} marked ${report.server} down (${report.reason || 'no reason given'})`);
+    await this.reconcile(`held down: ${from} marked ${report.server} down (${report.reason || 'no reason given'})`);
   }
 
   public async start(): Promise<void> {
@@ -229,7 +249,7 @@ export class Shim extends EventEmitter {
       const r = this.o.reports;
       this.reportSocket = await listenForReports({
         bind: this.o.bind, port: r.port, servers: r.servers, from: r.from,
-        onReport: (report, from) => this.balancerReport(report, from),
+        onReport: (report, from) => void this.balancerReport(report, from),
         onIgnored: (why, from) => this.log.info('balancer report ignored', { from, why }),
       });
     }
@@ -276,9 +296,20 @@ export class Shim extends EventEmitter {
     const ms = this.local.state === 'down' ? Math.max(100, Math.round(this.o.intervalMs / 4)) : this.o.intervalMs;
     const t = setTimeout(() => {
       this.timers = this.timers.filter((x) => x !== t);
+      if (this.nextTick === t) this.nextTick = undefined;
       void this.tick().finally(() => this.scheduleTick());
     }, ms);
+    this.nextTick = t;
     this.timers.push(t);
+  }
+
+  /** The service just went down outside a tick: check again at the fast pace from now. */
+  private hurryNextTick(): void {
+    if (!this.nextTick) return; // a tick is running; it reschedules at the fast pace itself
+    clearTimeout(this.nextTick);
+    this.timers = this.timers.filter((x) => x !== this.nextTick);
+    this.nextTick = undefined;
+    this.scheduleTick();
   }
 
   private async tick(): Promise<void> {

@@ -7,7 +7,7 @@ import { checkOutputFolder, CommitOptions, createStaging, discardStaging, listFi
 import { describeState } from './state-backend';
 import { commitRendered } from './synth-client';
 import { buildTopologyApp } from './topology-app';
-import { hostPlan, hostShims } from '../hosts/host-plan';
+import { dampingNote, hostPlan, hostShims } from '../hosts/host-plan';
 
 export type { SynthesizeOptions, SynthesizeResult } from './synth-client';
 import type { SynthesizeOptions, SynthesizeResult } from './synth-client';
@@ -32,6 +32,8 @@ export interface HostSidecar {
   /** Folder of its command line, systemd unit and WinSW definition. */
   readonly folder: string;
   readonly command: string;
+  /** What the operator should know about this host's sidecar (flap damping on the primary). */
+  readonly notes: string[];
 }
 
 /** Options of {@link renderTopology}. */
@@ -89,7 +91,7 @@ export function renderTopology(topology: Topology, options: RenderOptions): Rend
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, f.content);
       }
-      for (const h of shims) hosts.push({ service, role: h.role, address: h.address, mode: pair.model.sidecarMode, folder: `snippets/${service}/${h.folder}`, command: ['idha', ...h.args].join(' ') });
+      for (const h of shims) hosts.push({ service, role: h.role, address: h.address, mode: pair.model.sidecarMode, folder: `snippets/${service}/${h.folder}`, command: ['idha', ...h.args].join(' '), notes: h.role === 'primary' ? dampingNote(pair.model) : [] });
     }
     for (const w of pair.warnings()) warnings.add(`${service}: ${w}`);
     estimates.push(...pair.failoverEstimates());

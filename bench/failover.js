@@ -34,6 +34,7 @@ const H = { front: '127.0.0.1', primary: '127.0.0.2', secondary: '127.0.0.3' };
 const P = { service: 28050, stats: 28060, gate: 28070, health: 28071, agent: 28072, report: 28073 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const live = new Set();
+const LOGS = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-bench-failover-logs-'));
 process.on('exit', () => { for (const c of live) try { c.kill('SIGKILL'); } catch { /* gone */ } });
 
 function run(cmd, argv) {
@@ -92,6 +93,7 @@ class Rig {
         '--primary-health', `http://${H.primary}:${P.health}/healthz`, '--health-poll', '0.1', '--connect-timeout', '0.5']);
     await until('balancer on the primary', async () => (await who(H.front, P.service).catch(() => '')) === 'primary');
   }
+  primaryListening() { return until('primary stand-in back', async () => (await lib.getJson(`http://${H.primary}:${P.stats}/stats`, 200)).status === 200, 10000); }
   /** Down transitions of the primary, as the balancer logged them. */
   downs() {
     return this.balancer === 'haproxy'
@@ -107,7 +109,8 @@ const canBlackhole = () => { const r = iptables('-A'); if (r.error || r.status !
 /** Failure injection: { fail(), restore(), holdMs }. */
 function failure(kind, rig) {
   switch (kind) {
-    case 'kill': return { holdMs: 6000, fail: () => kill(rig.mimic.primary), restore: async () => { rig.startMimic('primary'); } };
+    // The restore ends when the stand-in listens again: failback is measured from the service being back.
+    case 'kill': return { holdMs: 6000, fail: () => kill(rig.mimic.primary), restore: async () => { rig.startMimic('primary'); await rig.primaryListening(); } };
     case 'hung': return { holdMs: 6000, fail: async () => rig.mimic.primary.kill('SIGSTOP'), restore: async () => rig.mimic.primary.kill('SIGCONT') };
     case 'blackhole': return { holdMs: HOLD * 1000, fail: async () => iptables('-A'), restore: async () => iptables('-D') };
     case 'flap': {
@@ -159,8 +162,8 @@ async function scenario(balancer, kind, gen) {
   const tKilled = Date.now();
   await sleep(f.holdMs);
   const downsDuring = rig.downs();
-  const tRestore = Date.now();
   await f.restore();
+  const tRestore = Date.now();
   // Wait for the primary to serve again (a hold-down can outlast the fault), up to 2 minutes.
   const waitEnd = Date.now() + 120_000;
   while (Date.now() < waitEnd && !results.some((r) => r.ok && r.w === 'primary' && r.start >= tRestore)) await sleep(200);
@@ -169,6 +172,8 @@ async function scenario(balancer, kind, gen) {
   await loadDone;
   const downs = rig.downs();
   await rig.stop();
+  const logFile = path.join(LOGS, `${balancer}-${kind}.log`);
+  fs.writeFileSync(logFile, `${rig.lb.out}\n--- primary shim ---\n${rig.shim.primary.out}`);
   if (kind === 'blackhole') iptables('-D');
   const during = results.filter((r) => r.start >= tKilled && r.start < tRestore);
   const firstSecondary = results.filter((r) => r.ok && r.w === 'secondary' && r.end >= tKill).sort((a, b) => a.end - b.end)[0];
@@ -263,6 +268,7 @@ const fmt = (v, d = 2) => (v === null || v === undefined ? '-' : v.toFixed(d));
   for (const r of rows.filter((x) => x.kind === 'blackhole' || x.kind === 'flap')) {
     console.log(`  ${r.kind} ${r.holdS} s, ${r.balancer}: ${r.downTransitionsDuring} down transitions (target <= 1), ${r.failedDuring} failed connections (target <= 3, the retries)`);
   }
+  console.log(`\nbalancer and primary-shim logs of each scenario: ${LOGS}`);
   const out = path.join(__dirname, 'results');
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'failover.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, rate: RATE, intervalS: INTERVAL, holdS: HOLD, shim: gen.shim, haproxyServer: serverLine, rows, paths, ratios }, null, 2) + '\n');

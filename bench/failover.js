@@ -97,7 +97,8 @@ class Rig {
   /** Down transitions of the primary, as the balancer logged them. */
   downs() {
     return this.balancer === 'haproxy'
-      ? (this.lb.out.match(/Server bench-iq\/primary is DOWN/g) ?? []).length
+      // HAProxy prints each state change twice here: a [WARNING] on stderr and the syslog line on stdout.
+      ? (this.lb.out.match(/^\[WARNING\].*Server bench-iq\/primary is DOWN/gm) ?? []).length
       : (this.lb.out.match(/"msg":"primary down"/g) ?? []).length;
   }
   async stop() { await Promise.all([this.lb, this.shim.primary, this.shim.secondary, this.mimic.primary, this.mimic.secondary].map((c) => kill(c))); }

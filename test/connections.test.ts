@@ -126,7 +126,7 @@ describe('estimates report failback as well as failover', () => {
 
   it('GIVEN normal mode (HAProxy alone) THEN no standby term: sidecar rise + HAProxy rise', () => {
     const e = synthPair(pairProps({ targets: [new HaproxyTarget()] })).pair.failoverEstimates()[0];
-    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [0.75, '0.25s sidecar rise + 0.25s downinter x 2 checks = 0.75']);
+    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [0.5, '0.25s sidecar rise + 0.25s downinter x 1 checks = 0.5']);
   });
 
   it('GIVEN F5 half-open (no sidecar) THEN failback is the monitor marking the primary up', () => {

@@ -37,7 +37,7 @@ describe('the sidecar mode follows the targets, and each estimate uses the mode 
   it('GIVEN Azure and HAProxy for one service THEN standby for the hosts, and HAProxy\'s estimate adds the standby\'s detection', () => {
     const { pair } = synthPair(pairProps({ targets: [new AzureLoadBalancerTarget(AZURE), new HaproxyTarget()] }));
     assert.equal(pair.model.sidecarMode, SidecarMode.STANDBY);
-    assert.equal(pair.failoverEstimates().find((e) => e.platform === 'haproxy')!.formula, '2 + max(4, 3 + 0.5) = 6');
+    assert.equal(pair.failoverEstimates().find((e) => e.platform === 'haproxy')!.formula, '2 + max(4, 3 + 0.25) = 6');
   });
 
   it('GIVEN sidecarMode normal with Azure THEN refused, naming the target and the split; GIVEN standby THEN accepted', () => {

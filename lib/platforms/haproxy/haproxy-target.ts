@@ -21,11 +21,8 @@ export interface HaproxyTargetProps {
   readonly fall?: number;
   /**
    * Good checks before a server is up again, 1-10, at `downinter` (a quarter of the interval). The
-   * shim damps flaps (it holds a flapping primary's gate closed), so this is not a hold-down. The
-   * second check closes a race measured with HAProxy 2.6: right after `observe` marks the primary
-   * down, HAProxy checks the gate, and with rise 1 that check can pass in the few milliseconds before
-   * the shim has heard the report and closed the gate, so the primary came back once for nothing.
-   * @default 2
+   * shim damps flaps (it holds a flapping primary's gate closed), so HAProxy follows it at once.
+   * @default 1
    */
   readonly rise?: number;
   /** `timeout check` in seconds, 1-30. @default 2 */
@@ -64,7 +61,7 @@ export class HaproxyTarget implements IHaTarget {
     this.timingSpec = {
       checkIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
       fall: props.fall ?? 2,
-      rise: props.rise ?? 2,
+      rise: props.rise ?? 1,
       checkTimeoutMs: (props.checkTimeoutSeconds ?? 2) * 1000,
       agentIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
       connectTimeoutMs: (props.connectTimeoutSeconds ?? 2) * 1000,
@@ -76,7 +73,7 @@ export class HaproxyTarget implements IHaTarget {
     const p = this.props;
     checkInteger(problems, 'checkIntervalSeconds', p.checkIntervalSeconds ?? 1, 1, 60);
     checkInteger(problems, 'fall', p.fall ?? 2, 1, 10);
-    checkInteger(problems, 'rise', p.rise ?? 2, 1, 10);
+    checkInteger(problems, 'rise', p.rise ?? 1, 1, 10);
     checkInteger(problems, 'checkTimeoutSeconds', p.checkTimeoutSeconds ?? 2, 1, 30);
     checkInteger(problems, 'retries', p.retries ?? 3, 0, 10, 'with option redispatch the last retry goes to the backup; 3 is HAProxy\'s default');
     checkInteger(problems, 'connectTimeoutSeconds', p.connectTimeoutSeconds ?? 2, 1, 30);

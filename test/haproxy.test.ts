@@ -33,7 +33,7 @@ describe('HAProxy target', () => {
 
   it('THEN mode tcp, the primary active and the secondary backup, health from the shim gate and agent, never the service port', () => {
     assert.match(cfg, /^defaults\n {4}mode tcp$/m);
-    assert.match(cfg, /^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s downinter 250ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down agent-check agent-port 15052 agent-inter 1s$/m);
+    assert.match(cfg, /^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down agent-check agent-port 15052 agent-inter 1s$/m);
     assert.match(cfg, /^ {4}server secondary 10\.0\.2\.10:5050 backup check port 15050 /m);
     assert.doesNotMatch(cfg, /check port 5050|check port 5051/);
   });
@@ -80,14 +80,14 @@ describe('HAProxy target', () => {
 
   it('GIVEN the noisy tcp-connect probe (accepted) THEN the check is on the service port and no agent', () => {
     const c = cfgOf({ probe: { kind: ProbeKind.TCP_CONNECT, allowNoisyTcpProbe: true } });
-    assert.match(c, /server primary 10\.0\.1\.10:5050 check port 5050 inter 1s downinter 250ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down$/m);
+    assert.match(c, /server primary 10\.0\.1\.10:5050 check port 5050 inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down$/m);
   });
 
-  it('THEN the estimate is sidecar + interval x fall + check timeout (the backup is already up)', () => {
+  it('THEN the estimate is sidecar + interval + (fall - 1) x fastinter + check timeout (the backup is already up)', () => {
     const { pair } = synthPair(pairProps({ targets: [new HaproxyTarget({ checkIntervalSeconds: 2, fall: 3, checkTimeoutSeconds: 1 })] }));
     const [e] = pair.failoverEstimates();
-    assert.equal(e.worstCaseSeconds, 2 + 2 * 3 + 1);
-    assert.equal(e.formula, '2s sidecar + 2s x 3 checks + 1s timeout = 9');
+    assert.equal(e.worstCaseSeconds, 2 + 2 + 2 * 0.5 + 1);
+    assert.equal(e.formula, '2s sidecar + 2s + 2 x 0.5s fastinter + 1s timeout = 6');
   });
 
   it('THEN haproxyTime writes minutes, seconds or milliseconds', () => {
@@ -140,7 +140,7 @@ describe('haproxy -c accepts what we generate', { skip: HAPROXY ? false : 'hapro
     const r = runIdha(['synth', '--platform', 'haproxy', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
     // The example's service also has Azure and AWS targets, so its hosts run in standby mode (7 s, not 6).
-    assert.match(r.stdout, /iqservice\s+haproxy\s+6 s\s+2 \+ max\(4, 3 \+ 0\.25\) = 6/);
+    assert.match(r.stdout, /iqservice\s+haproxy\s+5\.25 s\s+2 \+ max\(3\.25, 3 \+ 0\.25\) = 5\.25/);
     assert.deepEqual(fs.readdirSync(out).sort(), ['idha-manifest.json', 'manifest.json', 'snippets']);
     const file = fs.readFileSync(path.join(out, 'snippets', 'iqservice', 'haproxy.cfg'), 'utf8');
     assert.equal(haproxyCheck(file).status, 0);

@@ -31,13 +31,13 @@ describe('the sidecar mode follows the targets, and each estimate uses the mode 
       const a = argsOf({ targets: [target] });
       assert.doesNotMatch(a.primary + a.secondary, /--standby/);
     }
-    assert.equal(synthPair(pairProps({ targets: [new HaproxyTarget()] })).pair.failoverEstimates()[0].formula, '2s sidecar + 1s x 2 checks + 2s timeout = 6');
+    assert.equal(synthPair(pairProps({ targets: [new HaproxyTarget()] })).pair.failoverEstimates()[0].formula, '2s sidecar + 1s + 1 x 0.25s fastinter + 2s timeout = 5.25');
   });
 
   it('GIVEN Azure and HAProxy for one service THEN standby for the hosts, and HAProxy\'s estimate adds the standby\'s detection', () => {
     const { pair } = synthPair(pairProps({ targets: [new AzureLoadBalancerTarget(AZURE), new HaproxyTarget()] }));
     assert.equal(pair.model.sidecarMode, SidecarMode.STANDBY);
-    assert.equal(pair.failoverEstimates().find((e) => e.platform === 'haproxy')!.formula, '2 + max(4, 3 + 0.25) = 6');
+    assert.equal(pair.failoverEstimates().find((e) => e.platform === 'haproxy')!.formula, '2 + max(3.25, 3 + 0.25) = 5.25');
   });
 
   it('GIVEN sidecarMode normal with Azure THEN refused, naming the target and the split; GIVEN standby THEN accepted', () => {

@@ -26,7 +26,9 @@ export interface LabOptions {
 
 export interface LabHostStatus {
   readonly mimic: 'running' | 'stopped' | 'hung';
-  readonly shim: 'up' | 'down' | 'unreachable';
+  /** `held down`: the service is back, but flap damping keeps the gate closed (see heldDownUntil). */
+  readonly shim: 'up' | 'down' | 'held down' | 'unreachable';
+  readonly heldDownUntil?: string;
   readonly requests: number | null;
   readonly malformed: number | null;
 }
@@ -155,7 +157,8 @@ export class Lab {
       const [shim, stats] = await Promise.all([getJson(`http://${this.host}:${p.health}/healthz`), this.mimicState[role] === 'running' ? getJson(`http://${this.host}:${p.stats}/stats`) : Promise.resolve({ status: 0, body: undefined })]);
       return {
         mimic: this.mimicState[role],
-        shim: shim.status === 200 ? 'up' : shim.status === 503 ? 'down' : 'unreachable',
+        shim: shim.status === 200 ? 'up' : shim.status === 503 ? (shim.body?.heldDownUntil && shim.body?.service === 'up' ? 'held down' : 'down') : 'unreachable',
+        heldDownUntil: shim.body?.heldDownUntil ?? undefined,
         requests: stats.body?.requests ?? null,
         malformed: stats.body?.malformed ?? null,
       };
@@ -278,7 +281,8 @@ export function labHaproxyConfig(host: string, ports: ReturnType<typeof labPorts
 /** Renders a status as a small table. */
 export function formatLabStatus(s: LabStatus): string {
   const row = (cells: string[]) => cells.map((c, i) => c.padEnd([11, 9, 13, 10, 9][i] ?? 0)).join(' ').trimEnd();
-  const host = (name: string, h: LabHostStatus) => row([name, h.mimic, h.shim === 'up' ? 'up (gate open)' : h.shim, String(h.requests ?? '-'), String(h.malformed ?? '-')]);
+  const host = (name: string, h: LabHostStatus) => row([name, h.mimic, h.shim === 'up' ? 'up (gate open)' : h.shim, String(h.requests ?? '-'), String(h.malformed ?? '-')])
+    + (h.heldDownUntil ? `  (flap damping: held down until ${h.heldDownUntil.slice(11, 19)} UTC)` : '');
   return [
     `balancer: ${s.balancer} on ${s.address}   secondary shim: ${s.secondaryShimMode} mode`,
     row(['host', 'mimic', 'shim', 'requests', 'malformed']),

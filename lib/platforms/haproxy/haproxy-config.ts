@@ -65,7 +65,7 @@ export interface HaproxyConfigSpec {
   readonly shutdownSessionsOnMarkedDown: boolean;
 }
 
-/** How often HAProxy checks a server that is down: a quarter of the interval, at least 100 ms. */
+/** How often HAProxy checks a server that is down or in transition (`downinter`, `fastinter`): a quarter of the interval, at least 100 ms. */
 export function downInterMs(t: { readonly checkIntervalMs: number }): number {
   return Math.max(100, Math.round(t.checkIntervalMs / 4));
 }
@@ -125,9 +125,11 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
     for (const s of p.servers) {
       const parts = [`    server ${s.name} ${hostPort(s.address, s.port)}`];
       if (s.backup) parts.push('backup');
-      // downinter: a down server is checked 4 times as often, so a primary whose shim opens its gate
-      // again is seen within a quarter interval (checks of a closed gate cost nothing).
-      parts.push(`check port ${s.checkPort} inter ${haproxyTime(t.checkIntervalMs)} downinter ${haproxyTime(downInterMs(t))} fall ${t.fall} rise ${t.rise}`);
+      // fastinter and downinter: a server in transition or down is checked 4 times as often, so a
+      // primary whose shim opens its gate again is seen within a quarter interval, also right after
+      // observe's mark-down (which forces fastinter). Checks of a closed gate cost nothing.
+      const quick = haproxyTime(downInterMs(t));
+      parts.push(`check port ${s.checkPort} inter ${haproxyTime(t.checkIntervalMs)} fastinter ${quick} downinter ${quick} fall ${t.fall} rise ${t.rise}`);
       if (!s.backup && spec.observeErrorLimit > 0) parts.push(`observe layer4 error-limit ${spec.observeErrorLimit} on-error mark-down`);
       if (s.dns) parts.push('resolvers sysdns init-addr last,libc,none');
       if (s.agentPort) parts.push(`agent-check agent-port ${s.agentPort} agent-inter ${haproxyTime(t.agentIntervalMs)}`);

@@ -141,13 +141,16 @@ export class HaproxyTarget implements IHaTarget {
     return [{ kind: 'haproxy', fileName: 'haproxy.cfg', content: renderHaproxyConfig(this.config(model)) }];
   }
 
-  /** Down after `fall` failed checks, the last one up to `timeout check`; the backup is already up (normal-mode shims). */
+  /**
+   * Down after `fall` failed checks: the first up to an interval after the gate closed, the others at
+   * `fastinter`, the last one up to `timeout check`. The backup is already up (normal-mode shims).
+   */
   public timing(): BalancerTiming {
     const t = this.timingSpec;
-    const i = t.checkIntervalMs / 1000; const c = t.checkTimeoutMs / 1000;
+    const i = t.checkIntervalMs / 1000; const c = t.checkTimeoutMs / 1000; const q = downInterMs(t) / 1000;
     return {
-      markDownSeconds: i * t.fall + c,
-      markDownFormula: `${i}s x ${t.fall} checks + ${c}s timeout`,
+      markDownSeconds: i + (t.fall - 1) * q + c,
+      markDownFormula: `${i}s + ${t.fall - 1} x ${q}s fastinter + ${c}s timeout`,
       markUpSeconds: (downInterMs(t) / 1000) * t.rise,
       markUpFormula: `${downInterMs(t) / 1000}s downinter x ${t.rise} checks`,
     };

@@ -112,6 +112,17 @@ describe('the README is a contract', () => {
     for (const cmd of ['synth', 'snippet', 'peers', 'shim', 'mimic', 'proxy', 'lab']) assert.match(readme, new RegExp(`^idha ${cmd} `, 'm'), `idha ${cmd} in the synopsis`);
     assert.ok(readme.length > 20_000, `${readme.length} characters: the README was cut`);
   });
+
+  it('THEN the output it shows for `npx idha synth` (state, host plan, estimates) is what idha synth prints today', () => {
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const start = readme.indexOf('Terraform state (run terraform in each stack folder):');
+    assert.ok(start > 0, 'the README shows the synth output');
+    const shown = readme.slice(start, readme.indexOf('\n```', start) + 1);
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-readme-'));
+    const r = runIdha(['synth', '--config', path.join(REPO, 'examples', 'iqservice-pair.yaml')], cwd);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(shown, r.stdout.slice(r.stdout.indexOf('Terraform state (run terraform')));
+  });
 });
 
 describe('idha runtime commands refuse bad input with exit 2', () => {
@@ -119,6 +130,12 @@ describe('idha runtime commands refuse bad input with exit 2', () => {
     ['a shim without --bind', ['shim'], /bind/],
     ['a shim with port 70000', ['shim', '--bind', '127.0.0.1', '--service-port', '70000'], /--service-port: got 70000; allowed: an integer from 1 to 65535/],
     ['a shim with rise 0', ['shim', '--bind', '127.0.0.1', '--rise', '0'], /--rise: got 0/],
+    ['a report port without the server names', ['shim', '--bind', '127.0.0.1', '--report-port', '15053'], /--report-server: got \(missing\); allowed: this host's <backend>\/<server> names/],
+    ['a report server name without a backend', ['shim', '--bind', '127.0.0.1', '--report-port', '15053', '--report-server', 'primary'], /--report-server: got "primary"; allowed: <backend>\/<server>/],
+    ['a report port equal to the gate port', ['shim', '--bind', '127.0.0.1', '--report-port', '15050', '--report-server', 'b/primary'], /--report-port: got 15050; allowed: a port other than the service, gate, health and agent ports/],
+    ['a report sender that is a name', ['shim', '--bind', '127.0.0.1', '--report-port', '15053', '--report-server', 'b/primary', '--report-from', 'lb1'], /--report-from: got "lb1"/],
+    ['a damping half-life of 0', ['shim', '--bind', '127.0.0.1', '--damp-half-life', '0'], /--damp-half-life: got 0; allowed: seconds from 1 to 3600/],
+    ['a negative hold-down cap', ['shim', '--bind', '127.0.0.1', '--max-hold-down', '-1'], /--max-hold-down: got -1/],
     ['a shim watching a name', ['shim', '--bind', '127.0.0.1', '--service-host', 'localhost'], /--service-host: got "localhost"; allowed: an IPv4 or IPv6 address/],
     ['a standby URL that is not /healthz', ['shim', '--bind', '127.0.0.1', '--standby-of', 'http://10.0.1.10:15051/'], /--standby-of/],
     ['standby and peer together', ['shim', '--bind', '127.0.0.1', '--standby-of', 'http://a:1/healthz', '--standby-peer', 'http://b:1/healthz'], /not together with --standby-of/],

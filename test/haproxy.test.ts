@@ -33,7 +33,7 @@ describe('HAProxy target', () => {
 
   it('THEN mode tcp, the primary active and the secondary backup, health from the shim gate and agent, never the service port', () => {
     assert.match(cfg, /^defaults\n {4}mode tcp$/m);
-    assert.match(cfg, /^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down agent-check agent-port 15052 agent-inter 1s$/m);
+    assert.match(cfg, /^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down agent-check agent-port 15052 agent-inter 250ms$/m);
     assert.match(cfg, /^ {4}server secondary 10\.0\.2\.10:5050 backup check port 15050 /m);
     assert.doesNotMatch(cfg, /check port 5050|check port 5051/);
   });

@@ -63,7 +63,9 @@ export class HaproxyTarget implements IHaTarget {
       fall: props.fall ?? 2,
       rise: props.rise ?? 1,
       checkTimeoutMs: (props.checkTimeoutSeconds ?? 2) * 1000,
-      agentIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
+      // The agent brings a server back as well as the check does (HAProxy 2.6 logged "UP ... via agent :
+      // up"), so it is asked as often as a down server is checked; a line over loopback or LAN per 250 ms.
+      agentIntervalMs: downInterMs({ checkIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000 }),
       connectTimeoutMs: (props.connectTimeoutSeconds ?? 2) * 1000,
       retries: props.retries ?? 3,
     };

@@ -27,9 +27,14 @@ describe('cdktf users', () => {
 
   it('GIVEN cdktf.json WHEN `cdktf synth` (the cdktf CLI) runs THEN it synthesizes the example app', (t) => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-cdktf-'));
+    // cdktf-cli's crash on Node 24 writes a Node diagnostic report into its working folder, which is
+    // the repository here: send reports to a temporary folder, and check that none lands in the tree.
+    const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-cdktf-reports-'));
+    const before = new Set(fs.readdirSync(REPO));
     const r = spawnSync(process.execPath, [path.join(REPO, 'node_modules/cdktf-cli/bundle/bin/cdktf'), 'synth', '--output', out], {
-      cwd: REPO, encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1', CI: '1' }, timeout: 120_000,
+      cwd: REPO, encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1', CI: '1', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --report-directory=${reports}`.trim() }, timeout: 120_000,
     });
+    assert.deepEqual(fs.readdirSync(REPO).filter((f) => !before.has(f)), [], 'nothing new in the repository folder');
     if (r.status !== 0 && /Cannot find module '[^']*pty\.node'/.test(r.stderr + r.stdout) && Number(process.versions.node.split('.')[0]) >= 24) {
       // cdktf-cli 0.21 (archived) ships node-pty prebuilds only up to Node 22's ABI. Say so, and run
       // the app command from cdktf.json as cdktf-cli runs it (CDKTF_OUTDIR), so the app is still checked.

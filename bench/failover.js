@@ -20,7 +20,7 @@ const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
-const lib = { ...require('../dist/lib'), ...require('../dist/lib/runtime') };
+const lib = { ...require('../dist/lib/internal'), ...require('../dist/lib/runtime') };
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };

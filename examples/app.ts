@@ -10,14 +10,14 @@ import { App, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { addStateBackend, AwsNlbTarget, AzureLoadBalancerTarget, BigipProvider, F5BigIpTarget, IqServiceHaPair, StateBackendConfig } from '../lib';
+import { AwsNlbTarget, AzureLoadBalancerTarget, BigipProvider, F5BigIpTarget, IqServiceHaPair, StateBackend, StateBackendConfig } from '../lib';
 
 export class IqServiceStack extends TerraformStack {
   public readonly pair: IqServiceHaPair;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    addStateBackend(this, this.node.tryGetContext('idha:backend') as StateBackendConfig | undefined);
+    StateBackend.addTo(this, this.node.tryGetContext('idha:backend') as StateBackendConfig | undefined);
     new AzurermProvider(this, 'azurerm', { features: [{}] });
     new AwsProvider(this, 'aws', { region: 'eu-west-1' });
     const password = new TerraformVariable(this, 'bigip_password', { type: 'string', sensitive: true });

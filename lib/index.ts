@@ -1,36 +1,28 @@
-export * from './core/address';
-export * from './core/errors';
+/**
+ * identity-ha: the construct API, compiled by jsii for TypeScript, Python, Java, C# and Go.
+ *
+ * Everything exported here is jsii-clean (structs, enums, classes, `I*` interfaces). What the CLI
+ * does is reachable through the facades `Topology` and `Snippets`. The TypeScript-only machinery
+ * (topology parsing, synth, output folder, renderers) is in `identity-ha/internal`; the host runtime
+ * (shim, proxy, mimic, lab) is in `identity-ha/runtime`.
+ */
+export { AddressKind, HostAddress } from './core/address';
+export { Problem, Problems } from './core/errors';
 export * from './model/ha-service-model';
 export * from './model/probe-policy';
 export * from './model/failover-estimate';
 export * from './platforms/target';
-export * from './platforms/registry';
-export * from './platforms/azure/azure-load-balancer-target';
-export * from './platforms/azure/azure-load-balancer';
-export * from './platforms/aws/aws-nlb-target';
-export * from './platforms/aws/aws-network-load-balancer';
-export * from './platforms/f5/f5-big-ip-target';
-export * from './platforms/f5/f5-big-ip';
+export { AzureProbeTimingProps, AzureLoadBalancerTargetProps, AzureLoadBalancerTarget } from './platforms/azure/azure-load-balancer-target';
+export { AwsHealthCheckProps, AwsNlbTargetProps, AwsNlbTarget } from './platforms/aws/aws-nlb-target';
+export { F5MonitorTimingProps, F5Snat, F5BigIpTargetProps, F5BigIpTarget } from './platforms/f5/f5-big-ip-target';
 export * from './platforms/f5/bigip-provider';
 export * from './platforms/f5/bigip-as3';
-export * from './platforms/f5/as3-declaration';
-export * from './platforms/f5/tmsh-commands';
+export { TrafficManagerMonitorProps, AzureTrafficManagerTargetProps, AzureTrafficManagerTarget } from './platforms/azure-traffic-manager/azure-traffic-manager-target';
+export { Route53HealthCheckProps, Route53HealthMetricProps, AwsRoute53FailoverTargetProps, AwsRoute53FailoverTarget } from './platforms/aws-route53/aws-route53-failover-target';
+export { HaproxyTarget, HaproxyTargetProps } from './platforms/haproxy/haproxy-target';
 export * from './iqservice/iqservice-ha-pair';
-export * from './topology/topology';
-export * from './synth/topology-app';
-export * from './synth/synthesize';
-export { commitRendered, RenderWorker, SynthInterruptedError, synthesizeTopologyInterruptibly } from './synth/synth-client';
-export type { RenderJob, WorkerReply } from './synth/synth-client';
-export * from './synth/state-backend';
-export * from './synth/output-folder';
-export * from './hosts/host-plan';
-export * from './session-failover/session-failover-plan';
-export * from './synth/snippet';
-export * from './platforms/member-checks';
-export * from './platforms/dns-checks';
-export * from './platforms/azure-traffic-manager/azure-traffic-manager-target';
-export * from './platforms/azure-traffic-manager/azure-traffic-manager';
-export * from './platforms/aws-route53/aws-route53-failover-target';
-export * from './platforms/aws-route53/aws-route53-failover';
-export * from './platforms/haproxy/haproxy-target';
-export * from './platforms/haproxy/haproxy-config';
+export {
+  SessionFailoverServer, SessionFailoverProps, SessionFailoverTie, SessionFailoverServerPlan, SessionFailoverSurvival, SessionFailoverPlan,
+} from './session-failover/session-failover-plan';
+export { LocalStateConfig, S3StateConfig, AzurermStateConfig, StateBackendConfig, StateBackend } from './synth/state-backend';
+export { Topology, TopologySynthOptions, TopologySynthResult, SynthesizedStack, HostSidecarPlan, Snippets } from './topology/topology-facade';

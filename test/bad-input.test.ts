@@ -5,8 +5,8 @@ import * as path from 'path';
 import { describe, it } from 'node:test';
 import * as YAML from 'yaml';
 import {
-  IdhaValidationError, MAX_LISTED_PROBLEMS, MAX_TOPOLOGY_BYTES, parseTopologyText, previewValue, synthesizeTopology, Topology,
-} from '../lib';
+  IdhaValidationError, MAX_LISTED_PROBLEMS, MAX_TOPOLOGY_BYTES, parseTopologyText, previewValue, synthesizeTopology, TopologyDocument,
+} from '../lib/internal';
 import { EXAMPLE, REPO, runIdha } from './helpers';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'idha-bad-'));
@@ -125,7 +125,7 @@ describe('the CLI on bad files: exit 2, no stack trace, bounded output', () => {
   it('GIVEN 300 bad services THEN 50 problems are listed, then "... and 250 more"', () => {
     const services = Array.from({ length: 300 }, (_, i) => ({ ...YAML.parse(EXAMPLE_TEXT).services[0], name: `s${i}`, port: 70000, targets: { f5: { virtualAddress: '10.0.0.50' } } }));
     try {
-      synthesizeTopology({ topology: { version: 1, services } as Topology, outDir: path.join(tmp(), 'o') });
+      synthesizeTopology({ topology: { version: 1, services } as TopologyDocument, outDir: path.join(tmp(), 'o') });
       assert.fail('accepted');
     } catch (e) {
       assert.ok(e instanceof IdhaValidationError);

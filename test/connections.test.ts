@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import {
   AwsNlbTarget, AzureLoadBalancerTarget, BigipProvider, ConnectionAction, F5BigIpTarget, HaproxyTarget, IqServiceHaPairProps,
   AwsRoute53FailoverTarget, HaStrategy, ProbeKind,
-} from '../lib';
+} from '../lib/internal';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { as3Validator, AWS, AZURE, F5, pairProps, problemsOf, resources, synthPair } from './helpers';
 

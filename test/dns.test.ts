@@ -10,7 +10,7 @@ import {
   AwsRoute53FailoverTarget, AwsRoute53FailoverTargetProps, AzureLoadBalancerTarget, AzureTrafficManagerTarget,
   AzureTrafficManagerTargetProps, HaStrategy, IQSERVICE_MALFORMED_LOG_LINE, IqServiceHaPair, IqServiceHaPairProps,
   ProbeKind, buildTopologyApp, loadTopologyFile,
-} from '../lib';
+} from '../lib/internal';
 import { AZURE, REPO, pairProps, problemsOf, resources, runIdha, snapshotDir, synthPair } from './helpers';
 
 const DNS_EXAMPLE = path.join(REPO, 'examples', 'iqservice-dns.yaml');

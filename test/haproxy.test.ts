@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { describe, it } from 'node:test';
-import { ConnectionAction, HaproxyTarget, HaproxyTargetProps, IqServiceHaPairProps, ProbeKind, haproxyTime, renderHaproxyConfig } from '../lib';
+import { ConnectionAction, HaproxyTarget, HaproxyTargetProps, IqServiceHaPairProps, ProbeKind, haproxyTime, renderHaproxyConfig } from '../lib/internal';
 import { EXAMPLE, pairProps, problemsOf, runIdha, synthPair } from './helpers';
 import { freePorts, haproxyBin, sleep, start, stop, until } from './e2e-helpers';
 import * as net from 'net';

@@ -9,7 +9,7 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import {
   AwsNlbTarget, AwsNlbTargetProps, BigipProvider, AzureLoadBalancerTarget, AzureLoadBalancerTargetProps, F5BigIpTarget, F5BigIpTargetProps,
   IdhaValidationError, IqServiceHaPair, IqServiceHaPairProps,
-} from '../lib';
+} from '../lib/internal';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const IDHA = path.join(REPO, 'bin', 'idha.js');

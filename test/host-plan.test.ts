@@ -9,7 +9,7 @@ import * as YAML from 'yaml';
 import {
   AwsNlbTarget, AzureLoadBalancerTarget, F5BigIpTarget, hostPlan, hostShims, HaproxyTarget, IqServiceHaPairProps, parseTopologyText, ProbeKind,
   SidecarMode, synthesizeTopology,
-} from '../lib';
+} from '../lib/internal';
 import { freePorts, idha, stop, until } from './e2e-helpers';
 import { AWS, AZURE, EXAMPLE, F5, pairProps, problemsOf, synthPair } from './helpers';
 

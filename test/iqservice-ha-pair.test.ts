@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Testing, TerraformStack } from 'cdktf';
 import {
   AwsNlbTarget, AzureLoadBalancerTarget, F5BigIpTarget, IQSERVICE_MALFORMED_LOG_LINE, IqServiceHaPair, IqServiceHaPairProps, ProbeKind,
-} from '../lib';
+} from '../lib/internal';
 import { AWS, AZURE, F5, pairProps, problemsOf, synthPair } from './helpers';
 
 describe('IqServiceHaPair model', () => {

@@ -6,8 +6,8 @@ import { spawn, spawnSync } from 'child_process';
 import { describe, it } from 'node:test';
 import {
   CommitStep, IdhaValidationError, loadTopologyFile, localStatePath, OWNER_MARKER, stateBackendProblems, StateBackendConfig, SynthInterruptedError, synthesizeTopology,
-  synthesizeTopologyInterruptibly, Topology,
-} from '../lib';
+  synthesizeTopologyInterruptibly, TopologyDocument,
+} from '../lib/internal';
 import { EXAMPLE, IDHA, REPO, runIdha } from './helpers';
 
 const DNS_EXAMPLE = path.join(REPO, 'examples', 'iqservice-dns.yaml');
@@ -44,7 +44,7 @@ function addTerraformFiles(stackDir: string): void {
 }
 
 /** An earlier output of the bundled example with Terraform files in the AWS stack, and a changed topology to synth over it. */
-function earlierOutput(): { cwd: string; outDir: string; changed: Topology } {
+function earlierOutput(): { cwd: string; outDir: string; changed: TopologyDocument } {
   const cwd = tmp();
   const outDir = path.join(cwd, 'out');
   const topology = loadTopologyFile(EXAMPLE);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
   AwsNlbTarget, AzureLoadBalancerTarget, F5BigIpTarget, ProbeKind, buildAs3Declaration, buildTmshCommands,
-} from '../lib';
+} from '../lib/internal';
 import { AWS, AZURE, F5, as3Validator, pairProps, resources, synthPair } from './helpers';
 
 describe('Azure Load Balancer', () => {
@@ -153,12 +153,12 @@ describe('F5 BIG-IP', () => {
 
   it('THEN tmsh: half-open monitor on the gate, priority groups, min-active-members 1, no persistence, one virtual per client block', () => {
     const { pair } = synthPair(pairProps({ allowedClients: ['10.20.0.0/24', '10.30.0.0/24'], targets: [new F5BigIpTarget(F5)] }));
-    const tmsh = buildTmshCommands(pair.model, new F5BigIpTarget(F5).resolve(pair.model));
+    const tmsh = buildTmshCommands(pair.model, new F5BigIpTarget(F5)._resolve(pair.model));
     assert.match(tmsh, /create ltm monitor tcp-half-open idha_iqservice_monitor \{ interval 2 timeout 7 destination \*:15050/);
     assert.match(tmsh, /members add \{ 10\.0\.1\.10:5050 \{ priority-group 10 description primary \} 10\.0\.2\.10:5050 \{ priority-group 0 description secondary \} \} min-active-members 1/);
     assert.match(tmsh, /create ltm virtual idha_iqservice_iq_vs_1 \{ destination 10\.0\.0\.50:5050 source 10\.20\.0\.0\/24 .* persist none/);
     assert.match(tmsh, /create ltm virtual idha_iqservice_iq_vs_2 \{ destination 10\.0\.0\.50:5050 source 10\.30\.0\.0\/24/);
-    const decl = buildAs3Declaration(pair.model, new F5BigIpTarget(F5).resolve(pair.model)) as any;
+    const decl = buildAs3Declaration(pair.model, new F5BigIpTarget(F5)._resolve(pair.model)) as any;
     assert.deepEqual(decl.declaration.idha_iqservice.iqservice.iq_vs.virtualAddresses, [['10.0.0.50', '10.20.0.0/24'], ['10.0.0.50', '10.30.0.0/24']]);
   });
 });

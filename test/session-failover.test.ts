@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, it } from 'node:test';
-import { SessionFailoverPlan, SessionFailoverProps } from '../lib';
+import { SessionFailoverPlan, SessionFailoverProps } from '../lib/internal';
 import { REPO, runIdha } from './helpers';
 
 const FOUR = ['10.1.1.11', '10.1.1.12', '10.1.2.11', '10.1.2.12'];

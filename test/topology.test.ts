@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, it } from 'node:test';
 import * as YAML from 'yaml';
-import { IdhaValidationError, loadTopologyFile, renderSnippet, synthesizeTopology, validateTopologyDocument, withoutTokenStackTraces } from '../lib';
+import { IdhaValidationError, loadTopologyFile, renderSnippet, synthesizeTopology, validateTopologyDocument, withoutTokenStackTraces } from '../lib/internal';
 import { EXAMPLE, REPO } from './helpers';
 
 const fixture = (name: string) => path.join(REPO, 'test', 'fixtures', name);

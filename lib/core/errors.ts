@@ -120,7 +120,7 @@ export class Problems {
     return this.list.length === 0;
   }
 
-  public get all(): readonly Problem[] {
+  public get all(): Problem[] {
     return this.list;
   }
 

@@ -1,8 +1,8 @@
-import { Annotations } from 'cdktf';
+import { Annotations, App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AddressKind, cidrContains, cidrFamily, HostAddress, parseCidr, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
-import { Problems } from '../core/errors';
+import { IdhaValidationError, Problem, Problems } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import {
   ConnectionAction, SidecarMode,
@@ -95,7 +95,23 @@ const SERVICE_NAME = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
 export class IqServiceHaPair extends Construct {
   /** The platform-neutral model the targets render from. */
   public readonly model: HaServiceModel;
-  public readonly targets: readonly IHaTarget[];
+  public readonly targets: IHaTarget[];
+
+  /**
+   * Every problem `props` has, as data (empty when the pair can be built): the same checks the
+   * constructor makes, the targets' included, without creating anything in your app. In TypeScript
+   * the constructor throws an error that carries the same list.
+   */
+  public static validate(props: IqServiceHaPairProps): Problem[] {
+    const stack = new TerraformStack(new App({ skipValidation: true }), 'validate');
+    try {
+      new IqServiceHaPair(stack, props.serviceName ?? 'iqservice', props);
+      return [];
+    } catch (e) {
+      if (e instanceof IdhaValidationError) return [...e.problems];
+      throw e;
+    }
+  }
 
   constructor(scope: Construct, id: string, props: IqServiceHaPairProps) {
     super(scope, id);
@@ -135,7 +151,7 @@ export class IqServiceHaPair extends Construct {
     const w = new Set<string>();
     for (const x of this.model.warnings ?? []) w.add(x);
     for (const pool of this.model.pools) for (const x of pool.probe.warnings) w.add(x);
-    for (const t of this.targets) for (const x of t.warnings?.(this.model) ?? []) w.add(x);
+    for (const t of this.targets) for (const x of t.warnings(this.model)) w.add(x);
     return [...w];
   }
 
@@ -146,7 +162,7 @@ export class IqServiceHaPair extends Construct {
 
   /** Paste-ready snippets from every target that offers them. */
   public snippets(): Snippet[] {
-    return this.targets.flatMap((t) => t.snippets?.(this.model) ?? []);
+    return this.targets.flatMap((t) => t.snippets(this.model));
   }
 
   /**

@@ -16,9 +16,9 @@ export interface FailoverEstimate {
   readonly worstCaseSeconds: number;
   /** How the figure is composed, e.g. `2 + max(15, 3 + 5)`. */
   readonly formula: string;
-  readonly terms: readonly FailoverTerm[];
+  readonly terms: FailoverTerm[];
   /** What the figure does not show, e.g. a window in which the balancer fails open. */
-  readonly notes?: readonly string[];
+  readonly notes?: string[];
   /**
    * Worst-case time from "the primary accepts connections again" to "new connections go to the
    * primary again": its sidecar's rise, the standby's closing (standby mode), the balancer marking

@@ -52,7 +52,7 @@ export interface ServiceListener {
   /** Name of the pool this listener sends to. */
   readonly poolName: string;
   /** HTTP only: URL path prefixes routed to the pool (web tier). */
-  readonly paths?: readonly string[];
+  readonly paths?: string[];
   /** HTTP only: cookie stickiness (web tier). */
   readonly stickiness?: CookieStickiness;
 }
@@ -72,7 +72,7 @@ export interface PoolMember {
 
 export interface ServicePool {
   readonly name: string;
-  readonly members: readonly PoolMember[];
+  readonly members: PoolMember[];
   readonly selection: PoolSelection;
   readonly probe: ResolvedProbePolicy;
   /**
@@ -86,7 +86,7 @@ export interface ServicePool {
 export interface NodeSet {
   readonly name: string;
   readonly virtualIp: HostAddress;
-  readonly nodes: readonly PoolMember[];
+  readonly nodes: PoolMember[];
 }
 
 /** What happens to established client connections when traffic moves between hosts. */
@@ -124,19 +124,19 @@ export interface HaServiceModel {
   readonly name: string;
   /** How clients reach the healthy member. */
   readonly strategy: HaStrategy;
-  readonly listeners: readonly ServiceListener[];
-  readonly pools: readonly ServicePool[];
+  readonly listeners: ServiceListener[];
+  readonly pools: ServicePool[];
   /** Client CIDR blocks allowed to reach the service ports. */
-  readonly allowedClients: readonly string[];
+  readonly allowedClients: string[];
   /** Every port on which the real service listens on its hosts (never probed noisily). */
-  readonly servicePorts: readonly number[];
-  readonly nodeSets?: readonly NodeSet[];
+  readonly servicePorts: number[];
+  readonly nodeSets?: NodeSet[];
   /** How the hosts' sidecars run (meaningful when the probe uses the sidecar). */
   readonly sidecarMode: SidecarMode;
   /** Idle timeout and what happens to established connections on failover and failback. */
   readonly connections: ConnectionPolicy;
   /** Things worth knowing about the service's settings that are not errors (e.g. overlapping client blocks). */
-  readonly warnings?: readonly string[];
+  readonly warnings?: string[];
 }
 
 /** The pool a listener sends to. */

@@ -129,7 +129,7 @@ export interface ResolvedProbePolicy {
   readonly usesSidecar: boolean;
   readonly sidecar: ResolvedSidecarTiming;
   /** Synth-time warnings (e.g. the noisy probe's log line). */
-  readonly warnings: readonly string[];
+  readonly warnings: string[];
 }
 
 export const DEFAULT_GATE_PORT = 15050;

@@ -32,8 +32,29 @@ export interface IHaTarget {
   render(scope: Construct, model: HaServiceModel): void;
   /** Worst-case failover and failback times from this target's probe settings. */
   estimateFailover(model: HaServiceModel): FailoverEstimate;
-  /** Paste-ready snippets (not Terraform) this target offers, if any. */
-  snippets?(model: HaServiceModel): Snippet[];
-  /** Warnings to surface at synth time. */
-  warnings?(model: HaServiceModel): string[];
+  /** Paste-ready snippets (not Terraform) this target offers; empty when none. */
+  snippets(model: HaServiceModel): Snippet[];
+  /** Warnings to surface at synth time; empty when none. */
+  warnings(model: HaServiceModel): string[];
+}
+
+/**
+ * A base for targets, with no snippets and no warnings by default. Extend it to add a platform of
+ * your own, in any jsii language: implement `platform`, `strategy`, `validate`, `render` and
+ * `estimateFailover`.
+ */
+export abstract class HaTargetBase implements IHaTarget {
+  public abstract readonly platform: string;
+  public abstract readonly strategy: HaStrategy;
+  /** @default false */
+  public readonly needsStandbySidecar?: boolean;
+  public abstract validate(model: HaServiceModel, problems: Problems): void;
+  public abstract render(scope: Construct, model: HaServiceModel): void;
+  public abstract estimateFailover(model: HaServiceModel): FailoverEstimate;
+  public snippets(_model: HaServiceModel): Snippet[] {
+    return [];
+  }
+  public warnings(_model: HaServiceModel): string[] {
+    return [];
+  }
 }

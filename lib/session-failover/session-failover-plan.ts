@@ -1,6 +1,6 @@
 import * as ipaddr from 'ipaddr.js';
 import { IdhaValidationError, Problem } from '../core/errors';
-import type { Topology } from '../topology/topology';
+import type { TopologyDocument } from '../topology/topology';
 
 /**
  * Session failover planning for an Identity Server cluster. Each server copies every session it
@@ -382,7 +382,7 @@ function formatRate(bps: number): string {
 }
 
 /** The plan of a topology's `sessionFailover:` block; a clear error when it has none. */
-export function planSessionFailover(topology: Topology): SessionFailoverPlan {
+export function planSessionFailover(topology: TopologyDocument): SessionFailoverPlan {
   if (!topology.sessionFailover) {
     throw new IdhaValidationError([{ field: 'sessionFailover', value: undefined, allowed: 'a sessionFailover block with the cluster\'s servers', fix: 'add one (see examples/session-failover.yaml)' }]);
   }

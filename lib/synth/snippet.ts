@@ -1,7 +1,7 @@
 import * as os from 'os';
 import { IdhaValidationError } from '../core/errors';
 import { PLATFORMS, snippetKinds } from '../platforms/registry';
-import { Topology } from '../topology/topology';
+import { TopologyDocument } from '../topology/topology';
 import { withoutTokenStackTraces } from './synthesize';
 import { buildTopologyApp } from './topology-app';
 
@@ -10,7 +10,7 @@ import { buildTopologyApp } from './topology-app';
  * the target; `azure`/`aws` are the Terraform JSON of that platform's resources and provider, to drop
  * into an existing configuration as a `.tf.json` file.
  */
-export function renderSnippet(topology: Topology, kind: string, serviceName?: string): string {
+export function renderSnippet(topology: TopologyDocument, kind: string, serviceName?: string): string {
   const entry = PLATFORMS.find((p) => p.snippetKinds.some((k) => k.kind === kind));
   if (!entry) {
     throw new IdhaValidationError([{ field: 'kind', value: kind, allowed: `one of ${snippetKinds().join(', ')}` }]);

@@ -91,10 +91,11 @@ export function stateBackendProblems(config: StateBackendConfig | undefined, fie
   if (config.s3) {
     const s = config.s3;
     const f = `${field}.s3`;
-    if (!isToken(s.bucket) && (!S3_BUCKET.test(s.bucket) || s.bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(s.bucket))) {
+    // Without the schema (constructs, other languages) a required name can be missing or not a string.
+    if (typeof s.bucket !== 'string' || !isToken(s.bucket) && (!S3_BUCKET.test(s.bucket) || s.bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(s.bucket))) {
       problems.push({ field: `${f}.bucket`, value: s.bucket, allowed: 'an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not an IP address', fix: 'name the existing bucket that holds your state' });
     }
-    if (!isToken(s.region) && !AWS_REGION.test(s.region)) {
+    if (typeof s.region !== 'string' || !isToken(s.region) && !AWS_REGION.test(s.region)) {
       problems.push({ field: `${f}.region`, value: s.region, allowed: 'an AWS region name such as eu-west-1' });
     }
     problems.push(...keyPrefixProblems(s.keyPrefix, `${f}.keyPrefix`));
@@ -108,10 +109,10 @@ export function stateBackendProblems(config: StateBackendConfig | undefined, fie
   if (config.azurerm) {
     const a = config.azurerm;
     const f = `${field}.azurerm`;
-    if (!isToken(a.storageAccountName) && !STORAGE_ACCOUNT.test(a.storageAccountName)) {
+    if (typeof a.storageAccountName !== 'string' || !isToken(a.storageAccountName) && !STORAGE_ACCOUNT.test(a.storageAccountName)) {
       problems.push({ field: `${f}.storageAccountName`, value: a.storageAccountName, allowed: 'a storage account name: 3-24 lowercase letters and digits' });
     }
-    if (!isToken(a.containerName) && !CONTAINER.test(a.containerName)) {
+    if (typeof a.containerName !== 'string' || !isToken(a.containerName) && !CONTAINER.test(a.containerName)) {
       problems.push({ field: `${f}.containerName`, value: a.containerName, allowed: 'a blob container name: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit' });
     }
     if (a.resourceGroupName !== undefined && !isToken(a.resourceGroupName) && !RESOURCE_GROUP.test(a.resourceGroupName)) {
@@ -195,4 +196,22 @@ export function describeState(stackName: string, config: StateBackendConfig | un
   const folder = config?.local?.path ?? '.';
   const abs = path.resolve(path.dirname(path.resolve(outDir)), folder, `terraform.${stackName}.tfstate`);
   return path.relative(process.cwd(), abs) || abs;
+}
+
+/** The state backend rules of `idha synth`, for stacks of your own (in every jsii language). */
+export class StateBackend {
+  /**
+   * Adds the backend `config` describes to `stack` (local state beside the output folder by
+   * default), after checking it. Throws with every problem found.
+   */
+  public static addTo(stack: TerraformStack, config?: StateBackendConfig): void {
+    addStateBackend(stack, config);
+  }
+
+  /** The problems `config` has, as data (empty when it is fine). */
+  public static validate(config?: StateBackendConfig): Problem[] {
+    return stateBackendProblems(config);
+  }
+
+  private constructor() {}
 }

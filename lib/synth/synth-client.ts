@@ -7,12 +7,12 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { IdhaValidationError, Problem } from '../core/errors';
 import type { FailoverEstimate } from '../model/failover-estimate';
-import type { Topology } from '../topology/topology';
+import type { TopologyDocument } from '../topology/topology';
 import { checkOutputFolder, commitOutput, CommitOptions, createStaging, discardStaging, OutputTarget, OWNER_MARKER, Staging } from './output-folder';
 import type { RenderResult } from './synthesize';
 
 export interface SynthesizeOptions {
-  readonly topology: Topology;
+  readonly topology: TopologyDocument;
   /**
    * Output folder. idha replaces only a folder it wrote itself; every file in it that idha did not
    * write (Terraform state, `.terraform/`, ...) is kept, and on failure the folder is left as it was.
@@ -60,7 +60,7 @@ export class SynthInterruptedError extends Error {
 
 /** A render job for the worker. */
 export interface RenderJob {
-  readonly topology: Topology;
+  readonly topology: TopologyDocument;
   readonly platforms?: readonly string[];
   readonly stagingDir: string;
   readonly outDir: string;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FailoverEstimate } from '../model/failover-estimate';
 import { PLATFORMS } from '../platforms/registry';
-import { Topology } from '../topology/topology';
+import { TopologyDocument } from '../topology/topology';
 import { checkOutputFolder, CommitOptions, createStaging, discardStaging, listFiles, OWNER_MARKER, writeOwnerMarker } from './output-folder';
 import { describeState } from './state-backend';
 import { commitRendered } from './synth-client';
@@ -70,7 +70,7 @@ export function withoutTokenStackTraces<T>(fn: () => T): T {
  * `stacks/<stack>/cdk.tf.json`), `snippets/<service>/...`, and the ownership marker listing every
  * file written. Output is byte-reproducible. Validation happens before anything is written.
  */
-export function renderTopology(topology: Topology, options: RenderOptions): RenderResult {
+export function renderTopology(topology: TopologyDocument, options: RenderOptions): RenderResult {
   const tmp = options.stagingDir;
   const built = withoutTokenStackTraces(() => {
     const b = buildTopologyApp(topology, { outdir: tmp, platforms: options.platforms, outputFolder: options.outDir });

@@ -4,7 +4,7 @@ import { IdhaValidationError, Problem } from '../core/errors';
 import { IqServiceHaPair } from '../iqservice/iqservice-ha-pair';
 import { SidecarMode } from '../model/ha-service-model';
 import { PLATFORMS, platformIds } from '../platforms/registry';
-import { Topology, TopologyService } from '../topology/topology';
+import { TopologyDocument, TopologyService } from '../topology/topology';
 import { addStateBackend, localStateInsideOutputProblems, stateBackendProblems } from './state-backend';
 
 /** One synthesized pair: the service it came from and its platform. */
@@ -42,7 +42,7 @@ export function checkPlatforms(platforms: readonly string[] | undefined): void {
   }
 }
 
-function crossServiceProblems(topology: Topology): Problem[] {
+function crossServiceProblems(topology: TopologyDocument): Problem[] {
   const problems: Problem[] = [];
   const names = new Map<string, number>();
   topology.services.forEach((s, i) => {
@@ -98,7 +98,7 @@ function crossServiceProblems(topology: Topology): Problem[] {
  * provider and its state backend (local state beside the output folder by default), holding one IqServiceHaPair per service. Every problem in
  * every service is collected before anything is thrown.
  */
-export function buildTopologyApp(topology: Topology, options: BuildOptions): TopologyApp {
+export function buildTopologyApp(topology: TopologyDocument, options: BuildOptions): TopologyApp {
   checkPlatforms(options.platforms);
   const problems = crossServiceProblems(topology);
   const backendProblems = stateBackendProblems(topology.backend);

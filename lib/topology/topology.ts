@@ -9,7 +9,7 @@ import type { SessionFailoverProps } from '../session-failover/session-failover-
 import type { StateBackendConfig } from '../synth/state-backend';
 
 /** A topology file, after schema validation. */
-export interface Topology {
+export interface TopologyDocument {
   readonly version: 1;
   readonly name?: string;
   readonly providers?: TopologyProviders;
@@ -145,7 +145,7 @@ export function documentShapeProblems(doc: unknown): Problem[] {
 }
 
 /** Checks a parsed document against the topology schema; throws with every problem found. */
-export function validateTopologyDocument(doc: unknown, source = 'topology'): Topology {
+export function validateTopologyDocument(doc: unknown, source = 'topology'): TopologyDocument {
   if (doc === null || doc === undefined) {
     throw new IdhaValidationError([{ field: '(document)', value: undefined, allowed: 'a topology: a mapping with version and services', fix: 'the file is empty (or only comments); start from examples/iqservice-pair.yaml' }], source);
   }
@@ -172,9 +172,9 @@ export function validateTopologyDocument(doc: unknown, source = 'topology'): Top
       throw new IdhaValidationError([{ field: 'services', value: undefined, allowed: 'a list of services (or a sessionFailover block, for idha peers)', fix: 'add services:' }], source);
     }
     // A topology for `idha peers` only; `idha synth` says it has nothing to render.
-    return { ...(doc as object), services: [] } as unknown as Topology;
+    return { ...(doc as object), services: [] } as unknown as TopologyDocument;
   }
-  return doc as Topology;
+  return doc as TopologyDocument;
 }
 
 /** The 1-based line of a character offset. */
@@ -238,7 +238,7 @@ function decodeTopology(bytes: Buffer, file: string): string {
  * nesting depth and the number of problems collected all have limits, so any input is answered
  * quickly with a clean error.
  */
-export function parseTopologyText(text: string, source = 'topology'): Topology {
+export function parseTopologyText(text: string, source = 'topology'): TopologyDocument {
   // One pass bounds what the parser will do: nodes (lines and commas) and flow nesting ([ and {),
   // which the parser follows by recursion (a million "[" took 3.4 s and 960 MiB before this check).
   let count = 0;
@@ -283,7 +283,7 @@ export function parseTopologyText(text: string, source = 'topology'): Topology {
 }
 
 /** Reads a YAML or JSON topology file and validates it against the schema. */
-export function loadTopologyFile(file: string): Topology {
+export function loadTopologyFile(file: string): TopologyDocument {
   let bytes: Buffer;
   try {
     const st = fs.statSync(file);

@@ -6,7 +6,7 @@ import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { checkDnsClients, checkDnsHealthChecks, dnsCheckSpec } from '../dns-checks';
-import { IHaTarget } from '../target';
+import { HaTargetBase } from '../target';
 import { AwsRoute53Failover } from './aws-route53-failover';
 
 /** Route 53 endpoint health check timing (public hosted zones). */
@@ -91,14 +91,19 @@ const RECORD_NAME = /^(?=.{1,253}\.?$)(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_
  * tied to its own health check on the host's sidecar gate port, or (private zones) to a CloudWatch
  * alarm on a metric you publish.
  */
-export class AwsRoute53FailoverTarget implements IHaTarget {
+export class AwsRoute53FailoverTarget extends HaTargetBase {
   public readonly platform = 'aws-route53';
   public readonly strategy = HaStrategy.DNS;
-  public readonly props: ResolvedRoute53Props;
+  /**
+   * The props with every default applied (TypeScript only: not part of the jsii API).
+   * @internal
+   */
+  public readonly _props: ResolvedRoute53Props;
 
   constructor(props: AwsRoute53FailoverTargetProps) {
+    super();
     const m = props.healthMetric;
-    this.props = {
+    this._props = {
       ...props,
       privateZone: props.privateZone ?? false,
       dnsTtlSeconds: props.dnsTtlSeconds ?? 30,
@@ -115,7 +120,7 @@ export class AwsRoute53FailoverTarget implements IHaTarget {
 
   public validate(model: HaServiceModel, problems: Problems): void {
     checkDnsClients(model, problems, 'Route 53');
-    const p = this.props;
+    const p = this._props;
     if (checkRequiredId(problems, 'hostedZoneId', p.hostedZoneId, 'Route 53 hosted zone') && !Token.isUnresolved(p.hostedZoneId) && !/^Z[0-9A-Z]{1,32}$/.test(p.hostedZoneId)) {
       problems.add({ field: 'hostedZoneId', value: p.hostedZoneId, allowed: 'a hosted zone ID: Z and up to 32 capital letters and digits (e.g. Z0123456789ABCDEFGHIJ)', fix: 'copy it from `aws route53 list-hosted-zones` (without the /hostedzone/ prefix)' });
     }
@@ -156,7 +161,7 @@ export class AwsRoute53FailoverTarget implements IHaTarget {
   }
 
   public render(scope: Construct, model: HaServiceModel): void {
-    new AwsRoute53Failover(scope, 'route53', { model, target: this.props });
+    new AwsRoute53Failover(scope, 'route53', { model, target: this._props });
   }
 
   /**
@@ -165,7 +170,7 @@ export class AwsRoute53FailoverTarget implements IHaTarget {
    * last datapoint to arrive and be evaluated. Then resolvers keep the old answer for up to the TTL.
    */
   public timing(model: HaServiceModel): BalancerTiming {
-    const p = this.props;
+    const p = this._props;
     if (p.privateZone && p.metric) {
       const { periodSeconds: s, evaluationPeriods: n } = p.metric;
       return {

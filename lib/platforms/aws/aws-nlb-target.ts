@@ -5,7 +5,7 @@ import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { checkIpMembersAndFullHandshakeProbe } from '../member-checks';
-import { IHaTarget } from '../target';
+import { HaTargetBase } from '../target';
 import { AwsNetworkLoadBalancer } from './aws-network-load-balancer';
 
 /** NLB target-group health check timing. */
@@ -58,14 +58,19 @@ export interface ResolvedAwsProps extends AwsNlbTargetProps {
  * check on the sidecar gate port, proxy protocol off, unhealthy-connection termination, TCP
  * listeners (no TLS termination), and matching security group rules.
  */
-export class AwsNlbTarget implements IHaTarget {
+export class AwsNlbTarget extends HaTargetBase {
   public readonly platform = 'aws';
   public readonly strategy = HaStrategy.LOAD_BALANCER;
-  public readonly needsStandbySidecar = true;
-  public readonly props: ResolvedAwsProps;
+  public readonly needsStandbySidecar?: boolean = true;
+  /**
+   * The props with every default applied (TypeScript only: not part of the jsii API).
+   * @internal
+   */
+  public readonly _props: ResolvedAwsProps;
 
   constructor(props: AwsNlbTargetProps) {
-    this.props = {
+    super();
+    this._props = {
       ...props,
       deregistrationDelaySeconds: props.deregistrationDelaySeconds ?? 10,
       intervalSeconds: props.healthCheck?.intervalSeconds ?? 5,
@@ -84,7 +89,7 @@ export class AwsNlbTarget implements IHaTarget {
   }
 
   public validate(model: HaServiceModel, problems: Problems): void {
-    const p = this.props;
+    const p = this._props;
     checkAwsId(problems, 'vpcId', p.vpcId, 'vpc', 'VPC');
     if (Token.isUnresolved(p.subnetIds)) {
       // a list reference from the user's stack (e.g. data.aws_subnets.ids): checked by AWS at apply
@@ -113,12 +118,12 @@ export class AwsNlbTarget implements IHaTarget {
   }
 
   public render(scope: Construct, model: HaServiceModel): void {
-    new AwsNetworkLoadBalancer(scope, 'nlb', { model, target: this.props });
+    new AwsNetworkLoadBalancer(scope, 'nlb', { model, target: this._props });
   }
 
   /** Down after `unhealthyThreshold` failed checks (each up to one interval apart) plus the last check's timeout; up after `healthyThreshold` good checks. */
   public timing(): BalancerTiming {
-    const p = this.props;
+    const p = this._props;
     return {
       markDownSeconds: p.intervalSeconds * p.unhealthyThreshold + p.timeoutSeconds,
       markDownFormula: `${p.intervalSeconds}s x ${p.unhealthyThreshold} + ${p.timeoutSeconds}s timeout`,

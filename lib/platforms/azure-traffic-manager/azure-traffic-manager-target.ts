@@ -5,7 +5,7 @@ import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { checkDnsClients, checkDnsHealthChecks } from '../dns-checks';
-import { IHaTarget } from '../target';
+import { HaTargetBase } from '../target';
 import { AzureTrafficManager } from './azure-traffic-manager';
 
 /** Traffic Manager endpoint monitor timing. */
@@ -69,13 +69,18 @@ export const MAX_DNS_TTL = 2147483647;
  * host (primary priority 1, secondary 2) and a monitor on the sidecar gate port. Nothing shared
  * sits in the data path: clients connect straight to the host the name resolves to.
  */
-export class AzureTrafficManagerTarget implements IHaTarget {
+export class AzureTrafficManagerTarget extends HaTargetBase {
   public readonly platform = 'azure-traffic-manager';
   public readonly strategy = HaStrategy.DNS;
-  public readonly props: ResolvedTrafficManagerProps;
+  /**
+   * The props with every default applied (TypeScript only: not part of the jsii API).
+   * @internal
+   */
+  public readonly _props: ResolvedTrafficManagerProps;
 
   constructor(props: AzureTrafficManagerTargetProps) {
-    this.props = {
+    super();
+    this._props = {
       ...props,
       dnsTtlSeconds: props.dnsTtlSeconds ?? 30,
       intervalSeconds: props.monitor?.intervalSeconds ?? 10,
@@ -85,7 +90,7 @@ export class AzureTrafficManagerTarget implements IHaTarget {
   }
 
   public validate(model: HaServiceModel, problems: Problems): void {
-    const p = this.props;
+    const p = this._props;
     checkRequiredId(problems, 'resourceGroupName', p.resourceGroupName, 'resource group');
     const relativeName = p.relativeDnsName ?? model.name;
     if (!Token.isUnresolved(relativeName)) checkName(problems, 'relativeDnsName', relativeName, RELATIVE_NAME, '1-63 letters, digits and hyphens, not starting or ending with a hyphen',
@@ -103,7 +108,7 @@ export class AzureTrafficManagerTarget implements IHaTarget {
   }
 
   public render(scope: Construct, model: HaServiceModel): void {
-    new AzureTrafficManager(scope, 'tm', { model, target: this.props });
+    new AzureTrafficManager(scope, 'tm', { model, target: this._props });
   }
 
   /**
@@ -112,7 +117,7 @@ export class AzureTrafficManagerTarget implements IHaTarget {
    * then keep the old answer for up to the TTL.
    */
   public timing(): BalancerTiming {
-    const { intervalSeconds: i, toleratedFailures: n, timeoutSeconds: t, dnsTtlSeconds: ttl } = this.props;
+    const { intervalSeconds: i, toleratedFailures: n, timeoutSeconds: t, dnsTtlSeconds: ttl } = this._props;
     return {
       markDownSeconds: i * (n + 1) + t,
       markDownFormula: `${i}s x ${n + 1} failures + ${t}s timeout`,

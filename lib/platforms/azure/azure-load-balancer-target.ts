@@ -6,7 +6,7 @@ import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { checkConnectionResets, checkIpMembersAndFullHandshakeProbe } from '../member-checks';
-import { IHaTarget } from '../target';
+import { HaTargetBase } from '../target';
 import { AzureLoadBalancer } from './azure-load-balancer';
 
 /** Azure LB health probe timing. */
@@ -79,15 +79,20 @@ const SUBNET_ID = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/M
  * pool by IP address, TCP probe on the sidecar gate port, one TCP rule per listener with TCP reset,
  * and NSG rules on your existing NSG.
  */
-export class AzureLoadBalancerTarget implements IHaTarget {
+export class AzureLoadBalancerTarget extends HaTargetBase {
   public readonly platform = 'azure';
   public readonly strategy = HaStrategy.LOAD_BALANCER;
-  public readonly needsStandbySidecar = true;
-  public readonly props: ResolvedAzureProps;
+  public readonly needsStandbySidecar?: boolean = true;
+  /**
+   * The props with every default applied (TypeScript only: not part of the jsii API).
+   * @internal
+   */
+  public readonly _props: ResolvedAzureProps;
 
   constructor(props: AzureLoadBalancerTargetProps) {
+    super();
     const vnet = props.virtualNetworkId ?? (typeof props.subnetId === 'string' ? SUBNET_ID.exec(props.subnetId)?.[1] : undefined);
-    this.props = {
+    this._props = {
       ...props,
       virtualNetworkId: vnet ?? '',
       networkSecurityGroupResourceGroupName: props.networkSecurityGroupResourceGroupName ?? props.resourceGroupName,
@@ -98,7 +103,7 @@ export class AzureLoadBalancerTarget implements IHaTarget {
   }
 
   public validate(model: HaServiceModel, problems: Problems): void {
-    const p = this.props;
+    const p = this._props;
     checkRequiredId(problems, 'resourceGroupName', p.resourceGroupName, 'resource group');
     checkRequiredId(problems, 'location', p.location, 'Azure region (e.g. westeurope)');
     checkRequiredId(problems, 'subnetId', p.subnetId, 'subnet');
@@ -141,7 +146,7 @@ export class AzureLoadBalancerTarget implements IHaTarget {
   }
 
   public render(scope: Construct, model: HaServiceModel): void {
-    new AzureLoadBalancer(scope, 'lb', { model, target: this.props });
+    new AzureLoadBalancer(scope, 'lb', { model, target: this._props });
   }
 
   /**
@@ -150,7 +155,7 @@ export class AzureLoadBalancerTarget implements IHaTarget {
    * documents that probeThreshold governs marking up as well as down).
    */
   public timing(): BalancerTiming {
-    const { intervalSeconds: i, probeThreshold: n } = this.props;
+    const { intervalSeconds: i, probeThreshold: n } = this._props;
     return {
       markDownSeconds: i * n + i,
       markDownFormula: `${i}s x ${n} probes + ${i}s unanswered probe`,

@@ -7,7 +7,7 @@ import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { checkConnectionResets } from '../member-checks';
-import { IHaTarget, Snippet } from '../target';
+import { HaTargetBase, Snippet } from '../target';
 import { buildAs3Declaration } from './as3-declaration';
 import { F5BigIp } from './f5-big-ip';
 import { buildTmshCommands } from './tmsh-commands';
@@ -75,16 +75,21 @@ const AS3_NAME = /^[A-Za-z][0-9A-Za-z_]{0,47}$/;
  * min-active-members 1), a half-open monitor, no persistence; as an AS3 declaration, tmsh commands,
  * and a `bigip_as3` Terraform resource.
  */
-export class F5BigIpTarget implements IHaTarget {
+export class F5BigIpTarget extends HaTargetBase {
   public readonly platform = 'f5';
   public readonly strategy = HaStrategy.LOAD_BALANCER;
   private readonly raw: F5BigIpTargetProps;
 
   constructor(props: F5BigIpTargetProps) {
+    super();
     this.raw = props;
   }
 
-  public resolve(model: HaServiceModel): ResolvedF5Props {
+  /**
+   * The props with every default applied for `model` (TypeScript only: not part of the jsii API).
+   * @internal
+   */
+  public _resolve(model: HaServiceModel): ResolvedF5Props {
     const p = this.raw;
     return {
       ...p,
@@ -100,7 +105,7 @@ export class F5BigIpTarget implements IHaTarget {
   }
 
   public validate(model: HaServiceModel, problems: Problems): void {
-    const t = this.resolve(model);
+    const t = this._resolve(model);
     let vipFamily: string | undefined;
     if (typeof t.virtualAddress === 'string' && ipaddr.isValid(t.virtualAddress) && (t.virtualAddress.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(t.virtualAddress))) {
       vipFamily = ipaddr.parse(t.virtualAddress).kind();
@@ -141,12 +146,12 @@ export class F5BigIpTarget implements IHaTarget {
   }
 
   public render(scope: Construct, model: HaServiceModel): void {
-    const t = this.resolve(model);
+    const t = this._resolve(model);
     if (t.terraform) new F5BigIp(scope, 'bigip', { model, target: t });
   }
 
   public snippets(model: HaServiceModel): Snippet[] {
-    const t = this.resolve(model);
+    const t = this._resolve(model);
     return [
       { kind: 'f5-as3', fileName: 'f5-as3.json', content: JSON.stringify(buildAs3Declaration(model, t), null, 2) + '\n' },
       { kind: 'f5-tmsh', fileName: 'f5-tmsh.txt', content: buildTmshCommands(model, t) },
@@ -155,7 +160,7 @@ export class F5BigIpTarget implements IHaTarget {
 
   /** Down once no good probe came for `timeout` seconds; up after one good probe (up to one interval). */
   public timing(model: HaServiceModel): BalancerTiming {
-    const t = this.resolve(model);
+    const t = this._resolve(model);
     return {
       markDownSeconds: t.timeoutSeconds,
       markDownFormula: `${t.timeoutSeconds}s monitor timeout`,

@@ -6,7 +6,7 @@ import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from
 import { ConnectionAction, HaServiceModel, HaStrategy, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind } from '../../model/probe-policy';
 import { checkClientFamily } from '../member-checks';
-import { IHaTarget, Snippet } from '../target';
+import { HaTargetBase, Snippet } from '../target';
 import { downInterMs, HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
 
 export interface HaproxyTargetProps {
@@ -51,14 +51,18 @@ export interface HaproxyTargetProps {
  * agent-check), `retries` and `option redispatch`. Renders no Terraform: the output is
  * `snippets/<service>/haproxy.cfg`.
  */
-export class HaproxyTarget implements IHaTarget {
+export class HaproxyTarget extends HaTargetBase {
   public readonly platform = 'haproxy';
   public readonly strategy = HaStrategy.LOAD_BALANCER;
-  /** Check timing (the idle timeouts come from the service's idleTimeoutMinutes). */
-  public readonly timingSpec: Omit<HaproxyTimingSpec, 'clientTimeoutMs' | 'serverTimeoutMs'>;
+  /**
+   * Check timing (the idle timeouts come from the service's idleTimeoutMinutes). TypeScript only.
+   * @internal
+   */
+  public readonly _timing: Omit<HaproxyTimingSpec, 'clientTimeoutMs' | 'serverTimeoutMs'>;
 
   constructor(public readonly props: HaproxyTargetProps = {}) {
-    this.timingSpec = {
+    super();
+    this._timing = {
       checkIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
       fall: props.fall ?? 2,
       rise: props.rise ?? 1,
@@ -96,15 +100,18 @@ export class HaproxyTarget implements IHaTarget {
     // HAProxy is configured by file, not by Terraform: see snippets().
   }
 
-  /** The full configuration for one service. */
-  public config(model: HaServiceModel): HaproxyConfigSpec {
+  /**
+   * The full configuration for one service. TypeScript only (other languages: `snippets()`).
+   * @internal
+   */
+  public _config(model: HaServiceModel): HaproxyConfigSpec {
     const probe = model.pools[0].probe;
     const onService = probe.kind === ProbeKind.TCP_CONNECT;
     return {
       title: `HAProxy for ${model.name}: prefer the primary, the secondary only while the primary is down`,
       logTarget: this.props.logTarget,
       maxconn: this.props.maxconn ?? 1000,
-      timing: { ...this.timingSpec, clientTimeoutMs: model.connections.idleTimeoutMinutes * 60_000, serverTimeoutMs: model.connections.idleTimeoutMinutes * 60_000 },
+      timing: { ...this._timing, clientTimeoutMs: model.connections.idleTimeoutMinutes * 60_000, serverTimeoutMs: model.connections.idleTimeoutMinutes * 60_000 },
       // onFailback reset: close sessions left on the secondary when the primary is back.
       cutBackupSessionsOnFailback: model.connections.onFailback === ConnectionAction.RESET,
       // onFailover reset: close the primary's sessions when it is marked down. Measured with HAProxy
@@ -140,7 +147,7 @@ export class HaproxyTarget implements IHaTarget {
   }
 
   public snippets(model: HaServiceModel): Snippet[] {
-    return [{ kind: 'haproxy', fileName: 'haproxy.cfg', content: renderHaproxyConfig(this.config(model)) }];
+    return [{ kind: 'haproxy', fileName: 'haproxy.cfg', content: renderHaproxyConfig(this._config(model)) }];
   }
 
   /**
@@ -148,7 +155,7 @@ export class HaproxyTarget implements IHaTarget {
    * `fastinter`, the last one up to `timeout check`. The backup is already up (normal-mode shims).
    */
   public timing(): BalancerTiming {
-    const t = this.timingSpec;
+    const t = this._timing;
     const i = t.checkIntervalMs / 1000; const c = t.checkTimeoutMs / 1000; const q = downInterMs(t) / 1000;
     return {
       markDownSeconds: i + (t.fall - 1) * q + c,

@@ -1,0 +1,76 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { describe, it } from 'node:test';
+import { REPO } from './helpers';
+
+const assembly = () => JSON.parse(fs.readFileSync(path.join(REPO, '.jsii'), 'utf8'));
+
+describe('the jsii assembly of the construct API (built by npm run build)', () => {
+  it('GIVEN the build THEN jsii reported no error and no warning outside jsii-warnings.allow', () => {
+    const d = JSON.parse(fs.readFileSync(path.join(REPO, 'dist', 'jsii-diagnostics.json'), 'utf8'));
+    assert.equal(d.status, 0);
+    assert.deepEqual(d.unexpected, []);
+    assert.ok(d.diagnostics.every((x: { level: string }) => x.level === 'warning'));
+  });
+
+  it('THEN the constructs, targets, facades and the target base are in it, with python, java, dotnet and go targets', () => {
+    const a = assembly();
+    for (const t of ['IqServiceHaPair', 'AzureLoadBalancerTarget', 'AwsNlbTarget', 'F5BigIpTarget', 'HaproxyTarget', 'AzureTrafficManagerTarget', 'AwsRoute53FailoverTarget',
+      'HaTargetBase', 'IHaTarget', 'Topology', 'Snippets', 'StateBackend', 'SessionFailoverPlan', 'Problem', 'BigipProvider']) {
+      assert.ok(a.types[`identity-ha.${t}`], `${t} in the assembly`);
+    }
+    assert.deepEqual(Object.keys(a.targets).sort(), ['dotnet', 'go', 'java', 'js', 'python']);
+    assert.equal(a.targets.python.module, 'identity_ha');
+    const methods = (fqn: string) => a.types[fqn].methods.map((m: { name: string; static?: boolean }) => `${m.name}${m.static ? '(static)' : ''}`).sort();
+    assert.deepEqual(methods('identity-ha.Topology'), ['fromFile(static)', 'fromObject(static)', 'synthesize', 'validate(static)']);
+    assert.deepEqual(methods('identity-ha.Snippets'), ['kinds(static)', 'render(static)']);
+    assert.ok(methods('identity-ha.IqServiceHaPair').includes('validate(static)'));
+    // Optional interface methods become required in Java, C# and Go: IHaTarget has none.
+    assert.ok(a.types['identity-ha.IHaTarget'].methods.every((m: { optional?: boolean }) => !m.optional));
+    assert.equal(a.types['identity-ha.HaTargetBase'].abstract, true);
+  });
+
+  it('THEN nothing of the host runtime (shim, proxy, mimic, lab) is in it', () => {
+    const names = Object.keys(assembly().types);
+    for (const t of ['Shim', 'FailoverProxy', 'Mimic', 'Lab', 'FlapDamping']) assert.ok(!names.includes(`identity-ha.${t}`), t);
+  });
+});
+
+describe('the jsii build fails on what other languages cannot use (negative controls)', () => {
+  // A tiny package beside the repository's node_modules, built by the same scripts/jsii.js.
+  function project(source: string, allow = ''): { status: number | null; out: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-jsii-neg-'));
+    fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+      name: 'neg', version: '0.0.0', license: 'Apache-2.0', main: 'lib/index.js', types: 'lib/index.d.ts',
+      author: { name: 'test' }, repository: { type: 'git', url: 'https://example.com/neg.git' },
+      jsii: { outdir: 'out', targets: {}, tsconfig: 'tsconfig.json', validateTsconfig: 'minimal' },
+    }));
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', declaration: true, strict: true, rootDir: 'src', outDir: 'lib', types: [] }, include: ['src/**/*.ts'] }));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'src', 'index.ts'), source);
+    fs.writeFileSync(path.join(dir, 'README.md'), '# neg\n');
+    fs.writeFileSync(path.join(dir, 'jsii-warnings.allow'), allow);
+    const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'jsii.js'), dir], { encoding: 'utf8', timeout: 120_000 });
+    return { status: r.status, out: r.stdout + r.stderr };
+  }
+
+  it('GIVEN a readonly array in a struct THEN the build fails naming JSII3001; GIVEN a plain array THEN it passes', () => {
+    const bad = project('export interface Props { readonly hosts: readonly string[]; }\n');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.out, /JSII3001/);
+    const good = project('export interface Props { readonly hosts: string[]; }\n');
+    assert.equal(good.status, 0, good.out);
+  });
+
+  it('GIVEN a warning that is not allowed THEN the build fails; GIVEN the same warning listed THEN it passes', () => {
+    const src = 'export interface Props { readonly namespace: string; }\n';
+    const bad = project(src);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.out, /not in jsii-warnings\.allow:\n {2}JSII5018:src\/index\.ts:namespace/);
+    assert.equal(project(src, 'JSII5018:src/index.ts:namespace\n').status, 0);
+  });
+});

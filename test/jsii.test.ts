@@ -74,3 +74,47 @@ describe('the jsii build fails on what other languages cannot use (negative cont
     assert.equal(project(src, 'JSII5018:src/index.ts:namespace\n').status, 0);
   });
 });
+
+describe('jsii-diff against the accepted API (api/baseline)', () => {
+  const diff = (original: string, updated: string) => spawnSync(process.execPath, [require.resolve('jsii-diff/bin/jsii-diff', { paths: [REPO] }), '--error-on', 'all', original, updated], {
+    cwd: REPO, encoding: 'utf8', timeout: 120_000, env: { ...process.env, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' },
+  });
+
+  it('GIVEN this build THEN no change breaks the accepted API (a deliberate break: npm run api:accept)', () => {
+    const r = diff('api/baseline', '.');
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  it('negative control: GIVEN an assembly without Snippets THEN jsii-diff fails naming it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-jsii-diff-'));
+    fs.copyFileSync(path.join(REPO, 'api', 'baseline', 'package.json'), path.join(dir, 'package.json'));
+    fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+    const a = assembly();
+    delete a.types['identity-ha.Snippets'];
+    fs.writeFileSync(path.join(dir, '.jsii'), JSON.stringify(a));
+    const r = diff('api/baseline', dir);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout + r.stderr, /CLASS identity-ha\.Snippets: has been removed/);
+  });
+});
+
+describe('jsii-pacmak: the Python package (code only: no PyPI here)', { timeout: 180_000 }, () => {
+  it('GIVEN the assembly and the rosetta tablet THEN Python that compiles, with Python examples in its docstrings', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-pacmak-'));
+    const r = spawnSync(process.execPath, [require.resolve('jsii-pacmak/bin/jsii-pacmak', { paths: [REPO] }), '--targets', 'python', '--code-only', '--outdir', out, '--rosetta-tablet', '.jsii.tabl.json'], {
+      cwd: REPO, encoding: 'utf8', timeout: 170_000, env: { ...process.env, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' },
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const init = path.join(out, 'python', 'src', 'identity_ha', '__init__.py');
+    const c = spawnSync('python3', ['-m', 'py_compile', init], { encoding: 'utf8' });
+    assert.equal(c.status, 0, c.stderr);
+    const py = fs.readFileSync(init, 'utf8');
+    assert.match(py, /^class IqServiceHaPair\(/m);
+    assert.match(py, /def from_file\(cls, path: builtins\.str\) -> "Topology":/);
+    // rosetta translated the examples: Python in the docstrings, not TypeScript
+    assert.match(py, /topology = Topology\.from_file\("examples\/iqservice-pair\.yaml"\)/);
+    assert.doesNotMatch(py, /const topology = Topology\.fromFile/);
+    assert.match(py, /IqServiceHaPair\(stack, "iqservice",\n\s+primary=IqServiceHostProps\(address="10\.0\.1\.10"/);
+    assert.match(fs.readFileSync(path.join(out, 'python', 'setup.py'), 'utf8'), /"name": "identity-ha"/);
+  });
+});

@@ -8,14 +8,17 @@
  */
 export { AddressKind, HostAddress } from './core/address';
 export { Problem, Problems } from './core/errors';
-export * from './model/ha-service-model';
-export * from './model/probe-policy';
-export * from './model/failover-estimate';
+export {
+  ListenerProtocol, HaStrategy, PoolSelection, CookieStickiness, ServiceListener, PoolMember, ServicePool, NodeSet, ConnectionAction, SidecarMode,
+  ConnectionPolicy, HaServiceModel,
+} from './model/ha-service-model';
+export { ProbeKind, SidecarTimingProps, ProbePolicyProps, ResolvedSidecarTiming, ResolvedProbePolicy } from './model/probe-policy';
+export { FailoverTerm, FailoverEstimate, BalancerTiming, SidecarEstimateTerms } from './model/failover-estimate';
 export * from './platforms/target';
 export { AzureProbeTimingProps, AzureLoadBalancerTargetProps, AzureLoadBalancerTarget } from './platforms/azure/azure-load-balancer-target';
 export { AwsHealthCheckProps, AwsNlbTargetProps, AwsNlbTarget } from './platforms/aws/aws-nlb-target';
 export { F5MonitorTimingProps, F5Snat, F5BigIpTargetProps, F5BigIpTarget } from './platforms/f5/f5-big-ip-target';
-export * from './platforms/f5/bigip-provider';
+export { BigipProviderConfig, BigipProvider } from './platforms/f5/bigip-provider';
 export * from './platforms/f5/bigip-as3';
 export { TrafficManagerMonitorProps, AzureTrafficManagerTargetProps, AzureTrafficManagerTarget } from './platforms/azure-traffic-manager/azure-traffic-manager-target';
 export { Route53HealthCheckProps, Route53HealthMetricProps, AwsRoute53FailoverTargetProps, AwsRoute53FailoverTarget } from './platforms/aws-route53/aws-route53-failover-target';

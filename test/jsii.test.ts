@@ -118,3 +118,13 @@ describe('jsii-pacmak: the Python package (code only: no PyPI here)', { timeout:
     assert.match(fs.readFileSync(path.join(out, 'python', 'setup.py'), 'utf8'), /"name": "identity-ha"/);
   });
 });
+
+describe('nothing of the entry point vanishes in other languages', () => {
+  it('GIVEN lib/index THEN every runtime export is a class or enum of the assembly (free functions and constants are in identity-ha/internal)', () => {
+    const names = new Set(Object.keys(assembly().types).map((t) => t.replace(/^identity-ha\./, '')));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exported = Object.keys(require('../lib'));
+    assert.deepEqual(exported.filter((k) => !names.has(k)), []);
+    assert.ok(exported.length > 20);
+  });
+});

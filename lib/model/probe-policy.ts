@@ -29,23 +29,23 @@ export enum ProbeKind {
 /** Timing of the probe sidecar (`idha shim`) that the gate-port and sidecar-HTTP probes rely on. */
 export interface SidecarTimingProps {
   /**
-   * How often the sidecar checks the local service port (without connecting to it).
+   * How often the sidecar checks the local service port (without connecting to it), 1-60 seconds.
    * @default 1
    */
   readonly checkIntervalSeconds?: number;
   /**
-   * Consecutive failed checks before the sidecar closes the gate.
+   * Consecutive failed checks before the sidecar closes the gate, 1-10.
    * @default 2
    */
   readonly fallCount?: number;
   /**
-   * Consecutive good checks before the sidecar opens the gate again. Flap damping, not a longer
+   * Consecutive good checks before the sidecar opens the gate again, 1-10. Flap damping, not a longer
    * rise, keeps a flapping service out, so one good check is enough.
    * @default 1
    */
   readonly riseCount?: number;
   /**
-   * Flap damping: seconds for the sidecar's flap penalty to halve. The first flap costs nothing
+   * Flap damping: seconds for the sidecar's flap penalty to halve, 1-3600. The first flap costs nothing
    * (failback after one good check); a second within this long holds the host down for 1 to 1.4
    * half-lives, and each further flap adds about one half-life, up to `maxHoldDownSeconds`. A fault
    * that a balancer reports (HAProxy's observe layer4) holds the primary down for 1.4 half-lives.
@@ -53,18 +53,18 @@ export interface SidecarTimingProps {
    */
   readonly dampHalfLifeSeconds?: number;
   /**
-   * Flap damping: the longest hold-down in seconds. 0 turns damping off.
+   * Flap damping: the longest hold-down in seconds, 0-86400. 0 turns damping off.
    * @default 600
    */
   readonly maxHoldDownSeconds?: number;
   /**
    * Standby mode (secondary host): consecutive polls of the primary's sidecar that must find it
-   * unhealthy or unreachable before the standby opens its own gate. Hysteresis against a flapping primary.
+   * unhealthy or unreachable before the standby opens its own gate, 1-10. Hysteresis against a flapping primary.
    * @default 3
    */
   readonly standbyFallCount?: number;
   /**
-   * Standby mode: how often the secondary's sidecar polls the primary's sidecar.
+   * Standby mode: how often the secondary's sidecar polls the primary's sidecar, 1-60 seconds.
    * @default 1
    */
   readonly standbyPollSeconds?: number;
@@ -74,23 +74,23 @@ export interface ProbePolicyProps {
   /** @default ProbeKind.SIDECAR_GATE */
   readonly kind?: ProbeKind;
   /**
-   * The sidecar's TCP gate port on each host (probe target for `sidecar-gate`).
+   * The sidecar's TCP gate port on each host (probe target for `sidecar-gate`), 1-65535.
    * Must differ from every service port.
    * @default 15050
    */
   readonly gatePort?: number;
   /**
-   * The sidecar's HTTP health port (`GET /healthz`; probe target for `sidecar-http`).
+   * The sidecar's HTTP health port (`GET /healthz`; probe target for `sidecar-http`), 1-65535.
    * @default 15051
    */
   readonly healthPort?: number;
   /**
-   * The sidecar's HAProxy agent-check port.
+   * The sidecar's HAProxy agent-check port, 1-65535.
    * @default 15052
    */
   readonly agentPort?: number;
   /**
-   * The primary's sidecar takes balancers' reports on this UDP port (HAProxy sends a syslog line
+   * The primary's sidecar takes balancers' reports on this UDP port, 1-65535 (HAProxy sends a syslog line
    * when it marks the primary down on connection errors; the sidecar then holds the primary down).
    * @default 15053
    */

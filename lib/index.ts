@@ -28,4 +28,5 @@ export {
   SessionFailoverServer, SessionFailoverProps, SessionFailoverTie, SessionFailoverServerPlan, SessionFailoverSurvival, SessionFailoverPlan,
 } from './session-failover/session-failover-plan';
 export { LocalStateConfig, S3StateConfig, AzurermStateConfig, StateBackendConfig, StateBackend } from './synth/state-backend';
-export { Topology, TopologySynthOptions, TopologySynthResult, SynthesizedStack, HostSidecarPlan, Snippets } from './topology/topology-facade';
+export { Topology, TopologySynthOptions, TopologySynthResult, SynthesizedStack, Snippets } from './topology/topology-facade';
+export { HostSidecar } from './synth/synthesize';

@@ -24,13 +24,17 @@ export interface RenderResult {
 }
 
 /** The sidecar one host runs for one service. */
+/** The sidecar to run on one host, from the host plan. */
 export interface HostSidecar {
   readonly service: string;
+  /** `primary` or `secondary`. */
   readonly role: string;
   readonly address: string;
+  /** `normal` or `standby`. */
   readonly mode: string;
-  /** Folder of its command line, systemd unit and WinSW definition. */
+  /** Folder (relative to the output folder) of its command line, systemd unit and WinSW definition. */
   readonly folder: string;
+  /** The exact `idha shim ...` command line. */
   readonly command: string;
   /** What the operator should know about this host's sidecar (flap damping on the primary). */
   readonly notes: string[];

@@ -1,7 +1,7 @@
 import { IdhaValidationError, Problem } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import * as os from 'os';
-import { synthesizeTopology, withoutTokenStackTraces } from '../synth/synthesize';
+import { HostSidecar, synthesizeTopology, withoutTokenStackTraces } from '../synth/synthesize';
 import { buildTopologyApp } from '../synth/topology-app';
 import { renderSnippet } from '../synth/snippet';
 import { snippetKinds } from '../platforms/registry';
@@ -28,26 +28,13 @@ export interface SynthesizedStack {
   readonly state: string;
 }
 
-/** The sidecar to run on one host, from the host plan. */
-export interface HostSidecarPlan {
-  readonly service: string;
-  readonly role: string;
-  readonly address: string;
-  /** `normal` or `standby`. */
-  readonly mode: string;
-  /** Folder (relative to the output folder) of its command line, systemd unit and WinSW definition. */
-  readonly folder: string;
-  /** The exact `idha shim ...` command line. */
-  readonly command: string;
-  readonly notes: string[];
-}
-
 /** What {@link Topology.synthesize} wrote. */
 export interface TopologySynthResult {
   /** Files written, relative to the output folder, sorted. */
   readonly files: string[];
   readonly stacks: SynthesizedStack[];
-  readonly hosts: HostSidecarPlan[];
+  /** The sidecar to run on each host, from the host plan. */
+  readonly hosts: HostSidecar[];
   readonly estimates: FailoverEstimate[];
   readonly warnings: string[];
   /** Entries idha did not write that were carried over from the old folder. */

@@ -6,11 +6,12 @@ import { mimicCommand } from './commands/mimic';
 import { peersCommand } from './commands/peers';
 import { proxyCommand } from './commands/proxy';
 import { shimCommand } from './commands/shim';
+import { checkCommand } from './commands/check';
 import { snippetCommand } from './commands/snippet';
 import { synthCommand } from './commands/synth';
 
 /** Every command, registered explicitly. */
-export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [synthCommand, snippetCommand, peersCommand, shimCommand, mimicCommand, proxyCommand, labCommand];
+export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [synthCommand, snippetCommand, peersCommand, shimCommand, checkCommand, mimicCommand, proxyCommand, labCommand];
 
 class UsageError extends Error {}
 
@@ -21,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     .scriptName('idha')
     .usage('$0 <command> [options]\n\nHigh-availability infrastructure for identity services (IQService pairs on Azure LB, AWS NLB, F5 BIG-IP, HAProxy, Traffic Manager, Route 53).')
     .strict()
-    .demandCommand(1, 'Name a command: synth, snippet, peers, shim, mimic, proxy, lab')
+    .demandCommand(1, 'Name a command: synth, snippet, peers, shim, check, mimic, proxy, lab')
     .help()
     .alias('h', 'help')
     .version()
@@ -50,5 +51,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`idha: ${(e as Error).stack ?? e}\n`);
     return 1;
   }
-  return 0;
+  // A command may set its own code (idha check: 1 when unhealthy).
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }

@@ -109,7 +109,7 @@ describe('the README is a contract', () => {
     const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
     const head = readme.split('\n').slice(0, 6).join('\n');
     assert.match(head, /^# identity-ha\n\n```sh\nnpm ci && npx idha synth .*\nnpm test .*\n```/);
-    for (const cmd of ['synth', 'snippet', 'peers', 'shim', 'mimic', 'proxy', 'lab']) assert.match(readme, new RegExp(`^idha ${cmd} `, 'm'), `idha ${cmd} in the synopsis`);
+    for (const cmd of ['synth', 'snippet', 'peers', 'shim', 'check', 'mimic', 'proxy', 'lab']) assert.match(readme, new RegExp(`^idha ${cmd} `, 'm'), `idha ${cmd} in the synopsis`);
     assert.ok(readme.length > 20_000, `${readme.length} characters: the README was cut`);
   });
 

@@ -11,6 +11,7 @@ export * from './health-state';
 export * from './flap-damping';
 export * from './balancer-reports';
 export * from './shim';
+export * from './one-shot-check';
 export * from './iq-framing';
 export * from './iq-client';
 export * from './mimic';

@@ -1,0 +1,32 @@
+import type { Argv, CommandModule } from 'yargs';
+import { IdhaValidationError, Problem } from '../../lib/core/errors';
+import { checkOnce } from '../../lib/runtime/one-shot-check';
+import { canonicalAddress, CheckMethod } from '../../lib/runtime/service-check';
+
+interface CheckArgs { http?: string; listening?: number; host?: string; check: CheckMethod; timeout: number }
+
+export const checkCommand: CommandModule<{}, CheckArgs> = {
+  command: 'check',
+  describe: 'One health check, exit 0 (healthy) or 1 (not): what keepalived\'s track_script and Pacemaker call',
+  builder: (y: Argv) => y
+    .option('http', { type: 'string', requiresArg: true, describe: 'Healthy when this URL answers 2xx (e.g. Tomcat: http://127.0.0.1:8080/identity/health)' })
+    .option('listening', { type: 'number', requiresArg: true, describe: 'Healthy while this local TCP port listens and accepts; read from the socket table, never connected to (hung processes count as down)' })
+    .option('host', { type: 'string', requiresArg: true, describe: 'With --listening: only a listener on this IP address (or a wildcard) counts' })
+    .option('check', { choices: ['auto', 'proc-net-tcp', 'netstat'] as const, default: 'auto' as CheckMethod, describe: 'With --listening: how to read the socket table' })
+    .option('timeout', { type: 'number', default: 2, describe: 'With --http: seconds to wait for the answer' }) as unknown as Argv<CheckArgs>,
+  handler: async (a) => {
+    const problems: Problem[] = [];
+    if ((a.http === undefined) === (a.listening === undefined)) {
+      problems.push({ field: '--http / --listening', value: a.http ?? a.listening, allowed: 'exactly one of them', fix: 'e.g. idha check --listening 5050, or idha check --http http://127.0.0.1:8080/' });
+    }
+    if (a.http !== undefined && !/^https?:\/\/[^/\s]+/.test(a.http)) problems.push({ field: '--http', value: a.http, allowed: 'an http:// or https:// URL' });
+    if (a.listening !== undefined && (!Number.isInteger(a.listening) || a.listening < 1 || a.listening > 65535)) problems.push({ field: '--listening', value: a.listening, allowed: 'an integer from 1 to 65535' });
+    const host = a.host === undefined ? undefined : canonicalAddress(a.host);
+    if (a.host !== undefined && host === undefined) problems.push({ field: '--host', value: a.host, allowed: 'an IPv4 or IPv6 address (the socket table holds addresses)' });
+    if (!(a.timeout > 0 && a.timeout <= 60)) problems.push({ field: '--timeout', value: a.timeout, allowed: 'seconds above 0, at most 60' });
+    if (problems.length) throw new IdhaValidationError(problems);
+    const r = await checkOnce({ http: a.http, listeningPort: a.listening, host, method: a.check, timeoutMs: Math.round(a.timeout * 1000) });
+    process.stdout.write(`${r.ok ? 'healthy' : 'unhealthy'}: ${r.reason}\n`);
+    process.exitCode = r.ok ? 0 : 1;
+  },
+};

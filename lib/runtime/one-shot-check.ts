@@ -1,0 +1,52 @@
+import * as http from 'http';
+import * as https from 'https';
+import { silentLogger } from './log';
+import { CheckMethod, CheckResult, createChecker } from './service-check';
+
+/** What `idha check` looks at: an HTTP URL, or a local port watched without connecting. */
+export interface OneShotCheckOptions {
+  /** `http(s)://...`: healthy on a 2xx answer within the timeout. */
+  readonly http?: string;
+  /** A local TCP port: healthy while something listens and accepts (read from the socket table). */
+  readonly listeningPort?: number;
+  /** With listeningPort: only a listener on this address (or a wildcard) counts. */
+  readonly host?: string;
+  /** @default 'auto' */
+  readonly method?: CheckMethod;
+  /** @default 2000 */
+  readonly timeoutMs?: number;
+  /**
+   * With listeningPort: the gap between the two looks at the socket table that hung detection needs
+   * (a connection still unaccepted, or an accept queue that did not shrink, across both).
+   * @default 300
+   */
+  readonly settleMs?: number;
+}
+
+function httpCheck(url: string, timeoutMs: number): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const req = get(url, { timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      const code = res.statusCode ?? 0;
+      resolve(code >= 200 && code < 300 ? { ok: true, reason: `${url} answered ${code}` } : { ok: false, reason: `${url} answered ${code}` });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (e) => resolve({ ok: false, reason: `${url}: ${e.message}` }));
+  });
+}
+
+/**
+ * One health check, for keepalived's `track_script` and Pacemaker: the shim's checks without the
+ * shim. A listening port is looked at twice, `settleMs` apart, so a hung process (its socket still
+ * listening, its accept queue not draining) counts as down, as it does in the shim.
+ */
+export async function checkOnce(o: OneShotCheckOptions): Promise<CheckResult> {
+  if (o.http !== undefined) return httpCheck(o.http, o.timeoutMs ?? 2000);
+  if (o.listeningPort === undefined) throw new Error('checkOnce needs http or listeningPort');
+  const checker = createChecker(o.method ?? 'auto', o.listeningPort, o.host, silentLogger);
+  const first = await checker.check();
+  if (!first.ok) return first;
+  await new Promise((r) => setTimeout(r, o.settleMs ?? 300));
+  return checker.check();
+}

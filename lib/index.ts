@@ -30,3 +30,8 @@ export {
 export { LocalStateConfig, S3StateConfig, AzurermStateConfig, StateBackendConfig, StateBackend } from './synth/state-backend';
 export { Topology, TopologySynthOptions, TopologySynthResult, SynthesizedStack, Snippets } from './topology/topology-facade';
 export { HostSidecar } from './synth/synthesize';
+export {
+  Preemption, ClusterCheckKind, ClusterHealthCheckProps, ClusterNodeProps, IClusterTarget, ClusterFailoverEstimate, ResolvedClusterCheck,
+  FailoverClusterModel, FailoverClusterProps, FailoverCluster,
+} from './cluster/failover-cluster';
+export { KeepalivedTargetProps, KeepalivedNodeConfig, KeepalivedTarget } from './platforms/keepalived/keepalived-target';

@@ -40,3 +40,5 @@ export * from './platforms/aws-route53/aws-route53-failover';
 export * from './platforms/haproxy/haproxy-target';
 export * from './platforms/haproxy/haproxy-config';
 export * from './topology/topology-facade';
+export * from './cluster/failover-cluster';
+export * from './platforms/keepalived/keepalived-target';

@@ -1,0 +1,224 @@
+import { App, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { AddressKind, cidrContains, parseHostAddress } from '../core/address';
+import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
+import { IdhaValidationError, Problem, Problems } from '../core/errors';
+import { NodeSet, PoolMember } from '../model/ha-service-model';
+import { Snippet } from '../platforms/target';
+
+/** Whether the preferred node takes the virtual IP back when it is healthy again. */
+export enum Preemption {
+  /** At once: the virtual IP always sits on the healthiest node first in the list. */
+  ON = 'on',
+  /** Never by itself: the node holding the virtual IP keeps it until it fails (no second move). */
+  OFF = 'off',
+  /** After `preemptDelaySeconds` of health: a node that flaps does not pull the VIP back and forth. */
+  DELAYED = 'delayed',
+}
+
+/** How each node's service is checked (by `idha check`, which the cluster manager runs). */
+export enum ClusterCheckKind {
+  /** `idha check --http URL`: a 2xx answer (Tomcat, httpd). */
+  HTTP = 'http',
+  /** `idha check --listening PORT`: the port listens and accepts, read from the socket table, never connected to. */
+  LISTENING = 'listening',
+  /** A command of your own: exit 0 healthy, anything else not. */
+  COMMAND = 'command',
+}
+
+export interface ClusterHealthCheckProps {
+  /** @default ClusterCheckKind.LISTENING on the first service port */
+  readonly kind?: ClusterCheckKind;
+  /** For `http`: the URL on each node; `{address}` is replaced by the node's address. */
+  readonly url?: string;
+  /** For `listening`: the port. @default the first service port */
+  readonly port?: number;
+  /** For `command`: the command line. */
+  readonly command?: string;
+  /** Seconds between checks, 1-60. @default 2 */
+  readonly intervalSeconds?: number;
+  /** Failed checks before the node gives up the virtual IP, 1-10. @default 2 */
+  readonly fall?: number;
+  /** Good checks before the node may hold it again, 1-10. @default 2 */
+  readonly rise?: number;
+}
+
+export interface ClusterNodeProps {
+  /** Short name, unique in the cluster, e.g. `tomcat1`. */
+  readonly name: string;
+  /** The node's own IPv4 or IPv6 address (not the virtual IP). */
+  readonly address: string;
+}
+
+/** A rendering of a failover cluster: keepalived, Pacemaker, Windows Server Failover Cluster, ... */
+export interface IClusterTarget {
+  /** Platform key, e.g. `keepalived`. */
+  readonly platform: string;
+  /** Records every platform limit the cluster or the target's props break. */
+  validate(cluster: FailoverClusterModel, problems: Problems): void;
+  /** Paste-ready files (`snippets/<cluster>/...`). */
+  snippets(cluster: FailoverClusterModel): Snippet[];
+  /** Worst-case failover, in words and seconds. */
+  estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate;
+}
+
+export interface ClusterFailoverEstimate {
+  readonly platform: string;
+  readonly seconds: number;
+  readonly formula: string;
+}
+
+/** The resolved health check. */
+export interface ResolvedClusterCheck {
+  readonly kind: ClusterCheckKind;
+  readonly url?: string;
+  readonly port?: number;
+  readonly command?: string;
+  readonly intervalSeconds: number;
+  readonly fall: number;
+  readonly rise: number;
+}
+
+/** The platform-neutral model of a failover cluster that the targets render. */
+export interface FailoverClusterModel {
+  readonly name: string;
+  /** The nodes and the virtual IP; node priority falls with the position in the list. */
+  readonly nodeSet: NodeSet;
+  readonly prefixLength: number;
+  readonly servicePorts: number[];
+  readonly check: ResolvedClusterCheck;
+  readonly preemption: Preemption;
+  readonly preemptDelaySeconds: number;
+}
+
+export interface FailoverClusterProps {
+  /** @default the construct id */
+  readonly name?: string;
+  /** Two or more nodes, the preferred one first: one active, the others hot standbys. */
+  readonly nodes: ClusterNodeProps[];
+  /** The virtual IP clients use (IPv4 or IPv6), in the nodes' subnet. */
+  readonly virtualIp: string;
+  /** Prefix length of the virtual IP's subnet (1-32 for IPv4, 1-128 for IPv6); every node must be in it. */
+  readonly prefixLength: number;
+  /** The ports of the service the cluster protects, e.g. [8080] for Tomcat. */
+  readonly servicePorts: number[];
+  /** @default listening on the first service port, every 2 s, fall 2, rise 2 */
+  readonly healthCheck?: ClusterHealthCheckProps;
+  /** @default Preemption.ON */
+  readonly preemption?: Preemption;
+  /** With Preemption.DELAYED: seconds of health before the preferred node takes the VIP back, 1-1000. @default 60 */
+  readonly preemptDelaySeconds?: number;
+  /** At least one. */
+  readonly targets: IClusterTarget[];
+}
+
+/**
+ * An active/passive failover cluster: two or more nodes, one of them holding a virtual IP and
+ * running the service, the others hot standbys that take the VIP when the active node's service
+ * fails its check. Renders keepalived (and more targets) as snippets. It is also what keeps the web
+ * tier's balancer from being a single point of failure.
+ */
+export class FailoverCluster extends Construct {
+  /** The problems `props` has, as data (empty when the cluster can be built). */
+  public static validate(props: FailoverClusterProps): Problem[] {
+    try {
+      new FailoverCluster(new TerraformStack(new App({ skipValidation: true }), 'validate'), props.name ?? 'cluster', props);
+      return [];
+    } catch (e) {
+      if (e instanceof IdhaValidationError) return [...e.problems];
+      throw e;
+    }
+  }
+
+  public readonly model: FailoverClusterModel;
+  public readonly targets: IClusterTarget[];
+
+  constructor(scope: Construct, id: string, props: FailoverClusterProps) {
+    super(scope, id);
+    const problems = new Problems();
+    this.model = FailoverCluster.buildModel(problems, props, id);
+    this.targets = props.targets ?? [];
+    if (this.targets.length === 0) problems.add({ field: 'targets', value: [], allowed: 'at least one target (keepalived, ...)', fix: 'add the platform to render' });
+    if (problems.isEmpty) for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
+    problems.throwIfAny(`FailoverCluster "${this.model.name}"`);
+  }
+
+  /** Every target's files. */
+  public snippets(): Snippet[] {
+    return this.targets.flatMap((t) => t.snippets(this.model));
+  }
+
+  public estimates(): ClusterFailoverEstimate[] {
+    return this.targets.map((t) => t.estimate(this.model));
+  }
+
+  /** Checks `props` into the model; every problem goes to `problems`. */
+  public static buildModel(problems: Problems, props: FailoverClusterProps, id: string): FailoverClusterModel {
+    const name = props.name ?? id;
+    checkName(problems, 'name', name, /^[a-z][a-z0-9-]{1,23}$/, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter');
+    const nodes: PoolMember[] = [];
+    const list = Array.isArray(props.nodes) ? props.nodes : [];
+    if (list.length < 2) problems.add({ field: 'nodes', value: list.length, allowed: 'two or more nodes', fix: 'a failover cluster needs a standby: add the second node' });
+    const seen = new Map<string, string>();
+    list.forEach((n, i) => {
+      const f = `nodes[${i}]`;
+      checkName(problems, `${f}.name`, n?.name, /^[a-z][a-z0-9-]{0,23}$/, 'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter');
+      if (seen.has(`name:${n?.name}`)) problems.add({ field: `${f}.name`, value: n.name, allowed: `a name other than nodes[${seen.get(`name:${n.name}`)}]'s` });
+      seen.set(`name:${n?.name}`, String(i));
+      const a = parseHostAddress(problems, `${f}.address`, n?.address);
+      if (!a) return;
+      if (a.kind === AddressKind.DNS) {
+        problems.add({ field: `${f}.address`, value: n.address, allowed: 'an IPv4 or IPv6 address', fix: 'a cluster node is addressed directly (the VIP and unicast peers are addresses)' });
+        return;
+      }
+      if (seen.has(`addr:${a.value}`)) problems.add({ field: `${f}.address`, value: n.address, allowed: `an address other than nodes[${seen.get(`addr:${a.value}`)}]'s`, fix: 'each node once' });
+      seen.set(`addr:${a.value}`, String(i));
+      nodes.push({ name: n.name, address: a, port: 0, priority: list.length - i });
+    });
+    const vip = parseHostAddress(problems, 'virtualIp', props.virtualIp);
+    const family = vip?.kind;
+    const maxPrefix = family === AddressKind.IPV6 ? 128 : 32;
+    checkInteger(problems, 'prefixLength', props.prefixLength, 1, maxPrefix);
+    if (vip && vip.kind === AddressKind.DNS) problems.add({ field: 'virtualIp', value: props.virtualIp, allowed: 'an IPv4 or IPv6 address' });
+    if (vip && vip.kind !== AddressKind.DNS && Number.isInteger(props.prefixLength) && props.prefixLength >= 1 && props.prefixLength <= maxPrefix) {
+      const subnet = `${vip.value}/${props.prefixLength}`;
+      for (const [i, n] of nodes.entries()) {
+        if (n.address.value === vip.value) {
+          problems.add({ field: 'virtualIp', value: props.virtualIp, allowed: `an address no node has (nodes[${i}] is ${n.address.value})`, fix: 'the virtual IP moves between the nodes: give it an address of its own in their subnet' });
+        } else if (n.address.kind !== vip.kind || !cidrContains(subnet, `${n.address.value}/${maxPrefix}`)) {
+          problems.add({ field: 'virtualIp', value: `${props.virtualIp}/${props.prefixLength}`, allowed: `a subnet that holds every node (nodes[${i}], ${n.address.value}, is outside it)`, fix: 'a VIP moves by gratuitous ARP / neighbour advertisement, which only works inside the nodes\' subnet; in a cloud VNet or VPC use a load balancer target instead' });
+        }
+      }
+    }
+    const ports = Array.isArray(props.servicePorts) ? props.servicePorts : [];
+    if (ports.length === 0) problems.add({ field: 'servicePorts', value: props.servicePorts, allowed: 'one or more ports', fix: 'the ports of the service the cluster protects, e.g. [8080] for Tomcat' });
+    ports.forEach((p, i) => checkPort(problems, `servicePorts[${i}]`, p));
+    const h = props.healthCheck ?? {};
+    const kind = h.kind ?? ClusterCheckKind.LISTENING;
+    const hp = problems.under('healthCheck');
+    checkOneOf(hp, 'kind', kind, Object.values(ClusterCheckKind));
+    const check: ResolvedClusterCheck = {
+      kind, url: h.url, command: h.command,
+      port: kind === ClusterCheckKind.LISTENING ? h.port ?? ports[0] : undefined,
+      intervalSeconds: h.intervalSeconds ?? 2, fall: h.fall ?? 2, rise: h.rise ?? 2,
+    };
+    if (kind === ClusterCheckKind.HTTP && !(typeof h.url === 'string' && /^https?:\/\/\S+$/.test(h.url))) hp.add({ field: 'url', value: h.url, allowed: 'an http:// or https:// URL ({address} is each node\'s address)', fix: 'e.g. http://{address}:8080/identity/' });
+    if (kind === ClusterCheckKind.COMMAND && !(typeof h.command === 'string' && h.command.trim() !== '' && !/[\n"]/.test(h.command))) hp.add({ field: 'command', value: h.command, allowed: 'a command line without double quotes or line breaks' });
+    if (kind === ClusterCheckKind.LISTENING && check.port !== undefined) checkPort(hp, 'port', check.port);
+    checkInteger(hp, 'intervalSeconds', check.intervalSeconds, 1, 60);
+    checkInteger(hp, 'fall', check.fall, 1, 10);
+    checkInteger(hp, 'rise', check.rise, 1, 10);
+    const preemption = props.preemption ?? Preemption.ON;
+    checkOneOf(problems, 'preemption', preemption, Object.values(Preemption));
+    const preemptDelaySeconds = props.preemptDelaySeconds ?? 60;
+    if (props.preemptDelaySeconds !== undefined && preemption !== Preemption.DELAYED) {
+      problems.add({ field: 'preemptDelaySeconds', value: props.preemptDelaySeconds, allowed: 'only with preemption: "delayed"', fix: 'set preemption: "delayed", or remove preemptDelaySeconds' });
+    }
+    checkInteger(problems, 'preemptDelaySeconds', preemptDelaySeconds, 1, 1000);
+    return {
+      name,
+      nodeSet: { name, virtualIp: vip ?? { kind: AddressKind.IPV4, value: '' }, nodes },
+      prefixLength: props.prefixLength, servicePorts: [...ports], check, preemption, preemptDelaySeconds,
+    };
+  }
+}

@@ -1,0 +1,147 @@
+import { checkInteger } from '../../core/checks';
+import { Problems } from '../../core/errors';
+import { AddressKind } from '../../core/address';
+import { ClusterCheckKind, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { Snippet } from '../target';
+
+export interface KeepalivedTargetProps {
+  /** VRRP virtual router id, 1-255; unique among the VRRP clusters of the network segment. */
+  readonly virtualRouterId: number;
+  /** Network interface that carries the virtual IP on every node, e.g. `eth0`. */
+  readonly interfaceName: string;
+  /**
+   * File on each node that holds the VRRP authentication block, included by the generated config:
+   * `authentication { auth_type PASS auth_pass <8 characters> }`, mode 0600. The secret never enters
+   * the output.
+   */
+  readonly authSecretFile: string;
+  /** Seconds between VRRP adverts, 1-255. @default 1 */
+  readonly advertIntervalSeconds?: number;
+  /** How `idha check` is started on the nodes. @default /usr/bin/env idha */
+  readonly idhaCommand?: string;
+}
+
+/** One node's keepalived.conf. */
+export interface KeepalivedNodeConfig {
+  readonly node: string;
+  readonly address: string;
+  readonly content: string;
+}
+
+/** Characters keepalived takes in a config word without quoting trouble. */
+const WORD = /^[A-Za-z0-9_./:@%+-]+$/;
+
+/**
+ * keepalived (VRRP) on Linux nodes: one `keepalived.conf` per node, with unicast peers, a
+ * `vrrp_script` that runs `idha check` and the preemption the cluster asks for. A failing check puts
+ * the node in FAULT state (weight 0), so it gives up the virtual IP whatever the preemption setting.
+ */
+export class KeepalivedTarget implements IClusterTarget {
+  public readonly platform = 'keepalived';
+
+  constructor(public readonly props: KeepalivedTargetProps) {}
+
+  public validate(cluster: FailoverClusterModel, problems: Problems): void {
+    const p = this.props;
+    checkInteger(problems, 'virtualRouterId', p.virtualRouterId, 1, 255, 'VRRP ids are 1-255 and must be unique on the segment');
+    checkInteger(problems, 'advertIntervalSeconds', p.advertIntervalSeconds ?? 1, 1, 255);
+    if (typeof p.interfaceName !== 'string' || !/^[A-Za-z0-9_.:-]{1,15}$/.test(p.interfaceName)) {
+      problems.add({ field: 'interfaceName', value: p.interfaceName, allowed: 'a Linux interface name, 1-15 characters (letters, digits, _ . : -)', fix: 'the interface that carries the nodes\' subnet, e.g. eth0' });
+    }
+    if (typeof p.authSecretFile !== 'string' || !p.authSecretFile.startsWith('/') || !WORD.test(p.authSecretFile)) {
+      problems.add({ field: 'authSecretFile', value: p.authSecretFile, allowed: 'an absolute path on the nodes, without spaces', fix: 'create it on each node (mode 0600) with: authentication { auth_type PASS auth_pass <secret> }; the secret never goes into the topology or the output' });
+    }
+    if (p.idhaCommand !== undefined && (typeof p.idhaCommand !== 'string' || /["\n]/.test(p.idhaCommand) || p.idhaCommand.trim() === '')) {
+      problems.add({ field: 'idhaCommand', value: p.idhaCommand, allowed: 'a command line without double quotes or line breaks' });
+    }
+    if (cluster.nodeSet.nodes.length > 254) problems.root().add({ field: 'nodes', value: cluster.nodeSet.nodes.length, allowed: 'at most 254 nodes (VRRP priorities 1-254)' });
+  }
+
+  /** The check command line for one node. */
+  private checkCommand(cluster: FailoverClusterModel, address: string): string {
+    const idha = this.props.idhaCommand ?? '/usr/bin/env idha';
+    const c = cluster.check;
+    const host = address.includes(':') ? `[${address}]` : address;
+    switch (c.kind) {
+      case ClusterCheckKind.HTTP: return `${idha} check --http ${c.url!.replace(/\{address\}/g, host)} --timeout ${Math.max(1, c.intervalSeconds - 1)}`;
+      case ClusterCheckKind.COMMAND: return c.command!;
+      default: return `${idha} check --listening ${c.port} --host ${address}`;
+    }
+  }
+
+  /** One keepalived.conf per node. */
+  public configs(cluster: FailoverClusterModel): KeepalivedNodeConfig[] {
+    const p = this.props;
+    const advert = p.advertIntervalSeconds ?? 1;
+    const c = cluster.check;
+    const nodes = cluster.nodeSet.nodes;
+    const v6 = cluster.nodeSet.virtualIp.kind === AddressKind.IPV6;
+    return nodes.map((n, i) => {
+      // 250, 240, ...: the first node is preferred; VRRP priorities are 1-254.
+      const priority = 250 - i * Math.min(10, Math.floor(249 / Math.max(1, nodes.length - 1)));
+      const preempt = cluster.preemption === Preemption.OFF ? ['    nopreempt']
+        : cluster.preemption === Preemption.DELAYED ? [`    preempt_delay ${cluster.preemptDelaySeconds}`] : [];
+      const lines = [
+        `# identity-ha ${cluster.name}: keepalived on node ${n.name} (${n.address.value}), priority ${priority} of ${nodes.length} nodes.`,
+        `# Preemption ${cluster.preemption}${cluster.preemption === Preemption.DELAYED ? ` (${cluster.preemptDelaySeconds} s)` : ''}. Install as /etc/keepalived/keepalived.conf; check with: keepalived --config-test`,
+        `# The authentication block is read from ${p.authSecretFile} (create it on this node, mode 0600).`,
+        'global_defs {',
+        `    router_id idha_${cluster.name}_${n.name}`,
+        '    enable_script_security',
+        '    script_user root',
+        '}',
+        '',
+        '# A failing check puts this node in FAULT (weight 0): it gives up the VIP whatever the preemption.',
+        `vrrp_script idha_${cluster.name}_check {`,
+        `    script "${this.checkCommand(cluster, n.address.value)}"`,
+        `    interval ${c.intervalSeconds}`,
+        `    timeout ${c.intervalSeconds}`,
+        `    fall ${c.fall}`,
+        `    rise ${c.rise}`,
+        '    weight 0',
+        '}',
+        '',
+        `vrrp_instance idha_${cluster.name} {`,
+        // Every node starts as BACKUP: the election by priority picks the active one, and nopreempt and
+        // preempt_delay need it.
+        '    state BACKUP',
+        `    interface ${p.interfaceName}`,
+        `    virtual_router_id ${p.virtualRouterId}`,
+        `    priority ${priority}`,
+        `    advert_int ${advert}`,
+        ...preempt,
+        `    unicast_src_ip ${n.address.value}`,
+        '    unicast_peer {',
+        ...nodes.filter((o) => o !== n).map((o) => `        ${o.address.value}`),
+        '    }',
+        '    garp_master_delay 1',
+        ...(v6 ? [] : [`    include ${p.authSecretFile}`]),
+        '    virtual_ipaddress {',
+        `        ${cluster.nodeSet.virtualIp.value}/${cluster.prefixLength} dev ${p.interfaceName}`,
+        '    }',
+        '    track_script {',
+        `        idha_${cluster.name}_check`,
+        '    }',
+        '}',
+        '',
+      ];
+      return { node: n.name, address: n.address.value, content: lines.join('\n') };
+    });
+  }
+
+  public snippets(cluster: FailoverClusterModel): Snippet[] {
+    return this.configs(cluster).map((c) => ({ kind: 'keepalived', fileName: `keepalived/${c.node}-${c.address.replace(/:/g, '-')}.conf`, content: c.content }));
+  }
+
+  /**
+   * Worst case from a service failure to the VIP on a standby: the check's fall (interval x fall,
+   * plus the last check's timeout), then the standby's master-down timer is not needed (the failing
+   * node sends priority 0 on FAULT), so a standby takes over within one advert interval.
+   */
+  public estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate {
+    const c = cluster.check;
+    const advert = this.props.advertIntervalSeconds ?? 1;
+    const seconds = c.intervalSeconds * c.fall + c.intervalSeconds + advert;
+    return { platform: this.platform, seconds, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + ${advert}s advert = ${seconds}` };
+  }
+}

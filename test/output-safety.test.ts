@@ -302,16 +302,18 @@ describe('a signal during the render, in this thread or in the worker', () => {
     it(`GIVEN an earlier output WHEN a signal arrives as the render starts (${worker ? 'worker thread' : 'this thread'}) THEN SynthInterruptedError, no staging folder, old output exactly as it was; GIVEN no signal THEN it completes`, async () => {
       const { cwd, outDir, changed } = earlierOutput();
       const before = fullSnapshot(outDir);
-      const listenersBefore = process.listenerCount('SIGUSR2');
-      // SIGUSR2 stands in for SIGINT here: the same path, without reaching the test runner.
-      await assert.rejects(synthesizeTopologyInterruptibly({ topology: changed, outDir }, { worker, signals: ['SIGUSR2'], beforeRender: () => process.kill(process.pid, 'SIGUSR2') }),
-        (e: Error) => e instanceof SynthInterruptedError && /interrupted by SIGUSR2: nothing was changed/.test(e.message));
+      const listenersBefore = process.listenerCount('SIGWINCH');
+      const repoBefore = new Set(fs.readdirSync(REPO));
+      // SIGWINCH stands in for SIGINT here: the same path, without reaching the test runner (SIGUSR2 made Node 24 write a diagnostic report into the working folder).
+      await assert.rejects(synthesizeTopologyInterruptibly({ topology: changed, outDir }, { worker, signals: ['SIGWINCH'], beforeRender: () => process.kill(process.pid, 'SIGWINCH') }),
+        (e: Error) => e instanceof SynthInterruptedError && /interrupted by SIGWINCH: nothing was changed/.test(e.message));
       assert.deepEqual(fullSnapshot(outDir), before);
       assert.deepEqual(fs.readdirSync(cwd), ['out']);
-      const r = await synthesizeTopologyInterruptibly({ topology: changed, outDir }, { worker, signals: ['SIGUSR2'] });
+      const r = await synthesizeTopologyInterruptibly({ topology: changed, outDir }, { worker, signals: ['SIGWINCH'] });
       assert.equal(r.kept.length, 5);
       assert.ok(fs.readFileSync(path.join(outDir, 'stacks', 'identity-ha-aws', 'cdk.tf.json'), 'utf8').includes('5099'));
-      assert.equal(process.listenerCount('SIGUSR2'), listenersBefore, 'the handler is removed again');
+      assert.equal(process.listenerCount('SIGWINCH'), listenersBefore, 'the handler is removed again');
+      assert.deepEqual(fs.readdirSync(REPO).filter((f) => !repoBefore.has(f)), [], 'nothing written into the repository folder (no diagnostic report)');
     });
   }
 });

@@ -38,6 +38,7 @@ const STRUCTS = {
   haproxyTarget: ['HaproxyTargetProps'], iqservicePair: ['IqServiceHaPairProps'],
   'backend.local': ['LocalStateConfig'], 'backend.s3': ['S3StateConfig'], 'backend.azurerm': ['AzurermStateConfig'], backend: ['StateBackendConfig'],
   sessionFailover: ['SessionFailoverProps'], 'sessionFailover.servers': ['SessionFailoverServer'],
+  failoverCluster: ['FailoverClusterProps'], clusterNode: ['ClusterNodeProps'], clusterHealthCheck: ['ClusterHealthCheckProps'], keepalivedTarget: ['KeepalivedTargetProps'],
 };
 function propDoc(structs, key) {
   for (const s of structs) {

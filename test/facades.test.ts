@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  AwsNlbTarget, FailoverEstimate, HaServiceModel, HaStrategy, HaTargetBase, IqServiceHaPair, Problems, Snippet, Snippets, StateBackend, Topology,
+  AwsNlbTarget, FailoverCluster, FailoverEstimate, HaServiceModel, HaStrategy, HaTargetBase, IqServiceHaPair, Problems, Snippet, Snippets, StateBackend, Topology,
 } from '../lib';
 import { AWS, EXAMPLE, pairProps, runIdha, snapshotDir } from './helpers';
 
@@ -117,5 +117,21 @@ describe('StateBackend facade', () => {
     const stack = new TerraformStack(Testing.app(), 's');
     StateBackend.addTo(stack, { s3: { bucket: 'idha-state', region: 'eu-west-1' } });
     assert.equal(JSON.parse(Testing.synth(stack)).terraform.backend.s3.bucket, 'idha-state');
+  });
+});
+
+describe('checking props writes nothing into the working folder', () => {
+  it('GIVEN an empty working folder WHEN IqServiceHaPair.validate, Topology.validate and FailoverCluster.validate run THEN it stays empty (cdktf\'s App would create cdktf.out there)', () => {
+    const cwd = tmp('idha-validate-cwd-');
+    const back = process.cwd();
+    process.chdir(cwd);
+    try {
+      IqServiceHaPair.validate(pairProps({ targets: [new AwsNlbTarget(AWS)] }));
+      Topology.validate({ version: 1, services: [] });
+      FailoverCluster.validate({ nodes: [], virtualIp: '10.0.0.1', prefixLength: 24, servicePorts: [8080], targets: [] });
+      assert.deepEqual(fs.readdirSync(cwd), []);
+    } finally {
+      process.chdir(back);
+    }
   });
 });

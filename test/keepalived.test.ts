@@ -5,8 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { after, describe, it } from 'node:test';
 import { Testing, TerraformStack } from 'cdktf';
-import { ClusterCheckKind, FailoverCluster, FailoverClusterProps, KeepalivedTarget, KeepalivedTargetProps, Preemption } from '../lib/internal';
-import { IDHA } from './helpers';
+import * as yaml from 'yaml';
+import { ClusterCheckKind, FailoverCluster, FailoverClusterProps, KeepalivedTarget, KeepalivedTargetProps, Preemption, Topology } from '../lib/internal';
+import { IDHA, REPO, runIdha } from './helpers';
 
 const KA: KeepalivedTargetProps = { virtualRouterId: 51, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/idha-auth.conf' };
 const props = (over: Partial<FailoverClusterProps> = {}, ka: Partial<KeepalivedTargetProps> = {}): FailoverClusterProps => ({
@@ -96,7 +97,16 @@ function makeNamespaces(): string | undefined {
   return r.status === 0 ? undefined : (r.stderr || r.stdout).trim();
 }
 function dropNamespaces(): void {
-  for (const n of NS) sh(`ip netns pids ${n} 2>/dev/null | xargs -r kill -9; ip netns del ${n} 2>/dev/null`);
+  for (const n of [...NS, `${tag}c`]) sh(`ip netns pids ${n} 2>/dev/null | xargs -r kill -9; ip netns del ${n} 2>/dev/null`);
+}
+/** A shell prefix that runs a command in a fresh namespace holding an eth0 (one end of a veth pair) (removed afterwards by dropNamespaces). */
+function inDummyEth0(): string {
+  const ns = `${tag}c`;
+  if (sh(`ip netns list | grep -qw ${ns}`).status !== 0) {
+    const r = sh(`ip netns add ${ns} && ip -n ${ns} link add eth0 type veth peer name eth0p && ip -n ${ns} link set eth0 up && ip -n ${ns} link set eth0p up`);
+    assert.equal(r.status, 0, `cannot make a namespace with an eth0: ${r.stderr}`);
+  }
+  return `ip netns exec ${ns}`;
 }
 const vipOn = (i: number) => sh(`ip -n ${NS[i]} -4 addr show dev eth0`).stdout.includes(`${VIP}/24`);
 async function waitFor(what: string, fn: () => boolean, ms: number): Promise<number> {
@@ -154,12 +164,19 @@ describe('real keepalived with the generated configs, in two network namespaces'
     assert.ok(KEEPALIVED, 'keepalived is not installed: .ci/run installs it');
     if (problem) {
       // No namespaces here: check the syntax in this namespace, on an interface that exists (lo), and say so.
-      t.diagnostic(`NAMESPACES UNAVAILABLE (${problem}): keepalived --config-test ran on lo in this namespace; the failover tests below are skipped`);
-      for (const f of configs(Preemption.ON)) {
-        const lo = `${f}.lo`;
-        fs.writeFileSync(lo, fs.readFileSync(f, 'utf8').replace(/eth0/g, 'lo'));
-        const r = sh(`keepalived --config-test --use-file ${lo} 2>&1`);
-        assert.equal(r.status, 0, r.stdout + r.stderr);
+      // No namespaces here: check the syntax on a veth interface in this namespace, and say so loudly.
+      t.diagnostic(`NAMESPACES UNAVAILABLE (${problem}): keepalived --config-test ran on a veth interface in this namespace; the failover tests below are skipped`);
+      const made = sh(`ip link add ${tag}d type veth peer name ${tag}e && ip link set ${tag}d up`);
+      assert.equal(made.status, 0, `no namespaces and no veth interface either: ${made.stderr}`);
+      try {
+        for (const f of configs(Preemption.ON)) {
+          const d = `${f}.dummy`;
+          fs.writeFileSync(d, fs.readFileSync(f, 'utf8').replace(/eth0/g, `${tag}d`));
+          const r = sh(`keepalived --config-test --use-file ${d} 2>&1`);
+          assert.equal(r.status, 0, r.stdout + r.stderr);
+        }
+      } finally {
+        sh(`ip link del ${tag}d`);
       }
       return;
     }
@@ -212,5 +229,45 @@ describe('real keepalived with the generated configs, in two network namespaces'
     await stop(kaA.c);
     await stop(kaB.c);
     for (const s of svc) await stop(s);
+  });
+});
+
+describe('clusters: in the topology file, through idha synth', () => {
+  after(() => dropNamespaces());
+  const EXAMPLE_CLUSTER = path.join(REPO, 'examples', 'failover-cluster.yaml');
+  it('GIVEN the bundled cluster example WHEN idha synth THEN one keepalived.conf per node, keepalived --config-test accepts each, and the estimate is printed', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-cl-')), 'out');
+    const r = runIdha(['synth', '--config', EXAMPLE_CLUSTER, '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^idm\s+keepalived\s+7 s\s+2s x 2 checks \+ 2s timeout \+ 1s advert = 7\s+64 s\s+2s x 2 checks \+ 60s preempt delay = 64$/m);
+    const dir = path.join(out, 'snippets', 'idm', 'keepalived');
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['tomcat1-10.0.3.11.conf', 'tomcat2-10.0.3.12.conf']);
+    const secret = path.join(path.dirname(out), 'auth.conf');
+    fs.writeFileSync(secret, 'authentication {\n    auth_type PASS\n    auth_pass idhatest\n}\n', { mode: 0o600 });
+    for (const f of fs.readdirSync(dir)) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      assert.match(text, /script "\/usr\/bin\/env idha check --http http:\/\/10\.0\.3\.1[12]:8080\/identity\/ --timeout 1"/);
+      assert.match(text, /preempt_delay 60/);
+      assert.ok(KEEPALIVED, 'keepalived is not installed: .ci/run installs it');
+      // In a namespace of its own with an eth0, the secret at a path that exists.
+      const local = path.join(path.dirname(out), `${f}.test`);
+      fs.writeFileSync(local, text.replace('/etc/keepalived/idha-auth.conf', secret));
+      const c = sh(`${inDummyEth0()} keepalived --config-test --use-file ${local} 2>&1`);
+      assert.equal(c.status, 0, c.stdout + c.stderr);
+    }
+  });
+
+  it('GIVEN two clusters with the same router id on one interface THEN refused naming the second; GIVEN distinct ids THEN both render', () => {
+    const doc = yaml.parse(fs.readFileSync(EXAMPLE_CLUSTER, 'utf8'));
+    const second = { ...doc.clusters[0], name: 'idm2', virtualIp: '10.0.3.20' };
+    const problems = Topology.validate({ ...doc, clusters: [doc.clusters[0], second] });
+    assert.deepEqual(problems.map((p) => p.field), ['clusters[1].targets.keepalived.virtualRouterId']);
+    assert.deepEqual(Topology.validate({ ...doc, clusters: [doc.clusters[0], { ...second, targets: { keepalived: { ...second.targets.keepalived, virtualRouterId: 52 } } }] }), []);
+  });
+
+  it('GIVEN a bad cluster field THEN the problem is named under clusters[i]; GIVEN an unknown key THEN the schema names it', () => {
+    const doc = yaml.parse(fs.readFileSync(EXAMPLE_CLUSTER, 'utf8'));
+    assert.deepEqual([...new Set(Topology.validate({ ...doc, clusters: [{ ...doc.clusters[0], virtualIp: '10.0.4.10' }] }).map((p) => p.field))], ['clusters[0].virtualIp']);
+    assert.ok(Topology.validate({ ...doc, clusters: [{ ...doc.clusters[0], vip: '10.0.3.10' }] }).some((p) => p.field.startsWith('clusters[0]') && /vip/.test(JSON.stringify(p))));
   });
 });

@@ -1,8 +1,10 @@
-import { App, TerraformStack } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AddressKind, cidrContains, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
+import { scratchApp } from '../core/scratch-app';
 import { IdhaValidationError, Problem, Problems } from '../core/errors';
+import { FailoverEstimate } from '../model/failover-estimate';
 import { NodeSet, PoolMember } from '../model/ha-service-model';
 import { Snippet } from '../platforms/target';
 
@@ -27,7 +29,11 @@ export enum ClusterCheckKind {
 }
 
 export interface ClusterHealthCheckProps {
-  /** @default ClusterCheckKind.LISTENING on the first service port */
+  /**
+   * What `idha check` looks at on each node: an HTTP URL (Tomcat, httpd), a port watched without
+   * connecting (IQService-like services, with hung detection), or a command of your own.
+   * @default ClusterCheckKind.LISTENING on the first service port
+   */
   readonly kind?: ClusterCheckKind;
   /** For `http`: the URL on each node; `{address}` is replaced by the node's address. */
   readonly url?: string;
@@ -102,9 +108,16 @@ export interface FailoverClusterProps {
   readonly prefixLength: number;
   /** The ports of the service the cluster protects, e.g. [8080] for Tomcat. */
   readonly servicePorts: number[];
-  /** @default listening on the first service port, every 2 s, fall 2, rise 2 */
+  /**
+   * How each node's service is checked; a node whose check fails gives up the virtual IP.
+   * @default listening on the first service port, every 2 s, fall 2, rise 2
+   */
   readonly healthCheck?: ClusterHealthCheckProps;
-  /** @default Preemption.ON */
+  /**
+   * Whether the preferred node takes the virtual IP back once healthy: on (at once), off (the VIP
+   * stays until its holder fails: one move per failure), or delayed (after preemptDelaySeconds).
+   * @default Preemption.ON
+   */
   readonly preemption?: Preemption;
   /** With Preemption.DELAYED: seconds of health before the preferred node takes the VIP back, 1-1000. @default 60 */
   readonly preemptDelaySeconds?: number;
@@ -122,7 +135,7 @@ export class FailoverCluster extends Construct {
   /** The problems `props` has, as data (empty when the cluster can be built). */
   public static validate(props: FailoverClusterProps): Problem[] {
     try {
-      new FailoverCluster(new TerraformStack(new App({ skipValidation: true }), 'validate'), props.name ?? 'cluster', props);
+      new FailoverCluster(new TerraformStack(scratchApp(), 'validate'), props.name ?? 'cluster', props);
       return [];
     } catch (e) {
       if (e instanceof IdhaValidationError) return [...e.problems];
@@ -150,6 +163,20 @@ export class FailoverCluster extends Construct {
 
   public estimates(): ClusterFailoverEstimate[] {
     return this.targets.map((t) => t.estimate(this.model));
+  }
+
+  /** The estimates in the shape `idha synth` prints for services: failover, and failback by the preemption setting. */
+  public failoverEstimates(): FailoverEstimate[] {
+    const c = this.model.check;
+    const rise = c.rise * c.intervalSeconds;
+    const [failbackSeconds, failbackFormula] = this.model.preemption === Preemption.OFF
+      ? [0, 'none: preemption off, the VIP stays where it is']
+      : this.model.preemption === Preemption.DELAYED
+        ? [rise + this.model.preemptDelaySeconds, `${c.intervalSeconds}s x ${c.rise} checks + ${this.model.preemptDelaySeconds}s preempt delay = ${rise + this.model.preemptDelaySeconds}`]
+        : [rise, `${c.intervalSeconds}s x ${c.rise} checks = ${rise}`];
+    return this.estimates().map((e) => ({
+      service: this.model.name, platform: e.platform, worstCaseSeconds: e.seconds, formula: e.formula, terms: [], failbackSeconds, failbackFormula,
+    }));
   }
 
   /** Checks `props` into the model; every problem goes to `problems`. */

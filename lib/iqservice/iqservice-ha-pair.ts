@@ -1,7 +1,8 @@
-import { Annotations, App, TerraformStack } from 'cdktf';
+import { Annotations, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AddressKind, cidrContains, cidrFamily, HostAddress, parseCidr, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
+import { scratchApp } from '../core/scratch-app';
 import { IdhaValidationError, Problem, Problems } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import {
@@ -103,7 +104,7 @@ export class IqServiceHaPair extends Construct {
    * the constructor throws an error that carries the same list.
    */
   public static validate(props: IqServiceHaPairProps): Problem[] {
-    const stack = new TerraformStack(new App({ skipValidation: true }), 'validate');
+    const stack = new TerraformStack(scratchApp(), 'validate');
     try {
       new IqServiceHaPair(stack, props.serviceName ?? 'iqservice', props);
       return [];

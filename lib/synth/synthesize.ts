@@ -105,6 +105,14 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
       fs.writeFileSync(path.join(dir, snip.fileName), snip.content);
     }
   }
+  for (const cluster of built.clusters) {
+    for (const snip of cluster.snippets()) {
+      const file = path.join(tmp, 'snippets', cluster.model.name, snip.fileName);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, snip.content);
+    }
+    estimates.push(...cluster.failoverEstimates());
+  }
   // A topology rendered only to file-configured platforms (HAProxy) has no stack: drop the empty folder.
   const stacksDir = path.join(tmp, 'stacks');
   if (fs.existsSync(stacksDir) && fs.readdirSync(stacksDir).length === 0) fs.rmdirSync(stacksDir);

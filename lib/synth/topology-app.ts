@@ -1,3 +1,6 @@
+import { scratchApp } from '../core/scratch-app';
+import { FailoverCluster, IClusterTarget } from '../cluster/failover-cluster';
+import { KeepalivedTarget, KeepalivedTargetProps } from '../platforms/keepalived/keepalived-target';
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { IdhaValidationError, Problem } from '../core/errors';
@@ -18,6 +21,7 @@ export interface TopologyApp {
   readonly app: App;
   readonly stacks: TerraformStack[];
   readonly pairs: BuiltPair[];
+  readonly clusters: FailoverCluster[];
 }
 
 export interface BuildOptions {
@@ -35,7 +39,7 @@ export interface BuildOptions {
 /** Checks a `--platform` list against the known platforms. */
 export function checkPlatforms(platforms: readonly string[] | undefined): void {
   if (!platforms) return;
-  const known = platformIds();
+  const known = [...platformIds(), ...Object.keys(CLUSTER_PLATFORMS)];
   const bad = platforms.filter((p) => !known.includes(p));
   if (bad.length > 0) {
     throw new IdhaValidationError(bad.map((p) => ({ field: '--platform', value: p, allowed: `one or more of ${known.join(', ')}`, fix: 'separate several with commas' })));
@@ -141,10 +145,13 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
       }
     }
   }
-  if (topology.services.length === 0) {
-    problems.push({ field: 'services', value: undefined, allowed: 'at least one service to synthesize', fix: topology.sessionFailover ? 'this topology holds only sessionFailover: run idha peers --config <file>' : 'add services:' });
-  } else if (rendered === 0) {
-    problems.push({ field: '--platform', value: options.platforms?.join(','), allowed: `a platform that some service has under targets (${[...new Set(topology.services.flatMap((s) => Object.keys(s.targets)))].join(', ')})` });
+  const clusters = buildClusters(topology, options.platforms, problems);
+  const clusterPlatforms = (topology.clusters ?? []).flatMap((c) => Object.keys(c.targets ?? {}));
+  const clustersWanted = clusterPlatforms.filter((k) => !options.platforms || options.platforms.includes(k)).length;
+  if (topology.services.length === 0 && (topology.clusters ?? []).length === 0) {
+    problems.push({ field: 'services', value: undefined, allowed: 'at least one service or cluster to synthesize', fix: topology.sessionFailover ? 'this topology holds only sessionFailover: run idha peers --config <file>' : 'add services: or clusters:' });
+  } else if (rendered === 0 && clustersWanted === 0) {
+    problems.push({ field: '--platform', value: options.platforms?.join(','), allowed: `a platform that some service or cluster has under targets (${[...new Set([...topology.services.flatMap((s) => Object.keys(s.targets)), ...clusterPlatforms])].join(', ')})` });
   }
   if (problems.length > 0) {
     // Report each problem once (a service rendered to three platforms fails its shared checks three times).
@@ -154,7 +161,37 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
       return seen.has(k) ? false : (seen.add(k), true);
     }), 'topology');
   }
-  return { app, stacks, pairs };
+  return { app, stacks, pairs, clusters };
+}
+
+/** Cluster targets by topology key (files only: no stack). */
+const CLUSTER_PLATFORMS: Record<string, (block: KeepalivedTargetProps) => IClusterTarget> = {
+  keepalived: (block) => new KeepalivedTarget(block),
+};
+
+/** Builds each cluster (checks included); problems go to `problems` under `clusters[i]`. */
+function buildClusters(topology: TopologyDocument, platforms: readonly string[] | undefined, problems: Problem[]): FailoverCluster[] {
+  const built: FailoverCluster[] = [];
+  const routerIds = new Map<string, number>();
+  (topology.clusters ?? []).forEach((c, i) => {
+    const keys = Object.keys(c.targets ?? {}).filter((k) => !platforms || platforms.includes(k));
+    if (keys.length === 0) return;
+    const ka = c.targets.keepalived;
+    if (ka && Number.isInteger(ka.virtualRouterId)) {
+      const key = `${ka.interfaceName}|${ka.virtualRouterId}`;
+      if (routerIds.has(key)) {
+        problems.push({ field: `clusters[${i}].targets.keepalived.virtualRouterId`, value: ka.virtualRouterId, allowed: `an id other than clusters[${routerIds.get(key)}]'s on ${ka.interfaceName}`, fix: 'two VRRP clusters on one segment need two virtual router ids (1-255)' });
+      }
+      routerIds.set(key, i);
+    }
+    try {
+      built.push(new FailoverCluster(scratchApp(), c.name, { ...c, targets: keys.map((k) => CLUSTER_PLATFORMS[k]((c.targets as Record<string, KeepalivedTargetProps>)[k])) }));
+    } catch (e) {
+      if (!(e instanceof IdhaValidationError)) throw e;
+      problems.push(...e.problems.map((p) => ({ ...p, field: `clusters[${i}].${p.field}` })));
+    }
+  });
+  return built;
 }
 
 /** Creates the pair construct for one service and one platform. */

@@ -1,3 +1,5 @@
+import { FailoverClusterProps } from '../cluster/failover-cluster';
+import { KeepalivedTargetProps } from '../platforms/keepalived/keepalived-target';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -16,8 +18,16 @@ export interface TopologyDocument {
   /** Where Terraform keeps each stack's state. @default local, beside the output folder */
   readonly backend?: StateBackendConfig;
   readonly services: readonly TopologyService[];
+  /** Active/passive failover clusters behind a virtual IP (keepalived). */
+  readonly clusters?: readonly TopologyCluster[];
   /** An Identity Server cluster's session failover, for `idha peers`. */
   readonly sessionFailover?: SessionFailoverProps;
+}
+
+/** One failover cluster in a topology file: the construct's props, with targets keyed by platform. */
+export interface TopologyCluster extends Omit<FailoverClusterProps, 'targets'> {
+  readonly name: string;
+  readonly targets: { readonly keepalived?: KeepalivedTargetProps };
 }
 
 /** One service in a topology file: the pair's props, with targets as raw blocks keyed by platform. */
@@ -166,10 +176,10 @@ export function validateTopologyDocument(doc: unknown, source = 'topology'): Top
     }
     throw new IdhaValidationError(problems, source, errors.length > problems.length ? errors.length - problems.length : 0);
   }
-  const d = doc as { services?: unknown; sessionFailover?: unknown };
+  const d = doc as { services?: unknown; sessionFailover?: unknown; clusters?: unknown };
   if (d.services === undefined) {
-    if (d.sessionFailover === undefined) {
-      throw new IdhaValidationError([{ field: 'services', value: undefined, allowed: 'a list of services (or a sessionFailover block, for idha peers)', fix: 'add services:' }], source);
+    if (d.sessionFailover === undefined && d.clusters === undefined) {
+      throw new IdhaValidationError([{ field: 'services', value: undefined, allowed: 'a list of services (or clusters, or a sessionFailover block for idha peers)', fix: 'add services:' }], source);
     }
     // A topology for `idha peers` only; `idha synth` says it has nothing to render.
     return { ...(doc as object), services: [] } as unknown as TopologyDocument;

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, it } from 'node:test';
-import { App, TerraformStack, Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   AwsNlbTarget, FailoverCluster, FailoverEstimate, HaServiceModel, HaStrategy, HaTargetBase, IqServiceHaPair, Problems, Snippet, Snippets, StateBackend, Topology,
@@ -76,7 +76,7 @@ describe('IqServiceHaPair.validate: the problems as data, for languages without 
   });
 
   it('GIVEN no targets THEN the problem names targets, and nothing was added to any app of the caller', () => {
-    const app = new App();
+    const app = Testing.app();
     assert.deepEqual(IqServiceHaPair.validate(pairProps({ targets: [] })).map((p) => p.field), ['targets']);
     assert.equal(app.node.children.length, 0);
   });

@@ -8,7 +8,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import {
   AwsNlbTarget, AwsNlbTargetProps, BigipProvider, AzureLoadBalancerTarget, AzureLoadBalancerTargetProps, F5BigIpTarget, F5BigIpTargetProps,
-  IdhaValidationError, IqServiceHaPair, IqServiceHaPairProps,
+  IqServiceHaPair, IqServiceHaPairProps,
 } from '../lib/internal';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -52,15 +52,7 @@ export function resources(tf: any, type: string): any[] {
 }
 
 /** The problems a construct call raises (empty when it succeeds). */
-export function problemsOf(fn: () => unknown): { field: string; allowed: string; fix?: string }[] {
-  try {
-    fn();
-    return [];
-  } catch (e) {
-    if (e instanceof IdhaValidationError) return [...e.problems];
-    throw e;
-  }
-}
+export { problemsOf } from '../lib/core/errors';
 
 /** Runs the built CLI as a separate process. */
 export function runIdha(args: string[], cwd = REPO, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {

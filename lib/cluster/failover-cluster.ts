@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { AddressKind, cidrContains, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
 import { scratchApp } from '../core/scratch-app';
-import { IdhaValidationError, Problem, Problems } from '../core/errors';
+import { Problem, Problems, problemsOf } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import { NodeSet, PoolMember } from '../model/ha-service-model';
 import { Snippet } from '../platforms/target';
@@ -134,13 +134,7 @@ export interface FailoverClusterProps {
 export class FailoverCluster extends Construct {
   /** The problems `props` has, as data (empty when the cluster can be built). */
   public static validate(props: FailoverClusterProps): Problem[] {
-    try {
-      new FailoverCluster(new TerraformStack(scratchApp(), 'validate'), props.name ?? 'cluster', props);
-      return [];
-    } catch (e) {
-      if (e instanceof IdhaValidationError) return [...e.problems];
-      throw e;
-    }
+    return problemsOf(() => new FailoverCluster(new TerraformStack(scratchApp(), 'validate'), props.name ?? 'cluster', props));
   }
 
   public readonly model: FailoverClusterModel;

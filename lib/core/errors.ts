@@ -129,3 +129,14 @@ export class Problems {
     if (this.list.length > 0) throw new IdhaValidationError(this.list, context);
   }
 }
+
+/** The problems `fn` throws as an IdhaValidationError, as data: empty when it succeeds. Other errors pass through. */
+export function problemsOf(fn: () => unknown): Problem[] {
+  try {
+    fn();
+    return [];
+  } catch (e) {
+    if (e instanceof IdhaValidationError) return [...e.problems];
+    throw e;
+  }
+}

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { AddressKind, cidrContains, cidrFamily, HostAddress, parseCidr, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
 import { scratchApp } from '../core/scratch-app';
-import { IdhaValidationError, Problem, Problems } from '../core/errors';
+import { Problem, Problems, problemsOf } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import {
   ConnectionAction, SidecarMode,
@@ -104,14 +104,7 @@ export class IqServiceHaPair extends Construct {
    * the constructor throws an error that carries the same list.
    */
   public static validate(props: IqServiceHaPairProps): Problem[] {
-    const stack = new TerraformStack(scratchApp(), 'validate');
-    try {
-      new IqServiceHaPair(stack, props.serviceName ?? 'iqservice', props);
-      return [];
-    } catch (e) {
-      if (e instanceof IdhaValidationError) return [...e.problems];
-      throw e;
-    }
+    return problemsOf(() => new IqServiceHaPair(new TerraformStack(scratchApp(), 'validate'), props.serviceName ?? 'iqservice', props));
   }
 
   constructor(scope: Construct, id: string, props: IqServiceHaPairProps) {

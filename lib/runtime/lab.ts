@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { renderHaproxyConfig } from '../platforms/haproxy/haproxy-config';
+import { downInterMs, renderHaproxyConfig } from '../platforms/haproxy/haproxy-config';
 import { findHaproxy, getJson, sleep, spawnIdha, stopChild, waitForPort } from './children';
 import { iqRequest } from './iq-client';
 import { WHO_REQUEST } from './mimic';
@@ -267,7 +267,7 @@ export function labHaproxyConfig(host: string, ports: ReturnType<typeof labPorts
     cutBackupSessionsOnFailback: false,
     shutdownSessionsOnMarkedDown: false,
     observeErrorLimit: 3,
-    timing: { checkIntervalMs: intervalMs, fall: 2, rise: 1, checkTimeoutMs: 1000, agentIntervalMs: Math.max(100, Math.round(intervalMs / 4)), connectTimeoutMs: 500, clientTimeoutMs: 60_000, serverTimeoutMs: 60_000, retries: 3 },
+    timing: { checkIntervalMs: intervalMs, fall: 2, rise: 1, checkTimeoutMs: 1000, agentIntervalMs: downInterMs({ checkIntervalMs: intervalMs }), connectTimeoutMs: 500, clientTimeoutMs: 60_000, serverTimeoutMs: 60_000, retries: 3 },
     proxies: [{
       name: 'lab-iq', bindAddress: host, bindPort: ports.balancer, allowedClients: ['127.0.0.0/8'], check: 'tcp',
       reportTo: { address: host, port: ports.primary.report },

@@ -1,4 +1,4 @@
-import { IdhaValidationError, Problem } from '../core/errors';
+import { Problem, problemsOf } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import * as os from 'os';
 import { HostSidecar, synthesizeTopology, withoutTokenStackTraces } from '../synth/synthesize';
@@ -66,13 +66,7 @@ export class Topology {
 
   /** The problems of a topology document, as data: empty when it is valid. */
   public static validate(document: any): Problem[] {
-    try {
-      checked(validateTopologyDocument(document));
-      return [];
-    } catch (e) {
-      if (e instanceof IdhaValidationError) return [...e.problems];
-      throw e;
-    }
+    return problemsOf(() => checked(validateTopologyDocument(document)));
   }
 
   /** The `name` of the topology. @default 'identity-ha' */

@@ -35,3 +35,6 @@ export {
   FailoverClusterModel, FailoverClusterProps, FailoverCluster,
 } from './cluster/failover-cluster';
 export { KeepalivedTargetProps, KeepalivedNodeConfig, KeepalivedTarget } from './platforms/keepalived/keepalived-target';
+export { PacemakerTargetProps, PacemakerTarget } from './platforms/pacemaker/pacemaker-target';
+export { WindowsFailoverClusterTargetProps, WindowsFailoverClusterTarget } from './platforms/wsfc/windows-failover-cluster-target';
+export { LoadBalancedClusterTargetProps, LoadBalancedClusterTarget } from './platforms/cloud-cluster/load-balanced-cluster-target';

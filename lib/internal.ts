@@ -42,3 +42,6 @@ export * from './platforms/haproxy/haproxy-config';
 export * from './topology/topology-facade';
 export * from './cluster/failover-cluster';
 export * from './platforms/keepalived/keepalived-target';
+export * from './platforms/pacemaker/pacemaker-target';
+export * from './platforms/wsfc/windows-failover-cluster-target';
+export * from './platforms/cloud-cluster/load-balanced-cluster-target';

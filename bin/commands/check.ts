@@ -1,9 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { IdhaValidationError, Problem } from '../../lib/core/errors';
-import { checkOnce } from '../../lib/runtime/one-shot-check';
+import { checkOnce, watchChecks } from '../../lib/runtime/one-shot-check';
 import { canonicalAddress, CheckMethod } from '../../lib/runtime/service-check';
 
-interface CheckArgs { http?: string; listening?: number; host?: string; check: CheckMethod; timeout: number }
+interface CheckArgs { http?: string; listening?: number; host?: string; check: CheckMethod; timeout: number; watch: boolean; interval: number; fall: number }
 
 export const checkCommand: CommandModule<{}, CheckArgs> = {
   command: 'check',
@@ -13,7 +13,10 @@ export const checkCommand: CommandModule<{}, CheckArgs> = {
     .option('listening', { type: 'number', requiresArg: true, describe: 'Healthy while this local TCP port listens and accepts; read from the socket table, never connected to (hung processes count as down)' })
     .option('host', { type: 'string', requiresArg: true, describe: 'With --listening: only a listener on this IP address (or a wildcard) counts' })
     .option('check', { choices: ['auto', 'proc-net-tcp', 'netstat'] as const, default: 'auto' as CheckMethod, describe: 'With --listening: how to read the socket table' })
-    .option('timeout', { type: 'number', default: 2, describe: 'With --http: seconds to wait for the answer' }) as unknown as Argv<CheckArgs>,
+    .option('timeout', { type: 'number', default: 2, describe: 'With --http: seconds to wait for the answer' })
+    .option('watch', { type: 'boolean', default: false, describe: 'Check every --interval seconds; exit 1 after --fall failures in a row (what a Windows failover cluster runs as a Generic Service resource); exit 0 on SIGTERM or SIGINT' })
+    .option('interval', { type: 'number', default: 2, describe: 'With --watch: seconds between checks' })
+    .option('fall', { type: 'number', default: 2, describe: 'With --watch: failed checks in a row that end the watch' }) as unknown as Argv<CheckArgs>,
   handler: async (a) => {
     const problems: Problem[] = [];
     if ((a.http === undefined) === (a.listening === undefined)) {
@@ -24,7 +27,24 @@ export const checkCommand: CommandModule<{}, CheckArgs> = {
     const host = a.host === undefined ? undefined : canonicalAddress(a.host);
     if (a.host !== undefined && host === undefined) problems.push({ field: '--host', value: a.host, allowed: 'an IPv4 or IPv6 address (the socket table holds addresses)' });
     if (!(a.timeout > 0 && a.timeout <= 60)) problems.push({ field: '--timeout', value: a.timeout, allowed: 'seconds above 0, at most 60' });
+    if (a.watch && !(a.interval >= 0.1 && a.interval <= 60)) problems.push({ field: '--interval', value: a.interval, allowed: 'seconds from 0.1 to 60' });
+    if (a.watch && !(Number.isInteger(a.fall) && a.fall >= 1 && a.fall <= 10)) problems.push({ field: '--fall', value: a.fall, allowed: 'an integer from 1 to 10' });
     if (problems.length) throw new IdhaValidationError(problems);
+    if (a.watch) {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      const w = await watchChecks({ http: a.http, listeningPort: a.listening, host, method: a.check, timeoutMs: Math.round(a.timeout * 1000) }, {
+        intervalMs: Math.round(a.interval * 1000), fall: a.fall, signal: stop.signal,
+        onResult: (r) => { if (!r.ok) process.stdout.write(`unhealthy: ${r.reason}\n`); },
+      });
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      process.stdout.write(w.stopped ? 'stopped\n' : `unhealthy ${a.fall} times in a row: ${w.last?.reason}\n`);
+      process.exitCode = w.stopped ? 0 : 1;
+      return;
+    }
     const r = await checkOnce({ http: a.http, listeningPort: a.listening, host, method: a.check, timeoutMs: Math.round(a.timeout * 1000) });
     process.stdout.write(`${r.ok ? 'healthy' : 'unhealthy'}: ${r.reason}\n`);
     process.exitCode = r.ok ? 0 : 1;

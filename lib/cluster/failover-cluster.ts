@@ -60,8 +60,16 @@ export interface ClusterNodeProps {
 export interface IClusterTarget {
   /** Platform key, e.g. `keepalived`. */
   readonly platform: string;
+  /**
+   * True when the nodes move a virtual IP between themselves (keepalived, Pacemaker, Windows Server
+   * Failover Cluster), which needs `virtualIp`; false for a cloud load balancer, whose frontend is
+   * the clients' address (a VNet or VPC does not carry gratuitous ARP).
+   */
+  readonly movesVirtualIp: boolean;
   /** Records every platform limit the cluster or the target's props break. */
   validate(cluster: FailoverClusterModel, problems: Problems): void;
+  /** Creates the target's Terraform resources under `scope` (cloud targets); targets rendered as files create none. */
+  render(scope: Construct, cluster: FailoverClusterModel): void;
   /** Paste-ready files (`snippets/<cluster>/...`). */
   snippets(cluster: FailoverClusterModel): Snippet[];
   /** Worst-case failover, in words and seconds. */
@@ -88,8 +96,9 @@ export interface ResolvedClusterCheck {
 /** The platform-neutral model of a failover cluster that the targets render. */
 export interface FailoverClusterModel {
   readonly name: string;
-  /** The nodes and the virtual IP; node priority falls with the position in the list. */
+  /** The nodes and the virtual IP (none with cloud targets); node priority falls with the position in the list. */
   readonly nodeSet: NodeSet;
+  /** The virtual IP's prefix length; 0 without a virtual IP. */
   readonly prefixLength: number;
   readonly servicePorts: number[];
   readonly check: ResolvedClusterCheck;
@@ -102,10 +111,18 @@ export interface FailoverClusterProps {
   readonly name?: string;
   /** Two or more nodes, the preferred one first: one active, the others hot standbys. */
   readonly nodes: ClusterNodeProps[];
-  /** The virtual IP clients use (IPv4 or IPv6), in the nodes' subnet. */
-  readonly virtualIp: string;
-  /** Prefix length of the virtual IP's subnet (1-32 for IPv4, 1-128 for IPv6); every node must be in it. */
-  readonly prefixLength: number;
+  /**
+   * The virtual IP clients use (IPv4 or IPv6), in the nodes' subnet. Required by the targets that
+   * move it (keepalived, Pacemaker, Windows Server Failover Cluster); refused with a cloud load
+   * balancer target, whose frontend address is the load balancer's.
+   * @default none (cloud targets only)
+   */
+  readonly virtualIp?: string;
+  /**
+   * Prefix length of the virtual IP's subnet (1-32 for IPv4, 1-128 for IPv6); every node must be in it.
+   * @default none (cloud targets only)
+   */
+  readonly prefixLength?: number;
   /** The ports of the service the cluster protects, e.g. [8080] for Tomcat. */
   readonly servicePorts: number[];
   /**
@@ -146,8 +163,18 @@ export class FailoverCluster extends Construct {
     this.model = FailoverCluster.buildModel(problems, props, id);
     this.targets = props.targets ?? [];
     if (this.targets.length === 0) problems.add({ field: 'targets', value: [], allowed: 'at least one target (keepalived, ...)', fix: 'add the platform to render' });
+    const movers = this.targets.filter((t) => t?.movesVirtualIp).map((t) => t.platform);
+    const balancers = this.targets.filter((t) => t && !t.movesVirtualIp).map((t) => t.platform);
+    if (movers.length > 0 && balancers.length > 0) {
+      problems.add({ field: 'targets', value: [...movers, ...balancers], allowed: `targets that move a virtual IP (${movers.join(', ')}) or cloud load balancers (${balancers.join(', ')}), not both`, fix: 'a cloud network does not carry gratuitous ARP, and a load-balanced cluster has no VIP of its own: describe the cloud nodes and the on-premises nodes as two clusters' });
+    } else if (balancers.length > 0 && props.virtualIp !== undefined) {
+      problems.add({ field: 'virtualIp', value: props.virtualIp, allowed: `no virtual IP with ${balancers.join(' and ')}`, fix: `a VNet or VPC does not carry gratuitous ARP, so a bare VIP would never move: remove virtualIp and prefixLength; clients use the load balancer's frontend address (set it in the ${balancers.join('/')} target)` });
+    } else if (movers.length > 0 && props.virtualIp === undefined) {
+      problems.add({ field: 'virtualIp', value: undefined, allowed: `an IPv4 or IPv6 address in the nodes' subnet (${movers.join(' and ')} move it between the nodes)`, fix: 'add virtualIp and prefixLength' });
+    }
     if (problems.isEmpty) for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
     problems.throwIfAny(`FailoverCluster "${this.model.name}"`);
+    for (const t of this.targets) t.render(this, this.model);
   }
 
   /** Every target's files. */
@@ -196,12 +223,13 @@ export class FailoverCluster extends Construct {
       seen.set(`addr:${a.value}`, String(i));
       nodes.push({ name: n.name, address: a, port: 0, priority: list.length - i });
     });
-    const vip = parseHostAddress(problems, 'virtualIp', props.virtualIp);
+    const vip = props.virtualIp === undefined ? undefined : parseHostAddress(problems, 'virtualIp', props.virtualIp);
     const family = vip?.kind;
     const maxPrefix = family === AddressKind.IPV6 ? 128 : 32;
-    checkInteger(problems, 'prefixLength', props.prefixLength, 1, maxPrefix);
+    if (props.virtualIp !== undefined) checkInteger(problems, 'prefixLength', props.prefixLength, 1, maxPrefix);
+    else if (props.prefixLength !== undefined) problems.add({ field: 'prefixLength', value: props.prefixLength, allowed: 'only with virtualIp', fix: 'remove prefixLength, or add the virtual IP it belongs to' });
     if (vip && vip.kind === AddressKind.DNS) problems.add({ field: 'virtualIp', value: props.virtualIp, allowed: 'an IPv4 or IPv6 address' });
-    if (vip && vip.kind !== AddressKind.DNS && Number.isInteger(props.prefixLength) && props.prefixLength >= 1 && props.prefixLength <= maxPrefix) {
+    if (vip && vip.kind !== AddressKind.DNS && props.prefixLength !== undefined && Number.isInteger(props.prefixLength) && props.prefixLength >= 1 && props.prefixLength <= maxPrefix) {
       const subnet = `${vip.value}/${props.prefixLength}`;
       for (const [i, n] of nodes.entries()) {
         if (n.address.value === vip.value) {
@@ -238,8 +266,22 @@ export class FailoverCluster extends Construct {
     checkInteger(problems, 'preemptDelaySeconds', preemptDelaySeconds, 1, 1000);
     return {
       name,
-      nodeSet: { name, virtualIp: vip ?? { kind: AddressKind.IPV4, value: '' }, nodes },
-      prefixLength: props.prefixLength, servicePorts: [...ports], check, preemption, preemptDelaySeconds,
+      nodeSet: { name, virtualIp: vip, nodes },
+      prefixLength: props.prefixLength ?? 0, servicePorts: [...ports], check, preemption, preemptDelaySeconds,
     };
+  }
+}
+
+/**
+ * The health check command line for one node, as keepalived and Pacemaker run it: `idha check`
+ * for HTTP and listening checks, the user's own command otherwise.
+ */
+export function clusterCheckCommand(cluster: FailoverClusterModel, address: string, idhaCommand = '/usr/bin/env idha'): string {
+  const c = cluster.check;
+  const host = address.includes(':') ? `[${address}]` : address;
+  switch (c.kind) {
+    case ClusterCheckKind.HTTP: return `${idhaCommand} check --http ${c.url!.replace(/\{address\}/g, host)} --timeout ${Math.max(1, c.intervalSeconds - 1)}`;
+    case ClusterCheckKind.COMMAND: return c.command!;
+    default: return `${idhaCommand} check --listening ${c.port} --host ${address}`;
   }
 }

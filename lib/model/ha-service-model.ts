@@ -85,7 +85,8 @@ export interface ServicePool {
 /** A set of nodes sharing a virtual IP (failover cluster; rendered by keepalived in a later issue). */
 export interface NodeSet {
   readonly name: string;
-  readonly virtualIp: HostAddress;
+  /** The address the nodes move between themselves; none when a load balancer fronts them. */
+  readonly virtualIp?: HostAddress;
   readonly nodes: PoolMember[];
 }
 

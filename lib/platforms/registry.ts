@@ -10,6 +10,11 @@ import { BigipProvider } from './f5/bigip-provider';
 import { F5BigIpTarget } from './f5/f5-big-ip-target';
 import { HaproxyTarget } from './haproxy/haproxy-target';
 import { IHaTarget } from './target';
+import { IClusterTarget } from '../cluster/failover-cluster';
+import { LoadBalancedClusterTarget } from './cloud-cluster/load-balanced-cluster-target';
+import { KeepalivedTarget } from './keepalived/keepalived-target';
+import { PacemakerTarget } from './pacemaker/pacemaker-target';
+import { WindowsFailoverClusterTarget } from './wsfc/windows-failover-cluster-target';
 
 /** Provider settings from a topology file's `providers:` block. */
 export interface TopologyProviders {
@@ -123,3 +128,52 @@ export function platformIds(): string[] {
 export function snippetKinds(): string[] {
   return PLATFORMS.flatMap((p) => p.snippetKinds.map((k) => k.kind));
 }
+
+/**
+ * How a topology file's `clusters[i].targets.<platform>` block becomes a cluster target. Adding a
+ * cluster platform means adding its folder and one entry here.
+ */
+export interface ClusterPlatformEntry {
+  readonly platform: string;
+  readonly description: string;
+  /** JSON Schema of the block in a topology file. */
+  readonly topologySchemaRef: string;
+  fromTopology(block: any): IClusterTarget;
+  /** Adds the Terraform provider to the platform's stack (cloud targets); none for targets rendered as files. */
+  readonly addProvider?: (stack: TerraformStack, providers: TopologyProviders) => void;
+}
+
+export const CLUSTER_PLATFORMS: readonly ClusterPlatformEntry[] = [
+  {
+    platform: 'keepalived',
+    description: 'keepalived (VRRP) on Linux nodes: one keepalived.conf per node',
+    topologySchemaRef: '#/definitions/keepalivedTarget',
+    fromTopology: (b) => new KeepalivedTarget(b),
+  },
+  {
+    platform: 'pacemaker',
+    description: 'Pacemaker/Corosync: a pcs script and the OCF agent that runs idha check',
+    topologySchemaRef: '#/definitions/pacemakerTarget',
+    fromTopology: (b) => new PacemakerTarget(b),
+  },
+  {
+    platform: 'wsfc',
+    description: 'Windows Server Failover Cluster: a PowerShell script and a WinSW check service per node',
+    topologySchemaRef: '#/definitions/wsfcTarget',
+    fromTopology: (b) => new WindowsFailoverClusterTarget(b),
+  },
+  {
+    platform: 'azure',
+    description: 'Azure Load Balancer in front of two nodes (no VIP of their own), prefer-primary through the sidecars',
+    topologySchemaRef: '#/definitions/azureClusterTarget',
+    fromTopology: (b) => new LoadBalancedClusterTarget({ loadBalancer: new AzureLoadBalancerTarget(b?.loadBalancer ?? {}), allowedClients: b?.allowedClients, probe: b?.probe }),
+    addProvider: azurerm,
+  },
+  {
+    platform: 'aws',
+    description: 'AWS Network Load Balancer in front of two nodes (no VIP of their own), prefer-primary through the sidecars',
+    topologySchemaRef: '#/definitions/awsClusterTarget',
+    fromTopology: (b) => new LoadBalancedClusterTarget({ loadBalancer: new AwsNlbTarget(b?.loadBalancer ?? {}), allowedClients: b?.allowedClients, probe: b?.probe }),
+    addProvider: aws,
+  },
+];

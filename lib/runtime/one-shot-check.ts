@@ -50,3 +50,36 @@ export async function checkOnce(o: OneShotCheckOptions): Promise<CheckResult> {
   await new Promise((r) => setTimeout(r, o.settleMs ?? 300));
   return checker.check();
 }
+
+/** How `idha check --watch` repeats the check. */
+export interface WatchOptions {
+  /** Milliseconds between checks. */
+  readonly intervalMs: number;
+  /** Consecutive failed checks that end the watch. */
+  readonly fall: number;
+  /** Ends the watch early (a service stop): the promise resolves with `stopped`. */
+  readonly signal?: AbortSignal;
+  /** Called with every result. */
+  readonly onResult?: (r: CheckResult) => void;
+}
+
+/**
+ * Repeats the check until it fails `fall` times in a row (or `signal` aborts). This is what a
+ * Windows Server Failover Cluster runs as a Generic Service resource: the process ends when the
+ * service is unhealthy, the cluster sees the resource fail and moves the role.
+ */
+export async function watchChecks(o: OneShotCheckOptions, w: WatchOptions): Promise<{ stopped: boolean; last?: CheckResult }> {
+  let failures = 0;
+  let last: CheckResult | undefined;
+  while (!w.signal?.aborted) {
+    last = await checkOnce(o);
+    w.onResult?.(last);
+    failures = last.ok ? 0 : failures + 1;
+    if (failures >= w.fall) return { stopped: false, last };
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, w.intervalMs);
+      w.signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+  }
+  return { stopped: true, last };
+}

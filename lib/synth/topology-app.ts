@@ -1,12 +1,11 @@
 import { scratchApp } from '../core/scratch-app';
-import { FailoverCluster, IClusterTarget } from '../cluster/failover-cluster';
-import { KeepalivedTarget, KeepalivedTargetProps } from '../platforms/keepalived/keepalived-target';
+import { FailoverCluster } from '../cluster/failover-cluster';
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { IdhaValidationError, Problem } from '../core/errors';
 import { IqServiceHaPair } from '../iqservice/iqservice-ha-pair';
 import { SidecarMode } from '../model/ha-service-model';
-import { PLATFORMS, platformIds } from '../platforms/registry';
+import { CLUSTER_PLATFORMS, PLATFORMS, platformIds, TopologyProviders } from '../platforms/registry';
 import { TopologyDocument, TopologyService } from '../topology/topology';
 import { addStateBackend, localStateInsideOutputProblems, stateBackendProblems } from './state-backend';
 
@@ -39,7 +38,7 @@ export interface BuildOptions {
 /** Checks a `--platform` list against the known platforms. */
 export function checkPlatforms(platforms: readonly string[] | undefined): void {
   if (!platforms) return;
-  const known = [...platformIds(), ...Object.keys(CLUSTER_PLATFORMS)];
+  const known = [...new Set([...platformIds(), ...CLUSTER_PLATFORMS.map((c) => c.platform)])];
   const bad = platforms.filter((p) => !known.includes(p));
   if (bad.length > 0) {
     throw new IdhaValidationError(bad.map((p) => ({ field: '--platform', value: p, allowed: `one or more of ${known.join(', ')}`, fix: 'separate several with commas' })));
@@ -120,20 +119,29 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
   const modes = topology.services.map((s) => s.sidecarMode ?? serviceSidecarMode(s));
   const firstOfName = new Map<unknown, number>();
   topology.services.forEach((s, i) => { if (!firstOfName.has(s.name)) firstOfName.set(s.name, i); });
-  for (const entry of wanted) {
-    const services = topology.services.map((s, i) => ({ s, i })).filter(({ s, i }) => s.targets[entry.platform] !== undefined && firstOfName.get(s.name) === i);
-    if (services.length === 0) continue;
-    const stackName = `${prefix}-${entry.platform}`;
+  const stackMemo = new Map<string, TerraformStack>();
+  /** The platform's stack, shared by its services and clusters (created on first use, with its provider and backend). */
+  const stackFor = (platform: string, addProvider: ((st: TerraformStack, p: TopologyProviders) => void) | undefined): TerraformStack => {
+    const known = stackMemo.get(platform);
+    if (known) return known;
+    const stackName = `${prefix}-${platform}`;
     let stack: TerraformStack;
-    if (entry.addProvider) {
+    if (addProvider) {
       stack = new TerraformStack(app, stackName);
       if (backendProblems.length === 0) addStateBackend(stack, topology.backend);
-      entry.addProvider(stack, topology.providers ?? {});
+      addProvider(stack, topology.providers ?? {});
       stacks.push(stack);
     } else {
       // Configured by file only: the pair still validates and yields snippets, but no stack is written.
       stack = new TerraformStack(new App({ outdir: options.outdir, skipValidation: true }), stackName);
     }
+    stackMemo.set(platform, stack);
+    return stack;
+  };
+  for (const entry of wanted) {
+    const services = topology.services.map((s, i) => ({ s, i })).filter(({ s, i }) => s.targets[entry.platform] !== undefined && firstOfName.get(s.name) === i);
+    if (services.length === 0) continue;
+    const stack = stackFor(entry.platform, entry.addProvider);
     rendered++;
     for (const { s, i } of services) {
       try {
@@ -145,7 +153,7 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
       }
     }
   }
-  const clusters = buildClusters(topology, options.platforms, problems);
+  const clusters = buildClusters(topology, options.platforms, problems, stackFor);
   const clusterPlatforms = (topology.clusters ?? []).flatMap((c) => Object.keys(c.targets ?? {}));
   const clustersWanted = clusterPlatforms.filter((k) => !options.platforms || options.platforms.includes(k)).length;
   if (topology.services.length === 0 && (topology.clusters ?? []).length === 0) {
@@ -164,19 +172,33 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
   return { app, stacks, pairs, clusters };
 }
 
-/** Cluster targets by topology key (files only: no stack). */
-const CLUSTER_PLATFORMS: Record<string, (block: KeepalivedTargetProps) => IClusterTarget> = {
-  keepalived: (block) => new KeepalivedTarget(block),
-};
-
-/** Builds each cluster (checks included); problems go to `problems` under `clusters[i]`. */
-function buildClusters(topology: TopologyDocument, platforms: readonly string[] | undefined, problems: Problem[]): FailoverCluster[] {
+/**
+ * Builds each cluster (checks included); problems go to `problems` under `clusters[i]`. Targets
+ * rendered as files share one construct in a scratch App; each cloud target gets its own construct in
+ * its platform's stack (`<name>-azure`, `<name>-aws`), beside the services'.
+ */
+function buildClusters(
+  topology: TopologyDocument, platforms: readonly string[] | undefined, problems: Problem[],
+  stackFor: (platform: string, addProvider: ((st: TerraformStack, p: TopologyProviders) => void) | undefined) => TerraformStack,
+): FailoverCluster[] {
   const built: FailoverCluster[] = [];
   const routerIds = new Map<string, number>();
+  const firstOfName = new Map<string, number>();
   (topology.clusters ?? []).forEach((c, i) => {
-    const keys = Object.keys(c.targets ?? {}).filter((k) => !platforms || platforms.includes(k));
+    if (firstOfName.has(c.name)) {
+      problems.push({ field: `clusters[${i}].name`, value: c.name, allowed: `a name not used by clusters[${firstOfName.get(c.name)}]`, fix: 'cluster names name the output folder snippets/<name>/ and the rendered resources' });
+      return;
+    }
+    firstOfName.set(c.name, i);
+    const clash = topology.services.findIndex((s) => s.name === c.name);
+    if (clash >= 0) {
+      problems.push({ field: `clusters[${i}].name`, value: c.name, allowed: `a name not used by services[${clash}]`, fix: 'both write to snippets/<name>/: give the cluster a name of its own' });
+      return;
+    }
+    const blocks = (c.targets ?? {}) as Record<string, unknown>;
+    const keys = Object.keys(blocks).filter((k) => !platforms || platforms.includes(k));
     if (keys.length === 0) return;
-    const ka = c.targets.keepalived;
+    const ka = blocks.keepalived as { virtualRouterId?: number; interfaceName?: string } | undefined;
     if (ka && Number.isInteger(ka.virtualRouterId)) {
       const key = `${ka.interfaceName}|${ka.virtualRouterId}`;
       if (routerIds.has(key)) {
@@ -184,11 +206,25 @@ function buildClusters(topology: TopologyDocument, platforms: readonly string[] 
       }
       routerIds.set(key, i);
     }
-    try {
-      built.push(new FailoverCluster(scratchApp(), c.name, { ...c, targets: keys.map((k) => CLUSTER_PLATFORMS[k]((c.targets as Record<string, KeepalivedTargetProps>)[k])) }));
-    } catch (e) {
-      if (!(e instanceof IdhaValidationError)) throw e;
-      problems.push(...e.problems.map((p) => ({ ...p, field: `clusters[${i}].${p.field}` })));
+    const entries = keys.map((k) => CLUSTER_PLATFORMS.find((e) => e.platform === k)!);
+    // One construct for the file targets; one per cloud target, in that platform's stack. Checks
+    // that need every target (a VIP target beside a cloud one) see them all in the first build.
+    const groups: Array<{ scope: Construct; entries: typeof entries }> = [];
+    const fileEntries = entries.filter((e) => !e.addProvider);
+    const cloudEntries = entries.filter((e) => e.addProvider);
+    if (fileEntries.length > 0 && cloudEntries.length > 0) groups.push({ scope: scratchApp(), entries });
+    else {
+      if (fileEntries.length > 0) groups.push({ scope: scratchApp(), entries: fileEntries });
+      for (const e of cloudEntries) groups.push({ scope: stackFor(e.platform, e.addProvider), entries: [e] });
+    }
+    for (const g of groups) {
+      try {
+        built.push(new FailoverCluster(g.scope, `cluster-${c.name}`, { ...c, targets: g.entries.map((e) => e.fromTopology(blocks[e.platform])) }));
+      } catch (e) {
+        if (!(e instanceof IdhaValidationError)) throw e;
+        problems.push(...e.problems.map((p) => ({ ...p, field: `clusters[${i}].${p.field}` })));
+        break;
+      }
     }
   });
   return built;

@@ -1,5 +1,4 @@
 import { FailoverClusterProps } from '../cluster/failover-cluster';
-import { KeepalivedTargetProps } from '../platforms/keepalived/keepalived-target';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -18,7 +17,7 @@ export interface TopologyDocument {
   /** Where Terraform keeps each stack's state. @default local, beside the output folder */
   readonly backend?: StateBackendConfig;
   readonly services: readonly TopologyService[];
-  /** Active/passive failover clusters behind a virtual IP (keepalived). */
+  /** Active/passive failover clusters: a virtual IP (keepalived, Pacemaker, WSFC) or a cloud load balancer. */
   readonly clusters?: readonly TopologyCluster[];
   /** An Identity Server cluster's session failover, for `idha peers`. */
   readonly sessionFailover?: SessionFailoverProps;
@@ -27,7 +26,8 @@ export interface TopologyDocument {
 /** One failover cluster in a topology file: the construct's props, with targets keyed by platform. */
 export interface TopologyCluster extends Omit<FailoverClusterProps, 'targets'> {
   readonly name: string;
-  readonly targets: { readonly keepalived?: KeepalivedTargetProps };
+  /** Raw blocks keyed by cluster platform (CLUSTER_PLATFORMS). */
+  readonly targets: Record<string, unknown>;
 }
 
 /** One service in a topology file: the pair's props, with targets as raw blocks keyed by platform. */

@@ -1,7 +1,8 @@
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { AddressKind } from '../../core/address';
-import { ClusterCheckKind, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { Construct } from 'constructs';
+import { clusterCheckCommand, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
 import { Snippet } from '../target';
 
 export interface KeepalivedTargetProps {
@@ -38,6 +39,7 @@ const WORD = /^[A-Za-z0-9_./:@%+-]+$/;
  */
 export class KeepalivedTarget implements IClusterTarget {
   public readonly platform = 'keepalived';
+  public readonly movesVirtualIp = true;
 
   constructor(public readonly props: KeepalivedTargetProps) {}
 
@@ -57,25 +59,13 @@ export class KeepalivedTarget implements IClusterTarget {
     if (cluster.nodeSet.nodes.length > 254) problems.root().add({ field: 'nodes', value: cluster.nodeSet.nodes.length, allowed: 'at most 254 nodes (VRRP priorities 1-254)' });
   }
 
-  /** The check command line for one node. */
-  private checkCommand(cluster: FailoverClusterModel, address: string): string {
-    const idha = this.props.idhaCommand ?? '/usr/bin/env idha';
-    const c = cluster.check;
-    const host = address.includes(':') ? `[${address}]` : address;
-    switch (c.kind) {
-      case ClusterCheckKind.HTTP: return `${idha} check --http ${c.url!.replace(/\{address\}/g, host)} --timeout ${Math.max(1, c.intervalSeconds - 1)}`;
-      case ClusterCheckKind.COMMAND: return c.command!;
-      default: return `${idha} check --listening ${c.port} --host ${address}`;
-    }
-  }
-
   /** One keepalived.conf per node. */
   public configs(cluster: FailoverClusterModel): KeepalivedNodeConfig[] {
     const p = this.props;
     const advert = p.advertIntervalSeconds ?? 1;
     const c = cluster.check;
     const nodes = cluster.nodeSet.nodes;
-    const v6 = cluster.nodeSet.virtualIp.kind === AddressKind.IPV6;
+    const v6 = cluster.nodeSet.virtualIp!.kind === AddressKind.IPV6;
     return nodes.map((n, i) => {
       // 250, 240, ...: the first node is preferred; VRRP priorities are 1-254.
       const priority = 250 - i * Math.min(10, Math.floor(249 / Math.max(1, nodes.length - 1)));
@@ -93,7 +83,7 @@ export class KeepalivedTarget implements IClusterTarget {
         '',
         '# A failing check puts this node in FAULT (weight 0): it gives up the VIP whatever the preemption.',
         `vrrp_script idha_${cluster.name}_check {`,
-        `    script "${this.checkCommand(cluster, n.address.value)}"`,
+        `    script "${clusterCheckCommand(cluster, n.address.value, this.props.idhaCommand)}"`,
         `    interval ${c.intervalSeconds}`,
         `    timeout ${c.intervalSeconds}`,
         `    fall ${c.fall}`,
@@ -117,7 +107,7 @@ export class KeepalivedTarget implements IClusterTarget {
         '    garp_master_delay 1',
         ...(v6 ? [] : [`    include ${p.authSecretFile}`]),
         '    virtual_ipaddress {',
-        `        ${cluster.nodeSet.virtualIp.value}/${cluster.prefixLength} dev ${p.interfaceName}`,
+        `        ${cluster.nodeSet.virtualIp!.value}/${cluster.prefixLength} dev ${p.interfaceName}`,
         '    }',
         '    track_script {',
         `        idha_${cluster.name}_check`,
@@ -128,6 +118,9 @@ export class KeepalivedTarget implements IClusterTarget {
       return { node: n.name, address: n.address.value, content: lines.join('\n') };
     });
   }
+
+  /** keepalived is configured by file: no Terraform resources. */
+  public render(_scope: Construct, _cluster: FailoverClusterModel): void {}
 
   public snippets(cluster: FailoverClusterModel): Snippet[] {
     return this.configs(cluster).map((c) => ({ kind: 'keepalived', fileName: `keepalived/${c.node}-${c.address.replace(/:/g, '-')}.conf`, content: c.content }));

@@ -1,0 +1,193 @@
+import { Construct } from 'constructs';
+import { Problems } from '../../core/errors';
+import { clusterCheckCommand, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { Snippet } from '../target';
+
+export interface PacemakerTargetProps {
+  /**
+   * The systemd unit of the protected service on every node, e.g. `tomcat10` or `apache2`. Pacemaker
+   * starts and stops it: disable it in systemd (`systemctl disable`) so that only the cluster starts it.
+   */
+  readonly serviceUnit: string;
+  /** How `idha check` is started on the nodes. @default /usr/bin/env idha */
+  readonly idhaCommand?: string;
+}
+
+/** Characters a systemd unit name may hold. */
+const UNIT = /^[A-Za-z0-9:_.@-]{1,200}$/;
+
+/** Quotes a string for POSIX sh. */
+function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Pacemaker/Corosync on Linux nodes, as a `pcs` script run once on one node of a running cluster:
+ * an `IPaddr2` virtual IP and the `systemd:` service in one group, placed where an identity-ha
+ * health check resource runs (an OCF agent that calls `idha check`). Location scores follow the
+ * node order; `resource-stickiness` follows the preemption setting. Node names are the Pacemaker
+ * node names (`crm_node -n`).
+ */
+export class PacemakerTarget implements IClusterTarget {
+  public readonly platform = 'pacemaker';
+  public readonly movesVirtualIp = true;
+
+  constructor(public readonly props: PacemakerTargetProps) {}
+
+  public validate(cluster: FailoverClusterModel, problems: Problems): void {
+    const p = this.props;
+    if (typeof p.serviceUnit !== 'string' || !UNIT.test(p.serviceUnit)) {
+      problems.add({ field: 'serviceUnit', value: p.serviceUnit, allowed: 'a systemd unit name (letters, digits, : _ . @ -)', fix: 'the unit that runs the service on every node, e.g. tomcat10' });
+    }
+    if (p.idhaCommand !== undefined && (typeof p.idhaCommand !== 'string' || /["'\n]/.test(p.idhaCommand) || p.idhaCommand.trim() === '')) {
+      problems.add({ field: 'idhaCommand', value: p.idhaCommand, allowed: 'a command line without quotes or line breaks' });
+    }
+    if (cluster.preemption === Preemption.DELAYED) {
+      problems.root().add({
+        field: 'preemption', value: cluster.preemption, allowed: '"on" or "off" with pacemaker',
+        fix: 'Pacemaker has no preempt delay: it moves a group back as soon as the preferred node scores higher (on, resource-stickiness 0), or keeps it where it runs (off, stickiness above the location scores). Choose one; failure-timeout only expires failure counts',
+      });
+    }
+  }
+
+  /** Pacemaker is configured by the script: no Terraform resources. */
+  public render(_scope: Construct, _cluster: FailoverClusterModel): void {}
+
+  /** Resource and constraint ids. */
+  private ids(cluster: FailoverClusterModel) {
+    const g = `idha-${cluster.name}`;
+    return { group: g, vip: `${g}-vip`, service: `${g}-service`, check: `${g}-check`, agent: `ocf:identity-ha:${cluster.name}` };
+  }
+
+  /** Stickiness per preemption: 0 (the preferred node pulls the group back), or above every difference of location scores. */
+  public stickiness(cluster: FailoverClusterModel): number {
+    return cluster.preemption === Preemption.ON ? 0 : 100 * cluster.nodeSet.nodes.length;
+  }
+
+  /** The OCF resource agent that runs the cluster's check on the node Pacemaker runs it on. */
+  public agent(cluster: FailoverClusterModel): string {
+    const cases = cluster.nodeSet.nodes.map((n) => `  ${n.name}) check=${shq(clusterCheckCommand(cluster, n.address.value, this.props.idhaCommand))} ;;`);
+    return [
+      '#!/bin/sh',
+      `# identity-ha ${cluster.name}: OCF resource agent for Pacemaker that runs the cluster's health check`,
+      '# (idha check) on the node it runs on. Install on every node, mode 0755, as',
+      `#   /usr/lib/ocf/resource.d/identity-ha/${cluster.name}`,
+      '# start and stop only mark the resource; monitor runs the check: 0 healthy, 1 not (a soft error),',
+      '# 7 when stopped, 5 on a node this cluster does not list.',
+      `state="\${HA_RSCTMP:-/run/resource-agents}/identity-ha-${cluster.name}.started"`,
+      'node="${OCF_RESKEY_CRM_meta_on_node:-$(crm_node -n 2>/dev/null)}"',
+      "check=''",
+      'case "$node" in',
+      ...cases,
+      'esac',
+      '',
+      'meta_data() {',
+      "  cat <<'XML'",
+      '<?xml version="1.0"?>',
+      '<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">',
+      `<resource-agent name="${cluster.name}" version="1.0">`,
+      '  <version>1.0</version>',
+      `  <longdesc lang="en">identity-ha health check of cluster ${cluster.name}: runs idha check on the node.</longdesc>`,
+      '  <shortdesc lang="en">identity-ha health check</shortdesc>',
+      '  <parameters/>',
+      '  <actions>',
+      '    <action name="start" timeout="20s"/>',
+      '    <action name="stop" timeout="20s"/>',
+      `    <action name="monitor" timeout="${cluster.check.intervalSeconds}s" interval="${cluster.check.intervalSeconds}s" depth="0"/>`,
+      '    <action name="meta-data" timeout="5s"/>',
+      '    <action name="validate-all" timeout="5s"/>',
+      '  </actions>',
+      '</resource-agent>',
+      'XML',
+      '}',
+      '',
+      'case "$1" in',
+      '  meta-data) meta_data; exit 0 ;;',
+      '  start) [ -n "$check" ] || exit 5; mkdir -p "$(dirname "$state")" && touch "$state"; exit 0 ;;',
+      '  stop) rm -f "$state"; exit 0 ;;',
+      '  monitor|status) [ -f "$state" ] || exit 7; [ -n "$check" ] || exit 5; sh -c "$check" >/dev/null 2>&1 && exit 0; exit 1 ;;',
+      '  validate-all) [ -n "$check" ] || exit 5; exit 0 ;;',
+      '  *) exit 3 ;;',
+      'esac',
+      '',
+    ].join('\n');
+  }
+
+  /** The `pcs` script. */
+  public script(cluster: FailoverClusterModel): string {
+    const id = this.ids(cluster);
+    const c = cluster.check;
+    const nodes = cluster.nodeSet.nodes;
+    const vip = cluster.nodeSet.virtualIp!;
+    const stick = this.stickiness(cluster);
+    const scores = nodes.map((n, i) => ({ n, score: 100 * (nodes.length - i) }));
+    return [
+      '#!/usr/bin/env bash',
+      `# identity-ha ${cluster.name}: Pacemaker resources for an active/passive cluster of ${nodes.length} nodes (${nodes.map((n) => n.name).join(', ')}).`,
+      '# Before you run it:',
+      `#   - a running cluster of these nodes (pcs cluster setup ... ${nodes.map((n) => n.name).join(' ')}), with fencing configured;`,
+      `#   - on every node: ${this.props.serviceUnit} installed and disabled in systemd, idha installed, and the agent`,
+      `#     pacemaker/identity-ha-${cluster.name} installed as /usr/lib/ocf/resource.d/identity-ha/${cluster.name} (mode 0755).`,
+      '# Run it once, as root, on one node: it edits a copy of the CIB and pushes it in one step.',
+      '# It checks before it creates, so a second run changes nothing but the constraints it owns.',
+      '# Dry run against a CIB file, without a cluster: IDHA_CIB_FILE=cib.xml bash pacemaker.sh',
+      '# (agents that live on the nodes, the systemd unit and the identity-ha agent, are not checked then).',
+      `# Preemption ${cluster.preemption}: resource-stickiness ${stick}${stick === 0 ? ', so the preferred node takes the group back once its check passes' : `, above the location scores' spread (${100 * (nodes.length - 1)}), so the group stays where it runs until that node fails`}.`,
+      'set -euo pipefail',
+      'if [ -n "${IDHA_CIB_FILE:-}" ]; then',
+      '  cib="$IDHA_CIB_FILE"; on_nodes=--force',
+      'else',
+      '  cib="$(mktemp)"; trap \'rm -f "$cib"\' EXIT; on_nodes=',
+      '  pcs cluster cib "$cib"',
+      'fi',
+      'p() { pcs -f "$cib" "$@"; }',
+      'exists() { p resource config "$1" >/dev/null 2>&1; }',
+      'constraint() { p constraint delete "$1" >/dev/null 2>&1 || true; }',
+      '',
+      '# The virtual IP and the service, started in this order and kept together.',
+      `exists ${id.vip} || p resource create ${id.vip} ocf:heartbeat:IPaddr2 ip=${vip.value} cidr_netmask=${cluster.prefixLength} op monitor interval=10s timeout=20s --group ${id.group}`,
+      `exists ${id.service} || p resource create ${id.service} systemd:${this.props.serviceUnit} op monitor interval=10s timeout=100s op start timeout=120s op stop timeout=120s --group ${id.group} $on_nodes`,
+      `# The health check: ${c.fall} failed monitors (every ${c.intervalSeconds} s) on a node ban the check there (migration-threshold),`,
+      '# and the group follows it; failure-timeout forgets old failures.',
+      `exists ${id.check} || p resource create ${id.check} ${id.agent} op monitor interval=${c.intervalSeconds}s timeout=${c.intervalSeconds}s meta migration-threshold=${c.fall} failure-timeout=${Math.max(60, c.intervalSeconds * c.fall * 5)}s $on_nodes`,
+      `p resource meta ${id.check} resource-stickiness=${stick} migration-threshold=${c.fall} failure-timeout=${Math.max(60, c.intervalSeconds * c.fall * 5)}s`,
+      `p resource meta ${id.group} resource-stickiness=${stick}`,
+      '',
+      '# The group runs where the check runs; the check starts once the service has started.',
+      `constraint ${id.group}-with-check`,
+      `p constraint colocation add ${id.group} with ${id.check} INFINITY id=${id.group}-with-check`,
+      `constraint ${id.group}-then-check`,
+      `p constraint order start ${id.group} then start ${id.check} id=${id.group}-then-check`,
+      '',
+      '# Location scores from the node order: the first node is preferred.',
+      ...scores.flatMap(({ n, score }) => [
+        `constraint ${id.group}-prefers-${n.name}`,
+        `p constraint location add ${id.group}-prefers-${n.name} ${id.check} ${n.name} ${score}`,
+      ]),
+      '',
+      'if [ -z "${IDHA_CIB_FILE:-}" ]; then',
+      '  pcs cluster cib-push "$cib" --config',
+      `  echo "identity-ha ${cluster.name}: pushed; check with: pcs status"`,
+      'fi',
+      '',
+    ].join('\n');
+  }
+
+  public snippets(cluster: FailoverClusterModel): Snippet[] {
+    return [
+      { kind: 'pacemaker', fileName: 'pacemaker/pacemaker.sh', content: this.script(cluster) },
+      { kind: 'pacemaker', fileName: `pacemaker/identity-ha-${cluster.name}`, content: this.agent(cluster) },
+    ];
+  }
+
+  /**
+   * Worst case from a service failure to the group starting on a standby: `fall` failed monitors
+   * (interval x fall, plus the last one's timeout). The service's own stop and start come on top,
+   * as does, for a lost node, Corosync's token timeout and fencing.
+   */
+  public estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate {
+    const c = cluster.check;
+    const seconds = c.intervalSeconds * c.fall + c.intervalSeconds;
+    return { platform: this.platform, seconds, formula: `${c.intervalSeconds}s x ${c.fall} monitors + ${c.intervalSeconds}s timeout = ${seconds}, then the service's stop and start (a lost node: Corosync token timeout and fencing first)` };
+  }
+}

@@ -1,0 +1,236 @@
+import { Construct } from 'constructs';
+import { AddressKind } from '../../core/address';
+import { Problems } from '../../core/errors';
+import { ClusterCheckKind, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { Snippet } from '../target';
+
+export interface WindowsFailoverClusterTargetProps {
+  /** The Windows Server Failover Cluster's name (its cluster name object), 1-15 characters. Created when it does not exist. */
+  readonly clusterName: string;
+  /**
+   * The cluster's own management IPv4 address, used only when the script creates the cluster.
+   * @default none: the cluster must exist already (the script stops and says so)
+   */
+  readonly clusterAddress?: string;
+  /** The Windows service the role runs, e.g. `Tomcat10` or `Apache2.4`. Installed on every node, start type Manual. */
+  readonly serviceName: string;
+  /**
+   * The client access point: the network name clients use with the virtual IP, 1-15 characters;
+   * also the role's name.
+   * @default the cluster's name (when it fits 15 characters)
+   */
+  readonly networkName?: string;
+  /** Where identity-ha is installed on the nodes. @default C:\Program Files\identity-ha */
+  readonly installFolder?: string;
+  /** node.exe on the nodes. @default C:\Program Files\nodejs\node.exe */
+  readonly nodeExe?: string;
+}
+
+/** A NetBIOS name: 1-15 letters, digits and hyphens, not all digits. */
+const NETBIOS = /^(?!\d+$)[A-Za-z0-9-]{1,15}$/;
+/** A Windows service name PowerShell takes unquoted inside single quotes. */
+const SERVICE = /^[A-Za-z0-9 ._()-]{1,80}$/;
+/** A Windows path without quotes. */
+const WINPATH = /^[A-Za-z]:\\[^"'\n<>|?*]*$/;
+
+/** Quotes a string for a single-quoted PowerShell literal. */
+function psq(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** Escapes XML text. */
+function xml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * Windows Server Failover Cluster, as a PowerShell script run once on one node: the cluster (new
+ * or joined), a Generic Service role with a client access point on the virtual IP, the preferred
+ * owners in node order, failback from the preemption setting, and a cluster-aware health check:
+ * `idha check --watch` as a second Generic Service resource that depends on the service and ends
+ * (failing the resource, so the role moves) after `fall` failed checks. Every step checks before it
+ * creates, so the script can be run again.
+ */
+export class WindowsFailoverClusterTarget implements IClusterTarget {
+  public readonly platform = 'wsfc';
+  public readonly movesVirtualIp = true;
+
+  constructor(public readonly props: WindowsFailoverClusterTargetProps) {}
+
+  private networkName(cluster: FailoverClusterModel): string {
+    return this.props.networkName ?? cluster.name;
+  }
+
+  private checkService(cluster: FailoverClusterModel): string {
+    return `idha-check-${cluster.name}`;
+  }
+
+  public validate(cluster: FailoverClusterModel, problems: Problems): void {
+    const p = this.props;
+    if (typeof p.clusterName !== 'string' || !NETBIOS.test(p.clusterName)) {
+      problems.add({ field: 'clusterName', value: p.clusterName, allowed: '1-15 letters, digits and hyphens (a NetBIOS name), not all digits', fix: 'the failover cluster\'s name, e.g. idm-cluster' });
+    }
+    if (p.clusterAddress !== undefined && (typeof p.clusterAddress !== 'string' || !/^(\d{1,3}\.){3}\d{1,3}$/.test(p.clusterAddress) || p.clusterAddress.split('.').some((o) => Number(o) > 255))) {
+      problems.add({ field: 'clusterAddress', value: p.clusterAddress, allowed: 'an IPv4 address', fix: 'the cluster\'s management address, in the nodes\' subnet; leave it out to use an existing cluster' });
+    } else if (p.clusterAddress !== undefined && (p.clusterAddress === cluster.nodeSet.virtualIp?.value || cluster.nodeSet.nodes.some((n) => n.address.value === p.clusterAddress))) {
+      problems.add({ field: 'clusterAddress', value: p.clusterAddress, allowed: 'an address no node and not the virtual IP has', fix: 'the cluster name object needs an address of its own' });
+    }
+    if (typeof p.serviceName !== 'string' || !SERVICE.test(p.serviceName)) {
+      problems.add({ field: 'serviceName', value: p.serviceName, allowed: 'a Windows service name (letters, digits, space . _ ( ) -)', fix: 'the service the role runs, e.g. Tomcat10 or Apache2.4' });
+    }
+    const nn = this.networkName(cluster);
+    if (!NETBIOS.test(nn)) {
+      problems.add({ field: 'networkName', value: nn, allowed: '1-15 letters, digits and hyphens (a NetBIOS name)', fix: p.networkName === undefined ? 'the cluster\'s name is too long for a network name: set networkName' : 'shorten it' });
+    }
+    for (const [k, v] of [['installFolder', p.installFolder], ['nodeExe', p.nodeExe]] as const) {
+      if (v !== undefined && (typeof v !== 'string' || !WINPATH.test(v))) problems.add({ field: k, value: v, allowed: 'an absolute Windows path without quotes' });
+    }
+    cluster.nodeSet.nodes.forEach((n, i) => {
+      if (!NETBIOS.test(n.name)) problems.root().add({ field: `nodes[${i}].name`, value: n.name, allowed: 'a Windows computer name of 1-15 characters with wsfc', fix: 'node names are the nodes\' computer names in a Windows failover cluster' });
+    });
+    if (cluster.nodeSet.virtualIp?.kind === AddressKind.IPV6) {
+      problems.root().add({ field: 'virtualIp', value: cluster.nodeSet.virtualIp.value, allowed: 'an IPv4 address with wsfc', fix: 'Add-ClusterGenericServiceRole takes a static IPv4 address; an IPv6 client access point gets its address from router advertisements, not from this file. Use an IPv4 VIP' });
+    }
+    if (cluster.preemption === Preemption.DELAYED) {
+      problems.root().add({
+        field: 'preemption', value: cluster.preemption, allowed: '"on" or "off" with wsfc',
+        fix: 'a Windows failover cluster fails back at once or inside a window of hours of the day (FailbackWindowStart/End), never after a delay in seconds: choose on or off',
+      });
+    }
+    if (cluster.check.kind === ClusterCheckKind.COMMAND) {
+      problems.root().add({ field: 'healthCheck.kind', value: 'command', allowed: '"http" or "listening" with wsfc', fix: 'the cluster runs idha check --watch as a Generic Service resource; a command of your own has no such service' });
+    }
+  }
+
+  /** The cluster is configured by the script: no Terraform resources. */
+  public render(_scope: Construct, _cluster: FailoverClusterModel): void {}
+
+  /** The `idha check --watch` arguments for one node. */
+  private watchArguments(cluster: FailoverClusterModel, address: string): string {
+    const c = cluster.check;
+    const host = address.includes(':') ? `[${address}]` : address;
+    const what = c.kind === ClusterCheckKind.HTTP
+      ? `--http ${c.url!.replace(/\{address\}/g, host)} --timeout ${Math.max(1, c.intervalSeconds - 1)}`
+      : `--listening ${c.port} --host ${address}`;
+    return `check ${what} --watch --interval ${c.intervalSeconds} --fall ${c.fall}`;
+  }
+
+  /** WinSW definition of the check watcher on one node. */
+  private watcherXml(cluster: FailoverClusterModel, node: { name: string; address: string }): string {
+    const folder = this.props.installFolder ?? 'C:\\Program Files\\identity-ha';
+    const id = this.checkService(cluster);
+    return [
+      `<!-- identity-ha ${cluster.name}: the failover cluster's health check on node ${node.name} (${node.address}), as a Windows service with WinSW.`,
+      `     On ${node.name}: put WinSW-x64.exe beside this file as ${id}.exe, then in an elevated PowerShell: .\\${id}.exe install`,
+      '     Do not start it: the cluster starts it on the node that owns the role. It exits (and the resource fails) after',
+      `     ${cluster.check.fall} failed checks in a row, every ${cluster.check.intervalSeconds} s. -->`,
+      '<service>',
+      `  <id>${xml(id)}</id>`,
+      `  <name>identity-ha check (${xml(cluster.name)})</name>`,
+      `  <description>Runs idha check --watch for the failover cluster role ${xml(this.networkName(cluster))}.</description>`,
+      `  <executable>${xml(this.props.nodeExe ?? 'C:\\Program Files\\nodejs\\node.exe')}</executable>`,
+      `  <arguments>"${xml(folder)}\\bin\\idha.js" ${xml(this.watchArguments(cluster, node.address))}</arguments>`,
+      '  <startmode>Manual</startmode>',
+      '  <stoptimeout>5 sec</stoptimeout>',
+      '  <log mode="roll-by-size"><sizeThreshold>1024</sizeThreshold><keepFiles>3</keepFiles></log>',
+      '</service>',
+      '',
+    ].join('\n');
+  }
+
+  /** The PowerShell script. */
+  public script(cluster: FailoverClusterModel): string {
+    const p = this.props;
+    const nodes = cluster.nodeSet.nodes;
+    const failback = cluster.preemption === Preemption.ON ? 1 : 0;
+    const check = this.checkService(cluster);
+    return [
+      `# identity-ha ${cluster.name}: Windows Server Failover Cluster role for ${p.serviceName} on ${nodes.map((n) => n.name).join(', ')}.`,
+      '# Before you run it, on every node: the Failover Clustering feature (Install-WindowsFeature Failover-Clustering -IncludeManagementTools),',
+      `# the service ${p.serviceName} installed with start type Manual, and the check service ${check} installed from wsfc\\${check}-<node>-<address>.xml.`,
+      '# Run it once, in an elevated Windows PowerShell on one node. Each step checks before it creates: running it again',
+      '# changes only what differs from this file.',
+      '#Requires -RunAsAdministrator',
+      '#Requires -Modules FailoverClusters',
+      "$ErrorActionPreference = 'Stop'",
+      `$ClusterName = ${psq(p.clusterName)}`,
+      `$ClusterAddress = ${p.clusterAddress === undefined ? '$null' : psq(p.clusterAddress)}`,
+      `$Nodes = @(${nodes.map((n) => psq(n.name)).join(', ')})   # preferred first`,
+      `$Role = ${psq(this.networkName(cluster))}                 # the client access point's network name`,
+      `$VirtualIp = ${psq(cluster.nodeSet.virtualIp!.value)}`,
+      `$ServiceName = ${psq(p.serviceName)}`,
+      `$CheckService = ${psq(check)}`,
+      '$CheckResource = "$Role check"',
+      '',
+      '# 0. Every node has both services.',
+      'foreach ($n in $Nodes) {',
+      '  foreach ($s in @($ServiceName, $CheckService)) {',
+      '    $found = Invoke-Command -ComputerName $n -ScriptBlock { param($name) Get-Service -Name $name -ErrorAction SilentlyContinue } -ArgumentList $s',
+      '    if (-not $found) { throw "Service $s is not installed on $n: install it there first (start type Manual)." }',
+      '  }',
+      '}',
+      '',
+      '# 1. The cluster: created, or joined by the nodes it lacks.',
+      '$cluster = Get-Cluster -Name $ClusterName -ErrorAction SilentlyContinue',
+      'if (-not $cluster) {',
+      '  if (-not $ClusterAddress) { throw "Cluster $ClusterName does not exist and no clusterAddress was given: create it, or set clusterAddress in the topology." }',
+      '  New-Cluster -Name $ClusterName -Node $Nodes -StaticAddress $ClusterAddress -NoStorage | Out-Null',
+      '} else {',
+      '  $members = @(Get-ClusterNode -Cluster $ClusterName | ForEach-Object { $_.Name })',
+      '  foreach ($n in $Nodes) { if ($members -notcontains $n) { Add-ClusterNode -Cluster $ClusterName -Name $n -NoStorage } }',
+      '}',
+      '',
+      '# 2. The role: a client access point (network name and virtual IP) and the service.',
+      'if (-not (Get-ClusterGroup -Cluster $ClusterName -Name $Role -ErrorAction SilentlyContinue)) {',
+      '  Add-ClusterGenericServiceRole -Cluster $ClusterName -ServiceName $ServiceName -Name $Role -StaticAddress $VirtualIp | Out-Null',
+      '}',
+      "$service = Get-ClusterResource -Cluster $ClusterName | Where-Object { $_.OwnerGroup.Name -eq $Role -and $_.ResourceType.Name -eq 'Generic Service' -and $_.Name -ne $CheckResource } | Select-Object -First 1",
+      'if (-not $service) { throw "Role $Role has no Generic Service resource for $ServiceName." }',
+      '',
+      `# 3. The health check: idha check --watch as a Generic Service resource that needs the service. It ends after ${cluster.check.fall} failed`,
+      `#    checks (every ${cluster.check.intervalSeconds} s); the resource then fails, and the role moves at once (no restart on this node).`,
+      '$checkRes = Get-ClusterResource -Cluster $ClusterName -Name $CheckResource -ErrorAction SilentlyContinue',
+      'if (-not $checkRes) {',
+      "  $checkRes = Add-ClusterResource -Cluster $ClusterName -Name $CheckResource -ResourceType 'Generic Service' -Group $Role",
+      '}',
+      '$checkRes | Set-ClusterParameter -Name ServiceName -Value $CheckService',
+      'Set-ClusterResourceDependency -Cluster $ClusterName -Resource $CheckResource -Dependency "[$($service.Name)]" | Out-Null',
+      '$checkRes.RestartAction = 2      # on failure: fail over when the threshold is reached',
+      '$checkRes.RestartThreshold = 0   # ... which is the first failure',
+      '',
+      '# 4. Preferred owners in node order, and failback.',
+      'Set-ClusterOwnerNode -Cluster $ClusterName -Group $Role -Owners $Nodes | Out-Null',
+      '$group = Get-ClusterGroup -Cluster $ClusterName -Name $Role',
+      `$group.AutoFailbackType = ${failback}       # preemption ${cluster.preemption}: ${failback ? 'fail back to the first preferred owner' : 'stay where it runs'}`,
+      '$group.FailbackWindowStart = -1  # at once, not in a window of hours',
+      '$group.FailbackWindowEnd = -1',
+      `$group.FailoverThreshold = ${Math.max(10, nodes.length * 5)}    # the default (nodes - 1 per 6 hours) leaves the role failed after a second failure`,
+      '$group.FailoverPeriod = 1',
+      '',
+      'if ($group.State -ne \'Online\') { Start-ClusterGroup -Cluster $ClusterName -Name $Role | Out-Null }',
+      'Get-ClusterGroup -Cluster $ClusterName -Name $Role | Format-Table Name, OwnerNode, State',
+      '',
+    ].join('\r\n');
+  }
+
+  public snippets(cluster: FailoverClusterModel): Snippet[] {
+    return [
+      { kind: 'wsfc', fileName: 'wsfc/wsfc.ps1', content: this.script(cluster) },
+      ...cluster.nodeSet.nodes.map((n) => ({
+        kind: 'wsfc', fileName: `wsfc/${this.checkService(cluster)}-${n.name}-${n.address.value.replace(/:/g, '-')}.xml`,
+        content: this.watcherXml(cluster, { name: n.name, address: n.address.value }),
+      })),
+    ];
+  }
+
+  /**
+   * Worst case from a service failure to the role coming online on a standby: `fall` failed checks
+   * (interval x fall, plus the last one's timeout), then the Generic Service resource's state poll
+   * (IsAlive, every 60 s by default; LooksAlive every 5 s sees a stopped service).
+   */
+  public estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate {
+    const c = cluster.check;
+    const seconds = c.intervalSeconds * c.fall + c.intervalSeconds + 5;
+    return { platform: this.platform, seconds, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + 5s LooksAlive = ${seconds}, then the service's start on the new owner` };
+  }
+}

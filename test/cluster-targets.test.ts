@@ -1,0 +1,308 @@
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { after, describe, it } from 'node:test';
+import { Testing, TerraformStack } from 'cdktf';
+import {
+  AwsNlbTarget, AzureLoadBalancerTarget, ClusterCheckKind, FailoverCluster, FailoverClusterProps, IClusterTarget, KeepalivedTarget,
+  LoadBalancedClusterTarget, PacemakerTarget, Preemption, WindowsFailoverClusterTarget,
+} from '../lib/internal';
+import { AWS, AZURE, IDHA, problemsOf } from './helpers';
+
+const nodes = [{ name: 'tomcat1', address: '10.99.0.1' }, { name: 'tomcat2', address: '10.99.0.2' }];
+const vipProps = (targets: IClusterTarget[], over: Partial<FailoverClusterProps> = {}): FailoverClusterProps => ({
+  nodes, virtualIp: '10.99.0.100', prefixLength: 24, servicePorts: [8080], targets, ...over,
+});
+const pcs = (over: Partial<FailoverClusterProps> = {}) => vipProps([new PacemakerTarget({ serviceUnit: 'tomcat10' })], over);
+const wsfc = (over: Partial<FailoverClusterProps> = {}, t: Partial<ConstructorParameters<typeof WindowsFailoverClusterTarget>[0]> = {}) =>
+  vipProps([new WindowsFailoverClusterTarget({ clusterName: 'idm-cluster', clusterAddress: '10.99.0.50', serviceName: 'Tomcat10', ...t })], over);
+const cloud = (lb: 'azure' | 'aws', over: Partial<FailoverClusterProps> = {}): FailoverClusterProps => ({
+  nodes, servicePorts: [8080],
+  targets: [new LoadBalancedClusterTarget({ loadBalancer: lb === 'azure' ? new AzureLoadBalancerTarget(AZURE) : new AwsNlbTarget(AWS), allowedClients: ['10.20.0.0/16'] })],
+  ...over,
+});
+const build = (p: FailoverClusterProps) => new FailoverCluster(new TerraformStack(Testing.app(), 's'), 'idm', p);
+const file = (c: FailoverCluster, name: string) => {
+  const s = c.snippets().find((x) => x.fileName === name);
+  assert.ok(s, `${name} among ${c.snippets().map((x) => x.fileName).join(', ')}`);
+  return s.content;
+};
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-cluster-targets-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('Pacemaker: the pcs script and the OCF agent', () => {
+  it('GIVEN two nodes and preemption on THEN IPaddr2 and the systemd unit in one group, the check resource, scores 200/100, stickiness 0', () => {
+    const s = file(build(pcs()), 'pacemaker/pacemaker.sh');
+    assert.match(s, /resource create idha-idm-vip ocf:heartbeat:IPaddr2 ip=10\.99\.0\.100 cidr_netmask=24 .*--group idha-idm$/m);
+    assert.match(s, /resource create idha-idm-service systemd:tomcat10 .*--group idha-idm \$on_nodes$/m);
+    assert.match(s, /resource create idha-idm-check ocf:identity-ha:idm op monitor interval=2s timeout=2s meta migration-threshold=2 /);
+    assert.match(s, /constraint colocation add idha-idm with idha-idm-check INFINITY/);
+    assert.match(s, /constraint order start idha-idm then start idha-idm-check/);
+    assert.match(s, /location add idha-idm-prefers-tomcat1 idha-idm-check tomcat1 200$/m);
+    assert.match(s, /location add idha-idm-prefers-tomcat2 idha-idm-check tomcat2 100$/m);
+    assert.match(s, /resource meta idha-idm resource-stickiness=0$/m);
+    assert.match(s, /pcs cluster cib-push "\$cib" --config/);
+  });
+
+  it('GIVEN preemption off THEN stickiness above the scores\' spread (200 > 100)', () => {
+    assert.match(file(build(pcs({ preemption: Preemption.OFF })), 'pacemaker/pacemaker.sh'), /resource meta idha-idm resource-stickiness=200$/m);
+  });
+
+  it('THEN the agent maps each node name to its own check command', () => {
+    const a = file(build(pcs({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/identity/' } })), 'pacemaker/identity-ha-idm');
+    assert.match(a, /^ {2}tomcat1\) check='\/usr\/bin\/env idha check --http http:\/\/10\.99\.0\.1:8080\/identity\/ --timeout 1' ;;$/m);
+    assert.match(a, /^ {2}tomcat2\) check='\/usr\/bin\/env idha check --http http:\/\/10\.99\.0\.2:8080\/identity\/ --timeout 1' ;;$/m);
+  });
+
+  it('GIVEN preemption delayed THEN refused, naming what Pacemaker does instead; its neighbour (off) passes', () => {
+    const bad = problemsOf(() => build(pcs({ preemption: Preemption.DELAYED, preemptDelaySeconds: 30 })));
+    assert.equal(bad.length, 1);
+    assert.equal(bad[0].field, 'preemption');
+    assert.match(bad[0].fix ?? '', /no preempt delay/);
+    assert.deepEqual(problemsOf(() => build(pcs({ preemption: Preemption.OFF }))), []);
+  });
+
+  it('GIVEN a bad unit name THEN the field is named; a good one passes', () => {
+    const bad = problemsOf(() => build(vipProps([new PacemakerTarget({ serviceUnit: 'tomcat 10; rm' })])));
+    assert.deepEqual(bad.map((p) => p.field), ['targets.pacemaker.serviceUnit']);
+    assert.deepEqual(problemsOf(() => build(vipProps([new PacemakerTarget({ serviceUnit: 'tomcat10.service' })]))), []);
+  });
+
+  it('THEN the estimate is interval x fall + timeout, the service\'s start on top', () => {
+    const [e] = build(pcs()).estimates();
+    assert.equal(e.seconds, 6);
+    assert.match(e.formula, /^2s x 2 monitors \+ 2s timeout = 6, then the service's stop and start/);
+  });
+});
+
+const havePacemaker = ['pcs', 'cibadmin', 'crm_simulate', 'crm_verify', 'ocf-tester', 'xmllint'].every((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0);
+
+describe('Pacemaker for real: the script against a CIB file, the scheduler\'s placement, the agent under ocf-tester', { timeout: 180_000 }, () => {
+  it('THEN pcs, cibadmin, crm_simulate, crm_verify and ocf-tester are installed (.ci/run installs pcs, pacemaker-cli-utils, resource-agents)', () => {
+    assert.ok(havePacemaker, 'Pacemaker tools missing: apt-get install -y pcs pacemaker-cli-utils resource-agents libxml2-utils');
+  });
+
+  /** A CIB with the script applied; stonith off in this test CIB only (the script never touches fencing). */
+  const applied = (preemption: Preemption): string => {
+    const dir = fs.mkdtempSync(path.join(tmp, `pcs-${preemption}-`));
+    const cib = path.join(dir, 'cib.xml');
+    fs.writeFileSync(cib, spawnSync('cibadmin', ['--empty'], { encoding: 'utf8' }).stdout);
+    assert.equal(spawnSync('pcs', ['-f', cib, 'property', 'set', 'stonith-enabled=false'], { encoding: 'utf8' }).status, 0);
+    const script = path.join(dir, 'pacemaker.sh');
+    fs.writeFileSync(script, file(build(pcs({ preemption })), 'pacemaker/pacemaker.sh'));
+    for (const run of [1, 2]) {
+      const r = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, IDHA_CIB_FILE: cib } });
+      assert.equal(r.status, 0, `run ${run}: ${r.stderr}`);
+    }
+    return cib;
+  };
+
+  /** Where each resource runs after the scheduler's transition (crm_simulate -S), and the CIB after it. */
+  const simulate = (cib: string, args: string[]): { placed: Record<string, string>; next: string } => {
+    const next = `${cib.replace(/\.xml$/, '')}-${Math.random().toString(36).slice(2)}.xml`;
+    const r = spawnSync('crm_simulate', ['-x', cib, '-q', 'true', '-S', '-O', next, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const revised = r.stdout.slice(r.stdout.indexOf('Revised Cluster Status'));
+    const placed: Record<string, string> = {};
+    for (const m of revised.matchAll(/\* (idha-idm-\w+)\s+\([^)]*\):\s+(Started (\S+)|Stopped)/g)) placed[m[1]] = m[3] ?? 'stopped';
+    return { placed, next };
+  };
+  const all = (node: string) => ({ 'idha-idm-vip': node, 'idha-idm-service': node, 'idha-idm-check': node });
+
+  it('GIVEN the script run twice on an empty CIB THEN crm_verify passes and nothing is doubled', { skip: !havePacemaker && 'tools missing (the test above fails)' }, () => {
+    const cib = applied(Preemption.ON);
+    const v = spawnSync('crm_verify', ['-x', cib], { encoding: 'utf8' });
+    assert.equal(v.status, 0, v.stderr);
+    const xml = fs.readFileSync(cib, 'utf8');
+    assert.equal(xml.match(/<primitive /g)?.length, 3);
+    assert.equal(xml.match(/<rsc_location /g)?.length, 2);
+    assert.equal(xml.match(/<rsc_colocation /g)?.length, 1);
+    assert.equal(xml.match(/<rsc_order /g)?.length, 1);
+  });
+
+  for (const preemption of [Preemption.ON, Preemption.OFF]) {
+    it(`GIVEN preemption ${preemption} THEN the group starts on tomcat1, moves after 2 failed checks (not 1), and ${preemption === Preemption.ON ? 'comes back' : 'stays'} when tomcat1 returns`, { skip: !havePacemaker && 'tools missing' }, () => {
+      let s = simulate(applied(preemption), ['-u', 'tomcat1', '-u', 'tomcat2']);
+      s = simulate(s.next, []);
+      assert.deepEqual(s.placed, all('tomcat1'), 'both nodes up: the preferred node');
+      s = simulate(s.next, ['-i', 'idha-idm-check_monitor_2000@tomcat1=1']);
+      assert.deepEqual(s.placed, all('tomcat1'), 'one failed check (fall 2): restarted in place');
+      s = simulate(s.next, ['-i', 'idha-idm-check_monitor_2000@tomcat1=1']);
+      assert.deepEqual(s.placed, all('tomcat2'), 'two failed checks: the group follows the check to tomcat2');
+      // tomcat1 leaves and comes back clean (its failure history goes with it).
+      s = simulate(s.next, ['-d', 'tomcat1']);
+      assert.deepEqual(s.placed, all('tomcat2'));
+      s = simulate(s.next, ['-u', 'tomcat1']);
+      assert.deepEqual(s.placed, all(preemption === Preemption.ON ? 'tomcat1' : 'tomcat2'));
+    });
+  }
+
+  it('GIVEN the generated agent THEN ocf-tester passes it, with the listening check healthy; its monitor fails once the port closes', { skip: !havePacemaker && 'tools missing' }, async () => {
+    const server = net.createServer((s) => s.destroy());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const c = build(vipProps([new PacemakerTarget({ serviceUnit: 'tomcat10', idhaCommand: `${process.execPath} ${IDHA}` })], {
+        nodes: [{ name: 'n1', address: '127.0.0.1' }, { name: 'n2', address: '127.0.0.2' }], virtualIp: '127.0.0.100', prefixLength: 8, servicePorts: [port],
+      }));
+      // ocf-tester runs the agent as another user too: the folder must be searchable.
+      const dir = fs.mkdtempSync(path.join(tmp, 'agent-'));
+      fs.chmodSync(tmp, 0o755);
+      fs.chmodSync(dir, 0o755);
+      const agent = path.join(dir, 'identity-ha-idm');
+      fs.writeFileSync(agent, file(c, 'pacemaker/identity-ha-idm'));
+      fs.chmodSync(agent, 0o755);
+      const rsctmp = fs.mkdtempSync(path.join(tmp, 'rsctmp-'));
+      const env = { ...process.env, HA_RSCTMP: rsctmp };
+      const t = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = spawn('ocf-tester', ['-n', 'idha-check', '-o', 'CRM_meta_on_node=n1', agent], { env });
+        let out = '';
+        p.stdout.on('data', (d) => { out += d; });
+        p.stderr.on('data', (d) => { out += d; });
+        p.on('close', (code) => resolve({ code, out }));
+      });
+      assert.equal(t.code, 0, t.out);
+      assert.match(t.out, /passed all tests/);
+      const run = (action: string, node = 'n1') => spawnSync(agent, [action], { env: { ...env, OCF_RESKEY_CRM_meta_on_node: node }, encoding: 'utf8' }).status;
+      assert.equal(run('monitor'), 7, 'stopped');
+      assert.equal(run('start'), 0);
+      assert.equal(run('monitor'), 0, 'port listening');
+      await new Promise<void>((r) => server.close(() => r()));
+      assert.equal(run('monitor'), 1, 'port closed: OCF_ERR_GENERIC');
+      assert.equal(run('start', 'n9'), 5, 'a node the cluster does not list');
+      assert.equal(run('stop'), 0);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('Windows Server Failover Cluster: the PowerShell script and the check service', () => {
+  it('GIVEN two nodes THEN every step checks before it creates, owners in node order, failback on, CRLF line ends', () => {
+    const s = file(build(wsfc()), 'wsfc/wsfc.ps1');
+    assert.ok(s.split('\n').slice(0, -1).every((l) => l.endsWith('\r')), 'CRLF throughout');
+    assert.match(s, /\$cluster = Get-Cluster -Name \$ClusterName -ErrorAction SilentlyContinue\r\nif \(-not \$cluster\) \{/);
+    assert.match(s, /New-Cluster -Name \$ClusterName -Node \$Nodes -StaticAddress \$ClusterAddress -NoStorage/);
+    assert.match(s, /if \(\$members -notcontains \$n\) \{ Add-ClusterNode /);
+    assert.match(s, /if \(-not \(Get-ClusterGroup -Cluster \$ClusterName -Name \$Role -ErrorAction SilentlyContinue\)\) \{\r\n {2}Add-ClusterGenericServiceRole -Cluster \$ClusterName -ServiceName \$ServiceName -Name \$Role -StaticAddress \$VirtualIp/);
+    assert.match(s, /\$Nodes = @\('tomcat1', 'tomcat2'\)/);
+    assert.match(s, /\$VirtualIp = '10\.99\.0\.100'/);
+    assert.match(s, /Set-ClusterOwnerNode -Cluster \$ClusterName -Group \$Role -Owners \$Nodes/);
+    assert.match(s, /\$group\.AutoFailbackType = 1 /);
+    assert.match(s, /Set-ClusterResourceDependency .*-Dependency "\[\$\(\$service\.Name\)\]"/);
+    assert.match(s, /\$checkRes\.RestartThreshold = 0/);
+    // Balanced brackets and quotes, line by line and overall: the parse check this machine can make (no pwsh here).
+    const code = s.replace(/#.*$/gm, '').replace(/'[^'\r\n]*'/g, 'S').replace(/"[^"\r\n]*"/g, 'S');
+    for (const [o, c] of [['{', '}'], ['(', ')'], ['[', ']']]) assert.equal(code.split(o).length, code.split(c).length, `${o}${c} balanced`);
+    assert.doesNotMatch(code, /['"]/, 'every quote closes on its own line');
+  });
+
+  it('GIVEN preemption off THEN AutoFailbackType 0; GIVEN no clusterAddress THEN the script stops on a missing cluster instead of guessing', () => {
+    assert.match(file(build(wsfc({ preemption: Preemption.OFF })), 'wsfc/wsfc.ps1'), /\$group\.AutoFailbackType = 0 /);
+    const s = file(build(wsfc({}, { clusterAddress: undefined })), 'wsfc/wsfc.ps1');
+    assert.match(s, /\$ClusterAddress = \$null/);
+    assert.match(s, /if \(-not \$ClusterAddress\) \{ throw "Cluster \$ClusterName does not exist/);
+  });
+
+  it('THEN one WinSW file per node runs idha check --watch with the node\'s address, the interval and fall, start type Manual', () => {
+    const c = build(wsfc({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/identity/', intervalSeconds: 3, fall: 3 } }));
+    const x = file(c, 'wsfc/idha-check-idm-tomcat2-10.99.0.2.xml');
+    assert.match(x, /<id>idha-check-idm<\/id>/);
+    assert.match(x, /<arguments>"C:\\Program Files\\identity-ha\\bin\\idha\.js" check --http http:\/\/10\.99\.0\.2:8080\/identity\/ --timeout 2 --watch --interval 3 --fall 3<\/arguments>/);
+    assert.match(x, /<startmode>Manual<\/startmode>/);
+  });
+
+  const cases: Array<[string, FailoverClusterProps, string, FailoverClusterProps]> = [
+    ['preemption delayed', wsfc({ preemption: Preemption.DELAYED }), 'preemption', wsfc({ preemption: Preemption.ON })],
+    ['an IPv6 VIP', wsfc({ nodes: [{ name: 'a', address: 'fd00::1' }, { name: 'b', address: 'fd00::2' }], virtualIp: 'fd00::10', prefixLength: 64 }), 'virtualIp', wsfc()],
+    ['a node name over 15 characters', wsfc({ nodes: [{ name: 'tomcat-primary-01', address: '10.99.0.1' }, nodes[1]] }), 'nodes[0].name', wsfc({ nodes: [{ name: 'tomcat-prim-01', address: '10.99.0.1' }, nodes[1]] })],
+    ['a command check', wsfc({ healthCheck: { kind: ClusterCheckKind.COMMAND, command: '/bin/true' } }), 'healthCheck.kind', wsfc({ healthCheck: { kind: ClusterCheckKind.LISTENING } })],
+    ['a cluster address equal to the VIP', wsfc({}, { clusterAddress: '10.99.0.100' }), 'targets.wsfc.clusterAddress', wsfc({}, { clusterAddress: '10.99.0.101' })],
+    ['a network name over 15 characters', wsfc({}, { networkName: 'identity-manager-web' }), 'targets.wsfc.networkName', wsfc({}, { networkName: 'idm-web' })],
+  ];
+  for (const [what, bad, field, good] of cases) {
+    it(`GIVEN ${what} THEN the problem names ${field}; its neighbour passes`, () => {
+      assert.deepEqual(problemsOf(() => build(bad)).map((p) => p.field), [field]);
+      assert.deepEqual(problemsOf(() => build(good)), []);
+    });
+  }
+});
+
+describe('a cloud cluster: the load balancer renderers as they are, with the pair\'s prefer-primary wiring', () => {
+  for (const lb of ['azure', 'aws'] as const) {
+    it(`GIVEN ${lb} THEN its load balancer resources in the stack, and a host plan with the second node\'s sidecar in standby mode`, () => {
+      const app = Testing.app();
+      const stack = new TerraformStack(app, 's');
+      const c = new FailoverCluster(stack, 'idm', cloud(lb));
+      const tf = JSON.parse(Testing.synth(stack));
+      const types = Object.keys(tf.resource ?? {});
+      assert.ok(types.includes(lb === 'azure' ? 'azurerm_lb' : 'aws_lb'), types.join(', '));
+      const second = c.snippets().find((s) => s.fileName === 'hosts/secondary-10.99.0.2/shim-command.txt');
+      assert.ok(second, c.snippets().map((s) => s.fileName).join(', '));
+      assert.match(second.content, /--standby-of http:\/\/10\.99\.0\.1:15051\/healthz/);
+      assert.match(c.snippets().find((s) => s.fileName === 'hosts/primary-10.99.0.1/shim-command.txt')!.content, /--service-port 8080 /);
+      assert.ok(c.estimates()[0].seconds > 0);
+    });
+  }
+
+  const cases: Array<[string, FailoverClusterProps, string, FailoverClusterProps]> = [
+    ['a cloud target with a bare VIP', cloud('azure', { virtualIp: '10.99.0.100', prefixLength: 24 }), 'virtualIp', cloud('azure')],
+    ['a cloud target beside keepalived', { ...vipProps([new KeepalivedTarget({ virtualRouterId: 5, interfaceName: 'eth0', authSecretFile: '/etc/k.conf' }), ...cloud('aws').targets]) }, 'targets', vipProps([new KeepalivedTarget({ virtualRouterId: 5, interfaceName: 'eth0', authSecretFile: '/etc/k.conf' })])],
+    ['three nodes behind a load balancer', cloud('aws', { nodes: [...nodes, { name: 'tomcat3', address: '10.99.0.3' }] }), 'nodes', cloud('aws')],
+    ['an HTTP check behind a load balancer', cloud('azure', { healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/' } }), 'healthCheck', cloud('azure', { healthCheck: { kind: ClusterCheckKind.LISTENING, port: 8080 } })],
+    ['preemption off behind a load balancer', cloud('aws', { preemption: Preemption.OFF }), 'preemption', cloud('aws', { preemption: Preemption.ON })],
+    ['a keepalived cluster without a VIP', { ...vipProps([new KeepalivedTarget({ virtualRouterId: 5, interfaceName: 'eth0', authSecretFile: '/etc/k.conf' })]), virtualIp: undefined, prefixLength: undefined }, 'virtualIp', vipProps([new KeepalivedTarget({ virtualRouterId: 5, interfaceName: 'eth0', authSecretFile: '/etc/k.conf' })])],
+  ];
+  for (const [what, bad, field, good] of cases) {
+    it(`GIVEN ${what} THEN the problem names ${field}; its neighbour passes`, () => {
+      const problems = problemsOf(() => build(bad));
+      assert.deepEqual(problems.map((p) => p.field), [field], JSON.stringify(problems));
+      assert.deepEqual(problemsOf(() => build(good)), []);
+    });
+  }
+});
+
+describe('idha check --watch: what the Windows cluster runs as a Generic Service resource', () => {
+  const watch = (args: string[], killAfterMs?: number) => new Promise<{ code: number | null; ms: number; out: string }>((resolve) => {
+    const t0 = Date.now();
+    const p = spawn(process.execPath, [IDHA, 'check', '--watch', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    if (killAfterMs) setTimeout(() => p.kill('SIGTERM'), killAfterMs);
+    p.on('close', (code) => resolve({ code, ms: Date.now() - t0, out }));
+  });
+
+  it('GIVEN a closed port, interval 0.3 s, fall 3 THEN it exits 1 after the third failure in a row', async () => {
+    const s = net.createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    const r = await watch(['--listening', String(port), '--host', '127.0.0.1', '--interval', '0.3', '--fall', '3']);
+    assert.equal(r.code, 1, r.out);
+    assert.equal(r.out.match(/^unhealthy: /gm)?.length, 3);
+    assert.match(r.out, /unhealthy 3 times in a row/);
+    assert.ok(r.ms >= 600, `two intervals between three checks (${r.ms} ms)`);
+  });
+
+  it('GIVEN a listening port THEN it keeps watching, and exits 0 on SIGTERM (a clean stop by the cluster)', async () => {
+    const s = net.createServer((c) => c.destroy());
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    try {
+      const r = await watch(['--listening', String((s.address() as net.AddressInfo).port), '--host', '127.0.0.1', '--interval', '0.2', '--fall', '1'], 1500);
+      assert.equal(r.code, 0, r.out);
+      assert.match(r.out, /^stopped$/m);
+      assert.doesNotMatch(r.out, /unhealthy/);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('GIVEN --fall 0 THEN refused with exit 2 (its neighbour --fall 1 runs in the test above)', () => {
+    const bad = spawnSync(process.execPath, [IDHA, 'check', '--watch', '--listening', '1', '--fall', '0'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--fall/);
+  });
+});

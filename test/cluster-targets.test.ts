@@ -6,9 +6,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { after, describe, it } from 'node:test';
 import { Testing, TerraformStack } from 'cdktf';
+import * as yaml from 'yaml';
 import {
   AwsNlbTarget, AzureLoadBalancerTarget, ClusterCheckKind, FailoverCluster, FailoverClusterProps, IClusterTarget, KeepalivedTarget,
-  LoadBalancedClusterTarget, PacemakerTarget, Preemption, WindowsFailoverClusterTarget,
+  LoadBalancedClusterTarget, PacemakerTarget, Preemption, Topology, WindowsFailoverClusterTarget,
 } from '../lib/internal';
 import { AWS, AZURE, IDHA, problemsOf } from './helpers';
 
@@ -304,5 +305,51 @@ describe('idha check --watch: what the Windows cluster runs as a Generic Service
     const bad = spawnSync(process.execPath, [IDHA, 'check', '--watch', '--listening', '1', '--fall', '0'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--fall/);
+  });
+});
+
+describe('the bundled cluster examples through idha synth', () => {
+  const REPO_EX = path.resolve(__dirname, '..', '..', 'examples');
+  const synth = (example: string) => {
+    const out = path.join(fs.mkdtempSync(path.join(tmp, 'synth-')), 'out');
+    const r = spawnSync(process.execPath, [IDHA, 'synth', '--config', path.join(REPO_EX, example), '--out', out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return { out, stdout: r.stdout };
+  };
+
+  it('GIVEN examples/failover-cluster-pacemaker-wsfc.yaml THEN the pcs script, its agent, the PowerShell script and a check service per Windows node, with both estimates', () => {
+    const { out, stdout } = synth('failover-cluster-pacemaker-wsfc.yaml');
+    assert.deepEqual(fs.readdirSync(path.join(out, 'snippets', 'idm-linux', 'pacemaker')).sort(), ['identity-ha-idm-linux', 'pacemaker.sh']);
+    assert.deepEqual(fs.readdirSync(path.join(out, 'snippets', 'idm-win', 'wsfc')).sort(), ['idha-check-idm-win-idm-web1-10.0.4.11.xml', 'idha-check-idm-win-idm-web2-10.0.4.12.xml', 'wsfc.ps1']);
+    assert.match(stdout, /^idm-linux\s+pacemaker\s+6 s\s+2s x 2 monitors/m);
+    assert.match(stdout, /^idm-win\s+wsfc\s+11 s\s+2s x 2 checks \+ 2s timeout \+ 5s LooksAlive = 11/m);
+    assert.equal(fs.existsSync(path.join(out, 'stacks')), false, 'no Terraform for clusters rendered as files');
+    assert.match(fs.readFileSync(path.join(out, 'snippets', 'idm-linux', 'pacemaker', 'pacemaker.sh'), 'utf8'), /resource-stickiness=200$/m);
+  });
+
+  it('GIVEN examples/failover-cluster-cloud.yaml THEN the Azure and AWS stacks hold a load balancer, and each node\'s sidecar command is printed', () => {
+    const { out, stdout } = synth('failover-cluster-cloud.yaml');
+    const az = JSON.parse(fs.readFileSync(path.join(out, 'stacks', 'identity-ha-azure', 'cdk.tf.json'), 'utf8'));
+    const aws = JSON.parse(fs.readFileSync(path.join(out, 'stacks', 'identity-ha-aws', 'cdk.tf.json'), 'utf8'));
+    assert.ok(az.resource.azurerm_lb && az.provider.azurerm, Object.keys(az.resource).join(', '));
+    assert.ok(aws.resource.aws_lb && aws.provider.aws, Object.keys(aws.resource).join(', '));
+    assert.match(JSON.stringify(az.resource.azurerm_lb), /10\.1\.3\.10/, 'the frontend address from the loadBalancer block');
+    assert.match(stdout, /idm-az secondary \(tomcat2\) 10\.1\.3\.12 \(standby mode\): idha shim .*--interval 2 --fall 2 --rise 2 .*--standby-of http:\/\/10\.1\.3\.11:15051\/healthz/);
+    assert.match(stdout, /^idm-aws\s+aws\s+\d+ s/m);
+  });
+
+  it('GIVEN a cloud cluster with a virtualIp in the file THEN refused under clusters[0].virtualIp; without it THEN accepted', () => {
+    const doc = yaml.parse(fs.readFileSync(path.join(REPO_EX, 'failover-cluster-cloud.yaml'), 'utf8'));
+    const bad = Topology.validate({ ...doc, clusters: [{ ...doc.clusters[0], virtualIp: '10.1.3.10', prefixLength: 24 }] });
+    assert.deepEqual(bad.map((p) => p.field), ['clusters[0].virtualIp']);
+    assert.deepEqual(Topology.validate({ ...doc, clusters: [doc.clusters[0]] }), []);
+  });
+
+  it('GIVEN a cluster named like a service THEN refused (both write snippets/<name>/); renamed THEN accepted', () => {
+    const doc = yaml.parse(fs.readFileSync(path.join(REPO_EX, 'failover-cluster-pacemaker-wsfc.yaml'), 'utf8'));
+    const pair = yaml.parse(fs.readFileSync(path.join(REPO_EX, 'iqservice-pair.yaml'), 'utf8'));
+    const svc = { ...pair.services[0], targets: { haproxy: pair.services[0].targets.haproxy } };
+    assert.deepEqual(Topology.validate({ ...doc, services: [{ ...svc, name: 'idm-linux' }] }).map((p) => p.field), ['clusters[0].name']);
+    assert.deepEqual(Topology.validate({ ...doc, services: [svc] }), []);
   });
 });

@@ -80,6 +80,10 @@ export interface ClusterFailoverEstimate {
   readonly platform: string;
   readonly seconds: number;
   readonly formula: string;
+  /** Worst case until the preferred node has the service back. @default the check's rise, by the preemption setting */
+  readonly failbackSeconds?: number;
+  /** How failbackSeconds is made up. @default the check's rise, by the preemption setting */
+  readonly failbackFormula?: string;
 }
 
 /** The resolved health check. */
@@ -196,7 +200,8 @@ export class FailoverCluster extends Construct {
         ? [rise + this.model.preemptDelaySeconds, `${c.intervalSeconds}s x ${c.rise} checks + ${this.model.preemptDelaySeconds}s preempt delay = ${rise + this.model.preemptDelaySeconds}`]
         : [rise, `${c.intervalSeconds}s x ${c.rise} checks = ${rise}`];
     return this.estimates().map((e) => ({
-      service: this.model.name, platform: e.platform, worstCaseSeconds: e.seconds, formula: e.formula, terms: [], failbackSeconds, failbackFormula,
+      service: this.model.name, platform: e.platform, worstCaseSeconds: e.seconds, formula: e.formula, terms: [],
+      failbackSeconds: e.failbackSeconds ?? failbackSeconds, failbackFormula: e.failbackFormula ?? failbackFormula,
     }));
   }
 

@@ -8,6 +8,7 @@ import { describeState } from './state-backend';
 import { commitRendered } from './synth-client';
 import { buildTopologyApp } from './topology-app';
 import { dampingNote, hostPlan, hostShims } from '../hosts/host-plan';
+import { LoadBalancedClusterTarget } from '../platforms/cloud-cluster/load-balanced-cluster-target';
 
 export type { SynthesizeOptions, SynthesizeResult } from './synth-client';
 import type { SynthesizeOptions, SynthesizeResult } from './synth-client';
@@ -106,6 +107,16 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
     }
   }
   for (const cluster of built.clusters) {
+    // A cloud cluster's nodes run sidecars: print each node's command as for a service's hosts.
+    for (const t of cluster.targets) {
+      if (!(t instanceof LoadBalancedClusterTarget)) continue;
+      const model = t.serviceModel(cluster.model);
+      for (const h of hostShims(model)) {
+        const node = cluster.model.nodeSet.nodes[h.role === 'primary' ? 0 : 1].name;
+        if (hosts.some((x) => x.service === cluster.model.name && x.address === h.address)) continue;
+        hosts.push({ service: cluster.model.name, role: `${h.role} (${node})`, address: h.address, mode: model.sidecarMode, folder: `snippets/${cluster.model.name}/${h.folder}`, command: ['idha', ...h.args].join(' '), notes: h.role === 'primary' ? dampingNote(model) : [] });
+      }
+    }
     for (const snip of cluster.snippets()) {
       const file = path.join(tmp, 'snippets', cluster.model.name, snip.fileName);
       fs.mkdirSync(path.dirname(file), { recursive: true });

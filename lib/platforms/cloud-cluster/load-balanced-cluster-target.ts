@@ -17,7 +17,8 @@ export interface LoadBalancedClusterTargetProps {
   /** Client CIDR blocks allowed to reach the service ports through the load balancer. */
   readonly allowedClients: string[];
   /**
-   * How the load balancer decides health.
+   * How the load balancer decides health. The sidecars check the service with the cluster's
+   * `healthCheck` interval, fall and rise unless `probe.sidecar` sets them.
    * @default the sidecar gate port (15050), with the standby node's sidecar in standby mode
    */
   readonly probe?: ProbePolicyProps;
@@ -49,7 +50,13 @@ export class LoadBalancedClusterTarget implements IClusterTarget {
         if (cidr && !allowedClients.includes(cidr)) allowedClients.push(cidr);
       });
     }
-    const probe = resolveProbePolicy(problems.under('probe'), this.props.probe, cluster.servicePorts);
+    // The cluster's health check is the sidecars' check: the same interval, fall and rise as on every
+    // other cluster platform (probe.sidecar can still set them, and the damping, explicitly).
+    const c = cluster.check;
+    const p = this.props.probe ?? {};
+    const probe = resolveProbePolicy(problems.under('probe'), {
+      ...p, sidecar: { checkIntervalSeconds: c.intervalSeconds, fallCount: c.fall, riseCount: c.rise, ...(p.sidecar ?? {}) },
+    }, cluster.servicePorts);
     const member = (role: 'primary' | 'secondary', i: number, port: number) => ({
       name: role, address: nodes[i]?.address ?? { kind: AddressKind.IPV4, value: '' }, port, priority: role === 'primary' ? 10 : 0,
     });
@@ -104,6 +111,6 @@ export class LoadBalancedClusterTarget implements IClusterTarget {
 
   public estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate {
     const e = this.props.loadBalancer.estimateFailover(this.serviceModel(cluster));
-    return { platform: this.platform, seconds: e.worstCaseSeconds, formula: e.formula };
+    return { platform: this.platform, seconds: e.worstCaseSeconds, formula: e.formula, failbackSeconds: e.failbackSeconds, failbackFormula: e.failbackFormula };
   }
 }

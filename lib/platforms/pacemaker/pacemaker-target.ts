@@ -64,6 +64,11 @@ export class PacemakerTarget implements IClusterTarget {
     return cluster.preemption === Preemption.ON ? 0 : 100 * cluster.nodeSet.nodes.length;
   }
 
+  /** Seconds after which Pacemaker forgets a node's failed checks (failure-timeout). */
+  private failureTimeout(cluster: FailoverClusterModel): number {
+    return Math.max(60, cluster.check.intervalSeconds * cluster.check.fall * 5);
+  }
+
   /** The OCF resource agent that runs the cluster's check on the node Pacemaker runs it on. */
   public agent(cluster: FailoverClusterModel): string {
     const cases = cluster.nodeSet.nodes.map((n) => `  ${n.name}) check=${shq(clusterCheckCommand(cluster, n.address.value, this.props.idhaCommand))} ;;`);
@@ -149,8 +154,8 @@ export class PacemakerTarget implements IClusterTarget {
       `exists ${id.service} || p resource create ${id.service} systemd:${this.props.serviceUnit} op monitor interval=10s timeout=100s op start timeout=120s op stop timeout=120s --group ${id.group} $on_nodes`,
       `# The health check: ${c.fall} failed monitors (every ${c.intervalSeconds} s) on a node ban the check there (migration-threshold),`,
       '# and the group follows it; failure-timeout forgets old failures.',
-      `exists ${id.check} || p resource create ${id.check} ${id.agent} op monitor interval=${c.intervalSeconds}s timeout=${c.intervalSeconds}s meta migration-threshold=${c.fall} failure-timeout=${Math.max(60, c.intervalSeconds * c.fall * 5)}s $on_nodes`,
-      `p resource meta ${id.check} resource-stickiness=${stick} migration-threshold=${c.fall} failure-timeout=${Math.max(60, c.intervalSeconds * c.fall * 5)}s`,
+      `exists ${id.check} || p resource create ${id.check} ${id.agent} op monitor interval=${c.intervalSeconds}s timeout=${c.intervalSeconds}s meta migration-threshold=${c.fall} failure-timeout=${this.failureTimeout(cluster)}s $on_nodes`,
+      `p resource meta ${id.check} resource-stickiness=${stick} migration-threshold=${c.fall} failure-timeout=${this.failureTimeout(cluster)}s`,
       `p resource meta ${id.group} resource-stickiness=${stick}`,
       '',
       '# The group runs where the check runs; the check starts once the service has started.',
@@ -188,6 +193,10 @@ export class PacemakerTarget implements IClusterTarget {
   public estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate {
     const c = cluster.check;
     const seconds = c.intervalSeconds * c.fall + c.intervalSeconds;
-    return { platform: this.platform, seconds, formula: `${c.intervalSeconds}s x ${c.fall} monitors + ${c.intervalSeconds}s timeout = ${seconds}, then the service's stop and start (a lost node: Corosync token timeout and fencing first)` };
+    const ft = this.failureTimeout(cluster);
+    const failback = cluster.preemption === Preemption.ON
+      ? { failbackSeconds: ft, failbackFormula: `failure-timeout ${ft}s: the preferred node's failures expire, then the group moves back (a node that left and rejoined: at once)` }
+      : { failbackSeconds: 0, failbackFormula: 'none: preemption off, the group stays where it runs' };
+    return { platform: this.platform, ...failback, seconds, formula: `${c.intervalSeconds}s x ${c.fall} monitors + ${c.intervalSeconds}s timeout = ${seconds}, then the service's stop and start (a lost node: Corosync token timeout and fencing first)` };
   }
 }

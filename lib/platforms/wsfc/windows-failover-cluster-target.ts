@@ -231,6 +231,9 @@ export class WindowsFailoverClusterTarget implements IClusterTarget {
   public estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate {
     const c = cluster.check;
     const seconds = c.intervalSeconds * c.fall + c.intervalSeconds + 5;
-    return { platform: this.platform, seconds, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + 5s LooksAlive = ${seconds}, then the service's start on the new owner` };
+    const failback = cluster.preemption === Preemption.ON
+      ? { failbackSeconds: 0, failbackFormula: `when ${cluster.nodeSet.nodes[0].name} comes back online in the cluster (AutoFailbackType 1, no window); a node that stayed up gets the role back by Move-ClusterGroup` }
+      : { failbackSeconds: 0, failbackFormula: 'none: preemption off, the role stays where it runs' };
+    return { platform: this.platform, seconds, ...failback, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + 5s LooksAlive = ${seconds}, then the service's start on the new owner` };
   }
 }

@@ -1,0 +1,62 @@
+import { HostAddress } from '../core/address';
+import { CookieStickiness, PoolSelection, ServiceListener } from './ha-service-model';
+
+/**
+ * The platform-neutral model of an HA web tier: HTTP listeners routed by path to one pool per
+ * application, members with a route (Tomcat `jvmRoute`) and a priority (hot standbys lower), an
+ * HTTP health check per pool, and the clients allowed in. Every web tier renderer reads only this.
+ */
+
+/** A Tomcat in a pool. */
+export interface WebPoolMember {
+  /** The node's name, e.g. `tomcat1`. */
+  readonly name: string;
+  readonly address: HostAddress;
+  /** Tomcat's HTTP connector port (HTTP balancers send here). */
+  readonly httpPort: number;
+  /** Tomcat's AJP 1.3 connector port (mod_jk sends here). */
+  readonly ajpPort: number;
+  /** Tomcat's `jvmRoute`, the suffix of its session ids (`<id>.<route>`). */
+  readonly route: string;
+  /** 10 for active members; 0 for hot standbys, which get traffic only when every active member is down. */
+  readonly priority: number;
+}
+
+/** An application's health check, made by the balancer over HTTP. */
+export interface HttpHealthCheck {
+  /** The path requested on each member, e.g. `/identity/health`; healthy on 2xx. */
+  readonly path: string;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  /** Failed checks in a row before a member is taken out. */
+  readonly fall: number;
+  /** Good checks in a row before it is taken back. */
+  readonly rise: number;
+}
+
+/** One application's pool. */
+export interface WebPool {
+  /** The application's name, e.g. `operator`. */
+  readonly name: string;
+  /** Context paths routed here, e.g. `/identity`. */
+  readonly paths: string[];
+  readonly members: WebPoolMember[];
+  readonly selection: PoolSelection;
+  readonly health: HttpHealthCheck;
+}
+
+export interface WebTierModel {
+  readonly name: string;
+  /** One HTTP listener per application, on the balancer's port, with its paths and the cookie stickiness. */
+  readonly listeners: ServiceListener[];
+  readonly pools: WebPool[];
+  /** Every Tomcat, in the order given. */
+  readonly nodes: WebPoolMember[];
+  /** The port the balancer listens on. */
+  readonly frontendPort: number;
+  readonly stickiness: CookieStickiness;
+  /** Idle seconds after which Tomcat closes an AJP connection (its `connectionTimeout`); mod_jk's pool timeout matches it. */
+  readonly connectionTimeoutSeconds: number;
+  /** Client CIDR blocks allowed to reach the balancer (cloud targets); empty means the renderer's own default. */
+  readonly allowedClients: string[];
+}

@@ -1,0 +1,113 @@
+import { Construct } from 'constructs';
+import { Problems } from '../../core/errors';
+import { WebTierModel } from '../../model/web-tier-model';
+import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
+import { Snippet } from '../target';
+import { ident } from '../web-checks';
+
+export interface HaproxyWebTargetProps {
+  /** Address the frontend binds to. @default '*' (all addresses) */
+  readonly bindAddress?: string;
+  /** `log` target of the global section. @default /dev/log */
+  readonly logTarget?: string;
+  /** `maxconn` of the global section. @default 4000 */
+  readonly maxconn?: number;
+}
+
+/**
+ * HAProxy in `mode http`: one backend per application, chosen by path; `option httpchk` on the
+ * health path; standbys as `backup` servers (`option allbackups`). Sessions stay on their node by
+ * the jvmRoute suffix Tomcat writes into JSESSIONID (`use-server <node> if { req.cook(JSESSIONID) -m
+ * end .<route> }`), the key mod_jk and mod_proxy_balancer use: HAProxy neither sets nor rewrites a
+ * cookie, so Tomcat's cookie reaches the browser and the application byte for byte, and a session
+ * started behind one balancer stays on its node behind another. A route whose server is down is
+ * skipped and the request balanced as new.
+ */
+export class HaproxyWebTarget implements IWebTierTarget {
+  public readonly platform = 'haproxy';
+  public readonly balancerStatusPath = '/idha-balancer-health';
+
+  constructor(public readonly props: HaproxyWebTargetProps = {}) {}
+
+  public validate(_model: WebTierModel, problems: Problems): void {
+    const b = this.props.bindAddress;
+    if (b !== undefined && (typeof b !== 'string' || !/^(\*|[0-9.]+|\[?[0-9a-fA-F:]+\]?)$/.test(b))) problems.add({ field: 'bindAddress', value: b, allowed: 'an IP address or *' });
+    const m = this.props.maxconn;
+    if (m !== undefined && !(Number.isInteger(m) && m >= 1 && m <= 1000000)) problems.add({ field: 'maxconn', value: m, allowed: 'an integer from 1 to 1000000' });
+    const l = this.props.logTarget;
+    if (l !== undefined && (typeof l !== 'string' || !/^\S+$/.test(l))) problems.add({ field: 'logTarget', value: l, allowed: 'a log target without spaces (/dev/log, stdout, 127.0.0.1:514)' });
+  }
+
+  public render(_scope: Construct, _model: WebTierModel): void {}
+
+  public warnings(_model: WebTierModel): string[] {
+    return [];
+  }
+
+  public config(model: WebTierModel): string {
+    const bind = this.props.bindAddress ?? '*';
+    const bindAddr = bind.includes(':') && !bind.startsWith('[') ? `[${bind}]` : bind;
+    const t = model.connectionTimeoutSeconds;
+    const lines = [
+      `# identity-ha ${model.name}: HAProxy in front of the Tomcats, one backend per application. Check with: haproxy -c -f haproxy.cfg`,
+      'global',
+      `    log ${this.props.logTarget ?? '/dev/log'} local0 notice`,
+      `    maxconn ${this.props.maxconn ?? 4000}`,
+      '',
+      'defaults',
+      '    mode http',
+      '    log global',
+      '    option httplog',
+      '    option redispatch',
+      '    retries 2',
+      '    timeout connect 5s',
+      `    timeout client ${t}s`,
+      `    timeout server ${t}s`,
+      '    timeout http-request 10s',
+      '',
+      `frontend ${model.name}`,
+      `    bind ${bindAddr}:${model.frontendPort}`,
+      `    monitor-uri ${this.balancerStatusPath}`,
+    ];
+    for (const p of model.pools) {
+      const acl = ident('app', p.name);
+      // Lines of one acl name are ORed: the context path itself, and everything under it.
+      for (const x of p.paths) {
+        const base = x.replace(/\/+$/, '') || '/';
+        lines.push(`    acl ${acl} path ${base}`, `    acl ${acl} path_beg ${base === '/' ? '/' : `${base}/`}`);
+      }
+      lines.push(`    use_backend ${model.name}-${p.name} if ${acl}`);
+    }
+    for (const p of model.pools) {
+      const h = p.health;
+      lines.push(
+        '',
+        `backend ${model.name}-${p.name}`,
+        '    balance roundrobin',
+        `    option httpchk GET ${h.path}`,
+        '    http-check expect rstatus ^2',
+        '    option allbackups',
+        `    timeout check ${h.timeoutSeconds}s`,
+        `    default-server check inter ${h.intervalSeconds}s fall ${h.fall} rise ${h.rise}`,
+        '    # A session stays on the node whose jvmRoute ends its JSESSIONID (Tomcat\'s own cookie, untouched).',
+        ...p.members.map((m) => `    use-server ${m.name} if { req.cook(JSESSIONID) -m end .${m.route} }`),
+        ...p.members.map((m) => `    server ${m.name} ${urlHost(m.address)}:${m.httpPort}${m.priority > 0 ? '' : ' backup'}`),
+      );
+    }
+    lines.push('');
+    return lines.join('\n');
+  }
+
+  public snippets(model: WebTierModel): Snippet[] {
+    return [{ kind: 'haproxy', fileName: 'haproxy/haproxy.cfg', content: this.config(model) }];
+  }
+
+  public estimate(model: WebTierModel): WebTierEstimate {
+    const h = model.pools[0].health;
+    const down = h.intervalSeconds * h.fall + h.timeoutSeconds;
+    return {
+      platform: this.platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} checks + ${h.timeoutSeconds}s timeout = ${down} (a refused connection: redispatched at once)`,
+      failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s x ${h.rise} checks = ${h.intervalSeconds * h.rise}`,
+    };
+  }
+}

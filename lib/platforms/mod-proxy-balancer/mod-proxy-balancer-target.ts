@@ -1,0 +1,70 @@
+import { Construct } from 'constructs';
+import { Problems } from '../../core/errors';
+import { WebTierModel } from '../../model/web-tier-model';
+import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
+import { Snippet } from '../target';
+import { checkAbsPath, ident } from '../web-checks';
+
+export interface ModProxyBalancerTargetProps {
+  /** Where the generated snippet goes on the httpd host. @default /etc/apache2/identity-ha */
+  readonly configFolder?: string;
+}
+
+/**
+ * Apache httpd 2.4 + mod_proxy_balancer over HTTP, the alternative to mod_jk: one `balancer://` per
+ * application with `BalancerMember ... route=<jvmRoute>`, standbys as hot standbys (`status=+H`),
+ * `stickysession=JSESSIONID|jsessionid`, and mod_proxy_hcheck requesting the health path (`hcmethod`,
+ * `hcuri`, a 2xx expression). `/balancer-manager` answers local requests only.
+ */
+export class ModProxyBalancerTarget implements IWebTierTarget {
+  public readonly platform = 'mod-proxy-balancer';
+  public readonly balancerStatusPath = '/balancer-manager';
+
+  constructor(public readonly props: ModProxyBalancerTargetProps = {}) {}
+
+  public validate(_model: WebTierModel, problems: Problems): void {
+    checkAbsPath(problems, 'configFolder', this.props.configFolder, false);
+  }
+
+  public render(_scope: Construct, _model: WebTierModel): void {}
+
+  public warnings(_model: WebTierModel): string[] {
+    return [];
+  }
+
+  public httpdConf(model: WebTierModel): string {
+    const f = this.props.configFolder ?? '/etc/apache2/identity-ha';
+    const lines = [
+      `# identity-ha ${model.name}: Apache httpd 2.4 + mod_proxy_balancer. Install as ${f}/idha-${model.name}-proxy.conf, then:`,
+      '#   a2enmod proxy proxy_http proxy_balancer proxy_hcheck lbmethod_byrequests slotmem_shm',
+      `#   and in the server config: Include ${f}/idha-${model.name}-proxy.conf (clients on port ${model.frontendPort}, your Listen).`,
+      '# Sessions stay on the node whose jvmRoute ends their JSESSIONID (Tomcat\'s own cookie, never rewritten).',
+      'ProxyHCExpr idha_2xx {%{REQUEST_STATUS} =~ /^2/}',
+    ];
+    for (const p of model.pools) {
+      const h = p.health;
+      lines.push('', `# ${p.name}: ${p.paths.join(', ')}; standbys (+H) get requests only while every other member is down.`, `<Proxy "balancer://${ident(p.name)}">`);
+      for (const m of p.members) {
+        lines.push(`    BalancerMember "http://${urlHost(m.address)}:${m.httpPort}" route=${m.route} connectiontimeout=${h.timeoutSeconds} hcmethod=GET hcuri=${h.path} hcexpr=idha_2xx hcinterval=${h.intervalSeconds} hcfails=${h.fall} hcpasses=${h.rise}${m.priority > 0 ? '' : ' status=+H'}`);
+      }
+      lines.push('    ProxySet stickysession=JSESSIONID|jsessionid lbmethod=byrequests', '</Proxy>');
+      for (const path of p.paths) lines.push(`ProxyPass "${path}" "balancer://${ident(p.name)}${path}"`, `ProxyPassReverse "${path}" "balancer://${ident(p.name)}${path}"`);
+    }
+    lines.push('', '<Location "/balancer-manager">', '    SetHandler balancer-manager', '    Require local', '</Location>', '');
+    return lines.join('\n');
+  }
+
+  public snippets(model: WebTierModel): Snippet[] {
+    return [{ kind: 'mod-proxy-balancer', fileName: `mod-proxy-balancer/idha-${model.name}-proxy.conf`, content: this.httpdConf(model) }];
+  }
+
+  /** mod_proxy_hcheck: fall checks an interval apart, the last one's timeout; back after rise checks. */
+  public estimate(model: WebTierModel): WebTierEstimate {
+    const h = model.pools[0].health;
+    const down = h.intervalSeconds * h.fall + h.timeoutSeconds;
+    return {
+      platform: this.platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} checks + ${h.timeoutSeconds}s timeout = ${down} (a refused connection: the request goes to another member at once)`,
+      failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s x ${h.rise} checks = ${h.intervalSeconds * h.rise}`,
+    };
+  }
+}

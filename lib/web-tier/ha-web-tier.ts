@@ -1,0 +1,326 @@
+import { TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { AddressKind, HostAddress, parseCidr, parseHostAddress } from '../core/address';
+import { checkInteger, checkName, checkPort } from '../core/checks';
+import { Problem, Problems, problemsOf } from '../core/errors';
+import { scratchApp } from '../core/scratch-app';
+import { ClusterCheckKind, ClusterNodeProps, FailoverCluster, IClusterTarget, Preemption } from '../cluster/failover-cluster';
+import { FailoverEstimate } from '../model/failover-estimate';
+import { ListenerProtocol, PoolSelection } from '../model/ha-service-model';
+import { WebPool, WebPoolMember, WebTierModel } from '../model/web-tier-model';
+import { Snippet } from '../platforms/target';
+
+/** One Tomcat. */
+export interface TomcatNodeProps {
+  /** Short name, unique in the tier, e.g. `tomcat1`. */
+  readonly name: string;
+  /** The node's address (IPv4, IPv6, or a DNS name for the httpd and HAProxy targets). */
+  readonly address: string;
+  /** Tomcat's HTTP connector port. @default 8080 */
+  readonly httpPort?: number;
+  /** Tomcat's AJP 1.3 connector port (mod_jk). @default 8009 */
+  readonly ajpPort?: number;
+  /** Tomcat's `jvmRoute` on the Engine, the suffix of its session ids. @default the node's name */
+  readonly jvmRoute?: string;
+}
+
+/** One application with a pool of its own. */
+export interface WebApplicationProps {
+  /** Short name, e.g. `operator` or `selfservice`: names its pool, worker and backend. */
+  readonly name: string;
+  /** Context paths routed to the pool, e.g. `["/identity"]`. */
+  readonly paths: string[];
+  /** The path each balancer requests on each node to check it, e.g. `/identity/health`; healthy on 2xx. A path, not a URL. */
+  readonly healthPath: string;
+  /**
+   * The nodes that serve it (the "separated" setup gives each application its own).
+   * @default every node that is not one of its standbyNodes
+   */
+  readonly nodes?: string[];
+  /**
+   * Hot standbys: nodes that get its traffic only while every one of its active nodes is down.
+   * @default none
+   */
+  readonly standbyNodes?: string[];
+}
+
+/** The balancers' HTTP health check of each application on each node. */
+export interface WebHealthCheckProps {
+  /** Seconds between checks, 1-60. @default 5 */
+  readonly intervalSeconds?: number;
+  /** Seconds to wait for an answer, 1 to intervalSeconds - 1 (at least 1). @default 3 */
+  readonly timeoutSeconds?: number;
+  /** Failed checks before a node is taken out, 1-10. @default 2 */
+  readonly fall?: number;
+  /** Good checks before it is taken back, 1-10. @default 2 */
+  readonly rise?: number;
+}
+
+/** Two or more balancer hosts (httpd or HAProxy) in active/standby, so the balancer is no single point of failure. */
+export interface BalancerStandbyProps {
+  /** The balancer hosts, the preferred one first. */
+  readonly nodes: ClusterNodeProps[];
+  /** The virtual IP clients use, in the balancer hosts' subnet. */
+  readonly virtualIp: string;
+  readonly prefixLength: number;
+  /** @default Preemption.ON */
+  readonly preemption?: Preemption;
+  /** With Preemption.DELAYED. @default 60 */
+  readonly preemptDelaySeconds?: number;
+  /** keepalived, Pacemaker or Windows Server Failover Cluster; the check is `idha check --http` on the balancer's own status page. */
+  readonly targets: IClusterTarget[];
+}
+
+/** A rendering of a web tier: mod_jk, mod_proxy_balancer, HAProxy, ALB, Application Gateway, F5, ... */
+export interface IWebTierTarget {
+  /** Platform key, e.g. `mod-jk`; also the key under `targets:` in a topology file. */
+  readonly platform: string;
+  /**
+   * The balancer's own status page on its host (`/jkstatus`, `/balancer-manager`, ...), which a
+   * standby balancer's health check requests; none for a managed cloud balancer.
+   * @default none
+   */
+  readonly balancerStatusPath?: string;
+  /** Records every platform limit the tier or the target's props break. */
+  validate(model: WebTierModel, problems: Problems): void;
+  /** Creates the platform's Terraform resources under `scope` (cloud targets); file targets create none. */
+  render(scope: Construct, model: WebTierModel): void;
+  /** Paste-ready files (`snippets/<tier>/...`). */
+  snippets(model: WebTierModel): Snippet[];
+  /** Worst case until a failed node gets no new requests, and until it gets them again. */
+  estimate(model: WebTierModel): WebTierEstimate;
+  /** What the platform does differently from the tier's settings, printed by `idha synth`; empty when nothing. */
+  warnings(model: WebTierModel): string[];
+}
+
+export interface WebTierEstimate {
+  readonly platform: string;
+  readonly seconds: number;
+  readonly formula: string;
+  readonly failbackSeconds: number;
+  readonly failbackFormula: string;
+}
+
+export interface HaWebTierProps {
+  /** @default the construct id */
+  readonly name?: string;
+  /** Every Tomcat of the tier. */
+  readonly nodes: TomcatNodeProps[];
+  /** One or more applications, each with its own pool. */
+  readonly applications: WebApplicationProps[];
+  /** @default every 5 s, timeout 3 s, fall 2, rise 2 */
+  readonly healthCheck?: WebHealthCheckProps;
+  /** The port the balancer listens on for clients. @default 80 */
+  readonly frontendPort?: number;
+  /**
+   * Idle seconds after which Tomcat closes an AJP connection (the AJP connector's
+   * `connectionTimeout`); mod_jk's `connection_pool_timeout` is set to match, 1-86400.
+   * @default 600
+   */
+  readonly connectionTimeoutSeconds?: number;
+  /** Client CIDR blocks allowed to reach the balancer; cloud targets need them. @default none */
+  readonly allowedClients?: string[];
+  /** A standby balancer host, through a failover cluster. @default none: one balancer */
+  readonly balancerStandby?: BalancerStandbyProps;
+  /** At least one. */
+  readonly targets: IWebTierTarget[];
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
+const ROUTE = /^[A-Za-z0-9_]{1,32}$/;
+const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
+
+/** Two paths collide when they are equal or one is the other's prefix at a segment boundary. */
+function pathsCollide(a: string, b: string): boolean {
+  const x = a.replace(/\/+$/, '') || '/';
+  const y = b.replace(/\/+$/, '') || '/';
+  if (x === y) return true;
+  const [s, l] = x.length < y.length ? [x, y] : [y, x];
+  return s === '/' || l.startsWith(`${s}/`);
+}
+
+/**
+ * An HA web tier: Tomcats behind a balancer (Apache httpd + mod_jk, mod_proxy_balancer, HAProxy, an
+ * ALB, an Application Gateway, F5), one pool per application, sticky sessions by `JSESSIONID` and
+ * the node's `jvmRoute`, hot standbys that serve only when every active node of their pool is down,
+ * and optionally a standby balancer host through a {@link FailoverCluster}.
+ */
+export class HaWebTier extends Construct {
+  /** The problems `props` has, as data (empty when the tier can be built). */
+  public static validate(props: HaWebTierProps): Problem[] {
+    return problemsOf(() => new HaWebTier(new TerraformStack(scratchApp(), 'validate'), props.name ?? 'web', props));
+  }
+
+  public readonly model: WebTierModel;
+  public readonly targets: IWebTierTarget[];
+  /** The balancer pair, when `balancerStandby` is given. */
+  public readonly balancerCluster?: FailoverCluster;
+
+  constructor(scope: Construct, id: string, props: HaWebTierProps) {
+    super(scope, id);
+    const problems = new Problems();
+    this.model = HaWebTier.buildModel(problems, props, id);
+    this.targets = props.targets ?? [];
+    if (this.targets.length === 0) problems.add({ field: 'targets', value: [], allowed: 'at least one target (mod-jk, mod-proxy-balancer, haproxy, ...)', fix: 'add the balancer to render' });
+    if (problems.isEmpty) for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
+    const sb = props.balancerStandby;
+    let standbyPath: string | undefined;
+    if (sb) {
+      const hosts = this.targets.filter((t) => t?.balancerStatusPath !== undefined);
+      if (hosts.length === 0) {
+        problems.add({ field: 'balancerStandby', value: this.targets.map((t) => t?.platform), allowed: 'a balancer that runs on your hosts (mod-jk, mod-proxy-balancer, haproxy)', fix: 'a cloud balancer is highly available by itself: remove balancerStandby' });
+      } else standbyPath = hosts[0].balancerStatusPath;
+    }
+    problems.throwIfAny(`HaWebTier "${this.model.name}"`);
+    if (sb && standbyPath !== undefined) {
+      try {
+        this.balancerCluster = new FailoverCluster(this, 'balancer', {
+          name: `${this.model.name}-lb`.slice(0, 24).replace(/-+$/, ''),
+          nodes: sb.nodes, virtualIp: sb.virtualIp, prefixLength: sb.prefixLength, servicePorts: [this.model.frontendPort],
+          healthCheck: { kind: ClusterCheckKind.HTTP, url: `http://{address}:${this.model.frontendPort}${standbyPath}`, intervalSeconds: 2, fall: 2, rise: 2 },
+          preemption: sb.preemption, preemptDelaySeconds: sb.preemptDelaySeconds, targets: sb.targets,
+        });
+      } catch (e) {
+        for (const x of problemsOf(() => { throw e; })) problems.add({ ...x, field: `balancerStandby.${x.field}` });
+        problems.throwIfAny(`HaWebTier "${this.model.name}"`);
+      }
+    }
+    for (const t of this.targets) t.render(this, this.model);
+  }
+
+  /** Every target's files, and the standby balancer's under `balancer/`. */
+  public snippets(): Snippet[] {
+    return [
+      ...this.targets.flatMap((t) => t.snippets(this.model)),
+      ...(this.balancerCluster?.snippets() ?? []).map((s) => ({ ...s, fileName: `balancer/${s.fileName}` })),
+    ];
+  }
+
+  public warnings(): string[] {
+    return this.targets.flatMap((t) => t.warnings(this.model));
+  }
+
+  public estimates(): WebTierEstimate[] {
+    return this.targets.map((t) => t.estimate(this.model));
+  }
+
+  /** The estimates in the shape `idha synth` prints: a node's failure, and the standby balancer's. */
+  public failoverEstimates(): FailoverEstimate[] {
+    return [
+      ...this.estimates().map((e) => ({ service: this.model.name, platform: e.platform, worstCaseSeconds: e.seconds, formula: e.formula, terms: [], failbackSeconds: e.failbackSeconds, failbackFormula: e.failbackFormula })),
+      ...(this.balancerCluster?.failoverEstimates() ?? []).map((e) => ({ ...e, service: `${this.model.name} balancer` })),
+    ];
+  }
+
+  /** Checks `props` into the model; every problem goes to `problems`. */
+  public static buildModel(problems: Problems, props: HaWebTierProps, id: string): WebTierModel {
+    const name = props.name ?? id;
+    checkName(problems, 'name', name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter');
+    const list = Array.isArray(props.nodes) ? props.nodes : [];
+    if (list.length === 0) problems.add({ field: 'nodes', value: props.nodes, allowed: 'one or more Tomcat nodes' });
+    const nodes: WebPoolMember[] = [];
+    const seen = new Map<string, number>();
+    const once = (key: string, i: number, field: string, value: unknown, what: string, fix: string) => {
+      if (seen.has(key)) problems.add({ field, value, allowed: `${what} other than nodes[${seen.get(key)}]'s`, fix });
+      else seen.set(key, i);
+    };
+    list.forEach((n, i) => {
+      const f = `nodes[${i}]`;
+      checkName(problems, `${f}.name`, n?.name, /^[a-z][a-z0-9-]{0,23}$/, 'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter');
+      once(`name:${n?.name}`, i, `${f}.name`, n?.name, 'a name', 'each node once');
+      const address = parseHostAddress(problems, `${f}.address`, n?.address);
+      const httpPort = n?.httpPort ?? 8080;
+      const ajpPort = n?.ajpPort ?? 8009;
+      checkPort(problems, `${f}.httpPort`, httpPort);
+      checkPort(problems, `${f}.ajpPort`, ajpPort);
+      if (ajpPort === httpPort) problems.add({ field: `${f}.ajpPort`, value: ajpPort, allowed: `a port other than httpPort (${httpPort})`, fix: 'Tomcat\'s AJP and HTTP connectors listen on ports of their own (8009 and 8080 by default)' });
+      const route = n?.jvmRoute ?? n?.name;
+      if (typeof route !== 'string' || !ROUTE.test(route)) {
+        problems.add({ field: `${f}.jvmRoute`, value: route, allowed: 'letters, digits and underscores, 1-32 characters', fix: 'it becomes the suffix of session ids (<id>.<jvmRoute>) and mod_jk\'s route; a hyphen or dot would break both: set jvmRoute, e.g. tomcat_1' });
+      }
+      once(`route:${route}`, i, n?.jvmRoute !== undefined ? `${f}.jvmRoute` : `${f}.name`, route, 'a jvmRoute', 'each Tomcat needs a jvmRoute of its own, or sticky sessions go to the wrong node');
+      if (address) once(`addr:${address.value}:${httpPort}`, i, `${f}.address`, n.address, 'an address and httpPort', 'each Tomcat once');
+      nodes.push({ name: n?.name, address: address ?? { kind: AddressKind.IPV4, value: '' }, httpPort, ajpPort, route, priority: 10 });
+    });
+    const byName = new Map(nodes.map((n) => [n.name, n] as const));
+
+    const h = props.healthCheck ?? {};
+    const health = { intervalSeconds: h.intervalSeconds ?? 5, timeoutSeconds: h.timeoutSeconds ?? 3, fall: h.fall ?? 2, rise: h.rise ?? 2 };
+    const hp = problems.under('healthCheck');
+    checkInteger(hp, 'intervalSeconds', health.intervalSeconds, 1, 60);
+    checkInteger(hp, 'timeoutSeconds', health.timeoutSeconds, 1, Math.max(1, health.intervalSeconds - 1), 'an answer must come before the next check');
+    checkInteger(hp, 'fall', health.fall, 1, 10);
+    checkInteger(hp, 'rise', health.rise, 1, 10);
+
+    const apps = Array.isArray(props.applications) ? props.applications : [];
+    if (apps.length === 0) problems.add({ field: 'applications', value: props.applications, allowed: 'one or more applications', fix: 'e.g. { name: operator, paths: [/identity], healthPath: /identity/ }' });
+    const pools: WebPool[] = [];
+    const appNames = new Map<string, number>();
+    const allPaths: Array<{ path: string; i: number; j: number }> = [];
+    apps.forEach((a, i) => {
+      const f = `applications[${i}]`;
+      checkName(problems, `${f}.name`, a?.name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter');
+      if (appNames.has(a?.name)) problems.add({ field: `${f}.name`, value: a.name, allowed: `a name other than applications[${appNames.get(a.name)}]'s` });
+      appNames.set(a?.name, i);
+      const paths = Array.isArray(a?.paths) ? a.paths : [];
+      if (paths.length === 0) problems.add({ field: `${f}.paths`, value: a?.paths, allowed: 'one or more context paths, e.g. ["/identity"]' });
+      paths.forEach((p, j) => {
+        if (typeof p !== 'string' || !PATH.test(p) || p.includes('//') || p.includes('*')) {
+          problems.add({ field: `${f}.paths[${j}]`, value: p, allowed: 'a path starting with /, without spaces, wildcards or //', fix: 'the context path, e.g. /identity' });
+          return;
+        }
+        const clash = allPaths.find((o) => pathsCollide(o.path, p));
+        if (clash) {
+          problems.add({ field: `${f}.paths[${j}]`, value: p, allowed: `a path apart from applications[${clash.i}].paths[${clash.j}] (${clash.path})`, fix: 'two pools for one path (or one inside the other) would send some requests to the wrong application: give each application its own context path' });
+        }
+        allPaths.push({ path: p, i, j });
+      });
+      if (typeof a?.healthPath !== 'string' || !PATH.test(a.healthPath) || a.healthPath.includes('//')) {
+        problems.add({ field: `${f}.healthPath`, value: a?.healthPath, allowed: 'a path starting with / (not a URL), without spaces', fix: 'every balancer requests it on each node itself, e.g. /identity/ ; drop the scheme and host' });
+      }
+      const standbyNames = Array.isArray(a?.standbyNodes) ? a.standbyNodes : [];
+      const activeNames = Array.isArray(a?.nodes) ? a.nodes : a?.nodes === undefined ? nodes.map((n) => n.name).filter((n) => !standbyNames.includes(n)) : [];
+      if (activeNames.length === 0) {
+        problems.add({ field: `${f}.nodes`, value: a?.nodes, allowed: 'one or more of the tier\'s nodes', fix: `an application with no active node serves nothing: list the nodes that run it (${nodes.map((n) => n.name).join(', ')})` });
+      }
+      const members: WebPoolMember[] = [];
+      const inPool = new Map<string, string>();
+      const add = (names: string[], key: 'nodes' | 'standbyNodes', priority: number) => names.forEach((n, j) => {
+        const node = byName.get(n);
+        if (!node) {
+          problems.add({ field: `${f}.${key}[${j}]`, value: n, allowed: `one of the tier's nodes (${nodes.map((x) => x.name).join(', ')})` });
+          return;
+        }
+        if (inPool.has(n)) {
+          problems.add({ field: `${f}.${key}[${j}]`, value: n, allowed: `a node not already in this pool (it is in ${inPool.get(n)})`, fix: key === 'standbyNodes' ? 'a standby serves only while every active node is down, so it cannot also be active: remove it from nodes or from standbyNodes' : 'list each node once' });
+          return;
+        }
+        inPool.set(n, key);
+        members.push({ ...node, priority });
+      });
+      add(activeNames, 'nodes', 10);
+      add(standbyNames, 'standbyNodes', 0);
+      pools.push({ name: a?.name, paths: [...paths], members, selection: PoolSelection.ROUND_ROBIN, health: { ...health, path: a?.healthPath } });
+    });
+
+    const frontendPort = props.frontendPort ?? 80;
+    checkPort(problems, 'frontendPort', frontendPort);
+    const connectionTimeoutSeconds = props.connectionTimeoutSeconds ?? 600;
+    checkInteger(problems, 'connectionTimeoutSeconds', connectionTimeoutSeconds, 1, 86400);
+    const allowedClients: string[] = [];
+    (Array.isArray(props.allowedClients) ? props.allowedClients : []).forEach((c, i) => {
+      const cidr = parseCidr(problems, `allowedClients[${i}]`, c);
+      if (cidr && !allowedClients.includes(cidr)) allowedClients.push(cidr);
+    });
+    const stickiness = { cookieName: 'JSESSIONID' };
+    return {
+      name, nodes, pools, frontendPort, connectionTimeoutSeconds, allowedClients, stickiness,
+      listeners: pools.map((p) => ({ name: p.name, port: frontendPort, protocol: ListenerProtocol.HTTP, poolName: p.name, paths: p.paths, stickiness })),
+    };
+  }
+}
+
+/** `host` or `[v6]` for URLs and `host:port` pairs. */
+export function urlHost(a: HostAddress): string {
+  return a.kind === AddressKind.IPV6 ? `[${a.value}]` : a.value;
+}

@@ -1,0 +1,351 @@
+import { strict as assert } from 'node:assert';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { after, before, describe, it } from 'node:test';
+import { Testing, TerraformStack } from 'cdktf';
+import {
+  HaproxyWebTarget, HaWebTier, HaWebTierProps, IWebTierTarget, KeepalivedTarget, ModJkTarget, ModProxyBalancerTarget,
+} from '../lib/internal';
+import { problemsOf } from './helpers';
+
+const SECRET_FILE = '/etc/apache2/idha-ajp-secret.conf';
+const tierProps = (over: Partial<HaWebTierProps> = {}, targets: IWebTierTarget[] = [new ModJkTarget({ ajpSecretFile: SECRET_FILE })]): HaWebTierProps => ({
+  nodes: [
+    { name: 'tomcat1', address: '10.0.5.11' },
+    { name: 'tomcat2', address: '10.0.5.12' },
+    { name: 'tomcat3', address: '10.0.5.13' },
+  ],
+  applications: [
+    { name: 'operator', paths: ['/identity'], healthPath: '/identity/health', nodes: ['tomcat1', 'tomcat2'] },
+    { name: 'selfservice', paths: ['/selfservice'], healthPath: '/selfservice/health', nodes: ['tomcat3'], standbyNodes: ['tomcat1'] },
+  ],
+  targets,
+  ...over,
+});
+const build = (p: HaWebTierProps) => new HaWebTier(new TerraformStack(Testing.app(), 's'), 'idm-web', p);
+const file = (t: HaWebTier, name: string) => {
+  const s = t.snippets().find((x) => x.fileName === name);
+  assert.ok(s, `${name} among ${t.snippets().map((x) => x.fileName).join(', ')}`);
+  return s.content;
+};
+
+describe('HaWebTier with mod_jk: the rendered files', () => {
+  it('GIVEN two applications THEN one lb worker each, members by reference with route = jvmRoute, the standby at distance 1, sticky sessions', () => {
+    const w = file(build(tierProps()), 'mod-jk/workers.properties');
+    assert.match(w, /^worker\.list=operator,selfservice,jkstatus$/m);
+    assert.match(w, /^worker\.node__tomcat1\.type=ajp13$/m);
+    assert.match(w, /^worker\.node__tomcat1\.host=10\.0\.5\.11$/m);
+    assert.match(w, /^worker\.node__tomcat1\.port=8009$/m);
+    assert.match(w, /^worker\.node__tomcat1\.ping_mode=A$/m);
+    assert.match(w, /^worker\.node__tomcat1\.ping_timeout=3000$/m);
+    assert.match(w, /^worker\.node__tomcat1\.connection_pool_timeout=600$/m);
+    assert.match(w, /^worker\.operator\.balance_workers=operator__tomcat1,operator__tomcat2$/m);
+    assert.match(w, /^worker\.operator\.sticky_session=true$/m);
+    assert.match(w, /^worker\.operator__tomcat2\.reference=worker\.node__tomcat2$/m);
+    assert.match(w, /^worker\.operator__tomcat2\.route=tomcat2$/m);
+    assert.match(w, /^worker\.selfservice\.balance_workers=selfservice__tomcat3,selfservice__tomcat1$/m);
+    assert.match(w, /^worker\.selfservice__tomcat3\.distance=0$/m);
+    assert.match(w, /^worker\.selfservice__tomcat1\.distance=1$/m);
+    assert.match(w, /^worker\.jkstatus\.type=status$/m);
+    assert.doesNotMatch(w, /\.secret=/, 'the secret is set in the httpd snippet, from the included file');
+  });
+
+  it('THEN uriworkermap maps each context path and what is under it; the httpd snippet includes the secret file and keeps jkstatus local', () => {
+    const t = build(tierProps());
+    assert.equal(file(t, 'mod-jk/uriworkermap.properties').split('\n').filter((l) => !l.startsWith('#') && l).join('\n'),
+      '/identity=operator\n/identity/*=operator\n/selfservice=selfservice\n/selfservice/*=selfservice');
+    const c = file(t, 'mod-jk/idha-idm-web.conf');
+    assert.match(c, /^Include \/etc\/apache2\/idha-ajp-secret\.conf$/m);
+    assert.match(c, /^JkWorkerProperty worker\.node__tomcat3\.secret=\$\{IDHA_AJP_SECRET\}$/m);
+    assert.match(c, /<Location "\/jkstatus">\n {4}JkMount jkstatus\n {4}Require local\n<\/Location>/);
+  });
+
+  it('THEN each Tomcat gets an AJP connector with secretRequired, its address and a secret read from catalina.properties, and jvmRoute on the Engine', () => {
+    const x = file(build(tierProps({ nodes: [{ name: 'tomcat1', address: '10.0.5.11', jvmRoute: 'tc_1', ajpPort: 8010 }, { name: 'tomcat2', address: '10.0.5.12' }, { name: 'tomcat3', address: '10.0.5.13' }] })), 'tomcat/tomcat1-10.0.5.11-server.xml');
+    assert.match(x, /<Connector protocol="AJP\/1\.3" address="10\.0\.5\.11" port="8010" secretRequired="true" secret="\$\{idha\.ajp\.secret\}" connectionTimeout="600000" \/>/);
+    assert.match(x, /<Engine name="Catalina" defaultHost="localhost" jvmRoute="tc_1">/);
+  });
+});
+
+describe('HaWebTier with mod_proxy_balancer and HAProxy: the rendered files', () => {
+  it('GIVEN mod_proxy_balancer THEN BalancerMember with route, +H for the standby, stickysession, hcmethod/hcuri and a 2xx expression', () => {
+    const c = file(build(tierProps({}, [new ModProxyBalancerTarget()])), 'mod-proxy-balancer/idha-idm-web-proxy.conf');
+    assert.match(c, /<Proxy "balancer:\/\/operator">\n {4}BalancerMember "http:\/\/10\.0\.5\.11:8080" route=tomcat1 connectiontimeout=3 hcmethod=GET hcuri=\/identity\/health hcexpr=idha_2xx hcinterval=5 hcfails=2 hcpasses=2\n/);
+    assert.match(c, /BalancerMember "http:\/\/10\.0\.5\.11:8080" route=tomcat1 .* hcuri=\/selfservice\/health .* status=\+H$/m);
+    assert.match(c, /ProxySet stickysession=JSESSIONID\|jsessionid lbmethod=byrequests/);
+    assert.match(c, /^ProxyPass "\/selfservice" "balancer:\/\/selfservice\/selfservice"$/m);
+  });
+
+  it('GIVEN HAProxy THEN a backend per application by path, httpchk on the health path, the standby as backup, routing by the jvmRoute suffix', () => {
+    const c = file(build(tierProps({}, [new HaproxyWebTarget()])), 'haproxy/haproxy.cfg');
+    assert.match(c, /acl app__operator path \/identity\n {4}acl app__operator path_beg \/identity\/\n {4}use_backend idm-web-operator if app__operator/);
+    assert.match(c, /backend idm-web-selfservice\n(.*\n)*? {4}option httpchk GET \/selfservice\/health/);
+    assert.match(c, /^ {4}server tomcat1 10\.0\.5\.11:8080 backup$/m);
+    assert.match(c, /^ {4}use-server tomcat2 if \{ req\.cook\(JSESSIONID\) -m end \.tomcat2 \}$/m);
+    assert.doesNotMatch(c, /^\s*cookie /m, 'HAProxy sets no cookie of its own');
+  });
+});
+
+describe('HaWebTier validation: every bad input beside an accepted neighbour', () => {
+  const nodes = tierProps().nodes;
+  const apps = tierProps().applications;
+  const cases: Array<[string, HaWebTierProps, string, HaWebTierProps]> = [
+    ['duplicate jvmRoutes', tierProps({ nodes: [nodes[0], { ...nodes[1], jvmRoute: 'tomcat1' }, nodes[2]] }), 'nodes[1].jvmRoute', tierProps({ nodes: [nodes[0], { ...nodes[1], jvmRoute: 'tomcat_2' }, nodes[2]] })],
+    ['a jvmRoute with a dot', tierProps({ nodes: [{ ...nodes[0], jvmRoute: 'tc.1' }, nodes[1], nodes[2]] }), 'nodes[0].jvmRoute', tierProps({ nodes: [{ ...nodes[0], jvmRoute: 'tc_1' }, nodes[1], nodes[2]] })],
+    ['an application with no nodes', tierProps({ applications: [{ ...apps[0], nodes: [] }, apps[1]] }), 'applications[0].nodes', tierProps({ applications: [{ ...apps[0], nodes: ['tomcat2'] }, apps[1]] })],
+    ['a path collision', tierProps({ applications: [apps[0], { ...apps[1], paths: ['/identity/self'] }] }), 'applications[1].paths[0]', tierProps({ applications: [apps[0], { ...apps[1], paths: ['/identityself'] }] })],
+    ['the same path twice', tierProps({ applications: [apps[0], { ...apps[1], paths: ['/identity/'] }] }), 'applications[1].paths[0]', tierProps()],
+    ['a health URL, not a path', tierProps({ applications: [{ ...apps[0], healthPath: 'http://10.0.5.11:8080/identity/health' }, apps[1]] }), 'applications[0].healthPath', tierProps()],
+    ['a missing AJP secret reference', tierProps({}, [new ModJkTarget({} as never)]), 'targets.mod-jk.ajpSecretFile', tierProps()],
+    ['a standby also active in the pool', tierProps({ applications: [apps[0], { ...apps[1], standbyNodes: ['tomcat3'] }] }), 'applications[1].standbyNodes[0]', tierProps()],
+    ['an AJP port equal to the HTTP port', tierProps({ nodes: [{ ...nodes[0], ajpPort: 8080 }, nodes[1], nodes[2]] }), 'nodes[0].ajpPort', tierProps({ nodes: [{ ...nodes[0], ajpPort: 8010 }, nodes[1], nodes[2]] })],
+    ['an unknown node in an application', tierProps({ applications: [{ ...apps[0], nodes: ['tomcat1', 'tomcat9'] }, apps[1]] }), 'applications[0].nodes[1]', tierProps()],
+    ['a timeout as long as the interval', tierProps({ healthCheck: { intervalSeconds: 3, timeoutSeconds: 3 } }), 'healthCheck.timeoutSeconds', tierProps({ healthCheck: { intervalSeconds: 3, timeoutSeconds: 2 } })],
+    ['a standby balancer with no VIP in its subnet', tierProps({ balancerStandby: { nodes: [{ name: 'httpd1', address: '10.0.6.11' }, { name: 'httpd2', address: '10.0.6.12' }], virtualIp: '10.0.7.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 60, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/a.conf' })] } }), 'balancerStandby.virtualIp', tierProps({ balancerStandby: { nodes: [{ name: 'httpd1', address: '10.0.6.11' }, { name: 'httpd2', address: '10.0.6.12' }], virtualIp: '10.0.6.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 60, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/a.conf' })] } })],
+  ];
+  for (const [what, bad, field, good] of cases) {
+    it(`GIVEN ${what} THEN the problem names ${field}; its neighbour passes`, () => {
+      const problems = problemsOf(() => build(bad));
+      assert.deepEqual([...new Set(problems.map((p) => p.field))], [field], JSON.stringify(problems));
+      assert.deepEqual(problemsOf(() => build(good)), []);
+    });
+  }
+});
+
+describe('the standby balancer: two httpd hosts through FailoverCluster', () => {
+  it('GIVEN balancerStandby with keepalived THEN balancer/keepalived/<host>.conf checks the balancer\'s own status page with idha check --http', () => {
+    const t = build(tierProps({ balancerStandby: { nodes: [{ name: 'httpd1', address: '10.0.6.11' }, { name: 'httpd2', address: '10.0.6.12' }], virtualIp: '10.0.6.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 60, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/a.conf' })] } }));
+    const k = file(t, 'balancer/keepalived/httpd1-10.0.6.11.conf');
+    assert.match(k, /script "\/usr\/bin\/env idha check --http http:\/\/10\.0\.6\.11:80\/jkstatus --timeout 1"/);
+    assert.match(k, /10\.0\.6\.10\/24 dev eth0/);
+    assert.deepEqual(t.failoverEstimates().map((e) => `${e.service}/${e.platform}`), ['idm-web/mod-jk', 'idm-web balancer/keepalived']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Real servers: three Tomcat 10 instances, httpd + mod_jk, httpd + mod_proxy_balancer, HAProxy.
+
+const TOOLS = ['tomcat10-instance-create', 'apache2ctl', 'haproxy'];
+const haveTools = TOOLS.every((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0) && fs.existsSync('/usr/lib/apache2/modules/mod_jk.so');
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+/** GET through a balancer; `cookie` is sent when given. Answers `node=<name> session=<id>` from the test webapp. */
+function get(port: number, p: string, cookie?: string): Promise<{ status: number; node?: string; session?: string; setCookie?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: p, agent: false, headers: cookie ? { cookie } : {} }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({
+        status: res.statusCode ?? 0, body,
+        node: /node=(\S+)/.exec(body)?.[1], session: /session=(\S+)/.exec(body)?.[1],
+        setCookie: (res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('JSESSIONID=')),
+      }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitFor(what: string, ok: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (await ok().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_balancer and HAProxy configs', { timeout: 420_000 }, () => {
+  it('THEN tomcat10, apache2 with mod_jk and haproxy are installed (.ci/run installs tomcat10 tomcat10-user apache2 libapache2-mod-jk haproxy)', () => {
+    assert.ok(haveTools, `missing one of ${TOOLS.join(', ')} or mod_jk.so`);
+  });
+  if (!haveTools) return;
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-web-'));
+  fs.chmodSync(dir, 0o755);
+  const ports: Record<string, number> = {};
+  const tomcats: Record<string, { base: string; up: boolean }> = {};
+  const daemons: ChildProcess[] = [];
+  let tier: HaWebTier;
+
+  /** Kills a Tomcat the way a crash would (SIGKILL), and waits until its port refuses. */
+  const crash = async (name: string, httpPort: number) => {
+    const pid = Number(fs.readFileSync(path.join(tomcats[name].base, 'tomcat.pid'), 'utf8').trim());
+    process.kill(pid, 'SIGKILL');
+    tomcats[name].up = false;
+    await waitFor(`${name} gone`, async () => !(await get(httpPort, '/identity/health.jsp').then(() => true, () => false)), 10_000);
+  };
+  const catalina = (name: string, action: 'start') => spawnSync(`/usr/share/tomcat10/bin/catalina.sh`, [action], {
+    env: { ...process.env, CATALINA_HOME: '/usr/share/tomcat10', CATALINA_BASE: tomcats[name].base, CATALINA_PID: path.join(tomcats[name].base, 'tomcat.pid'), CATALINA_OPTS: `-Didha.node=${name} -Xmx256m -Xss512k` },
+    encoding: 'utf8', timeout: 60_000,
+  });
+
+  before(async () => {
+    for (const k of ['h1', 'h2', 'h3', 'a1', 'a2', 'a3', 's1', 's2', 's3', 'jk', 'proxy', 'haproxy']) ports[k] = await freePort();
+    const nodes = [1, 2, 3].map((i) => ({ name: `tomcat${i}`, address: '127.0.0.1', httpPort: ports[`h${i}`], ajpPort: ports[`a${i}`] }));
+    const props = (targets: IWebTierTarget[], frontendPort: number): HaWebTierProps => ({
+      nodes,
+      applications: [
+        { name: 'operator', paths: ['/identity'], healthPath: '/identity/health.jsp', nodes: ['tomcat1', 'tomcat2'] },
+        { name: 'selfservice', paths: ['/selfservice'], healthPath: '/selfservice/health.jsp', nodes: ['tomcat3'], standbyNodes: ['tomcat1'] },
+      ],
+      healthCheck: { intervalSeconds: 1, timeoutSeconds: 1, fall: 1, rise: 1 },
+      frontendPort,
+      targets,
+    });
+    const conf = path.join(dir, 'conf');
+    fs.mkdirSync(conf);
+    fs.writeFileSync(path.join(dir, 'ajp-secret.conf'), 'Define IDHA_AJP_SECRET idha-test-secret\n', { mode: 0o600 });
+    tier = build(props([new ModJkTarget({ ajpSecretFile: path.join(dir, 'ajp-secret.conf'), configFolder: conf, logFolder: path.join(dir, 'logs') })], ports.jk));
+    const proxyTier = build(props([new ModProxyBalancerTarget({ configFolder: conf })], ports.proxy));
+    const haTier = build(props([new HaproxyWebTarget({ bindAddress: '127.0.0.1', logTarget: 'stdout' })], ports.haproxy));
+    fs.mkdirSync(path.join(dir, 'logs'));
+    fs.chmodSync(path.join(dir, 'logs'), 0o777);
+    for (const s of [...tier.snippets(), ...proxyTier.snippets(), ...haTier.snippets()]) {
+      if (s.fileName.startsWith('tomcat/')) continue;
+      fs.writeFileSync(path.join(conf, path.basename(s.fileName)), s.content);
+    }
+
+    // Three Tomcats, each with the generated server.xml fragment and two tiny webapps.
+    const jsp = '<%@ page contentType="text/plain" %>node=<%= System.getProperty("idha.node") %> session=<%= session.getId() %>\n';
+    await Promise.all(nodes.map(async (n, i) => {
+      const base = path.join(dir, n.name);
+      const r = spawnSync('tomcat10-instance-create', ['-p', String(n.httpPort), '-c', String(ports[`s${i + 1}`]), base], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      tomcats[n.name] = { base, up: false };
+      const fragment = tier.snippets().find((s) => s.fileName.startsWith(`tomcat/${n.name}-`))!.content;
+      const connector = /<Connector [^>]+\/>/.exec(fragment)![0];
+      const engine = /<Engine [^>]+>/.exec(fragment)![0];
+      const serverXml = path.join(base, 'conf', 'server.xml');
+      const xml = fs.readFileSync(serverXml, 'utf8');
+      assert.match(xml, /<Engine name="Catalina" defaultHost="localhost">/);
+      fs.writeFileSync(serverXml, xml.replace('<Engine name="Catalina" defaultHost="localhost">', engine).replace('<Service name="Catalina">', `<Service name="Catalina">\n    ${connector}`));
+      fs.appendFileSync(path.join(base, 'conf', 'catalina.properties'), '\nidha.ajp.secret=idha-test-secret\n');
+      for (const app of ['identity', 'selfservice']) {
+        fs.mkdirSync(path.join(base, 'webapps', app), { recursive: true });
+        fs.writeFileSync(path.join(base, 'webapps', app, 'index.jsp'), jsp);
+        fs.writeFileSync(path.join(base, 'webapps', app, 'health.jsp'), '<%@ page contentType="text/plain" session="false" %>ok\n');
+      }
+    }));
+    for (const n of nodes) {
+      const r = catalina(n.name, 'start');
+      assert.equal(r.status, 0, r.stderr + r.stdout);
+      tomcats[n.name].up = true;
+    }
+    for (const n of nodes) {
+      // Compile both pages once, directly (JSP compilation must not eat the balancers' timeouts).
+      await waitFor(`${n.name} serving`, async () => (await get(n.httpPort, '/identity/')).status === 200 && (await get(n.httpPort, '/selfservice/health.jsp')).status === 200);
+      await get(n.httpPort, '/selfservice/');
+      await get(n.httpPort, '/identity/health.jsp');
+    }
+
+    const httpdConf = (name: string, port: number, include: string, modules: string[]) => {
+      const f = path.join(dir, `${name}.conf`);
+      fs.writeFileSync(f, [
+        'ServerRoot /etc/apache2', 'ServerName localhost', `Listen 127.0.0.1:${port}`, `PidFile ${dir}/logs/${name}.pid`, `ErrorLog ${dir}/logs/${name}-error.log`, 'LogLevel warn',
+        `DefaultRuntimeDir ${dir}/logs`, 'User www-data', 'Group www-data',
+        ...['mpm_event', 'authz_core', 'authz_host', ...modules].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+        `Include ${include}`, '',
+      ].join('\n'));
+      const t = spawnSync('apache2ctl', ['-f', f, '-t'], { encoding: 'utf8' });
+      assert.equal(t.status, 0, `apachectl -t on ${name}: ${t.stderr}`);
+      const s = spawnSync('apache2ctl', ['-f', f, '-k', 'start'], { encoding: 'utf8' });
+      assert.equal(s.status, 0, s.stderr);
+      return f;
+    };
+    httpdConf('jk', ports.jk, path.join(conf, 'idha-idm-web.conf'), []);
+    httpdConf('proxy', ports.proxy, path.join(conf, 'idha-idm-web-proxy.conf'), ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests', 'slotmem_shm']);
+    const hc = spawnSync('haproxy', ['-c', '-f', path.join(conf, 'haproxy.cfg')], { encoding: 'utf8' });
+    assert.equal(hc.status, 0, hc.stderr + hc.stdout);
+    const hap = spawn('haproxy', ['-db', '-f', path.join(conf, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    daemons.push(hap);
+    for (const b of ['jk', 'proxy', 'haproxy']) await waitFor(`${b} answering`, async () => (await get(ports[b], '/identity/')).status === 200, 30_000);
+    // The hcheck and HAProxy checks have seen every node up (rise 1, interval 1 s).
+    await new Promise((r) => setTimeout(r, 2500));
+  });
+
+  after(() => {
+    for (const name of ['jk', 'proxy']) spawnSync('apache2ctl', ['-f', path.join(dir, `${name}.conf`), '-k', 'stop']);
+    for (const d of daemons) d.kill('SIGKILL');
+    for (const n of Object.keys(tomcats)) {
+      if (!tomcats[n].up) continue;
+      try { process.kill(Number(fs.readFileSync(path.join(tomcats[n].base, 'tomcat.pid'), 'utf8').trim()), 'SIGKILL'); } catch { /* gone */ }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const BALANCERS = ['jk', 'proxy', 'haproxy'] as const;
+
+  for (const b of BALANCERS) {
+    it(`${b}: GIVEN 20 new clients THEN the first application spreads over tomcat1 and tomcat2 and never reaches tomcat3`, async () => {
+      const seen = new Map<string, number>();
+      for (let i = 0; i < 20; i++) {
+        const r = await get(ports[b], '/identity/');
+        assert.equal(r.status, 200, r.body);
+        seen.set(r.node!, (seen.get(r.node!) ?? 0) + 1);
+      }
+      assert.deepEqual([...seen.keys()].sort(), ['tomcat1', 'tomcat2'], JSON.stringify([...seen]));
+      for (const n of seen.values()) assert.ok(n >= 5, `round robin, not all on one node: ${JSON.stringify([...seen])}`);
+    });
+
+    it(`${b}: GIVEN a session THEN every request with its cookie stays on its node, and the cookie Tomcat set reaches the client unchanged`, async () => {
+      const first = await get(ports[b], '/identity/');
+      assert.ok(first.setCookie, 'Tomcat set JSESSIONID');
+      assert.equal(first.setCookie, `JSESSIONID=${first.session}`, 'the client sees Tomcat\'s own cookie');
+      assert.ok(first.session!.endsWith(`.${first.node}`), 'the session id ends in the node\'s jvmRoute');
+      for (let i = 0; i < 10; i++) {
+        const r = await get(ports[b], '/identity/', first.setCookie);
+        assert.equal(r.node, first.node);
+        assert.equal(r.session, first.session);
+      }
+    });
+
+    it(`${b}: GIVEN the second application THEN only tomcat3 serves it while tomcat3 is up (the standby tomcat1 idles)`, async () => {
+      for (let i = 0; i < 10; i++) assert.equal((await get(ports[b], '/selfservice/')).node, 'tomcat3');
+    });
+  }
+
+  it('GIVEN tomcat3 killed THEN the second application goes to its standby tomcat1 through every balancer; never to tomcat2', async () => {
+    await crash('tomcat3', ports.h3);
+    await new Promise((res) => setTimeout(res, 3000));
+    for (const b of BALANCERS) {
+      for (let i = 0; i < 6; i++) {
+        const x = await get(ports[b], '/selfservice/');
+        assert.equal(x.status, 200, `${b}: ${x.body}`);
+        assert.equal(x.node, 'tomcat1', b);
+      }
+    }
+  });
+
+  it('GIVEN the sticky node of a session killed THEN its new requests and the sticky client go to the other node, on every balancer', async () => {
+    const sessions: Record<string, { node: string; cookie: string }> = {};
+    for (const b of BALANCERS) {
+      // A session on tomcat2, the node about to stop.
+      await waitFor(`${b} session on tomcat2`, async () => {
+        const r = await get(ports[b], '/identity/');
+        if (r.node === 'tomcat2') sessions[b] = { node: r.node, cookie: r.setCookie! };
+        return r.node === 'tomcat2';
+      }, 10_000);
+    }
+    await crash('tomcat2', ports.h2);
+    await new Promise((res) => setTimeout(res, 3000));
+    for (const b of BALANCERS) {
+      const sticky = await get(ports[b], '/identity/', sessions[b].cookie);
+      assert.equal(sticky.status, 200, `${b}: ${sticky.body}`);
+      assert.equal(sticky.node, 'tomcat1', `${b}: the sticky client is re-routed`);
+      for (let i = 0; i < 6; i++) assert.equal((await get(ports[b], '/identity/')).node, 'tomcat1', b);
+    }
+  });
+});

@@ -38,3 +38,14 @@ export { KeepalivedTargetProps, KeepalivedNodeConfig, KeepalivedTarget } from '.
 export { PacemakerTargetProps, PacemakerTarget } from './platforms/pacemaker/pacemaker-target';
 export { WindowsFailoverClusterTargetProps, WindowsFailoverClusterTarget } from './platforms/wsfc/windows-failover-cluster-target';
 export { LoadBalancedClusterTargetProps, LoadBalancedClusterTarget } from './platforms/cloud-cluster/load-balanced-cluster-target';
+export { WebPoolMember, HttpHealthCheck, WebPool, WebTierModel } from './model/web-tier-model';
+export {
+  TomcatNodeProps, WebApplicationProps, WebHealthCheckProps, BalancerStandbyProps, IWebTierTarget, WebTierEstimate, HaWebTierProps, HaWebTier,
+} from './web-tier/ha-web-tier';
+export { ModJkTargetProps, ModJkTarget } from './platforms/mod-jk/mod-jk-target';
+export { ModProxyBalancerTargetProps, ModProxyBalancerTarget } from './platforms/mod-proxy-balancer/mod-proxy-balancer-target';
+export { HaproxyWebTargetProps, HaproxyWebTarget } from './platforms/haproxy/haproxy-web-target';
+export { AwsAlbTargetProps, AwsAlbTarget } from './platforms/aws-alb/aws-alb-target';
+export { AzureApplicationGatewayTargetProps, AzureApplicationGatewayTarget } from './platforms/azure-appgw/azure-application-gateway-target';
+export { AzureLoadBalancerWebTargetProps, AzureLoadBalancerWebTarget } from './platforms/azure-lb-web/azure-load-balancer-web-target';
+export { F5WebTargetProps, F5WebTarget } from './platforms/f5-web/f5-web-target';

@@ -51,3 +51,7 @@ export * from './platforms/web-checks';
 export * from './platforms/mod-jk/mod-jk-target';
 export * from './platforms/mod-proxy-balancer/mod-proxy-balancer-target';
 export * from './platforms/haproxy/haproxy-web-target';
+export * from './platforms/aws-alb/aws-alb-target';
+export * from './platforms/azure-appgw/azure-application-gateway-target';
+export * from './platforms/azure-lb-web/azure-load-balancer-web-target';
+export * from './platforms/f5-web/f5-web-target';

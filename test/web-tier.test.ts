@@ -7,10 +7,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { after, before, describe, it } from 'node:test';
 import { Testing, TerraformStack } from 'cdktf';
+import * as yaml from 'yaml';
 import {
-  HaproxyWebTarget, HaWebTier, HaWebTierProps, IWebTierTarget, KeepalivedTarget, ModJkTarget, ModProxyBalancerTarget,
+  AwsAlbTarget, AzureApplicationGatewayTarget, AzureLoadBalancerWebTarget, F5WebTarget, HaproxyWebTarget, HaWebTier, HaWebTierProps, IWebTierTarget,
+  KeepalivedTarget, ModJkTarget, ModProxyBalancerTarget, Topology,
 } from '../lib/internal';
-import { problemsOf } from './helpers';
+import { as3Validator, IDHA, problemsOf, REPO } from './helpers';
 
 const SECRET_FILE = '/etc/apache2/idha-ajp-secret.conf';
 const tierProps = (over: Partial<HaWebTierProps> = {}, targets: IWebTierTarget[] = [new ModJkTarget({ ajpSecretFile: SECRET_FILE })]): HaWebTierProps => ({
@@ -87,6 +89,142 @@ describe('HaWebTier with mod_proxy_balancer and HAProxy: the rendered files', ()
     assert.match(c, /^ {4}server tomcat1 10\.0\.5\.11:8080 backup$/m);
     assert.match(c, /^ {4}use-server tomcat2 if \{ req\.cook\(JSESSIONID\) -m end \.tomcat2 \}$/m);
     assert.doesNotMatch(c, /^\s*cookie /m, 'HAProxy sets no cookie of its own');
+  });
+});
+
+const ALB = { vpcId: 'vpc-0a1b2c3d', subnetIds: ['subnet-0aaa1111', 'subnet-0bbb2222'], targetSecurityGroupId: 'sg-0123abcd' };
+const APPGW = { resourceGroupName: 'rg', location: 'westeurope', subnetId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/appgw', frontendPrivateIp: '10.0.9.10', publicIpAddressId: '/subscriptions/x/pip' };
+const AZLB = { resourceGroupName: 'rg', location: 'westeurope', subnetId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/web', virtualNetworkId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v', networkSecurityGroupName: 'nsg-web' };
+const noStandby = (over: Partial<HaWebTierProps> = {}, targets: IWebTierTarget[] = []) => tierProps({
+  allowedClients: ['10.0.0.0/8'],
+  applications: [tierProps().applications[0], { ...tierProps().applications[1], standbyNodes: undefined }],
+  ...over,
+}, targets);
+const synthTier = (p: HaWebTierProps) => {
+  const stack = new TerraformStack(Testing.app(), 's');
+  const t = new HaWebTier(stack, 'idm-web', p);
+  return { tier: t, tf: JSON.parse(Testing.synth(stack)) };
+};
+
+describe('HaWebTier on cloud balancers and F5', () => {
+  it('GIVEN aws-alb THEN an application ALB, a target group per application with its health path and app_cookie stickiness on JSESSIONID, rules by path', () => {
+    const { tf } = synthTier(noStandby({}, [new AwsAlbTarget(ALB)]));
+    const lb = Object.values(tf.resource.aws_lb)[0] as any;
+    assert.equal(lb.load_balancer_type, 'application');
+    const tgs = Object.values(tf.resource.aws_lb_target_group) as any[];
+    assert.deepEqual(tgs.map((t) => t.name).sort(), ['idm-web-operator', 'idm-web-selfservice']);
+    const op = tgs.find((t) => t.name === 'idm-web-operator');
+    assert.deepEqual(op.stickiness, { enabled: true, type: 'app_cookie', cookie_name: 'JSESSIONID', cookie_duration: 86400 });
+    assert.equal(op.health_check.path, '/identity/health');
+    assert.equal(op.health_check.matcher, '200-299');
+    const rules = Object.values(tf.resource.aws_lb_listener_rule) as any[];
+    assert.deepEqual(rules.map((r) => r.condition[0].path_pattern.values), [['/identity', '/identity/*'], ['/selfservice', '/selfservice/*']]);
+    assert.equal(Object.keys(tf.resource.aws_lb_target_group_attachment).length, 3);
+  });
+
+  it('GIVEN azure-appgw THEN Standard_v2, a probe and cookie-affinity HTTP settings per application, and one path-based rule', () => {
+    const { tf } = synthTier(noStandby({}, [new AzureApplicationGatewayTarget(APPGW)]));
+    const g = Object.values(tf.resource.azurerm_application_gateway)[0] as any;
+    assert.equal(g.sku.name, 'Standard_v2');
+    assert.deepEqual(g.probe.map((p: any) => [p.name, p.path, p.interval, p.unhealthy_threshold, p.match.status_code[0]]), [['operator-probe', '/identity/health', 5, 2, '200-299'], ['selfservice-probe', '/selfservice/health', 5, 2, '200-299']]);
+    assert.deepEqual(g.backend_http_settings.map((x: any) => x.cookie_based_affinity), ['Enabled', 'Enabled']);
+    assert.deepEqual(g.url_path_map[0].path_rule.map((r: any) => r.paths), [['/identity', '/identity/*'], ['/selfservice', '/selfservice/*']]);
+    assert.equal(g.request_routing_rule[0].rule_type, 'PathBasedRouting');
+    assert.equal(g.http_listener[0].frontend_ip_configuration_name, 'private');
+  });
+
+  it('GIVEN azure-lb with one pool THEN an HTTP probe on the health path and SourceIPProtocol distribution', () => {
+    const apps = tierProps().applications.map((a) => ({ ...a, nodes: ['tomcat1', 'tomcat2'], standbyNodes: undefined }));
+    const { tf } = synthTier(noStandby({ applications: apps }, [new AzureLoadBalancerWebTarget(AZLB)]));
+    const probe = Object.values(tf.resource.azurerm_lb_probe)[0] as any;
+    assert.deepEqual([probe.protocol, probe.request_path, probe.port], ['Http', '/identity/health', 8080]);
+    assert.equal((Object.values(tf.resource.azurerm_lb_rule)[0] as any).load_distribution, 'SourceIPProtocol');
+  });
+
+  it('GIVEN f5 THEN an AS3 Service_HTTP with a pool, an HTTP monitor per application, the standby in priority group 0, valid against the vendored AS3 schema', () => {
+    const t = build(tierProps({}, [new F5WebTarget({ virtualAddress: '10.0.0.80' })]));
+    const decl = JSON.parse(file(t, 'f5/as3.json'));
+    const validate = as3Validator();
+    assert.ok(validate(decl), JSON.stringify(validate.errors?.slice(0, 5)));
+    const app = decl.declaration.idha_idm_web.web;
+    assert.equal(app.idm_web_vs.class, 'Service_HTTP');
+    assert.equal(app.selfservice_monitor.send, 'GET /selfservice/health HTTP/1.1\r\nHost: idha\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(app.selfservice_pool.members.map((m: any) => [m.serverAddresses[0], m.priorityGroup]), [['10.0.5.13', 10], ['10.0.5.11', 0]]);
+    assert.equal(app.selfservice_pool.minimumMembersActive, 1);
+    assert.deepEqual(app.idha_paths.rules.map((r: any) => r.conditions[0].path.values), [['/identity'], ['/selfservice']]);
+    // A wrong declaration fails the same schema: the check can fail.
+    assert.equal(validate({ ...decl, declaration: { ...decl.declaration, idha_idm_web: { class: 'Tenant', web: { ...app, idm_web_vs: { ...app.idm_web_vs, virtualPort: 'eighty' } } } } }), false);
+  });
+
+  const cases: Array<[string, HaWebTierProps, string, HaWebTierProps]> = [
+    ['a hot standby behind an ALB', tierProps({ allowedClients: ['10.0.0.0/8'] }, [new AwsAlbTarget(ALB)]), 'applications[1].standbyNodes', noStandby({}, [new AwsAlbTarget(ALB)])],
+    ['an ALB health interval under 5 s', noStandby({ healthCheck: { intervalSeconds: 3, timeoutSeconds: 2 } }, [new AwsAlbTarget(ALB)]), 'healthCheck.intervalSeconds', noStandby({ healthCheck: { intervalSeconds: 5, timeoutSeconds: 2 } }, [new AwsAlbTarget(ALB)])],
+    ['separated pools behind a layer-4 Azure LB', noStandby({}, [new AzureLoadBalancerWebTarget(AZLB)]), 'applications[1].nodes', noStandby({ applications: tierProps().applications.map((a) => ({ ...a, nodes: ['tomcat1', 'tomcat2'], standbyNodes: undefined })) }, [new AzureLoadBalancerWebTarget(AZLB)])],
+    ['a DNS-named node behind an Application Gateway', noStandby({ nodes: [{ name: 'tomcat1', address: 'tc1.example.net' }, ...tierProps().nodes.slice(1)] }, [new AzureApplicationGatewayTarget(APPGW)]), 'nodes[0].address', noStandby({}, [new AzureApplicationGatewayTarget(APPGW)])],
+    ['a standby balancer with only a cloud balancer', noStandby({ balancerStandby: { nodes: [{ name: 'a', address: '10.0.6.11' }, { name: 'b', address: '10.0.6.12' }], virtualIp: '10.0.6.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 9, interfaceName: 'eth0', authSecretFile: '/etc/k.conf' })] } }, [new AwsAlbTarget(ALB)]), 'balancerStandby', noStandby({}, [new AwsAlbTarget(ALB)])],
+  ];
+  for (const [what, bad, field, good] of cases) {
+    it(`GIVEN ${what} THEN the problem names ${field}; its neighbour passes`, () => {
+      const problems = problemsOf(() => build(bad));
+      assert.deepEqual([...new Set(problems.map((p) => p.field))], [field], JSON.stringify(problems));
+      assert.deepEqual(problemsOf(() => build(good)), []);
+    });
+  }
+});
+
+describe('webTiers: in the topology file, through idha synth', () => {
+  const run = (example: string) => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-web-synth-')), 'out');
+    const r = spawnSync(process.execPath, [IDHA, 'synth', '--config', path.join(REPO, 'examples', example), '--out', out], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return { out, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('GIVEN examples/web-tier.yaml (two applications, separated pools, a standby httpd) THEN every file; apachectl -t and haproxy -c accept them, the AS3 is valid', () => {
+    const { out, stdout } = run('web-tier.yaml');
+    const dir = path.join(out, 'snippets', 'idm-web');
+    const files = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
+    assert.deepEqual(files(dir).sort(), [
+      'balancer/keepalived/httpd1-10.0.4.21.conf', 'balancer/keepalived/httpd2-10.0.4.22.conf', 'f5/as3.json', 'haproxy/haproxy.cfg',
+      'mod-jk/idha-idm-web.conf', 'mod-jk/uriworkermap.properties', 'mod-jk/workers.properties', 'mod-proxy-balancer/idha-idm-web-proxy.conf',
+      'tomcat/tomcat1-10.0.5.11-server.xml', 'tomcat/tomcat2-10.0.5.12-server.xml', 'tomcat/tomcat3-10.0.5.13-server.xml',
+    ]);
+    assert.match(stdout, /^idm-web balancer\s+keepalived\s+7 s/m);
+    assert.match(fs.readFileSync(path.join(dir, 'balancer/keepalived/httpd1-10.0.4.21.conf'), 'utf8'), /idha check --http http:\/\/10\.0\.4\.21:80\/jkstatus/);
+    assert.ok(as3Validator()(JSON.parse(fs.readFileSync(path.join(dir, 'f5/as3.json'), 'utf8'))));
+    const hc = spawnSync('haproxy', ['-c', '-f', path.join(dir, 'haproxy/haproxy.cfg')], { encoding: 'utf8' });
+    assert.equal(hc.status, 0, hc.stderr + hc.stdout);
+    // apachectl -t with the generated snippets included, their absolute paths moved into a temporary folder.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-web-t-'));
+    fs.writeFileSync(path.join(tmp, 'secret.conf'), 'Define IDHA_AJP_SECRET x\n');
+    for (const f of ['mod-jk/idha-idm-web.conf', 'mod-jk/uriworkermap.properties', 'mod-jk/workers.properties', 'mod-proxy-balancer/idha-idm-web-proxy.conf']) {
+      fs.writeFileSync(path.join(tmp, path.basename(f)), fs.readFileSync(path.join(dir, f), 'utf8')
+        .replace(/\/etc\/apache2\/idha-ajp-secret\.conf/g, path.join(tmp, 'secret.conf')).replace(/\/etc\/apache2\/identity-ha/g, tmp).replace(/\/var\/log\/apache2/g, tmp));
+    }
+    for (const [inc, mods] of [['idha-idm-web.conf', ['jk']], ['idha-idm-web-proxy.conf', ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests', 'slotmem_shm']]] as const) {
+      const conf = path.join(tmp, `t-${inc}`);
+      fs.writeFileSync(conf, ['ServerRoot /etc/apache2', 'ServerName localhost', 'Listen 127.0.0.1:1', `PidFile ${tmp}/p`, `ErrorLog ${tmp}/e.log`, `DefaultRuntimeDir ${tmp}`,
+        ...['mpm_event', 'authz_core', 'authz_host', ...mods].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`), `Include ${path.join(tmp, inc)}`, ''].join('\n'));
+      const t = spawnSync('apache2ctl', ['-f', conf, '-t'], { encoding: 'utf8' });
+      assert.equal(t.status, 0, `${inc}: ${t.stderr}`);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('GIVEN examples/web-tier-cloud.yaml THEN an ALB, an Application Gateway and an Azure LB stack, and each platform\'s session warning', () => {
+    const { out, stderr } = run('web-tier-cloud.yaml');
+    assert.deepEqual(fs.readdirSync(path.join(out, 'stacks')).sort(), ['identity-ha-aws-alb', 'identity-ha-azure-appgw', 'identity-ha-azure-lb']);
+    const alb = JSON.parse(fs.readFileSync(path.join(out, 'stacks', 'identity-ha-aws-alb', 'cdk.tf.json'), 'utf8'));
+    assert.ok(alb.provider.aws && alb.resource.aws_lb);
+    assert.match(stderr, /aws-alb: the ALB keeps a session .*AWSALBAPP/);
+  });
+
+  it('GIVEN a web tier named like a cluster THEN refused under webTiers[0].name; renamed THEN accepted', () => {
+    const doc = yaml.parse(fs.readFileSync(path.join(REPO, 'examples', 'web-tier.yaml'), 'utf8'));
+    const cl = yaml.parse(fs.readFileSync(path.join(REPO, 'examples', 'failover-cluster.yaml'), 'utf8')).clusters[0];
+    assert.deepEqual(Topology.validate({ ...doc, clusters: [{ ...cl, name: 'idm-web' }] }).map((p) => p.field), ['webTiers[0].name']);
+    assert.deepEqual(Topology.validate({ ...doc, clusters: [cl] }), []);
+    assert.deepEqual(Topology.validate({ ...doc, webTiers: [{ ...doc.webTiers[0], applications: [doc.webTiers[0].applications[0], { ...doc.webTiers[0].applications[1], paths: ['/identity/self'] }] }] }).map((p) => p.field), ['webTiers[0].applications[1].paths[0]']);
   });
 });
 

@@ -15,6 +15,14 @@ import { LoadBalancedClusterTarget } from './cloud-cluster/load-balanced-cluster
 import { KeepalivedTarget } from './keepalived/keepalived-target';
 import { PacemakerTarget } from './pacemaker/pacemaker-target';
 import { WindowsFailoverClusterTarget } from './wsfc/windows-failover-cluster-target';
+import { IWebTierTarget } from '../web-tier/ha-web-tier';
+import { AwsAlbTarget } from './aws-alb/aws-alb-target';
+import { AzureApplicationGatewayTarget } from './azure-appgw/azure-application-gateway-target';
+import { AzureLoadBalancerWebTarget } from './azure-lb-web/azure-load-balancer-web-target';
+import { F5WebTarget } from './f5-web/f5-web-target';
+import { HaproxyWebTarget } from './haproxy/haproxy-web-target';
+import { ModJkTarget } from './mod-jk/mod-jk-target';
+import { ModProxyBalancerTarget } from './mod-proxy-balancer/mod-proxy-balancer-target';
 
 /** Provider settings from a topology file's `providers:` block. */
 export interface TopologyProviders {
@@ -176,4 +184,28 @@ export const CLUSTER_PLATFORMS: readonly ClusterPlatformEntry[] = [
     fromTopology: (b) => new LoadBalancedClusterTarget({ loadBalancer: new AwsNlbTarget(b?.loadBalancer ?? {}), allowedClients: b?.allowedClients, probe: b?.probe }),
     addProvider: aws,
   },
+];
+
+/**
+ * How a topology file's `webTiers[i].targets.<platform>` block becomes a web tier target. Adding a
+ * web platform means adding its folder and one entry here.
+ */
+export interface WebPlatformEntry {
+  readonly platform: string;
+  readonly description: string;
+  /** JSON Schema of the block in a topology file. */
+  readonly topologySchemaRef: string;
+  fromTopology(block: any): IWebTierTarget;
+  /** Adds the Terraform provider to the platform's stack (cloud targets); none for targets rendered as files. */
+  readonly addProvider?: (stack: TerraformStack, providers: TopologyProviders) => void;
+}
+
+export const WEB_PLATFORMS: readonly WebPlatformEntry[] = [
+  { platform: 'mod-jk', description: 'Apache httpd 2.4 + mod_jk 1.2 (AJP 1.3): workers.properties, uriworkermap, the httpd snippet, Tomcat fragments', topologySchemaRef: '#/definitions/modJkTarget', fromTopology: (b) => new ModJkTarget(b) },
+  { platform: 'mod-proxy-balancer', description: 'Apache httpd 2.4 + mod_proxy_balancer over HTTP, with mod_proxy_hcheck', topologySchemaRef: '#/definitions/modProxyBalancerTarget', fromTopology: (b) => new ModProxyBalancerTarget(b ?? {}) },
+  { platform: 'haproxy', description: 'HAProxy in mode http: a backend per application, routed by path', topologySchemaRef: '#/definitions/haproxyWebTarget', fromTopology: (b) => new HaproxyWebTarget(b ?? {}) },
+  { platform: 'f5', description: 'F5 BIG-IP: an AS3 Service_HTTP declaration', topologySchemaRef: '#/definitions/f5WebTarget', fromTopology: (b) => new F5WebTarget(b) },
+  { platform: 'aws-alb', description: 'AWS Application Load Balancer: a target group per application, rules by path', topologySchemaRef: '#/definitions/awsAlbTarget', fromTopology: (b) => new AwsAlbTarget(b), addProvider: aws },
+  { platform: 'azure-appgw', description: 'Azure Application Gateway v2: cookie affinity, a probe per application, path-based rules', topologySchemaRef: '#/definitions/azureAppGwTarget', fromTopology: (b) => new AzureApplicationGatewayTarget(b), addProvider: azurerm },
+  { platform: 'azure-lb', description: 'Azure Standard Load Balancer: an HTTP probe, SourceIPProtocol distribution (one pool)', topologySchemaRef: '#/definitions/azureLbWebTarget', fromTopology: (b) => new AzureLoadBalancerWebTarget(b), addProvider: azurerm },
 ];

@@ -124,6 +124,15 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
     }
     estimates.push(...cluster.failoverEstimates());
   }
+  for (const tier of built.webTiers) {
+    for (const snip of tier.snippets()) {
+      const file = path.join(tmp, 'snippets', tier.model.name, snip.fileName);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, snip.content);
+    }
+    for (const w of tier.warnings()) warnings.add(`${tier.model.name}: ${w}`);
+    estimates.push(...tier.failoverEstimates());
+  }
   // A topology rendered only to file-configured platforms (HAProxy) has no stack: drop the empty folder.
   const stacksDir = path.join(tmp, 'stacks');
   if (fs.existsSync(stacksDir) && fs.readdirSync(stacksDir).length === 0) fs.rmdirSync(stacksDir);

@@ -5,7 +5,8 @@ import { Construct } from 'constructs';
 import { IdhaValidationError, Problem } from '../core/errors';
 import { IqServiceHaPair } from '../iqservice/iqservice-ha-pair';
 import { SidecarMode } from '../model/ha-service-model';
-import { CLUSTER_PLATFORMS, PLATFORMS, platformIds, TopologyProviders } from '../platforms/registry';
+import { CLUSTER_PLATFORMS, PLATFORMS, platformIds, TopologyProviders, WEB_PLATFORMS } from '../platforms/registry';
+import { HaWebTier } from '../web-tier/ha-web-tier';
 import { TopologyDocument, TopologyService } from '../topology/topology';
 import { addStateBackend, localStateInsideOutputProblems, stateBackendProblems } from './state-backend';
 
@@ -21,6 +22,7 @@ export interface TopologyApp {
   readonly stacks: TerraformStack[];
   readonly pairs: BuiltPair[];
   readonly clusters: FailoverCluster[];
+  readonly webTiers: HaWebTier[];
 }
 
 export interface BuildOptions {
@@ -38,7 +40,7 @@ export interface BuildOptions {
 /** Checks a `--platform` list against the known platforms. */
 export function checkPlatforms(platforms: readonly string[] | undefined): void {
   if (!platforms) return;
-  const known = [...new Set([...platformIds(), ...CLUSTER_PLATFORMS.map((c) => c.platform)])];
+  const known = [...new Set([...platformIds(), ...CLUSTER_PLATFORMS.map((c) => c.platform), ...WEB_PLATFORMS.map((w) => w.platform)])];
   const bad = platforms.filter((p) => !known.includes(p));
   if (bad.length > 0) {
     throw new IdhaValidationError(bad.map((p) => ({ field: '--platform', value: p, allowed: `one or more of ${known.join(', ')}`, fix: 'separate several with commas' })));
@@ -154,10 +156,11 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
     }
   }
   const clusters = buildClusters(topology, options.platforms, problems, stackFor);
-  const clusterPlatforms = (topology.clusters ?? []).flatMap((c) => Object.keys(c.targets ?? {}));
+  const webTiers = buildWebTiers(topology, options.platforms, problems, stackFor);
+  const clusterPlatforms = [...(topology.clusters ?? []), ...(topology.webTiers ?? [])].flatMap((c) => Object.keys(c.targets ?? {}));
   const clustersWanted = clusterPlatforms.filter((k) => !options.platforms || options.platforms.includes(k)).length;
-  if (topology.services.length === 0 && (topology.clusters ?? []).length === 0) {
-    problems.push({ field: 'services', value: undefined, allowed: 'at least one service or cluster to synthesize', fix: topology.sessionFailover ? 'this topology holds only sessionFailover: run idha peers --config <file>' : 'add services: or clusters:' });
+  if (topology.services.length === 0 && (topology.clusters ?? []).length === 0 && (topology.webTiers ?? []).length === 0) {
+    problems.push({ field: 'services', value: undefined, allowed: 'at least one service, cluster or web tier to synthesize', fix: topology.sessionFailover ? 'this topology holds only sessionFailover: run idha peers --config <file>' : 'add services:, clusters: or webTiers:' });
   } else if (rendered === 0 && clustersWanted === 0) {
     problems.push({ field: '--platform', value: options.platforms?.join(','), allowed: `a platform that some service or cluster has under targets (${[...new Set([...topology.services.flatMap((s) => Object.keys(s.targets)), ...clusterPlatforms])].join(', ')})` });
   }
@@ -169,7 +172,7 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
       return seen.has(k) ? false : (seen.add(k), true);
     }), 'topology');
   }
-  return { app, stacks, pairs, clusters };
+  return { app, stacks, pairs, clusters, webTiers };
 }
 
 /**
@@ -224,6 +227,46 @@ function buildClusters(
         if (!(e instanceof IdhaValidationError)) throw e;
         problems.push(...e.problems.map((p) => ({ ...p, field: `clusters[${i}].${p.field}` })));
         break;
+      }
+    }
+  });
+  return built;
+}
+
+/**
+ * Builds each web tier; problems go under `webTiers[i]`. The targets rendered as files (with the
+ * standby balancer) share one construct in a scratch App; each cloud target gets its own construct
+ * in its platform's stack.
+ */
+function buildWebTiers(
+  topology: TopologyDocument, platforms: readonly string[] | undefined, problems: Problem[],
+  stackFor: (platform: string, addProvider: ((st: TerraformStack, p: TopologyProviders) => void) | undefined) => TerraformStack,
+): HaWebTier[] {
+  const built: HaWebTier[] = [];
+  const taken = new Map<string, string>();
+  topology.services.forEach((x, i) => taken.set(x.name, `services[${i}]`));
+  (topology.clusters ?? []).forEach((x, i) => { if (!taken.has(x.name)) taken.set(x.name, `clusters[${i}]`); });
+  (topology.webTiers ?? []).forEach((w, i) => {
+    if (taken.has(w.name)) {
+      problems.push({ field: `webTiers[${i}].name`, value: w.name, allowed: `a name not used by ${taken.get(w.name)}`, fix: 'both would write to snippets/<name>/: give the web tier a name of its own' });
+      return;
+    }
+    taken.set(w.name, `webTiers[${i}]`);
+    const blocks = (w.targets ?? {}) as Record<string, unknown>;
+    const entries = Object.keys(blocks).filter((k) => !platforms || platforms.includes(k)).map((k) => WEB_PLATFORMS.find((e) => e.platform === k)!);
+    if (entries.length === 0) return;
+    const sb = w.balancerStandby;
+    const standby = sb ? { ...sb, targets: Object.keys(sb.targets ?? {}).map((k) => CLUSTER_PLATFORMS.find((e) => e.platform === k)!.fromTopology((sb.targets as Record<string, unknown>)[k])) } : undefined;
+    const fileEntries = entries.filter((e) => !e.addProvider);
+    const groups: Array<{ scope: Construct; entries: typeof entries; standby: boolean }> = [];
+    if (fileEntries.length > 0) groups.push({ scope: scratchApp(), entries: fileEntries, standby: true });
+    for (const e of entries.filter((x) => x.addProvider)) groups.push({ scope: stackFor(e.platform, e.addProvider), entries: [e], standby: fileEntries.length === 0 });
+    for (const g of groups) {
+      try {
+        built.push(new HaWebTier(g.scope, `web-${w.name}`, { ...w, balancerStandby: g.standby ? standby : undefined, targets: g.entries.map((e) => e.fromTopology(blocks[e.platform])) }));
+      } catch (e) {
+        if (!(e instanceof IdhaValidationError)) throw e;
+        problems.push(...e.problems.map((p) => ({ ...p, field: `webTiers[${i}].${p.field}` })));
       }
     }
   });

@@ -1,4 +1,5 @@
 import { FailoverClusterProps } from '../cluster/failover-cluster';
+import type { BalancerStandbyProps, HaWebTierProps } from '../web-tier/ha-web-tier';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -19,6 +20,8 @@ export interface TopologyDocument {
   readonly services: readonly TopologyService[];
   /** Active/passive failover clusters: a virtual IP (keepalived, Pacemaker, WSFC) or a cloud load balancer. */
   readonly clusters?: readonly TopologyCluster[];
+  /** HA web tiers: Tomcats behind a balancer, a pool per application. */
+  readonly webTiers?: readonly TopologyWebTier[];
   /** An Identity Server cluster's session failover, for `idha peers`. */
   readonly sessionFailover?: SessionFailoverProps;
 }
@@ -28,6 +31,14 @@ export interface TopologyCluster extends Omit<FailoverClusterProps, 'targets'> {
   readonly name: string;
   /** Raw blocks keyed by cluster platform (CLUSTER_PLATFORMS). */
   readonly targets: Record<string, unknown>;
+}
+
+/** One web tier in a topology file: the construct's props, with targets keyed by platform. */
+export interface TopologyWebTier extends Omit<HaWebTierProps, 'targets' | 'balancerStandby'> {
+  readonly name: string;
+  /** Raw blocks keyed by web platform (WEB_PLATFORMS). */
+  readonly targets: Record<string, unknown>;
+  readonly balancerStandby?: Omit<BalancerStandbyProps, 'targets'> & { readonly targets: Record<string, unknown> };
 }
 
 /** One service in a topology file: the pair's props, with targets as raw blocks keyed by platform. */
@@ -176,10 +187,10 @@ export function validateTopologyDocument(doc: unknown, source = 'topology'): Top
     }
     throw new IdhaValidationError(problems, source, errors.length > problems.length ? errors.length - problems.length : 0);
   }
-  const d = doc as { services?: unknown; sessionFailover?: unknown; clusters?: unknown };
+  const d = doc as { services?: unknown; sessionFailover?: unknown; clusters?: unknown; webTiers?: unknown };
   if (d.services === undefined) {
-    if (d.sessionFailover === undefined && d.clusters === undefined) {
-      throw new IdhaValidationError([{ field: 'services', value: undefined, allowed: 'a list of services (or clusters, or a sessionFailover block for idha peers)', fix: 'add services:' }], source);
+    if (d.sessionFailover === undefined && d.clusters === undefined && d.webTiers === undefined) {
+      throw new IdhaValidationError([{ field: 'services', value: undefined, allowed: 'a list of services (or clusters, webTiers, or a sessionFailover block for idha peers)', fix: 'add services:' }], source);
     }
     // A topology for `idha peers` only; `idha synth` says it has nothing to render.
     return { ...(doc as object), services: [] } as unknown as TopologyDocument;

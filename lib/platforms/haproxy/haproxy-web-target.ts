@@ -25,7 +25,7 @@ export interface HaproxyWebTargetProps {
  */
 export class HaproxyWebTarget implements IWebTierTarget {
   public readonly platform = 'haproxy';
-  public readonly balancerStatusPath = '/idha-balancer-health';
+  public readonly balancerStatusPath?: string = '/idha-balancer-health';
 
   constructor(public readonly props: HaproxyWebTargetProps = {}) {}
 
@@ -67,7 +67,7 @@ export class HaproxyWebTarget implements IWebTierTarget {
       '',
       `frontend ${model.name}`,
       `    bind ${bindAddr}:${model.frontendPort}`,
-      `    monitor-uri ${this.balancerStatusPath}`,
+      `    monitor-uri ${this.balancerStatusPath!}`,
     ];
     for (const p of model.pools) {
       const acl = ident('app', p.name);

@@ -27,7 +27,7 @@ export interface ModJkTargetProps {
  */
 export class ModJkTarget implements IWebTierTarget {
   public readonly platform = 'mod-jk';
-  public readonly balancerStatusPath = '/jkstatus';
+  public readonly balancerStatusPath?: string = '/jkstatus';
 
   constructor(public readonly props: ModJkTargetProps) {}
 

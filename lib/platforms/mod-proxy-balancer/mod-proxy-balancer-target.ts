@@ -18,7 +18,7 @@ export interface ModProxyBalancerTargetProps {
  */
 export class ModProxyBalancerTarget implements IWebTierTarget {
   public readonly platform = 'mod-proxy-balancer';
-  public readonly balancerStatusPath = '/balancer-manager';
+  public readonly balancerStatusPath?: string = '/balancer-manager';
 
   constructor(public readonly props: ModProxyBalancerTargetProps = {}) {}
 

@@ -1,0 +1,140 @@
+import { TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+import { ApplicationGateway } from '@cdktf/provider-azurerm/lib/application-gateway';
+import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
+import { AddressKind } from '../../core/address';
+import { checkInteger, checkRequiredId } from '../../core/checks';
+import { Problems } from '../../core/errors';
+import { WebTierModel } from '../../model/web-tier-model';
+import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
+import { Snippet } from '../target';
+import { checkIpNodes, checkNoStandbys, ident } from '../web-checks';
+
+export interface AzureApplicationGatewayTargetProps {
+  readonly resourceGroupName: string;
+  readonly location: string;
+  /** An existing subnet dedicated to Application Gateways. */
+  readonly subnetId: string;
+  /** The gateway's private frontend address, in that subnet. */
+  readonly frontendPrivateIp: string;
+  /**
+   * An existing Standard public IP for the public frontend configuration that Application Gateway v2
+   * requires unless the subscription has private-only deployment (EnableApplicationGatewayNetworkIsolation).
+   * Clients still use the private frontend: the listener is bound to it.
+   * @default none (private-only deployment)
+   */
+  readonly publicIpAddressId?: string;
+  /** Instances, 1-125 (2 or more for an SLA). @default 2 */
+  readonly capacity?: number;
+  /** The Tomcats' network security group: ingress from the gateway subnet on their HTTP ports is added. @default none added */
+  readonly networkSecurityGroupName?: string;
+  /** @default resourceGroupName */
+  readonly networkSecurityGroupResourceGroupName?: string;
+  /** The gateway subnet's address prefix, the source of that NSG rule. @default none (then no NSG rule) */
+  readonly gatewaySubnetPrefix?: string;
+  /** Priority of the NSG rule, 100-4096. @default 1100 */
+  readonly nsgPriority?: number;
+  readonly zones?: string[];
+  readonly provider?: TerraformProvider;
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Azure Application Gateway v2: a backend pool, HTTP settings with cookie-based affinity and a probe
+ * on the health path per application, and a path-based rule sending each context path to its pool.
+ * No priorities, so hot standbys are refused.
+ */
+export class AzureApplicationGatewayTarget implements IWebTierTarget {
+  public readonly platform = 'azure-appgw';
+
+  constructor(public readonly props: AzureApplicationGatewayTargetProps) {}
+
+  public validate(model: WebTierModel, problems: Problems): void {
+    const p = this.props;
+    checkRequiredId(problems, 'resourceGroupName', p.resourceGroupName, 'resource group');
+    checkRequiredId(problems, 'location', p.location, 'Azure region (e.g. westeurope)');
+    checkRequiredId(problems, 'subnetId', p.subnetId, 'Application Gateway subnet');
+    if (typeof p.frontendPrivateIp !== 'string' || !/^(\d{1,3}\.){3}\d{1,3}$/.test(p.frontendPrivateIp)) {
+      problems.add({ field: 'frontendPrivateIp', value: p.frontendPrivateIp, allowed: 'an IPv4 address in the gateway subnet', fix: 'the address clients use' });
+    }
+    checkInteger(problems, 'capacity', p.capacity ?? 2, 1, 125);
+    checkInteger(problems, 'nsgPriority', p.nsgPriority ?? 1100, 100, 4096);
+    if (p.networkSecurityGroupName !== undefined && p.gatewaySubnetPrefix === undefined) {
+      problems.add({ field: 'gatewaySubnetPrefix', value: undefined, allowed: 'the gateway subnet\'s prefix with networkSecurityGroupName', fix: 'the NSG rule lets the gateway subnet reach the Tomcats' });
+    }
+    checkIpNodes(model, problems, 'azure-appgw');
+    model.nodes.forEach((n, i) => {
+      if (n.address.kind === AddressKind.IPV6) problems.root().add({ field: `nodes[${i}].address`, value: n.address.value, allowed: 'an IPv4 address with azure-appgw' });
+    });
+    checkNoStandbys(model, problems, 'azure-appgw', 'sends to every healthy member of a pool');
+    model.pools.forEach((pool, i) => {
+      if (new Set(pool.members.map((m) => m.httpPort)).size > 1) {
+        problems.root().add({ field: `applications[${i}].nodes`, value: pool.members.map((m) => `${m.name}:${m.httpPort}`), allowed: 'nodes on one HTTP port with azure-appgw', fix: 'the HTTP settings of a pool name one backend port: give these Tomcats the same httpPort' });
+      }
+    });
+  }
+
+  public render(scope: Construct, model: WebTierModel): void {
+    const p = this.props;
+    const name = `${model.name}-appgw`;
+    const pools = model.pools.map((pool) => {
+      const id = ident(pool.name);
+      return { pool, backend: `${id}-pool`, settings: `${id}-http`, probe: `${id}-probe` };
+    });
+    const frontends = [{ name: 'private', subnetId: p.subnetId, privateIpAddress: p.frontendPrivateIp, privateIpAddressAllocation: 'Static' }];
+    if (p.publicIpAddressId) frontends.push({ name: 'public', publicIpAddressId: p.publicIpAddressId } as never);
+    new ApplicationGateway(scope, 'appgw', {
+      provider: p.provider, name, resourceGroupName: p.resourceGroupName, location: p.location, zones: p.zones, tags: p.tags,
+      sku: { name: 'Standard_v2', tier: 'Standard_v2', capacity: p.capacity ?? 2 },
+      gatewayIpConfiguration: [{ name: 'gateway', subnetId: p.subnetId }],
+      frontendIpConfiguration: frontends,
+      frontendPort: [{ name: 'http', port: model.frontendPort }],
+      backendAddressPool: pools.map((x) => ({ name: x.backend, ipAddresses: x.pool.members.map((m) => m.address.value) })),
+      probe: pools.map((x) => ({
+        name: x.probe, protocol: 'Http', host: '127.0.0.1', path: x.pool.health.path, port: x.pool.members[0].httpPort,
+        interval: x.pool.health.intervalSeconds, timeout: x.pool.health.timeoutSeconds, unhealthyThreshold: x.pool.health.fall,
+        match: { statusCode: ['200-299'] },
+      })),
+      // Cookie-based affinity: the gateway's own cookie keeps a session on its Tomcat.
+      backendHttpSettings: pools.map((x) => ({
+        name: x.settings, port: x.pool.members[0].httpPort, protocol: 'Http', cookieBasedAffinity: 'Enabled', affinityCookieName: `IDHA_${ident(x.pool.name).toUpperCase()}`,
+        requestTimeout: Math.min(86400, Math.max(1, model.connectionTimeoutSeconds)), probeName: x.probe,
+      })),
+      httpListener: [{ name: 'http', frontendIpConfigurationName: 'private', frontendPortName: 'http', protocol: 'Http' }],
+      urlPathMap: [{
+        name: 'paths', defaultBackendAddressPoolName: pools[0].backend, defaultBackendHttpSettingsName: pools[0].settings,
+        pathRule: pools.map((x) => ({ name: ident(x.pool.name), paths: x.pool.paths.flatMap((path) => [path.replace(/\/+$/, '') || '/', `${path.replace(/\/+$/, '')}/*`]), backendAddressPoolName: x.backend, backendHttpSettingsName: x.settings })),
+      }],
+      requestRoutingRule: [{ name: 'paths', ruleType: 'PathBasedRouting', httpListenerName: 'http', urlPathMapName: 'paths', priority: 100 }],
+    });
+    if (p.networkSecurityGroupName && p.gatewaySubnetPrefix) {
+      new NetworkSecurityRule(scope, 'nsg-appgw', {
+        provider: p.provider, name: `${model.name}-allow-appgw`, description: `identity-ha ${model.name}: the Application Gateway to the Tomcats`,
+        resourceGroupName: p.networkSecurityGroupResourceGroupName ?? p.resourceGroupName, networkSecurityGroupName: p.networkSecurityGroupName,
+        priority: p.nsgPriority ?? 1100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourcePortRange: '*',
+        sourceAddressPrefix: p.gatewaySubnetPrefix, destinationAddressPrefixes: model.nodes.map((n) => `${n.address.value}/32`),
+        destinationPortRanges: [...new Set(model.nodes.map((n) => String(n.httpPort)))],
+      });
+    }
+  }
+
+  public warnings(model: WebTierModel): string[] {
+    const w = ['azure-appgw: the gateway keeps a session on its Tomcat with its own affinity cookie (IDHA_<application>), set beside Tomcat\'s JSESSIONID, not by the jvmRoute suffix'];
+    if (model.pools[0].health.rise > 1) w.push(`azure-appgw: Application Gateway takes a node back after one good probe, not healthCheck.rise (${model.pools[0].health.rise})`);
+    if (!this.props.publicIpAddressId) w.push('azure-appgw: no publicIpAddressId: Application Gateway v2 accepts a private-only frontend only where the subscription has EnableApplicationGatewayNetworkIsolation registered');
+    return w;
+  }
+
+  public snippets(_model: WebTierModel): Snippet[] {
+    return [];
+  }
+
+  public estimate(model: WebTierModel): WebTierEstimate {
+    const h = model.pools[0].health;
+    const down = h.intervalSeconds * h.fall + h.timeoutSeconds;
+    return {
+      platform: this.platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} probes + ${h.timeoutSeconds}s timeout = ${down}`,
+      failbackSeconds: h.intervalSeconds, failbackFormula: `${h.intervalSeconds}s: one good probe`,
+    };
+  }
+}

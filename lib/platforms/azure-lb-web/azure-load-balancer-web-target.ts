@@ -1,0 +1,125 @@
+import { TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+import { Lb } from '@cdktf/provider-azurerm/lib/lb';
+import { LbBackendAddressPool } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool';
+import { LbBackendAddressPoolAddress } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool-address';
+import { LbProbe } from '@cdktf/provider-azurerm/lib/lb-probe';
+import { LbRule } from '@cdktf/provider-azurerm/lib/lb-rule';
+import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
+import { AddressKind } from '../../core/address';
+import { checkInteger, checkRequiredId } from '../../core/checks';
+import { Problems } from '../../core/errors';
+import { WebTierModel } from '../../model/web-tier-model';
+import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
+import { Snippet } from '../target';
+import { checkIpNodes, checkNoStandbys } from '../web-checks';
+
+export interface AzureLoadBalancerWebTargetProps {
+  readonly resourceGroupName: string;
+  readonly location: string;
+  /** Existing subnet for the internal frontend. */
+  readonly subnetId: string;
+  /** The virtual network of the Tomcats (for IP-based backend addresses). */
+  readonly virtualNetworkId: string;
+  /** Static frontend address. @default dynamic */
+  readonly frontendPrivateIp?: string;
+  /** The Tomcats' NSG: the allowed clients and the probe are let in on the HTTP port. */
+  readonly networkSecurityGroupName: string;
+  /** @default resourceGroupName */
+  readonly networkSecurityGroupResourceGroupName?: string;
+  /** First of two NSG priorities, 100-4095. @default 1200 */
+  readonly nsgPriorityBase?: number;
+  readonly zones?: string[];
+  readonly provider?: TerraformProvider;
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Azure Standard Load Balancer for sites without an Application Gateway: one pool, an HTTP probe on
+ * the health path, and a rule with `SourceIPProtocol` distribution, which keeps a client (by source
+ * address) on one Tomcat. It works at layer 4: it cannot route by path or read JSESSIONID, so every
+ * application must be served by the same nodes, and hot standbys are refused.
+ */
+export class AzureLoadBalancerWebTarget implements IWebTierTarget {
+  public readonly platform = 'azure-lb';
+
+  constructor(public readonly props: AzureLoadBalancerWebTargetProps) {}
+
+  public validate(model: WebTierModel, problems: Problems): void {
+    const p = this.props;
+    checkRequiredId(problems, 'resourceGroupName', p.resourceGroupName, 'resource group');
+    checkRequiredId(problems, 'location', p.location, 'Azure region (e.g. westeurope)');
+    checkRequiredId(problems, 'subnetId', p.subnetId, 'subnet');
+    checkRequiredId(problems, 'virtualNetworkId', p.virtualNetworkId, 'virtual network');
+    checkRequiredId(problems, 'networkSecurityGroupName', p.networkSecurityGroupName, 'network security group on the Tomcats');
+    checkInteger(problems, 'nsgPriorityBase', p.nsgPriorityBase ?? 1200, 100, 4095);
+    if (model.allowedClients.length === 0) problems.root().add({ field: 'allowedClients', value: [], allowed: 'one or more CIDR blocks with azure-lb', fix: 'the NSG lets only these clients reach the Tomcats through the load balancer' });
+    checkIpNodes(model, problems, 'azure-lb');
+    checkNoStandbys(model, problems, 'azure-lb', 'spreads over every member that passes its probe');
+    const first = model.pools[0];
+    if (!first) return;
+    const key = (members: { name: string }[]) => members.map((m) => m.name).sort().join(',');
+    model.pools.forEach((pool, i) => {
+      if (i > 0 && key(pool.members) !== key(first.members)) {
+        problems.root().add({ field: `applications[${i}].nodes`, value: pool.members.map((m) => m.name), allowed: `the same nodes as applications[0] (${first.members.map((m) => m.name).join(', ')}) with azure-lb`, fix: 'a layer-4 load balancer cannot route by path: use azure-appgw for separated pools' });
+      }
+    });
+    if (new Set(model.nodes.map((n) => n.httpPort)).size > 1) problems.root().add({ field: 'nodes', value: model.nodes.map((n) => n.httpPort), allowed: 'one httpPort for every node with azure-lb', fix: 'a load balancing rule has one backend port' });
+  }
+
+  public render(scope: Construct, model: WebTierModel): void {
+    const p = this.props;
+    const provider = p.provider;
+    const frontend = `${model.name}-frontend`;
+    const c = new Construct(scope, 'azure-lb');
+    const lb = new Lb(c, 'lb', {
+      provider, name: `${model.name}-lb`, resourceGroupName: p.resourceGroupName, location: p.location, sku: 'Standard', tags: p.tags,
+      frontendIpConfiguration: [{ name: frontend, subnetId: p.subnetId, privateIpAddressAllocation: p.frontendPrivateIp ? 'Static' : 'Dynamic', privateIpAddress: p.frontendPrivateIp, zones: p.zones }],
+    });
+    const h = model.pools[0].health;
+    const port = model.nodes[0].httpPort;
+    const probe = new LbProbe(c, 'probe', {
+      provider, name: `${model.name}-http`, loadbalancerId: lb.id, protocol: 'Http', port, requestPath: h.path,
+      intervalInSeconds: h.intervalSeconds, probeThreshold: h.fall,
+    });
+    const pool = new LbBackendAddressPool(c, 'pool', { provider, name: `${model.name}-tomcats`, loadbalancerId: lb.id, virtualNetworkId: p.virtualNetworkId });
+    for (const m of model.pools[0].members) {
+      new LbBackendAddressPoolAddress(c, `pool-${m.name}`, { provider, name: `${model.name}-${m.name}`, backendAddressPoolId: pool.id, virtualNetworkId: p.virtualNetworkId, ipAddress: m.address.value });
+    }
+    new LbRule(c, 'rule', {
+      provider, name: `${model.name}-http-${model.frontendPort}`, loadbalancerId: lb.id, frontendIpConfigurationName: frontend, protocol: 'Tcp',
+      frontendPort: model.frontendPort, backendPort: port, backendAddressPoolIds: [pool.id], probeId: probe.id,
+      // A client (source address and protocol) stays on one Tomcat: the layer-4 stand-in for JSESSIONID.
+      loadDistribution: 'SourceIPProtocol', idleTimeoutInMinutes: Math.min(100, Math.max(4, Math.round(model.connectionTimeoutSeconds / 60))),
+      tcpResetEnabled: true, disableOutboundSnat: true,
+    });
+    const common = {
+      provider, resourceGroupName: p.networkSecurityGroupResourceGroupName ?? p.resourceGroupName, networkSecurityGroupName: p.networkSecurityGroupName,
+      direction: 'Inbound', protocol: 'Tcp', sourcePortRange: '*', access: 'Allow',
+      destinationAddressPrefixes: model.nodes.map((n) => `${n.address.value}/${n.address.kind === AddressKind.IPV6 ? 128 : 32}`), destinationPortRange: String(port),
+    };
+    const base = p.nsgPriorityBase ?? 1200;
+    new NetworkSecurityRule(c, 'nsg-clients', { ...common, name: `${model.name}-allow-clients`, description: `identity-ha ${model.name}: HTTP from allowed clients`, priority: base, sourceAddressPrefixes: [...model.allowedClients] });
+    new NetworkSecurityRule(c, 'nsg-probe', { ...common, name: `${model.name}-allow-lb-probe`, description: `identity-ha ${model.name}: HTTP probe from Azure Load Balancer`, priority: base + 1, sourceAddressPrefix: 'AzureLoadBalancer' });
+  }
+
+  public warnings(model: WebTierModel): string[] {
+    return [
+      `azure-lb: the load balancer keeps a client on one Tomcat by source address (SourceIPProtocol), not by ${model.stickiness.cookieName}: clients behind one NAT share a node, and a session moves when a client's address changes`,
+      `azure-lb: one HTTP probe (${model.pools[0].health.path}) decides for every application; Azure takes a node back after probeThreshold good probes`,
+    ];
+  }
+
+  public snippets(_model: WebTierModel): Snippet[] {
+    return [];
+  }
+
+  public estimate(model: WebTierModel): WebTierEstimate {
+    const h = model.pools[0].health;
+    const down = h.intervalSeconds * h.fall + h.intervalSeconds;
+    return {
+      platform: this.platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} probes + ${h.intervalSeconds}s in flight = ${down}`,
+      failbackSeconds: h.intervalSeconds * h.fall, failbackFormula: `${h.intervalSeconds}s x ${h.fall} good probes (probeThreshold) = ${h.intervalSeconds * h.fall}`,
+    };
+  }
+}

@@ -455,6 +455,27 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
     });
   }
 
+  it('GIVEN the mod_jk httpd with a wrong AJP secret THEN Tomcat refuses it (403): the secret really is enforced', async () => {
+    const conf = path.join(dir, 'conf');
+    const wrong = path.join(dir, 'wrong-secret.conf');
+    fs.writeFileSync(wrong, 'Define IDHA_AJP_SECRET not-the-secret\n', { mode: 0o600 });
+    const port = await freePort();
+    const inc = path.join(dir, 'wrong.inc.conf');
+    fs.writeFileSync(inc, fs.readFileSync(path.join(conf, 'idha-idm-web.conf'), 'utf8').replace(path.join(dir, 'ajp-secret.conf'), wrong).replace(/mod_jk-idm-web\./g, 'mod_jk-wrong.'));
+    const f = path.join(dir, 'wrong.conf');
+    fs.writeFileSync(f, ['ServerRoot /etc/apache2', 'ServerName localhost', `Listen 127.0.0.1:${port}`, `PidFile ${dir}/logs/wrong.pid`, `ErrorLog ${dir}/logs/wrong-error.log`,
+      `DefaultRuntimeDir ${dir}/logs`, 'User www-data', 'Group www-data',
+      ...['mpm_event', 'authz_core', 'authz_host', 'jk'].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`), `Include ${inc}`, ''].join('\n'));
+    assert.equal(spawnSync('apache2ctl', ['-f', f, '-k', 'start']).status, 0);
+    try {
+      await waitFor('the wrong-secret httpd', async () => (await get(port, '/identity/')).status > 0, 15_000);
+      assert.equal((await get(port, '/identity/')).status, 403);
+      assert.equal((await get(ports.jk, '/identity/')).status, 200, 'the right secret, same Tomcats');
+    } finally {
+      spawnSync('apache2ctl', ['-f', f, '-k', 'stop']);
+    }
+  });
+
   it('GIVEN tomcat3 killed THEN the second application goes to its standby tomcat1 through every balancer; never to tomcat2', async () => {
     await crash('tomcat3', ports.h3);
     await new Promise((res) => setTimeout(res, 3000));

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Web tier benchmark: requests per second through the generated balancer configs against the same
+// Tomcat directly, in one run, on loopback.
+//   npm run build && node bench/web-tier.js [--seconds 10] [--connections 16] [--quick]
+//
+// One Tomcat 10 instance (Debian tomcat10-user) serves a JSP without a session; in front of it, as
+// `idha synth` renders them for a one-node tier: Apache httpd 2.4 + mod_jk 1.2 (AJP 1.3), httpd +
+// mod_proxy_balancer (HTTP), and HAProxy (mode http). Each target gets --connections keep-alive
+// clients for --seconds after a warm-up of the same length, one target at a time. The load comes from
+// this Node process on the same 2 cores, so the ratios, not the absolute figures, are the result.
+// Prints a table with each balancer's rate as a ratio of the direct rate; asserts nothing.
+// Results: bench/results/web-tier.json.
+'use strict';
+const fs = require('fs');
+const http = require('http');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+const { spawn, spawnSync } = require('child_process');
+const lib = require('../dist/lib/internal');
+const { Testing, TerraformStack } = require('cdktf');
+
+const args = process.argv.slice(2);
+const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
+const QUICK = args.includes('--quick');
+const SECONDS = Number(opt('--seconds', QUICK ? '3' : '10'));
+const CONNECTIONS = Number(opt('--connections', '16'));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-bench-web-'));
+fs.chmodSync(dir, 0o755);
+const cleanup = [];
+process.on('exit', () => { for (const f of cleanup.reverse()) try { f(); } catch { /* gone */ } fs.rmSync(dir, { recursive: true, force: true }); });
+process.on('SIGINT', () => process.exit(130));
+
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const p = s.address().port;
+  await new Promise((r) => s.close(r));
+  return p;
+}
+
+function get(port, p, agent) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: p, agent }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', () => resolve(0));
+  });
+}
+
+/** Requests per second with `CONNECTIONS` keep-alive loops for `seconds`. */
+async function load(port, seconds) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const end = Date.now() + seconds * 1000;
+  let ok = 0; let failed = 0;
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    while (Date.now() < end) (await get(port, '/identity/ping.jsp', agent)) === 200 ? ok++ : failed++;
+  }));
+  agent.destroy();
+  return { rps: ok / seconds, failed };
+}
+
+async function main() {
+  for (const c of ['tomcat10-instance-create', 'apache2ctl', 'haproxy']) {
+    if (spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0) throw new Error(`${c} missing: apt-get install -y tomcat10 tomcat10-user apache2 libapache2-mod-jk haproxy`);
+  }
+  const ports = {};
+  for (const k of ['http', 'ajp', 'shutdown', 'jk', 'proxy', 'haproxy']) ports[k] = await freePort();
+  const conf = path.join(dir, 'conf'); fs.mkdirSync(conf);
+  const logs = path.join(dir, 'logs'); fs.mkdirSync(logs); fs.chmodSync(logs, 0o777);
+  fs.writeFileSync(path.join(dir, 'secret.conf'), 'Define IDHA_AJP_SECRET bench-secret\n', { mode: 0o600 });
+  const props = (targets, frontendPort) => ({
+    nodes: [{ name: 'tomcat1', address: '127.0.0.1', httpPort: ports.http, ajpPort: ports.ajp }],
+    applications: [{ name: 'operator', paths: ['/identity'], healthPath: '/identity/ping.jsp' }],
+    frontendPort, targets,
+  });
+  const tier = (targets, port) => new lib.HaWebTier(new TerraformStack(Testing.app(), 's'), 'bench', props(targets, port));
+  const jk = tier([new lib.ModJkTarget({ ajpSecretFile: path.join(dir, 'secret.conf'), configFolder: conf, logFolder: logs })], ports.jk);
+  const px = tier([new lib.ModProxyBalancerTarget({ configFolder: conf })], ports.proxy);
+  const hp = tier([new lib.HaproxyWebTarget({ bindAddress: '127.0.0.1', logTarget: 'stdout', maxconn: 4000 })], ports.haproxy);
+  for (const s of [...jk.snippets(), ...px.snippets(), ...hp.snippets()]) fs.writeFileSync(path.join(conf, path.basename(s.fileName)), s.content);
+
+  // Tomcat with the generated fragment.
+  const base = path.join(dir, 'tomcat1');
+  if (spawnSync('tomcat10-instance-create', ['-p', String(ports.http), '-c', String(ports.shutdown), base]).status !== 0) throw new Error('tomcat10-instance-create failed');
+  const fragment = jk.snippets().find((s) => s.fileName.startsWith('tomcat/')).content;
+  const xmlFile = path.join(base, 'conf', 'server.xml');
+  fs.writeFileSync(xmlFile, fs.readFileSync(xmlFile, 'utf8').replace('<Engine name="Catalina" defaultHost="localhost">', /<Engine [^>]+>/.exec(fragment)[0])
+    .replace('<Service name="Catalina">', `<Service name="Catalina">\n    ${/<Connector [^>]+\/>/.exec(fragment)[0]}`));
+  fs.appendFileSync(path.join(base, 'conf', 'catalina.properties'), '\nidha.ajp.secret=bench-secret\n');
+  fs.mkdirSync(path.join(base, 'webapps', 'identity'), { recursive: true });
+  fs.writeFileSync(path.join(base, 'webapps', 'identity', 'ping.jsp'), '<%@ page contentType="text/plain" session="false" %>pong\n');
+  const env = { ...process.env, CATALINA_HOME: '/usr/share/tomcat10', CATALINA_BASE: base, CATALINA_PID: path.join(base, 'tomcat.pid'), CATALINA_OPTS: '-Xmx512m' };
+  if (spawnSync('/usr/share/tomcat10/bin/catalina.sh', ['start'], { env }).status !== 0) throw new Error('tomcat did not start');
+  cleanup.push(() => process.kill(Number(fs.readFileSync(path.join(base, 'tomcat.pid'), 'utf8')), 'SIGKILL'));
+  for (let i = 0; i < 120 && (await get(ports.http, '/identity/ping.jsp')) !== 200; i++) await sleep(250);
+
+  const httpd = (name, port, include, modules) => {
+    const f = path.join(dir, `${name}.conf`);
+    fs.writeFileSync(f, ['ServerRoot /etc/apache2', 'ServerName localhost', `Listen 127.0.0.1:${port}`, `PidFile ${logs}/${name}.pid`, `ErrorLog ${logs}/${name}.log`,
+      `DefaultRuntimeDir ${logs}`, 'User www-data', 'Group www-data', 'KeepAlive On', 'MaxKeepAliveRequests 0',
+      ...['mpm_event', 'authz_core', 'authz_host', ...modules].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`), `Include ${include}`, ''].join('\n'));
+    const r = spawnSync('apache2ctl', ['-f', f, '-k', 'start'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    cleanup.push(() => spawnSync('apache2ctl', ['-f', f, '-k', 'stop']));
+  };
+  httpd('jk', ports.jk, path.join(conf, 'idha-bench.conf'), ['jk']);
+  httpd('proxy', ports.proxy, path.join(conf, 'idha-bench-proxy.conf'), ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests', 'slotmem_shm']);
+  const h = spawn('haproxy', ['-db', '-f', path.join(conf, 'haproxy.cfg')], { stdio: 'ignore' });
+  cleanup.push(() => h.kill('SIGKILL'));
+  for (const k of ['jk', 'proxy', 'haproxy']) for (let i = 0; i < 80 && (await get(ports[k], '/identity/ping.jsp')) !== 200; i++) await sleep(250);
+
+  const targets = [['direct Tomcat (HTTP)', ports.http], ['httpd + mod_jk (AJP)', ports.jk], ['httpd + mod_proxy_balancer', ports.proxy], ['HAProxy (mode http)', ports.haproxy]];
+  const rows = [];
+  for (const [name, port] of targets) {
+    await load(port, Math.max(1, SECONDS / 2)); // warm-up: JIT, JSP, connection pools
+    const r = await load(port, SECONDS);
+    rows.push({ name, rps: Math.round(r.rps), failed: r.failed });
+  }
+  const direct = rows[0].rps;
+  console.log(`web tier: ${CONNECTIONS} keep-alive clients, ${SECONDS} s each, GET /identity/ping.jsp (no session); Node ${process.version}, ${os.cpus().length} cores`);
+  console.log('target                         req/s    ratio to direct  failed');
+  for (const r of rows) console.log(`${r.name.padEnd(30)} ${String(r.rps).padStart(6)}   ${(r.rps / direct).toFixed(2).padStart(14)}x  ${r.failed}`);
+  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, 'results', 'web-tier.json'), `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, connections: CONNECTIONS, node: process.version, rows }, null, 2)}\n`);
+}
+
+main().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); });

@@ -39,6 +39,11 @@ const STRUCTS = {
   'backend.local': ['LocalStateConfig'], 'backend.s3': ['S3StateConfig'], 'backend.azurerm': ['AzurermStateConfig'], backend: ['StateBackendConfig'],
   sessionFailover: ['SessionFailoverProps'], 'sessionFailover.servers': ['SessionFailoverServer'],
   failoverCluster: ['FailoverClusterProps'], clusterNode: ['ClusterNodeProps'], clusterHealthCheck: ['ClusterHealthCheckProps'], keepalivedTarget: ['KeepalivedTargetProps'],
+  pacemakerTarget: ['PacemakerTargetProps'], wsfcTarget: ['WindowsFailoverClusterTargetProps'], azureClusterTarget: ['LoadBalancedClusterTargetProps'], awsClusterTarget: ['LoadBalancedClusterTargetProps'],
+  webTier: ['HaWebTierProps'], tomcatNode: ['TomcatNodeProps'], webApplication: ['WebApplicationProps'], webHealthCheck: ['WebHealthCheckProps'],
+  balancerStandby: ['BalancerStandbyProps'], 'balancerStandby.targets': ['FailoverClusterProps'], modJkTarget: ['ModJkTargetProps'], modProxyBalancerTarget: ['ModProxyBalancerTargetProps'],
+  haproxyWebTarget: ['HaproxyWebTargetProps'], f5WebTarget: ['F5WebTargetProps'], awsAlbTarget: ['AwsAlbTargetProps'], azureAppGwTarget: ['AzureApplicationGatewayTargetProps'],
+  azureLbWebTarget: ['AzureLoadBalancerWebTargetProps'],
 };
 function propDoc(structs, key) {
   for (const s of structs) {

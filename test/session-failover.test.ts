@@ -200,7 +200,7 @@ describe('idha peers (built, run as a process)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-peers-'));
     const r = runIdha(['synth', '--config', path.join(REPO, 'examples', 'session-failover.yaml'), '--out', path.join(dir, 'o')]);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /services: got \(missing\); allowed: at least one service or cluster to synthesize\. Fix: this topology holds only sessionFailover: run idha peers/);
+    assert.match(r.stderr, /services: got \(missing\); allowed: at least one service, cluster or web tier to synthesize\. Fix: this topology holds only sessionFailover: run idha peers/);
     assert.equal(fs.existsSync(path.join(dir, 'o')), false);
   });
 });

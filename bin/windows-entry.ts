@@ -1,0 +1,23 @@
+import type { CommandModule } from 'yargs';
+import { runCli } from './cli-core';
+import { checkCommand } from './commands/check';
+import { mimicCommand } from './commands/mimic';
+import { shimCommand } from './commands/shim';
+
+/**
+ * The entry point of `idha-shim.exe`, the Windows host kit: the commands a Windows host runs (the
+ * shim, one-shot and watched checks, the IQService stand-in), never cdktf. `npm run build:windows`
+ * bundles it with esbuild and fails if cdktf ends up in the bundle.
+ */
+export const WINDOWS_COMMANDS: ReadonlyArray<CommandModule<any, any>> = [shimCommand, checkCommand, mimicCommand];
+
+export function main(argv: string[]): Promise<number> {
+  return runCli(argv, WINDOWS_COMMANDS, {
+    scriptName: 'idha-shim',
+    usage: '$0 <command> [options]\n\nThe identity-ha host kit for Windows: the probe sidecar (shim), health checks (check) and an IQService stand-in (mimic).',
+  });
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,86 @@
+<#
+.SYNOPSIS
+  Installs (or updates) the identity-ha probe sidecar as a Windows service on an IQService host.
+
+.DESCRIPTION
+  Copies idha-shim.exe and nssm.exe to -InstallFolder, installs the service -ServiceName through
+  NSSM with automatic start, restart on failure (1 s delay), a log folder with rotation, and a
+  Ctrl+C stop so the shim closes its gate and drains before it exits. Opens the gate, health and
+  agent ports in Windows Firewall for -ProbeSources only. Running it again updates every setting.
+  idha synth prints the exact command line for each host (snippets/<service>/hosts/<role>-<address>/install-command.txt).
+
+.EXAMPLE
+  .\install.ps1 -Role primary -ServicePort 5050 -BindAddress 10.0.1.10 -ProbeSources 10.0.0.0/24
+.EXAMPLE
+  .\install.ps1 -Role standby -ServicePort 5050 -BindAddress 10.0.2.10 -PeerUrl http://10.0.1.10:15051/healthz -ProbeSources 10.0.0.0/24
+#>
+#Requires -Version 5.1
+[CmdletBinding()]
+param(
+  # primary: the preferred host; standby: passes the probe only while the primary fails (-PeerUrl is the primary's health URL).
+  [Parameter(Mandatory = $true)][ValidateSet('primary', 'standby')][string]$Role,
+  # IQService's port on this host.
+  [Parameter(Mandatory = $true)][ValidateRange(1, 65535)][int]$ServicePort,
+  # This host's address: the shim binds its ports here and watches IQService's listener on it.
+  [Parameter(Mandatory = $true)][string]$BindAddress,
+  # standby: the primary's health URL (--standby-of). primary behind Azure LB / AWS NLB: the standby's (--standby-peer).
+  [string]$PeerUrl = '',
+  # Source addresses (CIDR) of the balancers' probes, allowed in on the gate, health and agent ports.
+  [string[]]$ProbeSources = @(),
+  [ValidateRange(1, 65535)][int]$GatePort = 15050,
+  [ValidateRange(1, 65535)][int]$HealthPort = 15051,
+  [ValidateRange(1, 65535)][int]$AgentPort = 15052,
+  # Further shim flags exactly as idha synth prints them (timing, damping, reports).
+  [string]$ExtraArguments = '',
+  [string]$ServiceName = 'idha-shim',
+  [string]$InstallFolder = (Join-Path $env:ProgramFiles 'identity-ha')
+)
+$ErrorActionPreference = 'Stop'
+
+$identity = [Security.Principal.WindowsIdentity]::GetCurrent()
+if (-not (New-Object Security.Principal.WindowsPrincipal($identity)).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
+  Write-Error 'install.ps1 needs administrator rights: run it from an elevated PowerShell (Run as administrator).'
+  exit 1
+}
+$address = $null
+if (-not [System.Net.IPAddress]::TryParse($BindAddress, [ref]$address)) { throw "-BindAddress '$BindAddress' is not an IP address (the socket table holds addresses, not names)." }
+if ($Role -eq 'standby' -and -not $PeerUrl) { throw "-PeerUrl is required with -Role standby: the primary's health URL, e.g. http://10.0.1.10:$HealthPort/healthz" }
+if ($PeerUrl -and $PeerUrl -notmatch '^https?://\S+$') { throw "-PeerUrl '$PeerUrl' is not an http:// URL." }
+
+New-Item -ItemType Directory -Force -Path $InstallFolder, (Join-Path $InstallFolder 'logs') | Out-Null
+$exe = Join-Path $InstallFolder 'idha-shim.exe'
+$nssm = Join-Path $InstallFolder 'nssm.exe'
+$service = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
+if ($service -and $service.Status -ne 'Stopped') { & $nssm stop $ServiceName | Out-Null }
+foreach ($f in 'idha-shim.exe', 'nssm.exe') {
+  if ((Resolve-Path (Join-Path $PSScriptRoot $f)).Path -ne (Join-Path $InstallFolder $f)) { Copy-Item -Force (Join-Path $PSScriptRoot $f) $InstallFolder }
+}
+
+$shimArgs = @('shim', '--bind', $BindAddress, '--service-port', $ServicePort, '--service-host', $BindAddress,
+  '--gate-port', $GatePort, '--health-port', $HealthPort, '--agent-port', $AgentPort)
+if ($Role -eq 'standby') { $shimArgs += @('--standby-of', $PeerUrl) } elseif ($PeerUrl) { $shimArgs += @('--standby-peer', $PeerUrl) }
+if ($ExtraArguments.Trim()) { $shimArgs += ($ExtraArguments.Trim() -split '\s+') }
+$line = ($shimArgs | ForEach-Object { "$_" }) -join ' '
+
+if (-not $service) { & $nssm install $ServiceName $exe | Out-Null }
+$log = Join-Path $InstallFolder 'logs\idha-shim.log'
+$settings = [ordered]@{
+  Application = $exe; AppParameters = $line; AppDirectory = $InstallFolder
+  DisplayName = 'identity-ha probe sidecar'; Description = "IQService health for load balancer probes ($Role, port $ServicePort)"
+  Start = 'SERVICE_AUTO_START'; AppStdout = $log; AppStderr = $log; AppRotateFiles = '1'; AppRotateOnline = '1'; AppRotateBytes = '10485760'
+  AppRestartDelay = '1000'; AppStopMethodSkip = '6'; AppStopMethodConsole = '15000'
+}
+foreach ($k in $settings.Keys) { & $nssm set $ServiceName $k $settings[$k] | Out-Null; if ($LASTEXITCODE -ne 0) { throw "nssm set $k failed ($LASTEXITCODE)" } }
+& $nssm set $ServiceName AppExit Default Restart | Out-Null
+
+$rule = "identity-ha $ServiceName"
+Get-NetFirewallRule -DisplayName $rule -ErrorAction SilentlyContinue | Remove-NetFirewallRule
+if ($ProbeSources.Count -gt 0) {
+  New-NetFirewallRule -DisplayName $rule -Direction Inbound -Protocol TCP -LocalPort @($GatePort, $HealthPort, $AgentPort) -RemoteAddress $ProbeSources -Action Allow | Out-Null
+} else {
+  Write-Warning "No -ProbeSources given: no firewall rule added. The balancers' probes must reach TCP $GatePort, $HealthPort and $AgentPort on $BindAddress."
+}
+
+& $nssm start $ServiceName | Out-Null
+Write-Host "identity-ha: $ServiceName installed and started ($Role): $exe $line"
+Write-Host "Log: $log    Health: http://${BindAddress}:$HealthPort/healthz"

@@ -17,13 +17,13 @@
 #Requires -Version 5.1
 [CmdletBinding()]
 param(
-  # primary: the preferred host; standby: passes the probe only while the primary fails (-PeerUrl is the primary's health URL).
+  # primary: the preferred host. standby: the other one; with -PeerUrl (the primary's health URL) its gate opens only while the primary fails.
   [Parameter(Mandatory = $true)][ValidateSet('primary', 'standby')][string]$Role,
   # IQService's port on this host.
   [Parameter(Mandatory = $true)][ValidateRange(1, 65535)][int]$ServicePort,
   # This host's address: the shim binds its ports here and watches IQService's listener on it.
   [Parameter(Mandatory = $true)][string]$BindAddress,
-  # standby: the primary's health URL (--standby-of). primary behind Azure LB / AWS NLB: the standby's (--standby-peer).
+  # Standby mode (Azure LB, AWS NLB): on the standby the primary's health URL (--standby-of), on the primary the standby's (--standby-peer). Empty: normal mode.
   [string]$PeerUrl = '',
   # Source addresses (CIDR) of the balancers' probes, allowed in on the gate, health and agent ports.
   [string[]]$ProbeSources = @(),
@@ -44,7 +44,6 @@ if (-not (New-Object Security.Principal.WindowsPrincipal($identity)).IsInRole([S
 }
 $address = $null
 if (-not [System.Net.IPAddress]::TryParse($BindAddress, [ref]$address)) { throw "-BindAddress '$BindAddress' is not an IP address (the socket table holds addresses, not names)." }
-if ($Role -eq 'standby' -and -not $PeerUrl) { throw "-PeerUrl is required with -Role standby: the primary's health URL, e.g. http://10.0.1.10:$HealthPort/healthz" }
 if ($PeerUrl -and $PeerUrl -notmatch '^https?://\S+$') { throw "-PeerUrl '$PeerUrl' is not an http:// URL." }
 
 New-Item -ItemType Directory -Force -Path $InstallFolder, (Join-Path $InstallFolder 'logs') | Out-Null
@@ -58,7 +57,7 @@ foreach ($f in 'idha-shim.exe', 'nssm.exe') {
 
 $shimArgs = @('shim', '--bind', $BindAddress, '--service-port', $ServicePort, '--service-host', $BindAddress,
   '--gate-port', $GatePort, '--health-port', $HealthPort, '--agent-port', $AgentPort)
-if ($Role -eq 'standby') { $shimArgs += @('--standby-of', $PeerUrl) } elseif ($PeerUrl) { $shimArgs += @('--standby-peer', $PeerUrl) }
+if ($PeerUrl) { if ($Role -eq 'standby') { $shimArgs += @('--standby-of', $PeerUrl) } else { $shimArgs += @('--standby-peer', $PeerUrl) } }
 if ($ExtraArguments.Trim()) { $shimArgs += ($ExtraArguments.Trim() -split '\s+') }
 $line = ($shimArgs | ForEach-Object { "$_" }) -join ' '
 

@@ -12,6 +12,15 @@ interface ShimArgs {
   'damp-half-life': number; 'max-hold-down': number; 'report-port': number; 'report-server'?: string; 'report-from'?: string;
 }
 
+/** A checker that cannot work here (no netstat) is a usage error naming --check, not a crash. */
+function checkerOrUsageError<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    throw new IdhaValidationError([{ field: '--check', value: (e as Error).message, allowed: 'a method this host can run', fix: 'install netstat (Windows: %SystemRoot%\\System32\\netstat.exe), or use --check proc-net-tcp on Linux' }]);
+  }
+}
+
 export const shimCommand: CommandModule<{}, ShimArgs> = {
   command: 'shim',
   describe: 'Run the probe sidecar on an IQService host: gate port, GET /healthz and HAProxy agent-check from the service\'s real state',
@@ -84,7 +93,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
       // Only this host's own listener counts: a neighbour's on the same port (two stand-ins on one
       // machine, a second address of a multi-homed host) is not ours.
       // A --bind that is a name watches any address (names never match the socket table).
-      checker: createChecker(a.check, a['service-port'], serviceHost ?? canonicalAddress(a.bind), log),
+      checker: checkerOrUsageError(() => createChecker(a.check, a['service-port'], serviceHost ?? canonicalAddress(a.bind), log)),
       bind: a.bind,
       gatePort: a['gate-port'], healthPort: a['health-port'], agentPort: a['agent-port'],
       intervalMs: secondsToMs('interval', a.interval), rise: a.rise, fall: a.fall,

@@ -77,6 +77,36 @@ function modeNote(model: HaServiceModel, role: string): string {
     : 'standby mode (a target has no priority of its own): this secondary\'s gate opens only while the primary is down (--standby-of).';
 }
 
+/** Flags install.ps1 sets from its own parameters (each takes one value). */
+const INSTALL_PS1_FLAGS: Record<string, string> = {
+  '--bind': 'BindAddress', '--service-port': 'ServicePort', '--gate-port': 'GatePort', '--health-port': 'HealthPort', '--agent-port': 'AgentPort',
+  '--standby-of': 'PeerUrl', '--standby-peer': 'PeerUrl',
+};
+
+/**
+ * The exact `install.ps1` line of the Windows host kit for one host: its role, ports and peer, the
+ * other shim flags as -ExtraArguments, and as -ProbeSources the peer's address where the standby
+ * polls the primary's health port.
+ */
+export function installPs1Line(model: HaServiceModel, h: HostShim, peer?: HostShim): string {
+  const params = new Map<string, string>([['Role', h.role === 'primary' ? 'primary' : 'standby']]);
+  const extra: string[] = [];
+  for (let i = 1; i < h.args.length; i++) {
+    const flag = h.args[i];
+    if (flag === '--service-host') { i++; continue; } // install.ps1 watches -BindAddress
+    const name = INSTALL_PS1_FLAGS[flag];
+    if (name) params.set(name, h.args[++i]);
+    else extra.push(flag, ...(h.args[i + 1] !== undefined && !h.args[i + 1].startsWith('--') ? [h.args[++i]] : []));
+  }
+  // In standby mode each host's sidecar polls the other's health port.
+  const sources = model.sidecarMode === SidecarMode.STANDBY && peer ? [`${peer.address}/${peer.address.includes(':') ? 128 : 32}`] : [];
+  const order = ['Role', 'ServicePort', 'BindAddress', 'PeerUrl', 'GatePort', 'HealthPort', 'AgentPort'];
+  const parts = ['.\\install.ps1', ...order.filter((k) => params.has(k)).map((k) => `-${k} ${params.get(k)}`)];
+  if (sources.length > 0) parts.push(`-ProbeSources ${sources.join(',')}`);
+  if (extra.length > 0) parts.push(`-ExtraArguments '${extra.join(' ')}'`);
+  return parts.join(' ');
+}
+
 /** Every file of the host plan (for the shims given, by default those of the model). */
 export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hostShims(model)): HostPlanFile[] {
   return shims.flatMap((h) => {
@@ -133,8 +163,18 @@ export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hos
       '</service>',
       '',
     ].join('\n');
+    const peer = shims.find((o) => o !== h);
+    const install = [
+      `# identity-ha ${model.name}, ${h.role} host ${h.address}: the Windows host kit (identity-ha-shim-<version>-win-x64.zip, npm run build:windows).`,
+      '# Unzip it on the host and run, in an elevated PowerShell in that folder:',
+      installPs1Line(model, h, peer),
+      '# -ProbeSources: add the addresses your balancers probe from (a comma-separated list of CIDRs): Azure Load Balancer',
+      '# 168.63.129.16/32; an AWS NLB its subnets; HAProxy and F5 their own addresses. Without them no firewall rule is added.',
+      '',
+    ].join('\r\n');
     return [
       { path: `${h.folder}/shim-command.txt`, content: command },
+      { path: `${h.folder}/install-command.txt`, content: install },
       { path: `${h.folder}/idha-shim.service`, content: unit },
       { path: `${h.folder}/idha-shim.xml`, content: xml },
     ];

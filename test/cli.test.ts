@@ -14,7 +14,7 @@ describe('idha CLI (built, run as a process)', () => {
     assert.equal(r.status, 0, r.stderr);
     const files = Object.keys(snapshotDir(path.join(cwd, 'cdktf.out'))).sort();
     assert.deepEqual(files, ['idha-manifest.json', 'manifest.json', 'snippets/iqservice/f5-as3.json', 'snippets/iqservice/f5-tmsh.txt', 'snippets/iqservice/haproxy.cfg',
-      'snippets/iqservice/hosts/primary-10.0.1.10/idha-shim.service', 'snippets/iqservice/hosts/primary-10.0.1.10/idha-shim.xml', 'snippets/iqservice/hosts/primary-10.0.1.10/shim-command.txt', 'snippets/iqservice/hosts/secondary-10.0.2.10/idha-shim.service', 'snippets/iqservice/hosts/secondary-10.0.2.10/idha-shim.xml', 'snippets/iqservice/hosts/secondary-10.0.2.10/shim-command.txt',
+      'snippets/iqservice/hosts/primary-10.0.1.10/idha-shim.service', 'snippets/iqservice/hosts/primary-10.0.1.10/idha-shim.xml', 'snippets/iqservice/hosts/primary-10.0.1.10/install-command.txt', 'snippets/iqservice/hosts/primary-10.0.1.10/shim-command.txt', 'snippets/iqservice/hosts/secondary-10.0.2.10/idha-shim.service', 'snippets/iqservice/hosts/secondary-10.0.2.10/idha-shim.xml', 'snippets/iqservice/hosts/secondary-10.0.2.10/install-command.txt', 'snippets/iqservice/hosts/secondary-10.0.2.10/shim-command.txt',
       'stacks/identity-ha-aws/cdk.tf.json', 'stacks/identity-ha-azure/cdk.tf.json', 'stacks/identity-ha-f5/cdk.tf.json']);
     assert.match(r.stdout, /iqservice\s+azure\s+17 s/);
     assert.match(r.stdout, /iqservice\s+aws\s+15 s/);

@@ -119,14 +119,33 @@ describe('Windows netstat parsing (fixtures in netstat -ano -p tcp format)', () 
     assert.ok(t.connections.some((c) => c.localPort === 5050 && c.state === 'ESTABLISHED'));
   });
 
-  it('GIVEN German output (localized state names) with IQService stopped THEN no listener on 5050, though a TIME_WAIT row remains', () => {
-    const t = parseNetstat(read('netstat-de-stopped.txt'));
+  it('GIVEN German output in its console code page (CP850 bytes, read as execFile reads them) with IQService stopped THEN no listener on 5050, though a TIME_WAIT row remains', () => {
+    const bytes = fs.readFileSync(path.join(FIX, 'netstat-de-stopped.txt'));
+    assert.ok(bytes.includes(Buffer.from('ABH\x99REN', 'latin1')), 'the fixture holds CP850 bytes (Ö = 0x99), not UTF-8');
+    const t = parseNetstat(bytes.toString('utf8'));
+    assert.ok(t.connections.length > 0 || t.listening.length > 0);
     assert.equal(t.listening.some((l) => l.localPort === 5050), false);
     assert.ok(t.connections.some((c) => c.localPort === 5050));
     assert.ok(t.listening.some((l) => l.localPort === 15050));
   });
 
-  it('GIVEN IPv6 rows THEN [::]:5050 is a listener', () => {
+  // Rows that mention 5050 but are no listener on it, each beside the row that is.
+  const LISTENER_5050 = '  TCP    0.0.0.0:5050           0.0.0.0:0              LISTENING       2212';
+  const NOT_A_LISTENER: Array<[string, string]> = [
+    ['an ESTABLISHED row to a remote 5050', '  TCP    10.0.1.10:51544        10.0.2.10:5050         ESTABLISHED     3184'],
+    ['TIME_WAIT on the local 5050', '  TCP    10.0.1.10:5050         10.20.0.16:49822       TIME_WAIT       0'],
+    ['a listener on 15050 (asked about 5050)', '  TCP    0.0.0.0:15050          0.0.0.0:0              LISTENING       3340'],
+    ['UDP 5050 (CDPSvc on Windows 10 holds it)', '  UDP    0.0.0.0:5050           *:*                                    3616'],
+  ];
+  for (const [what, row] of NOT_A_LISTENER) {
+    it(`GIVEN ${what} THEN no listener on 5050; GIVEN the LISTENING row beside it THEN one`, async () => {
+      const check = (text: string) => new NetstatChecker({ port: 5050, run: async () => text }).check();
+      assert.equal((await check(`${row}\r\n`)).ok, false);
+      assert.equal((await check(`${row}\r\n${LISTENER_5050}\r\n`)).ok, true);
+    });
+  }
+
+  it('GIVEN IPv6 rows (netstat -p tcpv6 labels them TCP) THEN [::]:5050 is a listener', () => {
     assert.deepEqual(parseNetstat(read('netstat-v6.txt')).listening.map((l) => [l.localAddress, l.localPort]), [['::', 135], ['::', 5050]]);
   });
 

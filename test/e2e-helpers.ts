@@ -66,6 +66,11 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/** One port nobody listens on now (on 127.0.0.1). */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { after, describe, it } from 'node:test';
+import { freePort } from './e2e-helpers';
 import { IDHA } from './helpers';
 
 /**
@@ -14,13 +14,6 @@ import { IDHA } from './helpers';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-netstat-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 /** A folder with a `netstat` that prints `body` after `delaySeconds` (Windows `netstat -ano` format). */
 function standIn(name: string, body: string, delaySeconds = 0): string {

@@ -9,6 +9,7 @@ import {
   frame, parseBalancerReport, parseNetstat, parseProcNetTcp,
 } from '../lib/runtime';
 import * as dgram from 'dgram';
+import { freePort } from './e2e-helpers';
 import { REPO } from './helpers';
 
 const FIX = path.join(REPO, 'test', 'fixtures');
@@ -244,13 +245,6 @@ function fakeChecker(initial: boolean) {
   return c;
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 function gateOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +11,11 @@ import {
   AwsAlbTarget, AzureApplicationGatewayTarget, AzureLoadBalancerWebTarget, F5WebTarget, HaproxyWebTarget, HaWebTier, HaWebTierProps, IWebTierTarget,
   KeepalivedTarget, ModJkTarget, ModProxyBalancerTarget, Topology,
 } from '../lib/internal';
+import { freePort, until } from './e2e-helpers';
 import { as3Validator, IDHA, problemsOf, REPO } from './helpers';
+
+/** Waits for `ok` (a refused connection counts as not yet). */
+const waitUntil = (what: string, ok: () => Promise<boolean>, ms = 60_000) => until(what, () => ok().catch(() => false), ms);
 
 const SECRET_FILE = '/etc/apache2/idha-ajp-secret.conf';
 const tierProps = (over: Partial<HaWebTierProps> = {}, targets: IWebTierTarget[] = [new ModJkTarget({ ajpSecretFile: SECRET_FILE })]): HaWebTierProps => ({
@@ -270,13 +273,6 @@ describe('the standby balancer: two httpd hosts through FailoverCluster', () => 
 const TOOLS = ['tomcat10-instance-create', 'apache2ctl', 'haproxy'];
 const haveTools = TOOLS.every((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0) && fs.existsSync('/usr/lib/apache2/modules/mod_jk.so');
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 /** GET through a balancer; `cookie` is sent when given. Answers `node=<name> session=<id>` from the test webapp. */
 function get(port: number, p: string, cookie?: string): Promise<{ status: number; node?: string; session?: string; setCookie?: string; body: string }> {
@@ -296,14 +292,6 @@ function get(port: number, p: string, cookie?: string): Promise<{ status: number
   });
 }
 
-async function waitFor(what: string, ok: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await ok().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_balancer and HAProxy configs', { timeout: 420_000 }, () => {
   it('THEN tomcat10, apache2 with mod_jk and haproxy are installed (.ci/run installs tomcat10 tomcat10-user apache2 libapache2-mod-jk haproxy)', () => {
@@ -323,7 +311,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
     const pid = Number(fs.readFileSync(path.join(tomcats[name].base, 'tomcat.pid'), 'utf8').trim());
     process.kill(pid, 'SIGKILL');
     tomcats[name].up = false;
-    await waitFor(`${name} gone`, async () => !(await get(httpPort, '/identity/health.jsp').then(() => true, () => false)), 10_000);
+    await waitUntil(`${name} gone`, async () => !(await get(httpPort, '/identity/health.jsp').then(() => true, () => false)), 10_000);
   };
   const catalina = (name: string, action: 'start') => spawnSync(`/usr/share/tomcat10/bin/catalina.sh`, [action], {
     env: { ...process.env, CATALINA_HOME: '/usr/share/tomcat10', CATALINA_BASE: tomcats[name].base, CATALINA_PID: path.join(tomcats[name].base, 'tomcat.pid'), CATALINA_OPTS: `-Didha.node=${name} -Xmx256m -Xss512k` },
@@ -384,7 +372,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
     }
     for (const n of nodes) {
       // Compile both pages once, directly (JSP compilation must not eat the balancers' timeouts).
-      await waitFor(`${n.name} serving`, async () => (await get(n.httpPort, '/identity/')).status === 200 && (await get(n.httpPort, '/selfservice/health.jsp')).status === 200);
+      await waitUntil(`${n.name} serving`, async () => (await get(n.httpPort, '/identity/')).status === 200 && (await get(n.httpPort, '/selfservice/health.jsp')).status === 200);
       await get(n.httpPort, '/selfservice/');
       await get(n.httpPort, '/identity/health.jsp');
     }
@@ -409,7 +397,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
     assert.equal(hc.status, 0, hc.stderr + hc.stdout);
     const hap = spawn('haproxy', ['-db', '-f', path.join(conf, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
     daemons.push(hap);
-    for (const b of ['jk', 'proxy', 'haproxy']) await waitFor(`${b} answering`, async () => (await get(ports[b], '/identity/')).status === 200, 30_000);
+    for (const b of ['jk', 'proxy', 'haproxy']) await waitUntil(`${b} answering`, async () => (await get(ports[b], '/identity/')).status === 200, 30_000);
     // The hcheck and HAProxy checks have seen every node up (rise 1, interval 1 s).
     await new Promise((r) => setTimeout(r, 2500));
   });
@@ -468,7 +456,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
       ...['mpm_event', 'authz_core', 'authz_host', 'jk'].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`), `Include ${inc}`, ''].join('\n'));
     assert.equal(spawnSync('apache2ctl', ['-f', f, '-k', 'start']).status, 0);
     try {
-      await waitFor('the wrong-secret httpd', async () => (await get(port, '/identity/')).status > 0, 15_000);
+      await waitUntil('the wrong-secret httpd', async () => (await get(port, '/identity/')).status > 0, 15_000);
       assert.equal((await get(port, '/identity/')).status, 403);
       assert.equal((await get(ports.jk, '/identity/')).status, 200, 'the right secret, same Tomcats');
     } finally {
@@ -492,7 +480,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
     const sessions: Record<string, { node: string; cookie: string }> = {};
     for (const b of BALANCERS) {
       // A session on tomcat2, the node about to stop.
-      await waitFor(`${b} session on tomcat2`, async () => {
+      await waitUntil(`${b} session on tomcat2`, async () => {
         const r = await get(ports[b], '/identity/');
         if (r.node === 'tomcat2') sessions[b] = { node: r.node, cookie: r.setCookie! };
         return r.node === 'tomcat2';

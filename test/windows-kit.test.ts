@@ -6,6 +6,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { after, before, describe, it } from 'node:test';
+import { freePort, until } from './e2e-helpers';
 import { REPO } from './helpers';
 
 /**
@@ -86,13 +87,6 @@ function wine(args: string[], timeoutMs = 60_000): { status: number | null; out:
   const text = buf.length > 1 && buf[1] === 0 ? buf.toString('utf16le') : buf.toString('utf8');
   return { status: r.status, out: text };
 }
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 function healthz(port: number): Promise<any> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 2000 }, (res) => {
@@ -109,14 +103,6 @@ function opens(port: number): Promise<boolean> {
     const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true); });
     s.on('error', () => resolve(false));
   });
-}
-async function waitFor(what: string, ok: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
@@ -171,10 +157,10 @@ describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
       '--health-port', String(health), '--agent-port', '0', '--interval', '1', '--fall', '1', '--rise', '1', '--drain', '1'], { env: wineEnv, stdio: ['ignore', log, log] });
     daemons.push(shim);
     try {
-      await waitFor('the gate to open', () => opens(gate));
+      await until('the gate to open', () => opens(gate), 30_000);
       assert.equal((await healthz(health))?.service, 'up');
       await new Promise<void>((r) => service.close(() => r()));
-      await waitFor('the gate to close', async () => !(await opens(gate)));
+      await until('the gate to close', async () => !(await opens(gate)), 30_000);
       assert.equal((await healthz(health))?.service, 'down');
       const text = fs.readFileSync(path.join(tmp, 'shim.log'), 'utf8');
       assert.match(text, /"service up","reason":"listening on port \d+ \(pid 4\)"/);
@@ -198,7 +184,7 @@ describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
         '--health-port', String(health), '--agent-port', '0', '--interval', '1', '--drain', '1']).status, 0);
       for (const [k, v] of [['AppStopMethodSkip', '6'], ['AppStdout', logW], ['AppStderr', logW], ['Start', 'SERVICE_AUTO_START']]) assert.equal(wine([nssm, 'set', 'idha-test', k, v]).status, 0, k);
       assert.equal(wine([nssm, 'start', 'idha-test']).status, 0);
-      await waitFor('the service\'s healthz', async () => (await healthz(health))?.service === 'up');
+      await until('the service\'s healthz', async () => (await healthz(health))?.service === 'up', 30_000);
       const t0 = Date.now();
       const stop = wine([nssm, 'stop', 'idha-test']);
       const stopMs = Date.now() - t0;

@@ -1,6 +1,7 @@
 import { AddressKind } from '../core/address';
 import { Problems } from '../core/errors';
 import { WebTierModel } from '../model/web-tier-model';
+import type { WebTierEstimate } from '../web-tier/ha-web-tier';
 
 /** Absolute POSIX paths without spaces or quotes (httpd and HAProxy take them as one word). */
 export const ABS_PATH = /^\/[A-Za-z0-9_./@%+:-]*$/;
@@ -32,4 +33,18 @@ export function checkNoStandbys(model: WebTierModel, problems: Problems, platfor
 /** The node worker / section name for a node in an application's pool: letters, digits and underscores. */
 export function ident(...parts: string[]): string {
   return parts.map((p) => p.replace(/-/g, '_')).join('__');
+}
+
+/**
+ * The estimate of a balancer that checks the health path itself, `fall` checks an interval apart
+ * plus the last one's timeout to take a node out, `rise` checks to take it back; `note` says what a
+ * refused connection costs on the platform.
+ */
+export function httpCheckEstimate(platform: string, model: WebTierModel, note?: string): WebTierEstimate {
+  const h = model.pools[0].health;
+  const down = h.intervalSeconds * h.fall + h.timeoutSeconds;
+  return {
+    platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} checks + ${h.timeoutSeconds}s timeout = ${down}${note ? ` (${note})` : ''}`,
+    failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s x ${h.rise} checks = ${h.intervalSeconds * h.rise}`,
+  };
 }

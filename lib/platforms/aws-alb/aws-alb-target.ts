@@ -8,13 +8,14 @@ import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { AddressKind, cidrFamily } from '../../core/address';
+import { AddressKind } from '../../core/address';
+import { cidrProps } from '../aws/aws-network-load-balancer';
 import { checkAwsId, checkUniqueIds } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
-import { checkIpNodes, checkNoStandbys } from '../web-checks';
+import { checkIpNodes, checkNoStandbys, httpCheckEstimate } from '../web-checks';
 
 export interface AwsAlbTargetProps {
   /** Existing VPC of the Tomcats. */
@@ -30,10 +31,6 @@ export interface AwsAlbTargetProps {
   /** @default the stack's AWS provider */
   readonly provider?: TerraformProvider;
   readonly tags?: Record<string, string>;
-}
-
-function cidrProps(cidr: string): { cidrIpv4?: string; cidrIpv6?: string } {
-  return cidrFamily(cidr) === AddressKind.IPV6 ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
 }
 
 /**
@@ -137,11 +134,6 @@ export class AwsAlbTarget implements IWebTierTarget {
   }
 
   public estimate(model: WebTierModel): WebTierEstimate {
-    const h = model.pools[0].health;
-    const down = h.intervalSeconds * h.fall + h.timeoutSeconds;
-    return {
-      platform: this.platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} checks + ${h.timeoutSeconds}s timeout = ${down}`,
-      failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s x ${h.rise} checks = ${h.intervalSeconds * h.rise}`,
-    };
+    return httpCheckEstimate(this.platform, model);
   }
 }

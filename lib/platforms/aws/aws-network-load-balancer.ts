@@ -16,7 +16,8 @@ export interface AwsNetworkLoadBalancerProps {
   readonly target: ResolvedAwsProps;
 }
 
-function cidrProps(cidr: string): { cidrIpv4?: string; cidrIpv6?: string } {
+/** A security group rule's source or destination for a CIDR of either family. */
+export function cidrProps(cidr: string): { cidrIpv4?: string; cidrIpv6?: string } {
   return cidrFamily(cidr) === AddressKind.IPV6 ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
 }
 

@@ -3,7 +3,7 @@ import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
-import { ident } from '../web-checks';
+import { httpCheckEstimate, ident } from '../web-checks';
 
 export interface HaproxyWebTargetProps {
   /** Address the frontend binds to. @default '*' (all addresses) */
@@ -103,11 +103,6 @@ export class HaproxyWebTarget implements IWebTierTarget {
   }
 
   public estimate(model: WebTierModel): WebTierEstimate {
-    const h = model.pools[0].health;
-    const down = h.intervalSeconds * h.fall + h.timeoutSeconds;
-    return {
-      platform: this.platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} checks + ${h.timeoutSeconds}s timeout = ${down} (a refused connection: redispatched at once)`,
-      failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s x ${h.rise} checks = ${h.intervalSeconds * h.rise}`,
-    };
+    return httpCheckEstimate(this.platform, model, 'a refused connection: redispatched at once');
   }
 }

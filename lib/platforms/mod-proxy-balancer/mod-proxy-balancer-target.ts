@@ -3,7 +3,7 @@ import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
-import { checkAbsPath, ident } from '../web-checks';
+import { checkAbsPath, httpCheckEstimate, ident } from '../web-checks';
 
 export interface ModProxyBalancerTargetProps {
   /** Where the generated snippet goes on the httpd host. @default /etc/apache2/identity-ha */
@@ -60,11 +60,6 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
 
   /** mod_proxy_hcheck: fall checks an interval apart, the last one's timeout; back after rise checks. */
   public estimate(model: WebTierModel): WebTierEstimate {
-    const h = model.pools[0].health;
-    const down = h.intervalSeconds * h.fall + h.timeoutSeconds;
-    return {
-      platform: this.platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} checks + ${h.timeoutSeconds}s timeout = ${down} (a refused connection: the request goes to another member at once)`,
-      failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s x ${h.rise} checks = ${h.intervalSeconds * h.rise}`,
-    };
+    return httpCheckEstimate(this.platform, model, 'a refused connection: the request goes to another member at once');
   }
 }

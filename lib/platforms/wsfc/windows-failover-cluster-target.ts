@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { AddressKind } from '../../core/address';
 import { Problems } from '../../core/errors';
-import { ClusterCheckKind, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { ClusterCheckKind, clusterCheckCommand, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
 import { Snippet } from '../target';
 
 export interface WindowsFailoverClusterTargetProps {
@@ -105,14 +105,10 @@ export class WindowsFailoverClusterTarget implements IClusterTarget {
   /** The cluster is configured by the script: no Terraform resources. */
   public render(_scope: Construct, _cluster: FailoverClusterModel): void {}
 
-  /** The `idha check --watch` arguments for one node. */
+  /** The `idha check --watch` arguments for one node: the cluster's check, repeated. */
   private watchArguments(cluster: FailoverClusterModel, address: string): string {
     const c = cluster.check;
-    const host = address.includes(':') ? `[${address}]` : address;
-    const what = c.kind === ClusterCheckKind.HTTP
-      ? `--http ${c.url!.replace(/\{address\}/g, host)} --timeout ${Math.max(1, c.intervalSeconds - 1)}`
-      : `--listening ${c.port} --host ${address}`;
-    return `check ${what} --watch --interval ${c.intervalSeconds} --fall ${c.fall}`;
+    return `${clusterCheckCommand(cluster, address, '').trim()} --watch --interval ${c.intervalSeconds} --fall ${c.fall}`;
   }
 
   /** WinSW definition of the check watcher on one node. */

@@ -112,51 +112,112 @@ describe('ProcNetTcpChecker: healthy, stopped and hung, without connecting', () 
   });
 });
 
-describe('Windows netstat parsing (fixtures in netstat -ano -p tcp format)', () => {
-  it('GIVEN English output with CRLF THEN the listeners, with PIDs, and no connection rows among them', () => {
-    const t = parseNetstat(read('netstat-en.txt'));
-    assert.deepEqual(t.listening.find((l) => l.localPort === 5050), { localAddress: '0.0.0.0', localPort: 5050, pid: 2212 });
-    assert.equal(t.listening.length, 5);
-    assert.ok(t.connections.some((c) => c.localPort === 5050 && c.state === 'ESTABLISHED'));
+describe('Windows netstat parsing (captures in their console code page: test/fixtures/netstat/SOURCES.md)', () => {
+  // As NetstatChecker reads them: execFile decodes the OEM code-page bytes as UTF-8.
+  const capture = (f: string) => fs.readFileSync(path.join(FIX, 'netstat', f)).toString('utf8');
+  const bytes = (f: string) => fs.readFileSync(path.join(FIX, 'netstat', f));
+  const checkPort = (text: string, port: number, host?: string) => new NetstatChecker({ port, host, run: async () => text }).check();
+
+  it('GIVEN an English capture (TechnitiumSoftware/DnsServer#6) THEN the IPv4 and [::] listeners on 53 with their PID, and the UDP rows are no listeners', async () => {
+    const t = parseNetstat(capture('en-US-dns.txt'));
+    assert.deepEqual(t.listening, [
+      { localAddress: '0.0.0.0', localPort: 53, pid: 36412 },
+      { localAddress: '127.0.0.1', localPort: 53, pid: 36412 },
+      { localAddress: '::', localPort: 53, pid: 36412 },
+    ]);
+    assert.deepEqual(t.connections, []);
+    assert.equal((await checkPort(capture('en-US-dns.txt'), 53)).ok, true);
+    // The neighbour: the same capture's UDP rows alone (UDP 53 is held by PIDs 7492 and 36412).
+    const udpOnly = capture('en-US-dns.txt').split('\r\n').filter((l) => !/^\s*TCP/.test(l)).join('\r\n');
+    assert.equal((await checkPort(udpOnly, 53)).ok, false);
   });
 
-  it('GIVEN German output in its console code page (CP850 bytes, read as execFile reads them) with IQService stopped THEN no listener on 5050, though a TIME_WAIT row remains', () => {
-    const bytes = fs.readFileSync(path.join(FIX, 'netstat-de-stopped.txt'));
-    assert.ok(bytes.includes(Buffer.from('ABH\x99REN', 'latin1')), 'the fixture holds CP850 bytes (Ö = 0x99), not UTF-8');
-    const t = parseNetstat(bytes.toString('utf8'));
-    assert.ok(t.connections.length > 0 || t.listening.length > 0);
-    assert.equal(t.listening.some((l) => l.localPort === 5050), false);
-    assert.ok(t.connections.some((c) => c.localPort === 5050));
-    assert.ok(t.listening.some((l) => l.localPort === 15050));
+  it('GIVEN a loopback-only listener (DNSCrypt/dnscrypt-proxy#896) THEN watching 127.0.0.1 or any address sees it; watching another address does not', async () => {
+    const text = capture('en-US-dnscrypt.txt');
+    assert.equal((await checkPort(text, 53)).ok, true);
+    assert.equal((await checkPort(text, 53, '127.0.0.1')).ok, true);
+    assert.equal((await checkPort(text, 53, '10.0.1.10')).ok, false);
   });
 
-  // Rows that mention 5050 but are no listener on it, each beside the row that is.
+  it('GIVEN UDP 5050 held on Windows 10 (ohadravid/netstat2-rs#7) THEN no TCP listener on 5050; GIVEN a LISTENING row for 5050 added THEN one', async () => {
+    const text = capture('en-US-udp-5050.txt');
+    assert.ok(text.includes('UDP    0.0.0.0:5050'));
+    assert.equal((await checkPort(text, 5050)).ok, false);
+    assert.equal((await checkPort(`${text}  TCP    0.0.0.0:5050           0.0.0.0:0              LISTENING       2212\r\n`, 5050)).ok, true);
+  });
+
+  it('GIVEN a Chinese capture in CP936 (billfeller/billfeller.github.io#174) THEN its states are English, and TIME_WAIT rows on 8411 are connections, not a listener', async () => {
+    assert.ok(bytes('zh-CN-ano.txt').includes(Buffer.from('\xbb\xee\xb6\xaf\xc1\xac\xbd\xd3', 'latin1')), 'the header 活动连接 in CP936 bytes');
+    const t = parseNetstat(capture('zh-CN-ano.txt'));
+    assert.deepEqual(t.connections.map((c) => [c.localPort, c.remotePort, c.state, c.pid]), [[8411, 58296, 'TIME_WAIT', 0], [8411, 58298, 'TIME_WAIT', 0]]);
+    assert.deepEqual(t.listening, []);
+    assert.equal((await checkPort(capture('zh-CN-ano.txt'), 8411)).ok, false);
+  });
+
+  it('GIVEN a Chinese capture without the PID column (netstat -na, xorbitsai/inference#1053) THEN no rows at all: the checker only trusts -ano output, and says what it saw', async () => {
+    assert.match(capture('zh-CN-na.txt'), / LISTENING\r\n/);
+    assert.deepEqual(parseNetstat(capture('zh-CN-na.txt')), { listening: [], connections: [] });
+    const r = await checkPort(capture('zh-CN-na.txt'), 135);
+    assert.equal(r.ok, false);
+  });
+
+  it('GIVEN a Japanese capture in CP932 (win2012r2.com) THEN LISTENING and ESTABLISHED stay English, the listeners are found and the connections are not listeners', async () => {
+    assert.ok(bytes('ja-JP-ano.txt').includes(Buffer.from('\x83\x41\x83\x4e\x83\x65\x83\x42\x83\x75', 'latin1')), 'the header アクティブ in CP932 bytes');
+    const t = parseNetstat(capture('ja-JP-ano.txt'));
+    assert.deepEqual(t.listening.map((l) => [l.localAddress, l.localPort, l.pid]), [['0.0.0.0', 135, 1288], ['0.0.0.0', 445, 4], ['192.168.1.7', 139, 4]]);
+    assert.deepEqual(t.connections.map((c) => [c.localPort, c.state, c.pid]), [[55679, 'ESTABLISHED', 3976], [55807, 'ESTABLISHED', 15128]]);
+    assert.equal((await checkPort(capture('ja-JP-ano.txt'), 139, '192.168.1.7')).ok, true);
+    assert.equal((await checkPort(capture('ja-JP-ano.txt'), 55679)).ok, false);
+  });
+
+  it('GIVEN German output in CP850 (ABHÖREN arrives as ABH\\uFFFDREN) THEN the IPv4 and IPv6 listeners on 5050; the HERGESTELLT and WARTEND rows are connections', async () => {
+    assert.ok(bytes('de-DE-ano.txt').includes(Buffer.from('ABH\x99REN', 'latin1')), 'the fixture holds CP850 bytes (Ö = 0x99), not UTF-8');
+    assert.ok(capture('de-DE-ano.txt').includes('ABH\uFFFDREN'));
+    const t = parseNetstat(capture('de-DE-ano.txt'));
+    assert.deepEqual(t.listening.filter((l) => l.localPort === 5050).map((l) => l.localAddress), ['0.0.0.0', '::']);
+    assert.deepEqual(t.connections.map((c) => c.state), ['HERGESTELLT', 'WARTEND']);
+    assert.equal((await checkPort(capture('de-DE-ano.txt'), 5050)).ok, true);
+  });
+
+  it('GIVEN French output in CP850 with a link-local listener and its zone id THEN the zone id goes and the listener matches any spelling of its address', async () => {
+    assert.ok(bytes('fr-FR-ano.txt').includes(Buffer.from('\x90COUTE', 'latin1')), 'CP850 bytes (É = 0x90)');
+    const t = parseNetstat(capture('fr-FR-ano.txt'));
+    assert.ok(t.listening.some((l) => l.localAddress === 'fe80::10' && l.localPort === 5050));
+    // Without the capture's 0.0.0.0:5050 listener (which serves every address), only the link-local one is left.
+    const linkLocalOnly = capture('fr-FR-ano.txt').split('\r\n').filter((l) => !l.includes('0.0.0.0:5050')).join('\r\n');
+    assert.equal((await checkPort(linkLocalOnly, 5050, 'fe80:0::10')).ok, true);
+    assert.equal((await checkPort(linkLocalOnly, 5050, '[fe80::10%12]')).ok, true);
+    assert.equal((await checkPort(linkLocalOnly, 5050, 'fe80::11')).ok, false);
+    assert.equal((await checkPort(capture('fr-FR-ano.txt'), 5050, 'fe80::11')).ok, true, 'the wildcard listener serves fe80::11 too');
+  });
+
+  // Rows that mention 5050 but are no listener on it, each a real row from a capture above with its
+  // port set to 5050, beside the listener row from the German capture: each must fail alone and pass
+  // with the listener, in every language's capture.
   const LISTENER_5050 = '  TCP    0.0.0.0:5050           0.0.0.0:0              LISTENING       2212';
   const NOT_A_LISTENER: Array<[string, string]> = [
-    ['an ESTABLISHED row to a remote 5050', '  TCP    10.0.1.10:51544        10.0.2.10:5050         ESTABLISHED     3184'],
-    ['TIME_WAIT on the local 5050', '  TCP    10.0.1.10:5050         10.20.0.16:49822       TIME_WAIT       0'],
-    ['a listener on 15050 (asked about 5050)', '  TCP    0.0.0.0:15050          0.0.0.0:0              LISTENING       3340'],
-    ['UDP 5050 (CDPSvc on Windows 10 holds it)', '  UDP    0.0.0.0:5050           *:*                                    3616'],
+    ['an ESTABLISHED row to a remote 5050 (ja-JP row)', '  TCP    192.168.1.7:55679      20.197.118.223:5050    ESTABLISHED     3976'],
+    ['TIME_WAIT on the local 5050 (zh-CN row)', '  TCP    127.0.0.1:5050         127.0.0.1:58296        TIME_WAIT       0'],
+    ['a listener on 15050 when asked about 5050 (en-US row)', '  TCP    0.0.0.0:15050          0.0.0.0:0              LISTENING       36412'],
+    ['UDP 5050 held by CDPSvc on Windows 10 (en-US row, with the PID column -ano adds)', '  UDP    0.0.0.0:5050           *:*                                    3616'],
   ];
   for (const [what, row] of NOT_A_LISTENER) {
-    it(`GIVEN ${what} THEN no listener on 5050; GIVEN the LISTENING row beside it THEN one`, async () => {
-      const check = (text: string) => new NetstatChecker({ port: 5050, run: async () => text }).check();
-      assert.equal((await check(`${row}\r\n`)).ok, false);
-      assert.equal((await check(`${row}\r\n${LISTENER_5050}\r\n`)).ok, true);
-    });
+    for (const lang of ['en-US-dnscrypt.txt', 'de-DE-ano.txt', 'zh-CN-ano.txt', 'ja-JP-ano.txt']) {
+      it(`GIVEN ${what} in a ${lang.slice(0, 5)} capture THEN no listener on 5050; GIVEN the LISTENING row beside it THEN one`, async () => {
+        const base = capture(lang).split('\r\n').filter((l) => !/:5050 /.test(l)).join('\r\n');
+        assert.equal((await checkPort(`${base}${row}\r\n`, 5050)).ok, false);
+        assert.equal((await checkPort(`${base}${row}\r\n${LISTENER_5050}\r\n`, 5050)).ok, true);
+      });
+    }
   }
 
-  it('GIVEN IPv6 rows (netstat -p tcpv6 labels them TCP) THEN [::]:5050 is a listener', () => {
-    assert.deepEqual(parseNetstat(read('netstat-v6.txt')).listening.map((l) => [l.localAddress, l.localPort]), [['::', 135], ['::', 5050]]);
-  });
-
-  it('GIVEN a state of two words (a made-up one: localized states can be) THEN the row is kept and the PID is the last field; GIVEN a zone id THEN it is dropped from the address', () => {
+  it('GIVEN a state of two words (made up here: a localized state can be several words) THEN the row is kept and the PID is the last field', () => {
     const t = parseNetstat([
-      '  TCP    10.0.1.10:5050         10.20.0.7:49152        ETABLIE PAR   4242',
-      '  TCP    [fe80::1%4]:5050       [::]:0                 LISTENING       812',
+      '  TCP    10.0.1.10:5050         10.20.0.7:49152        IN ATTESA       4242',
+      '  TCP    0.0.0.0:5050           0.0.0.0:0              IN ASCOLTO      812',
     ].join('\r\n'));
-    assert.deepEqual(t.connections.map((c) => [c.localPort, c.state, c.pid]), [[5050, 'ETABLIE PAR', 4242]]);
-    assert.deepEqual(t.listening, [{ localAddress: 'fe80::1', localPort: 5050, pid: 812 }]);
+    assert.deepEqual(t.connections.map((c) => [c.localPort, c.state, c.pid]), [[5050, 'IN ATTESA', 4242]]);
+    assert.deepEqual(t.listening, [{ localAddress: '0.0.0.0', localPort: 5050, pid: 812 }]);
     // Any spelling of the watched address matches (zone ids, non-canonical IPv6, IPv4-mapped); a name never does.
     assert.deepEqual(['fd00:0:0::1', '[fe80::1%4]', '::ffff:10.0.0.1', 'FD00::A', 'localhost'].map(canonicalAddress), ['fd00::1', 'fe80::1', '10.0.0.1', 'fd00::a', undefined]);
     // The neighbour: a row without a PID is not a row.
@@ -168,19 +229,6 @@ describe('Windows netstat parsing (fixtures in netstat -ano -p tcp format)', () 
     assert.equal(netstatExecutable('win32', {}), 'C:\\Windows\\System32\\netstat.exe');
     assert.equal(netstatExecutable('linux', { SystemRoot: 'D:\\WINNT' }), 'netstat');
   });
-
-  it('GIVEN a link-local listener with a zone id and a watched address written another way THEN it matches; GIVEN another address THEN not', async () => {
-    const table = '  TCP    [fe80::10%12]:5050     [::]:0     LISTENING     900\r\n';
-    assert.equal((await new NetstatChecker({ port: 5050, host: 'fe80:0::10', run: async () => table }).check()).ok, true);
-    assert.equal((await new NetstatChecker({ port: 5050, host: 'fe80::11', run: async () => table }).check()).ok, false);
-  });
-
-  for (const [fixture, ok] of [['netstat-en.txt', true], ['netstat-de-stopped.txt', false], ['netstat-v6.txt', true]] as const) {
-    it(`GIVEN ${fixture} THEN NetstatChecker says ${ok ? 'healthy' : 'unhealthy'}`, async () => {
-      const r = await new NetstatChecker({ port: 5050, run: async () => read(fixture) }).check();
-      assert.equal(r.ok, ok, r.reason);
-    });
-  }
 });
 
 describe('ConnectChecker (the named, noisy fallback)', () => {

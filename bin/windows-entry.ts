@@ -18,6 +18,6 @@ export function main(argv: string[]): Promise<number> {
   });
 }
 
-if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
-}
+// No `require.main === module` self-start here: esbuild bundles this file as ES module code into the
+// exe's one script, where `module` is that script's and the test is true, so the commands ran twice
+// (a second shim failed with EADDRINUSE on its health port). The build's stub is the only caller.

@@ -153,6 +153,8 @@ async function main() {
   execFileSync('python3', ['-m', 'zipfile', '-c', zip, ...entries], { cwd: stage });
   fs.copyFileSync(exe, path.join(outDir, 'idha-shim.exe'));
   fs.copyFileSync(path.join(stage, 'nssm.exe'), path.join(outDir, 'nssm.exe'));
+  // The bundle the exe runs, kept beside it (not in the zip): the tests run it with this machine's Node too.
+  fs.copyFileSync(bundle, path.join(outDir, 'idha-shim.js'));
   log(`${path.relative(root, zip)}: ${(fs.statSync(zip).size / 1048576).toFixed(1)} MiB; idha-shim.exe ${(fs.statSync(exe).size / 1048576).toFixed(1)} MiB (Node ${NODE_VERSION})${process.env.IDHA_SIGN_PFX ? ', signed' : ', unsigned'}`);
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -29,6 +29,23 @@ describe('npm run build:windows: the zip an admin unzips', { timeout: 400_000 },
   let built: ReturnType<typeof build>;
   before(() => { built = build(); });
 
+  it('GIVEN the bundle the exe runs, run with this machine\'s Node THEN each command runs once (--help prints one usage, check one result); GIVEN the bundle with a second start added THEN the count is two', () => {
+    const bundle = path.join(KIT, 'idha-shim.js');
+    const help = spawnSync(process.execPath, [bundle, '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0, help.stderr);
+    assert.equal(help.stdout.split('The identity-ha host kit for Windows').length - 1, 1, help.stdout);
+    const check = spawnSync(process.execPath, [bundle, 'check', '--listening', '1', '--host', '127.0.0.1'], { encoding: 'utf8' });
+    assert.equal(check.status, 1, check.stderr);
+    assert.deepEqual(check.stdout.trim().split('\n'), ['unhealthy: nothing listens on port 1 at 127.0.0.1']);
+    // The neighbour: the same count on a bundle that starts twice (what the self-start guard did inside the exe).
+    const twice = path.join(tmp, 'twice.js');
+    const code = fs.readFileSync(bundle, 'utf8');
+    const start = code.lastIndexOf('\n', code.search(/\.main\(process\.argv\.slice\(2\)\)/)) + 1;
+    fs.writeFileSync(twice, `${code}\n${code.slice(start)}`);
+    const again = spawnSync(process.execPath, [twice, 'check', '--listening', '1', '--host', '127.0.0.1'], { encoding: 'utf8' });
+    assert.equal(again.stdout.trim().split('\n').length, 2, again.stdout + again.stderr);
+  });
+
   it('THEN it builds (osslsigncode installed: .ci/run installs it), checking each tarball\'s sha512 against the registry', () => {
     assert.ok(have('osslsigncode'), 'osslsigncode missing: apt-get install -y osslsigncode');
     assert.equal(built.status, 0, built.stderr);
@@ -165,6 +182,8 @@ describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
       const text = fs.readFileSync(path.join(tmp, 'shim.log'), 'utf8');
       assert.match(text, /"service up","reason":"listening on port \d+ \(pid 4\)"/);
       assert.match(text, /"service down","reason":"nothing listens on port \d+ at 127\.0\.0\.1"/);
+      assert.equal(text.split('"msg":"shim started"').length - 1, 1, 'one shim per process');
+      assert.doesNotMatch(text, /EADDRINUSE/);
     } finally {
       shim.kill('SIGKILL');
       fs.closeSync(log);

@@ -204,7 +204,7 @@ export class WindowsFailoverClusterTarget implements IClusterTarget {
       '$group.FailoverPeriod = 1',
       '',
       'if ($group.State -ne \'Online\') { Start-ClusterGroup -Cluster $ClusterName -Name $Role | Out-Null }',
-      'Get-ClusterGroup -Cluster $ClusterName -Name $Role | Format-Table Name, OwnerNode, State',
+      "Get-ClusterGroup -Cluster $ClusterName -Name $Role | Format-Table -Property 'Name', 'OwnerNode', 'State'",
       '',
     ].join('\r\n');
   }

@@ -32,10 +32,10 @@ const table = (port: number) => [
 ].join('\r\n');
 
 /** Runs the shim until `until` sees its log line, then stops it; resolves to the log lines. */
-function shim(pathDir: string, port: number, health: number, until: RegExp, timeoutMs: number): Promise<{ lines: string[]; code: number | null }> {
+function shim(pathDir: string, port: number, health: number, until: RegExp, timeoutMs: number, fall = 1): Promise<{ lines: string[]; code: number | null }> {
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [IDHA, 'shim', '--bind', '127.0.0.1', '--service-port', String(port), '--check', 'netstat',
-      '--gate-port', '0', '--health-port', String(health), '--agent-port', '0', '--interval', '1', '--fall', '1', '--rise', '1', '--drain', '0'],
+      '--gate-port', '0', '--health-port', String(health), '--agent-port', '0', '--interval', '1', '--fall', String(fall), '--rise', '1', '--drain', '0'],
     { env: { ...process.env, PATH: `${pathDir}:/usr/bin:/bin` }, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     let out = '';
@@ -70,6 +70,47 @@ describe('the netstat check as a process, with a stand-in netstat on PATH', { ti
     assert.ok(up.lines.some((l) => /"service up".*pid 2212/.test(l)), up.lines.join('\n'));
     const only = await shim(standIn('established', table(port).split('\r\n').filter((l) => !/LISTENING/.test(l)).join('\r\n')), port, await freePort(), /"service down"/, 15_000);
     assert.ok(only.lines.some((l) => /"service down".*nothing listens on port/.test(l)), only.lines.join('\n'));
+  });
+
+  it('GIVEN the service up, then a netstat that hangs (40 s), with --fall 2 THEN down at the tick after the first timeout, the second failure naming the check still running, and one netstat at a time', async () => {
+    const port = await freePort();
+    const health = await freePort();
+    const bin = standIn('hung', table(port));
+    // The stand-in hangs once the test creates the file `hang`.
+    fs.writeFileSync(path.join(bin, 'netstat'), `#!/bin/sh\n[ -f "${path.join(bin, 'hang')}" ] && sleep 40\ncat "${path.join(bin, 'rows.txt')}"\n`, { mode: 0o755 });
+    const c = spawn(process.execPath, [IDHA, 'shim', '--bind', '127.0.0.1', '--service-port', String(port), '--check', 'netstat',
+      '--gate-port', '0', '--health-port', String(health), '--agent-port', '0', '--interval', '1', '--fall', '2', '--rise', '1', '--drain', '0'],
+    { env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let hungAt = 0;
+    let down = '';
+    let running = '';
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { c.kill('SIGKILL'); resolve(); }, 30_000);
+      let out = '';
+      c.stdout.on('data', (d) => {
+        out += d;
+        const parts = out.split('\n');
+        out = parts.pop()!;
+        for (const l of parts) {
+          if (/"service up"/.test(l) && !hungAt) { fs.writeFileSync(path.join(bin, 'hang'), ''); hungAt = Date.now(); }
+          if (/"service down"/.test(l) && hungAt && !down) {
+            down = l;
+            running = spawnSync('sh', ['-c', 'ps -eo args | grep -c "[s]leep 40"'], { encoding: 'utf8' }).stdout.trim();
+            clearTimeout(timer);
+            c.kill('SIGTERM');
+            resolve();
+          }
+        }
+      });
+    });
+    spawnSync('pkill', ['-f', 'sleep 40']);
+    assert.ok(hungAt, 'the service was up first');
+    assert.ok(down, 'and then went down');
+    const ms = Date.now() - hungAt;
+    assert.match(down, /check timed out: the netstat check started \d+ ms ago is still running \(no second one is started\)/);
+    // The hung check times out at 5 s (failure 1); the next tick, 1 s later, is failure 2.
+    assert.ok(ms < 12_000, `down ${ms} ms after netstat hung; a shim that skips ticks while a check hangs waits for netstat's own 30 s limit`);
+    assert.ok(Number(running) <= 2, `at most the two sleeps of one check (tcp and tcpv6), saw ${running}`);
   });
 
   it('GIVEN a netstat that takes 8 s THEN one check at a time, and the reason is a named timeout ("check timed out after 5000 ms (netstat)")', async () => {

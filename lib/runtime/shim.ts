@@ -149,6 +149,7 @@ export class Shim extends EventEmitter {
   private standbyOpen = false;
   /** The check in flight, if any: one at a time. */
   private inFlight: Promise<unknown> | undefined;
+  private inFlightSince = 0;
   /** Whether the first check's result was logged (a service down from the start changes no state). */
   private firstReported = false;
 
@@ -315,22 +316,27 @@ export class Shim extends EventEmitter {
   }
 
   private async tick(): Promise<void> {
-    // One check at a time: a slow one (netstat on a loaded host) is not joined by more.
-    if (this.inFlight) return;
-    const check = this.o.checker.check();
-    this.inFlight = check;
-    void check.catch(() => undefined).finally(() => { if (this.inFlight === check) this.inFlight = undefined; });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<CheckResult>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, reason: `check timed out after ${this.o.checkTimeoutMs} ms (${this.o.checker.method})` }), this.o.checkTimeoutMs);
-    });
     let result: CheckResult;
-    try {
-      result = await Promise.race([check, timeout]);
-    } catch (e) {
-      result = { ok: false, reason: `check failed: ${(e as Error).message}` };
-    } finally {
-      clearTimeout(timer);
+    if (this.inFlight) {
+      // One check at a time: a slow one (netstat on a loaded host) is not joined by more. It already
+      // outlived the timeout in an earlier tick, so each tick it is still running counts as a failure.
+      result = { ok: false, reason: `check timed out: the ${this.o.checker.method} check started ${Date.now() - this.inFlightSince} ms ago is still running (no second one is started)` };
+    } else {
+      const check = this.o.checker.check();
+      this.inFlight = check;
+      this.inFlightSince = Date.now();
+      void check.catch(() => undefined).finally(() => { if (this.inFlight === check) this.inFlight = undefined; });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<CheckResult>((resolve) => {
+        timer = setTimeout(() => resolve({ ok: false, reason: `check timed out after ${this.o.checkTimeoutMs} ms (${this.o.checker.method})` }), this.o.checkTimeoutMs);
+      });
+      try {
+        result = await Promise.race([check, timeout]);
+      } catch (e) {
+        result = { ok: false, reason: `check failed: ${(e as Error).message}` };
+      } finally {
+        clearTimeout(timer);
+      }
     }
     if (this.stopping) return;
     const changed = this.local.record(result);

@@ -109,8 +109,10 @@ async function main() {
   // 2. The SEA blob, written by the same Node version as the node.exe it goes into.
   const blob = path.join(work, 'sea.blob');
   const seaConfig = path.join(work, 'sea-config.json');
-  fs.writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
-  execFileSync(path.join(linuxNode, 'bin', 'node'), ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Paths relative to the work folder: the blob records the script's path, and a random folder name
+  // in it made every build's exe different.
+  fs.writeFileSync(seaConfig, JSON.stringify({ main: path.basename(bundle), output: path.basename(blob), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
+  execFileSync(path.join(linuxNode, 'bin', 'node'), ['--experimental-sea-config', seaConfig], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
 
   // 3. node.exe without its signature, the blob injected, signed if a certificate is given.
   const stage = path.join(work, 'kit');
@@ -149,8 +151,20 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const zip = path.join(outDir, `identity-ha-shim-${pkg.version}-win-x64.zip`);
   fs.rmSync(zip, { force: true });
-  const entries = fs.readdirSync(stage);
-  execFileSync('python3', ['-m', 'zipfile', '-c', zip, ...entries], { cwd: stage });
+  // Entries sorted and dated 2000-01-01 (no build time in the zip), so a rebuild gives the same bytes.
+  execFileSync('python3', ['-c', [
+    'import os, sys, zipfile',
+    'z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED)',
+    'for root, dirs, files in sorted(os.walk(".")):',
+    '    dirs.sort()',
+    '    for f in sorted(files):',
+    '        p = os.path.relpath(os.path.join(root, f))',
+    '        i = zipfile.ZipInfo(p.replace(os.sep, "/"), (2000, 1, 1, 0, 0, 0))',
+    '        i.compress_type = zipfile.ZIP_DEFLATED',
+    '        i.external_attr = 0o644 << 16',
+    '        z.writestr(i, open(p, "rb").read())',
+    'z.close()',
+  ].join('\n'), zip], { cwd: stage });
   fs.copyFileSync(exe, path.join(outDir, 'idha-shim.exe'));
   fs.copyFileSync(path.join(stage, 'nssm.exe'), path.join(outDir, 'nssm.exe'));
   // The bundle the exe runs, kept beside it (not in the zip): the tests run it with this machine's Node too.

@@ -170,31 +170,48 @@ describe('Windows netstat parsing (captures in their console code page: test/fix
     assert.equal((await checkPort(capture('ja-JP-ano.txt'), 55679)).ok, false);
   });
 
-  it('GIVEN German output in CP850 (ABHÖREN arrives as ABH\\uFFFDREN) THEN the IPv4 and IPv6 listeners on 5050; the HERGESTELLT and WARTEND rows are connections', async () => {
+  it('GIVEN an English capture (pastebin 3FbQKQPa) THEN the wildcard and host-address listeners, and the ESTABLISHED, CLOSE_WAIT and TIME_WAIT rows are connections', async () => {
+    const t = parseNetstat(capture('en-US-ano.txt'));
+    assert.deepEqual(t.listening.map((l) => [l.localAddress, l.localPort, l.pid]), [['0.0.0.0', 135, 836], ['0.0.0.0', 445, 4], ['0.0.0.0', 3389, 344], ['0.0.0.0', 5985, 4], ['10.5.0.2', 139, 4], ['10.5.0.2', 1337, 4508]]);
+    assert.deepEqual(t.connections.map((c) => c.state), ['ESTABLISHED', 'CLOSE_WAIT', 'TIME_WAIT']);
+    // A host-address listener serves that address only.
+    assert.equal((await checkPort(capture('en-US-ano.txt'), 1337, '10.5.0.2')).ok, true);
+    assert.equal((await checkPort(capture('en-US-ano.txt'), 1337, '10.5.0.3')).ok, false);
+  });
+
+  it('GIVEN a German capture in CP850 (pastebin kDSmMTcd; ABHÖREN arrives as ABH\\uFFFDREN) THEN the listener on 8000; GIVEN its ABHÖREN row removed THEN down, though a SCHLIESSEN_WARTEN row on 8000 remains', async () => {
     assert.ok(bytes('de-DE-ano.txt').includes(Buffer.from('ABH\x99REN', 'latin1')), 'the fixture holds CP850 bytes (Ö = 0x99), not UTF-8');
     assert.ok(capture('de-DE-ano.txt').includes('ABH\uFFFDREN'));
     const t = parseNetstat(capture('de-DE-ano.txt'));
-    assert.deepEqual(t.listening.filter((l) => l.localPort === 5050).map((l) => l.localAddress), ['0.0.0.0', '::']);
-    assert.deepEqual(t.connections.map((c) => c.state), ['HERGESTELLT', 'WARTEND']);
-    assert.equal((await checkPort(capture('de-DE-ano.txt'), 5050)).ok, true);
+    assert.deepEqual(t.listening.map((l) => [l.localAddress, l.localPort, l.pid]), [['0.0.0.0', 135, 896], ['0.0.0.0', 445, 4], ['0.0.0.0', 8000, 10916], ['127.0.0.1', 5939, 4844]]);
+    // A state longer than its column (SCHLIESSEN_WARTEN) still leaves the PID as the last field.
+    assert.deepEqual(t.connections.map((c) => [c.localPort, c.state, c.pid]), [[8000, 'SCHLIESSEN_WARTEN', 10916], [62221, 'HERGESTELLT', 12600], [62222, 'HERGESTELLT', 12600]]);
+    assert.equal((await checkPort(capture('de-DE-ano.txt'), 8000)).ok, true);
+    const stopped = capture('de-DE-ano.txt').split('\r\n').filter((l) => !/0\.0\.0\.0:8000 /.test(l)).join('\r\n');
+    assert.equal((await checkPort(stopped, 8000)).ok, false);
   });
 
-  it('GIVEN French output in CP850 with a link-local listener and its zone id THEN the zone id goes and the listener matches any spelling of its address', async () => {
-    assert.ok(bytes('fr-FR-ano.txt').includes(Buffer.from('\x90COUTE', 'latin1')), 'CP850 bytes (É = 0x90)');
-    const t = parseNetstat(capture('fr-FR-ano.txt'));
-    assert.ok(t.listening.some((l) => l.localAddress === 'fe80::10' && l.localPort === 5050));
-    // Without the capture's 0.0.0.0:5050 listener (which serves every address), only the link-local one is left.
-    const linkLocalOnly = capture('fr-FR-ano.txt').split('\r\n').filter((l) => !l.includes('0.0.0.0:5050')).join('\r\n');
-    assert.equal((await checkPort(linkLocalOnly, 5050, 'fe80:0::10')).ok, true);
-    assert.equal((await checkPort(linkLocalOnly, 5050, '[fe80::10%12]')).ok, true);
-    assert.equal((await checkPort(linkLocalOnly, 5050, 'fe80::11')).ok, false);
-    assert.equal((await checkPort(capture('fr-FR-ano.txt'), 5050, 'fe80::11')).ok, true, 'the wildcard listener serves fe80::11 too');
+  it('GIVEN a French capture in CP850 (pastebin RJ6MfdaG) THEN its states are English under French headers, and without the PID column (netstat -an) no row is taken', () => {
+    assert.ok(bytes('fr-FR-na.txt').includes(Buffer.from('\x90tat', 'latin1')), 'CP850 bytes (É = 0x90)');
+    assert.equal(capture('fr-FR-na.txt').split('\r\n').filter((l) => / LISTENING$/.test(l)).length, 6);
+    assert.deepEqual(parseNetstat(capture('fr-FR-na.txt')), { listening: [], connections: [] });
+    // The neighbour: the same rows with a PID column (as -ano prints them) are listeners.
+    const withPid = capture('fr-FR-na.txt').split('\r\n').map((l) => (/ LISTENING$/.test(l) ? `${l.padEnd(71)}${4}` : l)).join('\r\n');
+    assert.equal(parseNetstat(withPid).listening.length, 6);
+  });
+
+  it('GIVEN a link-local listener with its zone id (the en-US-dns [::]:53 row, its address made link-local) THEN the zone id goes and the listener matches any spelling of its address', async () => {
+    const row = '  TCP    [fe80::10%12]:53       [::]:0                 LISTENING       36412\r\n';
+    assert.deepEqual(parseNetstat(row).listening, [{ localAddress: 'fe80::10', localPort: 53, pid: 36412 }]);
+    assert.equal((await checkPort(row, 53, 'fe80:0::10')).ok, true);
+    assert.equal((await checkPort(row, 53, '[fe80::10%12]')).ok, true);
+    assert.equal((await checkPort(row, 53, 'fe80::11')).ok, false);
   });
 
   // Rows that mention 5050 but are no listener on it, each a real row from a capture above with its
-  // port set to 5050, beside the listener row from the German capture: each must fail alone and pass
-  // with the listener, in every language's capture.
-  const LISTENER_5050 = '  TCP    0.0.0.0:5050           0.0.0.0:0              LISTENING       2212';
+  // port set to 5050, beside a listener row (en-US-ano's 0.0.0.0:135 row with its port set to 5050):
+  // each must fail alone and pass with the listener, inside every language's capture.
+  const LISTENER_5050 = '  TCP    0.0.0.0:5050           0.0.0.0:0              LISTENING       836';
   const NOT_A_LISTENER: Array<[string, string]> = [
     ['an ESTABLISHED row to a remote 5050 (ja-JP row)', '  TCP    192.168.1.7:55679      20.197.118.223:5050    ESTABLISHED     3976'],
     ['TIME_WAIT on the local 5050 (zh-CN row)', '  TCP    127.0.0.1:5050         127.0.0.1:58296        TIME_WAIT       0'],
@@ -202,7 +219,7 @@ describe('Windows netstat parsing (captures in their console code page: test/fix
     ['UDP 5050 held by CDPSvc on Windows 10 (en-US row, with the PID column -ano adds)', '  UDP    0.0.0.0:5050           *:*                                    3616'],
   ];
   for (const [what, row] of NOT_A_LISTENER) {
-    for (const lang of ['en-US-dnscrypt.txt', 'de-DE-ano.txt', 'zh-CN-ano.txt', 'ja-JP-ano.txt']) {
+    for (const lang of ['en-US-ano.txt', 'de-DE-ano.txt', 'zh-CN-ano.txt', 'ja-JP-ano.txt']) {
       it(`GIVEN ${what} in a ${lang.slice(0, 5)} capture THEN no listener on 5050; GIVEN the LISTENING row beside it THEN one`, async () => {
         const base = capture(lang).split('\r\n').filter((l) => !/:5050 /.test(l)).join('\r\n');
         assert.equal((await checkPort(`${base}${row}\r\n`, 5050)).ok, false);

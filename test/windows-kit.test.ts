@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
@@ -55,11 +56,21 @@ describe('npm run build:windows: the zip an admin unzips', { timeout: 400_000 },
     }
   });
 
+  it('GIVEN a second build THEN the same bytes: the exe (no temporary path in its SEA blob) and the zip (sorted entries, fixed dates)', () => {
+    const hash = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+    const first = [hash(path.join(KIT, 'idha-shim.exe')), hash(ZIP)];
+    const again = build();
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual([hash(path.join(KIT, 'idha-shim.exe')), hash(ZIP)], first);
+    const dates = spawnSync('python3', ['-c', `import zipfile;print(set(i.date_time for i in zipfile.ZipFile(${JSON.stringify(ZIP)}).infolist()))`], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(dates, '{(2000, 1, 1, 0, 0, 0)}');
+  });
+
   it('THEN the zip holds the exe, the service wrapper, the scripts, the README, the signature note and every licence', () => {
     const list = spawnSync('python3', ['-m', 'zipfile', '-l', ZIP], { encoding: 'utf8' }).stdout;
     const names = list.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean).sort();
     assert.deepEqual(names, [
-      'README.txt', 'SIGNATURE.txt', 'idha-shim.exe', 'install.ps1', 'licenses/', 'licenses/cliui-LICENSE.txt', 'licenses/escalade-LICENSE.txt',
+      'README.txt', 'SIGNATURE.txt', 'idha-shim.exe', 'install.ps1', 'licenses/cliui-LICENSE.txt', 'licenses/escalade-LICENSE.txt',
       'licenses/identity-ha-LICENSE.txt', 'licenses/node.js-LICENSE.txt', 'licenses/nssm.txt', 'licenses/y18n-LICENSE.txt', 'licenses/yargs-LICENSE.txt',
       'licenses/yargs-parser-LICENSE.txt', 'nssm.exe', 'uninstall.ps1',
     ]);

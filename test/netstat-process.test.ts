@@ -20,8 +20,23 @@ function standIn(name: string, body: string, delaySeconds = 0): string {
   const bin = path.join(dir, name);
   fs.mkdirSync(bin);
   fs.writeFileSync(path.join(bin, 'rows.txt'), body);
-  fs.writeFileSync(path.join(bin, 'netstat'), `#!/bin/sh\n${delaySeconds ? `sleep ${delaySeconds}\n` : ''}cat "${path.join(bin, "rows.txt")}"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'netstat'), `#!/bin/sh\necho $$ >> "${path.join(bin, 'calls')}"\n${delaySeconds ? `sleep ${delaySeconds}\n` : ''}cat "${path.join(bin, 'rows.txt')}"\n`, { mode: 0o755 });
   return bin;
+}
+
+/** The PIDs of this stand-in's runs (each run writes its own), in order. */
+function calls(bin: string): number[] {
+  return fs.existsSync(path.join(bin, 'calls')) ? fs.readFileSync(path.join(bin, 'calls'), 'utf8').split('\n').filter(Boolean).map(Number) : [];
+}
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+/** How many of this stand-in's runs are running now: counted per stand-in, so other tests' processes never count. */
+const runningNow = (bin: string) => calls(bin).filter(alive).length;
+/** Ends this stand-in's runs that are still sleeping (their sleep first, then the shell). */
+function reap(bin: string): void {
+  for (const pid of calls(bin).filter(alive)) {
+    spawnSync('pkill', ['-P', String(pid)]);
+    try { process.kill(pid); } catch { /* gone */ }
+  }
 }
 
 const table = (port: number) => [
@@ -77,13 +92,15 @@ describe('the netstat check as a process, with a stand-in netstat on PATH', { ti
     const health = await freePort();
     const bin = standIn('hung', table(port));
     // The stand-in hangs once the test creates the file `hang`.
-    fs.writeFileSync(path.join(bin, 'netstat'), `#!/bin/sh\n[ -f "${path.join(bin, 'hang')}" ] && sleep 40\ncat "${path.join(bin, 'rows.txt')}"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'netstat'), `#!/bin/sh\necho $$ >> "${path.join(bin, 'calls')}"\n[ -f "${path.join(bin, 'hang')}" ] && sleep 40\ncat "${path.join(bin, 'rows.txt')}"\n`, { mode: 0o755 });
     const c = spawn(process.execPath, [IDHA, 'shim', '--bind', '127.0.0.1', '--service-port', String(port), '--check', 'netstat',
       '--gate-port', '0', '--health-port', String(health), '--agent-port', '0', '--interval', '1', '--fall', '2', '--rise', '1', '--drain', '0'],
     { env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` }, stdio: ['ignore', 'pipe', 'inherit'] });
     let hungAt = 0;
     let down = '';
-    let running = '';
+    let running = 0;
+    let callsAtHang = 0;
+    let callsAtDown = 0;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => { c.kill('SIGKILL'); resolve(); }, 30_000);
       let out = '';
@@ -92,10 +109,11 @@ describe('the netstat check as a process, with a stand-in netstat on PATH', { ti
         const parts = out.split('\n');
         out = parts.pop()!;
         for (const l of parts) {
-          if (/"service up"/.test(l) && !hungAt) { fs.writeFileSync(path.join(bin, 'hang'), ''); hungAt = Date.now(); }
+          if (/"service up"/.test(l) && !hungAt) { fs.writeFileSync(path.join(bin, 'hang'), ''); hungAt = Date.now(); callsAtHang = calls(bin).length; }
           if (/"service down"/.test(l) && hungAt && !down) {
             down = l;
-            running = spawnSync('sh', ['-c', 'ps -eo args | grep -c "[s]leep 40"'], { encoding: 'utf8' }).stdout.trim();
+            running = runningNow(bin);
+            callsAtDown = calls(bin).length;
             clearTimeout(timer);
             c.kill('SIGTERM');
             resolve();
@@ -103,14 +121,16 @@ describe('the netstat check as a process, with a stand-in netstat on PATH', { ti
         }
       });
     });
-    spawnSync('pkill', ['-f', 'sleep 40']);
+    reap(bin);
     assert.ok(hungAt, 'the service was up first');
     assert.ok(down, 'and then went down');
     const ms = Date.now() - hungAt;
     assert.match(down, /check timed out: the netstat check started \d+ ms ago is still running \(no second one is started\)/);
     // The hung check times out at 5 s (failure 1); the next tick, 1 s later, is failure 2.
     assert.ok(ms < 12_000, `down ${ms} ms after netstat hung; a shim that skips ticks while a check hangs waits for netstat's own 30 s limit`);
-    assert.ok(Number(running) <= 2, `at most the two sleeps of one check (tcp and tcpv6), saw ${running}`);
+    assert.ok(running <= 2, `at most the two runs of one check (tcp and tcpv6) at once, saw ${running}`);
+    // No second check started while the hung one ran: at most the tcp and tcpv6 runs of one check since the hang.
+    assert.ok(callsAtDown - callsAtHang <= 2, `netstat ran ${callsAtDown - callsAtHang} times after it hung`);
   });
 
   it('GIVEN a netstat that takes 8 s THEN one check at a time, and the reason is a named timeout ("check timed out after 5000 ms (netstat)")', async () => {
@@ -122,7 +142,9 @@ describe('the netstat check as a process, with a stand-in netstat on PATH', { ti
     assert.ok(r.lines.some((l) => /"service down".*check timed out after 5000 ms \(netstat\)/.test(l)), r.lines.join('\n'));
     assert.ok(Date.now() - t0 >= 5000);
     // One check at a time: while the first is stuck, no second netstat ran (the stand-in counts nothing, ps does).
-    const running = spawnSync('sh', ['-c', `ps -eo args | grep -c "[s]leep 8"`], { encoding: 'utf8' }).stdout.trim();
-    assert.ok(Number(running) <= 2, `at most the two sleeps of one check (tcp and tcpv6) at a time, saw ${running}`);
+    const running = runningNow(bin);
+    reap(bin);
+    assert.ok(running <= 2, `at most the two runs of one check (tcp and tcpv6) at a time, saw ${running}`);
+    assert.ok(calls(bin).length <= 2, `one check (tcp and tcpv6) while the first was slow, saw ${calls(bin).length} runs`);
   });
 });

@@ -52,25 +52,32 @@ function bigip(stack: TerraformStack, p: TopologyProviders): void {
 }
 
 /**
+ * How a topology file's `<kind>[i].targets.<platform>` block becomes a target of type `T`: the shape
+ * shared by the service, cluster and web tier registries.
+ */
+export interface TopologyTargetEntry<T> {
+  readonly platform: string;
+  readonly description: string;
+  /** JSON Schema of the block in a topology file. */
+  readonly topologySchemaRef: string;
+  /** Builds the target from the (schema-checked) topology block. */
+  fromTopology(block: any): T;
+  /**
+   * Adds the platform's Terraform provider to a stack `idha synth` creates. Platforms configured by
+   * file only (HAProxy, keepalived, mod_jk, ...) have none: they produce snippets and no stack.
+   */
+  readonly addProvider?: (stack: TerraformStack, providers: TopologyProviders) => void;
+}
+
+/**
  * How a topology file's `targets.<platform>` block becomes a target. Adding a platform means adding
  * its folder and one entry here.
  */
-export interface PlatformEntry {
-  readonly platform: string;
-  readonly description: string;
+export interface PlatformEntry extends TopologyTargetEntry<IHaTarget> {
   /** The strategy the platform's target implements. */
   readonly strategy: HaStrategy;
-  /** JSON Schema of the `targets.<platform>` block in a topology file. */
-  readonly topologySchemaRef: string;
-  /** Builds the target from the (schema-checked) topology block. */
-  fromTopology(block: any): IHaTarget;
   /** Snippet kinds this platform offers to `idha snippet`; Terraform JSON when `terraform`. */
   readonly snippetKinds: ReadonlyArray<{ kind: string; terraform?: boolean }>;
-  /**
-   * Adds the platform's Terraform provider to a stack `idha synth` creates. Platforms configured by
-   * file only (HAProxy) have none: they produce snippets and no stack.
-   */
-  readonly addProvider?: (stack: TerraformStack, providers: TopologyProviders) => void;
 }
 
 export const PLATFORMS: readonly PlatformEntry[] = [
@@ -141,15 +148,7 @@ export function snippetKinds(): string[] {
  * How a topology file's `clusters[i].targets.<platform>` block becomes a cluster target. Adding a
  * cluster platform means adding its folder and one entry here.
  */
-export interface ClusterPlatformEntry {
-  readonly platform: string;
-  readonly description: string;
-  /** JSON Schema of the block in a topology file. */
-  readonly topologySchemaRef: string;
-  fromTopology(block: any): IClusterTarget;
-  /** Adds the Terraform provider to the platform's stack (cloud targets); none for targets rendered as files. */
-  readonly addProvider?: (stack: TerraformStack, providers: TopologyProviders) => void;
-}
+export type ClusterPlatformEntry = TopologyTargetEntry<IClusterTarget>;
 
 export const CLUSTER_PLATFORMS: readonly ClusterPlatformEntry[] = [
   {
@@ -190,15 +189,7 @@ export const CLUSTER_PLATFORMS: readonly ClusterPlatformEntry[] = [
  * How a topology file's `webTiers[i].targets.<platform>` block becomes a web tier target. Adding a
  * web platform means adding its folder and one entry here.
  */
-export interface WebPlatformEntry {
-  readonly platform: string;
-  readonly description: string;
-  /** JSON Schema of the block in a topology file. */
-  readonly topologySchemaRef: string;
-  fromTopology(block: any): IWebTierTarget;
-  /** Adds the Terraform provider to the platform's stack (cloud targets); none for targets rendered as files. */
-  readonly addProvider?: (stack: TerraformStack, providers: TopologyProviders) => void;
-}
+export type WebPlatformEntry = TopologyTargetEntry<IWebTierTarget>;
 
 export const WEB_PLATFORMS: readonly WebPlatformEntry[] = [
   { platform: 'mod-jk', description: 'Apache httpd 2.4 + mod_jk 1.2 (AJP 1.3): workers.properties, uriworkermap, the httpd snippet, Tomcat fragments', topologySchemaRef: '#/definitions/modJkTarget', fromTopology: (b) => new ModJkTarget(b) },

@@ -21,6 +21,11 @@ export function checkIpNodes(model: WebTierModel, problems: Problems, platform: 
   });
 }
 
+/** A balancer that filters clients itself needs them listed; `fix` says where the list goes. */
+export function checkAllowedClients(model: WebTierModel, problems: Problems, platform: string, fix: string): void {
+  if (model.allowedClients.length === 0) problems.root().add({ field: 'allowedClients', value: [], allowed: `one or more CIDR blocks with ${platform}`, fix });
+}
+
 /** A platform without priorities refuses hot standbys, saying what it would do instead. */
 export function checkNoStandbys(model: WebTierModel, problems: Problems, platform: string, instead: string): void {
   model.pools.forEach((p, i) => {

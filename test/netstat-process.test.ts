@@ -15,12 +15,15 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-netstat-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 
-/** A folder with a `netstat` that prints `body` after `delaySeconds` (Windows `netstat -ano` format). */
-function standIn(name: string, body: string, delaySeconds = 0): string {
+/**
+ * A folder with a `netstat` that prints `body` (Windows `netstat -ano` format) after running `wait`,
+ * a shell line (`sleep 8`), in the folder; each run writes its PID to `calls` first.
+ */
+function standIn(name: string, body: string, wait = ''): string {
   const bin = path.join(dir, name);
   fs.mkdirSync(bin);
   fs.writeFileSync(path.join(bin, 'rows.txt'), body);
-  fs.writeFileSync(path.join(bin, 'netstat'), `#!/bin/sh\necho $$ >> "${path.join(bin, 'calls')}"\n${delaySeconds ? `sleep ${delaySeconds}\n` : ''}cat "${path.join(bin, 'rows.txt')}"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'netstat'), `#!/bin/sh\ncd "${bin}"\necho $$ >> calls\n${wait}\ncat rows.txt\n`, { mode: 0o755 });
   return bin;
 }
 
@@ -90,9 +93,8 @@ describe('the netstat check as a process, with a stand-in netstat on PATH', { ti
   it('GIVEN the service up, then a netstat that hangs (40 s), with --fall 2 THEN down at the tick after the first timeout, the second failure naming the check still running, and one netstat at a time', async () => {
     const port = await freePort();
     const health = await freePort();
-    const bin = standIn('hung', table(port));
     // The stand-in hangs once the test creates the file `hang`.
-    fs.writeFileSync(path.join(bin, 'netstat'), `#!/bin/sh\necho $$ >> "${path.join(bin, 'calls')}"\n[ -f "${path.join(bin, 'hang')}" ] && sleep 40\ncat "${path.join(bin, 'rows.txt')}"\n`, { mode: 0o755 });
+    const bin = standIn('hung', table(port), '[ -f hang ] && sleep 40');
     const c = spawn(process.execPath, [IDHA, 'shim', '--bind', '127.0.0.1', '--service-port', String(port), '--check', 'netstat',
       '--gate-port', '0', '--health-port', String(health), '--agent-port', '0', '--interval', '1', '--fall', '2', '--rise', '1', '--drain', '0'],
     { env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -136,7 +138,7 @@ describe('the netstat check as a process, with a stand-in netstat on PATH', { ti
   it('GIVEN a netstat that takes 8 s THEN one check at a time, and the reason is a named timeout ("check timed out after 5000 ms (netstat)")', async () => {
     const port = await freePort();
     const health = await freePort();
-    const bin = standIn('slow', table(port), 8);
+    const bin = standIn('slow', table(port), 'sleep 8');
     const t0 = Date.now();
     const r = await shim(bin, port, health, /check timed out/, 20_000);
     assert.ok(r.lines.some((l) => /"service down".*check timed out after 5000 ms \(netstat\)/.test(l)), r.lines.join('\n'));

@@ -32,6 +32,16 @@ const tierProps = (over: Partial<HaWebTierProps> = {}, targets: IWebTierTarget[]
   ...over,
 });
 const build = (p: HaWebTierProps) => new HaWebTier(new TerraformStack(Testing.app(), 's'), 'idm-web', p);
+/** Each rejected tier names exactly `field` (once or more); the accepted neighbour has no problem. */
+function rejectsEachBesideItsNeighbour(cases: Array<[string, HaWebTierProps, string, HaWebTierProps]>): void {
+  for (const [what, bad, field, good] of cases) {
+    it(`GIVEN ${what} THEN the problem names ${field}; its neighbour passes`, () => {
+      const problems = problemsOf(() => build(bad));
+      assert.deepEqual([...new Set(problems.map((p) => p.field))], [field], JSON.stringify(problems));
+      assert.deepEqual(problemsOf(() => build(good)), []);
+    });
+  }
+}
 const file = (t: HaWebTier, name: string) => {
   const s = t.snippets().find((x) => x.fileName === name);
   assert.ok(s, `${name} among ${t.snippets().map((x) => x.fileName).join(', ')}`);
@@ -166,13 +176,7 @@ describe('HaWebTier on cloud balancers and F5', () => {
     ['a DNS-named node behind an Application Gateway', noStandby({ nodes: [{ name: 'tomcat1', address: 'tc1.example.net' }, ...tierProps().nodes.slice(1)] }, [new AzureApplicationGatewayTarget(APPGW)]), 'nodes[0].address', noStandby({}, [new AzureApplicationGatewayTarget(APPGW)])],
     ['a standby balancer with only a cloud balancer', noStandby({ balancerStandby: { nodes: [{ name: 'a', address: '10.0.6.11' }, { name: 'b', address: '10.0.6.12' }], virtualIp: '10.0.6.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 9, interfaceName: 'eth0', authSecretFile: '/etc/k.conf' })] } }, [new AwsAlbTarget(ALB)]), 'balancerStandby', noStandby({}, [new AwsAlbTarget(ALB)])],
   ];
-  for (const [what, bad, field, good] of cases) {
-    it(`GIVEN ${what} THEN the problem names ${field}; its neighbour passes`, () => {
-      const problems = problemsOf(() => build(bad));
-      assert.deepEqual([...new Set(problems.map((p) => p.field))], [field], JSON.stringify(problems));
-      assert.deepEqual(problemsOf(() => build(good)), []);
-    });
-  }
+  rejectsEachBesideItsNeighbour(cases);
 });
 
 describe('webTiers: in the topology file, through idha synth', () => {
@@ -248,13 +252,7 @@ describe('HaWebTier validation: every bad input beside an accepted neighbour', (
     ['a timeout as long as the interval', tierProps({ healthCheck: { intervalSeconds: 3, timeoutSeconds: 3 } }), 'healthCheck.timeoutSeconds', tierProps({ healthCheck: { intervalSeconds: 3, timeoutSeconds: 2 } })],
     ['a standby balancer with no VIP in its subnet', tierProps({ balancerStandby: { nodes: [{ name: 'httpd1', address: '10.0.6.11' }, { name: 'httpd2', address: '10.0.6.12' }], virtualIp: '10.0.7.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 60, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/a.conf' })] } }), 'balancerStandby.virtualIp', tierProps({ balancerStandby: { nodes: [{ name: 'httpd1', address: '10.0.6.11' }, { name: 'httpd2', address: '10.0.6.12' }], virtualIp: '10.0.6.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 60, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/a.conf' })] } })],
   ];
-  for (const [what, bad, field, good] of cases) {
-    it(`GIVEN ${what} THEN the problem names ${field}; its neighbour passes`, () => {
-      const problems = problemsOf(() => build(bad));
-      assert.deepEqual([...new Set(problems.map((p) => p.field))], [field], JSON.stringify(problems));
-      assert.deepEqual(problemsOf(() => build(good)), []);
-    });
-  }
+  rejectsEachBesideItsNeighbour(cases);
 });
 
 describe('the standby balancer: two httpd hosts through FailoverCluster', () => {

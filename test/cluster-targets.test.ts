@@ -52,10 +52,12 @@ describe('Pacemaker: the pcs script and the OCF agent', () => {
     assert.match(file(build(pcs({ preemption: Preemption.OFF })), 'pacemaker/pacemaker.sh'), /resource meta idha-idm resource-stickiness=200$/m);
   });
 
-  it('THEN the agent maps each node name to its own check command', () => {
+  it('THEN the agent maps each node name to its own address and defaults its parameters to the cluster\'s check', () => {
     const a = file(build(pcs({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/identity/' } })), 'pacemaker/identity-ha-idm');
-    assert.match(a, /^ {2}tomcat1\) check='\/usr\/bin\/env idha check --http http:\/\/10\.99\.0\.1:8080\/identity\/ --timeout 1' ;;$/m);
-    assert.match(a, /^ {2}tomcat2\) check='\/usr\/bin\/env idha check --http http:\/\/10\.99\.0\.2:8080\/identity\/ --timeout 1' ;;$/m);
+    assert.match(a, /^ {2}tomcat1\) address=10\.99\.0\.1 ;;$/m);
+    assert.match(a, /^ {2}tomcat2\) address=10\.99\.0\.2 ;;$/m);
+    assert.match(a, /^\[ -n "\$\{OCF_RESKEY_url\+x\}" \] \|\| OCF_RESKEY_url='http:\/\/\{address\}:8080\/identity\/'$/m);
+    assert.doesNotMatch(a, /sh -c|eval /, 'no value is evaluated by a shell');
   });
 
   it('GIVEN preemption delayed THEN refused, naming what Pacemaker does instead; its neighbour (off) passes', () => {

@@ -7,6 +7,8 @@ import { Problem, Problems, problemsOf } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import { NodeSet, PoolMember } from '../model/ha-service-model';
 import { Snippet } from '../platforms/target';
+import { checkHealthUrl, urlForNode } from '../core/lang/url';
+import { argvWordProblem, splitCommandLine } from '../core/lang/argv';
 
 /** Whether the preferred node takes the virtual IP back when it is healthy again. */
 export enum Preemption {
@@ -39,7 +41,11 @@ export interface ClusterHealthCheckProps {
   readonly url?: string;
   /** For `listening`: the port. @default the first service port */
   readonly port?: number;
-  /** For `command`: the command line. */
+  /**
+   * For `command`: the program and its arguments, separated by spaces. It is run directly, never by a
+   * shell, so each word is literal: letters, digits and `_ @ % + = : , . / -` only. Put anything a
+   * shell would do (pipes, quotes, variables) in a script and name the script's path.
+   */
   readonly command?: string;
   /** Seconds between checks, 1-60. @default 2 */
   readonly intervalSeconds?: number;
@@ -92,6 +98,8 @@ export interface ResolvedClusterCheck {
   readonly url?: string;
   readonly port?: number;
   readonly command?: string;
+  /** For `command`: the words of the command, run without a shell. */
+  readonly commandArgv?: string[];
   readonly intervalSeconds: number;
   readonly fall: number;
   readonly rise: number;
@@ -253,11 +261,15 @@ export class FailoverCluster extends Construct {
     checkOneOf(hp, 'kind', kind, Object.values(ClusterCheckKind));
     const check: ResolvedClusterCheck = {
       kind, url: h.url, command: h.command,
+      commandArgv: kind === ClusterCheckKind.COMMAND && typeof h.command === 'string' ? splitCommandLine(h.command) : undefined,
       port: kind === ClusterCheckKind.LISTENING ? h.port ?? ports[0] : undefined,
       intervalSeconds: h.intervalSeconds ?? 2, fall: h.fall ?? 2, rise: h.rise ?? 2,
     };
-    if (kind === ClusterCheckKind.HTTP && !(typeof h.url === 'string' && /^https?:\/\/\S+$/.test(h.url))) hp.add({ field: 'url', value: h.url, allowed: 'an http:// or https:// URL ({address} is each node\'s address)', fix: 'e.g. http://{address}:8080/identity/' });
-    if (kind === ClusterCheckKind.COMMAND && !(typeof h.command === 'string' && h.command.trim() !== '' && !/[\n"]/.test(h.command))) hp.add({ field: 'command', value: h.command, allowed: 'a command line without double quotes or line breaks' });
+    if (kind === ClusterCheckKind.HTTP) checkHealthUrl(hp, 'url', h.url);
+    if (kind === ClusterCheckKind.COMMAND) {
+      const why = typeof h.command !== 'string' ? 'it is not a string' : h.command.trim() === '' ? 'it is empty' : splitCommandLine(h.command).map(argvWordProblem).find((x) => x !== undefined);
+      if (why !== undefined) hp.add({ field: 'command', value: h.command, allowed: `a program and its arguments separated by spaces, each word of letters, digits and _ @ % + = : , . / - (${why}); it runs without a shell`, fix: 'put pipes, quotes and variables in a script of your own and name its path, e.g. /usr/local/bin/check-tomcat.sh' });
+    }
     if (kind === ClusterCheckKind.LISTENING && check.port !== undefined) checkPort(hp, 'port', check.port);
     checkInteger(hp, 'intervalSeconds', check.intervalSeconds, 1, 60);
     checkInteger(hp, 'fall', check.fall, 1, 10);
@@ -278,15 +290,20 @@ export class FailoverCluster extends Construct {
 }
 
 /**
- * The health check command line for one node, as keepalived and Pacemaker run it: `idha check`
- * for HTTP and listening checks, the user's own command otherwise.
+ * The health check of one node as an argument vector, as every cluster manager runs it (never
+ * through a shell): `idha check ...` for HTTP and listening checks, the user's own command otherwise.
+ * `idha` is the words that start identity-ha on the node.
  */
-export function clusterCheckCommand(cluster: FailoverClusterModel, address: string, idhaCommand = '/usr/bin/env idha'): string {
+export function clusterCheckArgv(cluster: FailoverClusterModel, address: string, idha: readonly string[] = ['/usr/bin/env', 'idha']): string[] {
   const c = cluster.check;
-  const host = address.includes(':') ? `[${address}]` : address;
   switch (c.kind) {
-    case ClusterCheckKind.HTTP: return `${idhaCommand} check --http ${c.url!.replace(/\{address\}/g, host)} --timeout ${Math.max(1, c.intervalSeconds - 1)}`;
-    case ClusterCheckKind.COMMAND: return c.command!;
-    default: return `${idhaCommand} check --listening ${c.port} --host ${address}`;
+    case ClusterCheckKind.HTTP: return [...idha, 'check', '--http', urlForNode(c.url!, address), '--timeout', String(clusterHttpTimeoutSeconds(cluster))];
+    case ClusterCheckKind.COMMAND: return [...c.commandArgv!];
+    default: return [...idha, 'check', '--listening', String(c.port), '--host', address];
   }
+}
+
+/** Seconds an HTTP check waits for its answer: one less than the interval, at least 1. */
+export function clusterHttpTimeoutSeconds(cluster: FailoverClusterModel): number {
+  return Math.max(1, cluster.check.intervalSeconds - 1);
 }

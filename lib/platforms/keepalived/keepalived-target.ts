@@ -2,8 +2,10 @@ import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { AddressKind } from '../../core/address';
 import { Construct } from 'constructs';
-import { clusterCheckCommand, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { clusterCheckArgv, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
 import { Snippet } from '../target';
+import { idhaWords, checkCommandWords } from '../../core/lang/argv';
+import { keepalivedScript } from '../../core/lang/keepalived';
 
 export interface KeepalivedTargetProps {
   /** VRRP virtual router id, 1-255; unique among the VRRP clusters of the network segment. */
@@ -53,9 +55,7 @@ export class KeepalivedTarget implements IClusterTarget {
     if (typeof p.authSecretFile !== 'string' || !p.authSecretFile.startsWith('/') || !WORD.test(p.authSecretFile)) {
       problems.add({ field: 'authSecretFile', value: p.authSecretFile, allowed: 'an absolute path on the nodes, without spaces', fix: 'create it on each node (mode 0600) with: authentication { auth_type PASS auth_pass <secret> }; the secret never goes into the topology or the output' });
     }
-    if (p.idhaCommand !== undefined && (typeof p.idhaCommand !== 'string' || /["\n]/.test(p.idhaCommand) || p.idhaCommand.trim() === '')) {
-      problems.add({ field: 'idhaCommand', value: p.idhaCommand, allowed: 'a command line without double quotes or line breaks' });
-    }
+    if (p.idhaCommand !== undefined) checkCommandWords(problems, 'idhaCommand', p.idhaCommand, '/usr/local/bin/idha');
     if (cluster.nodeSet.nodes.length > 254) problems.root().add({ field: 'nodes', value: cluster.nodeSet.nodes.length, allowed: 'at most 254 nodes (VRRP priorities 1-254)' });
   }
 
@@ -83,7 +83,7 @@ export class KeepalivedTarget implements IClusterTarget {
         '',
         '# A failing check puts this node in FAULT (weight 0): it gives up the VIP whatever the preemption.',
         `vrrp_script idha_${cluster.name}_check {`,
-        `    script "${clusterCheckCommand(cluster, n.address.value, this.props.idhaCommand)}"`,
+        `    script ${keepalivedScript(clusterCheckArgv(cluster, n.address.value, idhaWords(this.props.idhaCommand)))}`,
         `    interval ${c.intervalSeconds}`,
         `    timeout ${c.intervalSeconds}`,
         `    fall ${c.fall}`,

@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
 import { Problems } from '../../core/errors';
-import { clusterCheckCommand, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { clusterHttpTimeoutSeconds, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
 import { Snippet } from '../target';
+import { checkCommandWords, idhaWords } from '../../core/lang/argv';
+import { shWord } from '../../core/lang/shell';
+import { xmlAttr, xmlText } from '../../core/lang/xml';
 
 export interface PacemakerTargetProps {
   /**
@@ -15,11 +18,6 @@ export interface PacemakerTargetProps {
 
 /** Characters a systemd unit name may hold. */
 const UNIT = /^[A-Za-z0-9:_.@-]{1,200}$/;
-
-/** Quotes a string for POSIX sh. */
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * Pacemaker/Corosync on Linux nodes, as a `pcs` script run once on one node of a running cluster:
@@ -39,9 +37,7 @@ export class PacemakerTarget implements IClusterTarget {
     if (typeof p.serviceUnit !== 'string' || !UNIT.test(p.serviceUnit)) {
       problems.add({ field: 'serviceUnit', value: p.serviceUnit, allowed: 'a systemd unit name (letters, digits, : _ . @ -)', fix: 'the unit that runs the service on every node, e.g. tomcat10' });
     }
-    if (p.idhaCommand !== undefined && (typeof p.idhaCommand !== 'string' || /["'\n]/.test(p.idhaCommand) || p.idhaCommand.trim() === '')) {
-      problems.add({ field: 'idhaCommand', value: p.idhaCommand, allowed: 'a command line without quotes or line breaks' });
-    }
+    if (p.idhaCommand !== undefined) checkCommandWords(problems, 'idhaCommand', p.idhaCommand, '/usr/local/bin/idha');
     if (cluster.preemption === Preemption.DELAYED) {
       problems.root().add({
         field: 'preemption', value: cluster.preemption, allowed: '"on" or "off" with pacemaker',
@@ -69,22 +65,57 @@ export class PacemakerTarget implements IClusterTarget {
     return Math.max(60, cluster.check.intervalSeconds * cluster.check.fall * 5);
   }
 
-  /** The OCF resource agent that runs the cluster's check on the node Pacemaker runs it on. */
+  /** The agent's parameters and their defaults: this cluster's check. */
+  private agentParameters(cluster: FailoverClusterModel): { name: string; value: string; describe: string }[] {
+    const c = cluster.check;
+    return [
+      { name: 'kind', value: c.kind, describe: 'http, listening or command' },
+      { name: 'url', value: c.url ?? '', describe: 'with kind http: the URL; {address} is the node\'s address' },
+      { name: 'timeout', value: String(clusterHttpTimeoutSeconds(cluster)), describe: 'with kind http: seconds to wait for the answer' },
+      { name: 'port', value: c.port === undefined ? '' : String(c.port), describe: 'with kind listening: the port' },
+      { name: 'command', value: (c.commandArgv ?? []).join(' '), describe: 'with kind command: the program and its arguments, split on spaces, run without a shell' },
+      { name: 'idha', value: idhaWords(this.props.idhaCommand).join(' '), describe: 'the words that start idha, split on spaces' },
+    ];
+  }
+
+  /**
+   * The OCF resource agent that runs the cluster's check on the node Pacemaker runs it on. It reads
+   * its parameters (OCF_RESKEY_*, defaulting to this cluster's check) and runs the check as an
+   * argument vector: no value is ever evaluated by a shell (no eval, no sh -c; the split words are
+   * not globbed).
+   */
   public agent(cluster: FailoverClusterModel): string {
-    const cases = cluster.nodeSet.nodes.map((n) => `  ${n.name}) check=${shq(clusterCheckCommand(cluster, n.address.value, this.props.idhaCommand))} ;;`);
+    const params = this.agentParameters(cluster);
+    const cases = cluster.nodeSet.nodes.map((n) => `  ${n.name}) address=${shWord(n.address.value)} ;;`);
     return [
       '#!/bin/sh',
       `# identity-ha ${cluster.name}: OCF resource agent for Pacemaker that runs the cluster's health check`,
       '# (idha check) on the node it runs on. Install on every node, mode 0755, as',
       `#   /usr/lib/ocf/resource.d/identity-ha/${cluster.name}`,
       '# start and stop only mark the resource; monitor runs the check: 0 healthy, 1 not (a soft error),',
-      '# 7 when stopped, 5 on a node this cluster does not list.',
+      '# 7 when stopped, 5 on a node this cluster does not list. The check is run as an argument vector,',
+      '# never through a shell: change it with pcs resource update <id> url=... (or kind, port, timeout, command, idha).',
       `state="\${HA_RSCTMP:-/run/resource-agents}/identity-ha-${cluster.name}.started"`,
       'node="${OCF_RESKEY_CRM_meta_on_node:-$(crm_node -n 2>/dev/null)}"',
-      "check=''",
+      "address=''",
       'case "$node" in',
       ...cases,
       'esac',
+      ...params.map((p) => `[ -n "\${OCF_RESKEY_${p.name}+x}" ] || OCF_RESKEY_${p.name}=${shWord(p.value)}`),
+      '',
+      'run_check() {',
+      '  set -f  # idha and command are split into words on spaces, never globbed nor evaluated',
+      '  case "$OCF_RESKEY_kind" in',
+      '    http)',
+      '      host="$address"; case "$host" in *:*) host="[$host]" ;; esac',
+      '      url="$OCF_RESKEY_url"',
+      '      while :; do case "$url" in *\'{address}\'*) url="${url%%"{address}"*}$host${url#*"{address}"}" ;; *) break ;; esac; done',
+      '      $OCF_RESKEY_idha check --http "$url" --timeout "$OCF_RESKEY_timeout" ;;',
+      '    listening) $OCF_RESKEY_idha check --listening "$OCF_RESKEY_port" --host "$address" ;;',
+      '    command) $OCF_RESKEY_command ;;',
+      '    *) return 1 ;;',
+      '  esac',
+      '}',
       '',
       'meta_data() {',
       "  cat <<'XML'",
@@ -94,7 +125,15 @@ export class PacemakerTarget implements IClusterTarget {
       '  <version>1.0</version>',
       `  <longdesc lang="en">identity-ha health check of cluster ${cluster.name}: runs idha check on the node.</longdesc>`,
       '  <shortdesc lang="en">identity-ha health check</shortdesc>',
-      '  <parameters/>',
+      '  <parameters>',
+      ...params.flatMap((p) => [
+        `    <parameter name="${p.name}" unique="0" required="0">`,
+        `      <longdesc lang="en">${xmlText(p.describe)}</longdesc>`,
+        `      <shortdesc lang="en">${xmlText(p.name)}</shortdesc>`,
+        `      <content type="string" default="${xmlAttr(p.value)}"/>`,
+        '    </parameter>',
+      ]),
+      '  </parameters>',
       '  <actions>',
       '    <action name="start" timeout="20s"/>',
       '    <action name="stop" timeout="20s"/>',
@@ -108,10 +147,10 @@ export class PacemakerTarget implements IClusterTarget {
       '',
       'case "$1" in',
       '  meta-data) meta_data; exit 0 ;;',
-      '  start) [ -n "$check" ] || exit 5; mkdir -p "$(dirname "$state")" && touch "$state"; exit 0 ;;',
+      '  start) [ -n "$address" ] || exit 5; mkdir -p "$(dirname "$state")" && touch "$state"; exit 0 ;;',
       '  stop) rm -f "$state"; exit 0 ;;',
-      '  monitor|status) [ -f "$state" ] || exit 7; [ -n "$check" ] || exit 5; sh -c "$check" >/dev/null 2>&1 && exit 0; exit 1 ;;',
-      '  validate-all) [ -n "$check" ] || exit 5; exit 0 ;;',
+      '  monitor|status) [ -f "$state" ] || exit 7; [ -n "$address" ] || exit 5; run_check >/dev/null 2>&1 && exit 0; exit 1 ;;',
+      '  validate-all) [ -n "$address" ] || exit 5; exit 0 ;;',
       '  *) exit 3 ;;',
       'esac',
       '',

@@ -1,8 +1,11 @@
 import { Construct } from 'constructs';
 import { AddressKind } from '../../core/address';
 import { Problems } from '../../core/errors';
-import { ClusterCheckKind, clusterCheckCommand, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { ClusterCheckKind, clusterCheckArgv, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
 import { Snippet } from '../target';
+import { psString as psq } from '../../core/lang/powershell';
+import { windowsCommandLine } from '../../core/lang/windows-args';
+import { xmlText as xml } from '../../core/lang/xml';
 
 export interface WindowsFailoverClusterTargetProps {
   /** The Windows Server Failover Cluster's name (its cluster name object), 1-15 characters. Created when it does not exist. */
@@ -32,16 +35,6 @@ const NETBIOS = /^(?!\d+$)[A-Za-z0-9-]{1,15}$/;
 const SERVICE = /^[A-Za-z0-9 ._()-]{1,80}$/;
 /** A Windows path without quotes. */
 const WINPATH = /^[A-Za-z]:\\[^"'\n<>|?*]*$/;
-
-/** Quotes a string for a single-quoted PowerShell literal. */
-function psq(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-/** Escapes XML text. */
-function xml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /**
  * Windows Server Failover Cluster, as a PowerShell script run once on one node: the cluster (new
@@ -105,10 +98,10 @@ export class WindowsFailoverClusterTarget implements IClusterTarget {
   /** The cluster is configured by the script: no Terraform resources. */
   public render(_scope: Construct, _cluster: FailoverClusterModel): void {}
 
-  /** The `idha check --watch` arguments for one node: the cluster's check, repeated. */
-  private watchArguments(cluster: FailoverClusterModel, address: string): string {
+  /** The `idha check --watch` arguments for one node (after idha.js): the cluster's check, repeated. */
+  private watchArguments(cluster: FailoverClusterModel, address: string): string[] {
     const c = cluster.check;
-    return `${clusterCheckCommand(cluster, address, '').trim()} --watch --interval ${c.intervalSeconds} --fall ${c.fall}`;
+    return [...clusterCheckArgv(cluster, address, []), '--watch', '--interval', String(c.intervalSeconds), '--fall', String(c.fall)];
   }
 
   /** WinSW definition of the check watcher on one node. */
@@ -125,7 +118,7 @@ export class WindowsFailoverClusterTarget implements IClusterTarget {
       `  <name>identity-ha check (${xml(cluster.name)})</name>`,
       `  <description>Runs idha check --watch for the failover cluster role ${xml(this.networkName(cluster))}.</description>`,
       `  <executable>${xml(this.props.nodeExe ?? 'C:\\Program Files\\nodejs\\node.exe')}</executable>`,
-      `  <arguments>"${xml(folder)}\\bin\\idha.js" ${xml(this.watchArguments(cluster, node.address))}</arguments>`,
+      `  <arguments>${xml(windowsCommandLine([`${folder}\\bin\\idha.js`, ...this.watchArguments(cluster, node.address)]))}</arguments>`,
       '  <startmode>Manual</startmode>',
       '  <stoptimeout>5 sec</stoptimeout>',
       '  <log mode="roll-by-size"><sizeThreshold>1024</sizeThreshold><keepFiles>3</keepFiles></log>',
@@ -162,7 +155,7 @@ export class WindowsFailoverClusterTarget implements IClusterTarget {
       'foreach ($n in $Nodes) {',
       '  foreach ($s in @($ServiceName, $CheckService)) {',
       '    $found = Invoke-Command -ComputerName $n -ScriptBlock { param($name) Get-Service -Name $name -ErrorAction SilentlyContinue } -ArgumentList $s',
-      '    if (-not $found) { throw "Service $s is not installed on $n: install it there first (start type Manual)." }',
+      '    if (-not $found) { throw "Service $s is not installed on ${n}: install it there first (start type Manual)." }',
       '  }',
       '}',
       '',

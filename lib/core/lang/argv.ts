@@ -1,0 +1,39 @@
+/**
+ * Argument vectors: the only way identity-ha starts a program with a user value in it. A vector is
+ * written into a config language (keepalived's `script`, a shell line, a Windows command line) by
+ * that language's own quoting; the words themselves hold only characters that no consumer reads
+ * specially, so the program receives the literal words in every one of them.
+ */
+
+/** Characters a word of a user's own command may hold. */
+export const ARGV_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** The words of a command line given as one string, split on spaces and tabs. */
+export function splitCommandLine(line: string): string[] {
+  return line.split(/[ \t]+/).filter((w) => w !== '');
+}
+
+/** Why `word` cannot be a word of a command, or undefined. */
+export function argvWordProblem(word: string): string | undefined {
+  if (word.length > 1024) return 'a word is longer than 1024 characters';
+  if (ARGV_WORD.test(word)) return undefined;
+  const c = word.match(/[^A-Za-z0-9_@%+=:,./-]/)![0];
+  const cp = c.codePointAt(0)!;
+  return `"${word.length > 40 ? `${word.slice(0, 40)}...` : word}" holds ${cp > 0x20 && cp < 0x7f ? `"${c}"` : `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`}`;
+}
+
+/**
+ * Records a problem unless `value` is a command line of safe words (split on spaces); returns its
+ * words, or undefined when it is not one.
+ */
+export function checkCommandWords(problems: { add(p: { field: string; value: unknown; allowed: string; fix?: string }): void }, field: string, value: unknown, example: string): string[] | undefined {
+  const why = typeof value !== 'string' ? 'it is not a string' : value.trim() === '' ? 'it is empty' : splitCommandLine(value).map(argvWordProblem).find((x) => x !== undefined);
+  if (why === undefined) return splitCommandLine(value as string);
+  problems.add({ field, value, allowed: `a program and its arguments separated by spaces, each word of letters, digits and _ @ % + = : , . / - (${why}); it runs without a shell`, fix: `e.g. ${example}` });
+  return undefined;
+}
+
+/** The words that start identity-ha on a node: the given command line, or `/usr/bin/env idha`. */
+export function idhaWords(commandLine?: string): string[] {
+  return commandLine === undefined ? ['/usr/bin/env', 'idha'] : splitCommandLine(commandLine);
+}

@@ -1,0 +1,24 @@
+/**
+ * XML text and attribute values (WinSW service definitions, Tomcat's server.xml, the OCF agent's
+ * meta-data). XML 1.0 cannot carry most control characters at all: the value grammars refuse them
+ * before they get here, and these functions refuse them again, as an internal error.
+ */
+function checked(s: string): string {
+  if (!xmlChars(s)) throw new Error(`internal error: ${JSON.stringify(s)} holds a character XML 1.0 cannot carry`);
+  return s;
+}
+
+/** Element content: & < > escaped. */
+export function xmlText(s: string): string {
+  return checked(s).replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
+}
+
+/** An attribute value (in double or single quotes): & < > " ' escaped. */
+export function xmlAttr(s: string): string {
+  return checked(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+/** True when every character of `s` may appear in an XML 1.0 document. */
+export function xmlChars(s: string): boolean {
+  return !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(s);
+}

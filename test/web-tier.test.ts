@@ -251,6 +251,15 @@ describe('HaWebTier validation: every bad input beside an accepted neighbour', (
     ['an unknown node in an application', tierProps({ applications: [{ ...apps[0], nodes: ['tomcat1', 'tomcat9'] }, apps[1]] }), 'applications[0].nodes[1]', tierProps()],
     ['a timeout as long as the interval', tierProps({ healthCheck: { intervalSeconds: 3, timeoutSeconds: 3 } }), 'healthCheck.timeoutSeconds', tierProps({ healthCheck: { intervalSeconds: 3, timeoutSeconds: 2 } })],
     ['a standby balancer with no VIP in its subnet', tierProps({ balancerStandby: { nodes: [{ name: 'httpd1', address: '10.0.6.11' }, { name: 'httpd2', address: '10.0.6.12' }], virtualIp: '10.0.7.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 60, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/a.conf' })] } }), 'balancerStandby.virtualIp', tierProps({ balancerStandby: { nodes: [{ name: 'httpd1', address: '10.0.6.11' }, { name: 'httpd2', address: '10.0.6.12' }], virtualIp: '10.0.6.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 60, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/a.conf' })] } })],
+    ['an application named node (mod_jk\'s node workers)', tierProps({ applications: [{ ...apps[0], name: 'node' }, apps[1]] }), 'applications[0].name', tierProps({ applications: [{ ...apps[0], name: 'node-app' }, apps[1]] })],
+    ['an application named jkstatus (mod_jk\'s status worker)', tierProps({ applications: [{ ...apps[0], name: 'jkstatus' }, apps[1]] }), 'applications[0].name', tierProps({ applications: [{ ...apps[0], name: 'jk-status' }, apps[1]] })],
+    ['an application name with --', tierProps({ applications: [{ ...apps[0], name: 'a--b' }, apps[1]] }), 'applications[0].name', tierProps({ applications: [{ ...apps[0], name: 'a-b' }, apps[1]] })],
+    ...["/identity/..", "/identity/../x", "/identity;x", "/identity/%2e", "/identity/%2F", "/ident'ity", '/ident"ity', '/identity/*', '/a b', '/a\u202Eb', '/a\\b', '/a$b'].map((p): [string, HaWebTierProps, string, HaWebTierProps] =>
+      [`the path ${JSON.stringify(p)}`, tierProps({ applications: [{ ...apps[0], paths: [p] }, apps[1]] }), 'applications[0].paths[0]', tierProps({ applications: [{ ...apps[0], paths: ['/identity-x'] }, apps[1]] })]),
+    ...['/identity/..;/health', "/health'", '/health?x=1', '/h%00'].map((p): [string, HaWebTierProps, string, HaWebTierProps] =>
+      [`the health path ${JSON.stringify(p)}`, tierProps({ applications: [{ ...apps[0], healthPath: p }, apps[1]] }), 'applications[0].healthPath', tierProps({ applications: [{ ...apps[0], healthPath: '/identity/health.jsp' }, apps[1]] })]),
+    ...['bad', '999.1.1.1', '10.0.0.1:80', ''].map((b): [string, HaWebTierProps, string, HaWebTierProps] =>
+      [`HAProxy bindAddress ${JSON.stringify(b)}`, tierProps({ targets: [new HaproxyWebTarget({ bindAddress: b })] }), 'targets.haproxy.bindAddress', tierProps({ targets: [new HaproxyWebTarget({ bindAddress: '10.0.0.1' })] })]),
   ];
   rejectsEachBesideItsNeighbour(cases);
 });
@@ -434,6 +443,17 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
         assert.equal(r.node, first.node);
         assert.equal(r.session, first.session);
       }
+    });
+
+    it(`${b}: GIVEN request paths that climb out of /identity (..;, %2e%2e, .;) THEN refused, or served by the pool of the application they name (never selfservice from the identity pool); /identity/ beside them is served`, async () => {
+      for (const p of ['/identity/..;/selfservice/', '/identity/%2e%2e/selfservice/', '/identity/%2E%2e;x/selfservice/', '/identity/.;/..;/selfservice/', '/identity/..;x=1/selfservice/']) {
+        const r = await get(ports[b], p);
+        const servedBy = r.status === 200 ? r.node : undefined;
+        assert.ok(r.status >= 400 || (servedBy === 'tomcat3' && /session=/.test(r.body)), `${b} ${p}: ${r.status} from ${servedBy}: ${r.body.slice(0, 200)}`);
+      }
+      const ok = await get(ports[b], '/identity/');
+      assert.equal(ok.status, 200);
+      assert.notEqual(ok.node, 'tomcat3');
     });
 
     it(`${b}: GIVEN the second application THEN only tomcat3 serves it while tomcat3 is up (the standby tomcat1 idles)`, async () => {

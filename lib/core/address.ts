@@ -99,3 +99,17 @@ export function cidrContains(outer: string, inner: string): boolean {
   const [i, ib] = ipaddr.parseCIDR(inner);
   return o.kind() === i.kind() && ib >= ob && (i as ipaddr.IPv4).match(o as ipaddr.IPv4, ob);
 }
+
+/**
+ * The address a listener binds to: `*` (every address) or an IP address of the host, never a DNS
+ * name (a name resolves at start, to whatever it resolves to then). One check for every balancer
+ * that binds (HAProxy for services and for web tiers). Returns the address, `*`, or undefined.
+ */
+export function checkBindAddress(problems: Problems, field: string, value: unknown): HostAddress | '*' | undefined {
+  if (value === '*') return '*';
+  const scratch = new Problems();
+  const a = typeof value === 'string' ? parseHostAddress(scratch, field, value.replace(/^\[(.*)\]$/, '$1')) : undefined;
+  if (a && a.kind !== AddressKind.DNS) return a;
+  problems.add({ field, value, allowed: '"*" (every address) or an IPv4 or IPv6 address of this host', fix: 'e.g. "*" or 10.0.0.60; a DNS name is not bound to' });
+  return undefined;
+}

@@ -2,6 +2,7 @@ import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AddressKind, HostAddress, parseCidr, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkPort } from '../core/checks';
+import { checkPath } from '../core/lang/url';
 import { Problem, Problems, problemsOf } from '../core/errors';
 import { scratchApp } from '../core/scratch-app';
 import { ClusterCheckKind, ClusterNodeProps, FailoverCluster, IClusterTarget, Preemption } from '../cluster/failover-cluster';
@@ -126,9 +127,19 @@ export interface HaWebTierProps {
   readonly targets: IWebTierTarget[];
 }
 
-const NAME = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
+/** 2-24 characters; no `--`, which would make two names' worker and section names meet (`a--b` + `c` and `a` + `b--c`). */
+const NAME = /^(?!.*--)[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
 const ROUTE = /^[A-Za-z0-9_]{1,32}$/;
-const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
+
+/**
+ * Application names a consumer gives a meaning: mod_jk's node workers are `node__<node>` (an
+ * application `node` would have members of the same names, and httpd refuses to start), and its
+ * status worker is `jkstatus` (an application of that name would be served by the status page).
+ */
+export const RESERVED_APPLICATION_NAMES: Readonly<Record<string, string>> = {
+  node: 'mod_jk: the Tomcats\' own workers are named node__<node>, and this application\'s members would have the same names',
+  jkstatus: 'mod_jk: the status worker is named jkstatus; this application would be served by the status page',
+};
 
 /** Two paths collide when they are equal or one is the other's prefix at a segment boundary. */
 function pathsCollide(a: string, b: string): boolean {
@@ -215,7 +226,7 @@ export class HaWebTier extends Construct {
   /** Checks `props` into the model; every problem goes to `problems`. */
   public static buildModel(problems: Problems, props: HaWebTierProps, id: string): WebTierModel {
     const name = props.name ?? id;
-    checkName(problems, 'name', name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter');
+    checkName(problems, 'name', name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter, no "--"');
     const list = Array.isArray(props.nodes) ? props.nodes : [];
     if (list.length === 0) problems.add({ field: 'nodes', value: props.nodes, allowed: 'one or more Tomcat nodes' });
     const nodes: WebPoolMember[] = [];
@@ -226,7 +237,7 @@ export class HaWebTier extends Construct {
     };
     list.forEach((n, i) => {
       const f = `nodes[${i}]`;
-      checkName(problems, `${f}.name`, n?.name, /^[a-z][a-z0-9-]{0,23}$/, 'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter');
+      checkName(problems, `${f}.name`, n?.name, /^(?!.*--)[a-z][a-z0-9-]{0,23}$/, 'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter, no "--"');
       once(`name:${n?.name}`, i, `${f}.name`, n?.name, 'a name', 'each node once');
       const address = parseHostAddress(problems, `${f}.address`, n?.address);
       const httpPort = n?.httpPort ?? 8080;
@@ -259,25 +270,23 @@ export class HaWebTier extends Construct {
     const allPaths: Array<{ path: string; i: number; j: number }> = [];
     apps.forEach((a, i) => {
       const f = `applications[${i}]`;
-      checkName(problems, `${f}.name`, a?.name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter');
+      if (checkName(problems, `${f}.name`, a?.name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter, no "--"')
+        && Object.prototype.hasOwnProperty.call(RESERVED_APPLICATION_NAMES, a.name)) {
+        problems.add({ field: `${f}.name`, value: a.name, allowed: `a name no balancer reserves (${Object.keys(RESERVED_APPLICATION_NAMES).join(', ')} are reserved)`, fix: `${RESERVED_APPLICATION_NAMES[a.name]}: choose another name, e.g. ${a.name}-app` });
+      }
       if (appNames.has(a?.name)) problems.add({ field: `${f}.name`, value: a.name, allowed: `a name other than applications[${appNames.get(a.name)}]'s` });
       appNames.set(a?.name, i);
       const paths = Array.isArray(a?.paths) ? a.paths : [];
       if (paths.length === 0) problems.add({ field: `${f}.paths`, value: a?.paths, allowed: 'one or more context paths, e.g. ["/identity"]' });
       paths.forEach((p, j) => {
-        if (typeof p !== 'string' || !PATH.test(p) || p.includes('//') || p.includes('*')) {
-          problems.add({ field: `${f}.paths[${j}]`, value: p, allowed: 'a path starting with /, without spaces, wildcards or //', fix: 'the context path, e.g. /identity' });
-          return;
-        }
+        if (!checkPath(problems, `${f}.paths[${j}]`, p, '/identity (the context path)')) return;
         const clash = allPaths.find((o) => pathsCollide(o.path, p));
         if (clash) {
           problems.add({ field: `${f}.paths[${j}]`, value: p, allowed: `a path apart from applications[${clash.i}].paths[${clash.j}] (${clash.path})`, fix: 'two pools for one path (or one inside the other) would send some requests to the wrong application: give each application its own context path' });
         }
         allPaths.push({ path: p, i, j });
       });
-      if (typeof a?.healthPath !== 'string' || !PATH.test(a.healthPath) || a.healthPath.includes('//')) {
-        problems.add({ field: `${f}.healthPath`, value: a?.healthPath, allowed: 'a path starting with / (not a URL), without spaces', fix: 'every balancer requests it on each node itself, e.g. /identity/ ; drop the scheme and host' });
-      }
+      checkPath(problems, `${f}.healthPath`, a?.healthPath, '/identity/ (a path, not a URL: every balancer requests it on each node itself)');
       const standbyNames = Array.isArray(a?.standbyNodes) ? a.standbyNodes : [];
       const activeNames = Array.isArray(a?.nodes) ? a.nodes : a?.nodes === undefined ? nodes.map((n) => n.name).filter((n) => !standbyNames.includes(n)) : [];
       if (activeNames.length === 0) {

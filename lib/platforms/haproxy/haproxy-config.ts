@@ -1,3 +1,4 @@
+import { Problems } from '../../core/errors';
 /** One server line of a backend. */
 export interface HaproxyServerSpec {
   readonly name: string;
@@ -139,4 +140,14 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * HAProxy's `log` target: a socket path, stdout or stderr, or an address with an optional port.
+ * One check for the service and web-tier configs; nothing a config line could read otherwise.
+ */
+export function checkHaproxyLogTarget(problems: Problems, field: string, value: unknown): boolean {
+  if (typeof value === 'string' && /^(stdout|stderr|\/[A-Za-z0-9_./@+-]{1,200}|[A-Za-z0-9.-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?|(udp|tcp|udp6|tcp6)@[A-Za-z0-9.:[\]-]+)$/.test(value)) return true;
+  problems.add({ field, value, allowed: 'one HAProxy log target: /dev/log (a socket path), stdout, stderr, or host:port', fix: 'e.g. /dev/log, stdout or 127.0.0.1:514' });
+  return false;
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { AddressKind, parseHostAddress } from '../../core/address';
+import { AddressKind, checkBindAddress } from '../../core/address';
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
@@ -7,7 +7,7 @@ import { ConnectionAction, HaServiceModel, HaStrategy, membersByPriority, poolOf
 import { ProbeKind } from '../../model/probe-policy';
 import { checkClientFamily } from '../member-checks';
 import { HaTargetBase, Snippet } from '../target';
-import { downInterMs, HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
+import { checkHaproxyLogTarget, downInterMs, HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
 
 export interface HaproxyTargetProps {
   /**
@@ -86,11 +86,10 @@ export class HaproxyTarget extends HaTargetBase {
     checkInteger(problems, 'observeErrorLimit', p.observeErrorLimit ?? 3, 0, 100);
     checkInteger(problems, 'maxconn', p.maxconn ?? 1000, 1, 10_000_000);
     if (p.bindAddress !== undefined && p.bindAddress !== '*') {
-      const a = parseHostAddress(new Problems(), 'bindAddress', p.bindAddress);
-      if (!a || a.kind === AddressKind.DNS) problems.add({ field: 'bindAddress', value: p.bindAddress, allowed: '"*" or an IP address of the HAProxy host' });
-      else checkClientFamily(model, problems, a.kind, `the family of targets.haproxy.bindAddress (${a.value}), where clients connect`);
+      const a = checkBindAddress(problems, 'bindAddress', p.bindAddress);
+      if (a && a !== '*') checkClientFamily(model, problems, a.kind as AddressKind.IPV4 | AddressKind.IPV6, `the family of targets.haproxy.bindAddress (${a.value}), where clients connect`);
     }
-    if (p.logTarget !== undefined && !/^\S+$/.test(p.logTarget)) problems.add({ field: 'logTarget', value: p.logTarget, allowed: 'one HAProxy log target without spaces, e.g. /dev/log, stdout or 127.0.0.1:514' });
+    if (p.logTarget !== undefined) checkHaproxyLogTarget(problems, 'logTarget', p.logTarget);
     if (model.pools[0].probe.kind === ProbeKind.TCP_HALF_OPEN) {
       problems.root().add({ field: 'probe.kind', value: ProbeKind.TCP_HALF_OPEN, allowed: `"${ProbeKind.SIDECAR_GATE}" or "${ProbeKind.SIDECAR_HTTP}" on HAProxy`, fix: 'HAProxy has no half-open check; its L4 check completes the handshake. Use the sidecar gate (the default)' });
     }
@@ -127,7 +126,7 @@ export class HaproxyTarget extends HaTargetBase {
           // resolves log targets once at start and would not start while the name does not resolve).
           reportTo: observe && probe.usesSidecar && primary.address.kind !== AddressKind.DNS ? { address: primary.address.value, port: probe.reportPort } : undefined,
           name: `${model.name}-${l.name}`,
-          bindAddress: this.props.bindAddress ?? '*',
+          bindAddress: (this.props.bindAddress ?? '*').replace(/^\[(.*)\]$/, '$1'),
           bindPort: l.port,
           allowedClients: model.allowedClients,
           check: probe.kind === ProbeKind.SIDECAR_HTTP ? 'http' as const : 'tcp' as const,

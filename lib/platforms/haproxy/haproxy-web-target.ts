@@ -1,9 +1,12 @@
 import { Construct } from 'constructs';
+import { checkBindAddress } from '../../core/address';
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
+import { checkHaproxyLogTarget } from './haproxy-config';
+import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
 import { httpCheckEstimate, ident } from '../web-checks';
 
 export interface HaproxyWebTargetProps {
@@ -31,12 +34,10 @@ export class HaproxyWebTarget implements IWebTierTarget {
   constructor(public readonly props: HaproxyWebTargetProps = {}) {}
 
   public validate(_model: WebTierModel, problems: Problems): void {
-    const b = this.props.bindAddress;
-    if (b !== undefined && (typeof b !== 'string' || !/^(\*|[0-9.]+|\[?[0-9a-fA-F:]+\]?)$/.test(b))) problems.add({ field: 'bindAddress', value: b, allowed: 'an IP address or *' });
+    if (this.props.bindAddress !== undefined) checkBindAddress(problems, 'bindAddress', this.props.bindAddress);
     const m = this.props.maxconn;
     if (m !== undefined) checkInteger(problems, 'maxconn', m, 1, 1000000);
-    const l = this.props.logTarget;
-    if (l !== undefined && (typeof l !== 'string' || !/^\S+$/.test(l))) problems.add({ field: 'logTarget', value: l, allowed: 'a log target without spaces (/dev/log, stdout, 127.0.0.1:514)' });
+    if (this.props.logTarget !== undefined) checkHaproxyLogTarget(problems, 'logTarget', this.props.logTarget);
   }
 
   public render(_scope: Construct, _model: WebTierModel): void {}
@@ -46,8 +47,8 @@ export class HaproxyWebTarget implements IWebTierTarget {
   }
 
   public config(model: WebTierModel): string {
-    const bind = this.props.bindAddress ?? '*';
-    const bindAddr = bind.includes(':') && !bind.startsWith('[') ? `[${bind}]` : bind;
+    const bind = (this.props.bindAddress ?? '*').replace(/^\[(.*)\]$/, '$1');
+    const bindAddr = bind.includes(':') ? `[${bind}]` : bind;
     const t = model.connectionTimeoutSeconds;
     const lines = [
       `# identity-ha ${model.name}: HAProxy in front of the Tomcats, one backend per application. Check with: haproxy -c -f haproxy.cfg`,
@@ -69,6 +70,8 @@ export class HaproxyWebTarget implements IWebTierTarget {
       `frontend ${model.name}`,
       `    bind ${bindAddr}:${model.frontendPort}`,
       `    monitor-uri ${this.balancerStatusPath!}`,
+      '    # Tomcat resolves dot segments (also ..; and %2e%2e) after the pool was chosen by the raw path: refused here.',
+      `    http-request deny deny_status 400 if { path_reg -i '${DOT_SEGMENT_REGEX}' }`,
     ];
     for (const p of model.pools) {
       const acl = ident('app', p.name);

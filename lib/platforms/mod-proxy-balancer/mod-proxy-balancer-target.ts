@@ -3,6 +3,7 @@ import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
+import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
 import { checkAbsPath, httpCheckEstimate, ident } from '../web-checks';
 
 export interface ModProxyBalancerTargetProps {
@@ -50,6 +51,13 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
       lines.push('    ProxySet stickysession=JSESSIONID|jsessionid lbmethod=byrequests', '</Proxy>');
       for (const path of p.paths) lines.push(`ProxyPass "${path}" "balancer://${ident(p.name)}${path}"`, `ProxyPassReverse "${path}" "balancer://${ident(p.name)}${path}"`);
     }
+    lines.push(
+      '',
+      '# Tomcat resolves dot segments (also ..; and %2e%2e) after httpd chose the balancer by the path: refused here.',
+      `<LocationMatch "(?i)${DOT_SEGMENT_REGEX}">`,
+      '    Require all denied',
+      '</LocationMatch>',
+    );
     lines.push('', '<Location "/balancer-manager">', '    SetHandler balancer-manager', '    Require local', '</Location>', '');
     return lines.join('\n');
   }

@@ -23,12 +23,13 @@ describe('FailoverCluster with a keepalived target: the rendered configs', () =>
     const [a, b] = build(props()).snippets();
     assert.equal(a.fileName, 'keepalived/tomcat1-10.99.0.1.conf');
     for (const line of ['state BACKUP', 'interface eth0', 'virtual_router_id 51', 'priority 250', 'advert_int 1', 'unicast_src_ip 10.99.0.1', 'garp_master_delay 1',
-      'include /etc/keepalived/idha-auth.conf', '10.99.0.100/24 dev eth0', 'script "/usr/bin/env idha check --listening 8080 --host 10.99.0.1"', 'weight 0', 'fall 2', 'rise 2', 'interval 2']) {
+      'auth_type PASS', 'auth_pass ${IDHA_AUTH_PASS}', '10.99.0.100/24 dev eth0', 'script "/usr/bin/env idha check --listening 8080 --host 10.99.0.1"', 'weight 0', 'fall 2', 'rise 2', 'interval 2']) {
       assert.match(a.content, new RegExp(`^\\s+${line.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'), line);
     }
     assert.match(a.content, /unicast_peer \{\n {8}10\.99\.0\.2\n {4}\}/);
     assert.match(b.content, /^\s+priority 240$/m);
-    assert.doesNotMatch(a.content + b.content, /auth_pass/, 'the secret never enters the output');
+    assert.match(a.content, /^\$IDHA_AUTH_PASS=\nincludea \/etc\/keepalived\/idha-auth\.conf$/m, 'the password, empty unless the file sets it');
+    assert.doesNotMatch(a.content + b.content, /auth_pass [^$]/, 'the secret never enters the output');
     assert.doesNotMatch(a.content, /nopreempt|preempt_delay/, 'preemption on: neither');
   });
 
@@ -125,7 +126,7 @@ describe('real keepalived with the generated configs, in two network namespaces'
   after(() => { for (const c of live) c.kill('SIGKILL'); });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-ka-'));
   const secret = path.join(dir, 'auth.conf');
-  fs.writeFileSync(secret, 'authentication {\n    auth_type PASS\n    auth_pass idhatest\n}\n', { mode: 0o600 });
+  fs.writeFileSync(secret, '$IDHA_AUTH_PASS=idhatest\n', { mode: 0o600 });
 
   function configs(preemption: Preemption): string[] {
     const c = build(props({
@@ -212,6 +213,43 @@ describe('real keepalived with the generated configs, in two network namespaces'
     for (const s of svc) await stop(s);
   });
 
+  it('GIVEN the second node\'s secret file missing, then empty, then with an empty secret, then the old authentication-block form THEN its keepalived stops at once and never holds the VIP; GIVEN the secret THEN it runs VRRP with the first node (one VIP holder)', async (t) => {
+    if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
+    const [fa] = configs(Preemption.ON);
+    const svc = [service(0), service(1)];
+    const kaA = keepalived(0, fa);
+    await waitFor('the VIP on the first node', () => vipOn(0), 15_000);
+    // The second node, preferred (its own config is the first node's with the roles swapped), so an
+    // unauthenticated one would take the VIP at once.
+    const second = path.join(dir, 'auth-b.conf');
+    const own = path.join(dir, 'auth-b.secret');
+    const conf = fs.readFileSync(configs(Preemption.ON)[1], 'utf8').split(secret).join(own).replace(/^    priority \d+$/m, '    priority 254');
+    fs.writeFileSync(second, conf);
+    const cases: Array<[string, string | undefined, number]> = [
+      ['missing', undefined, 6],
+      ['empty', '', 2],
+      ['an empty secret', '$IDHA_AUTH_PASS=\n', 2],
+      ['the old block', 'authentication {\n    auth_type PASS\n    auth_pass idhatest\n}\n', 2],
+    ];
+    for (const [what, content, code] of cases) {
+      fs.rmSync(own, { force: true });
+      if (content !== undefined) fs.writeFileSync(own, content, { mode: 0o600 });
+      const kb = keepalived(1, second);
+      const exit = await new Promise<number | null>((r) => { const timer = setTimeout(() => r(null), 8000); kb.c.once('exit', (c) => { clearTimeout(timer); r(c); }); });
+      assert.equal(exit, code, `secret file ${what}: keepalived must stop (exit ${code}), got ${exit}: ${kb.log().slice(-600)}`);
+      assert.ok(!vipOn(1) && vipOn(0), `secret file ${what}: the second node never held the VIP`);
+    }
+    fs.writeFileSync(own, '$IDHA_AUTH_PASS=idhatest\n', { mode: 0o600 });
+    const kb = keepalived(1, second);
+    await waitFor('the VIP on the preferred second node, with the secret', () => vipOn(1) && !vipOn(0), 15_000).catch((e) => { throw new Error(`${e.message}: ${kb.log().slice(-1500)}`); });
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(kb.c.exitCode, null, 'running');
+    assert.ok(vipOn(1) && !vipOn(0), 'one holder');
+    await stop(kb.c);
+    await stop(kaA.c);
+    for (const x of svc) await stop(x);
+  });
+
   it('GIVEN preemption off THEN after the first node\'s service returns the VIP stays on the second node', async (t) => {
     if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
     const [fa, fb] = configs(Preemption.OFF);
@@ -243,7 +281,7 @@ describe('clusters: in the topology file, through idha synth', () => {
     const dir = path.join(out, 'snippets', 'idm', 'keepalived');
     assert.deepEqual(fs.readdirSync(dir).sort(), ['tomcat1-10.0.3.11.conf', 'tomcat2-10.0.3.12.conf']);
     const secret = path.join(path.dirname(out), 'auth.conf');
-    fs.writeFileSync(secret, 'authentication {\n    auth_type PASS\n    auth_pass idhatest\n}\n', { mode: 0o600 });
+    fs.writeFileSync(secret, '$IDHA_AUTH_PASS=idhatest\n', { mode: 0o600 });
     for (const f of fs.readdirSync(dir)) {
       const text = fs.readFileSync(path.join(dir, f), 'utf8');
       assert.match(text, /script "\/usr\/bin\/env idha check --http http:\/\/10\.0\.3\.1[12]:8080\/identity\/ --timeout 1"/);
@@ -251,7 +289,7 @@ describe('clusters: in the topology file, through idha synth', () => {
       assert.ok(KEEPALIVED, 'keepalived is not installed: .ci/run installs it');
       // In a namespace of its own with an eth0, the secret at a path that exists.
       const local = path.join(path.dirname(out), `${f}.test`);
-      fs.writeFileSync(local, text.replace('/etc/keepalived/idha-auth.conf', secret));
+      fs.writeFileSync(local, text.split('/etc/keepalived/idha-auth.conf').join(secret));
       const c = sh(`${inDummyEth0()} keepalived --config-test --use-file ${local} 2>&1`);
       assert.equal(c.status, 0, c.stdout + c.stderr);
     }

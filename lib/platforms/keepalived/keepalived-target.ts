@@ -13,9 +13,11 @@ export interface KeepalivedTargetProps {
   /** Network interface that carries the virtual IP on every node, e.g. `eth0`. */
   readonly interfaceName: string;
   /**
-   * File on each node that holds the VRRP authentication block, included by the generated config:
-   * `authentication { auth_type PASS auth_pass <8 characters> }`, mode 0600. The secret never enters
-   * the output.
+   * File on each node that holds the VRRP password, mode 0600, as one line:
+   * `$IDHA_AUTH_PASS=<secret, 1-8 characters>`. The generated config includes it with `includea`
+   * and uses it as `auth_pass`: a missing file, an empty one or an empty secret stops keepalived
+   * (exit 6 or 2) instead of running VRRP without authentication. The secret never enters the output.
+   * IPv6 (VRRPv3) has no authentication, so the file is not read then.
    */
   readonly authSecretFile: string;
   /** Seconds between VRRP adverts, 1-255. @default 1 */
@@ -30,6 +32,9 @@ export interface KeepalivedNodeConfig {
   readonly address: string;
   readonly content: string;
 }
+
+/** The line the secret file holds. */
+export const AUTH_LINE = '$IDHA_AUTH_PASS=<secret, 1-8 characters>';
 
 /** Characters keepalived takes in a config word without quoting trouble. */
 const WORD = /^[A-Za-z0-9_./:@%+-]+$/;
@@ -53,7 +58,7 @@ export class KeepalivedTarget implements IClusterTarget {
       problems.add({ field: 'interfaceName', value: p.interfaceName, allowed: 'a Linux interface name, 1-15 characters (letters, digits, _ . : -)', fix: 'the interface that carries the nodes\' subnet, e.g. eth0' });
     }
     if (typeof p.authSecretFile !== 'string' || !p.authSecretFile.startsWith('/') || !WORD.test(p.authSecretFile)) {
-      problems.add({ field: 'authSecretFile', value: p.authSecretFile, allowed: 'an absolute path on the nodes, without spaces', fix: 'create it on each node (mode 0600) with: authentication { auth_type PASS auth_pass <secret> }; the secret never goes into the topology or the output' });
+      problems.add({ field: 'authSecretFile', value: p.authSecretFile, allowed: 'an absolute path on the nodes, of letters, digits and _ . / : @ % + -', fix: `create it on each node (mode 0600) with the one line: ${AUTH_LINE}; the secret never goes into the topology or the output` });
     }
     if (p.idhaCommand !== undefined) checkCommandWords(problems, 'idhaCommand', p.idhaCommand, '/usr/local/bin/idha');
     if (cluster.nodeSet.nodes.length > 254) problems.root().add({ field: 'nodes', value: cluster.nodeSet.nodes.length, allowed: 'at most 254 nodes (VRRP priorities 1-254)' });
@@ -71,10 +76,19 @@ export class KeepalivedTarget implements IClusterTarget {
       const priority = 250 - i * Math.min(10, Math.floor(249 / Math.max(1, nodes.length - 1)));
       const preempt = cluster.preemption === Preemption.OFF ? ['    nopreempt']
         : cluster.preemption === Preemption.DELAYED ? [`    preempt_delay ${cluster.preemptDelaySeconds}`] : [];
+      const auth = v6 ? [] : [
+        `# The VRRP password is read from ${p.authSecretFile}: create it on this node, mode 0600, with the one line`,
+        `#   ${AUTH_LINE}`,
+        '# Fail closed: without that file keepalived stops (includea: exit 6); with the file empty or the secret empty,',
+        '# the password below is empty and keepalived stops (exit 2). It never runs VRRP without the password.',
+        '$IDHA_AUTH_PASS=',
+        `includea ${p.authSecretFile}`,
+        '',
+      ];
       const lines = [
         `# identity-ha ${cluster.name}: keepalived on node ${n.name} (${n.address.value}), priority ${priority} of ${nodes.length} nodes.`,
         `# Preemption ${cluster.preemption}${cluster.preemption === Preemption.DELAYED ? ` (${cluster.preemptDelaySeconds} s)` : ''}. Install as /etc/keepalived/keepalived.conf; check with: keepalived --config-test`,
-        `# The authentication block is read from ${p.authSecretFile} (create it on this node, mode 0600).`,
+        ...auth,
         'global_defs {',
         `    router_id idha_${cluster.name}_${n.name}`,
         '    enable_script_security',
@@ -105,7 +119,7 @@ export class KeepalivedTarget implements IClusterTarget {
         ...nodes.filter((o) => o !== n).map((o) => `        ${o.address.value}`),
         '    }',
         '    garp_master_delay 1',
-        ...(v6 ? [] : [`    include ${p.authSecretFile}`]),
+        ...(v6 ? [] : ['    authentication {', '        auth_type PASS', '        auth_pass ${IDHA_AUTH_PASS}', '    }']),
         '    virtual_ipaddress {',
         `        ${cluster.nodeSet.virtualIp!.value}/${cluster.prefixLength} dev ${p.interfaceName}`,
         '    }',

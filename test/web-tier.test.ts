@@ -81,7 +81,7 @@ describe('HaWebTier with mod_jk: the rendered files', () => {
 
   it('THEN each Tomcat gets an AJP connector with secretRequired, its address and a secret read from catalina.properties, and jvmRoute on the Engine', () => {
     const x = file(build(tierProps({ nodes: [{ name: 'tomcat1', address: '10.0.5.11', jvmRoute: 'tc_1', ajpPort: 8010 }, { name: 'tomcat2', address: '10.0.5.12' }, { name: 'tomcat3', address: '10.0.5.13' }] })), 'tomcat/tomcat1-10.0.5.11-server.xml');
-    assert.match(x, /<Connector protocol="AJP\/1\.3" address="10\.0\.5\.11" port="8010" secretRequired="true" secret="\$\{idha\.ajp\.secret\}" connectionTimeout="600000" \/>/);
+    assert.match(x, /<Connector protocol="AJP\/1\.3" address="10\.0\.5\.11" port="8010" secretRequired="true" secret="\$\{idha\.ajp\.secret:-\}" bindOnInit="false" connectionTimeout="600000" \/>/);
     assert.match(x, /<Engine name="Catalina" defaultHost="localhost" jvmRoute="tc_1">/);
   });
 });
@@ -460,6 +460,52 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
       for (let i = 0; i < 10; i++) assert.equal((await get(ports[b], '/selfservice/')).node, 'tomcat3');
     });
   }
+
+  it('GIVEN a Tomcat with the generated AJP connector and no idha.ajp.secret (then an empty one) THEN its AJP port refuses connections while HTTP serves; the Tomcats with the secret accept AJP', async () => {
+    const connects = (port: number) => new Promise<boolean>((resolve) => {
+      const c = require('net').connect(port, '127.0.0.1');
+      c.once('connect', () => { c.destroy(); resolve(true); });
+      c.once('error', () => resolve(false));
+    });
+    for (const [what, property] of [['missing', undefined], ['empty', 'idha.ajp.secret=\n']] as const) {
+      const [http4, ajp4, shut4] = [await freePort(), await freePort(), await freePort()];
+      const base = path.join(dir, `nosecret-${what}`);
+      const made = spawnSync('tomcat10-instance-create', ['-p', String(http4), '-c', String(shut4), base], { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      const fragment = tier.snippets().find((x) => x.fileName.startsWith('tomcat/tomcat1-'))!.content;
+      const connector = /<Connector [^>]+\/>/.exec(fragment)![0].replace(`port="${ports.a1}"`, `port="${ajp4}"`);
+      const serverXml = path.join(base, 'conf', 'server.xml');
+      fs.writeFileSync(serverXml, fs.readFileSync(serverXml, 'utf8').replace('<Service name="Catalina">', `<Service name="Catalina">\n    ${connector}`));
+      if (property !== undefined) fs.appendFileSync(path.join(base, 'conf', 'catalina.properties'), `\n${property}`);
+      fs.mkdirSync(path.join(base, 'webapps', 'identity'), { recursive: true });
+      fs.writeFileSync(path.join(base, 'webapps', 'identity', 'ok.txt'), 'ok');
+      const env = { ...process.env, CATALINA_HOME: '/usr/share/tomcat10', CATALINA_BASE: base, CATALINA_PID: path.join(base, 'tomcat.pid'), CATALINA_OPTS: '-Xmx128m -Xss512k' };
+      assert.equal(spawnSync('/usr/share/tomcat10/bin/catalina.sh', ['start'], { env, encoding: 'utf8', timeout: 60_000 }).status, 0);
+      try {
+        await waitUntil(`the Tomcat with the secret ${what} serving HTTP`, async () => (await get(http4, '/identity/ok.txt')).status === 200);
+        assert.equal(await connects(ajp4), false, `secret ${what}: the AJP port must refuse connections`);
+        const log = fs.readFileSync(path.join(base, 'logs', 'catalina.out'), 'utf8');
+        assert.match(log, /secretRequired="true" but the secret attribute is either null or ""/, 'Tomcat says why');
+      } finally {
+        try { process.kill(Number(fs.readFileSync(path.join(base, 'tomcat.pid'), 'utf8').trim()), 'SIGKILL'); } catch { /* gone */ }
+      }
+    }
+    assert.equal(await connects(ports.a1), true, 'the neighbour: a Tomcat with idha.ajp.secret set listens on AJP');
+  });
+
+  it('GIVEN the mod_jk httpd with a secret file that does not define IDHA_AJP_SECRET THEN apachectl -t refuses the config, naming the variable', () => {
+    const conf = path.join(dir, 'conf');
+    const none = path.join(dir, 'no-define.conf');
+    fs.writeFileSync(none, '# nothing here\n', { mode: 0o600 });
+    const inc = path.join(dir, 'no-define.inc.conf');
+    fs.writeFileSync(inc, fs.readFileSync(path.join(conf, 'idha-idm-web.conf'), 'utf8').split(path.join(dir, 'ajp-secret.conf')).join(none));
+    const f = path.join(dir, 'no-define.conf.main');
+    fs.writeFileSync(f, ['ServerRoot /etc/apache2', 'ServerName localhost', 'Listen 127.0.0.1:1', `PidFile ${dir}/logs/nd.pid`, `ErrorLog ${dir}/logs/nd-error.log`, `DefaultRuntimeDir ${dir}/logs`,
+      ...['mpm_event', 'authz_core', 'authz_host', 'jk'].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`), `Include ${inc}`, ''].join('\n'));
+    const r = spawnSync('apache2ctl', ['-f', f, '-t'], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr + r.stdout, /IDHA_AJP_SECRET is not defined/);
+  });
 
   it('GIVEN the mod_jk httpd with a wrong AJP secret THEN Tomcat refuses it (403): the secret really is enforced', async () => {
     const conf = path.join(dir, 'conf');

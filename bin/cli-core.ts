@@ -29,6 +29,15 @@ export async function runCli(argv: string[], commands: ReadonlyArray<CommandModu
       // Throwing stops yargs from running the command's handler with the missing argument.
       throw new UsageError(msg ?? err?.message);
     });
+  // A flag that takes one value, given twice, is refused (yargs would make it a list, which the
+  // commands never expect): the user meant one of them, and we cannot know which.
+  cli.middleware((args) => {
+    const lists = new Set((cli as unknown as { getOptions(): { array?: string[] } }).getOptions().array ?? []);
+    for (const [k, v] of Object.entries(args)) {
+      if (k === '_' || k === '$0' || k.length === 1 || lists.has(k) || !Array.isArray(v)) continue;
+      throw new UsageError(`--${k} was given ${v.length} times (${v.map((x) => JSON.stringify(x)).join(', ')}); it takes one value: give it once`);
+    }
+  }, true);
   for (const c of commands) cli.command(c);
   try {
     await cli.parseAsync();

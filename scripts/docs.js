@@ -16,9 +16,17 @@ const out = path.join(root, 'dist', 'docs');
 fs.mkdirSync(out, { recursive: true });
 
 // --- API.md
+// jsii-docgen reads every .jsii under its folder and keeps the last of each name: run in the repo,
+// it documented api/baseline/.jsii (the accepted API) instead of the one just built. It runs in a
+// folder that holds only this build's assembly, its package.json, and the dependencies'.
+const docRoot = fs.mkdtempSync(path.join(require('os').tmpdir(), 'idha-docgen-'));
+for (const f of ['package.json', '.jsii']) fs.copyFileSync(path.join(root, f), path.join(docRoot, f));
+if (fs.existsSync(path.join(root, '.jsii.tabl.json'))) fs.copyFileSync(path.join(root, '.jsii.tabl.json'), path.join(docRoot, '.jsii.tabl.json'));
+fs.symlinkSync(path.join(root, 'node_modules'), path.join(docRoot, 'node_modules'), 'dir');
 const docgen = spawnSync(process.execPath, [require.resolve('jsii-docgen/bin/jsii-docgen', { paths: [root] }), '-o', path.join(out, 'API.md')], {
-  cwd: root, encoding: 'utf8', env: { ...process.env, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' },
+  cwd: docRoot, encoding: 'utf8', env: { ...process.env, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' },
 });
+fs.rmSync(docRoot, { recursive: true, force: true });
 if (docgen.status !== 0) {
   process.stderr.write(docgen.stdout + docgen.stderr);
   process.exit(docgen.status || 1);

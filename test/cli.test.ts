@@ -2,8 +2,11 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { describe, it } from 'node:test';
-import { as3Validator, EXAMPLE, REPO, runIdha, snapshotDir } from './helpers';
+import { after, before, describe, it } from 'node:test';
+import { spawn, spawnSync } from 'child_process';
+import * as net from 'net';
+import { as3Validator, EXAMPLE, IDHA, REPO, runIdha, snapshotDir } from './helpers';
+import { freePort } from './e2e-helpers';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'idha-cli-'));
 
@@ -149,4 +152,56 @@ describe('idha runtime commands refuse bad input with exit 2', () => {
       assert.match(r.stderr, message);
     });
   }
+});
+
+describe('idha runtime commands: every flag error and every listener that cannot open is exit 2, a message naming the flag, no trace, no process left', () => {
+  let busy: net.Server;
+  let busyPort = 0;
+  let freeAtStart = 0;
+  before(async () => {
+    freeAtStart = await freePort();
+    busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    busyPort = (busy.address() as net.AddressInfo).port;
+  });
+  after(() => busy.close());
+  const quiet = ['--gate-port', '0', '--agent-port', '0', '--drain', '0'];
+  // [what, argv (a function of the busy port), message]
+  const cases: Array<[string, (busy: number, free: number) => string[], RegExp]> = [
+    ['--interval 0', () => ['shim', '--bind', '127.0.0.1', '--interval', '0'], /--interval: got 0; allowed: seconds from 0\.1 to 60/],
+    ['--interval abc', () => ['shim', '--bind', '127.0.0.1', '--interval', 'abc'], /--interval: got NaN; allowed: seconds from 0\.1 to 60/],
+    ['--drain -1', () => ['shim', '--bind', '127.0.0.1', '--drain', '-1'], /--drain: got -1; allowed: seconds from 0 to 60/],
+    ['--standby-poll 0', () => ['shim', '--bind', '127.0.0.1', '--standby-poll', '0'], /--standby-poll: got 0; allowed: seconds from 0\.1 to 60/],
+    ['--bind 999.1.1.1', () => ['shim', '--bind', '999.1.1.1'], /--bind: got "999\.1\.1\.1"; allowed: an IPv4 or IPv6 address of this host/],
+    ['a health port that is busy', (b) => ['shim', '--bind', '127.0.0.1', '--health-port', String(b), ...quiet], /--health-port: got "127\.0\.0\.1:\d+"; allowed: a port this process can listen on\. Fix: that port is in use/],
+    ['a gate port that is busy', (b) => ['shim', '--bind', '127.0.0.1', '--health-port', '0', '--gate-port', String(b), '--agent-port', '0', '--drain', '0'], /--gate-port: got "127\.0\.0\.1:\d+"; allowed: a port this process can listen on/],
+    ['the health port equal to the agent port', () => ['shim', '--bind', '127.0.0.1', '--health-port', '15151', '--agent-port', '15151'], /--agent-port: got 15151; allowed: a port other than --health-port's/],
+    ['an address this host does not have', () => ['shim', '--bind', '192.0.2.77', '--health-port', '15151', ...quiet], /--bind: got "192\.0\.2\.77"; allowed: an address this host has/],
+    ['synth --platform given twice', () => ['synth', '--platform', 'azure', '--platform', 'aws', '--config', EXAMPLE], /--platform was given 2 times \("azure", "aws"\); it takes one value: give it once/],
+    ['synth --out given twice', () => ['synth', '--out', 'a', '--out', 'b', '--config', EXAMPLE], /--out was given 2 times/],
+    ['a proxy whose listen port is busy', (b) => ['proxy', '--listen', `127.0.0.1:${b}`, '--primary', '127.0.0.1:1', '--secondary', '127.0.0.1:2'], /--listen: got "127\.0\.0\.1:\d+"; allowed: a port this process can listen on/],
+    ['a proxy whose primary is not host:port', () => ['proxy', '--primary', 'a', '--secondary', '127.0.0.1:2'], /--primary: got "a"; allowed: host:port/],
+    ['a proxy with --connect-timeout 0', () => ['proxy', '--primary', '127.0.0.1:1', '--secondary', '127.0.0.1:2', '--connect-timeout', '0'], /--connect-timeout: got 0/],
+    ['a proxy whose stats port is busy', (b, free) => ['proxy', '--listen', `127.0.0.1:${free}`, '--primary', '127.0.0.1:1', '--secondary', '127.0.0.1:2', '--stats-port', String(b)], /--stats-port: got "127\.0\.0\.1:\d+"; allowed: a port this process can listen on/],
+    ['a mimic whose port is busy', (b) => ['mimic', '--listen', `127.0.0.1:${b}`], /--listen: got "127\.0\.0\.1:\d+"/],
+  ];
+  for (const [what, argv, message] of cases) {
+    it(`GIVEN ${what} THEN exit 2, the message, no stack trace, and the process is gone`, () => {
+      const r = spawnSync(process.execPath, [IDHA, ...argv(busyPort, freeAtStart)], { cwd: os.tmpdir(), encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.error, undefined, 'it ended by itself (spawnSync\'s timeout kills a process that keeps running)');
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at |TypeError|Error:/, 'no stack trace');
+    });
+  }
+  it('GIVEN a neighbour: the same shim flags with free ports THEN it runs until SIGTERM', async () => {
+    const p = spawn(process.execPath, [IDHA, 'shim', '--bind', '127.0.0.1', '--health-port', '0', ...quiet, '--interval', '0.5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(p.exitCode, null, out);
+    assert.match(out, /shim started/);
+    p.kill('SIGTERM');
+    assert.equal(await new Promise((r) => p.once('exit', r)), 0);
+  });
 });

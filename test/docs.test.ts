@@ -30,7 +30,7 @@ describe('generated reference docs cannot go stale', () => {
     assert.match(doc, /^\| `haproxy` \| haproxyTarget \|/m);
     assert.match(doc, /^## `haproxyTarget`/m);
     assert.match(doc, /^\| `rise` \| integer \| {2}\| 1 \| Good checks before a server is up again/m);
-    assert.match(doc, /^\| `dampHalfLifeSeconds` \| integer \| {2}\| 60 \|/m);
+    assert.match(doc, /^\| `dampHalfLifeSeconds` \| number \| {2}\| 60 \|/m);
     // every key has a description
     assert.deepEqual(doc.split('\n').filter((l) => /^\| `/.test(l) && /\| *\|$/.test(l)), []);
   });

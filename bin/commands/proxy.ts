@@ -1,8 +1,9 @@
 import * as http from 'http';
 import type { Argv, CommandModule } from 'yargs';
 import { FailoverProxy } from '../../lib/runtime/failover-proxy';
-import { jsonLogger, parseEndpoint } from '../../lib/runtime/log';
-import { runUntilSignal, secondsToMs } from './runtime-common';
+import { jsonLogger } from '../../lib/runtime/log';
+import { IdhaValidationError } from '../../lib/core/errors';
+import { endpointFlag, runUntilSignal, secondsToMs, startOrUsageError } from './runtime-common';
 
 interface ProxyArgs {
   listen: string; primary: string; secondary: string; 'primary-health'?: string;
@@ -23,24 +24,33 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
     .option('cut-secondary-on-failback', { type: 'boolean', default: false, describe: 'Close connections on the secondary when the primary is back' })
     .option('stats-port', { type: 'number', describe: 'Serve counters as JSON on GET /stats at this port (listen host)' }) as unknown as Argv<ProxyArgs>,
   handler: async (a) => {
-    const listen = parseEndpoint(a.listen);
+    const listen = endpointFlag('--listen', a.listen);
     const log = jsonLogger('proxy', process.stderr);
     const proxy = new FailoverProxy({
       listenHost: listen.host, listenPort: listen.port,
-      primary: { ...parseEndpoint(a.primary), healthUrl: a['primary-health'] },
-      secondary: parseEndpoint(a.secondary),
+      primary: { ...endpointFlag('--primary', a.primary), healthUrl: a['primary-health'] },
+      secondary: endpointFlag('--secondary', a.secondary),
       connectTimeoutMs: secondsToMs('connect-timeout', a['connect-timeout']),
       healthPollMs: secondsToMs('health-poll', a['health-poll']),
       retryPrimaryAfterMs: secondsToMs('retry-primary-after', a['retry-primary-after']),
       cutSecondaryOnFailback: a['cut-secondary-on-failback'],
       logger: log,
     });
-    await proxy.start();
-    let stats: http.Server | undefined;
-    if (a['stats-port']) {
-      stats = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...proxy.stats, preferred: proxy.preferred }) + '\n'));
-      await new Promise<void>((r) => stats!.listen(a['stats-port'], listen.host, () => r()));
+    const statsPort = a['stats-port'];
+    if (statsPort !== undefined && !(Number.isInteger(statsPort) && statsPort >= 1 && statsPort <= 65535 && statsPort !== listen.port)) {
+      throw new IdhaValidationError([{ field: '--stats-port', value: statsPort, allowed: `a port from 1 to 65535 other than --listen's (${listen.port})` }]);
     }
+    let stats: http.Server | undefined;
+    await startOrUsageError(async () => {
+      await proxy.start().catch((e) => { throw Object.assign(e, { flag: '--listen', port: listen.port }); });
+      if (statsPort) {
+        stats = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...proxy.stats, preferred: proxy.preferred }) + '\n'));
+        await new Promise<void>((resolve, reject) => {
+          stats!.once('error', (e) => reject(Object.assign(e, { flag: '--stats-port', port: statsPort })));
+          stats!.listen(statsPort, listen.host, () => resolve());
+        });
+      }
+    }, async () => { stats?.close(); await proxy.stop(); }, listen.host, '--listen');
     await runUntilSignal(async () => {
       stats?.close();
       await proxy.stop();

@@ -1,9 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
-import { IdhaValidationError, Problem } from '../../lib/core/errors';
+import { IdhaValidationError, Problem, Problems } from '../../lib/core/errors';
+import { checkLimit, SIDECAR_LIMITS } from '../../lib/core/limits';
 import { jsonLogger } from '../../lib/runtime/log';
 import { canonicalAddress, CheckMethod, createChecker } from '../../lib/runtime/service-check';
 import { Shim } from '../../lib/runtime/shim';
-import { runUntilSignal, secondsToMs } from './runtime-common';
+import { runUntilSignal, secondsToMs, startOrUsageError } from './runtime-common';
 
 interface ShimArgs {
   bind: string; 'service-port': number; 'service-host'?: string; 'gate-port': number; 'health-port': number; 'agent-port': number;
@@ -48,20 +49,26 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     .option('report-from', { type: 'string', describe: 'With --report-port: accepted sender addresses, comma-separated (default: any; firewall the port to the balancers)' }) as unknown as Argv<ShimArgs>,
   handler: async (a) => {
     const problems: Problem[] = [];
+    const flags = new Problems();
     for (const f of ['service-port', 'gate-port', 'health-port', 'agent-port'] as const) {
       const v = a[f];
       const min = f === 'service-port' ? 1 : 0;
-      if (!Number.isInteger(v) || v < min || v > 65535) problems.push({ field: `--${f}`, value: v, allowed: `an integer from ${min} to 65535` });
+      if (!Number.isInteger(v) || v < min || v > 65535) problems.push({ field: `--${f}`, value: v, allowed: `an integer from ${min} to 65535${min === 0 ? ' (0: off)' : ''}` });
     }
-    for (const f of ['rise', 'fall', 'standby-fall', 'standby-rise'] as const) {
-      if (!Number.isInteger(a[f]) || a[f] < 1 || a[f] > 10) problems.push({ field: `--${f}`, value: a[f], allowed: 'an integer from 1 to 10' });
-    }
-    if (!(Number.isFinite(a['damp-half-life']) && a['damp-half-life'] >= 1 && a['damp-half-life'] <= 3600)) {
-      problems.push({ field: '--damp-half-life', value: a['damp-half-life'], allowed: 'seconds from 1 to 3600', fix: 'the default, 60, holds a host that flapped twice within a minute down for 60 to 85 s' });
-    }
-    if (!(Number.isFinite(a['max-hold-down']) && a['max-hold-down'] >= 0 && a['max-hold-down'] <= 86400)) {
-      problems.push({ field: '--max-hold-down', value: a['max-hold-down'], allowed: 'seconds from 0 (damping off) to 86400' });
-    }
+    const L = SIDECAR_LIMITS;
+    const limited: Array<[keyof typeof L, number]> = [
+      ['checkIntervalSeconds', a.interval], ['riseCount', a.rise], ['fallCount', a.fall], ['standbyFallCount', a['standby-fall']], ['standbyRiseCount', a['standby-rise']],
+      ['standbyPollSeconds', a['standby-poll']], ['dampHalfLifeSeconds', a['damp-half-life']], ['maxHoldDownSeconds', a['max-hold-down']], ['drainSeconds', a.drain],
+    ];
+    for (const [k, v] of limited) checkLimit(flags, L[k].flag, v, L[k]);
+    problems.push(...flags.all);
+    const bind = canonicalAddress(a.bind);
+    if (bind === undefined) problems.push({ field: '--bind', value: a.bind, allowed: 'an IPv4 or IPv6 address of this host (0.0.0.0 or :: for every address)', fix: 'e.g. --bind 10.0.1.10, the address the balancers probe' });
+    const listeners = (['service-port', 'gate-port', 'health-port', 'agent-port'] as const).filter((f) => a[f] !== 0);
+    listeners.forEach((f, i) => {
+      const same = listeners.slice(0, i).find((g) => a[g] === a[f]);
+      if (same) problems.push({ field: `--${f}`, value: a[f], allowed: `a port other than --${same}'s`, fix: 'each of the service, gate, health and agent ports needs a port of its own (0 turns gate, health or agent off)' });
+    });
     const reportPort = a['report-port'];
     if (!Number.isInteger(reportPort) || reportPort < 0 || reportPort > 65535) problems.push({ field: '--report-port', value: reportPort, allowed: 'an integer from 0 (off) to 65535' });
     const reportServers = (a['report-server'] ?? '').split(',').map((x) => x.trim()).filter((x) => x);
@@ -93,8 +100,8 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
       // Only this host's own listener counts: a neighbour's on the same port (two stand-ins on one
       // machine, a second address of a multi-homed host) is not ours.
       // A --bind that is a name watches any address (names never match the socket table).
-      checker: checkerOrUsageError(() => createChecker(a.check, a['service-port'], serviceHost ?? canonicalAddress(a.bind), log)),
-      bind: a.bind,
+      checker: checkerOrUsageError(() => createChecker(a.check, a['service-port'], serviceHost ?? bind, log)),
+      bind: bind!,
       gatePort: a['gate-port'], healthPort: a['health-port'], agentPort: a['agent-port'],
       intervalMs: secondsToMs('interval', a.interval), rise: a.rise, fall: a.fall,
       drainMs: a.drain === 0 ? 0 : secondsToMs('drain', a.drain),
@@ -107,7 +114,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
       reports: reportPort > 0 ? { port: reportPort, servers: reportServers, from: reportFrom } : undefined,
       logger: log,
     });
-    await shim.start();
+    await startOrUsageError(() => shim.start(), () => shim.stop(), a.bind);
     await runUntilSignal(() => shim.stop(), log);
   },
 };

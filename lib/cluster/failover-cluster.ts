@@ -254,7 +254,11 @@ export class FailoverCluster extends Construct {
     }
     const ports = Array.isArray(props.servicePorts) ? props.servicePorts : [];
     if (ports.length === 0) problems.add({ field: 'servicePorts', value: props.servicePorts, allowed: 'one or more ports', fix: 'the ports of the service the cluster protects, e.g. [8080] for Tomcat' });
-    ports.forEach((p, i) => checkPort(problems, `servicePorts[${i}]`, p));
+    ports.forEach((p, i) => {
+      if (!checkPort(problems, `servicePorts[${i}]`, p)) return;
+      const first = ports.indexOf(p);
+      if (first < i) problems.add({ field: `servicePorts[${i}]`, value: p, allowed: `a port not already listed at servicePorts[${first}]`, fix: 'list each port once' });
+    });
     const h = props.healthCheck ?? {};
     const kind = h.kind ?? ClusterCheckKind.LISTENING;
     const hp = problems.under('healthCheck');

@@ -1,4 +1,5 @@
-import { checkInteger, checkOneOf, checkPort } from '../core/checks';
+import { checkOneOf, checkPort } from '../core/checks';
+import { checkLimit, SIDECAR_LIMITS } from '../core/limits';
 import { Problems } from '../core/errors';
 
 /** The log line IQService writes for every connection that closes without a request. */
@@ -29,7 +30,7 @@ export enum ProbeKind {
 /** Timing of the probe sidecar (`idha shim`) that the gate-port and sidecar-HTTP probes rely on. */
 export interface SidecarTimingProps {
   /**
-   * How often the sidecar checks the local service port (without connecting to it), 1-60 seconds.
+   * How often the sidecar checks the local service port (without connecting to it), 0.1-60 seconds (fractions allowed; the same range as `idha shim --interval`).
    * @default 1
    */
   readonly checkIntervalSeconds?: number;
@@ -64,7 +65,7 @@ export interface SidecarTimingProps {
    */
   readonly standbyFallCount?: number;
   /**
-   * Standby mode: how often the secondary's sidecar polls the primary's sidecar, 1-60 seconds.
+   * Standby mode: how often the secondary's sidecar polls the primary's sidecar, 0.1-60 seconds (the same range as `idha shim --standby-poll`).
    * @default 1
    */
   readonly standbyPollSeconds?: number;
@@ -177,13 +178,10 @@ export function resolveProbePolicy(
     standbyPollSeconds: s.standbyPollSeconds ?? 1,
   };
   const sp = problems.under('sidecar');
-  checkInteger(sp, 'checkIntervalSeconds', sidecar.checkIntervalSeconds, 1, 60);
-  checkInteger(sp, 'fallCount', sidecar.fallCount, 1, 10);
-  checkInteger(sp, 'riseCount', sidecar.riseCount, 1, 10);
-  checkInteger(sp, 'dampHalfLifeSeconds', sidecar.dampHalfLifeSeconds, 1, 3600);
-  checkInteger(sp, 'maxHoldDownSeconds', sidecar.maxHoldDownSeconds, 0, 86400, '0 turns flap damping off');
-  checkInteger(sp, 'standbyFallCount', sidecar.standbyFallCount, 1, 10);
-  checkInteger(sp, 'standbyPollSeconds', sidecar.standbyPollSeconds, 1, 60);
+  // The same ranges as the shim's flags (SIDECAR_LIMITS): the host plan carries these values to them.
+  for (const k of ['checkIntervalSeconds', 'fallCount', 'riseCount', 'dampHalfLifeSeconds', 'maxHoldDownSeconds', 'standbyFallCount', 'standbyPollSeconds'] as const) {
+    checkLimit(sp, k, sidecar[k], SIDECAR_LIMITS[k]);
+  }
 
   const allowNoisy = p.allowNoisyTcpProbe ?? false;
   const warnings: string[] = [];

@@ -245,16 +245,35 @@ export class Shim extends EventEmitter {
     await this.reconcile(`held down: ${from} marked ${report.server} down (${report.reason || 'no reason given'})`);
   }
 
+  /**
+   * Opens the health and agent ports (and the report socket), and tries the gate port once, so that
+   * a port this process cannot have fails here, not at the first failover. The error carries the
+   * port and the flag that names it (`port`, `flag`); the caller stops what did open.
+   */
   public async start(): Promise<void> {
-    if (this.o.healthPort) await listen(this.health, this.o.healthPort, this.o.bind);
-    if (this.o.agentPort) await listen(this.agent, this.o.agentPort, this.o.bind);
+    const tagged = async (flag: string, port: number, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (e) {
+        throw Object.assign(e as Error, { port, flag });
+      }
+    };
+    if (this.o.healthPort) await tagged('--health-port', this.o.healthPort, () => listen(this.health, this.o.healthPort, this.o.bind));
+    if (this.o.agentPort) await tagged('--agent-port', this.o.agentPort, () => listen(this.agent, this.o.agentPort, this.o.bind));
+    if (this.o.gatePort && !this.gate.listening) {
+      await tagged('--gate-port', this.o.gatePort, async () => {
+        const probe = net.createServer();
+        await listen(probe, this.o.gatePort, this.o.bind);
+        await close(probe);
+      });
+    }
     if (this.o.reports) {
       const r = this.o.reports;
-      this.reportSocket = await listenForReports({
+      await tagged('--report-port', r.port, async () => { this.reportSocket = await listenForReports({
         bind: this.o.bind, port: r.port, servers: r.servers, from: r.from,
         onReport: (report, from) => void this.balancerReport(report, from),
         onIgnored: (why, from) => this.log.info('balancer report ignored', { from, why }),
-      });
+      }); });
     }
     this.log.info('shim started', {
       bind: this.o.bind, gatePort: this.o.gatePort, healthPort: this.o.healthPort, agentPort: this.o.agentPort,

@@ -5,6 +5,7 @@ import * as path from 'path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
 import { IdhaValidationError, Problem } from '../core/errors';
+import { isNumberTokenLike, TEMPLATE_SEQUENCE, terraformLiteral, TOKEN_MARKER } from '../core/lang/terraform';
 import type { IqServiceHaPairProps } from '../iqservice/iqservice-ha-pair';
 import type { TopologyProviders } from '../platforms/registry';
 import type { SessionFailoverProps } from '../session-failover/session-failover-plan';
@@ -142,6 +143,10 @@ export function documentShapeProblems(doc: unknown): Problem[] {
     }
     if (typeof v === 'string') {
       if (CONTROL.test(v)) problems.push({ field: at || '(top level)', value: v, allowed: 'text without control characters (NUL, tab, newline, escape)', fix: 'retype the value; it may have been pasted with hidden characters' });
+      else if (TOKEN_MARKER.test(v)) problems.push({ field: at || '(top level)', value: v, allowed: 'a value, not a cdktf token marker', fix: 'tokens can\'t come from a topology file; pass the value itself, or use the construct API' });
+      else if (TEMPLATE_SEQUENCE.test(v) && !isFreeText(at)) problems.push({ field: at || '(top level)', value: v, allowed: 'a value without ${ or %{ (Terraform would read them as a reference or a directive)', fix: 'write the value itself: a topology file holds values, not Terraform expressions (only tags are free text, and there ${ is kept literally)' });
+    } else if (typeof v === 'number' && isNumberTokenLike(v)) {
+      problems.push({ field: at || '(top level)', value: v, allowed: 'a number below 1e288 (larger ones are how cdktf encodes number tokens)', fix: 'write the value itself' });
     } else if (Array.isArray(v)) {
       if (v.length > MAX_LIST_ITEMS) {
         problems.push({ field: at || '(top level)', value: `(a list of ${v.length} items)`, allowed: `a list of at most ${MAX_LIST_ITEMS} items`, fix: 'split the topology into several files' });
@@ -163,6 +168,24 @@ export function documentShapeProblems(doc: unknown): Problem[] {
   };
   walk(doc, '', 0);
   return problems;
+}
+
+/** Fields of a topology whose text is free (tag keys and values): Terraform gets them literally. */
+function isFreeText(field: string): boolean {
+  return /\.tags(\.|$)/.test(field) || /\.tags\["/.test(field);
+}
+
+/** The document with every tag key and value made literal for Terraform (`${` as `$${`). */
+function withLiteralTags<T>(v: T, at = ''): T {
+  if (Array.isArray(v)) return v.map((x, i) => withLiteralTags(x, `${at}[${i}]`)) as unknown as T;
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'tags' && x !== null && typeof x === 'object' && !Array.isArray(x)) {
+      out[k] = Object.fromEntries(Object.entries(x).map(([tk, tv]) => [terraformLiteral(tk), typeof tv === 'string' ? terraformLiteral(tv) : tv]));
+    } else out[k] = withLiteralTags(x, at ? `${at}.${k}` : k);
+  }
+  return out as T;
 }
 
 /** Checks a parsed document against the topology schema; throws with every problem found. */
@@ -193,9 +216,9 @@ export function validateTopologyDocument(doc: unknown, source = 'topology'): Top
       throw new IdhaValidationError([{ field: 'services', value: undefined, allowed: 'a list of services (or clusters, webTiers, or a sessionFailover block for idha peers)', fix: 'add services:' }], source);
     }
     // A topology for `idha peers` only; `idha synth` says it has nothing to render.
-    return { ...(doc as object), services: [] } as unknown as TopologyDocument;
+    return { ...withLiteralTags(doc as object), services: [] } as unknown as TopologyDocument;
   }
-  return doc as TopologyDocument;
+  return withLiteralTags(doc) as TopologyDocument;
 }
 
 /** The 1-based line of a character offset. */

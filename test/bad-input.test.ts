@@ -225,3 +225,65 @@ describe('fuzz: 600 seeded mutations of the bundled examples', () => {
     }
   });
 });
+
+describe('messages a person can act on', () => {
+  it('GIVEN an alias with no anchor THEN it is named as such (not the alias limit); its neighbour with the anchor passes the parser', () => {
+    const bad = problemsOfText('version: 1\nservices:\n  - name: *nope\n');
+    assert.equal(bad.length, 1);
+    assert.match(bad[0].allowed, /an alias whose anchor \(&name\) is set earlier/);
+    assert.equal(bad[0].value, '*nope');
+    assert.doesNotMatch(JSON.stringify(bad), /billion/);
+  });
+
+  it('GIVEN look-alike, zero-width and bidi characters in a name THEN the message shows them as \\uXXXX and says so; a plain name is shown as it is', () => {
+    for (const name of ['t\u043Emcat1', 'tomcat\u200B1', 'tomcat\u202E1']) {
+      const e = new IdhaValidationError([{ field: 'nodes[0].name', value: name, allowed: 'x' }]);
+      assert.doesNotMatch(e.message, /[^\x20-\x7e\n]/, 'only printable ASCII reaches the terminal');
+      assert.match(e.message, /\\u(043E|200B|202E)/);
+      assert.match(e.message, /shown as \\uXXXX/);
+    }
+    assert.match(new IdhaValidationError([{ field: 'nodes[0].name', value: 'tomcat1', allowed: 'x' }]).message, /got "tomcat1"; allowed/);
+  });
+
+  it('GIVEN secrets under any secret-looking key (authPass, auth_pass, password, secretKey) THEN never echoed; a path to a secret file is shown', () => {
+    for (const field of ['clusters[0].targets.keepalived.authPass', 'x.auth_pass', 'providers.f5.password', 'backend.s3.secretKey']) {
+      const e = new IdhaValidationError([{ field, value: 'hunter22', allowed: 'no such key' }]);
+      assert.doesNotMatch(e.message, /hunter22/, field);
+    }
+    assert.match(new IdhaValidationError([{ field: 'targets.keepalived.authSecretFile', value: 'auth.conf', allowed: 'an absolute path' }]).message, /got "auth\.conf"/);
+    const text = edited('        virtualAddress: 10.0.0.50\n', '        virtualAddress: 10.0.0.50\n        auth_pass: hunter22\n');
+    assert.doesNotMatch(JSON.stringify(problemsOfText(text).map((p) => new IdhaValidationError([p]).message)), /hunter22/);
+  });
+
+  it('GIVEN an empty targets block THEN the message names the keys it may hold, in words (no schema jargon); its neighbour passes', () => {
+    const doc = YAML.parse(EXAMPLE_TEXT);
+    doc.services[0].targets = {};
+    const bad = problemsOfText(YAML.stringify(doc));
+    assert.deepEqual(bad.map((p) => p.field), ['services[0].targets']);
+    assert.match(bad[0].allowed, /^at least 1 key \(of azure, aws, f5, azure-traffic-manager, aws-route53, haproxy\)$/);
+    assert.doesNotMatch(bad.map((p) => new IdhaValidationError([p]).message).join('\n'), /must NOT|must have|should/);
+    doc.services[0].targets = { haproxy: {} };
+    assert.deepEqual(problemsOfText(YAML.stringify(doc)), []);
+  });
+
+  it('GIVEN a cluster whose service port is the sidecar\'s default health port THEN the message says probe.healthPort is not in the file and is its default', () => {
+    const text = ['version: 1', 'clusters:', '  - name: idm', '    nodes: [{ name: tomcat1, address: 10.1.3.11 }, { name: tomcat2, address: 10.1.3.12 }]', '    servicePorts: [15051]', '    targets:', '      azure:',
+      '        loadBalancer: { resourceGroupName: rg, location: westeurope, subnetId: /subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s, networkSecurityGroupName: nsg }',
+      '        allowedClients: [10.0.0.0/8]', ''].join('\n');
+    const bad = problemsOfText(text);
+    assert.deepEqual(bad.map((p) => p.field), ['clusters[0].targets.azure.probe.healthPort']);
+    assert.match(bad[0].fix ?? '', /healthPort is not set, so it is its default, 15051/);
+    assert.deepEqual(problemsOfText(text.replace('[15051]', '[8080]')), []);
+  });
+
+  it('GIVEN idha snippet on a topology with clusters and no services THEN it says there are no services and where the cluster files are', () => {
+    const dir = tmp();
+    const f = path.join(dir, 'c.yaml');
+    fs.writeFileSync(f, ['version: 1', 'clusters:', '  - name: idm', '    nodes: [{ name: t1, address: 10.1.3.11 }, { name: t2, address: 10.1.3.12 }]', '    virtualIp: 10.1.3.10', '    prefixLength: 24', '    servicePorts: [8080]',
+      '    targets: { keepalived: { virtualRouterId: 51, interfaceName: eth0, authSecretFile: /etc/keepalived/a.conf } }', ''].join('\n'));
+    const r = runIdha(['snippet', 'haproxy', '--config', f]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /this topology has no services \(it has clusters: idm\)/);
+    assert.doesNotMatch(r.stderr, /name the service/);
+  });
+});

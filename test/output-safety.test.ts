@@ -427,7 +427,7 @@ describe('state backends', () => {
     fs.writeFileSync(file, fs.readFileSync(EXAMPLE, 'utf8').replace('services:\n', 'backend:\n  s3:\n    bucket: abc\n    region: eu-west-1\n    secretKey: wJalrXUtnFEMI\nservices:\n'));
     const r = runIdha(['synth', '--config', file, '--out', path.join(dir, 'o')]);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /backend\.s3\.secretKey: got "\(not shown\)"; allowed: no key "secretKey" here; known keys: bucket, region, keyPrefix, useLockfile, dynamodbTable, encrypt\. Fix: secrets never go in the topology file: Terraform reads credentials from the environment/);
+    assert.match(r.stderr, /backend\.s3\.secretKey: got \(not shown: a secret\); allowed: no key "secretKey" here; known keys: bucket, region, keyPrefix, useLockfile, dynamodbTable, encrypt\. Fix: secrets never go in the topology file: Terraform reads credentials from the environment/);
     assert.doesNotMatch(r.stderr, /wJalrXUtnFEMI/);
     assert.equal(fs.existsSync(path.join(dir, 'o')), false);
   });

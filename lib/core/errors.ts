@@ -59,8 +59,38 @@ export function previewValue(value: unknown, max = MAX_ECHOED_CHARS): string {
   return out.length > max ? `${out.slice(0, max)}... (${typeof value === 'string' ? `${value.length} characters` : 'cut'})` : out;
 }
 
+/**
+ * Keys whose values are secrets: never echoed, wherever they appear (an unknown key in a topology, a
+ * field of a problem). One list: `authPass`, `auth_pass`, `password`, `bigip_password`, `secret`,
+ * `token`, `accessKey`, `sasToken`, `credentials`, `privateKey`, `apiKey`, ...
+ */
+export const SECRET_KEY = /secret|passw|passphrase|pass$|_pass|pass_|token|(^|[^a-z])sas|access_?key|credential|private_?key|api_?key/i;
+
+/** True when a key (or the last segment of a field path) names a secret. */
+export function isSecretKey(keyOrField: string): boolean {
+  const last = keyOrField.replace(/\[\d+\]$/, '').split('.').pop() ?? keyOrField;
+  // A key that names where a secret is kept (authSecretFile, ajpSecretFile) holds a path, not the secret.
+  return SECRET_KEY.test(last) && !/(File|Path|Folder|Dir)$/.test(last);
+}
+
+/**
+ * Characters that do not show as themselves in a terminal: controls, bidi controls (U+202E reverses
+ * the rest of the line), zero-width ones, and any other non-ASCII character, which may look like an
+ * ASCII one (Cyrillic "о" in "tomcat1").
+ */
+const HIDDEN_OR_LOOKALIKE = /[^\x20-\x7e]/;
+
+/** `previewValue`, with every such character written as `\uXXXX`; says whether any was. */
+export function echo(value: unknown, max = MAX_ECHOED_CHARS): { text: string; escaped: boolean } {
+  const text = previewValue(value, max);
+  if (!HIDDEN_OR_LOOKALIKE.test(text)) return { text, escaped: false };
+  return { text: text.replace(/[^\x20-\x7e]/gu, (c) => [...c].map((u) => `\\u${u.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join('')), escaped: true };
+}
+
 export function formatProblem(p: Problem): string {
-  return `${p.field}: got ${previewValue(p.value)}; allowed: ${p.allowed}${p.fix ? `. Fix: ${p.fix}` : ''}`;
+  const shown = isSecretKey(p.field) && p.value !== undefined ? { text: '(not shown: a secret)', escaped: false } : echo(p.value);
+  const note = shown.escaped ? ' (non-ASCII, invisible and bidi characters shown as \\uXXXX)' : '';
+  return `${p.field}: got ${shown.text}${note}; allowed: ${p.allowed}${p.fix ? `. Fix: ${p.fix}` : ''}`;
 }
 
 /** Thrown when props or a topology file are invalid. Carries every problem found, not just the first. */

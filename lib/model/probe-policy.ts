@@ -160,10 +160,12 @@ export function resolveProbePolicy(
   const seen = new Map<number, string>();
   for (const [field, port] of sidecarPorts) {
     if (!checkPort(problems, field, port)) continue;
+    // A port the user did not write is its default: say so, since the path is not in their file.
+    const unwritten = (p as Record<string, unknown>)[field] === undefined ? `${field} is not set, so it is its default, ${defaults[field]}: ` : '';
     if (servicePorts.includes(port)) {
-      problems.add({ field, value: port, allowed: `a port other than the service ports (${servicePorts.join(', ')})`, fix: `the sidecar must never share a port with IQService; the default is ${defaults[field]}` });
+      problems.add({ field, value: port, allowed: `a port other than the service ports (${servicePorts.join(', ')})`, fix: `${unwritten}the sidecar must never share a port with the service; set ${field} to a free port${unwritten ? '' : `; the default is ${defaults[field]}`}` });
     } else if (seen.has(port)) {
-      problems.add({ field, value: port, allowed: `a port other than ${seen.get(port)} (${port})`, fix: 'give gatePort, healthPort, agentPort and reportPort four different ports (reportPort is UDP, the others TCP, but one number each keeps firewall rules readable)' });
+      problems.add({ field, value: port, allowed: `a port other than ${seen.get(port)} (${port})`, fix: `${unwritten}give gatePort, healthPort, agentPort and reportPort four different ports (reportPort is UDP, the others TCP, but one number each keeps firewall rules readable)` });
     }
     seen.set(port, field);
   }

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
-import { IdhaValidationError, Problem } from '../core/errors';
+import { IdhaValidationError, isSecretKey, Problem } from '../core/errors';
 import { isNumberTokenLike, TEMPLATE_SEQUENCE, terraformLiteral, TOKEN_MARKER } from '../core/lang/terraform';
 import type { IqServiceHaPairProps } from '../iqservice/iqservice-ha-pair';
 import type { TopologyProviders } from '../platforms/registry';
@@ -78,7 +78,7 @@ function ajvProblem(e: ErrorObject): Problem {
     case 'additionalProperties': {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {}).filter((k) => k !== '$schema');
-      const secret = /secret|password|passwd|token|sas|access_?key|credential/i.test(key);
+      const secret = isSecretKey(key);
       const moved = MOVED_TO_SERVICE[key];
       if (moved && /^services\[\d+\]\.targets\./.test(at)) {
         return { field: join(key), value: (e.data as Record<string, unknown>)[key], allowed: `no key "${key}" here: it is a setting of the service now, the same on every platform`, fix: `write ${moved} under ${at.replace(/\.targets\..*$/, '')} instead` };
@@ -101,8 +101,32 @@ function ajvProblem(e: ErrorObject): Problem {
       const types = String((e.params as { type: string }).type).split(',');
       return { field: at || '(top level)', value: e.data, allowed: types.map((x) => words[x] ?? x).join(' or ') };
     }
+    case 'minProperties': {
+      const n = (e.params as { limit: number }).limit;
+      const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
+      return { field: at || '(top level)', value: e.data, allowed: `at least ${n} key${n === 1 ? '' : 's'}${known.length ? ` (of ${known.join(', ')})` : ''}`, fix: 'fill it in, or remove the empty block' };
+    }
+    case 'minItems': {
+      const n = (e.params as { limit: number }).limit;
+      return { field: at || '(top level)', value: e.data, allowed: `a list of at least ${n} item${n === 1 ? '' : 's'}` };
+    }
+    case 'maxItems':
+      return { field: at || '(top level)', value: e.data, allowed: `a list of at most ${(e.params as { limit: number }).limit} items` };
+    case 'minLength':
+      return { field: at || '(top level)', value: e.data, allowed: `text of at least ${(e.params as { limit: number }).limit} character(s)` };
+    case 'maxLength':
+      return { field: at || '(top level)', value: e.data, allowed: `text of at most ${(e.params as { limit: number }).limit} characters` };
+    case 'pattern': {
+      const described = (e.parentSchema as { description?: string })?.description;
+      return { field: at || '(top level)', value: e.data, allowed: described ?? `text matching ${(e.params as { pattern: string }).pattern}` };
+    }
+    case 'minimum': case 'maximum':
+      return { field: at || '(top level)', value: e.data, allowed: `a number ${e.keyword === 'minimum' ? 'from' : 'up to'} ${(e.params as { limit: number }).limit}` };
+    case 'anyOf': case 'oneOf':
+      return { field: at || '(top level)', value: e.data, allowed: 'one of the forms this key takes (see docs/topology.md)' };
     default:
-      return { field: at || '(top level)', value: e.data, allowed: e.message ?? 'a valid value' };
+      // Never ajv's own wording: name the rule instead.
+      return { field: at || '(top level)', value: e.data, allowed: `a value that meets the schema's ${e.keyword} rule (see docs/topology.md)` };
   }
 }
 
@@ -317,6 +341,10 @@ export function parseTopologyText(text: string, source = 'topology'): TopologyDo
     if (e instanceof IdhaValidationError) throw e;
     if (e instanceof RangeError) {
       throw new IdhaValidationError([{ field: '(document)', value: undefined, allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`, fix: 'this document nests far deeper; it is not a topology' }], source);
+    }
+    const unresolved = e instanceof ReferenceError ? /^Unresolved alias.*?:\s*(.*)$/.exec(e.message) : null;
+    if (unresolved) {
+      throw new IdhaValidationError([{ field: '(document)', value: `*${unresolved[1]}`, allowed: 'an alias whose anchor (&name) is set earlier in the file', fix: `define &${unresolved[1]} before *${unresolved[1]} is used, or write the value out` }], source);
     }
     if (e instanceof ReferenceError && /alias/i.test(e.message)) {
       throw new IdhaValidationError([{ field: '(document)', value: undefined, allowed: `YAML aliases that expand to at most ${MAX_YAML_ALIASES} copies`, fix: 'write the values out instead of nesting aliases (a "billion laughs" document is refused)' }], source);

@@ -194,6 +194,28 @@ describe('idha runtime commands: every flag error and every listener that cannot
       assert.doesNotMatch(r.stderr, /\n\s+at |TypeError|Error:/, 'no stack trace');
     });
   }
+  it('GIVEN a gate port taken after the shim started THEN, when the service comes up and the gate cannot open, the shim says why and exits 1 (never up here and down to the balancers)', async () => {
+    const [svcPort, gatePort] = [await freePort(), await freePort()];
+    const p = spawn(process.execPath, [IDHA, 'shim', '--bind', '127.0.0.1', '--service-port', String(svcPort), '--gate-port', String(gatePort), '--health-port', '0', '--agent-port', '0', '--drain', '0', '--interval', '0.2', '--rise', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    const thief = net.createServer();
+    const svc = net.createServer((c) => c.destroy());
+    try {
+      await new Promise((r) => setTimeout(r, 800));
+      assert.equal(p.exitCode, null, 'running while the service is down');
+      await new Promise<void>((r) => thief.listen(gatePort, '127.0.0.1', r));
+      await new Promise<void>((r) => svc.listen(svcPort, '127.0.0.1', r));
+      const code = await new Promise((r) => { const t = setTimeout(() => r('still running'), 10_000); p.once('exit', (c) => { clearTimeout(t); r(c); }); });
+      assert.equal(code, 1, err);
+      assert.match(err, new RegExp(`the gate port ${gatePort} cannot open`));
+    } finally {
+      p.kill('SIGKILL');
+      thief.close();
+      svc.close();
+    }
+  });
+
   it('GIVEN a neighbour: the same shim flags with free ports THEN it runs until SIGTERM', async () => {
     const p = spawn(process.execPath, [IDHA, 'shim', '--bind', '127.0.0.1', '--health-port', '0', ...quiet, '--interval', '0.5'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

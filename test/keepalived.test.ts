@@ -68,6 +68,14 @@ describe('FailoverCluster validation: every bad input beside an accepted neighbo
     ['an HTTP check without a URL', props({ healthCheck: { kind: ClusterCheckKind.HTTP } }), 'healthCheck.url', props({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/' } })],
     ['no service port', props({ servicePorts: [] }), 'servicePorts', props({ servicePorts: [8080] })],
     ['an interface name with a space', props({}, { interfaceName: 'eth 0' }), 'targets.keepalived.interfaceName', props({}, { interfaceName: 'ens192' })],
+    ['a VIP on the subnet\'s broadcast address', props({ virtualIp: '10.99.0.255' }), 'virtualIp', props({ virtualIp: '10.99.0.254' })],
+    ['a VIP on the subnet\'s network address', props({ virtualIp: '10.99.0.0' }), 'virtualIp', props({ virtualIp: '10.99.0.10' })],
+    ['a service port listed twice', props({ servicePorts: [8080, 8009, 8080] }), 'servicePorts[2]', props({ servicePorts: [8080, 8009] })],
+    ['a command check run by a shell', props({ healthCheck: { kind: ClusterCheckKind.COMMAND, command: '/usr/bin/curl -f http://x/ | grep ok' } }), 'healthCheck.command', props({ healthCheck: { kind: ClusterCheckKind.COMMAND, command: '/usr/local/bin/check-tomcat.sh --port 8080' } })],
+    ['an idha command with a quote', props({}, { idhaCommand: '/usr/bin/env "idha"' }), 'targets.keepalived.idhaCommand', props({}, { idhaCommand: '/usr/local/bin/idha' })],
+    ...['$(id)', '${IFS}', '`id`', "'", '"', ' x', '#frag', '\\', '/a/../b', '/a/..;/b', '/%2e%2e/b', '/a\u202Eb', `/${'a'.repeat(1100)}`].map((tail): [string, FailoverClusterProps, string, FailoverClusterProps] =>
+      [`an HTTP check URL holding ${JSON.stringify(tail.slice(0, 20))}`, props({ healthCheck: { kind: ClusterCheckKind.HTTP, url: `http://{address}:8080${tail.startsWith('/') ? tail : `/x${tail}`}` } }), 'healthCheck.url',
+        props({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/x?a=1&b=(2);c=!d' } })]),
   ];
   for (const [what, bad, field, good] of cases) {
     it(`GIVEN ${what} THEN the problem names ${field}; its neighbour passes`, () => {

@@ -174,6 +174,20 @@ describe('HaWebTier on cloud balancers and F5', () => {
     ['an ALB health interval under 5 s', noStandby({ healthCheck: { intervalSeconds: 3, timeoutSeconds: 2 } }, [new AwsAlbTarget(ALB)]), 'healthCheck.intervalSeconds', noStandby({ healthCheck: { intervalSeconds: 5, timeoutSeconds: 2 } }, [new AwsAlbTarget(ALB)])],
     ['separated pools behind a layer-4 Azure LB', noStandby({}, [new AzureLoadBalancerWebTarget(AZLB)]), 'applications[1].nodes', noStandby({ applications: tierProps().applications.map((a) => ({ ...a, nodes: ['tomcat1', 'tomcat2'], standbyNodes: undefined })) }, [new AzureLoadBalancerWebTarget(AZLB)])],
     ['a DNS-named node behind an Application Gateway', noStandby({ nodes: [{ name: 'tomcat1', address: 'tc1.example.net' }, ...tierProps().nodes.slice(1)] }, [new AzureApplicationGatewayTarget(APPGW)]), 'nodes[0].address', noStandby({}, [new AzureApplicationGatewayTarget(APPGW)])],
+    ...((): Array<[string, HaWebTierProps, string, HaWebTierProps]> => {
+      const one = { applications: tierProps().applications.map((a) => ({ ...a, nodes: ['tomcat1', 'tomcat2'], standbyNodes: undefined })), healthCheck: { intervalSeconds: 5, timeoutSeconds: 2 } };
+      const lb = (over: object) => noStandby(one, [new AzureLoadBalancerWebTarget({ ...AZLB, ...over })]);
+      const gw = (over: object) => noStandby({}, [new AzureApplicationGatewayTarget({ ...APPGW, ...over })]);
+      return [
+        ['Azure LB web zone "4" (the IQService target refuses it too)', lb({ zones: ['1', '4'] }), 'targets.azure-lb.zones[1]', lb({ zones: ['1', '3'] })],
+        ['Azure LB web frontend 10.1.7.300', lb({ frontendPrivateIp: '10.1.7.300' }), 'targets.azure-lb.frontendPrivateIp', lb({ frontendPrivateIp: '10.1.7.30' })],
+        ['Azure LB web probe every 2 s', noStandby({ ...one, healthCheck: { intervalSeconds: 2, timeoutSeconds: 1 } }, [new AzureLoadBalancerWebTarget(AZLB)]), 'healthCheck.intervalSeconds', lb({})],
+        ['Azure LB web with IPv4 nodes and an IPv6 client block', noStandby({ ...one, allowedClients: ['10.0.0.0/8', 'fd00::/64'] }, [new AzureLoadBalancerWebTarget(AZLB)]), 'allowedClients[1]', noStandby({ ...one, allowedClients: ['10.0.0.0/8', '192.168.0.0/16'] }, [new AzureLoadBalancerWebTarget(AZLB)])],
+        ['Application Gateway zone "4"', gw({ zones: ['4'] }), 'targets.azure-appgw.zones[0]', gw({ zones: ['2'] })],
+        ['Application Gateway frontend 10.1.7.300', gw({ frontendPrivateIp: '10.1.7.300' }), 'targets.azure-appgw.frontendPrivateIp', gw({ frontendPrivateIp: '10.0.9.11' })],
+        ['Application Gateway frontend on a Tomcat\'s address', gw({ frontendPrivateIp: tierProps().nodes[0].address }), 'targets.azure-appgw.frontendPrivateIp', gw({ frontendPrivateIp: '10.0.9.11' })],
+      ];
+    })(),
     ['a standby balancer with only a cloud balancer', noStandby({ balancerStandby: { nodes: [{ name: 'a', address: '10.0.6.11' }, { name: 'b', address: '10.0.6.12' }], virtualIp: '10.0.6.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 9, interfaceName: 'eth0', authSecretFile: '/etc/k.conf' })] } }, [new AwsAlbTarget(ALB)]), 'balancerStandby', noStandby({}, [new AwsAlbTarget(ALB)])],
   ];
   rejectsEachBesideItsNeighbour(cases);

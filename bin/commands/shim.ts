@@ -114,6 +114,10 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
       reports: reportPort > 0 ? { port: reportPort, servers: reportServers, from: reportFrom } : undefined,
       logger: log,
     });
+    shim.once('fatal', (e: Error) => {
+      process.stderr.write(`idha: the gate port ${a['gate-port']} cannot open (${e.message}): stopping, so that the supervisor restarts the shim and shows why\n`);
+      void shim.stop().finally(() => process.exit(1));
+    });
     await startOrUsageError(() => shim.start(), () => shim.stop(), a.bind);
     await runUntilSignal(() => shim.stop(), log);
   },

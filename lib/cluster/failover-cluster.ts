@@ -1,6 +1,6 @@
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { AddressKind, cidrContains, parseHostAddress } from '../core/address';
+import { AddressKind, checkHostInSubnet, cidrContains, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
 import { scratchApp } from '../core/scratch-app';
 import { Problem, Problems, problemsOf } from '../core/errors';
@@ -243,6 +243,7 @@ export class FailoverCluster extends Construct {
     else if (props.prefixLength !== undefined) problems.add({ field: 'prefixLength', value: props.prefixLength, allowed: 'only with virtualIp', fix: 'remove prefixLength, or add the virtual IP it belongs to' });
     if (vip && vip.kind === AddressKind.DNS) problems.add({ field: 'virtualIp', value: props.virtualIp, allowed: 'an IPv4 or IPv6 address' });
     if (vip && vip.kind !== AddressKind.DNS && props.prefixLength !== undefined && Number.isInteger(props.prefixLength) && props.prefixLength >= 1 && props.prefixLength <= maxPrefix) {
+      checkHostInSubnet(problems, 'virtualIp', vip, props.prefixLength);
       const subnet = `${vip.value}/${props.prefixLength}`;
       for (const [i, n] of nodes.entries()) {
         if (n.address.value === vip.value) {

@@ -113,3 +113,17 @@ export function checkBindAddress(problems: Problems, field: string, value: unkno
   problems.add({ field, value, allowed: '"*" (every address) or an IPv4 or IPv6 address of this host', fix: 'e.g. "*" or 10.0.0.60; a DNS name is not bound to' });
   return undefined;
 }
+
+/**
+ * A virtual IP is one host's address: never the network address or (IPv4) the broadcast address of
+ * its subnet, which the kernel and the switches treat as such. IPv4 /31 and /32 have neither.
+ */
+export function checkHostInSubnet(problems: Problems, field: string, address: HostAddress, prefixLength: number): boolean {
+  if (address.kind !== AddressKind.IPV4 || prefixLength > 30) return true;
+  const ip = ipaddr.IPv4.parse(address.value).toByteArray().reduce((a, b) => a * 256 + b, 0);
+  const size = 2 ** (32 - prefixLength);
+  const offset = ip % size;
+  if (offset !== 0 && offset !== size - 1) return true;
+  problems.add({ field, value: `${address.value}/${prefixLength}`, allowed: `a host address of the subnet, not its ${offset === 0 ? 'network' : 'broadcast'} address`, fix: `pick a free address between the first and the last of the /${prefixLength}` });
+  return false;
+}

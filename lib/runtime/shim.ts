@@ -2,6 +2,7 @@ import * as dgram from 'dgram';
 import { EventEmitter } from 'events';
 import * as http from 'http';
 import * as net from 'net';
+import { readProcNetTcp, TCP_STATE } from './proc-net-tcp';
 import { BalancerReport, listenForReports } from './balancer-reports';
 import { getJson } from './children';
 import { FlapDamping, FlapDampingOptions, PATH_FAULT_WEIGHT } from './flap-damping';
@@ -260,12 +261,12 @@ export class Shim extends EventEmitter {
     };
     if (this.o.healthPort) await tagged('--health-port', this.o.healthPort, () => listen(this.health, this.o.healthPort, this.o.bind));
     if (this.o.agentPort) await tagged('--agent-port', this.o.agentPort, () => listen(this.agent, this.o.agentPort, this.o.bind));
-    if (this.o.gatePort && !this.gate.listening) {
-      await tagged('--gate-port', this.o.gatePort, async () => {
-        const probe = net.createServer();
-        await listen(probe, this.o.gatePort, this.o.bind);
-        await close(probe);
-      });
+    // The gate is never opened to test it (a balancer's probe in that moment would count the host
+    // up): where the socket table can be read (Linux), a listener already on the gate port is refused.
+    if (this.o.gatePort && process.platform === 'linux') {
+      const taken = readProcNetTcp().find((e) => e.state === TCP_STATE.LISTEN && e.localPort === this.o.gatePort
+        && (e.localAddress === this.o.bind || ['0.0.0.0', '::'].includes(e.localAddress) || ['0.0.0.0', '::'].includes(this.o.bind)));
+      if (taken) throw Object.assign(new Error(`port ${this.o.gatePort} is in use`), { code: 'EADDRINUSE', port: this.o.gatePort, flag: '--gate-port' });
     }
     if (this.o.reports) {
       const r = this.o.reports;
@@ -415,7 +416,12 @@ export class Shim extends EventEmitter {
     this.gateOp = this.gateOp.then(async () => {
       if (!this.o.gatePort) return;
       if (this.effective === 'up' && !this.gate.listening) {
-        await listen(this.gate, this.o.gatePort, this.o.bind).catch((e) => this.log.error('cannot open gate', { error: (e as Error).message }));
+        await listen(this.gate, this.o.gatePort, this.o.bind).catch((e) => {
+          // A host whose gate cannot open is down to every balancer while it looks up here: say so,
+          // and let the process end (its supervisor restarts it and shows the error).
+          this.log.error('cannot open gate', { error: (e as Error).message, port: this.o.gatePort });
+          this.emit('fatal', e);
+        });
       } else if (this.effective === 'down' && this.gate.listening) {
         await close(this.gate);
       }

@@ -8,6 +8,7 @@ import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
+import { checkAzureFrontendIp, checkAzureZones } from '../azure-checks';
 import { checkIpNodes, checkNoStandbys, ident } from '../web-checks';
 
 export interface AzureApplicationGatewayTargetProps {
@@ -54,9 +55,8 @@ export class AzureApplicationGatewayTarget implements IWebTierTarget {
     checkRequiredId(problems, 'resourceGroupName', p.resourceGroupName, 'resource group');
     checkRequiredId(problems, 'location', p.location, 'Azure region (e.g. westeurope)');
     checkRequiredId(problems, 'subnetId', p.subnetId, 'Application Gateway subnet');
-    if (typeof p.frontendPrivateIp !== 'string' || !/^(\d{1,3}\.){3}\d{1,3}$/.test(p.frontendPrivateIp)) {
-      problems.add({ field: 'frontendPrivateIp', value: p.frontendPrivateIp, allowed: 'an IPv4 address in the gateway subnet', fix: 'the address clients use' });
-    }
+    checkAzureFrontendIp(problems, 'frontendPrivateIp', p.frontendPrivateIp, { members: model.nodes, ipv4Only: 'an Application Gateway\'s private frontend is IPv4' });
+    checkAzureZones(problems, 'zones', p.zones);
     checkInteger(problems, 'capacity', p.capacity ?? 2, 1, 125);
     checkInteger(problems, 'nsgPriority', p.nsgPriority ?? 1100, 100, 4096);
     if (p.networkSecurityGroupName !== undefined && p.gatewaySubnetPrefix === undefined) {

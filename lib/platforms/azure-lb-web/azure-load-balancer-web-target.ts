@@ -12,6 +12,8 @@ import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
+import { checkAzureFrontendIp, checkAzureLbProbe, checkAzureOneFamily, checkAzureZones } from '../azure-checks';
+import { cidrFamily } from '../../core/address';
 import { checkAllowedClients, checkIpNodes, checkNoStandbys } from '../web-checks';
 
 export interface AzureLoadBalancerWebTargetProps {
@@ -64,6 +66,14 @@ export class AzureLoadBalancerWebTarget implements IWebTierTarget {
         problems.root().add({ field: `applications[${i}].nodes`, value: pool.members.map((m) => m.name), allowed: `the same nodes as applications[0] (${first.members.map((m) => m.name).join(', ')}) with azure-lb`, fix: 'a layer-4 load balancer cannot route by path: use azure-appgw for separated pools' });
       }
     });
+    checkAzureZones(problems, 'zones', p.zones);
+    checkAzureFrontendIp(problems, 'frontendPrivateIp', p.frontendPrivateIp, { members: model.nodes, optional: true });
+    const h = first.health;
+    checkAzureLbProbe(problems.root(), 'healthCheck.intervalSeconds', h.intervalSeconds, 'healthCheck.fall', h.fall);
+    checkAzureOneFamily(problems.root(), [
+      ...model.nodes.map((n, i) => ({ field: `nodes[${i}].address`, value: n.address.value, kind: n.address.kind })),
+      ...model.allowedClients.map((c, i) => ({ field: `allowedClients[${i}]`, value: c, kind: cidrFamily(c) })),
+    ]);
     if (new Set(model.nodes.map((n) => n.httpPort)).size > 1) problems.root().add({ field: 'nodes', value: model.nodes.map((n) => n.httpPort), allowed: 'one httpPort for every node with azure-lb', fix: 'a load balancing rule has one backend port' });
   }
 

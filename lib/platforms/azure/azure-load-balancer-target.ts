@@ -1,5 +1,4 @@
-import { TerraformProvider, Token } from 'cdktf';
-import { AddressKind, parseHostAddress } from '../../core/address';
+import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
@@ -7,6 +6,7 @@ import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
 import { checkConnectionResets, checkIpMembersAndFullHandshakeProbe } from '../member-checks';
 import { HaTargetBase } from '../target';
+import { checkAzureFrontendIp, checkAzureLbProbe, checkAzureZones } from '../azure-checks';
 import { AzureLoadBalancer } from './azure-load-balancer';
 
 /** Azure LB health probe timing. */
@@ -119,30 +119,11 @@ export class AzureLoadBalancerTarget extends HaTargetBase {
       onFailover: 'Azure keeps established flows to a host whose probe fails; they end when the host or the client ends them, or after the idle timeout',
       onFailback: 'Azure keeps established flows on the secondary when the primary is healthy again',
     });
-    const okInterval = checkInteger(problems, 'probe.intervalSeconds', p.intervalSeconds, 5, 2147483646, 'Azure Load Balancer probes at most every 5 seconds');
     const okThreshold = checkInteger(problems, 'probe.probeThreshold', p.probeThreshold, 1, 100);
-    if (okInterval && okThreshold && p.intervalSeconds * p.probeThreshold < 10) {
-      problems.add({ field: 'probe.probeThreshold', value: p.probeThreshold, allowed: `a value with intervalSeconds x probeThreshold >= 10 (now ${p.intervalSeconds} x ${p.probeThreshold})`, fix: `set probeThreshold to ${Math.ceil(10 / p.intervalSeconds)} or raise intervalSeconds` });
-    }
+    checkAzureLbProbe(problems, 'probe.intervalSeconds', p.intervalSeconds, 'probe.probeThreshold', okThreshold ? p.probeThreshold : undefined);
     checkIpMembersAndFullHandshakeProbe(model, problems, { name: 'Azure Load Balancer', noDns: 'Azure backend pools by IP address take no DNS names', oneFamily: 'an Azure frontend is IPv4 or IPv6' });
-    if (p.frontendPrivateIp !== undefined && !Token.isUnresolved(p.frontendPrivateIp)) {
-      const ip = parseHostAddress(new Problems(), 'frontendPrivateIp', p.frontendPrivateIp);
-      if (!ip || ip.kind === AddressKind.DNS) {
-        problems.add({ field: 'frontendPrivateIp', value: p.frontendPrivateIp, allowed: 'a private IP address inside subnetId', fix: 'omit it for a dynamic frontend IP' });
-      } else {
-        const host = model.pools[0].members.find((m) => m.address.value === ip.value);
-        if (host) problems.add({ field: 'frontendPrivateIp', value: p.frontendPrivateIp, allowed: `a free address, not the ${host.name} host's (${host.name}.address)`, fix: 'pick an unused address in the subnet for the load balancer, or omit it for a dynamic one' });
-      }
-    }
-    if (p.zones !== undefined && !Token.isUnresolved(p.zones)) {
-      if (!Array.isArray(p.zones)) problems.add({ field: 'zones', value: p.zones, allowed: 'a list of zones "1", "2", "3"' });
-      else {
-        p.zones.forEach((z, i) => {
-          if (!['1', '2', '3'].includes(z)) problems.add({ field: `zones[${i}]`, value: z, allowed: 'one of "1", "2", "3" (Azure availability zones)', fix: 'list ["1", "2", "3"] for a zone-redundant frontend, one zone for a zonal one, or omit zones' });
-          else if (p.zones!.indexOf(z) !== i) problems.add({ field: `zones[${i}]`, value: z, allowed: `a zone not already listed at zones[${p.zones!.indexOf(z)}]`, fix: 'list each zone once' });
-        });
-      }
-    }
+    checkAzureFrontendIp(problems, 'frontendPrivateIp', p.frontendPrivateIp, { members: model.pools[0].members, optional: true });
+    checkAzureZones(problems, 'zones', p.zones);
   }
 
   public render(scope: Construct, model: HaServiceModel): void {

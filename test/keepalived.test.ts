@@ -68,6 +68,8 @@ describe('FailoverCluster validation: every bad input beside an accepted neighbo
     ['an HTTP check without a URL', props({ healthCheck: { kind: ClusterCheckKind.HTTP } }), 'healthCheck.url', props({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/' } })],
     ['no service port', props({ servicePorts: [] }), 'servicePorts', props({ servicePorts: [8080] })],
     ['an interface name with a space', props({}, { interfaceName: 'eth 0' }), 'targets.keepalived.interfaceName', props({}, { interfaceName: 'ens192' })],
+    ['an HTTP check with a port too (it would be dropped)', props({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/', port: 8080 } }), 'healthCheck.port', props({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/' } })],
+    ['a listening check with a URL too', props({ healthCheck: { port: 8080, url: 'http://{address}:8080/' } }), 'healthCheck.url', props({ healthCheck: { port: 8080 } })],
     ['a VIP on the subnet\'s broadcast address', props({ virtualIp: '10.99.0.255' }), 'virtualIp', props({ virtualIp: '10.99.0.254' })],
     ['a VIP on the subnet\'s network address', props({ virtualIp: '10.99.0.0' }), 'virtualIp', props({ virtualIp: '10.99.0.10' })],
     ['a service port listed twice', props({ servicePorts: [8080, 8009, 8080] }), 'servicePorts[2]', props({ servicePorts: [8080, 8009] })],

@@ -270,6 +270,13 @@ export class FailoverCluster extends Construct {
       port: kind === ClusterCheckKind.LISTENING ? h.port ?? ports[0] : undefined,
       intervalSeconds: h.intervalSeconds ?? 2, fall: h.fall ?? 2, rise: h.rise ?? 2,
     };
+    // A key of another kind would be dropped without a word: refuse it, naming the kind it belongs to.
+    const belongs: Record<string, ClusterCheckKind> = { url: ClusterCheckKind.HTTP, port: ClusterCheckKind.LISTENING, command: ClusterCheckKind.COMMAND };
+    for (const [key, owner] of Object.entries(belongs)) {
+      if ((h as Record<string, unknown>)[key] !== undefined && owner !== kind && Object.values(ClusterCheckKind).includes(kind)) {
+        hp.add({ field: key, value: (h as Record<string, unknown>)[key], allowed: `no ${key} with kind "${kind}" (${key} belongs to kind "${owner}")`, fix: `remove ${key}, or set kind: ${owner}` });
+      }
+    }
     if (kind === ClusterCheckKind.HTTP) checkHealthUrl(hp, 'url', h.url);
     if (kind === ClusterCheckKind.COMMAND) {
       const why = typeof h.command !== 'string' ? 'it is not a string' : h.command.trim() === '' ? 'it is empty' : splitCommandLine(h.command).map(argvWordProblem).find((x) => x !== undefined);

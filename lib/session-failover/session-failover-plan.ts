@@ -47,8 +47,12 @@ export interface SessionFailoverTie {
   readonly prefixLength: number;
   /** The tied candidates chosen (by address order). */
   readonly chosen: string[];
-  /** The tied candidates left out. */
+  /** The tied candidates left out (the first 20 when there are more: see notChosenCount). */
   readonly notChosen: string[];
+  /** How many tied candidates were chosen, when more than the 20 listed. @default chosen.length */
+  readonly chosenCount?: number;
+  /** How many tied candidates were left out, when more than the 20 listed. @default notChosen.length */
+  readonly notChosenCount?: number;
 }
 
 /** The plan for one server. */
@@ -73,10 +77,13 @@ export interface SessionFailoverServerPlan {
   readonly tie?: SessionFailoverTie;
 }
 
-/** Whether every server's sessions survive the loss of any `down` servers, by enumeration. */
+/** Whether every server's sessions survive the loss of any `down` servers. */
 export interface SessionFailoverSurvival {
   readonly down: number;
-  /** Failure sets checked. */
+  /**
+   * The failure sets the verdict covers: all C(n, down) of them (a server's sessions are lost only
+   * with it and all its peers down, so the verdict is exact without enumerating them).
+   */
   readonly setsChecked: number;
   readonly survives: boolean;
   /** The first failure set in which some server's sessions are lost (it and all its peers down). */
@@ -164,7 +171,10 @@ export class SessionFailoverPlan {
         problems.push({ field: `${f}.tolerate`, value: tolerate, allowed: `at most ${n - 1} for ${n} servers`, fix: 'N-2 needs at least 3 servers' });
       } else {
         peerCount = n - tolerate;
-        how = `tolerate ${tolerate}: N-${tolerate}`;
+        how = `tolerate ${tolerate}: N-${tolerate} = ${n} - ${tolerate} = ${peerCount}`;
+        if (tolerate === 2 && peerCount < 2) {
+          warnings.push(`tolerate 2 on ${n} servers leaves ${peerCount} peer (N-2): sessions survive one server down, not two (a server and its only peer down lose its sessions); for two, give each server 2 peers (peerCount: 2)`);
+        }
         if (n >= 8 && peerCount > 3) {
           warnings.push(`tolerate ${tolerate} gives ${peerCount} peers (N-${tolerate}) in a cluster of ${n}; capped at 3, as recommended for clusters of 8 or more`);
           peerCount = 3;
@@ -191,37 +201,69 @@ export class SessionFailoverPlan {
   /** Survival of the loss of any 1 and any 2 servers (where the cluster has that many to lose and still one left). */
   public readonly survival: SessionFailoverSurvival[];
   public readonly warnings: string[];
+  /** The subnet size the warnings and the per-subnet graph use. */
+  public readonly subnetBits: number;
 
   private constructor(props: SessionFailoverProps, servers: Array<{ address: string; ip: ipaddr.IPv4 | ipaddr.IPv6; users?: number }>, peerCount: number, warnings: string[], how: string) {
     const n = servers.length;
     this.peerCount = peerCount;
     this.peerCountReason = how;
     this.sessionSizeBytes = props.sessionSizeBytes ?? 1024;
-    const users = servers.map((s) => s.users ?? props.usersPerServer ?? Math.round((props.totalUsers ?? 0) / n));
+    // totalUsers spread evenly; the remainder goes one each to the first servers, so the cluster's
+    // total stays what was given (1000 over 3: 334, 333, 333).
+    const total = props.totalUsers ?? 0;
+    const users = servers.map((s, i) => s.users ?? props.usersPerServer ?? Math.floor(total / n) + (i < total % n ? 1 : 0));
     const totalUsers = users.reduce((a, b) => a + b, 0);
     const logins = props.loginsPerSecond ?? 0;
     const rate = users.map((u) => (totalUsers > 0 ? (logins * u) / totalUsers : logins / n));
     const bytes = servers.map((s) => s.ip.toByteArray());
     const order = servers.map((_, i) => i).sort((a, b) => compareBytes(bytes[a], bytes[b]));
-    const rankOf = new Array<number>(n);
-    order.forEach((i, r) => { rankOf[i] = r; });
+    const posOf = new Array<number>(n);
+    order.forEach((i, r) => { posOf[i] = r; });
+    // adjacent[k]: common prefix bits of the k-th and (k+1)-th address in address order. The servers
+    // sharing at least p bits with one server form a contiguous run around it in that order, so its
+    // candidates come level by level (longest prefix first), each level in address order: the
+    // ranking "longest common prefix, then address order" without comparing every pair.
+    const adjacent = order.slice(0, -1).map((i, k) => commonPrefixBits(bytes[i], bytes[order[k + 1]]));
 
     const peers: number[][] = [];
     const ties: Array<SessionFailoverTie | undefined> = [];
     const prefixes: number[][] = [];
     for (let i = 0; i < n; i++) {
-      // Rank every other server: longest common prefix first, then address order.
-      const others: Array<[number, number]> = [];
-      for (let j = 0; j < n; j++) if (j !== i) others.push([j, commonPrefixBits(bytes[i], bytes[j])]);
-      others.sort((a, b) => b[1] - a[1] || rankOf[a[0]] - rankOf[b[0]]);
-      const chosen = others.slice(0, peerCount);
-      peers.push(chosen.map(([j]) => j));
-      prefixes.push(chosen.map(([, p]) => p));
-      const cut = chosen.length > 0 && chosen.length < others.length ? chosen[chosen.length - 1][1] : undefined;
-      if (cut !== undefined && others[peerCount][1] === cut) {
-        const group = others.filter(([, p]) => p === cut).map(([j]) => j);
-        ties.push({ prefixLength: cut, chosen: group.filter((j) => chosen.some(([c]) => c === j)).map((j) => servers[j].address), notChosen: group.filter((j) => !chosen.some(([c]) => c === j)).map((j) => servers[j].address) });
-      } else ties.push(undefined);
+      const chosen: number[] = [];
+      const chosenPrefix: number[] = [];
+      let tie: SessionFailoverTie | undefined;
+      let lo = posOf[i];
+      let hi = posOf[i];
+      while (chosen.length < peerCount && (lo > 0 || hi < n - 1)) {
+        const level = Math.max(lo > 0 ? adjacent[lo - 1] : -1, hi < n - 1 ? adjacent[hi] : -1);
+        let newLo = lo;
+        let newHi = hi;
+        while (newLo > 0 && adjacent[newLo - 1] >= level) newLo--;
+        while (newHi < n - 1 && adjacent[newHi] >= level) newHi++;
+        // This level's servers, in address order: the new ones left of the run, then right of it.
+        const group: number[] = [];
+        for (let k = newLo; k < lo; k++) group.push(order[k]);
+        for (let k = hi + 1; k <= newHi; k++) group.push(order[k]);
+        const need = peerCount - chosen.length;
+        const taken = group.slice(0, need);
+        chosen.push(...taken);
+        chosenPrefix.push(...taken.map(() => level));
+        if (group.length > need) {
+          const left = group.slice(need);
+          tie = {
+            prefixLength: level,
+            chosen: taken.slice(0, MAX_TIE_LISTED).map((j) => servers[j].address),
+            notChosen: left.slice(0, MAX_TIE_LISTED).map((j) => servers[j].address),
+            ...(taken.length > MAX_TIE_LISTED || left.length > MAX_TIE_LISTED ? { chosenCount: taken.length, notChosenCount: left.length } : {}),
+          };
+        }
+        lo = newLo;
+        hi = newHi;
+      }
+      peers.push(chosen);
+      prefixes.push(chosenPrefix);
+      ties.push(tie);
     }
     const backsUp: number[][] = servers.map(() => []);
     peers.forEach((ps, i) => ps.forEach((j) => backsUp[j].push(i)));
@@ -247,52 +289,72 @@ export class SessionFailoverPlan {
     // Warnings about proximity.
     const family = servers[0].ip.kind();
     const subnetBits = props.subnetPrefixLength ?? (family === 'ipv6' ? 64 : 24);
-    const subnetOf = (i: number) => subnetKey(bytes[i], subnetBits);
+    this.subnetBits = subnetBits;
+    const subnetKeys = bytes.map((b) => subnetKey(b, subnetBits));
+    const subnetOf = (i: number) => subnetKeys[i];
     const subnets = new Set(servers.map((_, i) => subnetOf(i)));
     if (subnets.size === 1) {
-      warnings.push(`every server is in one /${subnetBits} subnet, so proximity ranks them all alike: the peers follow the product's undocumented tie-break, and the plan shows them by address order`);
+      warnings.push(`every server is in one /${subnetBits} subnet: losing it loses every server and every copy, whatever the peers. Inside it the peers are still ranked by the longest common address prefix, and equally close ones by address order (the product's own tie-break is not documented; the ties are listed)`);
     } else if (peerCount > 0) {
+      const ownOnly: string[] = [];
       servers.forEach((s, i) => {
         const peerSubnets = new Set(peers[i].map(subnetOf));
-        if (peerSubnets.size === 1 && !peerSubnets.has(subnetOf(i)) && peers[i].length > 0) {
-          warnings.push(`${s.address}: all its peers sit in one other subnet (${[...peerSubnets][0]}/${subnetBits}); losing that subnet loses its sessions' copies`);
+        if (peers[i].length === 0) return;
+        if (peerSubnets.size === 1 && peerSubnets.has(subnetOf(i))) ownOnly.push(s.address);
+        else if (peerSubnets.size === 1) {
+          if (warnings.length < MAX_WARNINGS) warnings.push(`${s.address}: all its peers sit in one other subnet (${[...peerSubnets][0]}/${subnetBits}); losing that subnet loses its sessions' copies`);
         }
       });
+      if (ownOnly.length > 0) {
+        warnings.push(`${ownOnly.length} of ${n} servers keep every copy of their sessions in their own /${subnetBits} subnet (${ownOnly.slice(0, 5).join(', ')}${ownOnly.length > 5 ? ', ...' : ''}): one outage of that subnet loses the sessions and all their copies. Proximity picks the closest peers; to keep a copy elsewhere, raise the peer count past the servers of one subnet, or spread the subnets`);
+      }
     }
     this.warnings = warnings;
   }
 
-  /** The plan as a readable table. */
+  /** The plan as a readable table; each cell lists at most 16 addresses and counts the rest. */
   public toTable(): string {
     const rows = [['server', 'users', 'peers (closest first)', 'backs up', 'extra memory', 'replication out / in']];
     for (const s of this.servers) {
-      rows.push([s.address, String(s.users), s.peers.join(', ') || '(none)', s.backsUp.join(', ') || '(none)', formatBytes(s.extraMemoryBytes), `${formatRate(s.replicationOutBytesPerSecond)} / ${formatRate(s.replicationInBytesPerSecond)}`]);
+      rows.push([s.address, String(s.users), listed(s.peers), listed(s.backsUp), formatBytes(s.extraMemoryBytes), `${formatRate(s.replicationOutBytesPerSecond)} / ${formatRate(s.replicationInBytesPerSecond)}`]);
     }
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     const lines = [
       `Session failover plan: ${this.servers.length} servers, ${this.peerCount} peer${this.peerCount === 1 ? '' : 's'} each${this.peerCountReason && this.peerCountReason !== 'set' ? ` (${this.peerCountReason})` : ''}, ${this.sessionSizeBytes} bytes per session`,
+      `In the console: IDP Failover Peer Server Count = ${this.peerCount}`,
       '',
       ...rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()),
       '',
       `worst extra memory: ${formatBytes(this.worstExtraMemoryBytes)} on ${this.worstExtraMemoryServer}; replication in the cluster: ${formatRate(this.totalReplicationBytesPerSecond)}`,
-      ...this.survival.map((v) => `sessions survive any ${v.down} server${v.down === 1 ? '' : 's'} down: ${v.survives ? 'yes' : `NO (e.g. ${v.counterexample!.join(' + ')} down)`} (${v.setsChecked} failure sets checked)`),
+      ...this.survival.map((v) => `sessions survive any ${v.down} server${v.down === 1 ? '' : 's'} down: ${v.survives ? 'yes' : `NO (e.g. ${v.counterexample!.join(' + ')} down)`} (all ${v.setsChecked} sets of ${v.down}: sessions are lost only with their server and all its peers down)`),
     ];
     const tied = this.servers.filter((s) => s.tie);
     if (tied.length > 0) {
       lines.push('', 'ties (equally close candidates; the plan takes them in address order, the product\'s own tie-break is not documented):');
-      for (const s of tied) lines.push(`  ${s.address}: chose ${s.tie!.chosen.join(', ')} over ${s.tie!.notChosen.join(', ')} (all /${s.tie!.prefixLength} in common)`);
+      for (const s of tied.slice(0, MAX_WARNINGS)) {
+        const t = s.tie!;
+        lines.push(`  ${s.address}: chose ${t.chosen.join(', ')}${t.chosenCount ? ` (${t.chosenCount} in all)` : ''} over ${t.notChosen.join(', ')}${t.notChosenCount ? ` (${t.notChosenCount} in all)` : ''} (all /${t.prefixLength} in common)`);
+      }
+      if (tied.length > MAX_WARNINGS) lines.push(`  ... and ${tied.length - MAX_WARNINGS} more servers with a tie (--format json lists them)`);
     }
     if (this.warnings.length > 0) lines.push('', ...this.warnings.map((w) => `warning: ${w}`));
     return lines.join('\n') + '\n';
   }
 
-  /** The plan as JSON, for tools. */
+  /**
+   * The plan as JSON, for tools. Bounded like the table: each server's peers and backsUp list at most
+   * 16 addresses, with peersNotListed / backsUpNotListed counting the rest.
+   */
   public toJson(): string {
+    const cut = <T>(list: T[], key: string) => (list.length > MAX_LISTED ? { [key]: list.slice(0, MAX_LISTED), [`${key}NotListed`]: list.length - MAX_LISTED } : { [key]: list });
     return JSON.stringify({
       peerCount: this.peerCount,
+      consoleField: 'IDP Failover Peer Server Count',
       peerCountReason: this.peerCountReason,
       sessionSizeBytes: this.sessionSizeBytes,
-      servers: this.servers,
+      servers: this.servers.map((s) => ({
+        ...s, ...cut(s.peers, 'peers'), ...cut(s.peerPrefixLengths, 'peerPrefixLengths'), ...cut(s.backsUp, 'backsUp'),
+      })),
       worstExtraMemoryBytes: this.worstExtraMemoryBytes,
       worstExtraMemoryServer: this.worstExtraMemoryServer,
       totalReplicationBytesPerSecond: this.totalReplicationBytesPerSecond,
@@ -301,17 +363,84 @@ export class SessionFailoverPlan {
     }, null, 2) + '\n';
   }
 
-  /** The plan as a Mermaid graph: an arrow from each server to each of its peers. */
+  /**
+   * The plan as a Mermaid graph: an arrow from each server to each of its peers. Past Mermaid's
+   * default edge limit (500) the graph is drawn per subnet instead (one arrow per pair of subnets,
+   * labelled with the number of peer links); if even that is too many, an error says what to do.
+   */
   public toMermaid(): string {
-    const id = new Map(this.servers.map((s, i) => [s.address, `s${i}`]));
-    const lines = ['graph LR'];
-    this.servers.forEach((s, i) => lines.push(`  s${i}["${s.address}<br/>${s.users} users, holds ${formatBytes(s.extraMemoryBytes)}"]`));
-    for (const s of this.servers) for (const p of s.peers) lines.push(`  ${id.get(s.address)} --> ${id.get(p)}`);
+    const edges = this.servers.reduce((sum, s) => sum + s.peers.length, 0);
+    if (edges <= MERMAID_MAX_EDGES) {
+      const id = new Map(this.servers.map((s, i) => [s.address, `s${i}`]));
+      const lines = ['graph LR'];
+      this.servers.forEach((s, i) => lines.push(`  s${i}["${s.address}<br/>${s.users} users, holds ${formatBytes(s.extraMemoryBytes)}"]`));
+      for (const s of this.servers) for (const p of s.peers) lines.push(`  ${id.get(s.address)} --> ${id.get(p)}`);
+      return lines.join('\n') + '\n';
+    }
+    // Per subnet, widening it (4 bits at a time) until the graph fits Mermaid's limit.
+    const index = new Map(this.servers.map((s, k) => [s.address, k]));
+    const peerIdx = this.servers.map((s) => s.peers.map((a) => index.get(a)!));
+    const raw = this.servers.map((s) => ipaddr.parse(s.address).toByteArray());
+    const aggregate = (bits: number) => {
+      const names: string[] = [];
+      const nameIdx = new Map<string, number>();
+      const subnetOfServer = raw.map((b) => {
+        const key = `${subnetKey(b, bits)}/${bits}`;
+        let k = nameIdx.get(key);
+        if (k === undefined) { k = names.length; nameIdx.set(key, k); names.push(key); }
+        return k;
+      });
+      const members = new Map<string, number>();
+      subnetOfServer.forEach((k) => members.set(names[k], (members.get(names[k]) ?? 0) + 1));
+      // A count per pair of subnets in one typed array: millions of peer links cost no allocation.
+      const m = names.length;
+      // More subnets than Mermaid could draw as nodes: widen without counting (and without a
+      // matrix of m x m counts).
+      if (m > MERMAID_MAX_EDGES) return { bits, members, links: new Map<string, number>(), tooMany: true };
+      const counts = new Uint32Array(m * m);
+      peerIdx.forEach((ps, from) => {
+        const row = subnetOfServer[from] * m;
+        for (const to of ps) counts[row + subnetOfServer[to]]++;
+      });
+      const links = new Map<string, number>();
+      for (let key = 0; key < counts.length; key++) {
+        if (counts[key] > 0) links.set(`${names[Math.floor(key / m)]}|${names[key % m]}`, counts[key]);
+        if (links.size > MERMAID_MAX_EDGES) break;
+      }
+      return { bits, members, links, tooMany: links.size > MERMAID_MAX_EDGES };
+    };
+    let g = aggregate(this.subnetBits);
+    while (g.tooMany && g.bits > 4) g = aggregate(Math.max(4, g.bits - 4));
+    const { bits, members, links } = g;
+    if (g.tooMany) {
+      throw new IdhaValidationError([{ field: '--format', value: 'mermaid', allowed: `a plan whose graph fits Mermaid's ${MERMAID_MAX_EDGES} edges (this one has ${edges} peer links, and ${links.size} even between /${bits} networks)`, fix: 'use --format table or json' }]);
+    }
+    const ids = new Map([...members.keys()].map((k, i) => [k, `n${i}`]));
+    const lines = ['graph LR', `  %% ${edges} peer links are more than Mermaid's default 500 edges: drawn per /${bits} subnet, each arrow labelled with its number of links`];
+    for (const [k, count] of members) lines.push(`  ${ids.get(k)}["${k}<br/>${count} servers"]`);
+    for (const [k, count] of links) {
+      const [a, b] = k.split('|');
+      lines.push(`  ${ids.get(a)} -- ${count} --> ${ids.get(b)}`);
+    }
     return lines.join('\n') + '\n';
   }
 }
 
+/** A list of addresses for one table cell: at most 16, and how many more. */
+function listed(list: string[]): string {
+  if (list.length === 0) return '(none)';
+  return list.length > MAX_LISTED ? `${list.slice(0, MAX_LISTED).join(', ')}, ... (${list.length - MAX_LISTED} more)` : list.join(', ');
+}
+
 const MAX_USERS = 10_000_000;
+/** Warnings of one kind listed; the rest are summed up. */
+const MAX_WARNINGS = 20;
+/** Addresses listed in one cell of the table or one list of the JSON; the rest are counted. */
+const MAX_LISTED = 16;
+/** The most edges a Mermaid graph gets: Mermaid's default maxEdges. */
+export const MERMAID_MAX_EDGES = 500;
+/** Addresses listed in a tie, per side; the rest are counted. */
+const MAX_TIE_LISTED = 20;
 
 function validUsers(v: unknown, max = MAX_USERS): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
@@ -346,29 +475,25 @@ function subnetKey(bytes: number[], bits: number): string {
 }
 
 /**
- * Enumerates every set of `down` servers (all C(n, down) of them); a server's sessions are lost in a
- * set that holds it and all of its peers.
+ * Whether every set of `down` servers leaves a copy of every session. A server's sessions are lost
+ * only in a set that holds it and every one of its peers, so they survive any `down` servers down
+ * exactly when it has at least `down` peers: the verdict covers all C(n, down) sets without
+ * enumerating them, and the counterexample is the first server with fewer peers, with its peers
+ * (and, to make `down`, the next servers in the list).
  */
 function survival(peers: number[][], down: number, names: string[]): SessionFailoverSurvival {
   const n = peers.length;
-  let setsChecked = 0;
-  const set: number[] = [];
-  const lostIn = (): boolean => set.some((s) => peers[s].every((p) => set.includes(p)));
-  const walk = (from: number): number[] | undefined => {
-    if (set.length === down) {
-      setsChecked++;
-      return lostIn() ? [...set] : undefined;
-    }
-    for (let i = from; i < n; i++) {
-      set.push(i);
-      const found = walk(i + 1);
-      set.pop();
-      if (found) return found;
-    }
-    return undefined;
-  };
-  const found = walk(0);
-  return found ? { down, setsChecked, survives: false, counterexample: found.map((i) => names[i]) } : { down, setsChecked, survives: true };
+  const setsChecked = binomial(n, down);
+  const weak = peers.findIndex((p) => p.length < down);
+  if (weak < 0) return { down, setsChecked, survives: true };
+  const set = [weak, ...peers[weak]];
+  for (let i = 0; set.length < down && i < n; i++) if (!set.includes(i)) set.push(i);
+  return { down, setsChecked, survives: false, counterexample: set.sort((a, b) => a - b).map((i) => names[i]) };
+}
+
+/** C(n, k) for k of 1 or 2. */
+function binomial(n: number, k: number): number {
+  return k === 1 ? n : (n * (n - 1)) / 2;
 }
 
 function formatBytes(b: number): string {

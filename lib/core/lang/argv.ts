@@ -16,10 +16,14 @@ export function splitCommandLine(line: string): string[] {
 /** Why `word` cannot be a word of a command, or undefined. */
 export function argvWordProblem(word: string): string | undefined {
   if (word.length > 1024) return 'a word is longer than 1024 characters';
-  if (ARGV_WORD.test(word)) return undefined;
+  if (ARGV_WORD.test(word)) {
+    // No file system has a name longer than 255 bytes: a word that names a path with one is a typo.
+    return word.split('/').some((part) => part.length > 255) ? 'a part of it between slashes is longer than 255 characters' : undefined;
+  }
   const c = word.match(/[^A-Za-z0-9_@%+=:,./-]/)![0];
   const cp = c.codePointAt(0)!;
-  return `"${word.length > 40 ? `${word.slice(0, 40)}...` : word}" holds ${cp > 0x20 && cp < 0x7f ? `"${c}"` : `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`}`;
+  const shown = (word.length > 40 ? `${word.slice(0, 40)}...` : word).replace(/[^\x20-\x7e]/gu, (x) => `\\u${x.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  return `"${shown}" holds ${cp > 0x20 && cp < 0x7f ? `"${c}"` : `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`}`;
 }
 
 /**

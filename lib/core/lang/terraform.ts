@@ -14,7 +14,8 @@ export const TEMPLATE_SEQUENCE = /[$%]\{/;
 
 /** A literal string for Terraform: `${` and `%{` doubled. */
 export function terraformLiteral(s: string): string {
-  return s.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // A function replacer: in a replacement string, $$ would mean one $.
+  return s.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 /**

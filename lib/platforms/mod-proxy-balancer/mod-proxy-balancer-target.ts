@@ -23,7 +23,13 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
 
   constructor(public readonly props: ModProxyBalancerTargetProps = {}) {}
 
-  public validate(_model: WebTierModel, problems: Problems): void {
+  public validate(model: WebTierModel, problems: Problems): void {
+    // mod_proxy_hcheck refuses an hcuri of 64 characters or more (httpd does not start).
+    model.pools.forEach((p, i) => {
+      if (p.health.path.length >= 64) {
+        problems.root().add({ field: `applications[${i}].healthPath`, value: p.health.path, allowed: 'a path of at most 63 characters with mod-proxy-balancer', fix: 'mod_proxy_hcheck limits hcuri to 63 characters (httpd: "Health check uri length must be < 64 characters"): use a shorter health page path' });
+      }
+    });
     checkAbsPath(problems, 'configFolder', this.props.configFolder, false);
   }
 

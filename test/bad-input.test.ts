@@ -5,7 +5,7 @@ import * as path from 'path';
 import { describe, it } from 'node:test';
 import * as YAML from 'yaml';
 import {
-  IdhaValidationError, MAX_LISTED_PROBLEMS, MAX_TOPOLOGY_BYTES, parseTopologyText, previewValue, synthesizeTopology, TopologyDocument,
+  IdhaValidationError, MAX_LISTED_PROBLEMS, MAX_TOPOLOGY_BYTES, parseTopologyText, planSessionFailover, previewValue, synthesizeTopology, TopologyDocument,
 } from '../lib/internal';
 import { EXAMPLE, REPO, runIdha } from './helpers';
 
@@ -146,9 +146,10 @@ describe('the CLI on bad files: exit 2, no stack trace, bounded output', () => {
   });
 });
 
-describe('fuzz: 600 seeded mutations of the bundled examples', () => {
+/** A seeded mutator of topology documents (mulberry32 underneath). */
+function fuzzer(start: number) {
   // mulberry32: a small seeded generator whose low bits are as random as its high ones.
-  let seed = 20261122;
+  let seed = start;
   const rand = (n: number) => {
     seed = (seed + 0x6d2b79f5) | 0;
     let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
@@ -187,6 +188,11 @@ describe('fuzz: 600 seeded mutations of the bundled examples', () => {
     }
     return text;
   }
+  return { mutate, rand };
+}
+
+describe('fuzz: 600 seeded mutations of the bundled examples', () => {
+  const { mutate } = fuzzer(20261122);
 
   it('GIVEN 600 mutations WHEN each goes through parse, checks and synth in this process THEN each ends valid or with a clean, bounded IdhaValidationError, and --out is never half written', () => {
     const bases = [YAML.parse(EXAMPLE_TEXT), YAML.parse(DNS_TEXT)];
@@ -285,5 +291,52 @@ describe('messages a person can act on', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /this topology has no services \(it has clusters: idm\)/);
     assert.doesNotMatch(r.stderr, /name the service/);
+  });
+});
+
+describe('fuzz: 600 seeded mutations of the clusters, web tiers, session failover and state backends', () => {
+  const { mutate } = fuzzer(20261203);
+  const read = (f: string) => YAML.parse(fs.readFileSync(path.join(REPO, 'examples', f), 'utf8'));
+  const withBackend = (b: object) => ({ ...YAML.parse(EXAMPLE_TEXT), backend: b });
+
+  it('GIVEN 600 mutations WHEN each is parsed, checked, synthesized (idha peers planned for the session-failover one) THEN each ends valid or with a clean, bounded IdhaValidationError, and --out is never half written', () => {
+    const bases = [
+      read('failover-cluster.yaml'), read('failover-cluster-pacemaker-wsfc.yaml'), read('web-tier.yaml'), read('session-failover.yaml'),
+      withBackend({ s3: { bucket: 'contoso-tfstate', region: 'eu-west-1', keyPrefix: 'identity-ha', useLockfile: true, encrypt: true } }),
+      withBackend({ azurerm: { storageAccountName: 'contosotfstate', containerName: 'tfstate', resourceGroupName: 'rg-tfstate', keyPrefix: 'identity-ha' } }),
+    ];
+    const dir = tmp();
+    const out = path.join(dir, 'o');
+    synthesizeTopology({ topology: parseTopologyText(EXAMPLE_TEXT), outDir: out });
+    const marker = () => fs.readFileSync(path.join(out, 'idha-manifest.json'), 'utf8');
+    const counts = bases.map(() => ({ valid: 0, refused: 0 }));
+    for (let i = 0; i < 600; i++) {
+      const b = i % bases.length;
+      const text = mutate(structuredClone(bases[b]));
+      const before = marker();
+      const t0 = Date.now();
+      try {
+        const topology = parseTopologyText(text, `mutation ${i}`);
+        if (b === 3) {
+          const plan = planSessionFailover(topology);
+          assert.ok(plan.toTable().length < 1_000_000 && plan.toJson().length < 5_000_000);
+        } else {
+          synthesizeTopology({ topology, outDir: out, force: true });
+          assert.ok(fs.existsSync(path.join(out, 'manifest.json')), `mutation ${i} left a complete output`);
+        }
+        counts[b].valid++;
+      } catch (e) {
+        if (!(e instanceof IdhaValidationError)) assert.fail(`mutation ${i} threw ${(e as Error).stack}\n---\n${text}`);
+        counts[b].refused++;
+        assert.ok(e.message.length < 16_384, `mutation ${i}: ${e.message.length} characters of message`);
+        assert.ok(e.problems.every((p) => typeof p.field === 'string' && p.field.length > 0 && typeof p.allowed === 'string'));
+        assert.doesNotMatch(e.message, /must NOT|must have|must match|should /, `mutation ${i}: no raw ajv wording`);
+        assert.equal(marker(), before, `mutation ${i} changed --out`);
+      }
+      // Bounded time: generous against a slow CI machine, far below a runaway (seconds of parse or plan).
+      assert.ok(Date.now() - t0 < 10_000, `mutation ${i} took ${Date.now() - t0} ms`);
+      assert.deepEqual(fs.readdirSync(dir), ['o'], `mutation ${i} left a staging folder`);
+    }
+    for (const [b, c] of counts.entries()) assert.ok(c.valid > 3 && c.refused > 20, `base ${b}: valid ${c.valid}, refused ${c.refused}: the mutations reach both outcomes`);
   });
 });

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { after, describe, it } from 'node:test';
 import * as YAML from 'yaml';
 import { IdhaValidationError, parseTopologyText, synthesizeTopology } from '../lib/internal';
-import { REPO, runIdha } from './helpers';
+import { as3Validator, REPO, runIdha } from './helpers';
 
 const HOSTILE: Array<[string, string]> = [
   ['a single quote', "'"], ['a double quote', '"'], ['a backtick', '`id`'], ['a semicolon', ';touch${IFS}/tmp/PWNED;#'],
@@ -224,3 +224,21 @@ matrix('a resource group name (an ID)', 'services[0].targets.azure.resourceGroup
   assert.ok(JSON.stringify(JSON.parse(tf)).includes(JSON.stringify(`rg${v}`)), 'the literal name');
   assert.doesNotMatch(`rg${v}`, /\$\{|%\{/, 'never a template');
 }, '-identity');
+
+// ---- F5 AS3 (the vendored schema) and the host plan's systemd units ----------------------------
+matrix('the F5 tenant', 'services[0].targets.f5.tenant', (v) => serviceText((d) => { d.services[0].targets.f5.tenant = `t${v}`; }), (out, v) => {
+  const decl = JSON.parse(fs.readFileSync(path.join(out, 'snippets', 'iqservice', 'f5-as3.json'), 'utf8'));
+  const validate = as3Validator();
+  assert.ok(validate(decl), JSON.stringify(validate.errors?.slice(0, 3)));
+  assert.ok(Object.keys(decl.declaration ?? decl).includes(`t${v}`), 'the literal tenant name');
+}, '_identity');
+matrix('the primary\'s address', 'services[0].primary.address', (v) => serviceText((d) => { d.services[0].primary.address = `10.0.1.10${v}`; }), (out) => {
+  assert.ok(have('systemd-analyze'), 'systemd-analyze is installed (.ci/run installs systemd)');
+  const hosts = path.join(out, 'snippets', 'iqservice', 'hosts');
+  for (const h of fs.readdirSync(hosts)) {
+    const dir = fs.mkdtempSync(path.join(out, 'unit-'));
+    fs.copyFileSync(path.join(hosts, h, 'idha-shim.service'), path.join(dir, 'idha-shim.service'));
+    const r = spawnSync('systemd-analyze', ['verify', path.join(dir, 'idha-shim.service')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${h}: ${r.stderr}`);
+  }
+}, '0');

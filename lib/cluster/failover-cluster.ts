@@ -8,7 +8,7 @@ import { FailoverEstimate } from '../model/failover-estimate';
 import { NodeSet, PoolMember } from '../model/ha-service-model';
 import { Snippet } from '../platforms/target';
 import { checkHealthUrl, urlForNode } from '../core/lang/url';
-import { argvWordProblem, splitCommandLine } from '../core/lang/argv';
+import { checkCommandWords } from '../core/lang/argv';
 
 /** Whether the preferred node takes the virtual IP back when it is healthy again. */
 export enum Preemption {
@@ -264,9 +264,11 @@ export class FailoverCluster extends Construct {
     const kind = h.kind ?? ClusterCheckKind.LISTENING;
     const hp = problems.under('healthCheck');
     checkOneOf(hp, 'kind', kind, Object.values(ClusterCheckKind));
+    const commandArgv = kind === ClusterCheckKind.COMMAND
+      ? checkCommandWords(hp, 'command', h.command, '/usr/local/bin/check-tomcat.sh', 'put pipes, quotes and variables in a script of your own and name its path, e.g. /usr/local/bin/check-tomcat.sh')
+      : undefined;
     const check: ResolvedClusterCheck = {
-      kind, url: h.url, command: h.command,
-      commandArgv: kind === ClusterCheckKind.COMMAND && typeof h.command === 'string' ? splitCommandLine(h.command) : undefined,
+      kind, url: h.url, command: h.command, commandArgv,
       port: kind === ClusterCheckKind.LISTENING ? h.port ?? ports[0] : undefined,
       intervalSeconds: h.intervalSeconds ?? 2, fall: h.fall ?? 2, rise: h.rise ?? 2,
     };
@@ -278,10 +280,6 @@ export class FailoverCluster extends Construct {
       }
     }
     if (kind === ClusterCheckKind.HTTP) checkHealthUrl(hp, 'url', h.url);
-    if (kind === ClusterCheckKind.COMMAND) {
-      const why = typeof h.command !== 'string' ? 'it is not a string' : h.command.trim() === '' ? 'it is empty' : splitCommandLine(h.command).map(argvWordProblem).find((x) => x !== undefined);
-      if (why !== undefined) hp.add({ field: 'command', value: h.command, allowed: `a program and its arguments separated by spaces, each word of letters, digits and _ @ % + = : , . / - (${why}); it runs without a shell`, fix: 'put pipes, quotes and variables in a script of your own and name its path, e.g. /usr/local/bin/check-tomcat.sh' });
-    }
     if (kind === ClusterCheckKind.LISTENING && check.port !== undefined) checkPort(hp, 'port', check.port);
     checkInteger(hp, 'intervalSeconds', check.intervalSeconds, 1, 60);
     checkInteger(hp, 'fall', check.fall, 1, 10);

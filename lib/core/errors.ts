@@ -80,11 +80,15 @@ export function isSecretKey(keyOrField: string): boolean {
  */
 const HIDDEN_OR_LOOKALIKE = /[^\x20-\x7e]/;
 
+/** `s` with every such character written as `\uXXXX`. */
+export function escapeHidden(s: string): string {
+  return s.replace(/[^\x20-\x7e]/gu, (c) => [...c].map((u) => `\\u${u.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(''));
+}
+
 /** `previewValue`, with every such character written as `\uXXXX`; says whether any was. */
 export function echo(value: unknown, max = MAX_ECHOED_CHARS): { text: string; escaped: boolean } {
   const text = previewValue(value, max);
-  if (!HIDDEN_OR_LOOKALIKE.test(text)) return { text, escaped: false };
-  return { text: text.replace(/[^\x20-\x7e]/gu, (c) => [...c].map((u) => `\\u${u.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join('')), escaped: true };
+  return HIDDEN_OR_LOOKALIKE.test(text) ? { text: escapeHidden(text), escaped: true } : { text, escaped: false };
 }
 
 export function formatProblem(p: Problem): string {

@@ -196,18 +196,18 @@ export function documentShapeProblems(doc: unknown): Problem[] {
 
 /** Fields of a topology whose text is free (tag keys and values): Terraform gets them literally. */
 function isFreeText(field: string): boolean {
-  return /\.tags(\.|$)/.test(field) || /\.tags\["/.test(field);
+  return /\.tags(\.|$)/.test(field);
 }
 
 /** The document with every tag key and value made literal for Terraform (`${` as `$${`). */
-function withLiteralTags<T>(v: T, at = ''): T {
-  if (Array.isArray(v)) return v.map((x, i) => withLiteralTags(x, `${at}[${i}]`)) as unknown as T;
+function withLiteralTags<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => withLiteralTags(x)) as unknown as T;
   if (v === null || typeof v !== 'object') return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
     if (k === 'tags' && x !== null && typeof x === 'object' && !Array.isArray(x)) {
       out[k] = Object.fromEntries(Object.entries(x).map(([tk, tv]) => [terraformLiteral(tk), typeof tv === 'string' ? terraformLiteral(tv) : tv]));
-    } else out[k] = withLiteralTags(x, at ? `${at}.${k}` : k);
+    } else out[k] = withLiteralTags(x);
   }
   return out as T;
 }

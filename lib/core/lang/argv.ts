@@ -4,6 +4,8 @@
  * that language's own quoting; the words themselves hold only characters that no consumer reads
  * specially, so the program receives the literal words in every one of them.
  */
+import { escapeHidden, Problems } from '../errors';
+import { describeChar } from './url';
 
 /** Characters a word of a user's own command may hold. */
 export const ARGV_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -20,20 +22,18 @@ export function argvWordProblem(word: string): string | undefined {
     // No file system has a name longer than 255 bytes: a word that names a path with one is a typo.
     return word.split('/').some((part) => part.length > 255) ? 'a part of it between slashes is longer than 255 characters' : undefined;
   }
-  const c = word.match(/[^A-Za-z0-9_@%+=:,./-]/)![0];
-  const cp = c.codePointAt(0)!;
-  const shown = (word.length > 40 ? `${word.slice(0, 40)}...` : word).replace(/[^\x20-\x7e]/gu, (x) => `\\u${x.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
-  return `"${shown}" holds ${cp > 0x20 && cp < 0x7f ? `"${c}"` : `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`}`;
+  const shown = escapeHidden(word.length > 40 ? `${word.slice(0, 40)}...` : word);
+  return `"${shown}" holds ${describeChar(word.match(/[^A-Za-z0-9_@%+=:,./-]/u)![0])}`;
 }
 
 /**
  * Records a problem unless `value` is a command line of safe words (split on spaces); returns its
  * words, or undefined when it is not one.
  */
-export function checkCommandWords(problems: { add(p: { field: string; value: unknown; allowed: string; fix?: string }): void }, field: string, value: unknown, example: string): string[] | undefined {
+export function checkCommandWords(problems: Problems, field: string, value: unknown, example: string, fix = `e.g. ${example}`): string[] | undefined {
   const why = typeof value !== 'string' ? 'it is not a string' : value.trim() === '' ? 'it is empty' : splitCommandLine(value).map(argvWordProblem).find((x) => x !== undefined);
   if (why === undefined) return splitCommandLine(value as string);
-  problems.add({ field, value, allowed: `a program and its arguments separated by spaces, each word of letters, digits and _ @ % + = : , . / - (${why}); it runs without a shell`, fix: `e.g. ${example}` });
+  problems.add({ field, value, allowed: `a program and its arguments separated by spaces, each word of letters, digits and _ @ % + = : , . / - (${why}); it runs without a shell`, fix });
   return undefined;
 }
 

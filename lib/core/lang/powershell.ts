@@ -8,8 +8,3 @@
 export function psString(s: string): string {
   return `'${s.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
 }
-
-/** An array literal of verbatim strings: `@('a', 'b')`. */
-export function psArray(items: readonly string[]): string {
-  return `@(${items.map(psString).join(', ')})`;
-}

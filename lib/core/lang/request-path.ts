@@ -10,6 +10,3 @@
 
 /** PCRE (HAProxy's path_reg, httpd's LocationMatch), case-insensitive: a dot segment in any spelling, or an encoded / or \. */
 export const DOT_SEGMENT_REGEX = '(^|/)(\\.|%2e){1,2}(;[^/]*)?(/|$)|%2f|%5c';
-
-/** The same as a JavaScript RegExp, for the tests and idha's own proxy. */
-export const DOT_SEGMENT = new RegExp(DOT_SEGMENT_REGEX, 'i');

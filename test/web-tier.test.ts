@@ -74,14 +74,14 @@ describe('HaWebTier with mod_jk: the rendered files', () => {
     assert.equal(file(t, 'mod-jk/uriworkermap.properties').split('\n').filter((l) => !l.startsWith('#') && l).join('\n'),
       '/identity=operator\n/identity/*=operator\n/selfservice=selfservice\n/selfservice/*=selfservice');
     const c = file(t, 'mod-jk/idha-idm-web.conf');
-    assert.match(c, /^Include \/etc\/apache2\/idha-ajp-secret\.conf$/m);
+    assert.match(c, /^Include "\/etc\/apache2\/idha-ajp-secret\.conf"$/m);
     assert.match(c, /^JkWorkerProperty worker\.node__tomcat3\.secret=\$\{IDHA_AJP_SECRET\}$/m);
     assert.match(c, /<Location "\/jkstatus">\n {4}JkMount jkstatus\n {4}Require local\n<\/Location>/);
   });
 
   it('THEN each Tomcat gets an AJP connector with secretRequired, its address and a secret read from catalina.properties, and jvmRoute on the Engine', () => {
     const x = file(build(tierProps({ nodes: [{ name: 'tomcat1', address: '10.0.5.11', jvmRoute: 'tc_1', ajpPort: 8010 }, { name: 'tomcat2', address: '10.0.5.12' }, { name: 'tomcat3', address: '10.0.5.13' }] })), 'tomcat/tomcat1-10.0.5.11-server.xml');
-    assert.match(x, /<Connector protocol="AJP\/1\.3" address="10\.0\.5\.11" port="8010" secretRequired="true" secret="\$\{idha\.ajp\.secret:-\}" bindOnInit="false" connectionTimeout="600000" \/>/);
+    assert.match(x, /<Connector protocol="AJP\/1\.3" address="10\.0\.5\.11" port="8010" rejectSuspiciousURIs="true" secretRequired="true" secret="\$\{idha\.ajp\.secret:-\}" bindOnInit="false" connectionTimeout="600000" \/>/);
     assert.match(x, /<Engine name="Catalina" defaultHost="localhost" jvmRoute="tc_1">/);
   });
 });
@@ -131,7 +131,12 @@ describe('HaWebTier on cloud balancers and F5', () => {
     assert.equal(op.health_check.path, '/identity/health');
     assert.equal(op.health_check.matcher, '200-299');
     const rules = Object.values(tf.resource.aws_lb_listener_rule) as any[];
-    assert.deepEqual(rules.map((r) => r.condition[0].path_pattern.values), [['/identity', '/identity/*'], ['/selfservice', '/selfservice/*']]);
+    // First (priorities 1-3, at most 5 values each): 400 for dot segments and encoded separators; then one rule per application.
+    assert.deepEqual(rules.map((r) => [r.priority, r.action[0].type, r.condition[0].path_pattern.values]), [
+      [1, 'fixed-response', ['*/../*', '*/..;*', '*/./*', '*/.;*', '*/..']], [2, 'fixed-response', ['*/.', '*%2e*', '*%2E*', '*%2f*', '*%2F*']], [3, 'fixed-response', ['*%5c*', '*%5C*']],
+      [100, 'forward', ['/identity', '/identity/*']], [110, 'forward', ['/selfservice', '/selfservice/*']],
+    ]);
+    assert.ok(rules.every((r) => r.condition.reduce((n: number, c: any) => n + c.path_pattern.values.length, 0) <= 5), 'AWS: at most 5 condition values per rule');
     assert.equal(Object.keys(tf.resource.aws_lb_target_group_attachment).length, 3);
   });
 
@@ -164,7 +169,9 @@ describe('HaWebTier on cloud balancers and F5', () => {
     assert.equal(app.selfservice_monitor.send, 'GET /selfservice/health HTTP/1.1\r\nHost: idha\r\nConnection: close\r\n\r\n');
     assert.deepEqual(app.selfservice_pool.members.map((m: any) => [m.serverAddresses[0], m.priorityGroup]), [['10.0.5.13', 10], ['10.0.5.11', 0]]);
     assert.equal(app.selfservice_pool.minimumMembersActive, 1);
-    assert.deepEqual(app.idha_paths.rules.map((r: any) => r.conditions[0].path.values), [['/identity'], ['/selfservice']]);
+    assert.deepEqual(app.idha_paths.rules.map((r: any) => [r.name, r.actions[0].type]), [['refuse-dot-segments', 'drop'], ['refuse-dot-segments-end', 'drop'], ['operator', 'forward'], ['selfservice', 'forward']]);
+    assert.deepEqual(app.idha_paths.rules.slice(2).map((r: any) => r.conditions[0].path.values), [['/identity'], ['/selfservice']]);
+    assert.ok(app.idha_paths.rules[0].conditions[0].path.values.includes('/..;') && app.idha_paths.rules[1].conditions[0].path.values.includes('/%2e%2e'));
     // A wrong declaration fails the same schema: the check can fail.
     assert.equal(validate({ ...decl, declaration: { ...decl.declaration, idha_idm_web: { class: 'Tenant', web: { ...app, idm_web_vs: { ...app.idm_web_vs, virtualPort: 'eighty' } } } } }), false);
   });
@@ -208,7 +215,8 @@ describe('webTiers: in the topology file, through idha synth', () => {
     assert.deepEqual(files(dir).sort(), [
       'balancer/keepalived/httpd1-10.0.4.21.conf', 'balancer/keepalived/httpd2-10.0.4.22.conf', 'f5/as3.json', 'haproxy/haproxy.cfg',
       'mod-jk/idha-idm-web.conf', 'mod-jk/uriworkermap.properties', 'mod-jk/workers.properties', 'mod-proxy-balancer/idha-idm-web-proxy.conf',
-      'tomcat/tomcat1-10.0.5.11-server.xml', 'tomcat/tomcat2-10.0.5.12-server.xml', 'tomcat/tomcat3-10.0.5.13-server.xml',
+      'tomcat/tomcat1-10.0.5.11-http-server.xml', 'tomcat/tomcat1-10.0.5.11-server.xml', 'tomcat/tomcat2-10.0.5.12-http-server.xml', 'tomcat/tomcat2-10.0.5.12-server.xml',
+      'tomcat/tomcat3-10.0.5.13-http-server.xml', 'tomcat/tomcat3-10.0.5.13-server.xml',
     ]);
     assert.match(stdout, /^idm-web balancer\s+keepalived\s+7 s/m);
     assert.match(fs.readFileSync(path.join(dir, 'balancer/keepalived/httpd1-10.0.4.21.conf'), 'utf8'), /idha check --http http:\/\/10\.0\.4\.21:80\/jkstatus/);
@@ -378,7 +386,12 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
       const serverXml = path.join(base, 'conf', 'server.xml');
       const xml = fs.readFileSync(serverXml, 'utf8');
       assert.match(xml, /<Engine name="Catalina" defaultHost="localhost">/);
-      fs.writeFileSync(serverXml, xml.replace('<Engine name="Catalina" defaultHost="localhost">', engine).replace('<Service name="Catalina">', `<Service name="Catalina">\n    ${connector}`));
+      // The HTTP connector the balancers send to: the generated one (rejectSuspiciousURIs) instead of the instance's own.
+      const httpFragment = haTier.snippets().find((s) => s.fileName.startsWith(`tomcat/${n.name}-`) && s.fileName.endsWith('-http-server.xml'))!.content;
+      const httpConnector = /<Connector [^>]+\/>/.exec(httpFragment)![0];
+      const ownHttp = new RegExp(`<Connector port="${n.httpPort}" protocol="HTTP/1\\.1"[^>]*/>`);
+      assert.match(xml, ownHttp);
+      fs.writeFileSync(serverXml, xml.replace('<Engine name="Catalina" defaultHost="localhost">', engine).replace(ownHttp, httpConnector).replace('<Service name="Catalina">', `<Service name="Catalina">\n    ${connector}`));
       fs.appendFileSync(path.join(base, 'conf', 'catalina.properties'), '\nidha.ajp.secret=idha-test-secret\n');
       for (const app of ['identity', 'selfservice']) {
         fs.mkdirSync(path.join(base, 'webapps', app), { recursive: true });
@@ -434,6 +447,14 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
   });
 
   const BALANCERS = ['jk', 'proxy', 'haproxy'] as const;
+
+  it('direct (what a balancer that routes by the raw path and has no rule of its own forwards, e.g. Application Gateway): GIVEN the generated HTTP connector on tomcat1 (which has both applications) THEN each path that climbs out of /identity is answered 400 by Tomcat itself; /identity/ beside them is served', async () => {
+    for (const p of ['/identity/..;/selfservice/', '/identity/%2e%2e/selfservice/', '/identity/%2E%2e;x/selfservice/', '/identity/.;/..;/selfservice/', '/identity/..;x=1/selfservice/', '/identity/%2fx', '/identity/%5cx']) {
+      const r = await get(ports.h1, p);
+      assert.equal(r.status, 400, `tomcat1 ${p}: ${r.status} ${r.body.slice(0, 200)}`);
+    }
+    assert.equal((await get(ports.h1, '/identity/')).status, 200);
+  });
 
   for (const b of BALANCERS) {
     it(`${b}: GIVEN 20 new clients THEN the first application spreads over tomcat1 and tomcat2 and never reaches tomcat3`, async () => {

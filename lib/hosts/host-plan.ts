@@ -1,5 +1,11 @@
 import { AddressKind } from '../core/address';
 import { HaServiceModel, PoolMember, SidecarMode } from '../model/ha-service-model';
+import { commentText } from '../core/lang/internal';
+import { psArg, psString } from '../core/lang/powershell';
+import { shWord } from '../core/lang/shell';
+import { systemdComment, systemdExec, systemdText } from '../core/lang/systemd';
+import { windowsCommandLine } from '../core/lang/windows-args';
+import { xmlText } from '../core/lang/xml';
 
 /**
  * The host plan of a service: for each host, the exact `idha shim` command line, a systemd unit and a
@@ -101,39 +107,39 @@ export function installPs1Line(model: HaServiceModel, h: HostShim, peer?: HostSh
   // In standby mode each host's sidecar polls the other's health port.
   const sources = model.sidecarMode === SidecarMode.STANDBY && peer ? [`${peer.address}/${peer.address.includes(':') ? 128 : 32}`] : [];
   const order = ['Role', 'ServicePort', 'BindAddress', 'PeerUrl', 'GatePort', 'HealthPort', 'AgentPort'];
-  const parts = ['.\\install.ps1', ...order.filter((k) => params.has(k)).map((k) => `-${k} ${params.get(k)}`)];
-  if (sources.length > 0) parts.push(`-ProbeSources ${sources.join(',')}`);
-  if (extra.length > 0) parts.push(`-ExtraArguments '${extra.join(' ')}'`);
+  const parts = ['.\\install.ps1', ...order.filter((k) => params.has(k)).map((k) => `-${k} ${psArg(params.get(k)!)}`)];
+  if (sources.length > 0) parts.push(`-ProbeSources ${sources.map(psArg).join(',')}`);
+  if (extra.length > 0) parts.push(`-ExtraArguments ${psString(extra.join(' '))}`);
   return parts.join(' ');
 }
 
 /** Every file of the host plan (for the shims given, by default those of the model). */
 export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hostShims(model)): HostPlanFile[] {
   return shims.flatMap((h) => {
-    const line = ['idha', ...h.args].join(' ');
+    const line = ['idha', ...h.args].map(shWord).join(' ');
     const note = modeNote(model, h.role);
     const command = [
-      `# identity-ha ${model.name}, ${h.role} host ${h.address}: the sidecar to run there.`,
+      `# ${commentText('the host plan', `identity-ha ${model.name}, ${h.role} host ${h.address}: the sidecar to run there.`)}`,
       `# ${note}`,
       ...(h.role === 'primary' ? dampingNote(model).map((n) => `# ${n}`) : []),
       ...(h.args.includes('--service-host') ? [] : ['# The host is named, not addressed: --bind resolves the name; the shim watches port ' + model.servicePorts[0] + ' on any address.']),
       '# Linux (npm install -g identity-ha), or as the systemd unit beside this file:',
       line,
       '# Windows (Node.js and identity-ha installed), or as the WinSW service beside this file:',
-      `node "C:\\Program Files\\identity-ha\\bin\\idha.js" ${h.args.join(' ')}`,
+      `node ${windowsCommandLine(['C:\\Program Files\\identity-ha\\bin\\idha.js', ...h.args])}`,
       '',
     ].join('\n');
     const unit = [
-      `# identity-ha ${model.name}: sidecar of the ${h.role} host ${h.address} (${model.sidecarMode} mode).`,
+      systemdComment(`identity-ha ${model.name}: sidecar of the ${h.role} host ${h.address} (${model.sidecarMode} mode).`),
       '# Install: copy to /etc/systemd/system/idha-shim.service, then: systemctl enable --now idha-shim',
       '[Unit]',
-      `Description=identity-ha probe sidecar for ${model.name} (${h.role})`,
+      `Description=${systemdText(`identity-ha probe sidecar for ${model.name} (${h.role})`)}`,
       'After=network-online.target',
       'Wants=network-online.target',
       '',
       '[Service]',
       'Type=simple',
-      `ExecStart=/usr/bin/env ${line}`,
+      `ExecStart=${systemdExec(['/usr/bin/env', 'idha', ...h.args])}`,
       'Restart=always',
       'RestartSec=1',
       '# SIGTERM: the shim closes the gate, answers 503 and "drain" for 2 s, then exits 0.',
@@ -149,14 +155,14 @@ export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hos
       '',
     ].join('\n');
     const xml = [
-      `<!-- identity-ha ${model.name}: sidecar of the ${h.role} host ${h.address} (${model.sidecarMode} mode), as a Windows service with WinSW:`,
+      `<!-- identity-ha ${xmlText(model.name)}: sidecar of the ${h.role} host ${xmlText(h.address)} (${model.sidecarMode} mode), as a Windows service with WinSW:`,
       '     put WinSW-x64.exe beside this file as idha-shim.exe, then in an elevated PowerShell: .\\idha-shim.exe install ; .\\idha-shim.exe start -->',
       '<service>',
       '  <id>idha-shim</id>',
-      `  <name>identity-ha probe sidecar (${model.name}, ${h.role})</name>`,
+      `  <name>identity-ha probe sidecar (${xmlText(model.name)}, ${h.role})</name>`,
       '  <description>Publishes IQService health on a gate port, GET /healthz and the HAProxy agent protocol.</description>',
       '  <executable>C:\\Program Files\\nodejs\\node.exe</executable>',
-      `  <arguments>"C:\\Program Files\\identity-ha\\bin\\idha.js" ${h.args.join(' ')}</arguments>`,
+      `  <arguments>${xmlText(windowsCommandLine(['C:\\Program Files\\identity-ha\\bin\\idha.js', ...h.args]))}</arguments>`,
       '  <stoptimeout>10 sec</stoptimeout>',
       '  <onfailure action="restart" delay="1 sec"/>',
       '  <log mode="roll-by-size"><sizeThreshold>10240</sizeThreshold><keepFiles>5</keepFiles></log>',

@@ -2,6 +2,8 @@ import { AddressKind } from '../core/address';
 import { Problems } from '../core/errors';
 import { WebTierModel } from '../model/web-tier-model';
 import type { WebTierEstimate } from '../web-tier/ha-web-tier';
+import { xmlAttr, xmlText } from '../core/lang/xml';
+import type { Snippet } from './target';
 
 /** Absolute POSIX paths without spaces or quotes (httpd and HAProxy take them as one word). */
 export const ABS_PATH = /^\/[A-Za-z0-9_./@%+:-]*$/;
@@ -52,4 +54,28 @@ export function httpCheckEstimate(platform: string, model: WebTierModel, note?: 
     platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} checks + ${h.timeoutSeconds}s timeout = ${down}${note ? ` (${note})` : ''}`,
     failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s x ${h.rise} checks = ${h.intervalSeconds * h.rise}`,
   };
+}
+
+/**
+ * Each Tomcat's HTTP connector behind an HTTP balancer (HAProxy, mod_proxy_balancer, the ALB,
+ * Application Gateway, the Azure LB, F5): `jvmRoute` on the Engine, and `rejectSuspiciousURIs`, so
+ * that Tomcat answers 400 to a request path it would resolve differently from the balancer (`..;`,
+ * `%2e%2e`, an encoded `/` or `\`), whichever balancer chose the pool. One file per node; every
+ * HTTP target of a tier writes the same one.
+ */
+export function tomcatHttpSnippets(model: WebTierModel): Snippet[] {
+  return model.nodes.map((n) => ({
+    kind: 'tomcat',
+    fileName: `tomcat/${n.name}-${n.address.value.replace(/:/g, '-')}-http-server.xml`,
+    content: [
+      `<!-- identity-ha ${xmlText(model.name)}: Tomcat ${xmlText(n.name)} (${xmlText(n.address.value)}) behind an HTTP balancer. In conf/server.xml:`,
+      '     1. use this Connector for the port the balancer sends to (or add its rejectSuspiciousURIs to yours) inside <Service name="Catalina">;',
+      `     2. set jvmRoute="${xmlText(n.route)}" on the Engine (its opening tag below): session ids end in .${xmlText(n.route)}, the key that keeps a session on this node.`,
+      '     rejectSuspiciousURIs="true" (Tomcat 10.1 and later; checked with 10.1.60): Tomcat answers 400 to ..;, %2e%2e, .; and an encoded',
+      '     / or \\ in a request path, which a balancer that chose the pool by the raw path would have sent to the wrong application. -->',
+      `<Connector protocol="HTTP/1.1" address="${xmlAttr(n.address.value)}" port="${n.httpPort}" rejectSuspiciousURIs="true" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
+      `<Engine name="Catalina" defaultHost="localhost" jvmRoute="${xmlAttr(n.route)}">`,
+      '',
+    ].join('\n'),
+  }));
 }

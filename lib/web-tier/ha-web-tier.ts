@@ -201,8 +201,11 @@ export class HaWebTier extends Construct {
 
   /** Every target's files, and the standby balancer's under `balancer/`. */
   public snippets(): Snippet[] {
+    // Every HTTP target writes the same Tomcat connector files: each once.
+    const byName = new Map<string, Snippet>();
+    for (const s of this.targets.flatMap((t) => t.snippets(this.model))) byName.set(s.fileName, s);
     return [
-      ...this.targets.flatMap((t) => t.snippets(this.model)),
+      ...byName.values(),
       ...(this.balancerCluster?.snippets() ?? []).map((s) => ({ ...s, fileName: `balancer/${s.fileName}` })),
     ];
   }

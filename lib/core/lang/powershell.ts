@@ -8,3 +8,8 @@
 export function psString(s: string): string {
   return `'${s.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
 }
+
+/** A command argument: bare when PowerShell reads it as plain text (no leading -), else a verbatim string. */
+export function psArg(s: string): string {
+  return /^[A-Za-z0-9_.:/][A-Za-z0-9_.:/-]*$/.test(s) ? s : psString(s);
+}

@@ -8,6 +8,7 @@ import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { DOT_SEGMENT_WILDCARDS } from '../../core/lang/request-path';
 import { AddressKind } from '../../core/address';
 import { cidrProps } from '../aws/aws-network-load-balancer';
 import { checkAwsId, checkInteger, checkUniqueIds } from '../../core/checks';
@@ -15,7 +16,7 @@ import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
-import { checkAllowedClients, checkIpNodes, checkNoStandbys, httpCheckEstimate } from '../web-checks';
+import { checkAllowedClients, checkIpNodes, checkNoStandbys, httpCheckEstimate, tomcatHttpSnippets } from '../web-checks';
 
 export interface AwsAlbTargetProps {
   /** Existing VPC of the Tomcats. */
@@ -85,6 +86,16 @@ export class AwsAlbTarget implements IWebTierTarget {
       defaultAction: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '404', messageBody: 'no application at this path' } }],
       tags: p.tags,
     });
+    // Tomcat resolves dot segments (also ..; and %2e%2e) after the ALB chose the target group by the
+    // raw path: such requests are answered 400 first (AWS allows 5 condition values per rule).
+    for (let k = 0; k * 5 < DOT_SEGMENT_WILDCARDS.length; k++) {
+      new LbListenerRule(c, `rule-dot-segments-${k + 1}`, {
+        provider, listenerArn: listener.arn, priority: k + 1,
+        action: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '400', messageBody: 'dot segments and encoded separators are refused' } }],
+        condition: [{ pathPattern: { values: DOT_SEGMENT_WILDCARDS.slice(k * 5, k * 5 + 5) } }],
+        tags: p.tags,
+      });
+    }
     model.pools.forEach((pool, i) => {
       const h = pool.health;
       const tg = new LbTargetGroup(c, `tg-${pool.name}`, {
@@ -128,8 +139,8 @@ export class AwsAlbTarget implements IWebTierTarget {
     return [`aws-alb: the ALB keeps a session on its target with its own AWSALBAPP cookie, set beside Tomcat's ${model.stickiness.cookieName} (which it leaves untouched), not by the jvmRoute suffix`];
   }
 
-  public snippets(_model: WebTierModel): Snippet[] {
-    return [];
+  public snippets(model: WebTierModel): Snippet[] {
+    return tomcatHttpSnippets(model);
   }
 
   public estimate(model: WebTierModel): WebTierEstimate {

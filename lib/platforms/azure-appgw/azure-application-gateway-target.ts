@@ -9,7 +9,7 @@ import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
 import { checkAzureFrontendIp, checkAzureZones } from '../azure-checks';
-import { checkIpNodes, checkNoStandbys, ident } from '../web-checks';
+import { checkIpNodes, checkNoStandbys, ident, tomcatHttpSnippets } from '../web-checks';
 
 export interface AzureApplicationGatewayTargetProps {
   readonly resourceGroupName: string;
@@ -121,12 +121,13 @@ export class AzureApplicationGatewayTarget implements IWebTierTarget {
   public warnings(model: WebTierModel): string[] {
     const w = ['azure-appgw: the gateway keeps a session on its Tomcat with its own affinity cookie (IDHA_<application>), set beside Tomcat\'s JSESSIONID, not by the jvmRoute suffix'];
     if (model.pools[0].health.rise > 1) w.push(`azure-appgw: Application Gateway takes a node back after one good probe, not healthCheck.rise (${model.pools[0].health.rise})`);
+    if (model.pools.length > 1) w.push('azure-appgw: Application Gateway without WAF has no rule that refuses a request path, so dot segments are refused by each Tomcat instead: install the connector of tomcat/<node>-*-http-server.xml (rejectSuspiciousURIs answers 400 to ..;, %2e%2e, .; and an encoded / or \\); a plain /../ reaches the path Tomcat resolves, on the Tomcats of the pool the raw path chose');
     if (!this.props.publicIpAddressId) w.push('azure-appgw: no publicIpAddressId: Application Gateway v2 accepts a private-only frontend only where the subscription has EnableApplicationGatewayNetworkIsolation registered');
     return w;
   }
 
-  public snippets(_model: WebTierModel): Snippet[] {
-    return [];
+  public snippets(model: WebTierModel): Snippet[] {
+    return tomcatHttpSnippets(model);
   }
 
   public estimate(model: WebTierModel): WebTierEstimate {

@@ -14,7 +14,7 @@ import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
 import { checkAzureFrontendIp, checkAzureLbProbe, checkAzureOneFamily, checkAzureZones } from '../azure-checks';
 import { cidrFamily } from '../../core/address';
-import { checkAllowedClients, checkIpNodes, checkNoStandbys } from '../web-checks';
+import { checkAllowedClients, checkIpNodes, checkNoStandbys, tomcatHttpSnippets } from '../web-checks';
 
 export interface AzureLoadBalancerWebTargetProps {
   readonly resourceGroupName: string;
@@ -120,8 +120,8 @@ export class AzureLoadBalancerWebTarget implements IWebTierTarget {
     ];
   }
 
-  public snippets(_model: WebTierModel): Snippet[] {
-    return [];
+  public snippets(model: WebTierModel): Snippet[] {
+    return tomcatHttpSnippets(model);
   }
 
   public estimate(model: WebTierModel): WebTierEstimate {

@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
+import { DOT_SEGMENT_MATCH } from '../../core/lang/request-path';
 import { AddressKind } from '../../core/address';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { AS3_SCHEMA_VERSION } from '../f5/as3-declaration';
 import { Snippet } from '../target';
-import { ident } from '../web-checks';
+import { ident, tomcatHttpSnippets } from '../web-checks';
 
 export interface F5WebTargetProps {
   /** The virtual server's address clients use. */
@@ -52,11 +53,17 @@ export class F5WebTarget implements IWebTierTarget {
 
   public declaration(model: WebTierModel): Record<string, unknown> {
     const app: Record<string, unknown> = { class: 'Application', remark: `identity-ha ${model.name}: web tier` };
-    const rules = model.pools.map((pool) => ({
+    // Tomcat resolves dot segments (also ..; and %2e%2e) after the BIG-IP chose the pool by the raw
+    // path: such requests are reset first (the policy's comparisons are case-insensitive). The rule
+    // names hold a hyphen, which no application's rule name (letters, digits, _) has.
+    const refuse = (name: string, operand: string, values: readonly string[]) => ({
+      name, conditions: [{ type: 'httpUri', path: { operand, values: [...values] } }], actions: [{ type: 'drop', event: 'request' }],
+    });
+    const rules = [refuse('refuse-dot-segments', 'contains', DOT_SEGMENT_MATCH.contains), refuse('refuse-dot-segments-end', 'ends-with', DOT_SEGMENT_MATCH.endsWith), ...model.pools.map((pool) => ({
       name: ident(pool.name),
       conditions: [{ type: 'httpUri', path: { operand: 'starts-with', values: pool.paths.map((x) => x.replace(/\/+$/, '') || '/') } }],
       actions: [{ type: 'forward', event: 'request', select: { pool: { use: `${ident(pool.name)}_pool` } } }],
-    }));
+    }))];
     app[`${ident(model.name)}_vs`] = {
       class: 'Service_HTTP',
       virtualAddresses: [this.props.virtualAddress],
@@ -95,7 +102,7 @@ export class F5WebTarget implements IWebTierTarget {
   }
 
   public snippets(model: WebTierModel): Snippet[] {
-    return [{ kind: 'f5-as3', fileName: 'f5/as3.json', content: `${JSON.stringify(this.declaration(model), null, 2)}\n` }];
+    return [{ kind: 'f5-as3', fileName: 'f5/as3.json', content: `${JSON.stringify(this.declaration(model), null, 2)}\n` }, ...tomcatHttpSnippets(model)];
   }
 
   /** The monitor's timeout marks a member down; timeUntilUp brings it back. */

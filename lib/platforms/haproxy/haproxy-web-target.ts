@@ -7,7 +7,8 @@ import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-
 import { Snippet } from '../target';
 import { checkHaproxyLogTarget } from './haproxy-config';
 import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
-import { httpCheckEstimate, ident } from '../web-checks';
+import { haproxyComment, haproxySingleQuoted, haproxyWord as w } from '../../core/lang/haproxy';
+import { httpCheckEstimate, ident, tomcatHttpSnippets } from '../web-checks';
 
 export interface HaproxyWebTargetProps {
   /** Address the frontend binds to. @default '*' (all addresses) */
@@ -48,12 +49,12 @@ export class HaproxyWebTarget implements IWebTierTarget {
 
   public config(model: WebTierModel): string {
     const bind = (this.props.bindAddress ?? '*').replace(/^\[(.*)\]$/, '$1');
-    const bindAddr = bind.includes(':') ? `[${bind}]` : bind;
+    const bindAddr = w(bind.includes(':') ? `[${bind}]` : bind);
     const t = model.connectionTimeoutSeconds;
     const lines = [
-      `# identity-ha ${model.name}: HAProxy in front of the Tomcats, one backend per application. Check with: haproxy -c -f haproxy.cfg`,
+      haproxyComment(`identity-ha ${model.name}: HAProxy in front of the Tomcats, one backend per application. Check with: haproxy -c -f haproxy.cfg`),
       'global',
-      `    log ${this.props.logTarget ?? '/dev/log'} local0 notice`,
+      `    log ${w(this.props.logTarget ?? '/dev/log')} local0 notice`,
       `    maxconn ${this.props.maxconn ?? 4000}`,
       '',
       'defaults',
@@ -67,35 +68,35 @@ export class HaproxyWebTarget implements IWebTierTarget {
       `    timeout server ${t}s`,
       '    timeout http-request 10s',
       '',
-      `frontend ${model.name}`,
+      `frontend ${w(model.name)}`,
       `    bind ${bindAddr}:${model.frontendPort}`,
       `    monitor-uri ${this.balancerStatusPath!}`,
       '    # Tomcat resolves dot segments (also ..; and %2e%2e) after the pool was chosen by the raw path: refused here.',
-      `    http-request deny deny_status 400 if { path_reg -i '${DOT_SEGMENT_REGEX}' }`,
+      `    http-request deny deny_status 400 if { path_reg -i ${haproxySingleQuoted(DOT_SEGMENT_REGEX)} }`,
     ];
     for (const p of model.pools) {
-      const acl = ident('app', p.name);
+      const acl = w(ident('app', p.name));
       // Lines of one acl name are ORed: the context path itself, and everything under it.
       for (const x of p.paths) {
         const base = x.replace(/\/+$/, '') || '/';
-        lines.push(`    acl ${acl} path ${base}`, `    acl ${acl} path_beg ${base === '/' ? '/' : `${base}/`}`);
+        lines.push(`    acl ${acl} path ${w(base)}`, `    acl ${acl} path_beg ${w(base === '/' ? '/' : `${base}/`)}`);
       }
-      lines.push(`    use_backend ${model.name}-${p.name} if ${acl}`);
+      lines.push(`    use_backend ${w(`${model.name}-${p.name}`)} if ${acl}`);
     }
     for (const p of model.pools) {
       const h = p.health;
       lines.push(
         '',
-        `backend ${model.name}-${p.name}`,
+        `backend ${w(`${model.name}-${p.name}`)}`,
         '    balance roundrobin',
-        `    option httpchk GET ${h.path}`,
+        `    option httpchk GET ${w(h.path)}`,
         '    http-check expect rstatus ^2',
         '    option allbackups',
         `    timeout check ${h.timeoutSeconds}s`,
         `    default-server check inter ${h.intervalSeconds}s fall ${h.fall} rise ${h.rise}`,
         '    # A session stays on the node whose jvmRoute ends its JSESSIONID (Tomcat\'s own cookie, untouched).',
-        ...p.members.map((m) => `    use-server ${m.name} if { req.cook(JSESSIONID) -m end .${m.route} }`),
-        ...p.members.map((m) => `    server ${m.name} ${urlHost(m.address)}:${m.httpPort}${m.priority > 0 ? '' : ' backup'}`),
+        ...p.members.map((m) => `    use-server ${w(m.name)} if { req.cook(JSESSIONID) -m end ${w(`.${m.route}`)} }`),
+        ...p.members.map((m) => `    server ${w(m.name)} ${w(`${urlHost(m.address)}:${m.httpPort}`)}${m.priority > 0 ? '' : ' backup'}`),
       );
     }
     lines.push('');
@@ -103,7 +104,7 @@ export class HaproxyWebTarget implements IWebTierTarget {
   }
 
   public snippets(model: WebTierModel): Snippet[] {
-    return [{ kind: 'haproxy', fileName: 'haproxy/haproxy.cfg', content: this.config(model) }];
+    return [{ kind: 'haproxy', fileName: 'haproxy/haproxy.cfg', content: this.config(model) }, ...tomcatHttpSnippets(model)];
   }
 
   public estimate(model: WebTierModel): WebTierEstimate {

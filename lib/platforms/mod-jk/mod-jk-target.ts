@@ -4,6 +4,9 @@ import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
 import { checkAbsPath, ident } from '../web-checks';
+import { httpdComment, httpdQuoted as q } from '../../core/lang/httpd';
+import { jkComment, jkMountPath, jkName, jkValue } from '../../core/lang/mod-jk';
+import { xmlAttr, xmlText } from '../../core/lang/xml';
 
 export interface ModJkTargetProps {
   /**
@@ -50,19 +53,19 @@ export class ModJkTarget implements IWebTierTarget {
   public workersProperties(model: WebTierModel): string {
     const h = model.pools[0].health;
     const lines = [
-      `# identity-ha ${model.name}: mod_jk workers. Install as ${this.folder()}/workers.properties; loaded by idha-${model.name}.conf.`,
+      jkComment(`identity-ha ${model.name}: mod_jk workers. Install as ${this.folder()}/workers.properties; loaded by idha-${model.name}.conf.`),
       '# One lb worker per application; its members are the application\'s nodes, route = the Tomcat\'s jvmRoute.',
       '# Standbys have distance 1: they get requests only while every member at distance 0 is down.',
-      `worker.list=${[...model.pools.map((p) => ident(p.name)), 'jkstatus'].join(',')}`,
+      `worker.list=${[...model.pools.map((p) => jkName(ident(p.name))), 'jkstatus'].join(',')}`,
       `worker.maintain=${h.intervalSeconds}`,
       '',
       '# The Tomcats (AJP 1.3). The secret is set by JkWorkerProperty in the httpd snippet, from the included secret file.',
     ];
     for (const n of model.nodes) {
-      const w = `worker.${ident('node', n.name)}`;
+      const w = `worker.${jkName(ident('node', n.name))}`;
       lines.push(
         `${w}.type=ajp13`,
-        `${w}.host=${n.address.value}`,
+        `${w}.host=${jkValue(n.address.value)}`,
         `${w}.port=${n.ajpPort}`,
         `${w}.ping_mode=A`,
         `${w}.ping_timeout=${h.timeoutSeconds * 1000}`,
@@ -74,12 +77,12 @@ export class ModJkTarget implements IWebTierTarget {
       );
     }
     for (const p of model.pools) {
-      const lb = ident(p.name);
-      lines.push(`# ${p.name}: ${p.paths.join(', ')}`);
-      const members = p.members.map((m) => ident(p.name, m.name));
+      const lb = jkName(ident(p.name));
+      lines.push(jkComment(`${p.name}: ${p.paths.join(', ')}`));
+      const members = p.members.map((m) => jkName(ident(p.name, m.name)));
       p.members.forEach((m, i) => {
         const w = `worker.${members[i]}`;
-        lines.push(`${w}.reference=worker.${ident('node', m.name)}`, `${w}.route=${m.route}`, `${w}.distance=${m.priority > 0 ? 0 : 1}`);
+        lines.push(`${w}.reference=worker.${jkName(ident('node', m.name))}`, `${w}.route=${jkValue(m.route)}`, `${w}.distance=${m.priority > 0 ? 0 : 1}`);
       });
       lines.push(
         `worker.${lb}.type=lb`,
@@ -95,8 +98,8 @@ export class ModJkTarget implements IWebTierTarget {
 
   public uriWorkerMap(model: WebTierModel): string {
     return [
-      `# identity-ha ${model.name}: context paths to lb workers. Install as ${this.folder()}/uriworkermap.properties.`,
-      ...model.pools.flatMap((p) => p.paths.flatMap((path) => [`${path}=${ident(p.name)}`, `${path.replace(/\/$/, '')}/*=${ident(p.name)}`])),
+      jkComment(`identity-ha ${model.name}: context paths to lb workers. Install as ${this.folder()}/uriworkermap.properties.`),
+      ...model.pools.flatMap((p) => p.paths.flatMap((path) => [`${jkMountPath(path)}=${jkName(ident(p.name))}`, `${jkMountPath(`${path.replace(/\/$/, '')}/*`)}=${jkName(ident(p.name))}`])),
       '',
     ].join('\n');
   }
@@ -105,24 +108,24 @@ export class ModJkTarget implements IWebTierTarget {
     const f = this.folder();
     const log = this.props.logFolder ?? '/var/log/apache2';
     return [
-      `# identity-ha ${model.name}: Apache httpd 2.4 + mod_jk 1.2. Install as ${f}/idha-${model.name}.conf with workers.properties`,
-      `# and uriworkermap.properties beside it, then: a2enmod jk (or LoadModule jk_module), and in the server config: Include ${f}/idha-${model.name}.conf`,
+      httpdComment(`identity-ha ${model.name}: Apache httpd 2.4 + mod_jk 1.2. Install as ${f}/idha-${model.name}.conf with workers.properties`),
+      httpdComment(`and uriworkermap.properties beside it, then: a2enmod jk (or LoadModule jk_module), and in the server config: Include ${f}/idha-${model.name}.conf`),
       `# Listen on port ${model.frontendPort} as usual; the mounts apply to the main server and every virtual host (JkMountCopy All).`,
       '<IfModule !jk_module>',
       '    LoadModule jk_module /usr/lib/apache2/modules/mod_jk.so',
       '</IfModule>',
       `# Define IDHA_AJP_SECRET <secret>, mode 0600; each Tomcat has the same secret as idha.ajp.secret in conf/catalina.properties.`,
-      `Include ${this.props.ajpSecretFile}`,
+      `Include ${q(this.props.ajpSecretFile)}`,
       '# Fail closed: without the Define, httpd refuses to start (it would send the literal ${IDHA_AJP_SECRET}).',
       '<IfDefine !IDHA_AJP_SECRET>',
-      `    Error "identity-ha: IDHA_AJP_SECRET is not defined: put the line Define IDHA_AJP_SECRET <secret> in ${this.props.ajpSecretFile}"`,
+      `    Error ${q(`identity-ha: IDHA_AJP_SECRET is not defined: put the line Define IDHA_AJP_SECRET (the secret) in ${this.props.ajpSecretFile}`)}`,
       '</IfDefine>',
-      `JkWorkersFile ${f}/workers.properties`,
-      ...model.nodes.map((n) => `JkWorkerProperty worker.${ident('node', n.name)}.secret=\${IDHA_AJP_SECRET}`),
-      `JkMountFile ${f}/uriworkermap.properties`,
+      `JkWorkersFile ${q(`${f}/workers.properties`)}`,
+      ...model.nodes.map((n) => `JkWorkerProperty worker.${jkName(ident('node', n.name))}.secret=\${IDHA_AJP_SECRET}`),
+      `JkMountFile ${q(`${f}/uriworkermap.properties`)}`,
       'JkMountCopy All',
-      `JkShmFile ${log}/mod_jk-${model.name}.shm`,
-      `JkLogFile ${log}/mod_jk-${model.name}.log`,
+      `JkShmFile ${q(`${log}/mod_jk-${model.name}.shm`)}`,
+      `JkLogFile ${q(`${log}/mod_jk-${model.name}.log`)}`,
       'JkLogLevel info',
       '<Location "/jkstatus">',
       '    JkMount jkstatus',
@@ -136,7 +139,7 @@ export class ModJkTarget implements IWebTierTarget {
   public tomcatFragment(model: WebTierModel, node: string): string {
     const n = model.nodes.find((x) => x.name === node)!;
     return [
-      `<!-- identity-ha ${model.name}: Tomcat ${n.name} (${n.address.value}) behind mod_jk. In conf/server.xml:`,
+      `<!-- identity-ha ${xmlText(model.name)}: Tomcat ${xmlText(n.name)} (${xmlText(n.address.value)}) behind mod_jk. In conf/server.xml:`,
       '     1. put the Connector inside <Service name="Catalina">;',
       `     2. set jvmRoute="${n.route}" on the Engine (its opening tag below);`,
       '     3. put the AJP secret in conf/catalina.properties (mode 0600): idha.ajp.secret=<the secret of the httpd secret file>.',
@@ -144,8 +147,8 @@ export class ModJkTarget implements IWebTierTarget {
       '     connector (secretRequired with no secret); bindOnInit="false" keeps its port closed then, so AJP is refused.',
       '     ${name:-default} needs Tomcat 9.0.33 or later (every Tomcat 10).',
       `     Sessions ids end in .${n.route}: that suffix is how every balancer keeps a session on this node. -->`,
-      `<Connector protocol="AJP/1.3" address="${n.address.value}" port="${n.ajpPort}" secretRequired="true" secret="\${idha.ajp.secret:-}" bindOnInit="false" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
-      `<Engine name="Catalina" defaultHost="localhost" jvmRoute="${n.route}">`,
+      `<Connector protocol="AJP/1.3" address="${xmlAttr(n.address.value)}" port="${n.ajpPort}" rejectSuspiciousURIs="true" secretRequired="true" secret="\${idha.ajp.secret:-}" bindOnInit="false" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
+      `<Engine name="Catalina" defaultHost="localhost" jvmRoute="${xmlAttr(n.route)}">`,
       '',
     ].join('\n');
   }

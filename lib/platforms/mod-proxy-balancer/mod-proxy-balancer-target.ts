@@ -4,7 +4,8 @@ import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
 import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
-import { checkAbsPath, httpCheckEstimate, ident } from '../web-checks';
+import { checkAbsPath, httpCheckEstimate, ident, tomcatHttpSnippets } from '../web-checks';
+import { httpdComment, httpdQuoted as q, httpdWord as w } from '../../core/lang/httpd';
 
 export interface ModProxyBalancerTargetProps {
   /** Where the generated snippet goes on the httpd host. @default /etc/apache2/identity-ha */
@@ -42,20 +43,20 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
   public httpdConf(model: WebTierModel): string {
     const f = this.props.configFolder ?? '/etc/apache2/identity-ha';
     const lines = [
-      `# identity-ha ${model.name}: Apache httpd 2.4 + mod_proxy_balancer. Install as ${f}/idha-${model.name}-proxy.conf, then:`,
+      httpdComment(`identity-ha ${model.name}: Apache httpd 2.4 + mod_proxy_balancer. Install as ${f}/idha-${model.name}-proxy.conf, then:`),
       '#   a2enmod proxy proxy_http proxy_balancer proxy_hcheck lbmethod_byrequests slotmem_shm',
-      `#   and in the server config: Include ${f}/idha-${model.name}-proxy.conf (clients on port ${model.frontendPort}, your Listen).`,
+      httpdComment(`  and in the server config: Include ${f}/idha-${model.name}-proxy.conf (clients on port ${model.frontendPort}, your Listen).`),
       '# Sessions stay on the node whose jvmRoute ends their JSESSIONID (Tomcat\'s own cookie, never rewritten).',
       'ProxyHCExpr idha_2xx {%{REQUEST_STATUS} =~ /^2/}',
     ];
     for (const p of model.pools) {
       const h = p.health;
-      lines.push('', `# ${p.name}: ${p.paths.join(', ')}; standbys (+H) get requests only while every other member is down.`, `<Proxy "balancer://${ident(p.name)}">`);
+      lines.push('', httpdComment(`${p.name}: ${p.paths.join(', ')}; standbys (+H) get requests only while every other member is down.`), `<Proxy ${q(`balancer://${ident(p.name)}`)}>`);
       for (const m of p.members) {
-        lines.push(`    BalancerMember "http://${urlHost(m.address)}:${m.httpPort}" route=${m.route} connectiontimeout=${h.timeoutSeconds} hcmethod=GET hcuri=${h.path} hcexpr=idha_2xx hcinterval=${h.intervalSeconds} hcfails=${h.fall} hcpasses=${h.rise}${m.priority > 0 ? '' : ' status=+H'}`);
+        lines.push(`    BalancerMember ${q(`http://${urlHost(m.address)}:${m.httpPort}`)} ${w(`route=${m.route}`)} connectiontimeout=${h.timeoutSeconds} hcmethod=GET ${w(`hcuri=${h.path}`)} hcexpr=idha_2xx hcinterval=${h.intervalSeconds} hcfails=${h.fall} hcpasses=${h.rise}${m.priority > 0 ? '' : ' status=+H'}`);
       }
       lines.push('    ProxySet stickysession=JSESSIONID|jsessionid lbmethod=byrequests', '</Proxy>');
-      for (const path of p.paths) lines.push(`ProxyPass "${path}" "balancer://${ident(p.name)}${path}"`, `ProxyPassReverse "${path}" "balancer://${ident(p.name)}${path}"`);
+      for (const path of p.paths) lines.push(`ProxyPass ${q(path)} ${q(`balancer://${ident(p.name)}${path}`)}`, `ProxyPassReverse ${q(path)} ${q(`balancer://${ident(p.name)}${path}`)}`);
     }
     lines.push(
       '',
@@ -69,7 +70,7 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
   }
 
   public snippets(model: WebTierModel): Snippet[] {
-    return [{ kind: 'mod-proxy-balancer', fileName: `mod-proxy-balancer/idha-${model.name}-proxy.conf`, content: this.httpdConf(model) }];
+    return [{ kind: 'mod-proxy-balancer', fileName: `mod-proxy-balancer/idha-${model.name}-proxy.conf`, content: this.httpdConf(model) }, ...tomcatHttpSnippets(model)];
   }
 
   /** mod_proxy_hcheck: fall checks an interval apart, the last one's timeout; back after rise checks. */

@@ -1,3 +1,4 @@
+import { mermaidId, mermaidLabel } from '../core/lang/mermaid';
 import * as ipaddr from 'ipaddr.js';
 import { IdhaValidationError, Problem } from '../core/errors';
 import type { TopologyDocument } from '../topology/topology';
@@ -373,7 +374,7 @@ export class SessionFailoverPlan {
     if (edges <= MERMAID_MAX_EDGES) {
       const id = new Map(this.servers.map((s, i) => [s.address, `s${i}`]));
       const lines = ['graph LR'];
-      this.servers.forEach((s, i) => lines.push(`  s${i}["${s.address}<br/>${s.users} users, holds ${formatBytes(s.extraMemoryBytes)}"]`));
+      this.servers.forEach((s, i) => lines.push(`  ${mermaidId(`s${i}`)}[${mermaidLabel(s.address, `${s.users} users, holds ${formatBytes(s.extraMemoryBytes)}`)}]`));
       for (const s of this.servers) for (const p of s.peers) lines.push(`  ${id.get(s.address)} --> ${id.get(p)}`);
       return lines.join('\n') + '\n';
     }
@@ -417,7 +418,7 @@ export class SessionFailoverPlan {
     }
     const ids = new Map([...members.keys()].map((k, i) => [k, `n${i}`]));
     const lines = ['graph LR', `  %% ${edges} peer links are more than Mermaid's default 500 edges: drawn per /${bits} subnet, each arrow labelled with its number of links`];
-    for (const [k, count] of members) lines.push(`  ${ids.get(k)}["${k}<br/>${count} servers"]`);
+    for (const [k, count] of members) lines.push(`  ${mermaidId(ids.get(k)!)}[${mermaidLabel(k, `${count} servers`)}]`);
     for (const [k, count] of links) {
       const [a, b] = k.split('|');
       lines.push(`  ${ids.get(a)} -- ${count} --> ${ids.get(b)}`);

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { DOT_SEGMENT_MATCH } from '../../core/lang/request-path';
+import { as3Name } from '../../core/lang/as3';
 import { AddressKind } from '../../core/address';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
@@ -60,11 +61,11 @@ export class F5WebTarget implements IWebTierTarget {
       name, conditions: [{ type: 'httpUri', path: { operand, values: [...values] } }], actions: [{ type: 'drop', event: 'request' }],
     });
     const rules = [refuse('refuse-dot-segments', 'contains', DOT_SEGMENT_MATCH.contains), refuse('refuse-dot-segments-end', 'ends-with', DOT_SEGMENT_MATCH.endsWith), ...model.pools.map((pool) => ({
-      name: ident(pool.name),
+      name: as3Name(ident(pool.name)),
       conditions: [{ type: 'httpUri', path: { operand: 'starts-with', values: pool.paths.map((x) => x.replace(/\/+$/, '') || '/') } }],
-      actions: [{ type: 'forward', event: 'request', select: { pool: { use: `${ident(pool.name)}_pool` } } }],
+      actions: [{ type: 'forward', event: 'request', select: { pool: { use: as3Name(`${ident(pool.name)}_pool`) } } }],
     }))];
-    app[`${ident(model.name)}_vs`] = {
+    app[as3Name(`${ident(model.name)}_vs`)] = {
       class: 'Service_HTTP',
       virtualAddresses: [this.props.virtualAddress],
       virtualPort: model.frontendPort,
@@ -76,12 +77,12 @@ export class F5WebTarget implements IWebTierTarget {
     app.idha_cookie = { class: 'Persist', persistenceMethod: 'cookie', cookieMethod: 'insert', duration: 0 };
     for (const pool of model.pools) {
       const h = pool.health;
-      app[`${ident(pool.name)}_monitor`] = {
+      app[as3Name(`${ident(pool.name)}_monitor`)] = {
         class: 'Monitor', monitorType: 'http', remark: `GET ${h.path}, 2xx`,
         send: `GET ${h.path} HTTP/1.1\r\nHost: idha\r\nConnection: close\r\n\r\n`, receive: 'HTTP/1\\.[01] 2[0-9][0-9]',
         interval: h.intervalSeconds, timeout: h.intervalSeconds * h.fall + 1, timeUntilUp: h.intervalSeconds * (h.rise - 1),
       };
-      app[`${ident(pool.name)}_pool`] = {
+      app[as3Name(`${ident(pool.name)}_pool`)] = {
         class: 'Pool', loadBalancingMode: 'round-robin', minimumMembersActive: 1,
         monitors: [{ use: `${ident(pool.name)}_monitor` }],
         members: pool.members.map((m) => {
@@ -96,7 +97,7 @@ export class F5WebTarget implements IWebTierTarget {
       class: 'AS3', action: 'deploy', persist: true,
       declaration: {
         class: 'ADC', schemaVersion: AS3_SCHEMA_VERSION, id: `identity-ha-${model.name}`, label: `identity-ha ${model.name}`,
-        [this.tenant(model)]: { class: 'Tenant', [this.props.application ?? 'web']: app },
+        [as3Name(this.tenant(model))]: { class: 'Tenant', [as3Name(this.props.application ?? 'web')]: app },
       },
     };
   }

@@ -2,6 +2,7 @@ import { AddressKind } from '../../core/address';
 import { ConnectionAction, HaServiceModel, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind, ResolvedProbePolicy } from '../../model/probe-policy';
 import { ResolvedF5Props } from './f5-big-ip-target';
+import { as3Name } from '../../core/lang/as3';
 
 /** AS3 schema version the declarations are written for (vendor/f5-as3/as3-schema.json). */
 export const AS3_SCHEMA_VERSION = '3.56.0';
@@ -12,8 +13,8 @@ export function f5Names(model: HaServiceModel) {
   return {
     monitor: 'idha_monitor',
     profileL4: 'idha_fastl4',
-    service: (listenerName: string) => `${ident(listenerName)}_vs`,
-    pool: (poolName: string) => `${ident(poolName)}_pool`,
+    service: (listenerName: string) => as3Name(`${ident(listenerName)}_vs`),
+    pool: (poolName: string) => as3Name(`${ident(poolName)}_pool`),
     ident,
     base: ident(model.name),
   };
@@ -91,9 +92,9 @@ export function buildAs3Declaration(model: HaServiceModel, t: ResolvedF5Props): 
       schemaVersion: AS3_SCHEMA_VERSION,
       id: `identity-ha-${model.name}`,
       label: `identity-ha ${model.name}`,
-      [t.tenant]: {
+      [as3Name(t.tenant)]: {
         class: 'Tenant',
-        [t.application]: app,
+        [as3Name(t.application)]: app,
       },
     },
   };

@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import type { CommandModule } from 'yargs';
-import { IdhaValidationError } from '../lib/core/errors';
+import { formatProblem, IdhaValidationError } from '../lib/core/errors';
 
 class UsageError extends Error {}
 
@@ -38,16 +38,26 @@ export async function runCli(argv: string[], commands: ReadonlyArray<CommandModu
       throw new UsageError(`--${k} was given ${v.length} times (${v.map((x) => JSON.stringify(x)).join(', ')}); it takes one value: give it once`);
     }
   }, true);
+  // A number flag given text (yargs makes it NaN): refused with the text the user typed.
+  cli.middleware((args) => {
+    for (const [k, v] of Object.entries(args)) {
+      if (k.length === 1 || k.includes('-') || typeof v !== 'number' || !Number.isNaN(v)) continue;
+      const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new IdhaValidationError([{ field: flag, value: rawFlagValue(argv, flag), allowed: 'a number', fix: `e.g. ${flag} 2` }]);
+    }
+  }, true);
   for (const c of commands) cli.command(c);
   try {
     await cli.parseAsync();
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`${options.scriptName}: ${e.message}\nRun ${options.scriptName} --help for usage.\n`);
+      process.stderr.write(`${options.scriptName}: ${e.message.replace(/\s*\n\s*/g, '; ')} (${options.scriptName} --help shows the usage)\n`);
       return 2;
     }
     if (e instanceof IdhaValidationError) {
-      process.stderr.write(`${options.scriptName}: ${e.message}\n`);
+      // One bad flag: one line that names it (a topology file's problems keep their list).
+      const flag = e.problems.length === 1 && e.uncounted === 0 && e.problems[0].field.startsWith('--');
+      process.stderr.write(`${options.scriptName}: ${flag ? formatProblem(e.problems[0]) : e.message}\n`);
       return 2;
     }
     if ((e as Error).name === 'SynthInterruptedError') {
@@ -59,4 +69,13 @@ export async function runCli(argv: string[], commands: ReadonlyArray<CommandModu
   }
   // A command may set its own code (idha check: 1 when unhealthy).
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+/** The text given for `flag` (`--flag text` or `--flag=text`), as typed. */
+function rawFlagValue(argv: readonly string[], flag: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === flag) return argv[i + 1];
+    if (argv[i].startsWith(`${flag}=`)) return argv[i].slice(flag.length + 1);
+  }
+  return undefined;
 }

@@ -169,11 +169,13 @@ describe('idha runtime commands: every flag error and every listener that cannot
   // [what, argv (a function of the busy port), message]
   const cases: Array<[string, (busy: number, free: number) => string[], RegExp]> = [
     ['--interval 0', () => ['shim', '--bind', '127.0.0.1', '--interval', '0'], /--interval: got 0; allowed: seconds from 0\.1 to 60/],
-    ['--interval abc', () => ['shim', '--bind', '127.0.0.1', '--interval', 'abc'], /--interval: got NaN; allowed: seconds from 0\.1 to 60/],
+    ['--interval abc', () => ['shim', '--bind', '127.0.0.1', '--interval', 'abc'], /--interval: got "abc"; allowed: a number/],
     ['--drain -1', () => ['shim', '--bind', '127.0.0.1', '--drain', '-1'], /--drain: got -1; allowed: seconds from 0 to 60/],
     ['--standby-poll 0', () => ['shim', '--bind', '127.0.0.1', '--standby-poll', '0'], /--standby-poll: got 0; allowed: seconds from 0\.1 to 60/],
     ['--bind 999.1.1.1', () => ['shim', '--bind', '999.1.1.1'], /--bind: got "999\.1\.1\.1"; allowed: an IPv4 or IPv6 address of this host/],
     ['a health port that is busy', (b) => ['shim', '--bind', '127.0.0.1', '--health-port', String(b), ...quiet], /--health-port: got "127\.0\.0\.1:\d+"; allowed: a port this process can listen on\. Fix: that port is in use/],
+    // A shim that never started has nothing to drain: it exits at once, not after --drain (30 s here; spawnSync gives up after 20 s).
+    ['a health port that is busy, with --drain 30', (b) => ['shim', '--bind', '127.0.0.1', '--health-port', String(b), '--gate-port', '0', '--agent-port', '0', '--drain', '30'], /--health-port: got "127\.0\.0\.1:\d+"; allowed: a port this process can listen on/],
     ['a gate port that is busy', (b) => ['shim', '--bind', '127.0.0.1', '--health-port', '0', '--gate-port', String(b), '--agent-port', '0', '--drain', '0'], /--gate-port: got "127\.0\.0\.1:\d+"; allowed: a port this process can listen on/],
     ['the health port equal to the agent port', () => ['shim', '--bind', '127.0.0.1', '--health-port', '15151', '--agent-port', '15151'], /--agent-port: got 15151; allowed: a port other than --health-port's/],
     ['an address this host does not have', () => ['shim', '--bind', '192.0.2.77', '--health-port', '15151', ...quiet], /--bind: got "192\.0\.2\.77"; allowed: an address this host has/],
@@ -192,6 +194,8 @@ describe('idha runtime commands: every flag error and every listener that cannot
       assert.equal(r.status, 2, r.stdout + r.stderr);
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /\n\s+at |TypeError|Error:/, 'no stack trace');
+      const said = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'));
+      assert.equal(said.length, 1, `one line (beside the JSON log): ${JSON.stringify(said)}`);
     });
   }
   it('GIVEN a gate port taken after the shim started THEN, when the service comes up and the gate cannot open, the shim says why and exits 1 (never up here and down to the balancers)', async () => {

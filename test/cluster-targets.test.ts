@@ -266,6 +266,9 @@ describe('a cloud cluster: the load balancer renderers as they are, with the pai
     ['three nodes behind a load balancer', cloud('aws', { nodes: [...nodes, { name: 'tomcat3', address: '10.99.0.3' }] }), 'nodes', cloud('aws')],
     ['an HTTP check behind a load balancer', cloud('azure', { healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/' } }), 'healthCheck', cloud('azure', { healthCheck: { kind: ClusterCheckKind.LISTENING, port: 8080 } })],
     ['preemption off behind a load balancer', cloud('aws', { preemption: Preemption.OFF }), 'preemption', cloud('aws', { preemption: Preemption.ON })],
+    // The balancer checks a service model derived from the cluster: the path is the one the user wrote (the target's list, its own index), not the model's.
+    ['an IPv6 client block (after a repeated one) beside IPv4 nodes', { ...cloud('azure'), targets: [new LoadBalancedClusterTarget({ loadBalancer: new AzureLoadBalancerTarget(AZURE), allowedClients: ['10.20.0.0/16', '10.20.0.0/16', 'fd00::/8'] })] }, 'targets.azure.allowedClients[2]',
+      { ...cloud('azure'), targets: [new LoadBalancedClusterTarget({ loadBalancer: new AzureLoadBalancerTarget(AZURE), allowedClients: ['10.20.0.0/16', '10.20.0.0/16', '10.30.0.0/16'] })] }],
     ['a keepalived cluster without a VIP', { ...vipProps([new KeepalivedTarget({ virtualRouterId: 5, interfaceName: 'eth0', authSecretFile: '/etc/k.conf' })]), virtualIp: undefined, prefixLength: undefined }, 'virtualIp', vipProps([new KeepalivedTarget({ virtualRouterId: 5, interfaceName: 'eth0', authSecretFile: '/etc/k.conf' })])],
   ];
   for (const [what, bad, field, good] of cases) {

@@ -136,6 +136,8 @@ export class Shim extends EventEmitter {
   private effective: HealthValue = 'down';
   private effectiveSince = Date.now();
   private stopping = false;
+  /** Set once every listener is up: a shim that never started has no balancer to drain. */
+  private started = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly gate = net.createServer((s) => s.on('error', () => undefined).end());
   private readonly health: http.Server;
@@ -276,6 +278,7 @@ export class Shim extends EventEmitter {
         onIgnored: (why, from) => this.log.info('balancer report ignored', { from, why }),
       }); });
     }
+    this.started = true;
     this.log.info('shim started', {
       bind: this.o.bind, gatePort: this.o.gatePort, healthPort: this.o.healthPort, agentPort: this.o.agentPort,
       check: this.o.checker.method, intervalMs: this.o.intervalMs, rise: this.o.rise, fall: this.o.fall,
@@ -301,7 +304,7 @@ export class Shim extends EventEmitter {
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
     await this.setEffective('down', 'shutting down');
-    if (this.o.drainMs > 0) await new Promise((r) => setTimeout(r, this.o.drainMs));
+    if (this.o.drainMs > 0 && this.started) await new Promise((r) => setTimeout(r, this.o.drainMs));
     this.reportSocket?.close();
     await Promise.all([close(this.health), close(this.agent)]);
     this.health.closeAllConnections?.();

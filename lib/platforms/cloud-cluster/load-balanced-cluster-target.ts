@@ -93,7 +93,18 @@ export class LoadBalancedClusterTarget implements IClusterTarget {
       if (cluster.preemption === Preemption.OFF) {
         problems.root().add({ field: 'preemption', value: 'off', allowed: `"on" with ${lb.platform}`, fix: 'the standby sidecar passes the probe only while the first node fails, so traffic always returns to the first node once it is healthy: set preemption: on' });
       }
-      lb.validate(model, problems.under('loadBalancer'));
+      // The balancer checks the service model derived from the cluster: its paths are put back where
+      // the user wrote the value (a node's address, this target's allowedClients, the cluster's name).
+      const derived = new Problems();
+      lb.validate(model, derived.under('loadBalancer'));
+      for (const x of derived.all) {
+        const m = /^(primary|secondary)\.address$/.exec(x.field) ?? /^allowedClients\[(\d+)\]$/.exec(x.field);
+        if (m && m[1] === 'primary') problems.root().add({ ...x, field: 'nodes[0].address' });
+        else if (m && m[1] === 'secondary') problems.root().add({ ...x, field: 'nodes[1].address' });
+        else if (m) problems.add({ ...x, field: `allowedClients[${this.props.allowedClients!.findIndex((c) => parseCidr(new Problems(), '', c) === model.allowedClients[Number(m[1])])}]` });
+        else if (x.field === 'name' || x.field.startsWith('servicePorts')) problems.root().add(x);
+        else problems.add(x);
+      }
     }
   }
 

@@ -89,26 +89,29 @@ describe('FailoverCluster validation: every bad input beside an accepted neighbo
   }
 });
 
-// ---- Real keepalived in two network namespaces joined by a veth pair.
+// ---- Real keepalived in three network namespaces, each joined by a veth pair to a bridge in a fourth.
 const KEEPALIVED = spawnSync('keepalived', ['--version'], { encoding: 'utf8' }).status === 0 ? 'keepalived' : undefined;
 const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
 const tag = `i${process.pid % 100000}`;
-const NS = [`${tag}a`, `${tag}b`];
-const ADDR = ['10.99.0.1', '10.99.0.2'];
+const NS = [`${tag}a`, `${tag}b`, `${tag}d`];
+const SWITCH = `${tag}s`;
+const ADDR = ['10.99.0.1', '10.99.0.2', '10.99.0.3'];
 const VIP = '10.99.0.100';
 function makeNamespaces(): string | undefined {
   const r = sh([
-    `ip netns add ${NS[0]}`, `ip netns add ${NS[1]}`,
-    `ip link add ${tag}x type veth peer name ${tag}y`,
-    `ip link set ${tag}x netns ${NS[0]}`, `ip link set ${tag}y netns ${NS[1]}`,
-    `ip -n ${NS[0]} link set ${tag}x name eth0`, `ip -n ${NS[1]} link set ${tag}y name eth0`,
-    `ip -n ${NS[0]} addr add ${ADDR[0]}/24 dev eth0`, `ip -n ${NS[1]} addr add ${ADDR[1]}/24 dev eth0`,
-    ...NS.flatMap((n) => [`ip -n ${n} link set eth0 up`, `ip -n ${n} link set lo up`]),
+    `ip netns add ${SWITCH}`, `ip -n ${SWITCH} link add br0 type bridge`, `ip -n ${SWITCH} link set br0 up`,
+    ...NS.flatMap((n, i) => [
+      `ip netns add ${n}`,
+      `ip link add ${tag}x${i} type veth peer name ${tag}y${i}`,
+      `ip link set ${tag}x${i} netns ${n}`, `ip link set ${tag}y${i} netns ${SWITCH}`,
+      `ip -n ${n} link set ${tag}x${i} name eth0`, `ip -n ${SWITCH} link set ${tag}y${i} master br0`, `ip -n ${SWITCH} link set ${tag}y${i} up`,
+      `ip -n ${n} addr add ${ADDR[i]}/24 dev eth0`, `ip -n ${n} link set eth0 up`, `ip -n ${n} link set lo up`,
+    ]),
   ].join(' && '));
   return r.status === 0 ? undefined : (r.stderr || r.stdout).trim();
 }
 function dropNamespaces(): void {
-  for (const n of [...NS, `${tag}c`]) sh(`ip netns pids ${n} 2>/dev/null | xargs -r kill -9; ip netns del ${n} 2>/dev/null`);
+  for (const n of [...NS, SWITCH, `${tag}c`]) sh(`ip netns pids ${n} 2>/dev/null | xargs -r kill -9; ip netns del ${n} 2>/dev/null`);
 }
 /** A shell prefix that runs a command in a fresh namespace holding an eth0 (one end of a veth pair) (removed afterwards by dropNamespaces). */
 function inDummyEth0(): string {
@@ -129,7 +132,7 @@ async function waitFor(what: string, fn: () => boolean, ms: number): Promise<num
   return (Date.now() - t0) / 1000;
 }
 
-describe('real keepalived with the generated configs, in two network namespaces', { timeout: 240_000 }, () => {
+describe('real keepalived with the generated configs, in three network namespaces on one bridge', { timeout: 240_000 }, () => {
   const problem = KEEPALIVED ? makeNamespaces() : 'keepalived is not installed';
   after(() => dropNamespaces());
   const live = new Set<ChildProcess>();
@@ -138,13 +141,13 @@ describe('real keepalived with the generated configs, in two network namespaces'
   const secret = path.join(dir, 'auth.conf');
   fs.writeFileSync(secret, '$IDHA_AUTH_PASS=idhatest\n', { mode: 0o600 });
 
-  function configs(preemption: Preemption): string[] {
+  function configs(preemption: Preemption, nodeCount = 2): string[] {
     const c = build(props({
-      nodes: [{ name: 'tomcat1', address: ADDR[0] }, { name: 'tomcat2', address: ADDR[1] }], virtualIp: VIP, servicePorts: [5050], preemption,
+      nodes: ADDR.slice(0, nodeCount).map((address, i) => ({ name: `tomcat${i + 1}`, address })), virtualIp: VIP, servicePorts: [5050], preemption,
       healthCheck: { intervalSeconds: 1, fall: 2, rise: 2 },
     }, { authSecretFile: secret, idhaCommand: `/usr/bin/env node ${IDHA}` }));
     return c.snippets().map((s, i) => {
-      const f = path.join(dir, `${preemption}-${i}.conf`);
+      const f = path.join(dir, `${preemption}-${nodeCount}-${i}.conf`);
       fs.writeFileSync(f, s.content);
       return f;
     });
@@ -223,18 +226,18 @@ describe('real keepalived with the generated configs, in two network namespaces'
     for (const s of svc) await stop(s);
   });
 
-  it('GIVEN the second node\'s secret file missing, then empty, then with an empty secret, then the old authentication-block form THEN its keepalived stops at once and never holds the VIP; GIVEN the secret THEN it runs VRRP with the first node (one VIP holder)', async (t) => {
+  it('GIVEN three nodes, the third (preferred) with its secret file missing, then empty, then with an empty secret, then the old authentication-block form THEN its keepalived stops at once and never holds the VIP, and the first node stays the one holder; GIVEN the secret THEN it runs VRRP with the other two (one VIP holder of three)', async (t) => {
     if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
-    const [fa] = configs(Preemption.ON);
-    const svc = [service(0), service(1)];
-    const kaA = keepalived(0, fa);
+    const files = configs(Preemption.ON, 3);
+    const svc = [service(0), service(1), service(2)];
+    const kaA = keepalived(0, files[0]);
     await waitFor('the VIP on the first node', () => vipOn(0), 15_000);
-    // The second node, preferred (its own config is the first node's with the roles swapped), so an
-    // unauthenticated one would take the VIP at once.
-    const second = path.join(dir, 'auth-b.conf');
-    const own = path.join(dir, 'auth-b.secret');
-    const conf = fs.readFileSync(configs(Preemption.ON)[1], 'utf8').split(secret).join(own).replace(/^    priority \d+$/m, '    priority 254');
-    fs.writeFileSync(second, conf);
+    const kaB = keepalived(1, files[1]);
+    const holders = () => [0, 1, 2].filter(vipOn);
+    // The third node, preferred (priority 254), so an unauthenticated one would take the VIP at once.
+    const third = path.join(dir, 'auth-c.conf');
+    const own = path.join(dir, 'auth-c.secret');
+    fs.writeFileSync(third, fs.readFileSync(files[2], 'utf8').split(secret).join(own).replace(/^    priority \d+$/m, '    priority 254'));
     const cases: Array<[string, string | undefined, number]> = [
       ['missing', undefined, 6],
       ['empty', '', 2],
@@ -244,19 +247,18 @@ describe('real keepalived with the generated configs, in two network namespaces'
     for (const [what, content, code] of cases) {
       fs.rmSync(own, { force: true });
       if (content !== undefined) fs.writeFileSync(own, content, { mode: 0o600 });
-      const kb = keepalived(1, second);
-      const exit = await new Promise<number | null>((r) => { const timer = setTimeout(() => r(null), 8000); kb.c.once('exit', (c) => { clearTimeout(timer); r(c); }); });
-      assert.equal(exit, code, `secret file ${what}: keepalived must stop (exit ${code}), got ${exit}: ${kb.log().slice(-600)}`);
-      assert.ok(!vipOn(1) && vipOn(0), `secret file ${what}: the second node never held the VIP`);
+      const kc = keepalived(2, third);
+      const exit = await new Promise<number | null>((r) => { const timer = setTimeout(() => r(null), 8000); kc.c.once('exit', (c) => { clearTimeout(timer); r(c); }); });
+      assert.equal(exit, code, `secret file ${what}: keepalived must stop (exit ${code}), got ${exit}: ${kc.log().slice(-600)}`);
+      assert.deepEqual(holders(), [0], `secret file ${what}: the first node is the one VIP holder`);
     }
     fs.writeFileSync(own, '$IDHA_AUTH_PASS=idhatest\n', { mode: 0o600 });
-    const kb = keepalived(1, second);
-    await waitFor('the VIP on the preferred second node, with the secret', () => vipOn(1) && !vipOn(0), 15_000).catch((e) => { throw new Error(`${e.message}: ${kb.log().slice(-1500)}`); });
+    const kc = keepalived(2, third);
+    await waitFor('the VIP on the preferred third node, with the secret', () => holders().join() === '2', 15_000).catch((e) => { throw new Error(`${e.message}: ${kc.log().slice(-1500)}`); });
     await new Promise((r) => setTimeout(r, 2000));
-    assert.equal(kb.c.exitCode, null, 'running');
-    assert.ok(vipOn(1) && !vipOn(0), 'one holder');
-    await stop(kb.c);
-    await stop(kaA.c);
+    assert.equal(kc.c.exitCode, null, 'running');
+    assert.deepEqual(holders(), [2], 'one holder of three');
+    for (const k of [kc, kaB, kaA]) await stop(k.c);
     for (const x of svc) await stop(x);
   });
 

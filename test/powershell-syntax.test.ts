@@ -2,52 +2,47 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { REPO, runIdha } from './helpers';
+import { parseErrors } from './pwsh';
 
 /*
- * PowerShell itself is not installable on this machine (Debian has no package and the npm `pwsh`
- * package downloads from GitHub at install time), so no script here is run. What is checked is
- * that every PowerShell script identity-ha ships or writes parses under the tree-sitter PowerShell
- * grammar, run from its WebAssembly build: an unclosed brace, a stray quote or a broken here-string
- * fails here. Whether a cmdlet behaves as the script expects is not checked.
+ * Every PowerShell script identity-ha ships or writes is parsed by PowerShell itself (7.6, the .NET
+ * tool that .ci/run installs): [System.Management.Automation.Language.Parser]::ParseInput, 0 errors.
+ * A parse error stops a whole script before its first line runs, so this is the first check any
+ * script must pass. What the scripts do is checked under Pester (test/powershell/*.Tests.ps1).
  */
 
-// web-tree-sitter is ESM-first but ships a CommonJS build; loaded lazily so the other suites never pay for it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Parser, Language } = require('web-tree-sitter') as typeof import('web-tree-sitter');
-
-let parser: InstanceType<typeof Parser>;
-before(async () => {
-  await Parser.init();
-  const lang = await Language.load(require.resolve('tree-sitter-powershell/tree-sitter-powershell.wasm'));
-  parser = new Parser();
-  parser.setLanguage(lang);
-});
-
-/** Each syntax error as `line:column text`, or [] when the script parses. */
+let scratch = 0;
+/** Each syntax error of `source` as `line:column id: message`, or [] when it parses. */
 function syntaxErrors(source: string): string[] {
-  const tree = parser.parse(source);
-  assert.ok(tree, 'the parser returned a tree');
-  const errors: string[] = [];
-  const walk = (n: NonNullable<typeof tree>['rootNode']): void => {
-    if (n.type === 'ERROR' || n.isMissing) errors.push(`${n.startPosition.row + 1}:${n.startPosition.column + 1} ${n.isMissing ? `missing ${n.type}` : JSON.stringify(n.text.slice(0, 80))}`);
-    for (const c of n.children) if (c) walk(c);
-  };
-  walk(tree.rootNode);
-  return errors;
+  const f = path.join(os.tmpdir(), `idha-ps-${process.pid}-${scratch++}.ps1`);
+  fs.writeFileSync(f, source);
+  try {
+    return parseErrors([f]).get(f)!;
+  } finally {
+    fs.rmSync(f, { force: true });
+  }
+}
+
+/** The parse errors of many files in one pwsh run, each file's beside its name relative to `root`. */
+function allErrors(files: string[], root: string): Record<string, string[]> {
+  const m = parseErrors(files);
+  return Object.fromEntries(files.map((f) => [path.relative(root, f), m.get(f)!]).filter(([, e]) => (e as string[]).length > 0));
 }
 
 function filesUnder(dir: string, suffix: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(suffix)).map((f) => path.join(dir, f)).sort();
 }
 
-describe('PowerShell that identity-ha ships and writes parses (tree-sitter PowerShell grammar)', () => {
-  it('GIVEN a script with an unclosed block, a stray quote or an unterminated here-string THEN errors; GIVEN the fixed script THEN none', () => {
-    // The negative neighbours: the check can fail.
+describe('PowerShell that identity-ha ships and writes parses (PowerShell 7.6\'s own parser)', () => {
+  it('GIVEN a script with an unclosed block, a stray quote, an unterminated here-string or $n: in a string (the WSFC bug) THEN errors; GIVEN the fixed script THEN none', () => {
+    // The negative neighbours: the check can fail, also on what tree-sitter's grammar accepted.
     assert.notDeepEqual(syntaxErrors('if ($x { Write-Host "a" }\n'), []);
     assert.notDeepEqual(syntaxErrors('Write-Host "a\n$y = 1\n'), []);
     assert.notDeepEqual(syntaxErrors("$s = @'\nno end\n"), []);
+    assert.match(syntaxErrors('$n = 1\nthrow "not installed on $n: install it"\n').join(), /InvalidVariableReferenceWithDrive/);
+    assert.deepEqual(syntaxErrors('$n = 1\nthrow "not installed on ${n}: install it"\n'), []);
     assert.deepEqual(syntaxErrors('if ($x) { Write-Host "a" }\n'), []);
     assert.deepEqual(syntaxErrors("$s = @'\nend\n'@\n"), []);
   });
@@ -76,11 +71,49 @@ describe('PowerShell that identity-ha ships and writes parses (tree-sitter Power
     return out;
   }
 
-  it('GIVEN idha synth of the WSFC example THEN every .ps1 it writes parses', () => {
-    const out = synth('failover-cluster-pacemaker-wsfc.yaml');
-    const scripts = filesUnder(out, '.ps1');
-    assert.ok(scripts.length > 0, 'the synth wrote PowerShell');
-    for (const f of scripts) assert.deepEqual(syntaxErrors(fs.readFileSync(f, 'utf8')), [], path.relative(out, f));
+  it('GIVEN idha synth of every bundled example THEN every .ps1 and every install-command.txt it writes parses', () => {
+    const examples = fs.readdirSync(path.join(REPO, 'examples')).filter((f) => f.endsWith('.yaml') && f !== 'session-failover.yaml'); // session-failover.yaml is for idha peers
+    assert.ok(examples.length >= 7, examples.join());
+    const files: string[] = [];
+    const outs = examples.map((e) => synth(e));
+    for (const out of outs) files.push(...filesUnder(out, '.ps1'), ...filesUnder(out, 'install-command.txt'));
+    assert.ok(files.some((f) => f.endsWith('wsfc.ps1')) && files.some((f) => f.endsWith('install-command.txt')), files.join('\n'));
+    assert.deepEqual(allErrors(files, os.tmpdir()), {});
+  });
+
+  it('GIVEN the cluster matrix (WSFC with each check kind, preemption on and off, two service ports, a service name with a space and parentheses) and the host-kit matrix (each strategy, mode and address family) THEN every script and install line parses', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-psm-'));
+    const checks = ['{ kind: listening }', '{ kind: http, url: "http://{address}:8080/identity/?a=1&b=2" }', '{ kind: listening, port: 8009 }'];
+    const files: string[] = [];
+    checks.forEach((check, i) => ['on', 'off'].forEach((preemption) => {
+      const dir = path.join(out, `c${i}-${preemption}`);
+      const yaml = ['version: 1', 'name: m', 'clusters:', `  - name: idm-${i}`, '    nodes: [{ name: "web-1", address: 10.0.4.11 }, { name: "web-2", address: 10.0.4.12 }]',
+        '    servicePorts: [8080, 8009]', '    virtualIp: 10.0.4.10', '    prefixLength: 24', `    preemption: ${preemption}`, `    healthCheck: ${check}`,
+        '    targets:', `      wsfc: { networkName: idm-${i}, serviceName: "Tomcat 10 (idm)", clusterName: idm-cl, clusterAddress: 10.0.4.5 }`, ''].join('\n');
+      fs.writeFileSync(`${dir}.yaml`, yaml);
+      const r = runIdha(['synth', '--config', `${dir}.yaml`, '--out', dir]);
+      assert.equal(r.status, 0, r.stderr);
+      files.push(...filesUnder(dir, '.ps1'));
+    }));
+    // The host kit: standby mode (Azure, AWS), normal mode with HAProxy on IPv4, IPv6 and a DNS-named host, and DNS failover.
+    const haproxyOnly = (a: string, b: string, clients = '10.20.0.0/24', bind = '10.0.0.60') => ['version: 1', 'name: k', 'services:', '  - name: iq', `    primary: { address: "${a}", iqserviceVersion: "8.4p2" }`,
+      `    secondary: { address: "${b}", iqserviceVersion: "8.4p2" }`, '    port: 5050', `    allowedClients: ["${clients}"]`, '    targets:', `      haproxy: { bindAddress: "${bind}" }`, ''].join('\n');
+    const kits: Array<[string, string]> = [
+      ...['iqservice-pair.yaml', 'iqservice-dns.yaml', 'failover-cluster-cloud.yaml'].map((ex): [string, string] => [ex, fs.readFileSync(path.join(REPO, 'examples', ex), 'utf8')]),
+      ['haproxy-v4', haproxyOnly('10.0.1.10', '10.0.2.10')], ['haproxy-v6', haproxyOnly('fd00:1::10', 'fd00:2::10', 'fd00:20::/64', 'fd00::60')], ['haproxy-named', haproxyOnly('iq-1.corp.example', 'iq-2.corp.example')],
+    ];
+    for (const [k, text] of kits) {
+      const dir = path.join(out, k);
+      fs.writeFileSync(`${dir}.yaml`, text);
+      const r = runIdha(['synth', '--config', `${dir}.yaml`, '--out', dir]);
+      assert.equal(r.status, 0, `${k}: ${r.stderr}`);
+      const found = filesUnder(dir, 'install-command.txt');
+      assert.ok(found.length >= 2, `${k}: ${found.length} install commands`);
+      files.push(...found);
+    }
+    assert.ok(files.length >= 12, `${files.length} files`);
+    assert.deepEqual(allErrors(files, out), {});
+    fs.rmSync(out, { recursive: true, force: true });
   });
 
   for (const example of ['iqservice-pair.yaml', 'iqservice-dns.yaml', 'failover-cluster-cloud.yaml']) {

@@ -42,4 +42,13 @@ describe('PowerShell behaviour under Pester (real PowerShell 7.6, Windows cmdlet
     const noAddress = wsfcScript('no-address', { nodes: [['web-1', '10.0.4.11'], ['web-2', '10.0.4.12']], vip: '10.0.4.10', service: 'Tomcat10', preemption: 'on' });
     expectPester('wsfc.Tests.ps1', { Script: first, Changed: changed, NoAddress: noAddress }, 6);
   });
+
+  it('install.ps1 and uninstall.ps1: GIVEN a fresh host THEN nssm and firewall calls with their parameters; GIVEN a second run THEN the same end state; GIVEN other arguments THEN they converge; GIVEN not elevated or a name for an address THEN nothing is written; GIVEN the synthesized install line THEN it runs; GIVEN -RemoveFiles THEN only the kit\'s own files go', () => {
+    const out = path.join(tmp, 'kit');
+    const r = runIdha(['synth', '--config', path.join(REPO, 'examples', 'iqservice-pair.yaml'), '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const line = fs.readFileSync(path.join(out, 'snippets', 'iqservice', 'hosts', 'secondary-10.0.2.10', 'install-command.txt'), 'utf8').split(/\r?\n/).find((l) => l.startsWith('.\\install.ps1'))!;
+    assert.ok(line, 'the host plan has an install line');
+    expectPester('kit.Tests.ps1', { Windows: path.join(REPO, 'windows'), InstallLine: line }, 10);
+  });
 });

@@ -37,9 +37,12 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-$identity = [Security.Principal.WindowsIdentity]::GetCurrent()
-if (-not (New-Object Security.Principal.WindowsPrincipal($identity)).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
-  Write-Error 'install.ps1 needs administrator rights: run it from an elevated PowerShell (Run as administrator).'
+function Test-IdhaAdministrator {
+  $identity = [Security.Principal.WindowsIdentity]::GetCurrent()
+  (New-Object Security.Principal.WindowsPrincipal($identity)).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+}
+if (-not (Test-IdhaAdministrator)) {
+  Write-Error 'install.ps1 needs administrator rights: run it from an elevated PowerShell (Run as administrator).' -ErrorAction Continue
   exit 1
 }
 $address = $null

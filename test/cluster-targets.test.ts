@@ -39,7 +39,7 @@ describe('Pacemaker: the pcs script and the OCF agent', () => {
     const s = file(build(pcs()), 'pacemaker/pacemaker.sh');
     assert.match(s, /resource create idha-idm-vip ocf:heartbeat:IPaddr2 ip=10\.99\.0\.100 cidr_netmask=24 .*--group idha-idm$/m);
     assert.match(s, /resource create idha-idm-service systemd:tomcat10 .*--group idha-idm \$on_nodes$/m);
-    assert.match(s, /resource create idha-idm-check ocf:identity-ha:idm op monitor interval=2s timeout=2s meta migration-threshold=2 /);
+    assert.match(s, /resource create idha-idm-check ocf:identity-ha:idm op monitor interval=2s timeout=2s op start timeout=300s meta migration-threshold=2 /);
     assert.match(s, /constraint colocation add idha-idm with idha-idm-check INFINITY/);
     assert.match(s, /constraint order start idha-idm then start idha-idm-check/);
     assert.match(s, /location add idha-idm-prefers-tomcat1 idha-idm-check tomcat1 200$/m);
@@ -152,6 +152,22 @@ describe('Pacemaker for real: the script against a CIB file, the scheduler\'s pl
     });
   }
 
+  it('GIVEN the check\'s start failing on tomcat1 (no pass within healthCheck.startupSeconds: the agent\'s start timed out) THEN the group starts on tomcat2, and is never stopped on every node; the CIB gives the start that timeout', { skip: !havePacemaker && 'tools missing' }, () => {
+    const cib = applied(Preemption.ON);
+    assert.match(fs.readFileSync(cib, 'utf8'), /<op name="start" timeout="300s" interval="0s" id="idha-idm-check-start-interval-0s"\/>/);
+    // The agent's start returns only after a passing check, so no monitor fails while a service starts;
+    // what can fail is the start itself (its timeout). crm_simulate counts a failed start as 1 (the
+    // controller makes it INFINITY, start-failure-is-fatal): two failed starts (-F, failing the op in the
+    // transition) reach migration-threshold 2 here.
+    let s = simulate(cib, ['-u', 'tomcat1', '-u', 'tomcat2', '-F', 'idha-idm-check_start_0@tomcat1=1']);
+    assert.equal(s.placed['idha-idm-vip'], 'tomcat1');
+    s = simulate(s.next, ['-F', 'idha-idm-check_start_0@tomcat1=1']);
+    for (let i = 0; i < 3; i++) {
+      s = simulate(s.next, []);
+      assert.deepEqual(s.placed, all('tomcat2'), `transition ${i + 3}: on tomcat2, started there`);
+    }
+  });
+
   it('GIVEN the generated agent THEN ocf-tester passes it, with the listening check healthy; its monitor fails once the port closes', { skip: !havePacemaker && 'tools missing' }, async () => {
     const server = net.createServer((s) => s.destroy());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -192,39 +208,117 @@ describe('Pacemaker for real: the script against a CIB file, the scheduler\'s pl
   });
 });
 
+describe('start-up grace: a service that takes 20 s to answer, under the OCF agent and idha check --watch', { timeout: 120_000 }, () => {
+  /** A node whose service opens its port 20 s after the start (Tomcat deploying its webapps). */
+  const slowService = async () => {
+    const port = await new Promise<number>((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => r(p)); }); });
+    let server: net.Server | undefined;
+    const t = setTimeout(() => { server = net.createServer((c) => c.destroy()).listen(port, '127.0.0.1'); }, 20_000);
+    return { port, t0: Date.now(), close: () => { clearTimeout(t); server?.close(); } };
+  };
+  const agentFor = (port: number, idha: string, startupSeconds = 60) => {
+    const c = build(vipProps([new PacemakerTarget({ serviceUnit: 'tomcat10', idhaCommand: idha })], {
+      nodes: [{ name: 'n1', address: '127.0.0.1' }, { name: 'n2', address: '127.0.0.2' }], virtualIp: '127.0.0.100', prefixLength: 8, servicePorts: [port],
+      healthCheck: { intervalSeconds: 1, startupSeconds },
+    }));
+    const dir = fs.mkdtempSync(path.join(tmp, 'grace-'));
+    const agent = path.join(dir, 'identity-ha-idm');
+    fs.writeFileSync(agent, file(c, 'pacemaker/identity-ha-idm'));
+    fs.chmodSync(agent, 0o755);
+    return { agent, env: { ...process.env, HA_RSCTMP: dir, OCF_RESKEY_CRM_meta_on_node: 'n1' } };
+  };
+  const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => new Promise<{ code: number | null; ms: number; out: string }>((resolve) => {
+    const t0 = Date.now();
+    const p = spawn(cmd, args, { env });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    p.on('close', (code) => resolve({ code, ms: Date.now() - t0, out }));
+  });
+
+  it('GIVEN the service still starting THEN the agent\'s start waits and returns 0 once it answers (monitor 0 then); check --watch with --start-period 60 keeps running through it; without a start period the watch ends (exit 1) while the service starts', async () => {
+    const svc = await slowService();
+    try {
+      const { agent, env } = agentFor(svc.port, `${process.execPath} ${IDHA}`);
+      const watch = ['check', '--watch', '--listening', String(svc.port), '--host', '127.0.0.1', '--interval', '1', '--fall', '2'];
+      const graced = spawn(process.execPath, [IDHA, ...watch, '--start-period', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let gracedOut = '';
+      graced.stdout.on('data', (d) => { gracedOut += d; });
+      const [start, bare] = await Promise.all([run(agent, ['start'], env), run(process.execPath, [IDHA, ...watch])]);
+      assert.equal(start.code, 0, start.out);
+      assert.ok(Date.now() - svc.t0 >= 20_000, `start returned only once the service answered (after ${start.ms} ms)`);
+      assert.equal(spawnSync(agent, ['monitor'], { env }).status, 0);
+      assert.equal(bare.code, 1, 'no start period: two failures while starting end the watch');
+      assert.ok(bare.ms < 15_000, `it ended while the service was starting (${bare.ms} ms)`);
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(graced.exitCode, null, `with --start-period the watch still runs: ${gracedOut}`);
+      assert.match(gracedOut, /starting \(not counted\)/);
+      graced.kill('SIGTERM');
+      await new Promise((r) => graced.once('close', r));
+    } finally {
+      svc.close();
+    }
+  });
+
+  it('GIVEN a start period that ends before the service answers THEN failures count from then on: the watch ends', async () => {
+    const r = await run(process.execPath, [IDHA, 'check', '--watch', '--listening', '1', '--host', '127.0.0.1', '--interval', '0.5', '--fall', '2', '--start-period', '2']);
+    assert.equal(r.code, 1, r.out);
+    assert.ok(r.ms >= 2000, `not before the start period ended (${r.ms} ms)`);
+    assert.match(r.out, /starting \(not counted\)/);
+    assert.match(r.out, /^unhealthy: /m);
+  });
+
+  it('GIVEN idha or node missing on the node THEN start, monitor and validate-all answer 5 (OCF_ERR_INSTALLED), saying which; GIVEN both THEN not 5', () => {
+    const bin = fs.mkdtempSync(path.join(tmp, 'bin-'));
+    fs.writeFileSync(path.join(bin, 'idha'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    // A PATH with the few programs the agent itself uses and no node (which /usr/bin may hold).
+    const tools = fs.mkdtempSync(path.join(tmp, 'tools-'));
+    for (const t of ['dirname', 'sleep', 'mkdir', 'touch', 'rm', 'env']) fs.symlinkSync(spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim(), path.join(tools, t));
+    const cases: Array<[string, string, string, RegExp | undefined]> = [
+      ['idha not at its path', '/nonexistent/idha', tools, /\/nonexistent\/idha not found/],
+      ['idha not on PATH', '/usr/bin/env idha', tools, /idha not found on PATH/],
+      ['node not on PATH', '/usr/bin/env idha', `${bin}:${tools}`, /node \(Node\.js\) not found/],
+      ['both', '/usr/bin/env idha', `${bin}:${path.dirname(process.execPath)}:${tools}`, undefined],
+    ];
+    for (const [what, idha, PATH, message] of cases) {
+      const { agent, env } = agentFor(1, idha);
+      for (const action of ['validate-all', 'monitor', 'start']) {
+        if (action === 'monitor') fs.writeFileSync(path.join(env.HA_RSCTMP!, 'identity-ha-idm.started'), '');
+        const r = spawnSync(agent, [action], { env: { ...env, PATH }, encoding: 'utf8', timeout: 5000 });
+        if (message) {
+          assert.equal(r.status, 5, `${what}: ${action} ${r.stderr}`);
+          assert.match(r.stderr, message, `${what}: ${action}`);
+        } else if (action !== 'start') {
+          assert.notEqual(r.status, 5, `${what}: ${action} ${r.stderr}`);
+        }
+      }
+    }
+  });
+});
+
 describe('Windows Server Failover Cluster: the PowerShell script and the check service', () => {
-  it('GIVEN two nodes THEN every step checks before it creates, owners in node order, failback on, CRLF line ends', () => {
+  // What wsfc.ps1 does (each cmdlet and its parameters, a second run, a changed topology) is specified
+  // under Pester in test/powershell/wsfc.Tests.ps1 and parsed by PowerShell in powershell-syntax.test.ts.
+  it('GIVEN two nodes THEN CRLF line ends, the nodes in order, the VIP; GIVEN preemption off THEN AutoFailbackType 0; GIVEN no clusterAddress THEN $null', () => {
     const s = file(build(wsfc()), 'wsfc/wsfc.ps1');
     assert.ok(s.split('\n').slice(0, -1).every((l) => l.endsWith('\r')), 'CRLF throughout');
-    assert.match(s, /\$cluster = Get-Cluster -Name \$ClusterName -ErrorAction SilentlyContinue\r\nif \(-not \$cluster\) \{/);
-    assert.match(s, /New-Cluster -Name \$ClusterName -Node \$Nodes -StaticAddress \$ClusterAddress -NoStorage/);
-    assert.match(s, /if \(\$members -notcontains \$n\) \{ Add-ClusterNode /);
-    assert.match(s, /if \(-not \(Get-ClusterGroup -Cluster \$ClusterName -Name \$Role -ErrorAction SilentlyContinue\)\) \{\r\n {2}Add-ClusterGenericServiceRole -Cluster \$ClusterName -ServiceName \$ServiceName -Name \$Role -StaticAddress \$VirtualIp/);
     assert.match(s, /\$Nodes = @\('tomcat1', 'tomcat2'\)/);
     assert.match(s, /\$VirtualIp = '10\.99\.0\.100'/);
-    assert.match(s, /Set-ClusterOwnerNode -Cluster \$ClusterName -Group \$Role -Owners \$Nodes/);
-    assert.match(s, /\$group\.AutoFailbackType = 1 /);
-    assert.match(s, /Set-ClusterResourceDependency .*-Dependency "\[\$\(\$service\.Name\)\]"/);
-    assert.match(s, /\$checkRes\.RestartThreshold = 0/);
-    // Balanced brackets and quotes, line by line and overall: the parse check this machine can make (no pwsh here).
-    const code = s.replace(/#.*$/gm, '').replace(/'[^'\r\n]*'/g, 'S').replace(/"[^"\r\n]*"/g, 'S');
-    for (const [o, c] of [['{', '}'], ['(', ')'], ['[', ']']]) assert.equal(code.split(o).length, code.split(c).length, `${o}${c} balanced`);
-    assert.doesNotMatch(code, /['"]/, 'every quote closes on its own line');
+    assert.match(s, /\$settings = \[ordered\]@\{ AutoFailbackType = 1;/);
+    assert.match(file(build(wsfc({ preemption: Preemption.OFF })), 'wsfc/wsfc.ps1'), /\$settings = \[ordered\]@\{ AutoFailbackType = 0;/);
+    assert.match(file(build(wsfc({}, { clusterAddress: undefined })), 'wsfc/wsfc.ps1'), /\$ClusterAddress = \$null/);
   });
 
-  it('GIVEN preemption off THEN AutoFailbackType 0; GIVEN no clusterAddress THEN the script stops on a missing cluster instead of guessing', () => {
-    assert.match(file(build(wsfc({ preemption: Preemption.OFF })), 'wsfc/wsfc.ps1'), /\$group\.AutoFailbackType = 0 /);
-    const s = file(build(wsfc({}, { clusterAddress: undefined })), 'wsfc/wsfc.ps1');
-    assert.match(s, /\$ClusterAddress = \$null/);
-    assert.match(s, /if \(-not \$ClusterAddress\) \{ throw "Cluster \$ClusterName does not exist/);
-  });
-
-  it('THEN one WinSW file per node runs idha check --watch with the node\'s address, the interval and fall, start type Manual', () => {
-    const c = build(wsfc({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/identity/', intervalSeconds: 3, fall: 3 } }));
+  it('THEN one WinSW file per node runs the kit\'s idha-shim.exe check --watch with the node\'s address, the interval, fall and start period, start type Manual; GIVEN nodeExe THEN Node.js with bin\\idha.js', () => {
+    const c = build(wsfc({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/identity/', intervalSeconds: 3, fall: 3, startupSeconds: 120 } }));
     const x = file(c, 'wsfc/idha-check-idm-tomcat2-10.99.0.2.xml');
     assert.match(x, /<id>idha-check-idm<\/id>/);
-    assert.match(x, /<arguments>"C:\\Program Files\\identity-ha\\bin\\idha\.js" check --http http:\/\/10\.99\.0\.2:8080\/identity\/ --timeout 2 --watch --interval 3 --fall 3<\/arguments>/);
+    assert.match(x, /<executable>C:\\Program Files\\identity-ha\\idha-shim\.exe<\/executable>/);
+    assert.match(x, /<arguments>check --http http:\/\/10\.99\.0\.2:8080\/identity\/ --timeout 2 --watch --interval 3 --fall 3 --start-period 120<\/arguments>/);
     assert.match(x, /<startmode>Manual<\/startmode>/);
+    const n = file(build(wsfc({}, { nodeExe: 'C:\\nodejs\\node.exe' })), 'wsfc/idha-check-idm-tomcat2-10.99.0.2.xml');
+    assert.match(n, /<executable>C:\\nodejs\\node\.exe<\/executable>/);
+    assert.match(n, /<arguments>"C:\\Program Files\\identity-ha\\bin\\idha\.js" check --listening 8080 --host 10\.99\.0\.2 --watch --interval 2 --fall 2 --start-period 300<\/arguments>/);
   });
 
   const cases: Array<[string, FailoverClusterProps, string, FailoverClusterProps]> = [

@@ -3,7 +3,7 @@ import { IdhaValidationError, Problem } from '../../lib/core/errors';
 import { checkOnce, watchChecks } from '../../lib/runtime/one-shot-check';
 import { canonicalAddress, CheckMethod } from '../../lib/runtime/service-check';
 
-interface CheckArgs { http?: string; listening?: number; host?: string; check: CheckMethod; timeout: number; watch: boolean; interval: number; fall: number }
+interface CheckArgs { http?: string; listening?: number; host?: string; check: CheckMethod; timeout: number; watch: boolean; interval: number; fall: number; startPeriod: number }
 
 export const checkCommand: CommandModule<{}, CheckArgs> = {
   command: 'check',
@@ -16,7 +16,8 @@ export const checkCommand: CommandModule<{}, CheckArgs> = {
     .option('timeout', { type: 'number', default: 2, describe: 'With --http: seconds to wait for the answer' })
     .option('watch', { type: 'boolean', default: false, describe: 'Check every --interval seconds; exit 1 after --fall failures in a row (what a Windows failover cluster runs as a Generic Service resource); exit 0 on SIGTERM or SIGINT' })
     .option('interval', { type: 'number', default: 2, describe: 'With --watch: seconds between checks' })
-    .option('fall', { type: 'number', default: 2, describe: 'With --watch: failed checks in a row that end the watch' }) as unknown as Argv<CheckArgs>,
+    .option('fall', { type: 'number', default: 2, describe: 'With --watch: failed checks in a row that end the watch' })
+    .option('start-period', { type: 'number', default: 0, describe: 'With --watch: seconds from the start during which failures do not count, until the first success (a service still starting)' }) as unknown as Argv<CheckArgs>,
   handler: async (a) => {
     const problems: Problem[] = [];
     if ((a.http === undefined) === (a.listening === undefined)) {
@@ -29,6 +30,8 @@ export const checkCommand: CommandModule<{}, CheckArgs> = {
     if (!(a.timeout > 0 && a.timeout <= 60)) problems.push({ field: '--timeout', value: a.timeout, allowed: 'seconds above 0, at most 60' });
     if (a.watch && !(a.interval >= 0.1 && a.interval <= 60)) problems.push({ field: '--interval', value: a.interval, allowed: 'seconds from 0.1 to 60' });
     if (a.watch && !(Number.isInteger(a.fall) && a.fall >= 1 && a.fall <= 10)) problems.push({ field: '--fall', value: a.fall, allowed: 'an integer from 1 to 10' });
+    if (a.watch && !(a.startPeriod >= 0 && a.startPeriod <= 3600)) problems.push({ field: '--start-period', value: a.startPeriod, allowed: 'seconds from 0 to 3600' });
+    if (!a.watch && a.startPeriod !== 0) problems.push({ field: '--start-period', value: a.startPeriod, allowed: 'only with --watch', fix: 'add --watch, or leave --start-period out' });
     if (problems.length) throw new IdhaValidationError(problems);
     if (a.watch) {
       const stop = new AbortController();
@@ -36,8 +39,8 @@ export const checkCommand: CommandModule<{}, CheckArgs> = {
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
       const w = await watchChecks({ http: a.http, listeningPort: a.listening, host, method: a.check, timeoutMs: Math.round(a.timeout * 1000) }, {
-        intervalMs: Math.round(a.interval * 1000), fall: a.fall, signal: stop.signal,
-        onResult: (r) => { if (!r.ok) process.stdout.write(`unhealthy: ${r.reason}\n`); },
+        intervalMs: Math.round(a.interval * 1000), fall: a.fall, signal: stop.signal, startPeriodMs: Math.round(a.startPeriod * 1000),
+        onResult: (r, counted) => { if (!r.ok) process.stdout.write(`${counted ? 'unhealthy' : 'starting (not counted)'}: ${r.reason}\n`); },
       });
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);

@@ -53,6 +53,13 @@ export interface ClusterHealthCheckProps {
   readonly fall?: number;
   /** Good checks before the node may hold it again, 1-10. @default 2 */
   readonly rise?: number;
+  /**
+   * Seconds the service may take from its start to its first passing check (Tomcat deploying its
+   * webapps), 10-3600. Failures in that time do not count: Pacemaker's check start waits for the first
+   * pass (its start timeout), and the Windows cluster's watcher starts with this start period.
+   * @default 300
+   */
+  readonly startupSeconds?: number;
 }
 
 export interface ClusterNodeProps {
@@ -103,6 +110,8 @@ export interface ResolvedClusterCheck {
   readonly intervalSeconds: number;
   readonly fall: number;
   readonly rise: number;
+  /** Seconds the service may take to pass its first check after a start. @default 300 */
+  readonly startupSeconds?: number;
 }
 
 /** The platform-neutral model of a failover cluster that the targets render. */
@@ -270,7 +279,7 @@ export class FailoverCluster extends Construct {
     const check: ResolvedClusterCheck = {
       kind, url: h.url, command: h.command, commandArgv,
       port: kind === ClusterCheckKind.LISTENING ? h.port ?? ports[0] : undefined,
-      intervalSeconds: h.intervalSeconds ?? 2, fall: h.fall ?? 2, rise: h.rise ?? 2,
+      intervalSeconds: h.intervalSeconds ?? 2, fall: h.fall ?? 2, rise: h.rise ?? 2, startupSeconds: h.startupSeconds ?? 300,
     };
     // A key of another kind would be dropped without a word: refuse it, naming the kind it belongs to.
     const belongs: Record<string, ClusterCheckKind> = { url: ClusterCheckKind.HTTP, port: ClusterCheckKind.LISTENING, command: ClusterCheckKind.COMMAND };
@@ -284,6 +293,7 @@ export class FailoverCluster extends Construct {
     checkInteger(hp, 'intervalSeconds', check.intervalSeconds, 1, 60);
     checkInteger(hp, 'fall', check.fall, 1, 10);
     checkInteger(hp, 'rise', check.rise, 1, 10);
+    checkInteger(hp, 'startupSeconds', clusterStartupSeconds({ check }), 10, 3600);
     const preemption = props.preemption ?? Preemption.ON;
     checkOneOf(problems, 'preemption', preemption, Object.values(Preemption));
     const preemptDelaySeconds = props.preemptDelaySeconds ?? 60;
@@ -316,4 +326,9 @@ export function clusterCheckArgv(cluster: FailoverClusterModel, address: string,
 /** Seconds an HTTP check waits for its answer: one less than the interval, at least 1. */
 export function clusterHttpTimeoutSeconds(cluster: FailoverClusterModel): number {
   return Math.max(1, cluster.check.intervalSeconds - 1);
+}
+
+/** Seconds the service may take from its start to its first passing check (healthCheck.startupSeconds). */
+export function clusterStartupSeconds(cluster: { readonly check: ResolvedClusterCheck }): number {
+  return cluster.check.startupSeconds ?? 300;
 }

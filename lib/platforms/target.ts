@@ -10,6 +10,8 @@ export interface Snippet {
   /** File name under `snippets/<service>/`. */
   readonly fileName: string;
   readonly content: string;
+  /** Written with mode 0755 (a script or an agent run as a program). @default false: mode 0644 (less the umask) */
+  readonly executable?: boolean;
 }
 
 /**

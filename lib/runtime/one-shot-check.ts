@@ -59,22 +59,32 @@ export interface WatchOptions {
   readonly fall: number;
   /** Ends the watch early (a service stop): the promise resolves with `stopped`. */
   readonly signal?: AbortSignal;
-  /** Called with every result. */
-  readonly onResult?: (r: CheckResult) => void;
+  /** Called with every result; `counted` is false for a failure inside the start period. */
+  readonly onResult?: (r: CheckResult, counted: boolean) => void;
+  /**
+   * Milliseconds from the watch's start during which failures do not count, until the first
+   * success (a service that is still starting: Tomcat deploying its webapps). 0: every failure counts.
+   */
+  readonly startPeriodMs?: number;
 }
 
 /**
- * Repeats the check until it fails `fall` times in a row (or `signal` aborts). This is what a
+ * Repeats the check until it fails `fall` times in a row (or `signal` aborts); failures inside the
+ * start period, before the first success, do not count. This is what a
  * Windows Server Failover Cluster runs as a Generic Service resource: the process ends when the
  * service is unhealthy, the cluster sees the resource fail and moves the role.
  */
 export async function watchChecks(o: OneShotCheckOptions, w: WatchOptions): Promise<{ stopped: boolean; last?: CheckResult }> {
   let failures = 0;
   let last: CheckResult | undefined;
+  const started = Date.now();
+  let passed = false;
   while (!w.signal?.aborted) {
     last = await checkOnce(o);
-    w.onResult?.(last);
-    failures = last.ok ? 0 : failures + 1;
+    passed ||= last.ok;
+    const counted = !last.ok && (passed || Date.now() - started >= (w.startPeriodMs ?? 0));
+    w.onResult?.(last, counted);
+    failures = last.ok ? 0 : counted ? failures + 1 : 0;
     if (failures >= w.fall) return { stopped: false, last };
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, w.intervalMs);

@@ -1,3 +1,4 @@
+import type { Snippet } from '../platforms/target';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FailoverEstimate } from '../model/failover-estimate';
@@ -103,7 +104,7 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
     for (const snip of pair.snippets()) {
       const dir = path.join(tmp, 'snippets', service);
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, snip.fileName), snip.content);
+      writeSnippet(path.join(dir, snip.fileName), snip);
     }
   }
   for (const cluster of built.clusters) {
@@ -120,7 +121,7 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
     for (const snip of cluster.snippets()) {
       const file = path.join(tmp, 'snippets', cluster.model.name, snip.fileName);
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, snip.content);
+      writeSnippet(file, snip);
     }
     estimates.push(...cluster.failoverEstimates());
   }
@@ -128,7 +129,7 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
     for (const snip of tier.snippets()) {
       const file = path.join(tmp, 'snippets', tier.model.name, snip.fileName);
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, snip.content);
+      writeSnippet(file, snip);
     }
     for (const w of tier.warnings()) warnings.add(`${tier.model.name}: ${w}`);
     estimates.push(...tier.failoverEstimates());
@@ -163,3 +164,9 @@ export function synthesizeTopology(options: SynthesizeOptions, hooks?: Pick<Comm
 }
 
 export { formatEstimateTable } from './synth-client';
+
+/** A snippet file: mode 0755 when it is a program (a script, an OCF agent), else the default. */
+function writeSnippet(file: string, snip: Snippet): void {
+  fs.writeFileSync(file, snip.content);
+  if (snip.executable) fs.chmodSync(file, 0o755);
+}

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Problems } from '../../core/errors';
-import { clusterHttpTimeoutSeconds, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { clusterHttpTimeoutSeconds, clusterStartupSeconds, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
 import { Snippet } from '../target';
 import { checkCommandWords, idhaWords } from '../../core/lang/argv';
 import { shWord } from '../../core/lang/shell';
@@ -75,6 +75,7 @@ export class PacemakerTarget implements IClusterTarget {
       { name: 'port', value: c.port === undefined ? '' : String(c.port), describe: 'with kind listening: the port' },
       { name: 'command', value: (c.commandArgv ?? []).join(' '), describe: 'with kind command: the program and its arguments, split on spaces, run without a shell' },
       { name: 'idha', value: idhaWords(this.props.idhaCommand).join(' '), describe: 'the words that start idha, split on spaces' },
+      { name: 'interval', value: String(c.intervalSeconds), describe: 'seconds between checks while start waits for the first pass' },
     ];
   }
 
@@ -92,9 +93,11 @@ export class PacemakerTarget implements IClusterTarget {
       `# identity-ha ${cluster.name}: OCF resource agent for Pacemaker that runs the cluster's health check`,
       '# (idha check) on the node it runs on. Install on every node, mode 0755, as',
       `#   /usr/lib/ocf/resource.d/identity-ha/${cluster.name}`,
-      '# start and stop only mark the resource; monitor runs the check: 0 healthy, 1 not (a soft error),',
-      '# 7 when stopped, 5 on a node this cluster does not list. The check is run as an argument vector,',
-      '# never through a shell: change it with pcs resource update <id> url=... (or kind, port, timeout, command, idha).',
+      '# start waits until the check passes (the service was just started: Tomcat deploys its webapps first);',
+      `# Pacemaker's start timeout (healthCheck.startupSeconds, ${clusterStartupSeconds(cluster)} s) ends a start that never passes. stop only`,
+      '# unmarks. monitor runs the check: 0 healthy, 1 not (a soft error), 7 when stopped; 5 (OCF_ERR_INSTALLED)',
+      '# on a node this cluster does not list, or where idha or node is missing. The check is run as an argument',
+      '# vector, never through a shell: change it with pcs resource update <id> url=... (or kind, port, timeout, command, idha).',
       `state="\${HA_RSCTMP:-/run/resource-agents}/identity-ha-${cluster.name}.started"`,
       'node="${OCF_RESKEY_CRM_meta_on_node:-$(crm_node -n 2>/dev/null)}"',
       "address=''",
@@ -117,6 +120,16 @@ export class PacemakerTarget implements IClusterTarget {
       '  esac',
       '}',
       '',
+      '# The programs the check needs: the command\'s own, or idha (through env when so started) and node.',
+      'installed() {',
+      '  set -f',
+      '  if [ "$OCF_RESKEY_kind" = command ]; then set -- $OCF_RESKEY_command; else set -- $OCF_RESKEY_idha; fi',
+      '  command -v "$1" >/dev/null 2>&1 || { echo "identity-ha: $1 not found" >&2; return 1; }',
+      '  [ "$OCF_RESKEY_kind" = command ] && return 0',
+      '  if [ "${1##*/}" = env ] && ! command -v "$2" >/dev/null 2>&1; then echo "identity-ha: $2 not found on PATH ($PATH)" >&2; return 1; fi',
+      '  command -v node >/dev/null 2>&1 || { echo "identity-ha: node (Node.js) not found on PATH ($PATH): idha needs it" >&2; return 1; }',
+      '}',
+      '',
       'meta_data() {',
       "  cat <<'XML'",
       '<?xml version="1.0"?>',
@@ -135,7 +148,7 @@ export class PacemakerTarget implements IClusterTarget {
       ]),
       '  </parameters>',
       '  <actions>',
-      '    <action name="start" timeout="20s"/>',
+      `    <action name="start" timeout="${clusterStartupSeconds(cluster)}s"/>`,
       '    <action name="stop" timeout="20s"/>',
       `    <action name="monitor" timeout="${cluster.check.intervalSeconds}s" interval="${cluster.check.intervalSeconds}s" depth="0"/>`,
       '    <action name="meta-data" timeout="5s"/>',
@@ -147,10 +160,14 @@ export class PacemakerTarget implements IClusterTarget {
       '',
       'case "$1" in',
       '  meta-data) meta_data; exit 0 ;;',
-      '  start) [ -n "$address" ] || exit 5; mkdir -p "$(dirname "$state")" && touch "$state"; exit 0 ;;',
+      '  start)',
+      '    [ -n "$address" ] || exit 5',
+      '    installed || exit 5',
+      '    until run_check >/dev/null 2>&1; do sleep "$OCF_RESKEY_interval"; done',
+      '    mkdir -p "$(dirname "$state")" && touch "$state"; exit 0 ;;',
       '  stop) rm -f "$state"; exit 0 ;;',
-      '  monitor|status) [ -f "$state" ] || exit 7; [ -n "$address" ] || exit 5; run_check >/dev/null 2>&1 && exit 0; exit 1 ;;',
-      '  validate-all) [ -n "$address" ] || exit 5; exit 0 ;;',
+      '  monitor|status) [ -f "$state" ] || exit 7; [ -n "$address" ] || exit 5; installed || exit 5; run_check >/dev/null 2>&1 && exit 0; exit 1 ;;',
+      '  validate-all) [ -n "$address" ] || exit 5; installed || exit 5; exit 0 ;;',
       '  *) exit 3 ;;',
       'esac',
       '',
@@ -193,7 +210,8 @@ export class PacemakerTarget implements IClusterTarget {
       `exists ${id.service} || p resource create ${id.service} systemd:${this.props.serviceUnit} op monitor interval=10s timeout=100s op start timeout=120s op stop timeout=120s --group ${id.group} $on_nodes`,
       `# The health check: ${c.fall} failed monitors (every ${c.intervalSeconds} s) on a node ban the check there (migration-threshold),`,
       '# and the group follows it; failure-timeout forgets old failures.',
-      `exists ${id.check} || p resource create ${id.check} ${id.agent} op monitor interval=${c.intervalSeconds}s timeout=${c.intervalSeconds}s meta migration-threshold=${c.fall} failure-timeout=${this.failureTimeout(cluster)}s $on_nodes`,
+      `# Its start waits for the service's first passing check, at most healthCheck.startupSeconds (${clusterStartupSeconds(cluster)} s).`,
+      `exists ${id.check} || p resource create ${id.check} ${id.agent} op monitor interval=${c.intervalSeconds}s timeout=${c.intervalSeconds}s op start timeout=${clusterStartupSeconds(cluster)}s meta migration-threshold=${c.fall} failure-timeout=${this.failureTimeout(cluster)}s $on_nodes`,
       `p resource meta ${id.check} resource-stickiness=${stick} migration-threshold=${c.fall} failure-timeout=${this.failureTimeout(cluster)}s`,
       `p resource meta ${id.group} resource-stickiness=${stick}`,
       '',
@@ -219,8 +237,8 @@ export class PacemakerTarget implements IClusterTarget {
 
   public snippets(cluster: FailoverClusterModel): Snippet[] {
     return [
-      { kind: 'pacemaker', fileName: 'pacemaker/pacemaker.sh', content: this.script(cluster) },
-      { kind: 'pacemaker', fileName: `pacemaker/identity-ha-${cluster.name}`, content: this.agent(cluster) },
+      { kind: 'pacemaker', fileName: 'pacemaker/pacemaker.sh', content: this.script(cluster), executable: true },
+      { kind: 'pacemaker', fileName: `pacemaker/identity-ha-${cluster.name}`, content: this.agent(cluster), executable: true },
     ];
   }
 

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { AddressKind } from '../../core/address';
 import { Problems } from '../../core/errors';
-import { ClusterCheckKind, clusterCheckArgv, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { ClusterCheckKind, clusterCheckArgv, clusterStartupSeconds, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
 import { Snippet } from '../target';
 import { psString as psq } from '../../core/lang/powershell';
 import { windowsCommandLine } from '../../core/lang/windows-args';
@@ -23,9 +23,17 @@ export interface WindowsFailoverClusterTargetProps {
    * @default the cluster's name (when it fits 15 characters)
    */
   readonly networkName?: string;
-  /** Where identity-ha is installed on the nodes. @default C:\Program Files\identity-ha */
+  /**
+   * Where the Windows host kit (idha-shim.exe, installed by its install.ps1) is on the nodes; the
+   * check service runs `idha-shim.exe check ...` from there.
+   * @default C:\Program Files\identity-ha
+   */
   readonly installFolder?: string;
-  /** node.exe on the nodes. @default C:\Program Files\nodejs\node.exe */
+  /**
+   * Run the check with Node.js instead of the kit: node.exe and the npm package's `bin\idha.js` under
+   * installFolder.
+   * @default none: the kit's idha-shim.exe, no Node.js needed
+   */
   readonly nodeExe?: string;
 }
 
@@ -101,7 +109,7 @@ export class WindowsFailoverClusterTarget implements IClusterTarget {
   /** The `idha check --watch` arguments for one node (after idha.js): the cluster's check, repeated. */
   private watchArguments(cluster: FailoverClusterModel, address: string): string[] {
     const c = cluster.check;
-    return [...clusterCheckArgv(cluster, address, []), '--watch', '--interval', String(c.intervalSeconds), '--fall', String(c.fall)];
+    return [...clusterCheckArgv(cluster, address, []), '--watch', '--interval', String(c.intervalSeconds), '--fall', String(c.fall), '--start-period', String(clusterStartupSeconds(cluster))];
   }
 
   /** WinSW definition of the check watcher on one node. */
@@ -112,13 +120,15 @@ export class WindowsFailoverClusterTarget implements IClusterTarget {
       `<!-- identity-ha ${cluster.name}: the failover cluster's health check on node ${node.name} (${node.address}), as a Windows service with WinSW.`,
       `     On ${node.name}: put WinSW-x64.exe beside this file as ${id}.exe, then in an elevated PowerShell: .\\${id}.exe install`,
       '     Do not start it: the cluster starts it on the node that owns the role. It exits (and the resource fails) after',
-      `     ${cluster.check.fall} failed checks in a row, every ${cluster.check.intervalSeconds} s. -->`,
+      `     ${cluster.check.fall} failed checks in a row, every ${cluster.check.intervalSeconds} s; failures in its first ${clusterStartupSeconds(cluster)} s (healthCheck.startupSeconds) do not count until a check passes.`,
+      `     ${this.props.nodeExe === undefined ? `It runs ${folder}\\idha-shim.exe: copy it there from the Windows host kit's zip (npm run build:windows); no Node.js needed.` : `It runs Node.js (${this.props.nodeExe}) with ${folder}\bin\idha.js.`} -->`,
       '<service>',
       `  <id>${xml(id)}</id>`,
       `  <name>identity-ha check (${xml(cluster.name)})</name>`,
       `  <description>Runs idha check --watch for the failover cluster role ${xml(this.networkName(cluster))}.</description>`,
-      `  <executable>${xml(this.props.nodeExe ?? 'C:\\Program Files\\nodejs\\node.exe')}</executable>`,
-      `  <arguments>${xml(windowsCommandLine([`${folder}\\bin\\idha.js`, ...this.watchArguments(cluster, node.address)]))}</arguments>`,
+      ...(this.props.nodeExe === undefined
+        ? [`  <executable>${xml(`${folder}\\idha-shim.exe`)}</executable>`, `  <arguments>${xml(windowsCommandLine(this.watchArguments(cluster, node.address)))}</arguments>`]
+        : [`  <executable>${xml(this.props.nodeExe)}</executable>`, `  <arguments>${xml(windowsCommandLine([`${folder}\\bin\\idha.js`, ...this.watchArguments(cluster, node.address)]))}</arguments>`]),
       '  <startmode>Manual</startmode>',
       '  <stoptimeout>5 sec</stoptimeout>',
       '  <log mode="roll-by-size"><sizeThreshold>1024</sizeThreshold><keepFiles>3</keepFiles></log>',

@@ -149,6 +149,26 @@ export class KeepalivedTarget implements IClusterTarget {
     const c = cluster.check;
     const advert = this.props.advertIntervalSeconds ?? 1;
     const seconds = c.intervalSeconds * c.fall + c.intervalSeconds + advert;
-    return { platform: this.platform, seconds, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + ${advert}s advert = ${seconds}` };
+    return { platform: this.platform, seconds, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + ${advert}s advert = ${seconds}`, ...this.failback(cluster) };
+  }
+
+  /**
+   * Worst case from the preferred node's service back to the VIP back there: `rise` passing checks
+   * (the first up to an interval after the service returns, each up to its timeout), then, back in
+   * BACKUP, the master-down timer (3 adverts plus the priority skew, under 1 s) before it preempts
+   * the lower-priority master; `delayed` adds preempt_delay. Measured with keepalived 2.2.7 (interval
+   * 1, rise 2, advert 1): 3.05-5.26 s against 7 printed; delayed 8 s: 10.08-12.79 s against 15.
+   */
+  private failback(cluster: FailoverClusterModel): { failbackSeconds: number; failbackFormula: string } {
+    const c = cluster.check;
+    const advert = this.props.advertIntervalSeconds ?? 1;
+    if (cluster.preemption === Preemption.OFF) return { failbackSeconds: 0, failbackFormula: 'none: preemption off, the VIP stays where it is' };
+    const masterDown = 3 * advert + 1;
+    const delay = cluster.preemption === Preemption.DELAYED ? cluster.preemptDelaySeconds : 0;
+    const total = c.intervalSeconds * c.rise + c.intervalSeconds + masterDown + delay;
+    return {
+      failbackSeconds: total,
+      failbackFormula: `${c.intervalSeconds}s x ${c.rise} checks + ${c.intervalSeconds}s timeout + ${masterDown}s master-down (3 x ${advert}s advert + skew)${delay ? ` + ${delay}s preempt delay` : ''} = ${total}`,
+    };
   }
 }

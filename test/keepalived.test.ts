@@ -220,11 +220,11 @@ describe('real keepalived with the generated configs, in three network namespace
     await new Promise((r) => setTimeout(r, 3000));
     assert.ok(vipOn(0) && !vipOn(1), 'one holder: the preferred node');
     await stop(svc[0]);
-    const failover = await waitFor('the VIP on the second node after the service stopped', () => vipOn(1) && !vipOn(0), 20_000);
+    const failover = await waitFor('the VIP on the second node after the service stopped', () => vipOn(1) && !vipOn(0), 40_000);
     svc[0] = service(0);
-    const failback = await waitFor('the VIP back on the first node (preemption on)', () => vipOn(0) && !vipOn(1), 20_000);
+    const failback = await waitFor('the VIP back on the first node (preemption on)', () => vipOn(0) && !vipOn(1), 40_000);
     await stop(kaA.c, 'SIGKILL');
-    const crash = await waitFor('the VIP on the second node after keepalived died', () => vipOn(1), 20_000);
+    const crash = await waitFor('the VIP on the second node after keepalived died', () => vipOn(1), 40_000);
     t.diagnostic(`measured: service stop -> VIP moved ${failover.toFixed(2)} s; service back -> VIP back ${failback.toFixed(2)} s; keepalived killed -> VIP moved ${crash.toFixed(2)} s`);
     fs.writeFileSync(path.join(os.tmpdir(), 'idha-keepalived-timing.json'), JSON.stringify({ failover, failback, crash }));
     const printed = build(props({ healthCheck: { intervalSeconds: 1, fall: 2, rise: 2 } })).estimates()[0];
@@ -262,7 +262,7 @@ describe('real keepalived with the generated configs, in three network namespace
     }
     fs.writeFileSync(own, '$IDHA_AUTH_PASS=idhatest\n', { mode: 0o600 });
     const kc = keepalived(2, third);
-    await waitFor('the VIP on the preferred third node, with the secret', () => holders().join() === '2', 15_000).catch((e) => { throw new Error(`${e.message}: ${kc.log().slice(-1500)}`); });
+    await waitFor('the VIP on the preferred third node, with the secret', () => holders().join() === '2', 40_000).catch((e) => { throw new Error(`${e.message}: ${kc.log().slice(-1500)}`); });
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(kc.c.exitCode, null, 'running');
     assert.deepEqual(holders(), [2], 'one holder of three');
@@ -279,7 +279,7 @@ describe('real keepalived with the generated configs, in three network namespace
     const kaB = keepalived(1, fb);
     await new Promise((r) => setTimeout(r, 3000));
     await stop(svc[0]);
-    await waitFor('the VIP on the second node after the service stopped', () => vipOn(1) && !vipOn(0), 20_000);
+    await waitFor('the VIP on the second node after the service stopped', () => vipOn(1) && !vipOn(0), 40_000);
     svc[0] = service(0);
     const failback = await waitFor('the VIP back on the first node after the delay', () => vipOn(0) && !vipOn(1), 40_000);
     const printed = build(props({ preemption: Preemption.DELAYED, preemptDelaySeconds: 8, healthCheck: { intervalSeconds: 1, fall: 2, rise: 2 } })).estimates()[0];
@@ -299,7 +299,7 @@ describe('real keepalived with the generated configs, in three network namespace
     const kaB = keepalived(1, fb);
     await new Promise((r) => setTimeout(r, 3000));
     await stop(svc[0]);
-    await waitFor('the VIP on the second node', () => vipOn(1) && !vipOn(0), 20_000);
+    await waitFor('the VIP on the second node', () => vipOn(1) && !vipOn(0), 40_000);
     svc[0] = service(0);
     // rise 2 x interval 1 s, plus margin: a preempting node would have taken it back by now
     await new Promise((r) => setTimeout(r, 8000));

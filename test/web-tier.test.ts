@@ -213,13 +213,16 @@ describe('webTiers: in the topology file, through idha synth', () => {
     const dir = path.join(out, 'snippets', 'idm-web');
     const files = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
     assert.deepEqual(files(dir).sort(), [
-      'balancer/keepalived/httpd1-10.0.4.21.conf', 'balancer/keepalived/httpd2-10.0.4.22.conf', 'f5/as3.json', 'haproxy/haproxy.cfg',
+      ...['haproxy', 'mod-jk', 'mod-proxy-balancer'].flatMap((b) => [`balancer/${b}/keepalived/httpd1-10.0.4.21.conf`, `balancer/${b}/keepalived/httpd2-10.0.4.22.conf`]), 'f5/as3.json', 'haproxy/haproxy.cfg',
       'mod-jk/idha-idm-web.conf', 'mod-jk/uriworkermap.properties', 'mod-jk/workers.properties', 'mod-proxy-balancer/idha-idm-web-proxy.conf',
       'tomcat/tomcat1-10.0.5.11-http-server.xml', 'tomcat/tomcat1-10.0.5.11-server.xml', 'tomcat/tomcat2-10.0.5.12-http-server.xml', 'tomcat/tomcat2-10.0.5.12-server.xml',
       'tomcat/tomcat3-10.0.5.13-http-server.xml', 'tomcat/tomcat3-10.0.5.13-server.xml',
     ]);
-    assert.match(stdout, /^idm-web balancer\s+keepalived\s+7 s/m);
-    assert.match(fs.readFileSync(path.join(dir, 'balancer/keepalived/httpd1-10.0.4.21.conf'), 'utf8'), /idha check --http http:\/\/10\.0\.4\.21:80\/jkstatus/);
+    assert.match(stdout, /^idm-web balancer \(mod-jk\)\s+keepalived\s+7 s/m);
+    // One keepalived set per balancer the hosts may run, each checking that balancer's own status page.
+    for (const [b, page] of [['mod-jk', 'jkstatus'], ['mod-proxy-balancer', 'balancer-manager'], ['haproxy', 'idha-balancer-health']]) {
+      assert.match(fs.readFileSync(path.join(dir, `balancer/${b}/keepalived/httpd1-10.0.4.21.conf`), 'utf8'), new RegExp(`idha check --http http://10\\.0\\.4\\.21:80/${page} `));
+    }
     assert.ok(as3Validator()(JSON.parse(fs.readFileSync(path.join(dir, 'f5/as3.json'), 'utf8'))));
     const hc = spawnSync('haproxy', ['-c', '-f', path.join(dir, 'haproxy/haproxy.cfg')], { encoding: 'utf8' });
     assert.equal(hc.status, 0, hc.stderr + hc.stdout);
@@ -287,12 +290,12 @@ describe('HaWebTier validation: every bad input beside an accepted neighbour', (
 });
 
 describe('the standby balancer: two httpd hosts through FailoverCluster', () => {
-  it('GIVEN balancerStandby with keepalived THEN balancer/keepalived/<host>.conf checks the balancer\'s own status page with idha check --http', () => {
+  it('GIVEN balancerStandby with keepalived THEN balancer/mod-jk/keepalived/<host>.conf checks the balancer\'s own status page with idha check --http', () => {
     const t = build(tierProps({ balancerStandby: { nodes: [{ name: 'httpd1', address: '10.0.6.11' }, { name: 'httpd2', address: '10.0.6.12' }], virtualIp: '10.0.6.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 60, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/a.conf' })] } }));
-    const k = file(t, 'balancer/keepalived/httpd1-10.0.6.11.conf');
+    const k = file(t, 'balancer/mod-jk/keepalived/httpd1-10.0.6.11.conf');
     assert.match(k, /script "\/usr\/bin\/env idha check --http http:\/\/10\.0\.6\.11:80\/jkstatus --timeout 1"/);
     assert.match(k, /10\.0\.6\.10\/24 dev eth0/);
-    assert.deepEqual(t.failoverEstimates().map((e) => `${e.service}/${e.platform}`), ['idm-web/mod-jk', 'idm-web balancer/keepalived']);
+    assert.deepEqual(t.failoverEstimates().map((e) => `${e.service}/${e.platform}`), ['idm-web/mod-jk', 'idm-web balancer (mod-jk)/keepalived']);
   });
 });
 
@@ -447,6 +450,26 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
   });
 
   const BALANCERS = ['jk', 'proxy', 'haproxy'] as const;
+
+  it('GIVEN balancerStandby on each running balancer THEN the standby check of its own set (idha check --http on its status page, from the generated keepalived.conf) passes; the mod-jk set\'s /jkstatus check fails on HAProxy and mod_proxy_balancer (one set for all would take the VIP off every node)', () => {
+    const standby = { nodes: [{ name: 'lb1', address: '127.0.0.1' }, { name: 'lb2', address: '127.0.0.2' }], virtualIp: '127.0.0.100', prefixLength: 8, targets: [new KeepalivedTarget({ virtualRouterId: 70, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/a.conf' })] };
+    const targets: Record<string, IWebTierTarget> = {
+      jk: new ModJkTarget({ ajpSecretFile: '/etc/apache2/s.conf' }), proxy: new ModProxyBalancerTarget(), haproxy: new HaproxyWebTarget({ bindAddress: '127.0.0.1' }),
+    };
+    const checkOf = (b: string, page?: string) => {
+      const t = build({ ...tierProps({ balancerStandby: standby }, [targets[b]]), frontendPort: ports[b] });
+      const conf = t.snippets().find((x) => /^balancer\/[^/]+\/keepalived\/lb1-/.test(x.fileName))!.content;
+      const words = /script "([^"]+)"/.exec(conf)![1].split(' ');
+      assert.deepEqual(words.slice(0, 2), ['/usr/bin/env', 'idha']);
+      const args = words.slice(2).map((w) => (page && w.startsWith('http://') ? w.replace(/\/[^/]*$/, `/${page}`) : w));
+      return spawnSync(process.execPath, [IDHA, ...args], { encoding: 'utf8', timeout: 20_000 });
+    };
+    for (const b of ['jk', 'proxy', 'haproxy']) {
+      const r = checkOf(b);
+      assert.equal(r.status, 0, `${b}: its own status page: ${r.stdout}${r.stderr}`);
+    }
+    for (const b of ['proxy', 'haproxy']) assert.equal(checkOf(b, 'jkstatus').status, 1, `${b}: /jkstatus is not its page`);
+  });
 
   it('direct (what a balancer that routes by the raw path and has no rule of its own forwards, e.g. Application Gateway): GIVEN the generated HTTP connector on tomcat1 (which has both applications) THEN each path that climbs out of /identity is answered 400 by Tomcat itself; /identity/ beside them is served', async () => {
     for (const p of ['/identity/..;/selfservice/', '/identity/%2e%2e/selfservice/', '/identity/%2E%2e;x/selfservice/', '/identity/.;/..;/selfservice/', '/identity/..;x=1/selfservice/', '/identity/%2fx', '/identity/%5cx']) {

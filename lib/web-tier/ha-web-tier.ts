@@ -164,7 +164,13 @@ export class HaWebTier extends Construct {
 
   public readonly model: WebTierModel;
   public readonly targets: IWebTierTarget[];
-  /** The balancer pair, when `balancerStandby` is given. */
+  /**
+   * The balancer hosts as a failover cluster, one per balancer of the tier that runs on them
+   * (mod-jk, mod-proxy-balancer, haproxy), each checking that balancer's own status page: install the
+   * set of the balancer your hosts run. Empty without `balancerStandby`.
+   */
+  public readonly balancerClusters: FailoverCluster[] = [];
+  /** The first of {@link balancerClusters}, when `balancerStandby` is given. */
   public readonly balancerCluster?: FailoverCluster;
 
   constructor(scope: Construct, id: string, props: HaWebTierProps) {
@@ -175,26 +181,28 @@ export class HaWebTier extends Construct {
     if (this.targets.length === 0) problems.add({ field: 'targets', value: [], allowed: 'at least one target (mod-jk, mod-proxy-balancer, haproxy, ...)', fix: 'add the balancer to render' });
     if (problems.isEmpty) for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
     const sb = props.balancerStandby;
-    let standbyPath: string | undefined;
-    if (sb) {
-      const hosts = this.targets.filter((t) => t?.balancerStatusPath !== undefined);
-      if (hosts.length === 0) {
-        problems.add({ field: 'balancerStandby', value: this.targets.map((t) => t?.platform), allowed: 'a balancer that runs on your hosts (mod-jk, mod-proxy-balancer, haproxy)', fix: 'a cloud balancer is highly available by itself: remove balancerStandby' });
-      } else standbyPath = hosts[0].balancerStatusPath;
+    const hosts = this.targets.filter((t) => t?.balancerStatusPath !== undefined);
+    if (sb && hosts.length === 0) {
+      problems.add({ field: 'balancerStandby', value: this.targets.map((t) => t?.platform), allowed: 'a balancer that runs on your hosts (mod-jk, mod-proxy-balancer, haproxy)', fix: 'a cloud balancer is highly available by itself: remove balancerStandby' });
     }
     problems.throwIfAny(`HaWebTier "${this.model.name}"`);
-    if (sb && standbyPath !== undefined) {
-      try {
-        this.balancerCluster = new FailoverCluster(this, 'balancer', {
-          name: `${this.model.name}-lb`.slice(0, 24).replace(/-+$/, ''),
-          nodes: sb.nodes, virtualIp: sb.virtualIp, prefixLength: sb.prefixLength, servicePorts: [this.model.frontendPort],
-          healthCheck: { kind: ClusterCheckKind.HTTP, url: `http://{address}:${this.model.frontendPort}${standbyPath}`, intervalSeconds: 2, fall: 2, rise: 2 },
-          preemption: sb.preemption, preemptDelaySeconds: sb.preemptDelaySeconds, targets: sb.targets,
-        });
-      } catch (e) {
-        for (const x of problemsOf(() => { throw e; })) problems.add({ ...x, field: `balancerStandby.${x.field}` });
-        problems.throwIfAny(`HaWebTier "${this.model.name}"`);
+    // One set per on-host balancer, each checking its own status page: a page of another balancer
+    // answers 404 or 503 there, and every node would give up the VIP.
+    if (sb) {
+      for (const h of hosts) {
+        try {
+          this.balancerClusters.push(new FailoverCluster(this, `balancer-${h.platform}`, {
+            name: `${this.model.name}-lb`.slice(0, 24).replace(/-+$/, ''),
+            nodes: sb.nodes, virtualIp: sb.virtualIp, prefixLength: sb.prefixLength, servicePorts: [this.model.frontendPort],
+            healthCheck: { kind: ClusterCheckKind.HTTP, url: `http://{address}:${this.model.frontendPort}${h.balancerStatusPath}`, intervalSeconds: 2, fall: 2, rise: 2 },
+            preemption: sb.preemption, preemptDelaySeconds: sb.preemptDelaySeconds, targets: sb.targets,
+          }));
+        } catch (e) {
+          for (const x of problemsOf(() => { throw e; })) problems.add({ ...x, field: `balancerStandby.${x.field}` });
+          problems.throwIfAny(`HaWebTier "${this.model.name}"`);
+        }
       }
+      this.balancerCluster = this.balancerClusters[0];
     }
     for (const t of this.targets) t.render(this, this.model);
   }
@@ -206,8 +214,14 @@ export class HaWebTier extends Construct {
     for (const s of this.targets.flatMap((t) => t.snippets(this.model))) byName.set(s.fileName, s);
     return [
       ...byName.values(),
-      ...(this.balancerCluster?.snippets() ?? []).map((s) => ({ ...s, fileName: `balancer/${s.fileName}` })),
+      ...this.balancerSets().flatMap(([platform, c]) => c.snippets().map((s) => ({ ...s, fileName: `balancer/${platform}/${s.fileName}` }))),
     ];
+  }
+
+  /** Each on-host balancer's platform beside its standby set. */
+  private balancerSets(): Array<[string, FailoverCluster]> {
+    const hosts = this.targets.filter((t) => t.balancerStatusPath !== undefined);
+    return this.balancerClusters.map((c, i) => [hosts[i].platform, c]);
   }
 
   public warnings(): string[] {
@@ -222,7 +236,7 @@ export class HaWebTier extends Construct {
   public failoverEstimates(): FailoverEstimate[] {
     return [
       ...this.estimates().map((e) => ({ service: this.model.name, platform: e.platform, worstCaseSeconds: e.seconds, formula: e.formula, terms: [], failbackSeconds: e.failbackSeconds, failbackFormula: e.failbackFormula })),
-      ...(this.balancerCluster?.failoverEstimates() ?? []).map((e) => ({ ...e, service: `${this.model.name} balancer` })),
+      ...this.balancerSets().flatMap(([platform, c]) => c.failoverEstimates().map((e) => ({ ...e, service: `${this.model.name} balancer (${platform})` }))),
     ];
   }
 

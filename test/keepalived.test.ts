@@ -47,6 +47,19 @@ describe('FailoverCluster with a keepalived target: the rendered configs', () =>
     assert.match(c.content, /script "\/usr\/local\/bin\/tomcat-ok"/);
   });
 
+  it('THEN a systemd drop-in restarts keepalived (Restart=always, RestartSec=1), which systemd-analyze verify accepts in a unit', () => {
+    const d = build(props()).snippets().find((x) => x.fileName === 'keepalived/keepalived.service.d/idha-restart.conf');
+    assert.ok(d, 'the drop-in is written');
+    assert.match(d.content, /^\[Service\]\nRestart=always\nRestartSec=1$/m);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-ka-dropin-'));
+    try {
+      const unit = path.join(dir, 'idha-ka-test.service');
+      fs.writeFileSync(unit, `[Unit]\nDescription=test\n${d.content.replace('[Service]', '[Service]\nExecStart=/bin/true')}`);
+      const r = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
+      assert.doesNotMatch(r.stderr, /idha-ka-test\.service:\d+/, r.stderr);
+    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
   it('THEN the estimate is interval x fall + timeout + advert; failback interval x rise + timeout + master-down (+ the preempt delay)', () => {
     assert.deepEqual(build(props()).estimates(), [{
       platform: 'keepalived', seconds: 7, formula: '2s x 2 checks + 2s timeout + 1s advert = 7',
@@ -152,7 +165,7 @@ describe('real keepalived with the generated configs, in three network namespace
       ...(preemption === Preemption.DELAYED ? { preemptDelaySeconds: 8 } : {}),
       healthCheck: { intervalSeconds: 1, fall: 2, rise: 2 },
     }, { authSecretFile: secret, idhaCommand: `/usr/bin/env node ${IDHA}` }));
-    return c.snippets().map((s, i) => {
+    return c.snippets().filter((s) => s.fileName.endsWith('.conf') && !s.fileName.includes('.service.d/')).map((s, i) => {
       const f = path.join(dir, `${preemption}-${nodeCount}-${i}.conf`);
       fs.writeFileSync(f, s.content);
       return f;
@@ -319,10 +332,11 @@ describe('clusters: in the topology file, through idha synth', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^idm\s+keepalived\s+7 s\s+2s x 2 checks \+ 2s timeout \+ 1s advert = 7\s+70 s\s+2s x 2 checks \+ 2s timeout \+ 4s master-down \(3 x 1s advert \+ skew\) \+ 60s preempt delay = 70$/m);
     const dir = path.join(out, 'snippets', 'idm', 'keepalived');
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['tomcat1-10.0.3.11.conf', 'tomcat2-10.0.3.12.conf']);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['keepalived.service.d', 'tomcat1-10.0.3.11.conf', 'tomcat2-10.0.3.12.conf']);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'keepalived.service.d')), ['idha-restart.conf']);
     const secret = path.join(path.dirname(out), 'auth.conf');
     fs.writeFileSync(secret, '$IDHA_AUTH_PASS=idhatest\n', { mode: 0o600 });
-    for (const f of fs.readdirSync(dir)) {
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.conf'))) {
       const text = fs.readFileSync(path.join(dir, f), 'utf8');
       assert.match(text, /script "\/usr\/bin\/env idha check --http http:\/\/10\.0\.3\.1[12]:8080\/identity\/ --timeout 1"/);
       assert.match(text, /preempt_delay 60/);

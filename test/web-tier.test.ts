@@ -213,7 +213,7 @@ describe('webTiers: in the topology file, through idha synth', () => {
     const dir = path.join(out, 'snippets', 'idm-web');
     const files = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
     assert.deepEqual(files(dir).sort(), [
-      ...['haproxy', 'mod-jk', 'mod-proxy-balancer'].flatMap((b) => [`balancer/${b}/keepalived/httpd1-10.0.4.21.conf`, `balancer/${b}/keepalived/httpd2-10.0.4.22.conf`]), 'f5/as3.json', 'haproxy/haproxy.cfg',
+      ...['haproxy', 'mod-jk', 'mod-proxy-balancer'].flatMap((b) => [`balancer/${b}/keepalived/httpd1-10.0.4.21.conf`, `balancer/${b}/keepalived/httpd2-10.0.4.22.conf`, `balancer/${b}/keepalived/keepalived.service.d/idha-restart.conf`]), 'f5/as3.json', 'haproxy/haproxy.cfg',
       'mod-jk/idha-idm-web.conf', 'mod-jk/uriworkermap.properties', 'mod-jk/workers.properties', 'mod-proxy-balancer/idha-idm-web-proxy.conf',
       'tomcat/tomcat1-10.0.5.11-http-server.xml', 'tomcat/tomcat1-10.0.5.11-server.xml', 'tomcat/tomcat2-10.0.5.12-http-server.xml', 'tomcat/tomcat2-10.0.5.12-server.xml',
       'tomcat/tomcat3-10.0.5.13-http-server.xml', 'tomcat/tomcat3-10.0.5.13-server.xml',

@@ -40,6 +40,20 @@ export const AUTH_LINE = '$IDHA_AUTH_PASS=<secret, 1-8 characters>';
 const WORD = /^[A-Za-z0-9_./:@%+-]+$/;
 
 /**
+ * A systemd drop-in for Debian's keepalived.service, which has no Restart=: a keepalived killed
+ * whole (main process and VRRP child) would leave the VIP on the dead node until someone restarts it.
+ */
+const KEEPALIVED_DROP_IN = [
+  '# identity-ha: restart keepalived when it dies. Debian\'s keepalived.service has no Restart=: a keepalived killed whole',
+  '# (SIGKILL of the main process and its VRRP child) leaves the virtual IP on this node, beside the peer that took it over.',
+  '# Install as /etc/systemd/system/keepalived.service.d/idha-restart.conf, then: systemctl daemon-reload',
+  '[Service]',
+  'Restart=always',
+  'RestartSec=1',
+  '',
+].join('\n');
+
+/**
  * keepalived (VRRP) on Linux nodes: one `keepalived.conf` per node, with unicast peers, a
  * `vrrp_script` that runs `idha check` and the preemption the cluster asks for. A failing check puts
  * the node in FAULT state (weight 0), so it gives up the virtual IP whatever the preemption setting.
@@ -64,7 +78,9 @@ export class KeepalivedTarget implements IClusterTarget {
     if (cluster.nodeSet.nodes.length > 254) problems.root().add({ field: 'nodes', value: cluster.nodeSet.nodes.length, allowed: 'at most 254 nodes (VRRP priorities 1-254)' });
   }
 
-  /** One keepalived.conf per node. */
+  
+
+/** One keepalived.conf per node. */
   public configs(cluster: FailoverClusterModel): KeepalivedNodeConfig[] {
     const p = this.props;
     const advert = p.advertIntervalSeconds ?? 1;
@@ -88,6 +104,9 @@ export class KeepalivedTarget implements IClusterTarget {
       const lines = [
         `# identity-ha ${cluster.name}: keepalived on node ${n.name} (${n.address.value}), priority ${priority} of ${nodes.length} nodes.`,
         `# Preemption ${cluster.preemption}${cluster.preemption === Preemption.DELAYED ? ` (${cluster.preemptDelaySeconds} s)` : ''}. Install as /etc/keepalived/keepalived.conf; check with: keepalived --config-test`,
+        `# The check runs ${idhaWords(this.props.idhaCommand).join(' ')}: install identity-ha on this node (npm install -g identity-ha, Node.js 20 or later),`,
+        '# which puts idha and node on the PATH systemd gives keepalived; or set idhaCommand to its absolute path. Without it the',
+        '# check exits 127 and this node never holds the VIP. Install keepalived.service.d/idha-restart.conf too (see that file).',
         ...auth,
         'global_defs {',
         `    router_id idha_${cluster.name}_${n.name}`,
@@ -137,7 +156,10 @@ export class KeepalivedTarget implements IClusterTarget {
   public render(_scope: Construct, _cluster: FailoverClusterModel): void {}
 
   public snippets(cluster: FailoverClusterModel): Snippet[] {
-    return this.configs(cluster).map((c) => ({ kind: 'keepalived', fileName: `keepalived/${c.node}-${c.address.replace(/:/g, '-')}.conf`, content: c.content }));
+    return [
+      ...this.configs(cluster).map((c) => ({ kind: 'keepalived', fileName: `keepalived/${c.node}-${c.address.replace(/:/g, '-')}.conf`, content: c.content })),
+      { kind: 'keepalived', fileName: 'keepalived/keepalived.service.d/idha-restart.conf', content: KEEPALIVED_DROP_IN },
+    ];
   }
 
   /**

@@ -37,7 +37,7 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 describe('Pacemaker: the pcs script and the OCF agent', () => {
   it('GIVEN two nodes and preemption on THEN IPaddr2 and the systemd unit in one group, the check resource, scores 200/100, stickiness 0', () => {
     const s = file(build(pcs()), 'pacemaker/pacemaker.sh');
-    assert.match(s, /resource create idha-idm-vip ocf:heartbeat:IPaddr2 ip=10\.99\.0\.100 cidr_netmask=24 .*--group idha-idm$/m);
+    assert.match(s, /resource create idha-idm-vip ocf:heartbeat:IPaddr2 ip=10\.99\.0\.100 cidr_netmask=24 .*--group idha-idm; fi$/m);
     assert.match(s, /resource create idha-idm-service systemd:tomcat10 .*--group idha-idm \$on_nodes$/m);
     assert.match(s, /resource create idha-idm-check ocf:identity-ha:idm op monitor interval=2s timeout=2s op start timeout=300s meta migration-threshold=2 /);
     assert.match(s, /constraint colocation add idha-idm with idha-idm-check INFINITY/);
@@ -135,6 +135,31 @@ describe('Pacemaker for real: the script against a CIB file, the scheduler\'s pl
     assert.equal(xml.match(/<rsc_order /g)?.length, 1);
   });
 
+  it('GIVEN the script of a changed topology (another VIP and prefix, check interval 3 s, startupSeconds 90) run on the CIB of the first THEN the CIB converges (nothing doubled, crm_verify passes); GIVEN another service unit THEN it stops, naming the resource to delete, and the CIB is untouched', { skip: !havePacemaker && 'tools missing' }, () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'pcs-converge-'));
+    const cib = path.join(dir, 'cib.xml');
+    fs.copyFileSync(applied(Preemption.ON), cib);
+    const changed = path.join(dir, 'changed.sh');
+    fs.writeFileSync(changed, file(build(pcs({ preemption: Preemption.ON, virtualIp: '10.99.0.200', prefixLength: 16, healthCheck: { intervalSeconds: 3, startupSeconds: 90 } })), 'pacemaker/pacemaker.sh'));
+    const r = spawnSync('bash', [changed], { encoding: 'utf8', env: { ...process.env, IDHA_CIB_FILE: cib } });
+    assert.equal(r.status, 0, r.stderr);
+    const xml = fs.readFileSync(cib, 'utf8');
+    assert.match(xml, /name="ip" value="10\.99\.0\.200"/);
+    assert.match(xml, /name="cidr_netmask" value="16"/);
+    assert.match(xml, /<op (?=[^>]*name="monitor")(?=[^>]*interval="3s")(?=[^>]*timeout="3s")[^>]*id="idha-idm-check-monitor/);
+    assert.match(xml, /<op (?=[^>]*name="start")(?=[^>]*timeout="90s")[^>]*id="idha-idm-check-start/);
+    assert.doesNotMatch(xml, /10\.99\.0\.100|interval="2s"|timeout="300s"/);
+    assert.equal(xml.match(/<primitive /g)?.length, 3);
+    assert.equal(spawnSync('crm_verify', ['-x', cib], { encoding: 'utf8' }).status, 0);
+    const before = fs.readFileSync(cib, 'utf8');
+    const other = path.join(dir, 'other.sh');
+    fs.writeFileSync(other, file(build(vipProps([new PacemakerTarget({ serviceUnit: 'apache2' })])), 'pacemaker/pacemaker.sh'));
+    const o = spawnSync('bash', [other], { encoding: 'utf8', env: { ...process.env, IDHA_CIB_FILE: cib } });
+    assert.equal(o.status, 1);
+    assert.match(o.stderr, /idha-idm-service runs another unit than apache2: delete it \(pcs resource delete idha-idm-service\)/);
+    assert.equal(fs.readFileSync(cib, 'utf8'), before);
+  });
+
   for (const preemption of [Preemption.ON, Preemption.OFF]) {
     it(`GIVEN preemption ${preemption} THEN the group starts on tomcat1, moves after 2 failed checks (not 1), and ${preemption === Preemption.ON ? 'comes back' : 'stays'} when tomcat1 returns`, { skip: !havePacemaker && 'tools missing' }, () => {
       let s = simulate(applied(preemption), ['-u', 'tomcat1', '-u', 'tomcat2']);
@@ -154,7 +179,7 @@ describe('Pacemaker for real: the script against a CIB file, the scheduler\'s pl
 
   it('GIVEN the check\'s start failing on tomcat1 (no pass within healthCheck.startupSeconds: the agent\'s start timed out) THEN the group starts on tomcat2, and is never stopped on every node; the CIB gives the start that timeout', { skip: !havePacemaker && 'tools missing' }, () => {
     const cib = applied(Preemption.ON);
-    assert.match(fs.readFileSync(cib, 'utf8'), /<op name="start" timeout="300s" interval="0s" id="idha-idm-check-start-interval-0s"\/>/);
+    assert.match(fs.readFileSync(cib, 'utf8'), /<op (?=[^>]*name="start")(?=[^>]*timeout="300s")(?=[^>]*id="idha-idm-check-start)/);
     // The agent's start returns only after a passing check, so no monitor fails while a service starts;
     // what can fail is the start itself (its timeout). crm_simulate counts a failed start as 1 (the
     // controller makes it INFINITY, start-failure-is-fatal): two failed starts (-F, failing the op in the

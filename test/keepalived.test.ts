@@ -163,7 +163,7 @@ describe('real keepalived with the generated configs, in three network namespace
     const c = build(props({
       nodes: ADDR.slice(0, nodeCount).map((address, i) => ({ name: `tomcat${i + 1}`, address })), virtualIp: VIP, servicePorts: [5050], preemption,
       ...(preemption === Preemption.DELAYED ? { preemptDelaySeconds: 8 } : {}),
-      healthCheck: { intervalSeconds: 1, fall: 2, rise: 2 },
+      healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 },
     }, { authSecretFile: secret, idhaCommand: `/usr/bin/env node ${IDHA}` }));
     return c.snippets().filter((s) => s.fileName.endsWith('.conf') && !s.fileName.includes('.service.d/')).map((s, i) => {
       const f = path.join(dir, `${preemption}-${nodeCount}-${i}.conf`);
@@ -223,9 +223,13 @@ describe('real keepalived with the generated configs, in three network namespace
     assert.notEqual(sh(`ip netns exec ${NS[0]} keepalived --config-test --use-file ${bad} 2>&1`).status, 0);
   });
 
-  it('GIVEN preemption on THEN the VIP sits on the first node, moves when its service stops, comes back when it returns, and moves when keepalived dies', async (t) => {
-    if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
-    const [fa, fb] = configs(Preemption.ON);
+  /**
+   * Two nodes with the configs of `preemption`: the VIP on the first, the second started; then the
+   * first node's service stopped (the VIP moves) and started again. Returns the running processes and
+   * how long the move took.
+   */
+  const failedOverPair = async (preemption: Preemption) => {
+    const [fa, fb] = configs(preemption);
     const svc = [service(0), service(1)];
     const kaA = keepalived(0, fa);
     await waitFor('the VIP on the first node', () => vipOn(0), 30_000);
@@ -235,16 +239,22 @@ describe('real keepalived with the generated configs, in three network namespace
     await stop(svc[0]);
     const failover = await waitFor('the VIP on the second node after the service stopped', () => vipOn(1) && !vipOn(0), 40_000);
     svc[0] = service(0);
+    return { kaA, kaB, svc, failover, done: async () => { for (const k of [kaB, kaA]) await stop(k.c); for (const x of svc) await stop(x); } };
+  };
+
+  it('GIVEN preemption on THEN the VIP sits on the first node, moves when its service stops, comes back when it returns, and moves when keepalived dies', async (t) => {
+    if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
+    const pair = await failedOverPair(Preemption.ON);
+    const { kaA, failover } = pair;
     const failback = await waitFor('the VIP back on the first node (preemption on)', () => vipOn(0) && !vipOn(1), 40_000);
     await stop(kaA.c, 'SIGKILL');
     const crash = await waitFor('the VIP on the second node after keepalived died', () => vipOn(1), 40_000);
     t.diagnostic(`measured: service stop -> VIP moved ${failover.toFixed(2)} s; service back -> VIP back ${failback.toFixed(2)} s; keepalived killed -> VIP moved ${crash.toFixed(2)} s`);
     fs.writeFileSync(path.join(os.tmpdir(), 'idha-keepalived-timing.json'), JSON.stringify({ failover, failback, crash }));
-    const printed = build(props({ healthCheck: { intervalSeconds: 1, fall: 2, rise: 2 } })).estimates()[0];
+    const printed = build(props({ healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 } })).estimates()[0];
     assert.ok(failover <= printed.seconds, `failover ${failover} s within the printed ${printed.seconds} s (${printed.formula})`);
     assert.ok(failback <= printed.failbackSeconds!, `failback ${failback} s within the printed ${printed.failbackSeconds} s (${printed.failbackFormula})`);
-    await stop(kaB.c);
-    for (const s of svc) await stop(s);
+    await pair.done();
   });
 
   it('GIVEN three nodes, the third (preferred) with its secret file missing, then empty, then with an empty secret, then the old authentication-block form THEN its keepalived stops at once and never holds the VIP, and the first node stays the one holder; GIVEN the secret THEN it runs VRRP with the other two (one VIP holder of three)', async (t) => {
@@ -285,41 +295,22 @@ describe('real keepalived with the generated configs, in three network namespace
 
   it('GIVEN preemption delayed (8 s) THEN the VIP comes back no sooner than the delay and within the printed failback', async (t) => {
     if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
-    const [fa, fb] = configs(Preemption.DELAYED);
-    const svc = [service(0), service(1)];
-    const kaA = keepalived(0, fa);
-    await waitFor('the VIP on the first node', () => vipOn(0), 30_000);
-    const kaB = keepalived(1, fb);
-    await new Promise((r) => setTimeout(r, 3000));
-    await stop(svc[0]);
-    await waitFor('the VIP on the second node after the service stopped', () => vipOn(1) && !vipOn(0), 40_000);
-    svc[0] = service(0);
+    const pair = await failedOverPair(Preemption.DELAYED);
     const failback = await waitFor('the VIP back on the first node after the delay', () => vipOn(0) && !vipOn(1), 40_000);
-    const printed = build(props({ preemption: Preemption.DELAYED, preemptDelaySeconds: 8, healthCheck: { intervalSeconds: 1, fall: 2, rise: 2 } })).estimates()[0];
+    const printed = build(props({ preemption: Preemption.DELAYED, preemptDelaySeconds: 8, healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 } })).estimates()[0];
     t.diagnostic(`measured: service back -> VIP back ${failback.toFixed(2)} s with preempt_delay 8 (printed ${printed.failbackSeconds} s: ${printed.failbackFormula})`);
     assert.ok(failback >= 8, `not before the delay: ${failback} s`);
     assert.ok(failback <= printed.failbackSeconds!, `failback ${failback} s within the printed ${printed.failbackSeconds} s`);
-    for (const k of [kaB, kaA]) await stop(k.c);
-    for (const x of svc) await stop(x);
+    await pair.done();
   });
 
   it('GIVEN preemption off THEN after the first node\'s service returns the VIP stays on the second node', async (t) => {
     if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
-    const [fa, fb] = configs(Preemption.OFF);
-    const svc = [service(0), service(1)];
-    const kaA = keepalived(0, fa);
-    await waitFor('the VIP on the first node', () => vipOn(0), 30_000);
-    const kaB = keepalived(1, fb);
-    await new Promise((r) => setTimeout(r, 3000));
-    await stop(svc[0]);
-    await waitFor('the VIP on the second node', () => vipOn(1) && !vipOn(0), 40_000);
-    svc[0] = service(0);
-    // rise 2 x interval 1 s, plus margin: a preempting node would have taken it back by now
-    await new Promise((r) => setTimeout(r, 8000));
+    const pair = await failedOverPair(Preemption.OFF);
+    // The printed failback with preemption on is 10 s: a preempting node would have taken it back by now.
+    await new Promise((r) => setTimeout(r, 11_000));
     assert.ok(vipOn(1) && !vipOn(0), 'nopreempt: the VIP stays where it is');
-    await stop(kaA.c);
-    await stop(kaB.c);
-    for (const s of svc) await stop(s);
+    await pair.done();
   });
 });
 

@@ -1,3 +1,5 @@
+import { refuse } from './internal';
+
 /**
  * keepalived.conf. keepalived runs a `script "..."` by splitting the quoted text on spaces and
  * executing the words directly (no shell): each word reaches the program as written, so long as it
@@ -7,7 +9,7 @@
  */
 export function keepalivedScript(argv: readonly string[]): string {
   for (const w of argv) {
-    if (w === '' || /[\s"'\\$\u0000-\u001f\u007f]/.test(w)) throw new Error(`internal error: the word ${JSON.stringify(w)} cannot be written into a keepalived script line`);
+    if (w === '' || /[\s"'\\$\u0000-\u001f\u007f]/.test(w)) refuse('keepalived.conf', 'a word of a script line', w, 'it is empty or holds a space, a quote, \\ or $');
   }
   return `"${argv.join(' ')}"`;
 }

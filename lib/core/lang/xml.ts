@@ -1,10 +1,12 @@
+import { refuse } from './internal';
+
 /**
  * XML text and attribute values (WinSW service definitions, Tomcat's server.xml, the OCF agent's
  * meta-data). XML 1.0 cannot carry most control characters at all: the value grammars refuse them
  * before they get here, and these functions refuse them again, as an internal error.
  */
 function checked(s: string): string {
-  if (!xmlChars(s)) throw new Error(`internal error: ${JSON.stringify(s)} holds a character XML 1.0 cannot carry`);
+  if (!xmlChars(s)) refuse('XML', 'text', s, 'it holds a character XML 1.0 cannot carry');
   return s;
 }
 

@@ -35,21 +35,23 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-cluster-targets-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('Pacemaker: the pcs script and the OCF agent', () => {
-  it('GIVEN two nodes and preemption on THEN IPaddr2 and the systemd unit in one group, the check resource, scores 200/100, stickiness 0', () => {
+  it('GIVEN two nodes and preemption on THEN the service and the check cloned on every node, the VIP only where the check says healthy, scores 200/100, stickiness 0', () => {
     const s = file(build(pcs()), 'pacemaker/pacemaker.sh');
-    assert.match(s, /resource create idha-idm-vip ocf:heartbeat:IPaddr2 ip=10\.99\.0\.100 cidr_netmask=24 .*--group idha-idm; fi$/m);
-    assert.match(s, /resource create idha-idm-service systemd:tomcat10 .*--group idha-idm \$on_nodes$/m);
-    assert.match(s, /resource create idha-idm-check ocf:identity-ha:idm op monitor interval=2s timeout=2s op start timeout=300s meta migration-threshold=2 /);
-    assert.match(s, /constraint colocation add idha-idm with idha-idm-check INFINITY/);
-    assert.match(s, /constraint order start idha-idm then start idha-idm-check/);
-    assert.match(s, /location add idha-idm-prefers-tomcat1 idha-idm-check tomcat1 200$/m);
-    assert.match(s, /location add idha-idm-prefers-tomcat2 idha-idm-check tomcat2 100$/m);
-    assert.match(s, /resource meta idha-idm resource-stickiness=0$/m);
+    assert.match(s, /resource create idha-idm-vip ocf:heartbeat:IPaddr2 ip=10\.99\.0\.100 cidr_netmask=24 op monitor interval=10s timeout=20s; fi$/m);
+    assert.match(s, /resource create idha-idm-service systemd:tomcat10 .*op start timeout=300s .*clone interleave=true \$on_nodes; fi$/m);
+    assert.match(s, /resource create idha-idm-check ocf:identity-ha:idm op monitor interval=2s timeout=11s clone interleave=true \$on_nodes; fi$/m);
+    assert.match(s, /location idha-idm-vip rule constraint-id=idha-idm-vip-healthy score=-INFINITY not_defined idha-idm-healthy or idha-idm-healthy ne 1$/m);
+    assert.match(s, /constraint colocation add idha-idm-vip with idha-idm-service-clone INFINITY/);
+    assert.match(s, /constraint order start idha-idm-service-clone then start idha-idm-check-clone/);
+    assert.match(s, /location add idha-idm-prefers-tomcat1 idha-idm-vip tomcat1 200$/m);
+    assert.match(s, /location add idha-idm-prefers-tomcat2 idha-idm-vip tomcat2 100$/m);
+    assert.match(s, /resource meta idha-idm-vip resource-stickiness=0$/m);
+    assert.doesNotMatch(s, /migration-threshold|--group/, 'no bans and no group: a failing check only makes its node unhealthy');
     assert.match(s, /pcs cluster cib-push "\$cib" --config/);
   });
 
   it('GIVEN preemption off THEN stickiness above the scores\' spread (200 > 100)', () => {
-    assert.match(file(build(pcs({ preemption: Preemption.OFF })), 'pacemaker/pacemaker.sh'), /resource meta idha-idm resource-stickiness=200$/m);
+    assert.match(file(build(pcs({ preemption: Preemption.OFF })), 'pacemaker/pacemaker.sh'), /resource meta idha-idm-vip resource-stickiness=200$/m);
   });
 
   it('THEN the agent maps each node name to its own address and defaults its parameters to the cluster\'s check', () => {
@@ -74,16 +76,19 @@ describe('Pacemaker: the pcs script and the OCF agent', () => {
     assert.deepEqual(problemsOf(() => build(vipProps([new PacemakerTarget({ serviceUnit: 'tomcat10.service' })]))), []);
   });
 
-  it('THEN the estimate is interval x fall + timeout, the service\'s start on top', () => {
-    const [e] = build(pcs()).estimates();
-    assert.equal(e.seconds, 6);
-    assert.match(e.formula, /^2s x 2 monitors \+ 2s timeout = 6, then the service's stop and start/);
+  it('THEN the estimates: interval x fall + timeout + 1 s to move the VIP (the standbys run the service); failback interval x rise + timeout + 1 s with on, none with off', () => {
+    const [e] = build(pcs({ healthCheck: { rise: 3 } })).estimates();
+    assert.equal(e.seconds, 7);
+    assert.match(e.formula, /^2s x 2 failed checks \(fall\) \+ 2s timeout \+ 1s to move the VIP = 7/);
+    assert.equal(e.failbackSeconds, 9);
+    assert.match(e.failbackFormula ?? '', /^2s x 3 passing checks \(rise\)/);
+    assert.equal(build(pcs({ preemption: Preemption.OFF })).estimates()[0].failbackSeconds, 0);
   });
 });
 
 const havePacemaker = ['pcs', 'cibadmin', 'crm_simulate', 'crm_verify', 'ocf-tester', 'xmllint'].every((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0);
 
-describe('Pacemaker for real: the script against a CIB file, the scheduler\'s placement, the agent under ocf-tester', { timeout: 180_000 }, () => {
+describe('Pacemaker for real: the script against a CIB file, the scheduler\'s placement, the agent under ocf-tester', { timeout: 600_000 }, () => {
   it('THEN pcs, cibadmin, crm_simulate, crm_verify and ocf-tester are installed (.ci/run installs pcs, pacemaker-cli-utils, resource-agents)', () => {
     assert.ok(havePacemaker, 'Pacemaker tools missing: apt-get install -y pcs pacemaker-cli-utils resource-agents libxml2-utils');
   });
@@ -112,17 +117,33 @@ describe('Pacemaker for real: the script against a CIB file, the scheduler\'s pl
     return pristine;
   };
 
-  /** Where each resource runs after the scheduler's transition (crm_simulate -S), and the CIB after it. */
-  const simulate = (cib: string, args: string[]): { placed: Record<string, string>; next: string } => {
+  /**
+   * Where the VIP and the clone instances run after the scheduler's transition (crm_simulate -S),
+   * and the CIB after it.
+   */
+  const simulate = (cib: string, args: string[]): { vip: string; service: string; check: string; failed: boolean; next: string } => {
     const next = `${cib.replace(/\.xml$/, '')}-${Math.random().toString(36).slice(2)}.xml`;
     const r = spawnSync('crm_simulate', ['-x', cib, '-q', 'true', '-S', '-O', next, ...args], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const revised = r.stdout.slice(r.stdout.indexOf('Revised Cluster Status'));
-    const placed: Record<string, string> = {};
-    for (const m of revised.matchAll(/\* (idha-idm-\w+)\s+\([^)]*\):\s+(Started (\S+)|Stopped)/g)) placed[m[1]] = m[3] ?? 'stopped';
-    return { placed, next };
+    const vip = /\* idha-idm-vip\s+\([^)]*\):\s+(?:Started (\S+)|(Stopped))/.exec(revised);
+    assert.ok(vip, revised);
+    const started = (clone: string) => (new RegExp(`Clone Set: ${clone} \\[[^\\]]*\\]:\\n\\s+\\* Started: \\[ ([^\\]]*) \\]`).exec(revised)?.[1] ?? '').trim();
+    return { vip: vip[1] ?? 'stopped', service: started('idha-idm-service-clone'), check: started('idha-idm-check-clone'), failed: /Failed Resource Actions/.test(revised), next };
   };
-  const all = (node: string) => ({ 'idha-idm-vip': node, 'idha-idm-service': node, 'idha-idm-check': node });
+  /** What the check clone's monitor does on a node: set the node attribute (a transient one, as attrd_updater does). */
+  const publish = (cib: string, node: string, healthy: 0 | 1): void => {
+    const r = spawnSync('crm_attribute', ['--node', node, '--name', 'idha-idm-healthy', '--update', String(healthy), '--lifetime', 'reboot'], { encoding: 'utf8', env: { ...process.env, CIB_file: cib } });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  /** Both nodes up; the clones started everywhere; no attribute yet (the checks have not passed rise times). */
+  const booted = (preemption: Preemption) => {
+    let s = simulate(applied(preemption), ['-u', 'tomcat1', '-u', 'tomcat2']);
+    s = simulate(s.next, []);
+    assert.equal(s.service, 'tomcat1 tomcat2', 'the service runs on every node');
+    assert.equal(s.check, 'tomcat1 tomcat2', 'the check runs on every node');
+    return s;
+  };
 
   it('GIVEN the script run twice on an empty CIB THEN crm_verify passes and nothing is doubled', { skip: !havePacemaker && 'tools missing (the test above fails)' }, () => {
     const cib = applied(Preemption.ON);
@@ -130,8 +151,9 @@ describe('Pacemaker for real: the script against a CIB file, the scheduler\'s pl
     assert.equal(v.status, 0, v.stderr);
     const xml = fs.readFileSync(cib, 'utf8');
     assert.equal(xml.match(/<primitive /g)?.length, 3);
-    assert.equal(xml.match(/<rsc_location /g)?.length, 2);
-    assert.equal(xml.match(/<rsc_colocation /g)?.length, 1);
+    assert.equal(xml.match(/<clone /g)?.length, 2);
+    assert.equal(xml.match(/<rsc_location /g)?.length, 3);
+    assert.equal(xml.match(/<rsc_colocation /g)?.length, 2);
     assert.equal(xml.match(/<rsc_order /g)?.length, 1);
   });
 
@@ -140,16 +162,18 @@ describe('Pacemaker for real: the script against a CIB file, the scheduler\'s pl
     const cib = path.join(dir, 'cib.xml');
     fs.copyFileSync(applied(Preemption.ON), cib);
     const changed = path.join(dir, 'changed.sh');
-    fs.writeFileSync(changed, file(build(pcs({ preemption: Preemption.ON, virtualIp: '10.99.0.200', prefixLength: 16, healthCheck: { intervalSeconds: 3, startupSeconds: 90 } })), 'pacemaker/pacemaker.sh'));
+    fs.writeFileSync(changed, file(build(pcs({ preemption: Preemption.OFF, virtualIp: '10.99.0.200', prefixLength: 16, healthCheck: { intervalSeconds: 3, startupSeconds: 90 } })), 'pacemaker/pacemaker.sh'));
     const r = spawnSync('bash', [changed], { encoding: 'utf8', env: { ...process.env, IDHA_CIB_FILE: cib } });
     assert.equal(r.status, 0, r.stderr);
     const xml = fs.readFileSync(cib, 'utf8');
     assert.match(xml, /name="ip" value="10\.99\.0\.200"/);
     assert.match(xml, /name="cidr_netmask" value="16"/);
-    assert.match(xml, /<op (?=[^>]*name="monitor")(?=[^>]*interval="3s")(?=[^>]*timeout="3s")[^>]*id="idha-idm-check-monitor/);
-    assert.match(xml, /<op (?=[^>]*name="start")(?=[^>]*timeout="90s")[^>]*id="idha-idm-check-start/);
-    assert.doesNotMatch(xml, /10\.99\.0\.100|interval="2s"|timeout="300s"/);
+    assert.match(xml, /<op (?=[^>]*name="monitor")(?=[^>]*interval="3s")(?=[^>]*timeout="12s")[^>]*id="idha-idm-check-monitor/);
+    assert.match(xml, /<op (?=[^>]*name="start")(?=[^>]*timeout="90s")[^>]*id="idha-idm-service-start/);
+    assert.match(xml, /name="resource-stickiness" value="200"/);
+    assert.doesNotMatch(xml, /10\.99\.0\.100|interval="2s"|timeout="300s"|name="resource-stickiness" value="0"/);
     assert.equal(xml.match(/<primitive /g)?.length, 3);
+    assert.equal(xml.match(/<rsc_location /g)?.length, 3);
     assert.equal(spawnSync('crm_verify', ['-x', cib], { encoding: 'utf8' }).status, 0);
     const before = fs.readFileSync(cib, 'utf8');
     const other = path.join(dir, 'other.sh');
@@ -160,58 +184,128 @@ describe('Pacemaker for real: the script against a CIB file, the scheduler\'s pl
     assert.equal(fs.readFileSync(cib, 'utf8'), before);
   });
 
-  for (const preemption of [Preemption.ON, Preemption.OFF]) {
-    it(`GIVEN preemption ${preemption} THEN the group starts on tomcat1, moves after 2 failed checks (not 1), and ${preemption === Preemption.ON ? 'comes back' : 'stays'} when tomcat1 returns`, { skip: !havePacemaker && 'tools missing' }, () => {
-      let s = simulate(applied(preemption), ['-u', 'tomcat1', '-u', 'tomcat2']);
-      s = simulate(s.next, []);
-      assert.deepEqual(s.placed, all('tomcat1'), 'both nodes up: the preferred node');
-      s = simulate(s.next, ['-i', 'idha-idm-check_monitor_2000@tomcat1=1']);
-      assert.deepEqual(s.placed, all('tomcat1'), 'one failed check (fall 2): restarted in place');
-      s = simulate(s.next, ['-i', 'idha-idm-check_monitor_2000@tomcat1=1']);
-      assert.deepEqual(s.placed, all('tomcat2'), 'two failed checks: the group follows the check to tomcat2');
-      // tomcat1 leaves and comes back clean (its failure history goes with it).
-      s = simulate(s.next, ['-d', 'tomcat1']);
-      assert.deepEqual(s.placed, all('tomcat2'));
-      s = simulate(s.next, ['-u', 'tomcat1']);
-      assert.deepEqual(s.placed, all(preemption === Preemption.ON ? 'tomcat1' : 'tomcat2'));
-    });
-  }
+  it('GIVEN a running cluster set up by the previous layout (test/fixtures/pacemaker-previous-layout.sh: one group, a check primitive) THEN the script converts it in one push: clones, the rule, no group; crm_verify passes and the VIP stays on tomcat1', { skip: !havePacemaker && 'tools missing' }, () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'pcs-previous-'));
+    const cib = path.join(dir, 'cib.xml');
+    fs.writeFileSync(cib, spawnSync('cibadmin', ['--empty'], { encoding: 'utf8' }).stdout);
+    assert.equal(spawnSync('pcs', ['-f', cib, 'property', 'set', 'stonith-enabled=false'], { encoding: 'utf8' }).status, 0);
+    const env = { ...process.env, IDHA_CIB_FILE: cib };
+    assert.equal(spawnSync('bash', [path.join(__dirname, '..', '..', 'test', 'fixtures', 'pacemaker-previous-layout.sh')], { encoding: 'utf8', env }).status, 0);
+    assert.match(fs.readFileSync(cib, 'utf8'), /<group id="idha-idm">/);
+    let s = simulate(cib, ['-u', 'tomcat1', '-u', 'tomcat2']);
+    assert.equal(s.vip, 'tomcat1', 'the previous layout runs the group on tomcat1');
+    const running = path.join(dir, 'running.xml');
+    fs.copyFileSync(s.next, running);
+    publish(running, 'tomcat1', 1);
+    publish(running, 'tomcat2', 1);
+    const script = path.join(dir, 'pacemaker.sh');
+    fs.writeFileSync(script, file(build(pcs()), 'pacemaker/pacemaker.sh'));
+    const r = spawnSync('bash', [script], { encoding: 'utf8', env: { ...env, IDHA_CIB_FILE: running } });
+    assert.equal(r.status, 0, r.stderr);
+    const xml = fs.readFileSync(running, 'utf8');
+    assert.doesNotMatch(xml, /<group /);
+    assert.equal(xml.match(/<clone /g)?.length, 2);
+    assert.match(xml, /<rsc_location id="idha-idm-vip-healthy"/);
+    assert.doesNotMatch(xml, /migration-threshold/);
+    assert.equal(spawnSync('crm_verify', ['-x', running], { encoding: 'utf8' }).status, 0);
+    s = simulate(running, []);
+    assert.equal(s.vip, 'tomcat1');
+    assert.equal(s.service, 'tomcat1 tomcat2');
+  });
 
-  it('GIVEN the check\'s start failing on tomcat1 (no pass within healthCheck.startupSeconds: the agent\'s start timed out) THEN the group starts on tomcat2, and is never stopped on every node; the CIB gives the start that timeout', { skip: !havePacemaker && 'tools missing' }, () => {
-    const cib = applied(Preemption.ON);
-    assert.match(fs.readFileSync(cib, 'utf8'), /<op (?=[^>]*name="start")(?=[^>]*timeout="300s")(?=[^>]*id="idha-idm-check-start)/);
-    // The agent's start returns only after a passing check, so no monitor fails while a service starts;
-    // what can fail is the start itself (its timeout). crm_simulate counts a failed start as 1 (the
-    // controller makes it INFINITY, start-failure-is-fatal): two failed starts (-F, failing the op in the
-    // transition) reach migration-threshold 2 here.
-    let s = simulate(cib, ['-u', 'tomcat1', '-u', 'tomcat2', '-F', 'idha-idm-check_start_0@tomcat1=1']);
-    assert.equal(s.placed['idha-idm-vip'], 'tomcat1');
-    s = simulate(s.next, ['-F', 'idha-idm-check_start_0@tomcat1=1']);
-    for (let i = 0; i < 3; i++) {
+  it('GIVEN both nodes starting slowly (no check passed yet) THEN the VIP waits, stopped, and nothing fails or is banned; the first node to pass takes it (tomcat2); tomcat1 passing later takes it back with on, and not with off', { skip: !havePacemaker && 'tools missing' }, () => {
+    for (const preemption of [Preemption.ON, Preemption.OFF]) {
+      let s = booted(preemption);
+      for (let i = 0; i < 3; i++) {
+        s = simulate(s.next, []);
+        assert.equal(s.vip, 'stopped', `${preemption}: no node healthy yet (transition ${i})`);
+        assert.equal(s.failed, false);
+      }
+      publish(s.next, 'tomcat1', 0);
+      publish(s.next, 'tomcat2', 1);
       s = simulate(s.next, []);
-      assert.deepEqual(s.placed, all('tomcat2'), `transition ${i + 3}: on tomcat2, started there`);
+      assert.equal(s.vip, 'tomcat2', `${preemption}: tomcat1 still starting, tomcat2 healthy`);
+      publish(s.next, 'tomcat1', 1);
+      s = simulate(s.next, []);
+      assert.equal(s.vip, preemption === Preemption.ON ? 'tomcat1' : 'tomcat2', `${preemption}: tomcat1 healthy`);
     }
   });
 
-  it('GIVEN the generated agent THEN ocf-tester passes it, with the listening check healthy; its monitor fails once the port closes', { skip: !havePacemaker && 'tools missing' }, async () => {
+  it('GIVEN both healthy at start THEN the VIP is on tomcat1 with on and with off (priority among the healthy); GIVEN tomcat1 unhealthy THEN it moves to tomcat2 and stays there however long tomcat1 stays broken (no failure expires into a blind failback); once tomcat1 passes rise checks, on takes it back and off does not', { skip: !havePacemaker && 'tools missing' }, () => {
+    for (const preemption of [Preemption.ON, Preemption.OFF]) {
+      let s = booted(preemption);
+      publish(s.next, 'tomcat1', 1);
+      publish(s.next, 'tomcat2', 1);
+      s = simulate(s.next, []);
+      assert.equal(s.vip, 'tomcat1', `${preemption}: both healthy at start: the preferred node`);
+      publish(s.next, 'tomcat1', 0);
+      s = simulate(s.next, []);
+      assert.equal(s.vip, 'tomcat2', `${preemption}: tomcat1's check failed fall times`);
+      for (let i = 0; i < 5; i++) {
+        // Each transition is what the cluster does at a recheck or any event while tomcat1 is broken:
+        // the rule keeps the VIP off it; the check's monitor answered 0, so there is no failure to expire.
+        s = simulate(s.next, ['-i', 'idha-idm-check_monitor_2000@tomcat1=0']);
+        assert.equal(s.vip, 'tomcat2', `${preemption}: tomcat1 still broken (transition ${i})`);
+        assert.equal(s.failed, false);
+      }
+      assert.doesNotMatch(fs.readFileSync(s.next, 'utf8'), /fail-count/);
+      publish(s.next, 'tomcat1', 1);
+      s = simulate(s.next, []);
+      assert.equal(s.vip, preemption === Preemption.ON ? 'tomcat1' : 'tomcat2', `${preemption}: tomcat1 healthy again`);
+    }
+  });
+
+  it('GIVEN preemption off and tomcat1 down at start THEN tomcat2 takes the VIP and keeps it when tomcat1 joins healthy; GIVEN tomcat2 then failing THEN tomcat1 takes it', { skip: !havePacemaker && 'tools missing' }, () => {
+    let s = simulate(applied(Preemption.OFF), ['-u', 'tomcat2']);
+    s = simulate(s.next, []);
+    publish(s.next, 'tomcat2', 1);
+    s = simulate(s.next, []);
+    assert.equal(s.vip, 'tomcat2');
+    s = simulate(s.next, ['-u', 'tomcat1']);
+    publish(s.next, 'tomcat1', 1);
+    s = simulate(s.next, []);
+    assert.equal(s.vip, 'tomcat2', 'off: the holder keeps it');
+    publish(s.next, 'tomcat2', 0);
+    s = simulate(s.next, []);
+    assert.equal(s.vip, 'tomcat1');
+  });
+
+  it('GIVEN the holder lost (node down) THEN the VIP goes to the other healthy node; the service on the holder failing THEN Pacemaker restarts it in place and nothing is banned', { skip: !havePacemaker && 'tools missing' }, () => {
+    let s = booted(Preemption.ON);
+    publish(s.next, 'tomcat1', 1);
+    publish(s.next, 'tomcat2', 1);
+    s = simulate(s.next, []);
+    assert.equal(s.vip, 'tomcat1');
+    s = simulate(s.next, ['-i', 'idha-idm-service_monitor_10000@tomcat1=7']);
+    assert.equal(s.service, 'tomcat1 tomcat2', 'restarted in place');
+    s = simulate(s.next, ['-d', 'tomcat1']);
+    assert.equal(s.vip, 'tomcat2');
+  });
+
+  it('GIVEN the generated agent THEN ocf-tester passes it, with the listening check healthy (attrd_updater a stand-in that records its calls)', { skip: !havePacemaker && 'tools missing' }, async () => {
     const server = net.createServer((s) => s.destroy());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
     try {
-      const c = build(vipProps([new PacemakerTarget({ serviceUnit: 'tomcat10', idhaCommand: `${process.execPath} ${IDHA}` })], {
-        nodes: [{ name: 'n1', address: '127.0.0.1' }, { name: 'n2', address: '127.0.0.2' }], virtualIp: '127.0.0.100', prefixLength: 8, servicePorts: [port],
-      }));
-      // ocf-tester runs the agent as another user too: the folder must be searchable.
-      const dir = fs.mkdtempSync(path.join(tmp, 'agent-'));
+      // ocf-tester runs the agent as another user too: the folders must be searchable and the log writable.
       fs.chmodSync(tmp, 0o755);
-      fs.chmodSync(dir, 0o755);
-      const agent = path.join(dir, 'identity-ha-idm');
-      fs.writeFileSync(agent, file(c, 'pacemaker/identity-ha-idm'));
-      fs.chmodSync(agent, 0o755);
-      const rsctmp = fs.mkdtempSync(path.join(tmp, 'rsctmp-'));
-      const env = { ...process.env, HA_RSCTMP: rsctmp };
+      const { agent, env, published } = agentFor(port, `${process.execPath} ${IDHA}`);
+      // OCF 1.1 (Pacemaker 2.1) reads reloadable="1" and calls reload-agent; Debian's resource-agents 4.12
+      // ships ocf-tester with the OCF 1.0 DTD, which lacks that attribute and that action. ocf-tester runs
+      // here with that DTD plus both, as the OCF 1.1 DTD declares them; everything else is Debian's.
+      const data = fs.mkdtempSync(path.join(tmp, 'ocf-data-'));
+      fs.mkdirSync(path.join(data, 'resource-agents'));
+      const dtd = fs.readFileSync('/usr/share/resource-agents/ra-api-1.dtd', 'utf8');
+      const dtd11 = dtd.replace('unique  (1|0)   "0">', 'unique  (1|0)   "0"\n        reloadable  (1|0)   "0">').replace('|reload|', '|reload|reload-agent|');
+      assert.equal(dtd11.length - dtd.length, 45, 'the DTD\'s parameter attributes and actions as Debian ships them');
+      fs.writeFileSync(path.join(data, 'resource-agents', 'ra-api-1.dtd'), dtd11);
+      const tester = path.join(data, 'ocf-tester');
+      const original = fs.readFileSync(spawnSync('sh', ['-c', 'command -v ocf-tester'], { encoding: 'utf8' }).stdout.trim(), 'utf8');
+      assert.match(original, /^DATADIR=\/usr\/share$/m);
+      fs.writeFileSync(tester, original.replace(/^DATADIR=\/usr\/share$/m, `DATADIR=${data}`), { mode: 0o755 });
+      fs.chmodSync(data, 0o755);
       const t = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        const p = spawn('ocf-tester', ['-n', 'idha-check', '-o', 'CRM_meta_on_node=n1', agent], { env });
+        const p = spawn(tester, ['-n', 'idha-check', '-o', 'CRM_meta_on_node=n1', agent], { env });
         let out = '';
         p.stdout.on('data', (d) => { out += d; });
         p.stderr.on('data', (d) => { out += d; });
@@ -219,38 +313,45 @@ describe('Pacemaker for real: the script against a CIB file, the scheduler\'s pl
       });
       assert.equal(t.code, 0, t.out);
       assert.match(t.out, /passed all tests/);
-      const run = (action: string, node = 'n1') => spawnSync(agent, [action], { env: { ...env, OCF_RESKEY_CRM_meta_on_node: node }, encoding: 'utf8' }).status;
-      assert.equal(run('monitor'), 7, 'stopped');
-      assert.equal(run('start'), 0);
-      assert.equal(run('monitor'), 0, 'port listening');
-      await new Promise<void>((r) => server.close(() => r()));
-      assert.equal(run('monitor'), 1, 'port closed: OCF_ERR_GENERIC');
-      assert.equal(run('start', 'n9'), 5, 'a node the cluster does not list');
-      assert.equal(run('stop'), 0);
+      assert.match(published(), /-n idha-idm-healthy -U 0/);
     } finally {
       server.close();
     }
   });
 });
 
-describe('start-up grace: a service that takes 20 s to answer, under the OCF agent and idha check --watch', { timeout: 120_000 }, () => {
-  /** A node whose service opens its port 20 s after the start (Tomcat deploying its webapps). */
-  const slowService = async () => {
+/** The generated agent for two loopback nodes, with a stand-in attrd_updater on PATH that logs its arguments. */
+const agentFor = (port: number, idha: string, check: Partial<FailoverClusterProps['healthCheck']> = {}) => {
+  const c = build(vipProps([new PacemakerTarget({ serviceUnit: 'tomcat10', idhaCommand: idha })], {
+    nodes: [{ name: 'n1', address: '127.0.0.1' }, { name: 'n2', address: '127.0.0.2' }], virtualIp: '127.0.0.100', prefixLength: 8, servicePorts: [port],
+    healthCheck: { intervalSeconds: 1, ...check },
+  }));
+  const dir = fs.mkdtempSync(path.join(tmp, 'agent-'));
+  fs.chmodSync(dir, 0o777);
+  const agent = path.join(dir, 'identity-ha-idm');
+  fs.writeFileSync(agent, file(c, 'pacemaker/identity-ha-idm'), { mode: 0o755 });
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin, { mode: 0o755 });
+  const log = path.join(dir, 'attrd.log');
+  fs.writeFileSync(log, '', { mode: 0o666 });
+  fs.writeFileSync(path.join(bin, 'attrd_updater'), `#!/bin/sh\necho "$*" >> ${log}\n`, { mode: 0o755 });
+  const rsctmp = path.join(dir, 'rsctmp');
+  fs.mkdirSync(rsctmp, { mode: 0o777 });
+  return {
+    agent, bin,
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, HA_RSCTMP: rsctmp, OCF_RESKEY_CRM_meta_on_node: 'n1' } as NodeJS.ProcessEnv,
+    /** What the agent published, one attrd_updater call per line. */
+    published: () => fs.readFileSync(log, 'utf8'),
+  };
+};
+
+describe('the check agent on its own: rise and fall into the node attribute, and a service that takes 20 s to answer', { timeout: 120_000 }, () => {
+  /** A node whose service opens its port `afterMs` after the start (Tomcat deploying its webapps). */
+  const slowService = async (afterMs = 20_000) => {
     const port = await new Promise<number>((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => r(p)); }); });
     let server: net.Server | undefined;
-    const t = setTimeout(() => { server = net.createServer((c) => c.destroy()).listen(port, '127.0.0.1'); }, 20_000);
-    return { port, t0: Date.now(), close: () => { clearTimeout(t); server?.close(); } };
-  };
-  const agentFor = (port: number, idha: string, startupSeconds = 60) => {
-    const c = build(vipProps([new PacemakerTarget({ serviceUnit: 'tomcat10', idhaCommand: idha })], {
-      nodes: [{ name: 'n1', address: '127.0.0.1' }, { name: 'n2', address: '127.0.0.2' }], virtualIp: '127.0.0.100', prefixLength: 8, servicePorts: [port],
-      healthCheck: { intervalSeconds: 1, startupSeconds },
-    }));
-    const dir = fs.mkdtempSync(path.join(tmp, 'grace-'));
-    const agent = path.join(dir, 'identity-ha-idm');
-    fs.writeFileSync(agent, file(c, 'pacemaker/identity-ha-idm'));
-    fs.chmodSync(agent, 0o755);
-    return { agent, env: { ...process.env, HA_RSCTMP: dir, OCF_RESKEY_CRM_meta_on_node: 'n1' } };
+    const t = setTimeout(() => { server = net.createServer((c) => c.destroy()).listen(port, '127.0.0.1'); }, afterMs);
+    return { port, t0: Date.now(), close: () => new Promise<void>((r) => { clearTimeout(t); if (server) server.close(() => r()); else r(); }) };
   };
   const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => new Promise<{ code: number | null; ms: number; out: string }>((resolve) => {
     const t0 = Date.now();
@@ -260,28 +361,60 @@ describe('start-up grace: a service that takes 20 s to answer, under the OCF age
     p.stderr.on('data', (d) => { out += d; });
     p.on('close', (code) => resolve({ code, ms: Date.now() - t0, out }));
   });
+  const values = (log: string) => [...log.matchAll(/-n idha-idm-healthy -U (\d)/g)].map((m) => Number(m[1]));
 
-  it('GIVEN the service still starting THEN the agent\'s start waits and returns 0 once it answers (monitor 0 then); check --watch with --start-period 60 keeps running through it; without a start period the watch ends (exit 1) while the service starts', async () => {
+  it('GIVEN a service that answers 20 s after its start, monitored every second as Pacemaker does THEN start returns at once, every monitor answers 0 (nothing counted against the node), the node publishes 0 until the service answers and 1 after rise (3) passes; fall (2) failures publish 0 again; stop removes the attribute', async () => {
     const svc = await slowService();
     try {
-      const { agent, env } = agentFor(svc.port, `${process.execPath} ${IDHA}`);
+      const { agent, env, published } = agentFor(svc.port, `${process.execPath} ${IDHA}`, { rise: 3, fall: 2 });
+      const start = await run(agent, ['start'], env);
+      assert.equal(start.code, 0, start.out);
+      assert.ok(start.ms < 5000, `start does not wait for the service (${start.ms} ms)`);
+      const codes: number[] = [];
+      let healthyAt = 0;
+      while (Date.now() - svc.t0 < 40_000 && !healthyAt) {
+        const m = await run(agent, ['monitor'], env);
+        codes.push(m.code ?? -1);
+        if (values(published()).at(-1) === 1) healthyAt = Date.now() - svc.t0;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      assert.ok(codes.every((c) => c === 0), `every monitor answered 0: ${codes.join(',')}`);
+      assert.ok(healthyAt >= 20_000, `healthy only after the service answered (${healthyAt} ms)`);
+      const seen = values(published());
+      const firstOne = seen.indexOf(1);
+      assert.ok(seen.slice(0, firstOne).every((v) => v === 0) && firstOne >= 3, `0 while starting, then 1: ${seen.join('')}`);
+      await svc.close();
+      await run(agent, ['monitor'], env);
+      assert.equal(values(published()).at(-1), 1, 'one failure (fall 2): still healthy');
+      await run(agent, ['monitor'], env);
+      assert.equal(values(published()).at(-1), 0, 'two failures: unhealthy');
+      assert.equal((await run(agent, ['stop'], env)).code, 0);
+      assert.match(published(), /-n idha-idm-healthy -D$/m);
+      assert.equal((await run(agent, ['monitor'], env)).code, 7, 'stopped');
+      assert.equal(spawnSync(agent, ['start'], { env: { ...env, OCF_RESKEY_CRM_meta_on_node: 'n9' } }).status, 5, 'a node the cluster does not list');
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('GIVEN the service still starting THEN idha check --watch with --start-period 60 keeps running through it; without a start period the watch ends (exit 1) while the service starts', async () => {
+    const svc = await slowService();
+    try {
       const watch = ['check', '--watch', '--listening', String(svc.port), '--host', '127.0.0.1', '--interval', '1', '--fall', '2'];
       const graced = spawn(process.execPath, [IDHA, ...watch, '--start-period', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let gracedOut = '';
       graced.stdout.on('data', (d) => { gracedOut += d; });
-      const [start, bare] = await Promise.all([run(agent, ['start'], env), run(process.execPath, [IDHA, ...watch])]);
-      assert.equal(start.code, 0, start.out);
-      assert.ok(Date.now() - svc.t0 >= 20_000, `start returned only once the service answered (after ${start.ms} ms)`);
-      assert.equal(spawnSync(agent, ['monitor'], { env }).status, 0);
+      const bare = await run(process.execPath, [IDHA, ...watch]);
       assert.equal(bare.code, 1, 'no start period: two failures while starting end the watch');
       assert.ok(bare.ms < 15_000, `it ended while the service was starting (${bare.ms} ms)`);
-      await new Promise((r) => setTimeout(r, 2500));
+      while (Date.now() - svc.t0 < 22_500) await new Promise((r) => setTimeout(r, 500));
       assert.equal(graced.exitCode, null, `with --start-period the watch still runs: ${gracedOut}`);
       assert.match(gracedOut, /starting \(not counted\)/);
+      assert.doesNotMatch(gracedOut, /^unhealthy/m);
       graced.kill('SIGTERM');
       await new Promise((r) => graced.once('close', r));
     } finally {
-      svc.close();
+      await svc.close();
     }
   });
 
@@ -298,7 +431,7 @@ describe('start-up grace: a service that takes 20 s to answer, under the OCF age
     fs.writeFileSync(path.join(bin, 'idha'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     // A PATH with the few programs the agent itself uses and no node (which /usr/bin may hold).
     const tools = fs.mkdtempSync(path.join(tmp, 'tools-'));
-    for (const t of ['dirname', 'sleep', 'mkdir', 'touch', 'rm', 'env']) fs.symlinkSync(spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim(), path.join(tools, t));
+    for (const t of ['dirname', 'mkdir', 'rm', 'env']) fs.symlinkSync(spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim(), path.join(tools, t));
     const cases: Array<[string, string, string, RegExp | undefined]> = [
       ['idha not at its path', '/nonexistent/idha', tools, /\/nonexistent\/idha not found/],
       ['idha not on PATH', '/usr/bin/env idha', tools, /idha not found on PATH/],
@@ -306,15 +439,15 @@ describe('start-up grace: a service that takes 20 s to answer, under the OCF age
       ['both', '/usr/bin/env idha', `${bin}:${path.dirname(process.execPath)}:${tools}`, undefined],
     ];
     for (const [what, idha, PATH, message] of cases) {
-      const { agent, env } = agentFor(1, idha);
+      const { agent, env, bin: attrd } = agentFor(1, idha);
       for (const action of ['validate-all', 'monitor', 'start']) {
-        if (action === 'monitor') fs.writeFileSync(path.join(env.HA_RSCTMP!, 'identity-ha-idm.started'), '');
-        const r = spawnSync(agent, [action], { env: { ...env, PATH }, encoding: 'utf8', timeout: 5000 });
+        if (action === 'monitor') fs.writeFileSync(path.join(env.HA_RSCTMP!, 'identity-ha-idm.state'), '0 0 0\n');
+        const r = spawnSync(agent, [action], { env: { ...env, PATH: `${attrd}:${PATH}` }, encoding: 'utf8', timeout: 5000 });
         if (message) {
           assert.equal(r.status, 5, `${what}: ${action} ${r.stderr}`);
           assert.match(r.stderr, message, `${what}: ${action}`);
-        } else if (action !== 'start') {
-          assert.notEqual(r.status, 5, `${what}: ${action} ${r.stderr}`);
+        } else {
+          assert.equal(r.status, 0, `${what}: ${action} ${r.stderr}`);
         }
       }
     }
@@ -324,6 +457,15 @@ describe('start-up grace: a service that takes 20 s to answer, under the OCF age
 describe('Windows Server Failover Cluster: the PowerShell script and the check service', () => {
   // What wsfc.ps1 does (each cmdlet and its parameters, a second run, a changed topology) is specified
   // under Pester in test/powershell/wsfc.Tests.ps1 and parsed by PowerShell in powershell-syntax.test.ts.
+  it('GIVEN healthCheck.rise 3 THEN refused with wsfc, saying the role moves back when the preferred node comes online (its standbys run nothing to check); GIVEN rise left out THEN accepted; Pacemaker and keepalived accept rise 3', () => {
+    const bad = problemsOf(() => build(wsfc({ healthCheck: { rise: 3 } })));
+    assert.deepEqual(bad.map((p) => p.field), ['healthCheck.rise']);
+    assert.match(bad[0].fix ?? '', /AutoFailbackType/);
+    assert.deepEqual(problemsOf(() => build(wsfc())), []);
+    assert.deepEqual(problemsOf(() => build(pcs({ healthCheck: { rise: 3 } }))), []);
+    assert.deepEqual(problemsOf(() => build(vipProps([new KeepalivedTarget({ virtualRouterId: 5, interfaceName: 'eth0', authSecretFile: '/etc/k.conf' })], { healthCheck: { rise: 3 } }))), []);
+  });
+
   it('GIVEN two nodes THEN CRLF line ends, the nodes in order, the VIP; GIVEN preemption off THEN AutoFailbackType 0; GIVEN no clusterAddress THEN $null', () => {
     const s = file(build(wsfc()), 'wsfc/wsfc.ps1');
     assert.ok(s.split('\n').slice(0, -1).every((l) => l.endsWith('\r')), 'CRLF throughout');
@@ -454,7 +596,7 @@ describe('the bundled cluster examples through idha synth', () => {
     const { out, stdout } = synth('failover-cluster-pacemaker-wsfc.yaml');
     assert.deepEqual(fs.readdirSync(path.join(out, 'snippets', 'idm-linux', 'pacemaker')).sort(), ['identity-ha-idm-linux', 'pacemaker.sh']);
     assert.deepEqual(fs.readdirSync(path.join(out, 'snippets', 'idm-win', 'wsfc')).sort(), ['idha-check-idm-win-idm-web1-10.0.4.11.xml', 'idha-check-idm-win-idm-web2-10.0.4.12.xml', 'wsfc.ps1']);
-    assert.match(stdout, /^idm-linux\s+pacemaker\s+6 s\s+2s x 2 monitors/m);
+    assert.match(stdout, /^idm-linux\s+pacemaker\s+7 s\s+2s x 2 failed checks \(fall\)/m);
     assert.match(stdout, /^idm-win\s+wsfc\s+11 s\s+2s x 2 checks \+ 2s timeout \+ 5s LooksAlive = 11/m);
     assert.equal(fs.existsSync(path.join(out, 'stacks')), false, 'no Terraform for clusters rendered as files');
     assert.match(fs.readFileSync(path.join(out, 'snippets', 'idm-linux', 'pacemaker', 'pacemaker.sh'), 'utf8'), /resource-stickiness=200$/m);

@@ -55,8 +55,9 @@ export interface ClusterHealthCheckProps {
   readonly rise?: number;
   /**
    * Seconds the service may take from its start to its first passing check (Tomcat deploying its
-   * webapps), 10-3600. Failures in that time do not count: Pacemaker's check start waits for the first
-   * pass (its start timeout), and the Windows cluster's watcher starts with this start period.
+   * webapps), 10-3600. Failures in that time do not count: the Windows cluster's watcher starts with
+   * this start period, and Pacemaker gives the service's start this timeout (its check never counts
+   * failures against a node there: a starting node is only not healthy yet, as with keepalived).
    * @default 300
    */
   readonly startupSeconds?: number;

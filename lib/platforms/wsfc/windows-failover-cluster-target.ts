@@ -89,6 +89,12 @@ export class WindowsFailoverClusterTarget implements IClusterTarget {
     cluster.nodeSet.nodes.forEach((n, i) => {
       if (!NETBIOS.test(n.name)) problems.root().add({ field: `nodes[${i}].name`, value: n.name, allowed: 'a Windows computer name of 1-15 characters with wsfc', fix: 'node names are the nodes\' computer names in a Windows failover cluster' });
     });
+    if (cluster.check.rise !== 2) {
+      problems.root().add({
+        field: 'healthCheck.rise', value: cluster.check.rise, allowed: 'the default (2) with wsfc',
+        fix: 'a Windows cluster checks only the node that runs the role (its standbys do not run the service), so nothing can pass rise checks before failback: the role moves back when the preferred node comes online (AutoFailbackType). Leave rise out, or use keepalived or Pacemaker, whose standbys run the service and are checked',
+      });
+    }
     if (cluster.nodeSet.virtualIp?.kind === AddressKind.IPV6) {
       problems.root().add({ field: 'virtualIp', value: cluster.nodeSet.virtualIp.value, allowed: 'an IPv4 address with wsfc', fix: 'Add-ClusterGenericServiceRole takes a static IPv4 address; an IPv6 client access point gets its address from router advertisements, not from this file. Use an IPv4 VIP' });
     }

@@ -87,12 +87,27 @@ describe('idha check --http', () => {
   });
 });
 
+describe('idha check --holds: what keepalived\'s preemption off runs for the holder\'s bonus', () => {
+  it('GIVEN an address an interface has (127.0.0.1, ::1 in any spelling) THEN exit 0 naming it; GIVEN one none has (192.0.2.1) THEN exit 1', () => {
+    for (const a of ['127.0.0.1', '::1', '0:0:0:0:0:0:0:1']) {
+      const r = spawnSync(process.execPath, [IDHA, 'check', '--holds', a], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^healthy: .* is on lo$/m);
+    }
+    const r = spawnSync(process.execPath, [IDHA, 'check', '--holds', '192.0.2.1'], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /^unhealthy: no interface has 192\.0\.2\.1$/m);
+  });
+});
+
 describe('idha check refuses bad input with exit 2, beside an accepted neighbour', () => {
   const cases: Array<[string, string[], RegExp, string[]]> = [
-    ['neither --http nor --listening', [], /--http \/ --listening: got \(missing\); allowed: exactly one of them/, ['--listening', '1']],
+    ['neither --http nor --listening', [], /--http \/ --listening \/ --holds: got \(missing\); allowed: exactly one of them/, ['--listening', '1']],
     ['both', ['--http', 'http://127.0.0.1:1/', '--listening', '1'], /exactly one of them/, ['--http', 'http://127.0.0.1:1/']],
     ['a URL without a scheme', ['--http', '127.0.0.1:8080/'], /--http: got "127\.0\.0\.1:8080\/"; allowed: an http:\/\/ or https:\/\/ URL/, ['--http', 'http://127.0.0.1:8080/']],
     ['port 70000', ['--listening', '70000'], /--listening: got 70000; allowed: an integer from 1 to 65535/, ['--listening', '65535']],
+    ['a name for --holds', ['--holds', 'vip.example'], /--holds: got "vip\.example"; allowed: an IPv4 or IPv6 address/, ['--holds', '192.0.2.1']],
+    ['--holds with --watch', ['--holds', '127.0.0.1', '--watch'], /--holds: got "127\.0\.0\.1"; allowed: without --watch/, ['--holds', '127.0.0.1']],
     ['a host name for --host', ['--listening', '1', '--host', 'localhost'], /--host: got "localhost"/, ['--listening', '1', '--host', '127.0.0.1']],
   ];
   for (const [what, bad, message, good] of cases) {

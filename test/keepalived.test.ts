@@ -33,12 +33,24 @@ describe('FailoverCluster with a keepalived target: the rendered configs', () =>
     assert.doesNotMatch(a.content, /nopreempt|preempt_delay/, 'preemption on: neither');
   });
 
-  for (const [preemption, want] of [[Preemption.OFF, /^\s+nopreempt$/m], [Preemption.DELAYED, /^\s+preempt_delay 30$/m]] as const) {
-    it(`GIVEN preemption ${preemption} THEN ${want}`, () => {
-      const [a] = build(props({ preemption, ...(preemption === Preemption.DELAYED ? { preemptDelaySeconds: 30 } : {}) })).snippets();
-      assert.match(a.content, want);
-    });
-  }
+  it('GIVEN preemption delayed THEN preempt_delay', () => {
+    const [a] = build(props({ preemption: Preemption.DELAYED, preemptDelaySeconds: 30 })).snippets();
+    assert.match(a.content, /^\s+preempt_delay 30$/m);
+  });
+
+  it('GIVEN preemption off THEN no nopreempt (its first master keeps the VIP whatever its priority) but a holder bonus: idha check --holds VIP, weight one above the priority spread, applied after a master-down interval; the health check starts failed (init_fail) in every mode', () => {
+    const [a, b] = build(props({ preemption: Preemption.OFF })).snippets();
+    for (const c of [a.content, b.content]) {
+      assert.doesNotMatch(c, /nopreempt/);
+      assert.match(c, /vrrp_script idha_idm_holds \{\n {4}script "\/usr\/bin\/env idha check --holds 10\.99\.0\.100"\n {4}interval 2\n {4}timeout 2\n {4}fall 1\n {4}rise 3\n {4}weight 11\n {4}init_fail\n\}/);
+      assert.match(c, /track_script \{\n {8}idha_idm_check\n {8}idha_idm_holds\n {4}\}/);
+    }
+    const three = build(props({ preemption: Preemption.OFF, nodes: [1, 2, 3].map((i) => ({ name: `n${i}`, address: `10.99.0.${i}` })) })).snippets();
+    assert.match(three[0].content, /^ {4}weight 21$/m, '250 - 230 + 1');
+    const [on] = build(props()).snippets();
+    assert.doesNotMatch(on.content, /_holds/);
+    assert.match(on.content, /^ {4}weight 0\n {4}init_fail$/m);
+  });
 
   it('GIVEN an HTTP check THEN idha check --http with each node\'s address; GIVEN a command THEN that command', () => {
     const [a] = build(props({ healthCheck: { kind: ClusterCheckKind.HTTP, url: 'http://{address}:8080/identity/' } })).snippets();
@@ -304,13 +316,48 @@ describe('real keepalived with the generated configs, in three network namespace
     await pair.done();
   });
 
-  it('GIVEN preemption off THEN after the first node\'s service returns the VIP stays on the second node', async (t) => {
+  it('GIVEN preemption off THEN keepalived --config-test accepts the configs; after the first node\'s service returns the VIP stays on the second node; once the second fails, the first takes it', async (t) => {
     if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
+    for (const [i, f] of configs(Preemption.OFF).entries()) {
+      const r = sh(`ip netns exec ${NS[i]} keepalived --config-test --use-file ${f} 2>&1`);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+    }
     const pair = await failedOverPair(Preemption.OFF);
     // The printed failback with preemption on is 10 s: a preempting node would have taken it back by now.
     await new Promise((r) => setTimeout(r, 11_000));
-    assert.ok(vipOn(1) && !vipOn(0), 'nopreempt: the VIP stays where it is');
+    assert.ok(vipOn(1) && !vipOn(0), 'off: the VIP stays where it is (the holder\'s bonus)');
+    await stop(pair.svc[1]);
+    await waitFor('the VIP back on the first node once the second fails', () => vipOn(0) && !vipOn(1), 40_000);
     await pair.done();
+  });
+
+  it('GIVEN preemption off, three nodes started lowest first, 1 s apart, and the preferred node\'s service down THEN the middle node wins the first election (priority among the healthy), never more than one holder, and it keeps the VIP when the preferred node\'s service starts', async (t) => {
+    if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
+    const files = configs(Preemption.OFF, 3);
+    const svc = [undefined as ChildProcess | undefined, service(1), service(2)];
+    const holders = () => [0, 1, 2].filter(vipOn);
+    let most = 0;
+    const seen: string[] = [];
+    const poll = setInterval(() => { const h = holders(); most = Math.max(most, h.length); if (seen.at(-1) !== h.join()) seen.push(h.join()); }, 100);
+    try {
+      const ka = [keepalived(2, files[2])];
+      await new Promise((r) => setTimeout(r, 1000));
+      ka.push(keepalived(1, files[1]));
+      await new Promise((r) => setTimeout(r, 1000));
+      ka.push(keepalived(0, files[0]));
+      await waitFor('a holder', () => holders().length > 0, 30_000);
+      await new Promise((r) => setTimeout(r, 6000));
+      assert.deepEqual(holders(), [1], `the middle node, the healthy one of highest priority (holders over time: ${seen.join(' | ')}) ${ka.map((k) => k.log().slice(-1500)).join('\n=====\n')}`);
+      svc[0] = service(0);
+      await new Promise((r) => setTimeout(r, 12_000));
+      assert.deepEqual(holders(), [1], `off: kept when the preferred node became healthy (holders over time: ${seen.join(' | ')})`);
+      assert.ok(most <= 1, `never two holders (polled every 100 ms: ${seen.join(' | ')})`);
+      t.diagnostic(`holders over time: ${seen.map((h) => h || 'none').join(' -> ')}`);
+      for (const k of ka.reverse()) await stop(k.c);
+    } finally {
+      clearInterval(poll);
+      for (const x of svc) if (x) await stop(x);
+    }
   });
 });
 

@@ -1,9 +1,10 @@
+import * as os from 'os';
 import type { Argv, CommandModule } from 'yargs';
 import { IdhaValidationError, Problem } from '../../lib/core/errors';
 import { checkOnce, watchChecks } from '../../lib/runtime/one-shot-check';
 import { canonicalAddress, CheckMethod } from '../../lib/runtime/service-check';
 
-interface CheckArgs { http?: string; listening?: number; host?: string; check: CheckMethod; timeout: number; watch: boolean; interval: number; fall: number; startPeriod: number }
+interface CheckArgs { http?: string; listening?: number; holds?: string; host?: string; check: CheckMethod; timeout: number; watch: boolean; interval: number; fall: number; startPeriod: number }
 
 export const checkCommand: CommandModule<{}, CheckArgs> = {
   command: 'check',
@@ -11,6 +12,7 @@ export const checkCommand: CommandModule<{}, CheckArgs> = {
   builder: (y: Argv) => y
     .option('http', { type: 'string', requiresArg: true, describe: 'Healthy when this URL answers 2xx (e.g. Tomcat: http://127.0.0.1:8080/identity/health)' })
     .option('listening', { type: 'number', requiresArg: true, describe: 'Healthy while this local TCP port listens and accepts; read from the socket table, never connected to (hung processes count as down)' })
+    .option('holds', { type: 'string', requiresArg: true, describe: 'Healthy while an interface of this host (this network namespace) has this address: what keepalived\'s preemption off runs to give the VIP holder its priority bonus' })
     .option('host', { type: 'string', requiresArg: true, describe: 'With --listening: only a listener on this IP address (or a wildcard) counts' })
     .option('check', { choices: ['auto', 'proc-net-tcp', 'netstat'] as const, default: 'auto' as CheckMethod, describe: 'With --listening: how to read the socket table' })
     .option('timeout', { type: 'number', default: 2, describe: 'With --http: seconds to wait for the answer' })
@@ -20,9 +22,12 @@ export const checkCommand: CommandModule<{}, CheckArgs> = {
     .option('start-period', { type: 'number', default: 0, describe: 'With --watch: seconds from the start during which failures do not count, until the first success (a service still starting)' }) as unknown as Argv<CheckArgs>,
   handler: async (a) => {
     const problems: Problem[] = [];
-    if ((a.http === undefined) === (a.listening === undefined)) {
-      problems.push({ field: '--http / --listening', value: a.http ?? a.listening, allowed: 'exactly one of them', fix: 'e.g. idha check --listening 5050, or idha check --http http://127.0.0.1:8080/' });
+    if ([a.http, a.listening, a.holds].filter((x) => x !== undefined).length !== 1) {
+      problems.push({ field: '--http / --listening / --holds', value: a.http ?? a.listening ?? a.holds, allowed: 'exactly one of them', fix: 'e.g. idha check --listening 5050, or idha check --http http://127.0.0.1:8080/' });
     }
+    const holds = a.holds === undefined ? undefined : canonicalAddress(a.holds);
+    if (a.holds !== undefined && holds === undefined) problems.push({ field: '--holds', value: a.holds, allowed: 'an IPv4 or IPv6 address' });
+    if (a.holds !== undefined && a.watch) problems.push({ field: '--holds', value: a.holds, allowed: 'without --watch', fix: 'a single look at the interfaces' });
     if (a.http !== undefined && !/^https?:\/\/[^/\s]+/.test(a.http)) problems.push({ field: '--http', value: a.http, allowed: 'an http:// or https:// URL' });
     if (a.listening !== undefined && (!Number.isInteger(a.listening) || a.listening < 1 || a.listening > 65535)) problems.push({ field: '--listening', value: a.listening, allowed: 'an integer from 1 to 65535' });
     const host = a.host === undefined ? undefined : canonicalAddress(a.host);
@@ -46,6 +51,12 @@ export const checkCommand: CommandModule<{}, CheckArgs> = {
       process.off('SIGINT', onSignal);
       process.stdout.write(w.stopped ? 'stopped\n' : `unhealthy ${a.fall} times in a row: ${w.last?.reason}\n`);
       process.exitCode = w.stopped ? 0 : 1;
+      return;
+    }
+    if (holds !== undefined) {
+      const held = Object.entries(os.networkInterfaces()).find(([, list]) => (list ?? []).some((i) => canonicalAddress(i.address) === holds));
+      process.stdout.write(held ? `healthy: ${holds} is on ${held[0]}\n` : `unhealthy: no interface has ${holds}\n`);
+      process.exitCode = held ? 0 : 1;
       return;
     }
     const r = await checkOnce({ http: a.http, listeningPort: a.listening, host, method: a.check, timeoutMs: Math.round(a.timeout * 1000) });

@@ -88,10 +88,9 @@ export class KeepalivedTarget implements IClusterTarget {
     const nodes = cluster.nodeSet.nodes;
     const v6 = cluster.nodeSet.virtualIp!.kind === AddressKind.IPV6;
     return nodes.map((n, i) => {
-      // 250, 240, ...: the first node is preferred; VRRP priorities are 1-254.
-      const priority = 250 - i * Math.min(10, Math.floor(249 / Math.max(1, nodes.length - 1)));
-      const preempt = cluster.preemption === Preemption.OFF ? ['    nopreempt']
-        : cluster.preemption === Preemption.DELAYED ? [`    preempt_delay ${cluster.preemptDelaySeconds}`] : [];
+      const priority = this.priorities(cluster)[i];
+      const preempt = cluster.preemption === Preemption.DELAYED ? [`    preempt_delay ${cluster.preemptDelaySeconds}`] : [];
+      const off = cluster.preemption === Preemption.OFF ? this.holding(cluster) : undefined;
       const auth = v6 ? [] : [
         `# The VRRP password is read from ${p.authSecretFile}: create it on this node, mode 0600, with the one line`,
         `#   ${AUTH_LINE}`,
@@ -114,7 +113,8 @@ export class KeepalivedTarget implements IClusterTarget {
         '    script_user root',
         '}',
         '',
-        '# A failing check puts this node in FAULT (weight 0): it gives up the VIP whatever the preemption.',
+        '# A failing check puts this node in FAULT (weight 0): it gives up the VIP whatever the preemption. It starts failed',
+        '# (init_fail): a node holds nothing until its check has passed rise times.',
         `vrrp_script idha_${cluster.name}_check {`,
         `    script ${keepalivedScript(clusterCheckArgv(cluster, n.address.value, idhaWords(this.props.idhaCommand)))}`,
         `    interval ${c.intervalSeconds}`,
@@ -122,11 +122,28 @@ export class KeepalivedTarget implements IClusterTarget {
         `    fall ${c.fall}`,
         `    rise ${c.rise}`,
         '    weight 0',
+        '    init_fail',
         '}',
         '',
+        ...(off ? [
+          `# Preemption off: the node holding the VIP gets +${off.bonus} priority (above every other node's) after ${off.rise} passing checks (at most`,
+          `# ${off.seconds} s), so a node that recovers later does not take it back. Until then a healthy higher node still preempts: nodes`,
+          '# that start together elect by priority among the healthy ones. (keepalived\'s own no-preempt flag lets the first',
+          '# master keep the VIP, whatever its priority.) A node whose service returns within that time of a failover may take the VIP back.',
+          `vrrp_script idha_${cluster.name}_holds {`,
+          `    script ${keepalivedScript([...idhaWords(this.props.idhaCommand), 'check', '--holds', cluster.nodeSet.virtualIp!.value])}`,
+          `    interval ${c.intervalSeconds}`,
+          `    timeout ${c.intervalSeconds}`,
+          '    fall 1',
+          `    rise ${off.rise}`,
+          `    weight ${off.bonus}`,
+          '    init_fail',
+          '}',
+          '',
+        ] : []),
         `vrrp_instance idha_${cluster.name} {`,
-        // Every node starts as BACKUP: the election by priority picks the active one, and nopreempt and
-        // preempt_delay need it.
+        // Every node starts as BACKUP: the election by priority picks the active one, and preempt_delay
+        // needs it.
         '    state BACKUP',
         `    interface ${p.interfaceName}`,
         `    virtual_router_id ${p.virtualRouterId}`,
@@ -144,12 +161,36 @@ export class KeepalivedTarget implements IClusterTarget {
         '    }',
         '    track_script {',
         `        idha_${cluster.name}_check`,
+        ...(off ? [`        idha_${cluster.name}_holds`] : []),
         '    }',
         '}',
         '',
       ];
       return { node: n.name, address: n.address.value, content: lines.join('\n') };
     });
+  }
+
+  /** The node priorities, in node order: 250, 240, ... (VRRP priorities are 1-254). */
+  private priorities(cluster: FailoverClusterModel): number[] {
+    const n = cluster.nodeSet.nodes.length;
+    return cluster.nodeSet.nodes.map((_, i) => 250 - i * Math.min(10, Math.floor(249 / Math.max(1, n - 1))));
+  }
+
+  /**
+   * Preemption off: the holder's priority bonus, one more than the spread of priorities, so the
+   * lowest node holding the VIP outranks the highest one recovering. It applies once the holder has
+   * passed `rise` --holds checks, the first of them at least a master-down interval (3 adverts and
+   * the skew) after it took the VIP: a healthy higher node in BACKUP discards a lower node's adverts
+   * and takes over when its own master-down timer ends, so nodes that start together elect by
+   * priority among the healthy ones (measured: keepalived 2.2.7 applies a bonus the moment its
+   * script passes, and a bonus at the first check let the lowest node keep the VIP).
+   */
+  public holding(cluster: FailoverClusterModel): { bonus: number; rise: number; seconds: number } {
+    const pr = this.priorities(cluster);
+    const i = cluster.check.intervalSeconds;
+    const masterDown = 3 * (this.props.advertIntervalSeconds ?? 1) + 1;
+    const rise = Math.min(10, Math.ceil(masterDown / i) + 1);
+    return { bonus: pr[0] - pr[pr.length - 1] + 1, rise, seconds: rise * i };
   }
 
   /** keepalived is configured by file: no Terraform resources. */
@@ -184,7 +225,10 @@ export class KeepalivedTarget implements IClusterTarget {
   private failback(cluster: FailoverClusterModel): { failbackSeconds: number; failbackFormula: string } {
     const c = cluster.check;
     const advert = this.props.advertIntervalSeconds ?? 1;
-    if (cluster.preemption === Preemption.OFF) return { failbackSeconds: 0, failbackFormula: 'none: preemption off, the VIP stays where it is' };
+    if (cluster.preemption === Preemption.OFF) {
+      const h = this.holding(cluster);
+      return { failbackSeconds: 0, failbackFormula: `none: preemption off, the holder's priority +${h.bonus} keeps the VIP where it is (from ${h.seconds} s after it took it)` };
+    }
     const masterDown = 3 * advert + 1;
     const delay = cluster.preemption === Preemption.DELAYED ? cluster.preemptDelaySeconds : 0;
     const total = c.intervalSeconds * c.rise + c.intervalSeconds + masterDown + delay;

@@ -185,7 +185,7 @@ export class KeepalivedTarget implements IClusterTarget {
    * priority among the healthy ones (measured: keepalived 2.2.7 applies a bonus the moment its
    * script passes, and a bonus at the first check let the lowest node keep the VIP).
    */
-  public holding(cluster: FailoverClusterModel): { bonus: number; rise: number; seconds: number } {
+  private holding(cluster: FailoverClusterModel): { bonus: number; rise: number; seconds: number } {
     const pr = this.priorities(cluster);
     const i = cluster.check.intervalSeconds;
     const masterDown = 3 * (this.props.advertIntervalSeconds ?? 1) + 1;

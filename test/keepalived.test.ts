@@ -33,6 +33,16 @@ describe('FailoverCluster with a keepalived target: the rendered configs', () =>
     assert.doesNotMatch(a.content, /nopreempt|preempt_delay/, 'preemption on: neither');
   });
 
+  it('GIVEN gatewayAddress THEN a ping vrrp_script (weight 0, the check\'s fall and rise) tracked by the instance, and no warning; GIVEN none THEN FailoverCluster.warnings() names gatewayAddress', () => {
+    const c = build(props({}, { gatewayAddress: '10.99.0.254' }));
+    const [a] = c.snippets();
+    assert.match(a.content, /vrrp_script idha_idm_gateway \{\n {4}script "\/usr\/bin\/ping -n -q -c 1 -W 1 10\.99\.0\.254"\n {4}interval 2\n {4}timeout 2\n {4}fall 2\n {4}rise 2\n {4}weight 0\n\}/);
+    assert.match(a.content, /track_script \{\n {8}idha_idm_check\n {8}idha_idm_gateway\n {4}\}/);
+    assert.deepEqual(c.warnings(), []);
+    const [w] = build(props()).warnings();
+    assert.match(w, /no gatewayAddress, so a VIP holder cut off from its peers .* Set targets\.keepalived\.gatewayAddress/);
+  });
+
   it('GIVEN preemption delayed THEN preempt_delay', () => {
     const [a] = build(props({ preemption: Preemption.DELAYED, preemptDelaySeconds: 30 })).snippets();
     assert.match(a.content, /^\s+preempt_delay 30$/m);
@@ -104,6 +114,9 @@ describe('FailoverCluster validation: every bad input beside an accepted neighbo
     ['a VIP on the subnet\'s network address', props({ virtualIp: '10.99.0.0' }), 'virtualIp', props({ virtualIp: '10.99.0.10' })],
     ['a service port listed twice', props({ servicePorts: [8080, 8009, 8080] }), 'servicePorts[2]', props({ servicePorts: [8080, 8009] })],
     ['a command check run by a shell', props({ healthCheck: { kind: ClusterCheckKind.COMMAND, command: '/usr/bin/curl -f http://x/ | grep ok' } }), 'healthCheck.command', props({ healthCheck: { kind: ClusterCheckKind.COMMAND, command: '/usr/local/bin/check-tomcat.sh --port 8080' } })],
+    ['a gateway by name', props({}, { gatewayAddress: 'gw.corp' }), 'targets.keepalived.gatewayAddress', props({}, { gatewayAddress: '10.99.0.254' })],
+    ['a node as the gateway', props({}, { gatewayAddress: '10.99.0.2' }), 'targets.keepalived.gatewayAddress', props({}, { gatewayAddress: '10.99.0.253' })],
+    ['a gateway with a shell word', props({}, { gatewayAddress: '10.99.0.1;id' }), 'targets.keepalived.gatewayAddress', props({}, { gatewayAddress: 'fd00::1' })],
     ['an idha command with a quote', props({}, { idhaCommand: '/usr/bin/env "idha"' }), 'targets.keepalived.idhaCommand', props({}, { idhaCommand: '/usr/local/bin/idha' })],
     ...['$(id)', '${IFS}', '`id`', "'", '"', ' x', '#frag', '\\', '/a/../b', '/a/..;/b', '/%2e%2e/b', '/a\u202Eb', `/${'a'.repeat(1100)}`].map((tail): [string, FailoverClusterProps, string, FailoverClusterProps] =>
       [`an HTTP check URL holding ${JSON.stringify(tail.slice(0, 20))}`, props({ healthCheck: { kind: ClusterCheckKind.HTTP, url: `http://{address}:8080${tail.startsWith('/') ? tail : `/x${tail}`}` } }), 'healthCheck.url',
@@ -171,14 +184,14 @@ describe('real keepalived with the generated configs, in three network namespace
   const secret = path.join(dir, 'auth.conf');
   fs.writeFileSync(secret, '$IDHA_AUTH_PASS=idhatest\n', { mode: 0o600 });
 
-  function configs(preemption: Preemption, nodeCount = 2): string[] {
+  function configs(preemption: Preemption, nodeCount = 2, ka: Partial<KeepalivedTargetProps> = {}): string[] {
     const c = build(props({
       nodes: ADDR.slice(0, nodeCount).map((address, i) => ({ name: `tomcat${i + 1}`, address })), virtualIp: VIP, servicePorts: [5050], preemption,
       ...(preemption === Preemption.DELAYED ? { preemptDelaySeconds: 8 } : {}),
       healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 },
-    }, { authSecretFile: secret, idhaCommand: `/usr/bin/env node ${IDHA}` }));
+    }, { authSecretFile: secret, idhaCommand: `/usr/bin/env node ${IDHA}`, ...ka }));
     return c.snippets().filter((s) => s.fileName.endsWith('.conf') && !s.fileName.includes('.service.d/')).map((s, i) => {
-      const f = path.join(dir, `${preemption}-${nodeCount}-${i}.conf`);
+      const f = path.join(dir, `${preemption}-${nodeCount}-${i}${ka.gatewayAddress ? '-gw' : ''}.conf`);
       fs.writeFileSync(f, s.content);
       return f;
     });
@@ -316,6 +329,45 @@ describe('real keepalived with the generated configs, in three network namespace
     await pair.done();
   });
 
+  it('GIVEN the holder cut off from its peers and the gateway while its own link stays up (its bridge port disabled) THEN without gatewayAddress both nodes hold the VIP for the whole cut; with gatewayAddress the cut-off node gives it up once its ping fails fall times: one holder, within the printed failover', async (t) => {
+    if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
+    assert.ok(fs.existsSync('/usr/bin/ping'), 'ping is missing: .ci/run installs iputils-ping');
+    assert.equal(sh(`ip -n ${SWITCH} addr replace 10.99.0.254/24 dev br0`).status, 0);
+    const port = `${tag}y0`;
+    const measured: string[] = [];
+    for (const gatewayAddress of [undefined, '10.99.0.254']) {
+      const [fa, fb] = configs(Preemption.ON, 2, gatewayAddress ? { gatewayAddress } : {});
+      const svc = [service(0), service(1)];
+      const kaA = keepalived(0, fa);
+      await waitFor('the VIP on the first node', () => vipOn(0), 30_000);
+      const kaB = keepalived(1, fb);
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.ok(vipOn(0) && !vipOn(1), 'one holder: the preferred node');
+      assert.equal(sh(`bridge -n ${SWITCH} link set dev ${port} state 0`).status, 0, 'the first node\'s bridge port disabled');
+      assert.match(sh(`ip -n ${NS[0]} link show dev eth0`).stdout, /state UP/, 'its own link stays up');
+      const t0 = Date.now();
+      const both: number[] = [];
+      while (Date.now() - t0 < 15_000) {
+        if (vipOn(0) && vipOn(1)) both.push(Date.now() - t0);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const end = [vipOn(0), vipOn(1)];
+      assert.equal(sh(`bridge -n ${SWITCH} link set dev ${port} state 3`).status, 0, 'forwarding again');
+      const gw = gatewayAddress ? 'with gatewayAddress' : 'without gatewayAddress';
+      measured.push(`${gw}: two holders ${both.length ? `from ${(both[0] / 1000).toFixed(1)} s to ${(both.at(-1)! / 1000).toFixed(1)} s` : 'never'}; at 15 s holders ${[0, 1].filter((i) => end[i]).map((i) => NS[i]).join(',') || 'none'}`);
+      if (!gatewayAddress) {
+        assert.deepEqual(end, [true, true], `the known gap this setting closes: ${measured.at(-1)}`);
+      } else {
+        const printed = build(props({ healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 } }, { gatewayAddress })).estimates()[0].seconds;
+        assert.deepEqual(end, [false, true], `${measured.at(-1)}: ${kaA.log().slice(-800)}`);
+        assert.ok(both.length === 0 || both.at(-1)! <= printed * 1000, `two holders at most until the ping check has run (${printed} s printed): ${measured.at(-1)}`);
+      }
+      for (const k of [kaB, kaA]) await stop(k.c);
+      for (const x of svc) await stop(x);
+    }
+    t.diagnostic(`measured: ${measured.join('; ')}`);
+  });
+
   it('GIVEN preemption off THEN keepalived --config-test accepts the configs; after the first node\'s service returns the VIP stays on the second node; once the second fails, the first takes it', async (t) => {
     if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
     for (const [i, f] of configs(Preemption.OFF).entries()) {
@@ -368,6 +420,12 @@ describe('clusters: in the topology file, through idha synth', () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-cl-')), 'out');
     const r = runIdha(['synth', '--config', EXAMPLE_CLUSTER, '--out', out]);
     assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /warning/, 'the example sets gatewayAddress');
+    const noGateway = path.join(path.dirname(out), 'no-gateway.yaml');
+    fs.writeFileSync(noGateway, fs.readFileSync(EXAMPLE_CLUSTER, 'utf8').replace(/^ +gatewayAddress: .*\n/m, ''));
+    const w = runIdha(['synth', '--config', noGateway, '--out', path.join(path.dirname(out), 'out2')]);
+    assert.equal(w.status, 0, w.stderr);
+    assert.match(w.stderr, /^warning: idm: keepalived: no gatewayAddress, so a VIP holder cut off from its peers/m);
     assert.match(r.stdout, /^idm\s+keepalived\s+7 s\s+2s x 2 checks \+ 2s timeout \+ 1s advert = 7\s+70 s\s+2s x 2 checks \+ 2s timeout \+ 4s master-down \(3 x 1s advert \+ skew\) \+ 60s preempt delay = 70$/m);
     const dir = path.join(out, 'snippets', 'idm', 'keepalived');
     assert.deepEqual(fs.readdirSync(dir).sort(), ['keepalived.service.d', 'tomcat1-10.0.3.11.conf', 'tomcat2-10.0.3.12.conf']);
@@ -378,6 +436,7 @@ describe('clusters: in the topology file, through idha synth', () => {
       const text = fs.readFileSync(path.join(dir, f), 'utf8');
       assert.match(text, /script "\/usr\/bin\/env idha check --http http:\/\/10\.0\.3\.1[12]:8080\/identity\/ --timeout 1"/);
       assert.match(text, /preempt_delay 60/);
+      assert.match(text, /script "\/usr\/bin\/ping -n -q -c 1 -W 1 10\.0\.3\.1"/);
       assert.ok(KEEPALIVED, 'keepalived is not installed: .ci/run installs it');
       // In a namespace of its own with an eth0, the secret at a path that exists.
       const local = path.join(path.dirname(out), `${f}.test`);

@@ -204,6 +204,15 @@ export class FailoverCluster extends Construct {
     return this.targets.flatMap((t) => t.snippets(this.model));
   }
 
+  /** What `idha synth` warns about: a setting a target cannot honour, or a known risk left open. */
+  public warnings(): string[] {
+    // A target may have warnings(model) (keepalived does); the interface stays as it is for targets written elsewhere.
+    return this.targets.flatMap((t) => {
+      const w = (t as { warnings?: unknown }).warnings;
+      return typeof w === 'function' ? (w.call(t, this.model) as string[]) : [];
+    });
+  }
+
   public estimates(): ClusterFailoverEstimate[] {
     return this.targets.map((t) => t.estimate(this.model));
   }

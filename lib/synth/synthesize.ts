@@ -123,6 +123,7 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
       fs.mkdirSync(path.dirname(file), { recursive: true });
       writeSnippet(file, snip);
     }
+    for (const w of cluster.warnings()) warnings.add(`${cluster.model.name}: ${w}`);
     estimates.push(...cluster.failoverEstimates());
   }
   for (const tier of built.webTiers) {
@@ -132,6 +133,7 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
       writeSnippet(file, snip);
     }
     for (const w of tier.warnings()) warnings.add(`${tier.model.name}: ${w}`);
+    for (const c of tier.balancerClusters) for (const w of c.warnings()) warnings.add(`${tier.model.name} (${c.model.name}): ${w}`);
     estimates.push(...tier.failoverEstimates());
   }
   // A topology rendered only to file-configured platforms (HAProxy) has no stack: drop the empty folder.

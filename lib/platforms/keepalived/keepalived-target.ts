@@ -1,6 +1,6 @@
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { AddressKind } from '../../core/address';
+import { AddressKind, parseHostAddress } from '../../core/address';
 import { Construct } from 'constructs';
 import { clusterCheckArgv, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
 import { Snippet } from '../target';
@@ -24,6 +24,14 @@ export interface KeepalivedTargetProps {
   readonly advertIntervalSeconds?: number;
   /** How `idha check` is started on the nodes. @default /usr/bin/env idha */
   readonly idhaCommand?: string;
+  /**
+   * An address every node must reach, usually the subnet's gateway: each node pings it
+   * (`/usr/bin/ping`, from iputils-ping) every check interval, and a node that cannot reach it `fall`
+   * times in a row goes to FAULT and gives up the VIP. It covers a holder cut off from its peers
+   * while its own link stays up, which otherwise keeps the VIP beside the peer that takes it over.
+   * @default none: no reachability check, and `idha synth` warns
+   */
+  readonly gatewayAddress?: string;
 }
 
 /** One node's keepalived.conf. */
@@ -75,6 +83,13 @@ export class KeepalivedTarget implements IClusterTarget {
       problems.add({ field: 'authSecretFile', value: p.authSecretFile, allowed: 'an absolute path on the nodes, of letters, digits and _ . / : @ % + -', fix: `create it on each node (mode 0600) with the one line: ${AUTH_LINE}; the secret never goes into the topology or the output` });
     }
     if (p.idhaCommand !== undefined) checkCommandWords(problems, 'idhaCommand', p.idhaCommand, '/usr/local/bin/idha');
+    if (p.gatewayAddress !== undefined) {
+      const g = parseHostAddress(problems, 'gatewayAddress', p.gatewayAddress);
+      if (g && g.kind === AddressKind.DNS) problems.add({ field: 'gatewayAddress', value: p.gatewayAddress, allowed: 'an IPv4 or IPv6 address', fix: 'the subnet\'s gateway (or another address every node must reach), e.g. 10.0.0.1: a check that needs DNS fails with DNS' });
+      else if (g && (g.value === cluster.nodeSet.virtualIp?.value || cluster.nodeSet.nodes.some((n) => n.address.value === g.value))) {
+        problems.add({ field: 'gatewayAddress', value: p.gatewayAddress, allowed: 'an address that is neither a node\'s nor the virtual IP', fix: 'a node always reaches itself: name the gateway' });
+      }
+    }
     if (cluster.nodeSet.nodes.length > 254) problems.root().add({ field: 'nodes', value: cluster.nodeSet.nodes.length, allowed: 'at most 254 nodes (VRRP priorities 1-254)' });
   }
 
@@ -125,6 +140,19 @@ export class KeepalivedTarget implements IClusterTarget {
         '    init_fail',
         '}',
         '',
+        ...(p.gatewayAddress !== undefined ? [
+          `# A node that cannot reach ${p.gatewayAddress} (gatewayAddress) ${c.fall} times in a row goes to FAULT and gives up the VIP: a holder cut off`,
+          '# from its peers with its link up does not keep it beside the node that takes it over. Needs iputils-ping.',
+          `vrrp_script idha_${cluster.name}_gateway {`,
+          `    script ${keepalivedScript(['/usr/bin/ping', '-n', '-q', '-c', '1', '-W', '1', parseHostAddress(new Problems(), 'gatewayAddress', p.gatewayAddress)!.value])}`,
+          `    interval ${c.intervalSeconds}`,
+          `    timeout ${c.intervalSeconds}`,
+          `    fall ${c.fall}`,
+          `    rise ${c.rise}`,
+          '    weight 0',
+          '}',
+          '',
+        ] : []),
         ...(off ? [
           `# Preemption off: the node holding the VIP gets +${off.bonus} priority (above every other node's) after ${off.rise} passing checks (at most`,
           `# ${off.seconds} s), so a node that recovers later does not take it back. Until then a healthy higher node still preempts: nodes`,
@@ -161,6 +189,7 @@ export class KeepalivedTarget implements IClusterTarget {
         '    }',
         '    track_script {',
         `        idha_${cluster.name}_check`,
+        ...(p.gatewayAddress !== undefined ? [`        idha_${cluster.name}_gateway`] : []),
         ...(off ? [`        idha_${cluster.name}_holds`] : []),
         '    }',
         '}',
@@ -191,6 +220,13 @@ export class KeepalivedTarget implements IClusterTarget {
     const masterDown = 3 * (this.props.advertIntervalSeconds ?? 1) + 1;
     const rise = Math.min(10, Math.ceil(masterDown / i) + 1);
     return { bonus: pr[0] - pr[pr.length - 1] + 1, rise, seconds: rise * i };
+  }
+
+  /** What `idha synth` warns about. */
+  public warnings(_cluster: FailoverClusterModel): string[] {
+    return this.props.gatewayAddress === undefined
+      ? ['keepalived: no gatewayAddress, so a VIP holder cut off from its peers while its own link stays up keeps the VIP beside the node that takes it over (two holders for as long as the cut lasts). Set targets.keepalived.gatewayAddress to the subnet\'s gateway: a node that cannot reach it gives up the VIP']
+      : [];
   }
 
   /** keepalived is configured by file: no Terraform resources. */

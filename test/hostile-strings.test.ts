@@ -88,7 +88,10 @@ function agentArgv(out: string, env: Record<string, string> = {}): string[] {
   const standIn = path.join(out, 'idha-stand-in');
   fs.writeFileSync(standIn, `#!${process.execPath}\nrequire('fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)));\n`, { mode: 0o755 });
   const rsc = fs.mkdtempSync(path.join(out, 'rsc-'));
-  const base = { ...process.env, HA_RSCTMP: rsc, OCF_RESKEY_CRM_meta_on_node: 'tomcat1', OCF_RESKEY_idha: standIn, ...env };
+  // The agent publishes the node's health with attrd_updater, which needs a running cluster: a stand-in that records it.
+  const bin = fs.mkdtempSync(path.join(out, 'bin-'));
+  fs.writeFileSync(path.join(bin, 'attrd_updater'), `#!/bin/sh\necho "$*" >> ${path.join(out, 'attrd.log')}\n`, { mode: 0o755 });
+  const base = { ...process.env, PATH: `${bin}:${process.env.PATH}`, HA_RSCTMP: rsc, OCF_RESKEY_CRM_meta_on_node: 'tomcat1', OCF_RESKEY_idha: standIn, ...env };
   assert.equal(spawnSync('sh', [agent, 'start'], { env: base }).status, 0);
   spawnSync('sh', [agent, 'monitor'], { env: base });
   assert.ok(fs.existsSync(record), 'the agent ran the stand-in');

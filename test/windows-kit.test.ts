@@ -209,7 +209,8 @@ describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
     try {
       assert.equal(wine([nssm, 'install', 'idha-test', exeW, 'shim', '--bind', '127.0.0.1', '--service-port', String(port), '--check', 'netstat', '--gate-port', '0',
         '--health-port', String(health), '--agent-port', '0', '--interval', '1', '--drain', '1']).status, 0);
-      for (const [k, v] of [['AppStopMethodSkip', '6'], ['AppStdout', logW], ['AppStderr', logW], ['Start', 'SERVICE_AUTO_START']]) assert.equal(wine([nssm, 'set', 'idha-test', k, v]).status, 0, k);
+      // As the kit's install.ps1: NSSM waits 15 s (not its 1.5 s default) after Ctrl+C, so the drain finishes.
+      for (const [k, v] of [['AppStopMethodSkip', '6'], ['AppStopMethodConsole', '15000'], ['AppStdout', logW], ['AppStderr', logW], ['Start', 'SERVICE_AUTO_START']]) assert.equal(wine([nssm, 'set', 'idha-test', k, v]).status, 0, k);
       assert.equal(wine([nssm, 'start', 'idha-test']).status, 0);
       await until('the service\'s healthz', async () => (await healthz(health))?.service === 'up', 30_000);
       const t0 = Date.now();

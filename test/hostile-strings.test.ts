@@ -106,7 +106,10 @@ function keepalivedAccepts(out: string): void {
   const secret = path.join(out, 'auth.conf');
   fs.writeFileSync(secret, '$IDHA_AUTH_PASS=hostile\n', { mode: 0o600 });
   const local = path.join(out, 'k.conf');
-  fs.writeFileSync(local, conf.split('/etc/keepalived/idha-auth.conf').join(secret));
+  // keepalived disables a track script whose program is missing: an executable stands where idha's default path is.
+  const idha = path.join(out, 'idha');
+  fs.writeFileSync(idha, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  fs.writeFileSync(local, conf.split('/etc/keepalived/idha-auth.conf').join(secret).split('/usr/local/bin/idha ').join(`${idha} `));
   const ns = `idhah${process.pid % 100000}`;
   spawnSync('sh', ['-c', `ip netns add ${ns} && ip -n ${ns} link add eth0 type veth peer name eth0p && ip -n ${ns} link set eth0 up`]);
   try {
@@ -122,7 +125,7 @@ matrix('the path of a cluster\'s health URL', 'clusters[0].healthCheck.url', (v)
   const argv = agentArgv(out);
   assert.deepEqual(argv, ['check', '--http', `http://10.99.0.1:8080/x${v}`, '--timeout', '1'], 'the literal URL, one argument');
   const k = fs.readFileSync(path.join(out, 'snippets', 'idm', 'keepalived', 'tomcat1-10.99.0.1.conf'), 'utf8');
-  assert.ok(k.includes(`script "/usr/bin/env idha check --http http://10.99.0.1:8080/x${v} --timeout 1"`));
+  assert.ok(k.includes(`script "/usr/local/bin/idha check --http http://10.99.0.1:8080/x${v} --timeout 1"`));
 }, '?a=1&b=(2);c=!d');
 
 const scripts = path.join(tmp, 'bin');

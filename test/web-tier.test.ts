@@ -293,7 +293,7 @@ describe('the standby balancer: two httpd hosts through FailoverCluster', () => 
   it('GIVEN balancerStandby with keepalived THEN balancer/mod-jk/keepalived/<host>.conf checks the balancer\'s own status page with idha check --http', () => {
     const t = build(tierProps({ balancerStandby: { nodes: [{ name: 'httpd1', address: '10.0.6.11' }, { name: 'httpd2', address: '10.0.6.12' }], virtualIp: '10.0.6.10', prefixLength: 24, targets: [new KeepalivedTarget({ virtualRouterId: 60, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/a.conf' })] } }));
     const k = file(t, 'balancer/mod-jk/keepalived/httpd1-10.0.6.11.conf');
-    assert.match(k, /script "\/usr\/bin\/env idha check --http http:\/\/10\.0\.6\.11:80\/jkstatus --timeout 1"/);
+    assert.match(k, /script "\/usr\/local\/bin\/idha check --http http:\/\/10\.0\.6\.11:80\/jkstatus --timeout 1"/);
     assert.match(k, /10\.0\.6\.10\/24 dev eth0/);
     assert.deepEqual(t.failoverEstimates().map((e) => `${e.service}/${e.platform}`), ['idm-web/mod-jk', 'idm-web balancer (mod-jk)/keepalived']);
   });
@@ -460,8 +460,8 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
       const t = build({ ...tierProps({ balancerStandby: standby }, [targets[b]]), frontendPort: ports[b] });
       const conf = t.snippets().find((x) => /^balancer\/[^/]+\/keepalived\/lb1-/.test(x.fileName))!.content;
       const words = /script "([^"]+)"/.exec(conf)![1].split(' ');
-      assert.deepEqual(words.slice(0, 2), ['/usr/bin/env', 'idha']);
-      const args = words.slice(2).map((w) => (page && w.startsWith('http://') ? w.replace(/\/[^/]*$/, `/${page}`) : w));
+      assert.deepEqual(words.slice(0, 1), ['/usr/local/bin/idha'], 'idha by its absolute path');
+      const args = words.slice(1).map((w) => (page && w.startsWith('http://') ? w.replace(/\/[^/]*$/, `/${page}`) : w));
       return spawnSync(process.execPath, [IDHA, ...args], { encoding: 'utf8', timeout: 20_000 });
     };
     for (const b of ['jk', 'proxy', 'haproxy']) {

@@ -8,6 +8,7 @@ import { FailoverEstimate } from '../model/failover-estimate';
 import { NodeSet, PoolMember } from '../model/ha-service-model';
 import { Snippet } from '../platforms/target';
 import { checkHealthUrl, urlForNode } from '../core/lang/url';
+import { idhaWords } from '../core/lang/argv';
 import { checkCommandWords } from '../core/lang/argv';
 
 /** Whether the preferred node takes the virtual IP back when it is healthy again. */
@@ -324,7 +325,7 @@ export class FailoverCluster extends Construct {
  * through a shell): `idha check ...` for HTTP and listening checks, the user's own command otherwise.
  * `idha` is the words that start identity-ha on the node.
  */
-export function clusterCheckArgv(cluster: FailoverClusterModel, address: string, idha: readonly string[] = ['/usr/bin/env', 'idha']): string[] {
+export function clusterCheckArgv(cluster: FailoverClusterModel, address: string, idha: readonly string[] = idhaWords()): string[] {
   const c = cluster.check;
   switch (c.kind) {
     case ClusterCheckKind.HTTP: return [...idha, 'check', '--http', urlForNode(c.url!, address), '--timeout', String(clusterHttpTimeoutSeconds(cluster))];

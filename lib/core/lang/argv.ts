@@ -37,7 +37,14 @@ export function checkCommandWords(problems: Problems, field: string, value: unkn
   return undefined;
 }
 
-/** The words that start identity-ha on a node: the given command line, or `/usr/bin/env idha`. */
+/**
+ * Where `npm install -g identity-ha` puts idha on Debian and Ubuntu (npm's global prefix /usr/local).
+ * An absolute path: keepalived's script security checks the file it runs, which `/usr/bin/env idha`
+ * would hide behind env.
+ */
+export const DEFAULT_IDHA = '/usr/local/bin/idha';
+
+/** The words that start identity-ha on a node: the given command line, or DEFAULT_IDHA. */
 export function idhaWords(commandLine?: string): string[] {
-  return commandLine === undefined ? ['/usr/bin/env', 'idha'] : splitCommandLine(commandLine);
+  return commandLine === undefined ? [DEFAULT_IDHA] : splitCommandLine(commandLine);
 }

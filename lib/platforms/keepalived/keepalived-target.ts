@@ -22,7 +22,11 @@ export interface KeepalivedTargetProps {
   readonly authSecretFile: string;
   /** Seconds between VRRP adverts, 1-255. @default 1 */
   readonly advertIntervalSeconds?: number;
-  /** How `idha check` is started on the nodes. @default /usr/bin/env idha */
+  /**
+   * How `idha check` is started on the nodes: the absolute path of idha, with any words before it
+   * (e.g. `/usr/bin/node /opt/identity-ha/bin/idha.js`). Find it on a node with `command -v idha`.
+   * @default /usr/local/bin/idha, where npm install -g identity-ha puts it on Debian and Ubuntu
+   */
   readonly idhaCommand?: string;
   /**
    * An address every node must reach, usually the subnet's gateway: each node pings it
@@ -48,18 +52,25 @@ export const AUTH_LINE = '$IDHA_AUTH_PASS=<secret, 1-8 characters>';
 const WORD = /^[A-Za-z0-9_./:@%+-]+$/;
 
 /**
- * A systemd drop-in for Debian's keepalived.service, which has no Restart=: a keepalived killed
- * whole (main process and VRRP child) would leave the VIP on the dead node until someone restarts it.
+ * A systemd drop-in for Debian's keepalived.service, which has no Restart=: a keepalived killed whole
+ * (main process and VRRP child) would leave the VIP on the dead node until someone restarts it. It
+ * restarts keepalived, and removes the VIP as soon as keepalived has died (ExecStopPost), so the dead
+ * node does not keep it beside the peer that takes it over even when the restart fails.
  */
-const KEEPALIVED_DROP_IN = [
-  '# identity-ha: restart keepalived when it dies. Debian\'s keepalived.service has no Restart=: a keepalived killed whole',
-  '# (SIGKILL of the main process and its VRRP child) leaves the virtual IP on this node, beside the peer that took it over.',
-  '# Install as /etc/systemd/system/keepalived.service.d/idha-restart.conf, then: systemctl daemon-reload',
-  '[Service]',
-  'Restart=always',
-  'RestartSec=1',
-  '',
-].join('\n');
+function keepalivedDropIn(vip: string, prefixLength: number, interfaceName: string): string {
+  return [
+    '# identity-ha: restart keepalived when it dies, and drop the virtual IP it leaves behind. Debian\'s keepalived.service has',
+    '# no Restart=, and a keepalived killed whole (SIGKILL or the OOM killer on its main process and VRRP child) leaves the',
+    '# virtual IP on this node, beside the peer that takes it over. ExecStopPost runs once keepalived has stopped, however it',
+    '# stopped: after a clean stop keepalived has removed the address already and the command\'s failure is ignored (-).',
+    '# Install as /etc/systemd/system/keepalived.service.d/idha-restart.conf, then: systemctl daemon-reload',
+    '[Service]',
+    'Restart=always',
+    'RestartSec=1',
+    `ExecStopPost=-/sbin/ip address del ${vip}/${prefixLength} dev ${interfaceName}`,
+    '',
+  ].join('\n');
+}
 
 /**
  * keepalived (VRRP) on Linux nodes: one `keepalived.conf` per node, with unicast peers, a
@@ -118,8 +129,8 @@ export class KeepalivedTarget implements IClusterTarget {
       const lines = [
         `# identity-ha ${cluster.name}: keepalived on node ${n.name} (${n.address.value}), priority ${priority} of ${nodes.length} nodes.`,
         `# Preemption ${cluster.preemption}${cluster.preemption === Preemption.DELAYED ? ` (${cluster.preemptDelaySeconds} s)` : ''}. Install as /etc/keepalived/keepalived.conf; check with: keepalived --config-test`,
-        `# The check runs ${idhaWords(this.props.idhaCommand).join(' ')}: install identity-ha on this node (npm install -g identity-ha, Node.js 20 or later),`,
-        '# which puts idha and node on the PATH systemd gives keepalived; or set idhaCommand to its absolute path. Without it the',
+        `# The check runs ${idhaWords(this.props.idhaCommand).join(' ')}: install identity-ha on this node (npm install -g identity-ha, Node.js 20 or later;`,
+        '# node must be on the PATH systemd gives keepalived), or set idhaCommand to where idha is (command -v idha). Without it the',
         '# check exits 127 and this node never holds the VIP. Install keepalived.service.d/idha-restart.conf too (see that file).',
         ...auth,
         'global_defs {',
@@ -235,7 +246,7 @@ export class KeepalivedTarget implements IClusterTarget {
   public snippets(cluster: FailoverClusterModel): Snippet[] {
     return [
       ...this.configs(cluster).map((c) => ({ kind: 'keepalived', fileName: `keepalived/${c.node}-${c.address.replace(/:/g, '-')}.conf`, content: c.content })),
-      { kind: 'keepalived', fileName: 'keepalived/keepalived.service.d/idha-restart.conf', content: KEEPALIVED_DROP_IN },
+      { kind: 'keepalived', fileName: 'keepalived/keepalived.service.d/idha-restart.conf', content: keepalivedDropIn(cluster.nodeSet.virtualIp!.value, cluster.prefixLength, this.props.interfaceName) },
     ];
   }
 

@@ -12,7 +12,11 @@ export interface PacemakerTargetProps {
    * starts and stops it: disable it in systemd (`systemctl disable`) so that only the cluster starts it.
    */
   readonly serviceUnit: string;
-  /** How `idha check` is started on the nodes. @default /usr/bin/env idha */
+  /**
+   * How `idha check` is started on the nodes: the absolute path of idha, with any words before it
+   * (e.g. `/usr/bin/node /opt/identity-ha/bin/idha.js`). Find it on a node with `command -v idha`.
+   * @default /usr/local/bin/idha, where npm install -g identity-ha puts it on Debian and Ubuntu
+   */
   readonly idhaCommand?: string;
 }
 

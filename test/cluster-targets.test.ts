@@ -506,7 +506,7 @@ describe('Windows Server Failover Cluster: the PowerShell script and the check s
 
 describe('a cloud cluster: the load balancer renderers as they are, with the pair\'s prefer-primary wiring', () => {
   for (const lb of ['azure', 'aws'] as const) {
-    it(`GIVEN ${lb} THEN its load balancer resources in the stack, and a host plan with the second node\'s sidecar in standby mode`, () => {
+    it(`GIVEN ${lb} THEN its load balancer resources in the stack, and a host plan with the second node\'s sidecar as the secondary`, () => {
       const app = Testing.app();
       const stack = new TerraformStack(app, 's');
       const c = new FailoverCluster(stack, 'idm', cloud(lb));
@@ -515,7 +515,7 @@ describe('a cloud cluster: the load balancer renderers as they are, with the pai
       assert.ok(types.includes(lb === 'azure' ? 'azurerm_lb' : 'aws_lb'), types.join(', '));
       const second = c.snippets().find((s) => s.fileName === 'hosts/secondary-10.99.0.2/shim-command.txt');
       assert.ok(second, c.snippets().map((s) => s.fileName).join(', '));
-      assert.match(second.content, /--standby-of http:\/\/10\.99\.0\.1:15051\/healthz/);
+      assert.match(second.content, /--role secondary --peer http:\/\/10\.99\.0\.1:15051\/healthz/);
       assert.match(c.snippets().find((s) => s.fileName === 'hosts/primary-10.99.0.1/shim-command.txt')!.content, /--service-port 8080 /);
       assert.ok(c.estimates()[0].seconds > 0);
     });
@@ -609,7 +609,7 @@ describe('the bundled cluster examples through idha synth', () => {
     assert.ok(az.resource.azurerm_lb && az.provider.azurerm, Object.keys(az.resource).join(', '));
     assert.ok(aws.resource.aws_lb && aws.provider.aws, Object.keys(aws.resource).join(', '));
     assert.match(JSON.stringify(az.resource.azurerm_lb), /10\.1\.3\.10/, 'the frontend address from the loadBalancer block');
-    assert.match(stdout, /idm-az secondary \(tomcat2\) 10\.1\.3\.12 \(standby mode\): idha shim .*--interval 2 --fall 2 --rise 2 .*--standby-of http:\/\/10\.1\.3\.11:15051\/healthz/);
+    assert.match(stdout, /idm-az secondary \(tomcat2\) 10\.1\.3\.12: idha shim .*--interval 2 --fall 2 --rise 2 .*--role secondary --peer http:\/\/10\.1\.3\.11:15051\/healthz/);
     assert.match(stdout, /^idm-aws\s+aws\s+\d+ s/m);
   });
 

@@ -106,7 +106,7 @@ describe('estimates say what the platform does in between', () => {
   it('GIVEN the NLB with the sidecar THEN the estimate carries the fail-open window; GIVEN F5 (native priority) THEN no such note', () => {
     const { pair } = synthPair(pairProps({ targets: [new AwsNlbTarget(AWS), new F5BigIpTarget(F5)] }));
     const [aws, f5] = pair.failoverEstimates();
-    assert.match(aws.notes?.[0] ?? '', /^fail-open: for up to 13 s \(3s standby \+ 5s x 2\) after the NLB marks the primary down, no target is healthy and the NLB sends new connections to both hosts/);
+    assert.match(aws.notes?.[0] ?? '', /^fail-open: for up to 13 s \(3s the secondary opens its priority gate \+ 5s x 2\) after the NLB marks the primary down, no target is healthy and the NLB sends new connections to both hosts/);
     assert.equal(f5.notes, undefined);
   });
 
@@ -119,12 +119,12 @@ describe('estimates say what the platform does in between', () => {
 });
 
 describe('estimates report failback as well as failover', () => {
-  it('GIVEN standby mode (Azure) THEN failback = sidecar rise + standby closes + the balancer marking the primary up', () => {
+  it('GIVEN Azure (the priority gate) THEN failback = sidecar rise + the secondary closing its priority gate + the primary polling it + the balancer marking the primary up', () => {
     const e = synthPair(pairProps({ targets: [new AzureLoadBalancerTarget(AZURE)] })).pair.failoverEstimates()[0];
-    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [13.25, '0.25s sidecar rise + 3s standby closes + 5s x 2 good probes = 13.25']);
+    assert.deepEqual([e.failbackSeconds, e.failbackFormula], [14.25, '0.25s sidecar rise + 3s secondary closes + 1s primary polls it + 5s x 2 good probes = 14.25']);
   });
 
-  it('GIVEN normal mode (HAProxy alone) THEN no standby term: sidecar rise + HAProxy rise', () => {
+  it('GIVEN HAProxy (the health gate, its own backup) THEN no priority-gate term: sidecar rise + HAProxy rise', () => {
     const e = synthPair(pairProps({ targets: [new HaproxyTarget()] })).pair.failoverEstimates()[0];
     assert.deepEqual([e.failbackSeconds, e.failbackFormula], [0.5, '0.25s sidecar rise + 0.25s downinter x 1 checks = 0.5']);
   });

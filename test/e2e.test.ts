@@ -24,10 +24,10 @@ class Rig {
   public retired: Proc[] = [];
   public shim: Partial<Record<Role, Proc>> = {};
   public balancer?: Proc;
-  public port = 0; gate = 0; health = 0; agent = 0; stats = 0;
+  public port = 0; gate = 0; health = 0; agent = 0; stats = 0; priority = 0;
 
   public async ports(): Promise<void> {
-    [this.port, this.gate, this.health, this.agent, this.stats] = await freePorts(5);
+    [this.port, this.gate, this.health, this.agent, this.stats, this.priority] = await freePorts(6);
   }
 
   public startMimic(role: Role): void {
@@ -36,7 +36,7 @@ class Rig {
 
   public startShim(role: Role, extra: string[] = []): void {
     this.shim[role] = idha(['shim', '--bind', this.ip[role], '--service-port', String(this.port), '--service-host', this.ip[role],
-      '--gate-port', String(this.gate), '--health-port', String(this.health), '--agent-port', String(this.agent),
+      '--gate-port', String(this.gate), '--priority-port', String(this.priority), '--health-port', String(this.health), '--agent-port', String(this.agent),
       '--interval', '0.2', '--rise', '2', '--fall', '2', '--drain', '0', ...extra]);
   }
 
@@ -52,9 +52,9 @@ class Rig {
     return getJson(`http://${this.ip[role]}:${this.health}/healthz`).then((r) => r.status === 200);
   }
 
-  public gateOpen(role: Role): Promise<boolean> {
+  public gateOpen(role: Role, port: number = this.gate): Promise<boolean> {
     return new Promise((resolve) => {
-      const s = net.connect({ host: this.ip[role], port: this.gate });
+      const s = net.connect({ host: this.ip[role], port });
       s.once('connect', () => (s.destroy(), resolve(true)));
       s.once('error', () => resolve(false));
     });
@@ -201,36 +201,38 @@ describe('negative control: the malformed counter works', () => {
   });
 });
 
-describe('standby mode with real processes', () => {
+describe('the priority gate with real processes', () => {
   const rig = new Rig();
   after(() => rig.stopAll());
 
-  it('GIVEN a primary and a standby shim THEN exactly one gate is open at a time, and the open gate follows the primary', async () => {
+  it('GIVEN a primary and a secondary shim with --role and --peer THEN exactly one priority gate is open at a time and it follows the primary, while the secondary\'s health gate stays open throughout', async () => {
     await rig.startBoth();
-    rig.startShim('primary', ['--standby-peer', `http://${rig.ip.secondary}:${rig.health}/healthz`, '--standby-poll', '0.2']);
+    rig.startShim('primary', ['--role', 'primary', '--peer', `http://${rig.ip.secondary}:${rig.health}/healthz`, '--standby-poll', '0.2']);
     await until('primary healthy', () => rig.healthy('primary'));
-    rig.startShim('secondary', ['--standby-of', `http://${rig.ip.primary}:${rig.health}/healthz`, '--standby-poll', '0.2', '--standby-fall', '3', '--standby-rise', '3']);
-    await until('standby shim answering', () => getJson(`http://${rig.ip.secondary}:${rig.health}/healthz`).then((r) => r.status === 503));
+    rig.startShim('secondary', ['--role', 'secondary', '--peer', `http://${rig.ip.primary}:${rig.health}/healthz`, '--standby-poll', '0.2', '--standby-fall', '3', '--standby-rise', '3']);
+    await until('secondary shim healthy', () => rig.healthy('secondary'));
+    assert.equal((await getJson(`http://${rig.ip.secondary}:${rig.health}/priority`)).status, 503);
 
-    const samples: Array<[boolean, boolean]> = [];
+    const samples: Array<[boolean, boolean, boolean]> = [];
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        samples.push([await rig.gateOpen('primary'), await rig.gateOpen('secondary')]);
+        samples.push([await rig.gateOpen('primary', rig.priority), await rig.gateOpen('secondary', rig.priority), await rig.gateOpen('secondary')]);
         await sleep(25);
       }
     })();
-    const open = async () => [await rig.gateOpen('primary'), await rig.gateOpen('secondary')].join();
-    await until('primary gate open, standby closed', async () => (await open()) === 'true,false');
+    const open = async () => [await rig.gateOpen('primary', rig.priority), await rig.gateOpen('secondary', rig.priority)].join();
+    await until('primary priority gate open, secondary closed', async () => (await open()) === 'true,false');
     await rig.killPrimary();
-    await until('the open gate moves to the standby', async () => (await open()) === 'false,true');
+    await until('the open priority gate moves to the secondary', async () => (await open()) === 'false,true');
     rig.startMimic('primary');
-    await until('the open gate moves back to the primary', async () => (await open()) === 'true,false');
+    await until('the open priority gate moves back to the primary', async () => (await open()) === 'true,false');
     sampling = false;
     await sampler;
     assert.ok(samples.length > 20);
-    assert.deepEqual(samples.filter(([a, b]) => a && b), [], 'never both open');
+    assert.deepEqual(samples.filter(([a, b]) => a && b), [], 'never both priority gates open');
     assert.ok(samples.some(([a, b]) => !a && b) && samples.some(([a, b]) => a && !b));
+    assert.deepEqual(samples.filter(([, , h]) => !h), [], 'the secondary\'s health gate never closed');
   });
 });
 

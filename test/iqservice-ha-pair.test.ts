@@ -43,8 +43,10 @@ const matrix: Array<[string, Partial<IqServiceHaPairProps>, string, Partial<IqSe
   ['TLS port equal to port', { tlsPort: 5050 }, 'tlsPort', { tlsPort: 5051 }],
   ['gate port equal to service port', { probe: { gatePort: 5050 } }, 'probe.gatePort', { probe: { gatePort: 5052 } }],
   ['gate port equal to TLS port', { tlsPort: 5051, probe: { gatePort: 5051 } }, 'probe.gatePort', { tlsPort: 5051, probe: { gatePort: 5053 } }],
-  ['gate port equal to health port', { probe: { gatePort: 15051 } }, 'probe.healthPort', { probe: { gatePort: 15054 } }],
-  ['report port equal to the agent port', { probe: { reportPort: 15052 } }, 'probe.reportPort', { probe: { reportPort: 15054 } }],
+  ['gate port equal to health port', { probe: { gatePort: 15051 } }, 'probe.healthPort', { probe: { gatePort: 15055 } }],
+  ['report port equal to the agent port', { probe: { reportPort: 15052 } }, 'probe.reportPort', { probe: { reportPort: 15055 } }],
+  ['priority port equal to the gate port', { probe: { priorityPort: 15050 } }, 'probe.priorityPort', { probe: { priorityPort: 15055 } }],
+  ['priority port equal to the service port', { probe: { priorityPort: 5050 } }, 'probe.priorityPort', { probe: { priorityPort: 5049 } }],
   ['report port equal to the service port', { probe: { reportPort: 5050 } }, 'probe.reportPort', { probe: { reportPort: 5049 } }],
   ['sidecar damping half-life of 0', { probe: { sidecar: { dampHalfLifeSeconds: 0 } } }, 'probe.sidecar.dampHalfLifeSeconds', { probe: { sidecar: { dampHalfLifeSeconds: 1 } } }],
   ['sidecar hold-down cap above a day', { probe: { sidecar: { maxHoldDownSeconds: 86401 } } }, 'probe.sidecar.maxHoldDownSeconds', { probe: { sidecar: { maxHoldDownSeconds: 0 } } }],
@@ -117,10 +119,10 @@ describe('noisy probes', () => {
     assert.equal(probe.port, 5050);
   });
 
-  it('GIVEN the default probe THEN no warning and no probe touches a service port on any platform', () => {
+  it('GIVEN the default probe THEN no warning and no probe touches a service port on any platform (Azure LB and the NLB probe the priority gate)', () => {
     const { pair, tf } = synthPair(pairProps({ tlsPort: 5051 }));
     assert.deepEqual(pair.warnings(), []);
-    for (const p of Object.values(tf.resource.azurerm_lb_probe) as any[]) assert.equal(p.port, 15050);
-    for (const tg of Object.values(tf.resource.aws_lb_target_group) as any[]) assert.equal(tg.health_check.port, '15050');
+    for (const p of Object.values(tf.resource.azurerm_lb_probe) as any[]) assert.equal(p.port, 15054);
+    for (const tg of Object.values(tf.resource.aws_lb_target_group) as any[]) assert.equal(tg.health_check.port, '15054');
   });
 });

@@ -23,9 +23,9 @@ describe('Azure Load Balancer', () => {
     for (const a of addrs) assert.equal(a.virtual_network_id, '/subscriptions/0000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet1');
   });
 
-  it('THEN a TCP probe on the gate port, as fast as Azure allows without flapping, with probe_threshold only (not the legacy number_of_probes)', () => {
+  it('THEN a TCP probe on the priority gate (Azure LB has no priority of its own), as fast as Azure allows without flapping, with probe_threshold only (not the legacy number_of_probes)', () => {
     const [probe] = resources(tf, 'azurerm_lb_probe');
-    assert.deepEqual([probe.protocol, probe.port, probe.interval_in_seconds, probe.probe_threshold], ['Tcp', 15050, 5, 2]);
+    assert.deepEqual([probe.protocol, probe.port, probe.interval_in_seconds, probe.probe_threshold], ['Tcp', 15054, 5, 2]);
     assert.equal('number_of_probes' in probe, false);
   });
 
@@ -36,21 +36,22 @@ describe('Azure Load Balancer', () => {
     for (const r of rules) assert.match(r.probe_id, /azurerm_lb_probe\./);
   });
 
-  it('THEN NSG rules: service ports from the clients, gate from AzureLoadBalancer, the rest denied after', () => {
+  it('THEN NSG rules: service ports from the clients, the priority gate from AzureLoadBalancer, the rest denied after', () => {
     const nsg = Object.fromEntries(resources(tf, 'azurerm_network_security_rule').map((r) => [r.name, r]));
     assert.deepEqual(nsg['iqservice-allow-clients'].source_address_prefixes, ['10.20.0.0/24']);
     assert.deepEqual(nsg['iqservice-allow-clients'].destination_port_ranges, ['5050', '5051']);
     assert.equal(nsg['iqservice-allow-lb-probe'].source_address_prefix, 'AzureLoadBalancer');
-    assert.deepEqual(nsg['iqservice-allow-lb-probe'].destination_port_ranges, ['15050']);
+    assert.deepEqual(nsg['iqservice-allow-lb-probe'].destination_port_ranges, ['15054']);
+    assert.deepEqual(nsg['iqservice-deny-others'].destination_port_ranges, ['5050', '5051', '15050', '15054', '15051', '15052']);
     assert.equal(nsg['iqservice-deny-others'].access, 'Deny');
     assert.ok(nsg['iqservice-deny-others'].priority > nsg['iqservice-allow-lb-probe'].priority);
     assert.ok(nsg['iqservice-deny-others'].destination_port_ranges.includes('5050'));
   });
 
-  it('GIVEN the sidecar HTTP probe THEN an Http probe on the health port with /healthz', () => {
+  it('GIVEN the sidecar HTTP probe THEN an Http probe on the health port with /priority', () => {
     const { tf: t2 } = synthPair(pairProps({ probe: { kind: ProbeKind.SIDECAR_HTTP }, targets: [new AzureLoadBalancerTarget(AZURE)] }));
     const [probe] = resources(t2, 'azurerm_lb_probe');
-    assert.deepEqual([probe.protocol, probe.port, probe.request_path], ['Http', 15051, '/healthz']);
+    assert.deepEqual([probe.protocol, probe.port, probe.request_path], ['Http', 15051, '/priority']);
   });
 });
 
@@ -62,7 +63,7 @@ describe('AWS Network Load Balancer', () => {
     assert.deepEqual([lb.internal, lb.load_balancer_type, lb.subnets, lb.enable_cross_zone_load_balancing], [true, 'network', ['subnet-0aaa1111', 'subnet-0bbb2222'], true]);
   });
 
-  it('THEN IP target groups on TCP, health on the gate port, proxy protocol explicitly off, connections kept by default, fail-open at zero healthy targets stated', () => {
+  it('THEN IP target groups on TCP, health on the priority gate, proxy protocol explicitly off, connections kept by default, fail-open at zero healthy targets stated', () => {
     const tgs = resources(tf, 'aws_lb_target_group');
     assert.equal(tgs.length, 2);
     for (const tg of tgs) {
@@ -72,7 +73,7 @@ describe('AWS Network Load Balancer', () => {
       assert.equal(tg.connection_termination, true);
       assert.deepEqual(tg.target_health_state, [{ enable_unhealthy_connection_termination: false }]);
       assert.deepEqual(tg.target_group_health, { unhealthy_state_routing: { minimum_healthy_targets_count: 1 } });
-      assert.deepEqual(tg.health_check, { enabled: true, protocol: 'TCP', port: '15050', interval: 5, timeout: 3, healthy_threshold: 2, unhealthy_threshold: 2 });
+      assert.deepEqual(tg.health_check, { enabled: true, protocol: 'TCP', port: '15054', interval: 5, timeout: 3, healthy_threshold: 2, unhealthy_threshold: 2 });
     }
     assert.deepEqual(tgs.map((t) => t.name).sort(), ['iqservice-5050', 'iqservice-5051']);
   });
@@ -84,14 +85,14 @@ describe('AWS Network Load Balancer', () => {
       ['10.0.1.10:5050', '10.0.1.10:5051', '10.0.2.10:5050', '10.0.2.10:5051']);
   });
 
-  it('THEN security group rules: clients in on service ports, out to hosts on service and gate ports, hosts accept the NLB', () => {
+  it('THEN security group rules: clients in on service ports, out to hosts on service and priority-gate ports, hosts accept the NLB', () => {
     const ingress = resources(tf, 'aws_vpc_security_group_ingress_rule');
     const fromClients = ingress.filter((r) => r.cidr_ipv4 === '10.20.0.0/24').map((r) => r.from_port).sort();
     assert.deepEqual(fromClients, [5050, 5051]);
     const onHosts = ingress.filter((r) => r.security_group_id === 'sg-0123abcd' && r.referenced_security_group_id).map((r) => r.from_port).sort((a, b) => a - b);
-    assert.deepEqual(onHosts, [5050, 5051, 15050]);
+    assert.deepEqual(onHosts, [5050, 5051, 15054]);
     const egress = resources(tf, 'aws_vpc_security_group_egress_rule').map((r) => `${r.cidr_ipv4}:${r.from_port}`).sort();
-    assert.deepEqual(egress, ['10.0.1.10/32:15050', '10.0.1.10/32:5050', '10.0.1.10/32:5051', '10.0.2.10/32:15050', '10.0.2.10/32:5050', '10.0.2.10/32:5051']);
+    assert.deepEqual(egress, ['10.0.1.10/32:15054', '10.0.1.10/32:5050', '10.0.1.10/32:5051', '10.0.2.10/32:15054', '10.0.2.10/32:5050', '10.0.2.10/32:5051']);
   });
 
   it('GIVEN hosts outside the VPC THEN targets are registered with availability_zone all', () => {

@@ -95,7 +95,7 @@ describe('PowerShell that identity-ha ships and writes parses (PowerShell 7.6\'s
       assert.equal(r.status, 0, r.stderr);
       files.push(...filesUnder(dir, '.ps1'));
     }));
-    // The host kit: standby mode (Azure, AWS), normal mode with HAProxy on IPv4, IPv6 and a DNS-named host, and DNS failover.
+    // The host kit: every target of the example (Azure, AWS, F5, HAProxy), HAProxy alone on IPv4, IPv6 and a DNS-named host, and DNS failover.
     const haproxyOnly = (a: string, b: string, clients = '10.20.0.0/24', bind = '10.0.0.60') => ['version: 1', 'name: k', 'services:', '  - name: iq', `    primary: { address: "${a}", iqserviceVersion: "8.4p2" }`,
       `    secondary: { address: "${b}", iqserviceVersion: "8.4p2" }`, '    port: 5050', `    allowedClients: ["${clients}"]`, '    targets:', `      haproxy: { bindAddress: "${bind}" }`, ''].join('\n');
     const kits: Array<[string, string]> = [

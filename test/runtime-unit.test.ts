@@ -11,9 +11,24 @@ import {
 import * as dgram from 'dgram';
 import { freePort } from './e2e-helpers';
 import { REPO } from './helpers';
+import { getJson } from '../lib/runtime/children';
 
 const FIX = path.join(REPO, 'test', 'fixtures');
 const read = (f: string) => fs.readFileSync(path.join(FIX, f), 'utf8');
+
+async function pair(pc: { ok: boolean }, pollMs: number, fallCount: number, riseCount: number, primaryExtra: Partial<ConstructorParameters<typeof Shim>[0]> = {}) {
+  const p = { gate: await freePort(), prio: await freePort(), health: await freePort() };
+  const s = { gate: await freePort(), prio: await freePort(), health: await freePort() };
+  const primary = new Shim({
+    checker: pc as never, bind: '127.0.0.1', gatePort: p.gate, priorityPort: p.prio, healthPort: p.health, agentPort: 0, intervalMs: 30, rise: 1, fall: 1,
+    peer: { role: 'primary', healthUrl: `http://127.0.0.1:${s.health}/healthz`, pollMs }, ...primaryExtra,
+  });
+  const secondary = new Shim({
+    checker: fakeChecker(true), bind: '127.0.0.1', gatePort: s.gate, priorityPort: s.prio, healthPort: s.health, agentPort: 0, intervalMs: 30, rise: 1, fall: 1,
+    peer: { role: 'secondary', healthUrl: `http://127.0.0.1:${p.health}/healthz`, pollMs, fallCount, riseCount },
+  });
+  return { p, s, primary, secondary };
+}
 
 describe('/proc/net/tcp parsing (tables captured on this machine)', () => {
   it('GIVEN a listening stand-in THEN one LISTEN entry on 127.0.0.1:26551 with an empty accept queue', () => {
@@ -350,7 +365,7 @@ const until = async (cond: () => Promise<boolean> | boolean, ms = 3000) => {
 };
 
 describe('Shim publishing (in process, fake service state)', () => {
-  it('GIVEN a healthy service THEN the gate opens after rise, /healthz says 200 with state/since/lastCheck only, the agent says up', async () => {
+  it('GIVEN a healthy service THEN the gate opens after rise, /healthz says 200 with its fixed set of keys (priority and role null without a peer), the agent says up', async () => {
     const [gate, health, agent] = [await freePort(), await freePort(), await freePort()];
     const checker = fakeChecker(true);
     const shim = new Shim({ checker, bind: '127.0.0.1', gatePort: gate, healthPort: health, agentPort: agent, intervalMs: 30, rise: 2, fall: 2 });
@@ -360,8 +375,9 @@ describe('Shim publishing (in process, fake service state)', () => {
       await until(() => gateOpen(gate));
       const h = await get(health, '/healthz');
       assert.equal(h.status, 200);
-      assert.deepEqual(Object.keys(JSON.parse(h.body)).sort(), ['heldDownUntil', 'lastCheck', 'penalty', 'service', 'since', 'state']);
+      assert.deepEqual(Object.keys(JSON.parse(h.body)).sort(), ['heldDownUntil', 'lastCheck', 'penalty', 'priority', 'role', 'service', 'since', 'state']);
       assert.equal(JSON.parse(h.body).state, 'up');
+      assert.deepEqual([JSON.parse(h.body).priority, JSON.parse(h.body).role], [null, null], 'no peer: no priority gate and no role');
       assert.equal(await agentLine(agent), 'up\n');
       assert.equal((await get(health, '/metrics')).status, 404, 'no other paths');
       assert.equal((await get(health, '/healthz', 'POST')).status, 405);
@@ -386,30 +402,63 @@ describe('Shim publishing (in process, fake service state)', () => {
     await stopping;
   });
 
-  it('GIVEN a standby shim THEN its gate opens only after the primary is down for standbyFall polls, and closes after it is back', async () => {
-    const p = { gate: await freePort(), health: await freePort() };
-    const s = { gate: await freePort(), health: await freePort() };
+  it('GIVEN a pair of shims with peers THEN each health gate follows its own service, and exactly one priority gate is open: the secondary\'s only after the primary is down for standbyFall polls, closing after it is back', async () => {
     const pc = fakeChecker(true);
-    const primary = new Shim({ checker: pc, bind: '127.0.0.1', gatePort: p.gate, healthPort: p.health, agentPort: 0, intervalMs: 30, rise: 1, fall: 1 });
-    const secondary = new Shim({
-      checker: fakeChecker(true), bind: '127.0.0.1', gatePort: s.gate, healthPort: s.health, agentPort: 0, intervalMs: 30, rise: 1, fall: 1,
-      standby: { primaryHealthUrl: `http://127.0.0.1:${p.health}/healthz`, pollMs: 30, fallCount: 3, riseCount: 3 },
+    const { p, s, primary, secondary } = await pair(pc, 30, 3, 3);
+    // Sample the gates as a balancer would: the secondary's health gate must never close, and the two
+    // priority gates must never be open together.
+    const seen = { bothPriority: 0, secondaryHealthClosed: 0, samples: 0 };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const [pp, sp, sh] = await Promise.all([gateOpen(p.prio), gateOpen(s.prio), gateOpen(s.gate)]);
+        seen.samples++;
+        if (pp && sp) seen.bothPriority++;
+        if (!sh) seen.secondaryHealthClosed++;
+        await new Promise((r) => setTimeout(r, 5));
+      }
     });
     await primary.start();
     await secondary.start();
+    const run = sampler();
     try {
-      await until(() => gateOpen(p.gate));
+      await until(() => gateOpen(p.prio));
       await new Promise((r) => setTimeout(r, 200));
-      assert.equal(await gateOpen(s.gate), false, 'standby stays closed while the primary is healthy');
+      assert.equal(await gateOpen(s.prio), false, 'the secondary\'s priority gate stays closed while the primary is healthy');
+      assert.equal(await gateOpen(s.gate), true, 'the secondary\'s health gate is open: it is healthy');
+      assert.equal((await getJson(`http://127.0.0.1:${s.health}/priority`)).status, 503);
+      assert.equal((await getJson(`http://127.0.0.1:${s.health}/healthz`)).status, 200);
       pc.ok = false;
-      await until(() => gateOpen(s.gate));
-      assert.equal(await gateOpen(p.gate), false);
+      await until(() => gateOpen(s.prio));
+      assert.equal(await gateOpen(p.prio), false);
+      assert.equal(await gateOpen(p.gate), false, 'the primary\'s health gate closed with its service');
+      assert.equal((await getJson(`http://127.0.0.1:${s.health}/priority`)).status, 200);
       pc.ok = true;
-      await until(async () => !(await gateOpen(s.gate)));
+      await until(async () => !(await gateOpen(s.prio)));
+      await until(() => gateOpen(p.prio));
       assert.equal(await gateOpen(p.gate), true);
     } finally {
+      sampling = false;
+      await run;
       await secondary.stop();
       await primary.stop();
+    }
+    assert.ok(seen.samples > 50, `${seen.samples} samples`);
+    assert.equal(seen.bothPriority, 0, 'never two priority gates open');
+    assert.equal(seen.secondaryHealthClosed, 0, 'the secondary\'s health gate never closed');
+  });
+
+  it('GIVEN a shim without a peer THEN no priority gate and /priority is 404; the health gate alone', async () => {
+    const gate = await freePort(); const prio = await freePort(); const health = await freePort();
+    const shim = new Shim({ checker: fakeChecker(true), bind: '127.0.0.1', gatePort: gate, priorityPort: prio, healthPort: health, agentPort: 0, intervalMs: 20, rise: 1, fall: 1 });
+    await shim.start();
+    try {
+      await until(() => gateOpen(gate));
+      assert.equal(await gateOpen(prio), false);
+      assert.equal((await getJson(`http://127.0.0.1:${health}/priority`)).status, 404);
+      assert.equal((await getJson(`http://127.0.0.1:${health}/healthz`)).body?.priority, null);
+    } finally {
+      await shim.stop();
     }
   });
 });
@@ -688,22 +737,18 @@ describe('Shim and balancer reports (in process, UDP on loopback)', () => {
     }
   });
 
-  it('GIVEN a standby WHEN the primary is held down (service up) THEN the standby opens', async () => {
-    const p = { gate: await freePort(), health: await freePort(), rep: await freePort() };
-    const s = { gate: await freePort(), health: await freePort() };
-    const primary = new Shim({ checker: fakeChecker(true), bind: '127.0.0.1', gatePort: p.gate, healthPort: p.health, agentPort: 0, intervalMs: 30, reports: { port: p.rep, servers: ['b/primary'] } });
-    const secondary = new Shim({
-      checker: fakeChecker(true), bind: '127.0.0.1', gatePort: s.gate, healthPort: s.health, agentPort: 0, intervalMs: 30,
-      standby: { primaryHealthUrl: `http://127.0.0.1:${p.health}/healthz`, pollMs: 30, fallCount: 2, riseCount: 2 },
-    });
+  it('GIVEN a pair WHEN the primary is held down (service up) THEN the secondary\'s priority gate opens and the primary\'s health gate closes', async () => {
+    const rep = await freePort();
+    const { p, s, primary, secondary } = await pair(fakeChecker(true), 30, 2, 2, { reports: { port: rep, servers: ['b/primary'] } });
     await primary.start();
     await secondary.start();
     try {
-      await until(() => gateOpen(p.gate));
+      await until(() => gateOpen(p.prio));
       await new Promise((r) => setTimeout(r, 150));
-      assert.equal(await gateOpen(s.gate), false);
-      await send(p.rep, report('b/primary'));
-      await until(() => gateOpen(s.gate));
+      assert.equal(await gateOpen(s.prio), false);
+      await send(rep, report('b/primary'));
+      await until(() => gateOpen(s.prio));
+      assert.equal(await gateOpen(p.prio), false);
       assert.equal(await gateOpen(p.gate), false);
     } finally {
       await secondary.stop();

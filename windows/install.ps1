@@ -5,29 +5,30 @@
 .DESCRIPTION
   Copies idha-shim.exe and nssm.exe to -InstallFolder, installs the service -ServiceName through
   NSSM with automatic start, restart on failure (1 s delay), a log folder with rotation, and a
-  Ctrl+C stop so the shim closes its gate and drains before it exits. Opens the gate, health and
-  agent ports in Windows Firewall for -ProbeSources only. Running it again updates every setting.
+  Ctrl+C stop so the shim closes its gates and drains before it exits. Opens the gate, priority,
+  health and agent ports in Windows Firewall for -ProbeSources only. Running it again updates every setting.
   idha synth prints the exact command line for each host (snippets/<service>/hosts/<role>-<address>/install-command.txt).
 
 .EXAMPLE
   .\install.ps1 -Role primary -ServicePort 5050 -BindAddress 10.0.1.10 -ProbeSources 10.0.0.0/24
 .EXAMPLE
-  .\install.ps1 -Role standby -ServicePort 5050 -BindAddress 10.0.2.10 -PeerUrl http://10.0.1.10:15051/healthz -ProbeSources 10.0.0.0/24
+  .\install.ps1 -Role secondary -ServicePort 5050 -BindAddress 10.0.2.10 -PeerUrl http://10.0.1.10:15051/healthz -ProbeSources 10.0.0.0/24
 #>
 #Requires -Version 5.1
 [CmdletBinding()]
 param(
-  # primary: the preferred host. standby: the other one; with -PeerUrl (the primary's health URL) its gate opens only while the primary fails.
-  [Parameter(Mandatory = $true)][ValidateSet('primary', 'standby')][string]$Role,
+  # primary: the preferred host. secondary (or standby, the same): the other one. With -PeerUrl its priority gate opens only while the primary fails.
+  [Parameter(Mandatory = $true)][ValidateSet('primary', 'secondary', 'standby')][string]$Role,
   # IQService's port on this host.
   [Parameter(Mandatory = $true)][ValidateRange(1, 65535)][int]$ServicePort,
   # This host's address: the shim binds its ports here and watches IQService's listener on it.
   [Parameter(Mandatory = $true)][string]$BindAddress,
-  # Standby mode (Azure LB, AWS NLB): on the standby the primary's health URL (--standby-of), on the primary the standby's (--standby-peer). Empty: normal mode.
+  # The other host's shim health URL (--peer): enables the priority gate that Azure LB and AWS NLB probe. Empty: the health gate only.
   [string]$PeerUrl = '',
   # Source addresses (CIDR) of the balancers' probes, allowed in on the gate, health and agent ports.
   [string[]]$ProbeSources = @(),
   [ValidateRange(1, 65535)][int]$GatePort = 15050,
+  [ValidateRange(1, 65535)][int]$PriorityPort = 15054,
   [ValidateRange(1, 65535)][int]$HealthPort = 15051,
   [ValidateRange(1, 65535)][int]$AgentPort = 15052,
   # Further shim flags exactly as idha synth prints them (timing, damping, reports).
@@ -60,7 +61,7 @@ foreach ($f in 'idha-shim.exe', 'nssm.exe') {
 
 $shimArgs = @('shim', '--bind', $BindAddress, '--service-port', $ServicePort, '--service-host', $BindAddress,
   '--gate-port', $GatePort, '--health-port', $HealthPort, '--agent-port', $AgentPort)
-if ($PeerUrl) { if ($Role -eq 'standby') { $shimArgs += @('--standby-of', $PeerUrl) } else { $shimArgs += @('--standby-peer', $PeerUrl) } }
+if ($PeerUrl) { $shimArgs += @('--role', $(if ($Role -eq 'primary') { 'primary' } else { 'secondary' }), '--peer', $PeerUrl, '--priority-port', $PriorityPort) }
 if ($ExtraArguments.Trim()) { $shimArgs += ($ExtraArguments.Trim() -split '\s+') }
 $line = ($shimArgs | ForEach-Object { "$_" }) -join ' '
 
@@ -78,9 +79,9 @@ foreach ($k in $settings.Keys) { & $nssm set $ServiceName $k $settings[$k] | Out
 $rule = "identity-ha $ServiceName"
 Get-NetFirewallRule -DisplayName $rule -ErrorAction SilentlyContinue | Remove-NetFirewallRule
 if ($ProbeSources.Count -gt 0) {
-  New-NetFirewallRule -DisplayName $rule -Direction Inbound -Protocol TCP -LocalPort @($GatePort, $HealthPort, $AgentPort) -RemoteAddress $ProbeSources -Action Allow | Out-Null
+  New-NetFirewallRule -DisplayName $rule -Direction Inbound -Protocol TCP -LocalPort @($GatePort, $PriorityPort, $HealthPort, $AgentPort) -RemoteAddress $ProbeSources -Action Allow | Out-Null
 } else {
-  Write-Warning "No -ProbeSources given: no firewall rule added. The balancers' probes must reach TCP $GatePort, $HealthPort and $AgentPort on $BindAddress."
+  Write-Warning "No -ProbeSources given: no firewall rule added. The balancers' probes must reach TCP $GatePort, $PriorityPort, $HealthPort and $AgentPort on $BindAddress."
 }
 
 & $nssm start $ServiceName | Out-Null

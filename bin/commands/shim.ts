@@ -3,13 +3,13 @@ import { IdhaValidationError, Problem, Problems } from '../../lib/core/errors';
 import { checkLimit, SIDECAR_LIMITS } from '../../lib/core/limits';
 import { jsonLogger } from '../../lib/runtime/log';
 import { canonicalAddress, CheckMethod, createChecker } from '../../lib/runtime/service-check';
-import { Shim } from '../../lib/runtime/shim';
+import { Shim, ShimRole } from '../../lib/runtime/shim';
 import { runUntilSignal, secondsToMs, startOrUsageError } from './runtime-common';
 
 interface ShimArgs {
   bind: string; 'service-port': number; 'service-host'?: string; 'gate-port': number; 'health-port': number; 'agent-port': number;
   interval: number; rise: number; fall: number; check: CheckMethod; drain: number;
-  'standby-of'?: string; 'standby-peer'?: string; 'standby-poll': number; 'standby-fall': number; 'standby-rise': number;
+  role?: string; peer?: string; 'priority-port': number; 'standby-of'?: string; 'standby-peer'?: string; 'standby-poll': number; 'standby-fall': number; 'standby-rise': number;
   'damp-half-life': number; 'max-hold-down': number; 'report-port': number; 'report-server'?: string; 'report-from'?: string;
 }
 
@@ -24,24 +24,27 @@ function checkerOrUsageError<T>(make: () => T): T {
 
 export const shimCommand: CommandModule<{}, ShimArgs> = {
   command: 'shim',
-  describe: 'Run the probe sidecar on an IQService host: gate port, GET /healthz and HAProxy agent-check from the service\'s real state',
+  describe: 'Run the probe sidecar on an IQService host: a health gate (gate port, GET /healthz, HAProxy agent-check) from the service\'s real state, and with --role and --peer a priority gate (priority port, GET /priority) open on one host of the pair at a time',
   builder: (y: Argv) => y
     .option('bind', { type: 'string', demandOption: true, describe: 'Address the gate, health and agent ports listen on (explicit; e.g. the host\'s private IP)' })
     .option('service-port', { type: 'number', default: 5050, describe: 'IQService port to watch (never connected to, except with --check connect)' })
     .option('service-host', { type: 'string', describe: 'Only a listener on this IP address (or a wildcard) counts (default: the --bind address when it is an IP, else any)' })
-    .option('gate-port', { type: 'number', default: 15050, describe: 'TCP gate: listens only while healthy (0: off)' })
+    .option('gate-port', { type: 'number', default: 15050, describe: 'Health gate (TCP): listens only while this host\'s service is healthy, for balancers with priorities of their own (HAProxy, F5, DNS) (0: off)' })
+    .option('priority-port', { type: 'number', default: 15054, describe: 'Priority gate (TCP), with --role and --peer: listens on the primary while healthy, on the secondary only while the primary is down; for balancers without priorities (Azure LB, AWS NLB) (0: off)' })
+    .option('role', { choices: ['primary', 'secondary'], describe: 'This host\'s role in the pair (with --peer)' })
+    .option('peer', { type: 'string', describe: 'The other host\'s shim health URL, e.g. http://10.0.2.10:15051/healthz (with --role)' })
     .option('health-port', { type: 'number', default: 15051, describe: 'HTTP GET /healthz: 200 or 503 (0: off)' })
     .option('agent-port', { type: 'number', default: 15052, describe: 'HAProxy agent-check: up/down/drain (0: off)' })
     .option('interval', { type: 'number', default: 1, describe: 'Seconds between checks' })
     .option('rise', { type: 'number', default: 1, describe: 'Good checks before the service counts as up again (flap damping keeps a flapping one out)' })
     .option('fall', { type: 'number', default: 2, describe: 'Bad checks before unhealthy' })
     .option('check', { choices: ['auto', 'proc-net-tcp', 'netstat', 'connect'] as const, default: 'auto' as CheckMethod, describe: 'How to look at the service: auto = /proc/net/tcp on Linux, netstat on Windows; connect opens connections (IQService logs each)' })
-    .option('standby-peer', { type: 'string', describe: 'Primary with a standby: the standby shim\'s health URL; our gate opens only while the standby\'s is closed' })
+    .option('standby-peer', { type: 'string', hidden: true, describe: 'Replaced by --role primary --peer URL' })
     .option('drain', { type: 'number', default: 2, describe: 'On SIGTERM: seconds of gate closed, 503 and agent "drain" before the ports close' })
-    .option('standby-of', { type: 'string', describe: 'Standby mode: the primary shim\'s health URL, e.g. http://10.0.1.10:15051/healthz' })
-    .option('standby-poll', { type: 'number', default: 1, describe: 'Standby: seconds between polls of the primary' })
-    .option('standby-fall', { type: 'number', default: 3, describe: 'Standby: polls finding the primary down before opening' })
-    .option('standby-rise', { type: 'number', default: 3, describe: 'Standby: polls finding the primary up before closing again' })
+    .option('standby-of', { type: 'string', hidden: true, describe: 'Replaced by --role secondary --peer URL' })
+    .option('standby-poll', { type: 'number', default: 1, describe: 'With --peer: seconds between polls of the other host\'s shim' })
+    .option('standby-fall', { type: 'number', default: 3, describe: 'Secondary: polls finding the primary down before its priority gate opens' })
+    .option('standby-rise', { type: 'number', default: 3, describe: 'Secondary: polls finding the primary up before its priority gate closes again' })
     .option('damp-half-life', { type: 'number', default: 60, describe: 'Flap damping: seconds for the penalty to halve. The first flap costs nothing; a second within this long holds the host down for 1 to 1.4 half-lives; a fault a balancer reports holds it down 1.4 half-lives' })
     .option('max-hold-down', { type: 'number', default: 600, describe: 'Flap damping: the longest hold-down in seconds (0: damping off)' })
     .option('report-port', { type: 'number', default: 0, describe: 'UDP port for balancers\' syslog reports (HAProxy: log <bind>:<port> local1 notice); a mark-down while the service looks healthy holds the host down (0: off)' })
@@ -50,7 +53,7 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
   handler: async (a) => {
     const problems: Problem[] = [];
     const flags = new Problems();
-    for (const f of ['service-port', 'gate-port', 'health-port', 'agent-port'] as const) {
+    for (const f of ['service-port', 'gate-port', 'priority-port', 'health-port', 'agent-port'] as const) {
       const v = a[f];
       const min = f === 'service-port' ? 1 : 0;
       if (!Number.isInteger(v) || v < min || v > 65535) problems.push({ field: `--${f}`, value: v, allowed: `an integer from ${min} to 65535${min === 0 ? ' (0: off)' : ''}` });
@@ -64,10 +67,10 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     problems.push(...flags.all);
     const bind = canonicalAddress(a.bind);
     if (bind === undefined) problems.push({ field: '--bind', value: a.bind, allowed: 'an IPv4 or IPv6 address of this host (0.0.0.0 or :: for every address)', fix: 'e.g. --bind 10.0.1.10, the address the balancers probe' });
-    const listeners = (['service-port', 'gate-port', 'health-port', 'agent-port'] as const).filter((f) => a[f] !== 0);
+    const listeners = (['service-port', 'gate-port', 'priority-port', 'health-port', 'agent-port'] as const).filter((f) => a[f] !== 0 && (f !== 'priority-port' || a.peer !== undefined));
     listeners.forEach((f, i) => {
       const same = listeners.slice(0, i).find((g) => a[g] === a[f]);
-      if (same) problems.push({ field: `--${f}`, value: a[f], allowed: `a port other than --${same}'s`, fix: 'each of the service, gate, health and agent ports needs a port of its own (0 turns gate, health or agent off)' });
+      if (same) problems.push({ field: `--${f}`, value: a[f], allowed: `a port other than --${same}'s`, fix: 'each of the service, gate, priority, health and agent ports needs a port of its own (0 turns gate, priority, health or agent off)' });
     });
     const reportPort = a['report-port'];
     if (!Number.isInteger(reportPort) || reportPort < 0 || reportPort > 65535) problems.push({ field: '--report-port', value: reportPort, allowed: 'an integer from 0 (off) to 65535' });
@@ -78,17 +81,21 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
     for (const n of reportServers) if (!/^[^\s/]+\/[^\s/]+$/.test(n)) problems.push({ field: '--report-server', value: n, allowed: '<backend>/<server>, e.g. iq-iqservice/primary' });
     const reportFrom = (a['report-from'] ?? '').split(',').map((x) => x.trim()).filter((x) => x);
     for (const f of reportFrom) if (canonicalAddress(f) === undefined) problems.push({ field: '--report-from', value: f, allowed: 'IP addresses of the balancers, comma-separated' });
-    if (reportPort > 0 && [a['gate-port'], a['health-port'], a['agent-port'], a['service-port']].includes(reportPort)) {
-      problems.push({ field: '--report-port', value: reportPort, allowed: 'a port other than the service, gate, health and agent ports', fix: 'the default in the host plan is 15053' });
+    if (reportPort > 0 && [a['gate-port'], a['health-port'], a['agent-port'], a['service-port'], ...(a.peer !== undefined ? [a['priority-port']] : [])].includes(reportPort)) {
+      problems.push({ field: '--report-port', value: reportPort, allowed: 'a port other than the service, gate, priority, health and agent ports', fix: 'the default in the host plan is 15053' });
     }
-    if (a['standby-of'] !== undefined && !/^https?:\/\/[^/]+\/healthz$/.test(a['standby-of'])) {
-      problems.push({ field: '--standby-of', value: a['standby-of'], allowed: 'the primary shim\'s URL, http://<primary>:<health-port>/healthz' });
+    // The old standby mode put the priority on the gate port. Its flags are refused rather than read in
+    // the new sense: a balancer still probing the gate port for priority would then send to both hosts.
+    for (const [flag, role] of [['standby-of', 'secondary'], ['standby-peer', 'primary']] as const) {
+      if (a[flag] !== undefined) {
+        problems.push({ field: `--${flag}`, value: a[flag], allowed: `--role ${role} --peer <URL>`, fix: `the gate port now follows only this host's health, and the priority gate has its own port (--priority-port, 15054): run idha synth again and use its host plan's command, and apply the balancers' new probes (Azure LB and AWS NLB probe the priority port)` });
+      }
     }
-    if (a['standby-peer'] !== undefined && !/^https?:\/\/[^/]+\/healthz$/.test(a['standby-peer'])) {
-      problems.push({ field: '--standby-peer', value: a['standby-peer'], allowed: 'the standby shim\'s URL, http://<secondary>:<health-port>/healthz' });
+    if ((a.role === undefined) !== (a.peer === undefined)) {
+      problems.push({ field: a.role === undefined ? '--role' : '--peer', value: undefined, allowed: a.role === undefined ? 'primary or secondary, with --peer' : 'the other host\'s shim health URL, with --role', fix: 'give both, as the host plan does, or neither (no priority gate)' });
     }
-    if (a['standby-peer'] !== undefined && a['standby-of'] !== undefined) {
-      problems.push({ field: '--standby-peer', value: a['standby-peer'], allowed: 'not together with --standby-of (a shim is the primary or the standby)' });
+    if (a.peer !== undefined && !/^https?:\/\/[^/\s]+\/healthz$/.test(a.peer)) {
+      problems.push({ field: '--peer', value: a.peer, allowed: 'the other host\'s shim URL, http://<host>:<health-port>/healthz' });
     }
     const serviceHost = a['service-host'] === undefined ? undefined : canonicalAddress(a['service-host']);
     if (a['service-host'] !== undefined && serviceHost === undefined) {
@@ -102,20 +109,19 @@ export const shimCommand: CommandModule<{}, ShimArgs> = {
       // A --bind that is a name watches any address (names never match the socket table).
       checker: checkerOrUsageError(() => createChecker(a.check, a['service-port'], serviceHost ?? bind, log)),
       bind: bind!,
-      gatePort: a['gate-port'], healthPort: a['health-port'], agentPort: a['agent-port'],
+      gatePort: a['gate-port'], priorityPort: a['priority-port'], healthPort: a['health-port'], agentPort: a['agent-port'],
       intervalMs: secondsToMs('interval', a.interval), rise: a.rise, fall: a.fall,
       drainMs: a.drain === 0 ? 0 : secondsToMs('drain', a.drain),
-      standby: a['standby-of'] ? {
-        primaryHealthUrl: a['standby-of'], pollMs: secondsToMs('standby-poll', a['standby-poll']),
+      peer: a.peer && a.role ? {
+        role: a.role as ShimRole, healthUrl: a.peer, pollMs: secondsToMs('standby-poll', a['standby-poll']),
         fallCount: a['standby-fall'], riseCount: a['standby-rise'],
       } : undefined,
-      peer: a['standby-peer'] ? { standbyHealthUrl: a['standby-peer'], pollMs: secondsToMs('standby-poll', a['standby-poll']) } : undefined,
       damping: { halfLifeMs: a['damp-half-life'] * 1000, maxHoldDownMs: a['max-hold-down'] * 1000 },
       reports: reportPort > 0 ? { port: reportPort, servers: reportServers, from: reportFrom } : undefined,
       logger: log,
     });
     shim.once('fatal', (e: Error) => {
-      process.stderr.write(`idha: the gate port ${a['gate-port']} cannot open (${e.message}): stopping, so that the supervisor restarts the shim and shows why\n`);
+      process.stderr.write(`idha: ${e.message}: stopping, so that the supervisor restarts the shim and shows why\n`);
       void shim.stop().finally(() => process.exit(1));
     });
     await startOrUsageError(() => shim.start(), () => shim.stop(), a.bind);

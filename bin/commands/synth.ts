@@ -32,7 +32,7 @@ export const synthCommand: CommandModule<{}, SynthArgs> = {
     if (result.hosts.length > 0) {
       process.stdout.write('\nSidecar to run on each host (command line, systemd unit and WinSW service in its folder):\n');
       for (const h of result.hosts) {
-        process.stdout.write(`  ${h.service} ${h.role} ${h.address} (${h.mode} mode): ${h.command}\n    ${h.folder}/\n`);
+        process.stdout.write(`  ${h.service} ${h.role} ${h.address}: ${h.command}\n    ${h.folder}/\n`);
         for (const n of h.notes) process.stdout.write(`    ${n}\n`);
       }
     }

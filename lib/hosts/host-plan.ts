@@ -1,5 +1,5 @@
 import { AddressKind } from '../core/address';
-import { HaServiceModel, PoolMember, SidecarMode } from '../model/ha-service-model';
+import { HaServiceModel, PoolMember } from '../model/ha-service-model';
 import { commentText } from '../core/lang/internal';
 import { psArg, psString } from '../core/lang/powershell';
 import { shWord } from '../core/lang/shell';
@@ -9,8 +9,9 @@ import { xmlText } from '../core/lang/xml';
 
 /**
  * The host plan of a service: for each host, the exact `idha shim` command line, a systemd unit and a
- * WinSW service definition, in the mode the service's targets need. Written by `idha synth` to
- * `snippets/<service>/hosts/<role>-<address>/`, so that nobody has to work out a mode or a flag.
+ * WinSW service definition. One command per host serves every balancer: the health gate for those
+ * with priorities, the priority gate for those without. Written by `idha synth` to
+ * `snippets/<service>/hosts/<role>-<address>/`, so that nobody has to work out a flag.
  */
 
 /** One file of the host plan, relative to `snippets/<service>/`. */
@@ -45,16 +46,15 @@ export function hostShims(model: HaServiceModel): HostShim[] {
     const args = ['shim', '--bind', m.address.value, '--service-port', String(model.servicePorts[0])];
     // Watch this host's own listener only (a name cannot be matched against the socket table).
     if (m.address.kind !== AddressKind.DNS) args.push('--service-host', m.address.value);
-    args.push('--gate-port', String(probe.gatePort), '--health-port', String(probe.healthPort), '--agent-port', String(probe.agentPort),
+    args.push('--gate-port', String(probe.gatePort), '--priority-port', String(probe.priorityPort), '--health-port', String(probe.healthPort), '--agent-port', String(probe.agentPort),
       '--interval', String(s.checkIntervalSeconds), '--fall', String(s.fallCount), '--rise', String(s.riseCount), '--drain', '2',
       '--damp-half-life', String(s.dampHalfLifeSeconds), '--max-hold-down', String(s.maxHoldDownSeconds));
     // The primary hears balancers that mark it down on connection errors (HAProxy's observe layer4
     // sends a syslog line to this port), and holds itself down instead of flapping back.
     if (m === primary) args.push('--report-port', String(probe.reportPort), '--report-server', model.listeners.map((l) => `${model.name}-${l.name}/${m.name}`).join(','));
-    if (model.sidecarMode === SidecarMode.STANDBY) {
-      if (m === primary) args.push('--standby-peer', url(secondary, probe.healthPort));
-      else args.push('--standby-of', url(primary, probe.healthPort), '--standby-poll', String(s.standbyPollSeconds), '--standby-fall', String(s.standbyFallCount), '--standby-rise', String(s.standbyFallCount));
-    }
+    // Each host reads the other's shim for the priority gate.
+    if (m === primary) args.push('--role', 'primary', '--peer', url(secondary, probe.healthPort), '--standby-poll', String(s.standbyPollSeconds));
+    else args.push('--role', 'secondary', '--peer', url(primary, probe.healthPort), '--standby-poll', String(s.standbyPollSeconds), '--standby-fall', String(s.standbyFallCount), '--standby-rise', String(s.standbyFallCount));
     return { role: m.name, address: m.address.value, folder: `hosts/${m.name}-${m.address.value.replace(/:/g, '-')}`, args };
   });
 }
@@ -76,17 +76,20 @@ export function dampingNote(model: HaServiceModel): string[] {
   ];
 }
 
-function modeNote(model: HaServiceModel, role: string): string {
-  if (model.sidecarMode !== SidecarMode.STANDBY) return 'normal mode: this host\'s sidecar reports this host; the balancer or DNS service prefers the primary itself.';
-  return role === 'primary'
-    ? 'standby mode (a target has no priority of its own): this primary\'s gate waits for the standby\'s to close (--standby-peer).'
-    : 'standby mode (a target has no priority of its own): this secondary\'s gate opens only while the primary is down (--standby-of).';
+function gateNote(model: HaServiceModel, role: string): string[] {
+  const probe = model.pools[0].probe;
+  return [
+    `two gates, one command: the health gate (TCP ${probe.gatePort}, GET /healthz on ${probe.healthPort}, agent ${probe.agentPort}) follows this host's service; HAProxy, F5 and DNS probe it and prefer the primary themselves.`,
+    role === 'primary'
+      ? `the priority gate (TCP ${probe.priorityPort}, GET /priority) is open here while the service is healthy and the secondary's is closed; Azure LB and AWS NLB probe it.`
+      : `the priority gate (TCP ${probe.priorityPort}, GET /priority) opens here only while the primary's service is down; Azure LB and AWS NLB probe it.`,
+  ];
 }
 
 /** Flags install.ps1 sets from its own parameters (each takes one value). */
 const INSTALL_PS1_FLAGS: Record<string, string> = {
   '--bind': 'BindAddress', '--service-port': 'ServicePort', '--gate-port': 'GatePort', '--health-port': 'HealthPort', '--agent-port': 'AgentPort',
-  '--standby-of': 'PeerUrl', '--standby-peer': 'PeerUrl',
+  '--peer': 'PeerUrl', '--priority-port': 'PriorityPort',
 };
 
 /**
@@ -95,18 +98,18 @@ const INSTALL_PS1_FLAGS: Record<string, string> = {
  * polls the primary's health port.
  */
 export function installPs1Line(model: HaServiceModel, h: HostShim, peer?: HostShim): string {
-  const params = new Map<string, string>([['Role', h.role === 'primary' ? 'primary' : 'standby']]);
+  const params = new Map<string, string>([['Role', h.role === 'primary' ? 'primary' : 'secondary']]);
   const extra: string[] = [];
   for (let i = 1; i < h.args.length; i++) {
     const flag = h.args[i];
-    if (flag === '--service-host') { i++; continue; } // install.ps1 watches -BindAddress
+    if (flag === '--service-host' || flag === '--role') { i++; continue; } // install.ps1 watches -BindAddress; -Role gives --role
     const name = INSTALL_PS1_FLAGS[flag];
     if (name) params.set(name, h.args[++i]);
     else extra.push(flag, ...(h.args[i + 1] !== undefined && !h.args[i + 1].startsWith('--') ? [h.args[++i]] : []));
   }
-  // In standby mode each host's sidecar polls the other's health port.
-  const sources = model.sidecarMode === SidecarMode.STANDBY && peer ? [`${peer.address}/${peer.address.includes(':') ? 128 : 32}`] : [];
-  const order = ['Role', 'ServicePort', 'BindAddress', 'PeerUrl', 'GatePort', 'HealthPort', 'AgentPort'];
+  // Each host's sidecar polls the other's health port.
+  const sources = peer ? [`${peer.address}/${peer.address.includes(':') ? 128 : 32}`] : [];
+  const order = ['Role', 'ServicePort', 'BindAddress', 'PeerUrl', 'GatePort', 'PriorityPort', 'HealthPort', 'AgentPort'];
   const parts = ['.\\install.ps1', ...order.filter((k) => params.has(k)).map((k) => `-${k} ${psArg(params.get(k)!)}`)];
   if (sources.length > 0) parts.push(`-ProbeSources ${sources.map(psArg).join(',')}`);
   if (extra.length > 0) parts.push(`-ExtraArguments ${psString(extra.join(' '))}`);
@@ -117,10 +120,9 @@ export function installPs1Line(model: HaServiceModel, h: HostShim, peer?: HostSh
 export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hostShims(model)): HostPlanFile[] {
   return shims.flatMap((h) => {
     const line = ['idha', ...h.args].map(shWord).join(' ');
-    const note = modeNote(model, h.role);
     const command = [
       `# ${commentText('the host plan', `identity-ha ${model.name}, ${h.role} host ${h.address}: the sidecar to run there.`)}`,
-      `# ${note}`,
+      ...gateNote(model, h.role).map((n) => `# ${n}`),
       ...(h.role === 'primary' ? dampingNote(model).map((n) => `# ${n}`) : []),
       ...(h.args.includes('--service-host') ? [] : ['# The host is named, not addressed: --bind resolves the name; the shim watches port ' + model.servicePorts[0] + ' on any address.']),
       '# Linux (npm install -g identity-ha), or as the systemd unit beside this file:',
@@ -130,7 +132,7 @@ export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hos
       '',
     ].join('\n');
     const unit = [
-      systemdComment(`identity-ha ${model.name}: sidecar of the ${h.role} host ${h.address} (${model.sidecarMode} mode).`),
+      systemdComment(`identity-ha ${model.name}: sidecar of the ${h.role} host ${h.address}.`),
       '# Install: copy to /etc/systemd/system/idha-shim.service, then: systemctl enable --now idha-shim',
       '[Unit]',
       `Description=${systemdText(`identity-ha probe sidecar for ${model.name} (${h.role})`)}`,
@@ -155,12 +157,12 @@ export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hos
       '',
     ].join('\n');
     const xml = [
-      `<!-- identity-ha ${xmlText(model.name)}: sidecar of the ${h.role} host ${xmlText(h.address)} (${model.sidecarMode} mode), as a Windows service with WinSW:`,
+      `<!-- identity-ha ${xmlText(model.name)}: sidecar of the ${h.role} host ${xmlText(h.address)}, as a Windows service with WinSW:`,
       '     put WinSW-x64.exe beside this file as idha-shim.exe, then in an elevated PowerShell: .\\idha-shim.exe install ; .\\idha-shim.exe start -->',
       '<service>',
       '  <id>idha-shim</id>',
       `  <name>identity-ha probe sidecar (${xmlText(model.name)}, ${h.role})</name>`,
-      '  <description>Publishes IQService health on a gate port, GET /healthz and the HAProxy agent protocol.</description>',
+      '  <description>Publishes IQService health on a health gate, a priority gate, GET /healthz and the HAProxy agent protocol.</description>',
       '  <executable>C:\\Program Files\\nodejs\\node.exe</executable>',
       `  <arguments>${xmlText(windowsCommandLine(['C:\\Program Files\\identity-ha\\bin\\idha.js', ...h.args]))}</arguments>`,
       '  <stoptimeout>10 sec</stoptimeout>',

@@ -78,9 +78,11 @@ export interface IqServiceHaPairProps {
    */
   readonly onFailback?: ConnectionAction;
   /**
-   * How the two hosts' sidecars run. Standby mode is required by targets without a priority of their
-   * own (Azure LB, AWS NLB); normal mode is faster for the others.
-   * @default STANDBY when a target needs it, else NORMAL
+   * Not used any more: every sidecar serves both gates from one command (the health gate, which
+   * HAProxy, F5 and DNS probe, and the priority gate, which Azure LB and AWS NLB probe). Setting it
+   * gives a warning.
+   * @default - no mode
+   * @deprecated remove it: there is no mode to choose
    */
   readonly sidecarMode?: SidecarMode;
   /** Platforms to render, each bound to your existing network. */
@@ -258,14 +260,9 @@ export class IqServiceHaPair extends Construct {
     const onFailback = props.onFailback ?? ConnectionAction.KEEP;
     checkOneOf(problems, 'onFailover', onFailover, Object.values(ConnectionAction));
     checkOneOf(problems, 'onFailback', onFailback, Object.values(ConnectionAction));
-    const needStandby = (props.targets ?? []).filter((t) => t?.needsStandbySidecar).map((t) => t.platform);
-    const sidecarMode = props.sidecarMode ?? (needStandby.length > 0 ? SidecarMode.STANDBY : SidecarMode.NORMAL);
-    if (checkOneOf(problems, 'sidecarMode', sidecarMode, Object.values(SidecarMode)) && sidecarMode === SidecarMode.NORMAL && needStandby.length > 0 && probe.usesSidecar) {
-      problems.add({
-        field: 'sidecarMode', value: sidecarMode, allowed: `"standby" with ${needStandby.join(' and ')}`,
-        fix: `${needStandby.join(' and ')} have no priority: with both sidecars in normal mode both hosts pass the probe and both get traffic. Leave sidecarMode out (standby), or split the service in two: one with ${needStandby.join(', ')} and one with the other targets, on other sidecar ports`,
-      });
+    if (props.sidecarMode !== undefined) {
+      warnings.push(`sidecarMode (${props.sidecarMode}) is not used any more and can be removed: every sidecar serves the health gate (HAProxy, F5, DNS probe it) and the priority gate (Azure LB and AWS NLB probe it) from one command`);
     }
-    return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings, sidecarMode, connections: { idleTimeoutMinutes, onFailover, onFailback } };
+    return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings, connections: { idleTimeoutMinutes, onFailover, onFailback } };
   }
 }

@@ -1,4 +1,4 @@
-import { HaServiceModel, SidecarMode } from './ha-service-model';
+import { HaServiceModel } from './ha-service-model';
 
 /** One term of a worst-case failover time. */
 export interface FailoverTerm {
@@ -21,8 +21,8 @@ export interface FailoverEstimate {
   readonly notes?: string[];
   /**
    * Worst-case time from "the primary accepts connections again" to "new connections go to the
-   * primary again": its sidecar's rise, the standby's closing (standby mode), the balancer marking
-   * it up, and the DNS TTL.
+   * primary again": its sidecar's rise, (priority gate) the secondary's closing and the primary's next
+   * poll of it, the balancer marking it up, and the DNS TTL.
    */
   readonly failbackSeconds: number;
   /** How the failback figure is composed, e.g. `3 + 3 + 10 = 16`. */
@@ -71,13 +71,17 @@ export function estimateFailover(
 }
 
 /**
- * Failback: the primary's sidecar rises, then (standby mode) the standby sees it and closes its
- * gate, and the balancer marks the primary up.
+ * Failback: the primary's sidecar rises; then, where the balancer probes the priority gate, the
+ * secondary sees it (rise polls) and closes its priority gate, and the primary sees that at its next
+ * poll (up to one poll interval) and opens its own; and the balancer marks the primary up.
  */
 function failback(timing: BalancerTiming, sidecar?: SidecarEstimateTerms): { failbackSeconds: number; failbackFormula: string } {
   const parts: Array<[number, string]> = [];
   if (sidecar) parts.push([sidecar.riseSeconds, `${sidecar.riseSeconds}s sidecar rise`]);
-  if (sidecar?.standbySeconds !== undefined) parts.push([sidecar.standbySeconds, `${sidecar.standbySeconds}s standby closes`]);
+  if (sidecar?.standbySeconds !== undefined) {
+    parts.push([sidecar.standbySeconds, `${sidecar.standbySeconds}s secondary closes`]);
+    parts.push([sidecar.pollSeconds!, `${sidecar.pollSeconds}s primary polls it`]);
+  }
   parts.push([timing.markUpSeconds, timing.markUpFormula]);
   const total = parts.reduce((s, [n]) => s + n, 0);
   return { failbackSeconds: total, failbackFormula: `${parts.map(([, f]) => f).join(' + ')} = ${total}` };
@@ -114,19 +118,19 @@ function balancerEstimate(
 }
 
 /**
- * Sidecar terms of the estimate, following the mode the hosts' sidecars run in: detection on the
- * primary, plus (standby mode) the standby's detection before the secondary's gate opens. Undefined
- * when the probe does not use the sidecar.
+ * Sidecar terms of the estimate, following the gate the target probes: detection on the primary, plus
+ * (the priority gate, for balancers without priorities) the secondary's polls before its priority gate
+ * opens. Undefined when the probe does not use the sidecar.
  */
-export function sidecarTerms(model: HaServiceModel): SidecarEstimateTerms | undefined {
+export function sidecarTerms(model: HaServiceModel, priorityGate: boolean = false): SidecarEstimateTerms | undefined {
   const probe = model.pools[0].probe;
   if (!probe.usesSidecar) return undefined;
   const s = probe.sidecar;
   const detectSeconds = s.checkIntervalSeconds * s.fallCount;
   // While the service is down the sidecar checks every interval/4 (see Shim.scheduleTick).
   const riseSeconds = (s.checkIntervalSeconds / 4) * s.riseCount;
-  return model.sidecarMode === SidecarMode.STANDBY
-    ? { detectSeconds, riseSeconds, standbySeconds: s.standbyPollSeconds * s.standbyFallCount }
+  return priorityGate
+    ? { detectSeconds, riseSeconds, standbySeconds: s.standbyPollSeconds * s.standbyFallCount, pollSeconds: s.standbyPollSeconds }
     : { detectSeconds, riseSeconds };
 }
 
@@ -136,6 +140,8 @@ export interface SidecarEstimateTerms {
   readonly detectSeconds: number;
   /** Primary back: checks until the sidecar opens its gate again. */
   readonly riseSeconds: number;
-  /** Standby mode: polls until the standby opens (failover) or closes (failback) its gate. */
+  /** Priority gate: polls until the secondary opens (failover) or closes (failback) its priority gate. */
   readonly standbySeconds?: number;
+  /** Priority gate: the primary's poll interval of the secondary (failback waits for one poll). */
+  readonly pollSeconds?: number;
 }

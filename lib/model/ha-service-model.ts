@@ -98,15 +98,15 @@ export enum ConnectionAction {
   RESET = 'reset',
 }
 
-/** How the sidecars on the two hosts run. */
+/**
+ * How the sidecars on the two hosts used to run.
+ * @deprecated every sidecar now serves both gates from one command (the health gate for balancers
+ * with priorities, the priority gate for Azure LB and AWS NLB), so there is no mode to choose.
+ */
 export enum SidecarMode {
-  /** Each host's sidecar reports its own host (platforms with a priority of their own: F5, HAProxy, DNS). */
+  /** @deprecated no mode to choose: see SidecarMode. */
   NORMAL = 'normal',
-  /**
-   * The secondary's sidecar opens its gate only while the primary is down (needed by Azure LB and
-   * AWS NLB, which have no priority). Every platform works with it; those with a priority of their
-   * own then fail over a little later (the standby's detection is added to their estimate).
-   */
+  /** @deprecated no mode to choose: see SidecarMode. */
   STANDBY = 'standby',
 }
 
@@ -132,8 +132,6 @@ export interface HaServiceModel {
   /** Every port on which the real service listens on its hosts (never probed noisily). */
   readonly servicePorts: number[];
   readonly nodeSets?: NodeSet[];
-  /** How the hosts' sidecars run (meaningful when the probe uses the sidecar). */
-  readonly sidecarMode: SidecarMode;
   /** Idle timeout and what happens to established connections on failover and failback. */
   readonly connections: ConnectionPolicy;
   /** Things worth knowing about the service's settings that are not errors (e.g. overlapping client blocks). */

@@ -75,11 +75,19 @@ export interface ProbePolicyProps {
   /** @default ProbeKind.SIDECAR_GATE */
   readonly kind?: ProbeKind;
   /**
-   * The sidecar's TCP gate port on each host (probe target for `sidecar-gate`), 1-65535.
+   * The sidecar's health gate on each host (TCP), 1-65535: open while that host's service is healthy.
+   * Balancers with priorities of their own (HAProxy, F5, DNS failover) probe it with `sidecar-gate`.
    * Must differ from every service port.
    * @default 15050
    */
   readonly gatePort?: number;
+  /**
+   * The sidecar's priority gate on each host (TCP), 1-65535: open on the primary while it is healthy,
+   * on the secondary only while the primary is down. Balancers without priorities (Azure LB, AWS NLB)
+   * probe it with `sidecar-gate` (and `GET /priority` on the health port with `sidecar-http`).
+   * @default 15054
+   */
+  readonly priorityPort?: number;
   /**
    * The sidecar's HTTP health port (`GET /healthz`; probe target for `sidecar-http`), 1-65535.
    * @default 15051
@@ -122,6 +130,7 @@ export interface ResolvedProbePolicy {
   /** HTTP path for `sidecar-http`. */
   readonly path?: string;
   readonly gatePort: number;
+  readonly priorityPort: number;
   readonly healthPort: number;
   readonly agentPort: number;
   readonly reportPort: number;
@@ -137,6 +146,17 @@ export const DEFAULT_GATE_PORT = 15050;
 export const DEFAULT_HEALTH_PORT = 15051;
 export const DEFAULT_AGENT_PORT = 15052;
 export const DEFAULT_REPORT_PORT = 15053;
+export const DEFAULT_PRIORITY_PORT = 15054;
+
+/**
+ * What a balancer without priorities of its own probes: the priority gate (one host of the pair open
+ * at a time) instead of the health gate. Undefined where the probe does not use the sidecar.
+ */
+export function priorityProbe(probe: ResolvedProbePolicy): { port: number; path?: string } | undefined {
+  if (probe.kind === ProbeKind.SIDECAR_GATE) return { port: probe.priorityPort };
+  if (probe.kind === ProbeKind.SIDECAR_HTTP) return { port: probe.healthPort, path: '/priority' };
+  return undefined;
+}
 
 /**
  * Resolves and checks a probe policy against the service ports. Enforces the rule that no probe
@@ -155,8 +175,9 @@ export function resolveProbePolicy(
   const healthPort = p.healthPort ?? DEFAULT_HEALTH_PORT;
   const agentPort = p.agentPort ?? DEFAULT_AGENT_PORT;
   const reportPort = p.reportPort ?? DEFAULT_REPORT_PORT;
-  const sidecarPorts: Array<[string, number]> = [['gatePort', gatePort], ['healthPort', healthPort], ['agentPort', agentPort], ['reportPort', reportPort]];
-  const defaults: Record<string, number> = { gatePort: DEFAULT_GATE_PORT, healthPort: DEFAULT_HEALTH_PORT, agentPort: DEFAULT_AGENT_PORT, reportPort: DEFAULT_REPORT_PORT };
+  const priorityPort = p.priorityPort ?? DEFAULT_PRIORITY_PORT;
+  const sidecarPorts: Array<[string, number]> = [['gatePort', gatePort], ['priorityPort', priorityPort], ['healthPort', healthPort], ['agentPort', agentPort], ['reportPort', reportPort]];
+  const defaults: Record<string, number> = { gatePort: DEFAULT_GATE_PORT, priorityPort: DEFAULT_PRIORITY_PORT, healthPort: DEFAULT_HEALTH_PORT, agentPort: DEFAULT_AGENT_PORT, reportPort: DEFAULT_REPORT_PORT };
   const seen = new Map<number, string>();
   for (const [field, port] of sidecarPorts) {
     if (!checkPort(problems, field, port)) continue;
@@ -165,7 +186,7 @@ export function resolveProbePolicy(
     if (servicePorts.includes(port)) {
       problems.add({ field, value: port, allowed: `a port other than the service ports (${servicePorts.join(', ')})`, fix: `${unwritten}the sidecar must never share a port with the service; set ${field} to a free port${unwritten ? '' : `; the default is ${defaults[field]}`}` });
     } else if (seen.has(port)) {
-      problems.add({ field, value: port, allowed: `a port other than ${seen.get(port)} (${port})`, fix: `${unwritten}give gatePort, healthPort, agentPort and reportPort four different ports (reportPort is UDP, the others TCP, but one number each keeps firewall rules readable)` });
+      problems.add({ field, value: port, allowed: `a port other than ${seen.get(port)} (${port})`, fix: `${unwritten}give gatePort, priorityPort, healthPort, agentPort and reportPort five different ports (reportPort is UDP, the others TCP, but one number each keeps firewall rules readable)` });
     }
     seen.set(port, field);
   }
@@ -227,7 +248,7 @@ export function resolveProbePolicy(
     problems.add({ field: 'allowNoisyTcpProbe', value: true, allowed: `true only with kind "${ProbeKind.TCP_CONNECT}"`, fix: 'remove allowNoisyTcpProbe' });
   }
   return {
-    kind, port, path, gatePort, healthPort, agentPort, reportPort,
+    kind, port, path, gatePort, priorityPort, healthPort, agentPort, reportPort,
     allowNoisyTcpProbe: allowNoisy,
     usesSidecar: kind === ProbeKind.SIDECAR_GATE || kind === ProbeKind.SIDECAR_HTTP,
     sidecar, warnings,

@@ -24,8 +24,8 @@ export interface IHaTarget {
   /** The strategy this target implements; a pair accepts only targets of its own strategy. */
   readonly strategy: HaStrategy;
   /**
-   * The platform has no priority of its own (Azure LB, AWS NLB): the secondary's sidecar must run
-   * in standby mode, so that only one host passes the probe at a time. @default false
+   * The platform has no priority of its own (Azure LB, AWS NLB): it probes the sidecars' priority
+   * gate, open on one host at a time, instead of the health gate. @default false
    */
   readonly needsStandbySidecar?: boolean;
   /** Records every platform limit the model or the target's props break. Field paths are relative to the target. */

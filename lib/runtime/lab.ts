@@ -36,7 +36,6 @@ export interface LabHostStatus {
 export interface LabStatus {
   readonly balancer: string;
   readonly address: string;
-  readonly secondaryShimMode: 'standby' | 'normal';
   readonly primary: LabHostStatus;
   readonly secondary: LabHostStatus;
   readonly client: { ok: number; failed: number; lastServedBy: 'primary' | 'secondary' | 'none' };
@@ -46,8 +45,8 @@ export interface LabStatus {
 export function labPorts(base: number) {
   return {
     balancer: base, control: base + 49, proxyStats: base + 41,
-    primary: { service: base + 1, stats: base + 11, gate: base + 21, health: base + 22, agent: base + 23, report: base + 24 },
-    secondary: { service: base + 2, stats: base + 12, gate: base + 31, health: base + 32, agent: base + 33 },
+    primary: { service: base + 1, stats: base + 11, gate: base + 21, health: base + 22, agent: base + 23, report: base + 24, priority: base + 25 },
+    secondary: { service: base + 2, stats: base + 12, gate: base + 31, health: base + 32, agent: base + 33, priority: base + 35 },
   };
 }
 
@@ -75,10 +74,6 @@ export class Lab {
     this.o = { balancer: 'auto', host: '127.0.0.1', basePort: 25050, intervalMs: 500, requestsPerSecond: 5, ...options };
     this.host = this.o.host;
     this.ports = labPorts(this.o.basePort);
-  }
-
-  public get secondaryShimMode(): 'standby' | 'normal' {
-    return this.balancerKind === 'haproxy' ? 'normal' : 'standby';
   }
 
   public async start(): Promise<void> {
@@ -167,7 +162,6 @@ export class Lab {
     return {
       balancer: this.balancerKind === 'haproxy' ? 'HAProxy (generated config)' : 'idha proxy',
       address: `${this.host}:${this.ports.balancer}`,
-      secondaryShimMode: this.secondaryShimMode,
       primary, secondary,
       client: { ...this.client },
     };
@@ -181,16 +175,14 @@ export class Lab {
   private startShim(role: Role): void {
     const p = this.ports[role];
     const args = ['shim', '--bind', this.host, '--service-port', String(p.service), '--service-host', this.host,
-      '--gate-port', String(p.gate), '--health-port', String(p.health), '--agent-port', String(p.agent),
+      '--gate-port', String(p.gate), '--priority-port', String(p.priority), '--health-port', String(p.health), '--agent-port', String(p.agent),
       '--interval', String(this.o.intervalMs / 1000), '--fall', '2', '--rise', '1', '--drain', '0'];
     // As the host plan does: the primary hears HAProxy's mark-downs and holds itself down.
     if (role === 'primary') args.push('--report-port', String(this.ports.primary.report), '--report-server', 'lab-iq/primary');
-    if (role === 'primary' && this.secondaryShimMode === 'standby') {
-      args.push('--standby-peer', `http://${this.host}:${this.ports.secondary.health}/healthz`, '--standby-poll', String(this.o.intervalMs / 1000));
-    }
-    if (role === 'secondary' && this.secondaryShimMode === 'standby') {
-      args.push('--standby-of', `http://${this.host}:${this.ports.primary.health}/healthz`, '--standby-poll', String(this.o.intervalMs / 1000), '--standby-fall', '2', '--standby-rise', '2');
-    }
+    // As the host plan does: both gates, the role and the peer (HAProxy probes the health gate).
+    const other = role === 'primary' ? 'secondary' : 'primary';
+    args.push('--role', role, '--peer', `http://${this.host}:${this.ports[other].health}/healthz`, '--standby-poll', String(this.o.intervalMs / 1000));
+    if (role === 'secondary') args.push('--standby-fall', '2', '--standby-rise', '2');
     this.children[`shim-${role}`] = spawnIdha(args);
   }
 
@@ -209,7 +201,7 @@ export class Lab {
 
   private async waitForShim(role: Role, timeoutMs = 15_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    const want = role === 'secondary' && this.secondaryShimMode === 'standby' ? 503 : 200;
+    const want = 200;
     while ((await getJson(`http://${this.host}:${this.ports[role].health}/healthz`)).status !== want) {
       if (Date.now() > until) throw new Error(`the ${role} shim did not report ${want} within ${timeoutMs} ms`);
       await sleep(100);
@@ -284,7 +276,7 @@ export function formatLabStatus(s: LabStatus): string {
   const host = (name: string, h: LabHostStatus) => row([name, h.mimic, h.shim === 'up' ? 'up (gate open)' : h.shim, String(h.requests ?? '-'), String(h.malformed ?? '-')])
     + (h.heldDownUntil ? `  (flap damping: held down until ${h.heldDownUntil.slice(11, 19)} UTC)` : '');
   return [
-    `balancer: ${s.balancer} on ${s.address}   secondary shim: ${s.secondaryShimMode} mode`,
+    `balancer: ${s.balancer} on ${s.address}`,
     row(['host', 'mimic', 'shim', 'requests', 'malformed']),
     host('primary', s.primary),
     host('secondary', s.secondary),

@@ -10,24 +10,24 @@ import { HealthState, HealthValue } from './health-state';
 import { Logger, silentLogger } from './log';
 import { CheckResult, ServiceChecker } from './service-check';
 
-export interface StandbyOptions {
-  /** The primary's shim health URL, e.g. `http://10.0.1.10:15051/healthz`. */
-  readonly primaryHealthUrl: string;
-  /** @default 1000 */
-  readonly pollMs?: number;
-  /** Consecutive polls finding the primary unhealthy or unreachable before the standby opens. @default 3 */
-  readonly fallCount?: number;
-  /** Consecutive polls finding the primary healthy before the standby closes again. @default 3 */
-  readonly riseCount?: number;
-  /** @default 800 */
-  readonly timeoutMs?: number;
-}
+export type ShimRole = 'primary' | 'secondary';
 
+/**
+ * The other host of the pair, for the priority gate. The secondary's priority gate opens only while
+ * the primary's service is down; the primary's opens only while the secondary's is closed, so that the
+ * two priority gates are never open together.
+ */
 export interface PeerOptions {
-  /** The standby shim's health URL, e.g. `http://10.0.2.10:15051/healthz`. */
-  readonly standbyHealthUrl: string;
+  /** This host's role in the pair. */
+  readonly role: ShimRole;
+  /** The other host's shim health URL, e.g. `http://10.0.2.10:15051/healthz`. */
+  readonly healthUrl: string;
   /** @default 1000 */
   readonly pollMs?: number;
+  /** Secondary: consecutive polls finding the primary down or unreachable before its priority gate opens. @default 3 */
+  readonly fallCount?: number;
+  /** Secondary: consecutive polls finding the primary healthy before its priority gate closes again. @default 3 */
+  readonly riseCount?: number;
   /** @default 800 */
   readonly timeoutMs?: number;
 }
@@ -46,8 +46,21 @@ export interface ShimOptions {
   readonly checker: ServiceChecker;
   /** Address the gate, health and agent ports bind to (explicit: never all interfaces by accident). */
   readonly bind: string;
-  /** TCP gate: listens only while healthy. 0 disables. @default 15050 */
+  /**
+   * The health gate (TCP): listens only while this host's service is healthy (and not held down by
+   * flap damping), whatever the other host does. For balancers with priorities of their own (HAProxy
+   * `backup`, F5 priority groups, DNS failover), which then always see the secondary up. 0 disables.
+   * @default 15050
+   */
   readonly gatePort?: number;
+  /**
+   * The priority gate (TCP): with a peer, listens on the primary while it is healthy and the
+   * secondary's priority gate is closed, and on the secondary only while the primary's service is
+   * down. For balancers without priorities (Azure LB, AWS NLB), which send to every member that
+   * passes. `GET /priority` on the health port answers the same. Not opened without a peer. 0 disables.
+   * @default 15054
+   */
+  readonly priorityPort?: number;
   /** HTTP `GET /healthz`. 0 disables. @default 15051 */
   readonly healthPort?: number;
   /** HAProxy agent-check. 0 disables. @default 15052 */
@@ -74,12 +87,7 @@ export interface ShimOptions {
    * @default 0
    */
   readonly drainMs?: number;
-  /** Standby mode (secondary host): healthy only while the primary is not. */
-  readonly standby?: StandbyOptions;
-  /**
-   * Primary with a standby: open the gate only while the standby's gate is closed (or the standby
-   * cannot be reached), so that on failback the two gates are never open together.
-   */
+  /** The other host of the pair: enables the priority gate. */
   readonly peer?: PeerOptions;
   /**
    * Flap damping: each time the service goes down adds to a decaying penalty; a second flap within
@@ -95,9 +103,13 @@ export interface ShimOptions {
 
 /** What `GET /healthz` answers. */
 export interface ShimStatus {
-  /** Whether this host takes traffic (the gate is open). */
+  /** The health gate: up while this host's service is healthy and not held down. */
   readonly state: HealthValue;
-  /** The local service's own health (a standby's service can be up while its state is down). */
+  /** The priority gate (null without a peer): up while this host is the one to take traffic. */
+  readonly priority: HealthValue | null;
+  /** The pair role (null without a peer). */
+  readonly role: ShimRole | null;
+  /** The local service's own health (the service can be up while the host is held down). */
   readonly service: HealthValue;
   readonly since: string;
   readonly lastCheck: string | null;
@@ -124,32 +136,41 @@ function close(server: net.Server): Promise<void> {
 
 /**
  * The sidecar on an IQService host. It looks at the local service port without connecting to it,
- * keeps a rise/fall state, and publishes that state as a TCP gate port (open only while healthy),
- * HTTP `GET /healthz` (200/503) and the HAProxy agent-check protocol. In standby mode it is healthy
- * only while the primary's shim says the primary is not (or cannot be reached), with hysteresis.
+ * keeps a rise/fall state, and publishes two gates from one process, so that one command line serves
+ * every mix of balancers:
+ * - the **health gate**, this host's own health: a TCP gate port (open only while healthy), HTTP
+ *   `GET /healthz` (200/503) and the HAProxy agent-check protocol. Balancers with priorities of their
+ *   own probe it, so the secondary is up to them while the primary serves, and they switch at once.
+ * - the **priority gate** (with a peer): a TCP port and `GET /priority`, open on exactly one host at a
+ *   time, the primary while it is healthy. Balancers without priorities probe it.
  *
- * Events: `change` (effective state), `check` (each local result).
+ * Events: `change` (health gate), `priority` (priority gate), `check` (each local result).
  */
 export class Shim extends EventEmitter {
   public readonly local: HealthState;
+  /** The secondary's view of the primary's service (with a peer, on the secondary). */
   public readonly primary?: HealthState;
   private effective: HealthValue = 'down';
+  private priorityValue: HealthValue = 'down';
   private effectiveSince = Date.now();
   private stopping = false;
   /** Set once every listener is up: a shim that never started has no balancer to drain. */
   private started = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly gate = net.createServer((s) => s.on('error', () => undefined).end());
+  private readonly priorityGate = net.createServer((s) => s.on('error', () => undefined).end());
+  private priorityOp: Promise<void> = Promise.resolve();
   private readonly health: http.Server;
   private readonly agent: net.Server;
   private gateOp: Promise<void> = Promise.resolve();
   private readonly log: Logger;
-  private readonly o: Required<Omit<ShimOptions, 'standby' | 'peer' | 'logger' | 'damping' | 'reports'>> & Pick<ShimOptions, 'standby' | 'peer' | 'reports'>;
+  private readonly o: Required<Omit<ShimOptions, 'peer' | 'logger' | 'damping' | 'reports'>> & Pick<ShimOptions, 'peer' | 'reports'>;
   /** Flap damping of the local service (and of faults balancers report). */
   public readonly damping: FlapDamping;
   private reportSocket: dgram.Socket | undefined;
   private nextTick: NodeJS.Timeout | undefined;
-  private standbyOpen = false;
+  /** On the primary: whether the secondary's priority gate is open (from its /healthz). */
+  private secondaryOpen = false;
   /** The check in flight, if any: one at a time. */
   private inFlight: Promise<unknown> | undefined;
   private inFlightSince = 0;
@@ -159,21 +180,21 @@ export class Shim extends EventEmitter {
   constructor(options: ShimOptions) {
     super();
     this.o = {
-      checker: options.checker, bind: options.bind, standby: options.standby, peer: options.peer,
+      checker: options.checker, bind: options.bind, peer: options.peer,
       reports: options.reports,
-      gatePort: options.gatePort ?? 15050, healthPort: options.healthPort ?? 15051, agentPort: options.agentPort ?? 15052,
+      gatePort: options.gatePort ?? 15050, priorityPort: options.priorityPort ?? 15054, healthPort: options.healthPort ?? 15051, agentPort: options.agentPort ?? 15052,
       intervalMs: options.intervalMs ?? 1000, rise: options.rise ?? 1, fall: options.fall ?? 2, drainMs: options.drainMs ?? 0,
       checkTimeoutMs: options.checkTimeoutMs ?? Math.max(2 * (options.intervalMs ?? 1000), 5000),
     };
     this.log = options.logger ?? silentLogger;
     this.local = new HealthState({ rise: this.o.rise, fall: this.o.fall });
     this.damping = new FlapDamping(options.damping);
-    if (options.standby) {
-      this.primary = new HealthState({ rise: options.standby.riseCount ?? 3, fall: options.standby.fallCount ?? 3, initial: 'up' });
+    if (options.peer?.role === 'secondary') {
+      this.primary = new HealthState({ rise: options.peer.riseCount ?? 3, fall: options.peer.fallCount ?? 3, initial: 'up' });
     }
     this.health = http.createServer((req, res) => {
       const url = (req.url ?? '').split('?')[0];
-      if (url !== '/healthz') {
+      if (url !== '/healthz' && !(url === '/priority' && this.o.peer)) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
         return;
       }
@@ -182,7 +203,8 @@ export class Shim extends EventEmitter {
         return;
       }
       const body = JSON.stringify(this.status()) + '\n';
-      res.writeHead(this.effective === 'up' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      const up = url === '/priority' ? this.priorityValue === 'up' : this.effective === 'up';
+      res.writeHead(up ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     });
     this.health.keepAliveTimeout = 1000;
@@ -198,9 +220,16 @@ export class Shim extends EventEmitter {
     return this.effective;
   }
 
+  /** The priority gate's state (always down without a peer). */
+  public get priority(): HealthValue {
+    return this.priorityValue;
+  }
+
   public status(): ShimStatus {
     return {
       state: this.effective,
+      priority: this.o.peer ? this.priorityValue : null,
+      role: this.o.peer?.role ?? null,
       service: this.stopping ? 'down' : this.local.state,
       since: new Date(this.effectiveSince).toISOString(),
       lastCheck: this.local.lastCheckAt ? new Date(this.local.lastCheckAt).toISOString() : null,
@@ -270,6 +299,11 @@ export class Shim extends EventEmitter {
         && (e.localAddress === this.o.bind || ['0.0.0.0', '::'].includes(e.localAddress) || ['0.0.0.0', '::'].includes(this.o.bind)));
       if (taken) throw Object.assign(new Error(`port ${this.o.gatePort} is in use`), { code: 'EADDRINUSE', port: this.o.gatePort, flag: '--gate-port' });
     }
+    if (this.o.peer && this.o.priorityPort && process.platform === 'linux') {
+      const taken = readProcNetTcp().find((e) => e.state === TCP_STATE.LISTEN && e.localPort === this.o.priorityPort
+        && (e.localAddress === this.o.bind || ['0.0.0.0', '::'].includes(e.localAddress) || ['0.0.0.0', '::'].includes(this.o.bind)));
+      if (taken) throw Object.assign(new Error(`port ${this.o.priorityPort} is in use`), { code: 'EADDRINUSE', port: this.o.priorityPort, flag: '--priority-port' });
+    }
     if (this.o.reports) {
       const r = this.o.reports;
       await tagged('--report-port', r.port, async () => { this.reportSocket = await listenForReports({
@@ -282,19 +316,16 @@ export class Shim extends EventEmitter {
     this.log.info('shim started', {
       bind: this.o.bind, gatePort: this.o.gatePort, healthPort: this.o.healthPort, agentPort: this.o.agentPort,
       check: this.o.checker.method, intervalMs: this.o.intervalMs, rise: this.o.rise, fall: this.o.fall,
-      mode: this.o.standby ? 'standby' : 'normal', primary: this.o.standby?.primaryHealthUrl,
+      role: this.o.peer?.role, peer: this.o.peer?.healthUrl, priorityPort: this.o.peer ? this.o.priorityPort : undefined,
       dampingHalfLifeMs: this.damping.halfLifeMs, maxHoldDownMs: this.damping.maxHoldDownMs,
       reportPort: this.o.reports?.port, reportServers: this.o.reports?.servers,
     });
     await this.tick();
     this.scheduleTick();
-    if (this.o.standby) {
-      await this.pollPrimary();
-      this.timers.push(setInterval(() => void this.pollPrimary(), this.o.standby.pollMs ?? 1000));
-    }
     if (this.o.peer) {
-      await this.pollStandby();
-      this.timers.push(setInterval(() => void this.pollStandby(), this.o.peer.pollMs ?? 1000));
+      const poll = () => (this.o.peer!.role === 'secondary' ? this.pollPrimary() : this.pollSecondary());
+      await poll();
+      this.timers.push(setInterval(() => void poll(), this.o.peer.pollMs ?? 1000));
     }
   }
 
@@ -303,12 +334,12 @@ export class Shim extends EventEmitter {
     this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
-    await this.setEffective('down', 'shutting down');
+    await Promise.all([this.setEffective('down', 'shutting down'), this.setPriority('down', 'shutting down')]);
     if (this.o.drainMs > 0 && this.started) await new Promise((r) => setTimeout(r, this.o.drainMs));
     this.reportSocket?.close();
     await Promise.all([close(this.health), close(this.agent)]);
     this.health.closeAllConnections?.();
-    await this.gateOp;
+    await Promise.all([this.gateOp, this.priorityOp]);
     this.log.info('shim stopped');
   }
 
@@ -377,10 +408,10 @@ export class Shim extends EventEmitter {
     await this.reconcile(result.reason);
   }
 
-  /** The standby judges the primary by its service's health, not its gate (which may wait for the standby). */
+  /** The secondary judges the primary by its service's health, not by a gate. */
   private pollPrimary(): Promise<void> {
-    const sb = this.o.standby!;
-    return getJson(sb.primaryHealthUrl, sb.timeoutMs ?? 800).then(async (f) => {
+    const sb = this.o.peer!;
+    return getJson(sb.healthUrl, sb.timeoutMs ?? 800).then(async (f) => {
       // A primary held down by flap damping counts as down: it will not take traffic until released.
       const r = f.body
         ? { ok: f.body.service === 'up' && !f.body.heldDownUntil, reason: f.body.heldDownUntil ? `primary shim: held down until ${f.body.heldDownUntil}` : `primary shim: service ${f.body.service}` }
@@ -391,23 +422,54 @@ export class Shim extends EventEmitter {
     });
   }
 
-  private pollStandby(): Promise<void> {
+  /** The primary reads the secondary's priority gate (an unreachable secondary takes no traffic). */
+  private pollSecondary(): Promise<void> {
     const peer = this.o.peer!;
-    return getJson(peer.standbyHealthUrl, peer.timeoutMs ?? 800).then(async (f) => {
+    return getJson(peer.healthUrl, peer.timeoutMs ?? 800).then(async (f) => {
       if (this.stopping) return;
-      const open = f.status === 200;
-      if (open !== this.standbyOpen) this.log.info(open ? 'standby gate open: holding ours closed' : 'standby gate closed', { status: f.status || f.error });
-      this.standbyOpen = open;
-      await this.reconcile(open ? 'the standby still takes traffic' : 'standby closed');
+      const open = f.body?.priority === 'up';
+      if (open !== this.secondaryOpen) this.log.info(open ? 'secondary priority gate open: holding ours closed' : 'secondary priority gate closed', { status: f.status || f.error });
+      this.secondaryOpen = open;
+      await this.reconcile(open ? 'the secondary still takes traffic' : 'secondary closed');
     });
   }
 
   private async reconcile(reason: string): Promise<void> {
     const localUp = this.local.state === 'up';
     const held = this.damping.suppressed();
-    const want: HealthValue = localUp && !held && (!this.primary || this.primary.state === 'down') && !this.standbyOpen ? 'up' : 'down';
-    const why = !localUp ? reason : held ? `held down by flap damping until ${this.heldDownUntil()} (penalty ${this.damping.penalty().toFixed(2)})` : this.primary?.state === 'up' ? 'standby: the primary is healthy' : this.standbyOpen ? 'waiting for the standby to close' : reason;
-    await this.setEffective(want, why);
+    const healthy = localUp && !held;
+    const why = !localUp ? reason : held ? `held down by flap damping until ${this.heldDownUntil()} (penalty ${this.damping.penalty().toFixed(2)})` : reason;
+    const ops = [this.setEffective(healthy ? 'up' : 'down', why)];
+    if (this.o.peer) {
+      const waiting = this.o.peer.role === 'secondary' ? this.primary!.state === 'up' : this.secondaryOpen;
+      const pwhy = !healthy ? why : this.o.peer.role === 'secondary' ? (waiting ? 'the primary is healthy' : 'the primary is down') : (waiting ? 'waiting for the secondary to close' : reason);
+      ops.push(this.setPriority(healthy && !waiting ? 'up' : 'down', pwhy));
+    }
+    await Promise.all(ops);
+  }
+
+  private setPriority(want: HealthValue, reason: string): Promise<void> {
+    if (!this.o.peer || want === this.priorityValue) return this.priorityOp;
+    this.priorityValue = want;
+    this.log.info(want === 'up' ? 'priority gate open' : 'priority gate closed', { reason });
+    this.emit('priority', want);
+    this.priorityOp = this.priorityOp.then(() => this.applyGate('priority gate', this.priorityGate, this.o.priorityPort, () => this.priorityValue));
+    return this.priorityOp;
+  }
+
+  /** Makes a gate server's listening follow its state (re-read when the queued operation runs). */
+  private async applyGate(name: string, server: net.Server, port: number, state: () => HealthValue): Promise<void> {
+    if (!port) return;
+    if (state() === 'up' && !server.listening) {
+      await listen(server, port, this.o.bind).catch((e) => {
+        // A host whose gate cannot open is down to every balancer while it looks up here: say so,
+        // and let the process end (its supervisor restarts it and shows the error).
+        this.log.error(`cannot open the ${name}`, { error: (e as Error).message, port });
+        this.emit('fatal', new Error(`the ${name} port ${port} cannot open (${(e as Error).message})`));
+      });
+    } else if (state() === 'down' && server.listening) {
+      await close(server);
+    }
   }
 
   private setEffective(want: HealthValue, reason: string): Promise<void> {
@@ -416,19 +478,7 @@ export class Shim extends EventEmitter {
     this.effectiveSince = Date.now();
     this.log.info(want === 'up' ? 'healthy: gate open' : 'unhealthy: gate closed', { reason });
     this.emit('change', want);
-    this.gateOp = this.gateOp.then(async () => {
-      if (!this.o.gatePort) return;
-      if (this.effective === 'up' && !this.gate.listening) {
-        await listen(this.gate, this.o.gatePort, this.o.bind).catch((e) => {
-          // A host whose gate cannot open is down to every balancer while it looks up here: say so,
-          // and let the process end (its supervisor restarts it and shows the error).
-          this.log.error('cannot open gate', { error: (e as Error).message, port: this.o.gatePort });
-          this.emit('fatal', e);
-        });
-      } else if (this.effective === 'down' && this.gate.listening) {
-        await close(this.gate);
-      }
-    });
+    this.gateOp = this.gateOp.then(() => this.applyGate('gate', this.gate, this.o.gatePort, () => this.effective));
     return this.gateOp;
   }
 }

@@ -32,8 +32,6 @@ export interface HostSidecar {
   /** `primary` or `secondary`. */
   readonly role: string;
   readonly address: string;
-  /** `normal` or `standby`. */
-  readonly mode: string;
   /** Folder (relative to the output folder) of its command line, systemd unit and WinSW definition. */
   readonly folder: string;
   /** The exact `idha shim ...` command line. */
@@ -88,7 +86,7 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
   const hosts: HostSidecar[] = [];
   const planned = new Set<string>();
   for (const { service, pair } of built.pairs) {
-    // The host plan: once per service (every platform's pair shares the hosts and the mode).
+    // The host plan: once per service (every platform's pair shares the hosts and their one command).
     if (!planned.has(service)) {
       planned.add(service);
       const shims = hostShims(pair.model);
@@ -97,7 +95,7 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, f.content);
       }
-      for (const h of shims) hosts.push({ service, role: h.role, address: h.address, mode: pair.model.sidecarMode, folder: `snippets/${service}/${h.folder}`, command: ['idha', ...h.args].join(' '), notes: h.role === 'primary' ? dampingNote(pair.model) : [] });
+      for (const h of shims) hosts.push({ service, role: h.role, address: h.address, folder: `snippets/${service}/${h.folder}`, command: ['idha', ...h.args].join(' '), notes: h.role === 'primary' ? dampingNote(pair.model) : [] });
     }
     for (const w of pair.warnings()) warnings.add(`${service}: ${w}`);
     estimates.push(...pair.failoverEstimates());
@@ -115,7 +113,7 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
       for (const h of hostShims(model)) {
         const node = cluster.model.nodeSet.nodes[h.role === 'primary' ? 0 : 1].name;
         if (hosts.some((x) => x.service === cluster.model.name && x.address === h.address)) continue;
-        hosts.push({ service: cluster.model.name, role: `${h.role} (${node})`, address: h.address, mode: model.sidecarMode, folder: `snippets/${cluster.model.name}/${h.folder}`, command: ['idha', ...h.args].join(' '), notes: h.role === 'primary' ? dampingNote(model) : [] });
+        hosts.push({ service: cluster.model.name, role: `${h.role} (${node})`, address: h.address, folder: `snippets/${cluster.model.name}/${h.folder}`, command: ['idha', ...h.args].join(' '), notes: h.role === 'primary' ? dampingNote(model) : [] });
       }
     }
     for (const snip of cluster.snippets()) {

@@ -4,7 +4,6 @@ import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { IdhaValidationError, Problem } from '../core/errors';
 import { IqServiceHaPair } from '../iqservice/iqservice-ha-pair';
-import { SidecarMode } from '../model/ha-service-model';
 import { CLUSTER_PLATFORMS, PLATFORMS, platformIds, TopologyTargetEntry, WEB_PLATFORMS } from '../platforms/registry';
 import { HaWebTier } from '../web-tier/ha-web-tier';
 import { TopologyDocument, TopologyService } from '../topology/topology';
@@ -117,8 +116,6 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
   let rendered = 0;
   // A second service of the same name is reported by crossServiceProblems and not built (its
   // constructs would clash with the first one's in the stack).
-  // One sidecar mode per service, whatever platform this pair renders (computed once, not per platform).
-  const modes = topology.services.map((s) => s.sidecarMode ?? serviceSidecarMode(s));
   const firstOfName = new Map<unknown, number>();
   topology.services.forEach((s, i) => { if (!firstOfName.has(s.name)) firstOfName.set(s.name, i); });
   const stackMemo = new Map<string, TerraformStack>();
@@ -147,7 +144,7 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
     rendered++;
     for (const { s, i } of services) {
       try {
-        pairs.push({ service: s.name, platform: entry.platform, pair: pairFromService(stack, s, entry.platform, modes[i]) });
+        pairs.push({ service: s.name, platform: entry.platform, pair: pairFromService(stack, s, entry.platform) });
       } catch (e) {
         if (!(e instanceof IdhaValidationError)) throw e;
         // The pair's serviceName is the file's `name`: print the key the user can find.
@@ -277,7 +274,7 @@ function buildWebTiers(
 }
 
 /** Creates the pair construct for one service and one platform. */
-export function pairFromService(scope: Construct, s: TopologyService, platform: string, sidecarMode: SidecarMode = s.sidecarMode ?? serviceSidecarMode(s)): IqServiceHaPair {
+export function pairFromService(scope: Construct, s: TopologyService, platform: string): IqServiceHaPair {
   const entry = PLATFORMS.find((p) => p.platform === platform)!;
   return new IqServiceHaPair(scope, s.name, {
     serviceName: s.name,
@@ -291,24 +288,8 @@ export function pairFromService(scope: Construct, s: TopologyService, platform: 
     idleTimeoutMinutes: s.idleTimeoutMinutes,
     onFailover: s.onFailover,
     onFailback: s.onFailback,
-    sidecarMode,
+    sidecarMode: s.sidecarMode,
     targets: [entry.fromTopology(s.targets[platform])],
   });
 }
 
-/**
- * The mode both hosts' sidecars run in for a service: one host runs one sidecar, whatever platforms
- * it serves, so the mode follows every target of the service (standby when any needs it), not only
- * the platforms rendered in this run.
- */
-export function serviceSidecarMode(s: TopologyService): SidecarMode {
-  const needs = Object.entries(s.targets).some(([platform, block]) => {
-    const entry = PLATFORMS.find((p) => p.platform === platform);
-    try {
-      return entry?.fromTopology(block).needsStandbySidecar === true;
-    } catch {
-      return false;
-    }
-  });
-  return needs ? SidecarMode.STANDBY : SidecarMode.NORMAL;
-}

@@ -53,7 +53,7 @@ BeforeAll {
 Describe 'install.ps1' {
   BeforeEach { New-Kit; $global:Warned = [System.Collections.Generic.List[string]]::new(); Set-Mocks }
 
-  It 'GIVEN a fresh host WHEN it runs THEN it copies the exe and nssm, installs the service through nssm with the shim line, automatic start and restart, opens the three ports to the probe sources only, and starts it' {
+  It 'GIVEN a fresh host WHEN it runs THEN it copies the exe and nssm, installs the service through nssm with the shim line, automatic start and restart, opens the four ports to the probe sources only, and starts it' {
     Install
     Test-Path (Join-Path $global:Pf 'idha-shim.exe') | Should -BeTrue
     Test-Path (Join-Path $global:Pf 'nssm.exe') | Should -BeTrue
@@ -68,7 +68,7 @@ Describe 'install.ps1' {
     $s.status.Trim() | Should -Be 'Running'
     $global:Firewall.Count | Should -Be 1
     $global:Firewall[0].DisplayName | Should -Be 'identity-ha idha-shim'
-    ($global:Firewall[0].LocalPort -join ',') | Should -Be '15050,15051,15052'
+    ($global:Firewall[0].LocalPort -join ',') | Should -Be '15050,15054,15051,15052'
     ($global:Firewall[0].RemoteAddress -join ',') | Should -Be '10.0.0.0/24,168.63.129.16/32'
   }
 
@@ -84,16 +84,16 @@ Describe 'install.ps1' {
   It 'GIVEN a primary installed WHEN it runs as the standby with a peer URL and other probe sources THEN the shim line and the firewall rule converge to the new ones (one rule)' {
     Install
     Install -More @{ Role = 'standby'; PeerUrl = 'http://10.0.2.10:15051/healthz'; ProbeSources = @('10.9.0.0/16') }
-    (Get-NssmSettings).AppParameters | Should -Be 'shim --bind 10.0.1.10 --service-port 5050 --service-host 10.0.1.10 --gate-port 15050 --health-port 15051 --agent-port 15052 --standby-of http://10.0.2.10:15051/healthz'
+    (Get-NssmSettings).AppParameters | Should -Be 'shim --bind 10.0.1.10 --service-port 5050 --service-host 10.0.1.10 --gate-port 15050 --health-port 15051 --agent-port 15052 --role secondary --peer http://10.0.2.10:15051/healthz --priority-port 15054'
     $global:Firewall.Count | Should -Be 1
     ($global:Firewall[0].RemoteAddress -join ',') | Should -Be '10.9.0.0/16'
   }
 
-  It 'GIVEN no -ProbeSources THEN no firewall rule, and a warning naming the three ports' {
+  It 'GIVEN no -ProbeSources THEN no firewall rule, and a warning naming the four ports' {
     $a = @{ Role = 'primary'; ServicePort = 5050; BindAddress = '10.0.1.10'; InstallFolder = $global:Pf }
     & (Join-Path $global:Kit 'install.ps1') @a
     $global:Firewall.Count | Should -Be 0
-    $global:Warned | Should -Contain "No -ProbeSources given: no firewall rule added. The balancers' probes must reach TCP 15050, 15051 and 15052 on 10.0.1.10."
+    $global:Warned | Should -Contain "No -ProbeSources given: no firewall rule added. The balancers' probes must reach TCP 15050, 15054, 15051 and 15052 on 10.0.1.10."
   }
 
   It 'GIVEN a PowerShell that is not elevated THEN it exits 1 before it copies or installs anything' {

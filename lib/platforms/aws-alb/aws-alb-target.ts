@@ -70,6 +70,8 @@ export class AwsAlbTarget implements IWebTierTarget {
     model.pools.forEach((pool, i) => {
       if (`${model.name}-${pool.name}`.length > 32) problems.root().add({ field: `applications[${i}].name`, value: pool.name, allowed: `a name that keeps "${model.name}-<name>" within 32 characters`, fix: 'shorten the application or the tier name' });
     });
+    checkAlbPaths(model, problems);
+    checkAlbTargetFamilies(model, problems);
   }
 
   public render(scope: Construct, model: WebTierModel): void {
@@ -79,7 +81,7 @@ export class AwsAlbTarget implements IWebTierTarget {
     const sg = new SecurityGroup(c, 'sg', { provider, name: `${model.name}-alb`, description: `identity-ha ${model.name}: ALB in front of the Tomcats`, vpcId: p.vpcId, tags: p.tags });
     const lb = new Lb(c, 'lb', {
       provider, name: `${model.name}-alb`, internal: !(p.internetFacing ?? false), loadBalancerType: 'application', subnets: p.subnetIds, securityGroups: [sg.id],
-      ipAddressType: model.nodes[0].address.kind === AddressKind.IPV6 ? 'dualstack' : 'ipv4', tags: p.tags,
+      ipAddressType: model.nodes.some((n) => n.address.kind === AddressKind.IPV6) ? 'dualstack' : 'ipv4', tags: p.tags,
     });
     const listener = new LbListener(c, 'listener', {
       provider, loadBalancerArn: lb.arn, port: model.frontendPort, protocol: 'HTTP',
@@ -87,19 +89,21 @@ export class AwsAlbTarget implements IWebTierTarget {
       tags: p.tags,
     });
     // Tomcat resolves dot segments (also ..; and %2e%2e) after the ALB chose the target group by the
-    // raw path: such requests are answered 400 first (AWS allows 5 condition values per rule).
-    for (let k = 0; k * 5 < DOT_SEGMENT_WILDCARDS.length; k++) {
+    // raw path: such requests are answered 400 first, packed into rules within AWS's limits.
+    ALB_DOT_SEGMENT_RULES.forEach((values, k) => {
       new LbListenerRule(c, `rule-dot-segments-${k + 1}`, {
         provider, listenerArn: listener.arn, priority: k + 1,
         action: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '400', messageBody: 'dot segments and encoded separators are refused' } }],
-        condition: [{ pathPattern: { values: DOT_SEGMENT_WILDCARDS.slice(k * 5, k * 5 + 5) } }],
+        condition: [{ pathPattern: { values } }],
         tags: p.tags,
       });
-    }
+    });
     model.pools.forEach((pool, i) => {
       const h = pool.health;
       const tg = new LbTargetGroup(c, `tg-${pool.name}`, {
         provider, name: `${model.name}-${pool.name}`, port: pool.members[0].httpPort, protocol: 'HTTP', targetType: 'ip', vpcId: p.vpcId,
+        // An IPv6 target registers only in an IPv6 target group (checkAlbTargetFamilies: one family per pool).
+        ipAddressType: pool.members[0].address.kind === AddressKind.IPV6 ? 'ipv6' : 'ipv4',
         deregistrationDelay: String(p.deregistrationDelaySeconds ?? 30),
         healthCheck: { enabled: true, protocol: 'HTTP', path: h.path, matcher: '200-299', interval: h.intervalSeconds, timeout: h.timeoutSeconds, healthyThreshold: h.rise, unhealthyThreshold: h.fall },
         // The ALB's own AWSALBAPP cookie follows Tomcat's JSESSIONID: a session stays on its target.
@@ -109,11 +113,16 @@ export class AwsAlbTarget implements IWebTierTarget {
       for (const m of pool.members) {
         new LbTargetGroupAttachment(c, `tg-${pool.name}-${m.name}`, { provider, targetGroupArn: tg.arn, targetId: m.address.value, port: m.httpPort });
       }
-      new LbListenerRule(c, `rule-${pool.name}`, {
-        provider, listenerArn: listener.arn, priority: 100 + i * 10,
-        action: [{ type: 'forward', targetGroupArn: tg.arn }],
-        condition: [{ pathPattern: { values: pool.paths.flatMap((x) => [x.replace(/\/+$/, '') || '/', `${x.replace(/\/+$/, '')}/*`]) } }],
-        tags: p.tags,
+      // One rule per path: AWS allows 3 values per path-pattern condition (5 per rule), and each
+      // context path takes two, itself and everything under it. No two paths nest (HaWebTier refuses
+      // it), so the order among the rules does not matter.
+      pool.paths.forEach((x, j) => {
+        new LbListenerRule(c, j === 0 ? `rule-${pool.name}` : `rule-${pool.name}-${j + 1}`, {
+          provider, listenerArn: listener.arn, priority: albPathPriority(model, i, j),
+          action: [{ type: 'forward', targetGroupArn: tg.arn }],
+          condition: [{ pathPattern: { values: albPathValues(x) } }],
+          tags: p.tags,
+        });
       });
     });
     model.allowedClients.forEach((cidr, i) => {
@@ -146,4 +155,66 @@ export class AwsAlbTarget implements IWebTierTarget {
   public estimate(model: WebTierModel): WebTierEstimate {
     return httpCheckEstimate(this.platform, model);
   }
+}
+
+/** AWS's limits for listener rules (Elastic Load Balancing quotas, and the path-pattern condition). */
+export const ALB_MAX_PATTERN_CHARACTERS = 128;
+/** Rules per ALB, default rules excluded (an adjustable quota). */
+export const ALB_DEFAULT_RULES_QUOTA = 100;
+
+/** Per rule: one path-pattern condition of at most 3 values, and at most 5 wildcard characters (* and ?). */
+export const ALB_MAX_VALUES_PER_CONDITION = 3;
+export const ALB_MAX_WILDCARDS_PER_RULE = 5;
+
+const wildcards = (v: string) => (v.match(/[*?]/g) ?? []).length;
+
+/**
+ * Packs path patterns into as few rules as AWS accepts (first fit, largest first, so the order
+ * written does not waste rules): each rule at most 3 values and 5 wildcard characters.
+ */
+export function packAlbPatterns(values: readonly string[]): string[][] {
+  const rules: string[][] = [];
+  for (const v of [...values].sort((a, b) => wildcards(b) - wildcards(a))) {
+    const fit = rules.find((r) => r.length < ALB_MAX_VALUES_PER_CONDITION && r.reduce((n, x) => n + wildcards(x), 0) + wildcards(v) <= ALB_MAX_WILDCARDS_PER_RULE);
+    if (fit) fit.push(v); else rules.push([v]);
+  }
+  return rules;
+}
+
+/** The 400 rules for dot segments and encoded separators, priorities 1 to their count. */
+export const ALB_DOT_SEGMENT_RULES: readonly string[][] = packAlbPatterns(DOT_SEGMENT_WILDCARDS);
+
+/** A context path as the two path-pattern values of its rule: the path and everything under it. */
+export function albPathValues(path: string): string[] {
+  const base = path.replace(/\/+$/, '');
+  return base === '' ? ['/', '/*'] : [base, `${base}/*`];
+}
+
+/** Rules from 100 up, one per path in the order written (the dot-segment rules are 1-3). */
+function albPathPriority(model: WebTierModel, pool: number, path: number): number {
+  return 100 + model.pools.slice(0, pool).reduce((n, p) => n + p.paths.length, 0) + path;
+}
+
+/** Each path-pattern value within AWS's 128 characters; rules within the default quota, or a problem naming it. */
+export function checkAlbPaths(model: WebTierModel, problems: Problems): void {
+  model.pools.forEach((pool, i) => pool.paths.forEach((x, j) => {
+    const longest = albPathValues(x)[1];
+    if (longest.length > ALB_MAX_PATTERN_CHARACTERS) {
+      problems.root().add({ field: `applications[${i}].paths[${j}]`, value: x, allowed: `a path of at most ${ALB_MAX_PATTERN_CHARACTERS - 2} characters with aws-alb`, fix: `the ALB's rule matches "${longest.slice(0, 20)}...", and AWS allows ${ALB_MAX_PATTERN_CHARACTERS} characters per path pattern` });
+    }
+  }));
+  const rules = ALB_DOT_SEGMENT_RULES.length + model.pools.reduce((n, p) => n + p.paths.length, 0);
+  if (rules > ALB_DEFAULT_RULES_QUOTA) {
+    problems.root().add({ field: 'applications', value: `${rules} listener rules`, allowed: `at most ${ALB_DEFAULT_RULES_QUOTA} rules per ALB with aws-alb (one per path, plus ${ALB_DOT_SEGMENT_RULES.length} that refuse dot segments)`, fix: 'fewer context paths, or two tiers; AWS can raise the "rules per Application Load Balancer" quota, but terraform apply fails on the default' });
+  }
+}
+
+/** A target group holds one address family: every node of an application IPv4, or every one IPv6. */
+export function checkAlbTargetFamilies(model: WebTierModel, problems: Problems): void {
+  model.pools.forEach((pool, i) => {
+    const kinds = new Set(pool.members.map((m) => m.address.kind));
+    if (kinds.size > 1) {
+      problems.root().add({ field: `applications[${i}].nodes`, value: pool.members.map((m) => m.address.value), allowed: 'nodes of one address family per application with aws-alb', fix: 'an ALB target group is IPv4 or IPv6 (its ip_address_type): give the application\'s nodes addresses of one family' });
+    }
+  });
 }

@@ -8,7 +8,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { AddressKind, cidrFamily } from '../../core/address';
 import { ConnectionAction, HaServiceModel } from '../../model/ha-service-model';
-import { ProbeKind } from '../../model/probe-policy';
+import { priorityProbe, ProbeKind } from '../../model/probe-policy';
 import { AwsNlbTarget, ResolvedAwsProps } from './aws-nlb-target';
 
 export interface AwsNetworkLoadBalancerProps {
@@ -56,11 +56,13 @@ export class AwsNetworkLoadBalancer extends Construct {
       tags: t.tags,
     });
 
+    // The NLB sends to every healthy target: it probes the sidecars' priority gate, open on one host at a time.
+    const target = priorityProbe(probe) ?? { port: probe.port, path: probe.path };
     const healthCheck = {
       enabled: true,
       protocol: probe.kind === ProbeKind.SIDECAR_HTTP ? 'HTTP' : 'TCP',
-      port: String(probe.port),
-      path: probe.path,
+      port: String(target.port),
+      path: target.path,
       matcher: probe.kind === ProbeKind.SIDECAR_HTTP ? '200' : undefined,
       interval: t.intervalSeconds,
       timeout: t.timeoutSeconds,
@@ -123,13 +125,13 @@ export class AwsNetworkLoadBalancer extends Construct {
         });
       }
     }
-    const egressPorts = [...new Set([...model.servicePorts, probe.port])];
+    const egressPorts = [...new Set([...model.servicePorts, target.port])];
     for (const m of pool0.members) {
       const hostCidr = ipv6 ? `${m.address.value}/128` : `${m.address.value}/32`;
       for (const port of egressPorts) {
         new VpcSecurityGroupEgressRule(this, `sg-out-${m.name}-${port}`, {
           provider, securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port,
-          ...cidrProps(hostCidr), description: `to ${m.name} ${port === probe.port && !model.servicePorts.includes(port) ? 'probe' : 'IQService'} port ${port}`,
+          ...cidrProps(hostCidr), description: `to ${m.name} ${port === target.port && !model.servicePorts.includes(port) ? 'probe' : 'IQService'} port ${port}`,
         });
       }
     }

@@ -138,13 +138,13 @@ export class AwsNlbTarget extends HaTargetBase {
    * standby's detection plus healthyThreshold checks), and for good while no sidecar runs.
    */
   public estimateFailover(model: HaServiceModel): FailoverEstimate {
-    const sidecar = sidecarTerms(model);
+    const sidecar = sidecarTerms(model, true);
     const e = estimateFailover(model.name, this.platform, this.timing(), sidecar);
     if (sidecar?.standbySeconds === undefined) return e;
     const window = sidecar.standbySeconds + this.timing().markUpSeconds;
     return {
       ...e,
-      notes: [`fail-open: for up to ${window} s (${sidecar.standbySeconds}s standby + ${this.timing().markUpFormula}) after the NLB marks the primary down, no target is healthy and the NLB sends new connections to both hosts; with no sidecar running on either host it does so all the time`],
+      notes: [`fail-open: for up to ${window} s (${sidecar.standbySeconds}s the secondary opens its priority gate + ${this.timing().markUpFormula}) after the NLB marks the primary down, no target is healthy and the NLB sends new connections to both hosts; with no sidecar running on either host it does so all the time`],
     };
   }
 }

@@ -11,6 +11,10 @@ import { Snippet } from '../target';
 import { checkAzureFrontendIp, checkAzureZones } from '../azure-checks';
 import { checkIpNodes, checkNoStandbys, ident, tomcatHttpSnippets } from '../web-checks';
 
+/** The backend HTTP settings and path prefix of the path map's default: a Tomcat answers 404 there. */
+const UNMATCHED_SETTINGS = 'unmatched-http';
+export const UNMATCHED_PREFIX = '/idha-no-application/';
+
 export interface AzureApplicationGatewayTargetProps {
   readonly resourceGroupName: string;
   readonly location: string;
@@ -35,6 +39,18 @@ export interface AzureApplicationGatewayTargetProps {
   readonly gatewaySubnetPrefix?: string;
   /** Priority of the NSG rule, 100-4096. @default 1100 */
   readonly nsgPriority?: number;
+  /**
+   * The existing NSG on the gateway subnet. Two rules go into it for the listener's port: Allow from
+   * the tier's `allowedClients`, then Deny from everyone else, so only those clients reach the
+   * gateway. The ports Application Gateway itself needs (65200-65535 from GatewayManager, the
+   * AzureLoadBalancer probe) are other ports and stay as they are.
+   * @default none: then `allowedClients` must be empty, and anyone who reaches the subnet reaches the gateway
+   */
+  readonly gatewayNetworkSecurityGroupName?: string;
+  /** @default resourceGroupName */
+  readonly gatewayNetworkSecurityGroupResourceGroupName?: string;
+  /** First of the two priorities in the gateway subnet's NSG, 100-4095. @default 1110 */
+  readonly gatewayNsgPriorityBase?: number;
   readonly zones?: string[];
   readonly provider?: TerraformProvider;
   readonly tags?: Record<string, string>;
@@ -61,6 +77,15 @@ export class AzureApplicationGatewayTarget implements IWebTierTarget {
     checkInteger(problems, 'nsgPriority', p.nsgPriority ?? 1100, 100, 4096);
     if (p.networkSecurityGroupName !== undefined && p.gatewaySubnetPrefix === undefined) {
       problems.add({ field: 'gatewaySubnetPrefix', value: undefined, allowed: 'the gateway subnet\'s prefix with networkSecurityGroupName', fix: 'the NSG rule lets the gateway subnet reach the Tomcats' });
+    }
+    checkInteger(problems, 'gatewayNsgPriorityBase', p.gatewayNsgPriorityBase ?? 1110, 100, 4095);
+    if (p.gatewayNetworkSecurityGroupName !== undefined) checkRequiredId(problems, 'gatewayNetworkSecurityGroupName', p.gatewayNetworkSecurityGroupName, 'network security group on the gateway subnet');
+    if (model.allowedClients.length > 0 && p.gatewayNetworkSecurityGroupName === undefined) {
+      problems.add({ field: 'gatewayNetworkSecurityGroupName', value: undefined, allowed: `the NSG on the gateway subnet, with allowedClients (${model.allowedClients.join(', ')})`,
+        fix: 'Application Gateway v2 filters no client itself: name the gateway subnet\'s NSG, where the listener port is opened to allowedClients and closed to everyone else, or leave allowedClients empty to let every source that reaches the subnet in' });
+    }
+    if (model.allowedClients.length === 0 && p.gatewayNetworkSecurityGroupName !== undefined) {
+      problems.add({ field: 'gatewayNetworkSecurityGroupName', value: p.gatewayNetworkSecurityGroupName, allowed: 'unset while allowedClients is empty', fix: 'list the clients in allowedClients: the NSG rules let only them in' });
     }
     checkIpNodes(model, problems, 'azure-appgw');
     model.nodes.forEach((n, i) => {
@@ -99,14 +124,30 @@ export class AzureApplicationGatewayTarget implements IWebTierTarget {
       backendHttpSettings: pools.map((x) => ({
         name: x.settings, port: x.pool.members[0].httpPort, protocol: 'Http', cookieBasedAffinity: 'Enabled', affinityCookieName: `IDHA_${ident(x.pool.name).toUpperCase()}`,
         requestTimeout: Math.min(86400, Math.max(1, model.connectionTimeoutSeconds)), probeName: x.probe,
-      })),
+      })).concat([{
+        // A path no application serves: Application Gateway has no fixed response without WAF, and a
+        // path map must have a default. This one forwards under a prefix no application uses, so a
+        // Tomcat answers 404 (as the ALB and HAProxy do), instead of the first application serving it.
+        name: UNMATCHED_SETTINGS, port: pools[0].pool.members[0].httpPort, protocol: 'Http', cookieBasedAffinity: 'Disabled', path: UNMATCHED_PREFIX,
+        requestTimeout: 30, probeName: pools[0].probe,
+      } as never]),
       httpListener: [{ name: 'http', frontendIpConfigurationName: 'private', frontendPortName: 'http', protocol: 'Http' }],
       urlPathMap: [{
-        name: 'paths', defaultBackendAddressPoolName: pools[0].backend, defaultBackendHttpSettingsName: pools[0].settings,
+        name: 'paths', defaultBackendAddressPoolName: pools[0].backend, defaultBackendHttpSettingsName: UNMATCHED_SETTINGS,
         pathRule: pools.map((x) => ({ name: ident(x.pool.name), paths: x.pool.paths.flatMap((path) => [path.replace(/\/+$/, '') || '/', `${path.replace(/\/+$/, '')}/*`]), backendAddressPoolName: x.backend, backendHttpSettingsName: x.settings })),
       }],
       requestRoutingRule: [{ name: 'paths', ruleType: 'PathBasedRouting', httpListenerName: 'http', urlPathMapName: 'paths', priority: 100 }],
     });
+    if (p.gatewayNetworkSecurityGroupName && model.allowedClients.length > 0) {
+      const gw = {
+        provider: p.provider, resourceGroupName: p.gatewayNetworkSecurityGroupResourceGroupName ?? p.resourceGroupName, networkSecurityGroupName: p.gatewayNetworkSecurityGroupName,
+        direction: 'Inbound', protocol: 'Tcp', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: String(model.frontendPort),
+      };
+      const base = p.gatewayNsgPriorityBase ?? 1110;
+      new NetworkSecurityRule(scope, 'nsg-gw-clients', { ...gw, name: `${model.name}-appgw-allow-clients`, description: `identity-ha ${model.name}: the gateway's listener from allowed clients`, priority: base, access: 'Allow', sourceAddressPrefixes: [...model.allowedClients] });
+      // After the Allow: the default AllowVnetInBound (65000) would let every VNet and peered source in.
+      new NetworkSecurityRule(scope, 'nsg-gw-deny', { ...gw, name: `${model.name}-appgw-deny-others`, description: `identity-ha ${model.name}: nobody else reaches the gateway's listener`, priority: base + 1, access: 'Deny', sourceAddressPrefix: '*' });
+    }
     if (p.networkSecurityGroupName && p.gatewaySubnetPrefix) {
       new NetworkSecurityRule(scope, 'nsg-appgw', {
         provider: p.provider, name: `${model.name}-allow-appgw`, description: `identity-ha ${model.name}: the Application Gateway to the Tomcats`,
@@ -119,7 +160,7 @@ export class AzureApplicationGatewayTarget implements IWebTierTarget {
   }
 
   public warnings(model: WebTierModel): string[] {
-    const w = ['azure-appgw: the gateway keeps a session on its Tomcat with its own affinity cookie (IDHA_<application>), set beside Tomcat\'s JSESSIONID, not by the jvmRoute suffix'];
+    const w = [`azure-appgw: a path no application serves goes to ${model.pools[0].name}'s Tomcats under ${UNMATCHED_PREFIX}, where Tomcat answers 404 (deploy nothing at that path)`, 'azure-appgw: the gateway keeps a session on its Tomcat with its own affinity cookie (IDHA_<application>), set beside Tomcat\'s JSESSIONID, not by the jvmRoute suffix'];
     if (model.pools[0].health.rise > 1) w.push(`azure-appgw: Application Gateway takes a node back after one good probe, not healthCheck.rise (${model.pools[0].health.rise})`);
     if (model.pools.length > 1) w.push('azure-appgw: Application Gateway without WAF has no rule that refuses a request path, so dot segments are refused by each Tomcat instead: install the connector of tomcat/<node>-*-http-server.xml (rejectSuspiciousURIs answers 400 to ..;, %2e%2e, .; and an encoded / or \\); a plain /../ reaches the path Tomcat resolves, on the Tomcats of the pool the raw path chose');
     if (!this.props.publicIpAddressId) w.push('azure-appgw: no publicIpAddressId: Application Gateway v2 accepts a private-only frontend only where the subscription has EnableApplicationGatewayNetworkIsolation registered');

@@ -13,7 +13,7 @@ import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
 import { checkAzureFrontendIp, checkAzureLbProbe, checkAzureOneFamily, checkAzureZones } from '../azure-checks';
-import { cidrFamily } from '../../core/address';
+import { cidrFamily, parseCidr } from '../../core/address';
 import { checkAllowedClients, checkIpNodes, checkNoStandbys, tomcatHttpSnippets } from '../web-checks';
 
 export interface AzureLoadBalancerWebTargetProps {
@@ -29,8 +29,15 @@ export interface AzureLoadBalancerWebTargetProps {
   readonly networkSecurityGroupName: string;
   /** @default resourceGroupName */
   readonly networkSecurityGroupResourceGroupName?: string;
-  /** First of two NSG priorities, 100-4095. @default 1200 */
+  /** First of the NSG's priorities (up to four), 100-4093. @default 1200 */
   readonly nsgPriorityBase?: number;
+  /**
+   * Sources that reach the Tomcats' HTTP port directly, not through this load balancer (another
+   * balancer of the tier, monitoring), as CIDR blocks: let in before the Deny that closes the port to
+   * everyone but the allowed clients and the Azure probe.
+   * @default none
+   */
+  readonly directSources?: string[];
   readonly zones?: string[];
   readonly provider?: TerraformProvider;
   readonly tags?: Record<string, string>;
@@ -54,7 +61,8 @@ export class AzureLoadBalancerWebTarget implements IWebTierTarget {
     checkRequiredId(problems, 'subnetId', p.subnetId, 'subnet');
     checkRequiredId(problems, 'virtualNetworkId', p.virtualNetworkId, 'virtual network');
     checkRequiredId(problems, 'networkSecurityGroupName', p.networkSecurityGroupName, 'network security group on the Tomcats');
-    checkInteger(problems, 'nsgPriorityBase', p.nsgPriorityBase ?? 1200, 100, 4095);
+    checkInteger(problems, 'nsgPriorityBase', p.nsgPriorityBase ?? 1200, 100, 4093);
+    (Array.isArray(p.directSources) ? p.directSources : []).forEach((c, i) => parseCidr(problems, `directSources[${i}]`, c));
     checkAllowedClients(model, problems, 'azure-lb', 'the NSG lets only these clients reach the Tomcats through the load balancer');
     checkIpNodes(model, problems, 'azure-lb');
     checkNoStandbys(model, problems, 'azure-lb', 'spreads over every member that passes its probe');
@@ -73,6 +81,7 @@ export class AzureLoadBalancerWebTarget implements IWebTierTarget {
     checkAzureOneFamily(problems.root(), [
       ...model.nodes.map((n, i) => ({ field: `nodes[${i}].address`, value: n.address.value, kind: n.address.kind })),
       ...model.allowedClients.map((c, i) => ({ field: `allowedClients[${i}]`, value: c, kind: cidrFamily(c) })),
+      ...(Array.isArray(p.directSources) ? p.directSources : []).filter((c) => typeof c === 'string' && c.includes('/')).map((c, i) => ({ field: `directSources[${i}]`, value: c, kind: cidrFamily(c) })),
     ]);
     if (new Set(model.nodes.map((n) => n.httpPort)).size > 1) problems.root().add({ field: 'nodes', value: model.nodes.map((n) => n.httpPort), allowed: 'one httpPort for every node with azure-lb', fix: 'a load balancing rule has one backend port' });
   }
@@ -111,12 +120,19 @@ export class AzureLoadBalancerWebTarget implements IWebTierTarget {
     const base = p.nsgPriorityBase ?? 1200;
     new NetworkSecurityRule(c, 'nsg-clients', { ...common, name: `${model.name}-allow-clients`, description: `identity-ha ${model.name}: HTTP from allowed clients`, priority: base, sourceAddressPrefixes: [...model.allowedClients] });
     new NetworkSecurityRule(c, 'nsg-probe', { ...common, name: `${model.name}-allow-lb-probe`, description: `identity-ha ${model.name}: HTTP probe from Azure Load Balancer`, priority: base + 1, sourceAddressPrefix: 'AzureLoadBalancer' });
+    if (p.directSources?.length) {
+      new NetworkSecurityRule(c, 'nsg-direct', { ...common, name: `${model.name}-allow-direct`, description: `identity-ha ${model.name}: HTTP from sources that bypass the load balancer`, priority: base + 2, sourceAddressPrefixes: [...p.directSources] });
+    }
+    // After the Allows: the default AllowVnetInBound (65000) would let every VNet and peered source in.
+    new NetworkSecurityRule(c, 'nsg-deny', { ...common, name: `${model.name}-deny-others`, description: `identity-ha ${model.name}: nobody else reaches the Tomcats' HTTP port`, priority: base + 3, access: 'Deny', sourceAddressPrefix: '*' });
   }
 
   public warnings(model: WebTierModel): string[] {
     return [
       `azure-lb: the load balancer keeps a client on one Tomcat by source address (SourceIPProtocol), not by ${model.stickiness.cookieName}: clients behind one NAT share a node, and a session moves when a client's address changes`,
       `azure-lb: one HTTP probe (${model.pools[0].health.path}) decides for every application; Azure takes a node back after probeThreshold good probes`,
+      `azure-lb: the HTTP probe passes only on status 200 (Azure's rule), not on every 2xx as the other balancers' checks: a health path answering 204 or a redirect counts as down`,
+      `azure-lb: the Tomcats' NSG closes HTTP port ${model.nodes[0]?.httpPort} to everyone but allowedClients, the Azure probe${this.props.directSources?.length ? ' and directSources' : ''}: another balancer or monitoring that reaches the Tomcats directly must be listed in directSources`,
     ];
   }
 

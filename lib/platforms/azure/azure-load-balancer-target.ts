@@ -146,7 +146,7 @@ export class AzureLoadBalancerTarget extends HaTargetBase {
   }
 
   public estimateFailover(model: HaServiceModel): FailoverEstimate {
-    return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model));
+    return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model, true));
   }
 }
 

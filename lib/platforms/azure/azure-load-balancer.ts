@@ -7,7 +7,7 @@ import { LbRule } from '@cdktf/provider-azurerm/lib/lb-rule';
 import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
 import { AddressKind } from '../../core/address';
 import { HaServiceModel } from '../../model/ha-service-model';
-import { ProbeKind } from '../../model/probe-policy';
+import { priorityProbe, ProbeKind } from '../../model/probe-policy';
 import { ResolvedAzureProps } from './azure-load-balancer-target';
 
 export interface AzureLoadBalancerProps {
@@ -52,13 +52,15 @@ export class AzureLoadBalancer extends Construct {
     });
 
     const probe = pool0.probe;
+    // Azure LB sends to every member that passes: it probes the sidecars' priority gate, open on one host at a time.
+    const target = priorityProbe(probe) ?? { port: probe.port, path: probe.path };
     this.probe = new LbProbe(this, 'probe', {
       provider,
       name: `${name}-${probe.kind}`,
       loadbalancerId: this.loadBalancer.id,
       protocol: probe.kind === ProbeKind.SIDECAR_HTTP ? 'Http' : 'Tcp',
-      port: probe.port,
-      requestPath: probe.path,
+      port: target.port,
+      requestPath: target.path,
       intervalInSeconds: t.intervalSeconds,
       probeThreshold: t.probeThreshold,
     });
@@ -102,7 +104,7 @@ export class AzureLoadBalancer extends Construct {
     // the Azure probe source and the peer host (standby polling), everything else on those ports denied.
     const hostPrefixes = pool0.members.map((m) => hostPrefix(m.address.value, m.address.kind));
     const servicePorts = model.servicePorts.map(String);
-    const sidecarPorts = probe.usesSidecar ? [probe.gatePort, probe.healthPort, probe.agentPort].map(String) : [];
+    const sidecarPorts = probe.usesSidecar ? [probe.gatePort, probe.priorityPort, probe.healthPort, probe.agentPort].map(String) : [];
     const common = {
       provider,
       resourceGroupName: t.networkSecurityGroupResourceGroupName,
@@ -122,7 +124,7 @@ export class AzureLoadBalancer extends Construct {
       sourceAddressPrefixes: [...model.allowedClients],
       destinationPortRanges: servicePorts,
     });
-    const probeSourcePorts = probe.usesSidecar ? [String(probe.port)] : servicePorts;
+    const probeSourcePorts = probe.usesSidecar ? [String(target.port)] : servicePorts;
     new NetworkSecurityRule(this, 'nsg-probe', {
       ...common,
       name: `${name}-allow-lb-probe`,

@@ -3,7 +3,7 @@ import { AddressKind, parseCidr } from '../../core/address';
 import { Problems } from '../../core/errors';
 import { ClusterCheckKind, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
 import { hostPlan } from '../../hosts/host-plan';
-import { ConnectionAction, HaServiceModel, HaStrategy, ListenerProtocol, PoolSelection, SidecarMode } from '../../model/ha-service-model';
+import { ConnectionAction, HaServiceModel, HaStrategy, ListenerProtocol, PoolSelection } from '../../model/ha-service-model';
 import { ProbePolicyProps, resolveProbePolicy } from '../../model/probe-policy';
 import { IHaTarget, Snippet } from '../target';
 
@@ -19,7 +19,7 @@ export interface LoadBalancedClusterTargetProps {
   /**
    * How the load balancer decides health. The sidecars check the service with the cluster's
    * `healthCheck` interval, fall and rise unless `probe.sidecar` sets them.
-   * @default the sidecar gate port (15050), with the standby node's sidecar in standby mode
+   * @default the sidecars' priority gate (15054), open on one node at a time, the first node while its service listens
    */
   readonly probe?: ProbePolicyProps;
 }
@@ -67,7 +67,7 @@ export class LoadBalancedClusterTarget implements IClusterTarget {
     }));
     return {
       name: cluster.name, strategy: HaStrategy.LOAD_BALANCER, listeners, pools, allowedClients, servicePorts: [...cluster.servicePorts],
-      sidecarMode: SidecarMode.STANDBY, connections: { idleTimeoutMinutes: 30, onFailover: ConnectionAction.KEEP, onFailback: ConnectionAction.KEEP },
+      connections: { idleTimeoutMinutes: 30, onFailover: ConnectionAction.KEEP, onFailback: ConnectionAction.KEEP },
       nodeSets: [cluster.nodeSet], warnings: [],
     };
   }

@@ -60,11 +60,20 @@ export class F5WebTarget implements IWebTierTarget {
     const refuse = (name: string, operand: string, values: readonly string[]) => ({
       name, conditions: [{ type: 'httpUri', path: { operand, values: [...values] } }], actions: [{ type: 'drop', event: 'request' }],
     });
-    const rules = [refuse('refuse-dot-segments', 'contains', DOT_SEGMENT_MATCH.contains), refuse('refuse-dot-segments-end', 'ends-with', DOT_SEGMENT_MATCH.endsWith), ...model.pools.map((pool) => ({
-      name: as3Name(ident(pool.name)),
-      conditions: [{ type: 'httpUri', path: { operand: 'starts-with', values: pool.paths.map((x) => x.replace(/\/+$/, '') || '/') } }],
+    // Whole path segments, as every other balancer matches: "/identity" itself, and what starts with
+    // "/identity/" (a bare starts-with would send /identityX to it too). The conditions of one rule
+    // are ANDed, so the two forms are two rules to the same pool; "-under" keeps the names apart.
+    const forward = (pool: WebTierModel['pools'][number], suffix: string, operand: string, values: string[]) => ({
+      name: `${as3Name(ident(pool.name))}${suffix}`,
+      conditions: [{ type: 'httpUri', path: { operand, values } }],
       actions: [{ type: 'forward', event: 'request', select: { pool: { use: as3Name(`${ident(pool.name)}_pool`) } } }],
-    }))];
+    });
+    const bases = (pool: WebTierModel['pools'][number]) => pool.paths.map((x) => x.replace(/\/+$/, ''));
+    const rules = [refuse('refuse-dot-segments', 'contains', DOT_SEGMENT_MATCH.contains), refuse('refuse-dot-segments-end', 'ends-with', DOT_SEGMENT_MATCH.endsWith), ...model.pools.flatMap((pool) => (
+      bases(pool).includes('')
+        ? [forward(pool, '', 'starts-with', ['/'])]
+        : [forward(pool, '', 'equals', bases(pool)), forward(pool, '-under', 'starts-with', bases(pool).map((b) => `${b}/`))]
+    ))];
     app[as3Name(`${ident(model.name)}_vs`)] = {
       class: 'Service_HTTP',
       virtualAddresses: [this.props.virtualAddress],

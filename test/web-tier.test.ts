@@ -97,7 +97,8 @@ describe('HaWebTier with mod_proxy_balancer and HAProxy: the rendered files', ()
 
   it('GIVEN HAProxy THEN a backend per application by path, httpchk on the health path, the standby as backup, routing by the jvmRoute suffix', () => {
     const c = file(build(tierProps({}, [new HaproxyWebTarget()])), 'haproxy/haproxy.cfg');
-    assert.match(c, /acl app__operator path \/identity\n {4}acl app__operator path_beg \/identity\/\n {4}use_backend idm-web-operator if app__operator/);
+    assert.match(c, /acl app__operator path \/identity\n {4}acl app__operator path_beg \/identity\/\n/);
+    assert.match(c, /http-request return status 404 content-type text\/plain string "no application at this path" unless app__operator \|\| app__selfservice\n {4}use_backend idm-web-operator if app__operator\n/);
     assert.match(c, /backend idm-web-selfservice\n(.*\n)*? {4}option httpchk GET \/selfservice\/health/);
     assert.match(c, /^ {4}server tomcat1 10\.0\.5\.11:8080 backup$/m);
     assert.match(c, /^ {4}use-server tomcat2 if \{ req\.cook\(JSESSIONID\) -m end \.tomcat2 \}$/m);
@@ -551,6 +552,16 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
       assert.equal(r.status, 0, `${b}: its own status page: ${r.stdout}${r.stderr}`);
     }
     for (const b of ['proxy', 'haproxy']) assert.equal(checkOf(b, 'jkstatus').status, 1, `${b}: /jkstatus is not its page`);
+  });
+
+  it('GIVEN a path no application serves (also one that only starts like an application\'s) THEN every balancer answers 404, as the ALB does; an application\'s path beside it is served', async () => {
+    for (const b of BALANCERS) {
+      for (const p of ['/nothing', '/identityX', '/selfservicex/health.jsp']) {
+        const r = await get(ports[b], p);
+        assert.equal(r.status, 404, `${b} ${p}: ${r.status} ${r.body.slice(0, 200)}`);
+      }
+      assert.equal((await get(ports[b], '/identity/')).status, 200, `${b} /identity/`);
+    }
   });
 
   it('direct (what a balancer that routes by the raw path and has no rule of its own forwards, e.g. Application Gateway): GIVEN the generated HTTP connector on tomcat1 (which has both applications) THEN each path that climbs out of /identity is answered 400 by Tomcat itself; /identity/ beside them is served', async () => {

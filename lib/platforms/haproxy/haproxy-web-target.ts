@@ -81,8 +81,10 @@ export class HaproxyWebTarget implements IWebTierTarget {
         const base = x.replace(/\/+$/, '') || '/';
         lines.push(`    acl ${acl} path ${w(base)}`, `    acl ${acl} path_beg ${w(base === '/' ? '/' : `${base}/`)}`);
       }
-      lines.push(`    use_backend ${w(`${model.name}-${p.name}`)} if ${acl}`);
     }
+    // A path no application serves: 404, as the ALB answers (not HAProxy's 503 for "no backend").
+    lines.push(`    http-request return status 404 content-type text/plain string "no application at this path" unless ${model.pools.map((p) => w(ident('app', p.name))).join(' || ')}`);
+    for (const p of model.pools) lines.push(`    use_backend ${w(`${model.name}-${p.name}`)} if ${w(ident('app', p.name))}`);
     for (const p of model.pools) {
       const h = p.health;
       lines.push(

@@ -98,6 +98,7 @@ describe('HaWebTier with mod_proxy_balancer and HAProxy: the rendered files', ()
   it('GIVEN HAProxy THEN a backend per application by path, httpchk on the health path, the standby as backup, routing by the jvmRoute suffix', () => {
     const c = file(build(tierProps({}, [new HaproxyWebTarget()])), 'haproxy/haproxy.cfg');
     assert.match(c, /acl app__operator path \/identity\n {4}acl app__operator path_beg \/identity\/\n/);
+    assert.match(c, /^ {4}stats socket \/run\/haproxy\/admin\.sock mode 660 level admin$/m);
     assert.match(c, /http-request return status 404 content-type text\/plain string "no application at this path" unless app__operator \|\| app__selfservice\n {4}use_backend idm-web-operator if app__operator\n/);
     assert.match(c, /backend idm-web-selfservice\n(.*\n)*? {4}option httpchk GET \/selfservice\/health/);
     assert.match(c, /^ {4}server tomcat1 10\.0\.5\.11:8080 backup$/m);
@@ -451,7 +452,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
     fs.writeFileSync(path.join(dir, 'ajp-secret.conf'), 'Define IDHA_AJP_SECRET idha-test-secret\n', { mode: 0o600 });
     tier = build(props([new ModJkTarget({ ajpSecretFile: path.join(dir, 'ajp-secret.conf'), configFolder: conf, logFolder: path.join(dir, 'logs') })], ports.jk));
     const proxyTier = build(props([new ModProxyBalancerTarget({ configFolder: conf })], ports.proxy));
-    const haTier = build(props([new HaproxyWebTarget({ bindAddress: '127.0.0.1', logTarget: 'stdout' })], ports.haproxy));
+    const haTier = build(props([new HaproxyWebTarget({ bindAddress: '127.0.0.1', logTarget: 'stdout', statsSocket: path.join(dir, 'haproxy.sock') })], ports.haproxy));
     fs.mkdirSync(path.join(dir, 'logs'));
     fs.chmodSync(path.join(dir, 'logs'), 0o777);
     for (const s of [...tier.snippets(), ...proxyTier.snippets(), ...haTier.snippets()]) {
@@ -552,6 +553,14 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
       assert.equal(r.status, 0, `${b}: its own status page: ${r.stdout}${r.stderr}`);
     }
     for (const b of ['proxy', 'haproxy']) assert.equal(checkOf(b, 'jkstatus').status, 1, `${b}: /jkstatus is not its page`);
+  });
+
+  it('GIVEN the generated stats socket THEN it answers show servers state with every server of both backends, UP (2)', () => {
+    const r = spawnSync('python3', ['-c', 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"show servers state\\n"); print(s.makefile().read())', path.join(dir, 'haproxy.sock')], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.split('\n').filter((l) => /^\d+ /.test(l)).map((l) => l.split(' '));
+    // Columns: be_id be_name srv_id srv_name srv_addr srv_op_state ...; 2 = running.
+    assert.deepEqual(rows.map((c) => [c[1], c[3], c[5]]).sort(), [['idm-web-operator', 'tomcat1', '2'], ['idm-web-operator', 'tomcat2', '2'], ['idm-web-selfservice', 'tomcat1', '2'], ['idm-web-selfservice', 'tomcat3', '2']], r.stdout);
   });
 
   it('GIVEN a path no application serves (also one that only starts like an application\'s) THEN every balancer answers 404, as the ALB does; an application\'s path beside it is served', async () => {

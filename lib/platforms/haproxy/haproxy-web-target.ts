@@ -17,6 +17,22 @@ export interface HaproxyWebTargetProps {
   readonly logTarget?: string;
   /** `maxconn` of the global section. @default 4000 */
   readonly maxconn?: number;
+  /**
+   * `stats socket` of the global section (`mode 660 level admin`): server states (`show servers
+   * state`), and draining a node (`set server <backend>/<server> state drain`).
+   * @default /run/haproxy/admin.sock (Debian's path: its haproxy package creates /run/haproxy)
+   */
+  readonly statsSocket?: string;
+}
+
+/** Where the stats socket goes unless `statsSocket` says otherwise. */
+export const DEFAULT_HAPROXY_STATS_SOCKET = '/run/haproxy/admin.sock';
+
+/** An absolute socket path HAProxy reads as one word. */
+export function checkHaproxyStatsSocket(problems: Problems, field: string, value: unknown): boolean {
+  if (typeof value === 'string' && /^\/[A-Za-z0-9_.\/@+-]{1,200}$/.test(value) && !value.endsWith('/')) return true;
+  problems.add({ field, value, allowed: 'an absolute path of a UNIX socket (letters, digits, _ . / @ + -)', fix: `e.g. ${DEFAULT_HAPROXY_STATS_SOCKET}` });
+  return false;
 }
 
 /**
@@ -39,6 +55,7 @@ export class HaproxyWebTarget implements IWebTierTarget {
     const m = this.props.maxconn;
     if (m !== undefined) checkInteger(problems, 'maxconn', m, 1, 1000000);
     if (this.props.logTarget !== undefined) checkHaproxyLogTarget(problems, 'logTarget', this.props.logTarget);
+    if (this.props.statsSocket !== undefined) checkHaproxyStatsSocket(problems, 'statsSocket', this.props.statsSocket);
   }
 
   public render(_scope: Construct, _model: WebTierModel): void {}
@@ -56,6 +73,7 @@ export class HaproxyWebTarget implements IWebTierTarget {
       'global',
       `    log ${w(this.props.logTarget ?? '/dev/log')} local0 notice`,
       `    maxconn ${this.props.maxconn ?? 4000}`,
+      `    stats socket ${w(this.props.statsSocket ?? DEFAULT_HAPROXY_STATS_SOCKET)} mode 660 level admin`,
       '',
       'defaults',
       '    mode http',

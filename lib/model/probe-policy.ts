@@ -59,13 +59,15 @@ export interface SidecarTimingProps {
    */
   readonly maxHoldDownSeconds?: number;
   /**
-   * Standby mode (secondary host): consecutive polls of the primary's sidecar that must find it
-   * unhealthy or unreachable before the standby opens its own gate, 1-10. Hysteresis against a flapping primary.
+   * The priority gate (Azure LB, AWS NLB): consecutive polls of the primary's sidecar that must find
+   * it unhealthy or unreachable before the secondary opens its priority gate, and healthy again before
+   * it closes it, 1-10. Hysteresis against a flapping primary.
    * @default 3
    */
   readonly standbyFallCount?: number;
   /**
-   * Standby mode: how often the secondary's sidecar polls the primary's sidecar, 0.1-60 seconds (the same range as `idha shim --standby-poll`).
+   * The priority gate: how often each sidecar polls its peer's (the secondary the primary's, the
+   * primary the secondary's), 0.1-60 seconds (the same range as `idha shim --standby-poll`).
    * @default 1
    */
   readonly standbyPollSeconds?: number;

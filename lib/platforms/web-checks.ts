@@ -79,3 +79,8 @@ export function tomcatHttpSnippets(model: WebTierModel): Snippet[] {
     ].join('\n'),
   }));
 }
+
+/** A context path without its trailing slashes ('' for the root): the base every balancer's match is built on. */
+export function contextPathBase(path: string): string {
+  return path.replace(/\/+$/, '');
+}

@@ -16,7 +16,7 @@ import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
-import { checkAllowedClients, checkIpNodes, checkNoStandbys, httpCheckEstimate, tomcatHttpSnippets } from '../web-checks';
+import { checkAllowedClients, checkIpNodes, checkNoStandbys, contextPathBase, httpCheckEstimate, tomcatHttpSnippets } from '../web-checks';
 
 export interface AwsAlbTargetProps {
   /** Existing VPC of the Tomcats. */
@@ -186,7 +186,7 @@ export const ALB_DOT_SEGMENT_RULES: readonly string[][] = packAlbPatterns(DOT_SE
 
 /** A context path as the two path-pattern values of its rule: the path and everything under it. */
 export function albPathValues(path: string): string[] {
-  const base = path.replace(/\/+$/, '');
+  const base = contextPathBase(path);
   return base === '' ? ['/', '/*'] : [base, `${base}/*`];
 }
 

@@ -7,7 +7,7 @@ import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { AS3_SCHEMA_VERSION } from '../f5/as3-declaration';
 import { Snippet } from '../target';
-import { ident, tomcatHttpSnippets } from '../web-checks';
+import { contextPathBase, ident, tomcatHttpSnippets } from '../web-checks';
 
 export interface F5WebTargetProps {
   /** The virtual server's address clients use. */
@@ -68,12 +68,12 @@ export class F5WebTarget implements IWebTierTarget {
       conditions: [{ type: 'httpUri', path: { operand, values } }],
       actions: [{ type: 'forward', event: 'request', select: { pool: { use: as3Name(`${ident(pool.name)}_pool`) } } }],
     });
-    const bases = (pool: WebTierModel['pools'][number]) => pool.paths.map((x) => x.replace(/\/+$/, ''));
-    const rules = [refuse('refuse-dot-segments', 'contains', DOT_SEGMENT_MATCH.contains), refuse('refuse-dot-segments-end', 'ends-with', DOT_SEGMENT_MATCH.endsWith), ...model.pools.flatMap((pool) => (
-      bases(pool).includes('')
+    const rules = [refuse('refuse-dot-segments', 'contains', DOT_SEGMENT_MATCH.contains), refuse('refuse-dot-segments-end', 'ends-with', DOT_SEGMENT_MATCH.endsWith), ...model.pools.flatMap((pool) => {
+      const bases = pool.paths.map(contextPathBase);
+      return bases.includes('')
         ? [forward(pool, '', 'starts-with', ['/'])]
-        : [forward(pool, '', 'equals', bases(pool)), forward(pool, '-under', 'starts-with', bases(pool).map((b) => `${b}/`))]
-    ))];
+        : [forward(pool, '', 'equals', bases), forward(pool, '-under', 'starts-with', bases.map((b) => `${b}/`))];
+    })];
     app[as3Name(`${ident(model.name)}_vs`)] = {
       class: 'Service_HTTP',
       virtualAddresses: [this.props.virtualAddress],

@@ -11,6 +11,7 @@ import {
   AwsAlbTarget, AzureApplicationGatewayTarget, AzureLoadBalancerWebTarget, F5WebTarget, HaproxyWebTarget, HaWebTier, HaWebTierProps, IWebTierTarget,
   KeepalivedTarget, ModJkTarget, ModProxyBalancerTarget, Topology,
 } from '../lib/internal';
+import { DebianApache, debianApache } from './debian-apache';
 import { freePort, until } from './e2e-helpers';
 import { as3Validator, IDHA, problemsOf, REPO } from './helpers';
 
@@ -18,6 +19,8 @@ import { as3Validator, IDHA, problemsOf, REPO } from './helpers';
 const waitUntil = (what: string, ok: () => Promise<boolean>, ms = 60_000) => until(what, () => ok().catch(() => false), ms);
 
 const SECRET_FILE = '/etc/apache2/idha-ajp-secret.conf';
+/** What the mod_proxy_balancer snippet asks for: a2enmod enables their dependencies (slotmem_shm) itself. */
+const PROXY_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests'];
 const tierProps = (over: Partial<HaWebTierProps> = {}, targets: IWebTierTarget[] = [new ModJkTarget({ ajpSecretFile: SECRET_FILE })]): HaWebTierProps => ({
   nodes: [
     { name: 'tomcat1', address: '10.0.5.11' },
@@ -49,9 +52,11 @@ const file = (t: HaWebTier, name: string) => {
 };
 
 describe('HaWebTier with mod_jk: the rendered files', () => {
-  it('GIVEN two applications THEN one lb worker each, members by reference with route = jvmRoute, the standby at distance 1, sticky sessions', () => {
-    const w = file(build(tierProps()), 'mod-jk/workers.properties');
+  it('GIVEN two applications THEN one httpd file: one lb worker each as JkWorkerProperty, members by reference with route = jvmRoute, the standby at distance 1, sticky sessions', () => {
+    const c = file(build(tierProps()), 'mod-jk/idha-idm-web.conf');
+    const w = c.split('\n').filter((l) => l.startsWith('JkWorkerProperty ')).map((l) => l.replace(/^JkWorkerProperty "?|"$/g, '')).join('\n');
     assert.match(w, /^worker\.list=operator,selfservice,jkstatus$/m);
+    assert.match(w, /^worker\.maintain=5$/m);
     assert.match(w, /^worker\.node__tomcat1\.type=ajp13$/m);
     assert.match(w, /^worker\.node__tomcat1\.host=10\.0\.5\.11$/m);
     assert.match(w, /^worker\.node__tomcat1\.port=8009$/m);
@@ -66,14 +71,13 @@ describe('HaWebTier with mod_jk: the rendered files', () => {
     assert.match(w, /^worker\.selfservice__tomcat3\.distance=0$/m);
     assert.match(w, /^worker\.selfservice__tomcat1\.distance=1$/m);
     assert.match(w, /^worker\.jkstatus\.type=status$/m);
-    assert.doesNotMatch(w, /\.secret=/, 'the secret is set in the httpd snippet, from the included file');
+    assert.match(c, /^JkWatchdogInterval 5$/m, 'replaces Debian\'s JkWatchdogInterval 60');
+    assert.doesNotMatch(c, /^\s*JkWorkersFile/m, 'Debian\'s jk.conf sets the only JkWorkersFile httpd allows');
   });
 
-  it('THEN uriworkermap maps each context path and what is under it; the httpd snippet includes the secret file and keeps jkstatus local', () => {
-    const t = build(tierProps());
-    assert.equal(file(t, 'mod-jk/uriworkermap.properties').split('\n').filter((l) => !l.startsWith('#') && l).join('\n'),
-      '/identity=operator\n/identity/*=operator\n/selfservice=selfservice\n/selfservice/*=selfservice');
-    const c = file(t, 'mod-jk/idha-idm-web.conf');
+  it('THEN the same file mounts each context path and what is under it, includes the secret file and keeps jkstatus local', () => {
+    const c = file(build(tierProps()), 'mod-jk/idha-idm-web.conf');
+    assert.deepEqual(c.split('\n').filter((l) => /^JkMount /.test(l)), ['JkMount "/identity" operator', 'JkMount "/identity/*" operator', 'JkMount "/selfservice" selfservice', 'JkMount "/selfservice/*" selfservice']);
     assert.match(c, /^Include "\/etc\/apache2\/idha-ajp-secret\.conf"$/m);
     assert.match(c, /^JkWorkerProperty worker\.node__tomcat3\.secret=\$\{IDHA_AJP_SECRET\}$/m);
     assert.match(c, /<Location "\/jkstatus">\n {4}JkMount jkstatus\n {4}Require local\n<\/Location>/);
@@ -82,6 +86,7 @@ describe('HaWebTier with mod_jk: the rendered files', () => {
   it('THEN each Tomcat gets an AJP connector with secretRequired, its address and a secret read from catalina.properties, and jvmRoute on the Engine', () => {
     const x = file(build(tierProps({ nodes: [{ name: 'tomcat1', address: '10.0.5.11', jvmRoute: 'tc_1', ajpPort: 8010 }, { name: 'tomcat2', address: '10.0.5.12' }, { name: 'tomcat3', address: '10.0.5.13' }] })), 'tomcat/tomcat1-10.0.5.11-server.xml');
     assert.match(x, /<Connector protocol="AJP\/1\.3" address="10\.0\.5\.11" port="8010" rejectSuspiciousURIs="true" secretRequired="true" secret="\$\{idha\.ajp\.secret:-\}" bindOnInit="false" connectionTimeout="600000" \/>/);
+    assert.match(x, /<Connector protocol="HTTP\/1\.1" address="10\.0\.5\.11" port="8080" rejectSuspiciousURIs="true" connectionTimeout="600000" \/>/, 'the HTTP connector too');
     assert.match(x, /<Engine name="Catalina" defaultHost="localhost" jvmRoute="tc_1">/);
   });
 });
@@ -298,7 +303,7 @@ describe('webTiers: in the topology file, through idha synth', () => {
     const files = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
     assert.deepEqual(files(dir).sort(), [
       ...['haproxy', 'mod-jk', 'mod-proxy-balancer'].flatMap((b) => [`balancer/${b}/keepalived/httpd1-10.0.4.21.conf`, `balancer/${b}/keepalived/httpd2-10.0.4.22.conf`, `balancer/${b}/keepalived/keepalived.service.d/idha-restart.conf`]), 'f5/as3.json', 'haproxy/haproxy.cfg',
-      'mod-jk/idha-idm-web.conf', 'mod-jk/uriworkermap.properties', 'mod-jk/workers.properties', 'mod-proxy-balancer/idha-idm-web-proxy.conf',
+      'mod-jk/idha-idm-web.conf', 'mod-proxy-balancer/idha-idm-web-proxy.conf',
       'tomcat/tomcat1-10.0.5.11-http-server.xml', 'tomcat/tomcat1-10.0.5.11-server.xml', 'tomcat/tomcat2-10.0.5.12-http-server.xml', 'tomcat/tomcat2-10.0.5.12-server.xml',
       'tomcat/tomcat3-10.0.5.13-http-server.xml', 'tomcat/tomcat3-10.0.5.13-server.xml',
     ]);
@@ -310,21 +315,20 @@ describe('webTiers: in the topology file, through idha synth', () => {
     assert.ok(as3Validator()(JSON.parse(fs.readFileSync(path.join(dir, 'f5/as3.json'), 'utf8'))));
     const hc = spawnSync('haproxy', ['-c', '-f', path.join(dir, 'haproxy/haproxy.cfg')], { encoding: 'utf8' });
     assert.equal(hc.status, 0, hc.stderr + hc.stdout);
-    // apachectl -t with the generated snippets included, their absolute paths moved into a temporary folder.
+    // apachectl -t in Debian's layout (a private copy of /etc/apache2), the snippets enabled as a user would:
+    // a2enmod, then the file in conf-available and a2enconf, with Debian's jk.conf left as it is.
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-web-t-'));
-    fs.writeFileSync(path.join(tmp, 'secret.conf'), 'Define IDHA_AJP_SECRET x\n');
-    for (const f of ['mod-jk/idha-idm-web.conf', 'mod-jk/uriworkermap.properties', 'mod-jk/workers.properties', 'mod-proxy-balancer/idha-idm-web-proxy.conf']) {
-      fs.writeFileSync(path.join(tmp, path.basename(f)), fs.readFileSync(path.join(dir, f), 'utf8')
-        .replace(/\/etc\/apache2\/idha-ajp-secret\.conf/g, path.join(tmp, 'secret.conf')).replace(/\/etc\/apache2\/identity-ha/g, tmp).replace(/\/var\/log\/apache2/g, tmp));
+    try {
+      fs.writeFileSync(path.join(tmp, 'secret.conf'), 'Define IDHA_AJP_SECRET x\n');
+      const local = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8').replace(/\/etc\/apache2\/idha-ajp-secret\.conf/g, path.join(tmp, 'secret.conf')).replace(/\/var\/log\/apache2/g, tmp);
+      for (const [name, f, mods, off] of [['jk', 'mod-jk/idha-idm-web.conf', ['jk'], []], ['proxy', 'mod-proxy-balancer/idha-idm-web-proxy.conf', PROXY_MODULES, ['jk']]] as const) {
+        const a = debianApache(tmp, name, 1, { enableMods: [...mods], disableMods: [...off], confs: { [path.basename(f)]: local(f) } });
+        const t = a.check();
+        assert.equal(t.status, 0, `${f}: ${t.output}`);
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
-    for (const [inc, mods] of [['idha-idm-web.conf', ['jk']], ['idha-idm-web-proxy.conf', ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests', 'slotmem_shm']]] as const) {
-      const conf = path.join(tmp, `t-${inc}`);
-      fs.writeFileSync(conf, ['ServerRoot /etc/apache2', 'ServerName localhost', 'Listen 127.0.0.1:1', `PidFile ${tmp}/p`, `ErrorLog ${tmp}/e.log`, `DefaultRuntimeDir ${tmp}`,
-        ...['mpm_event', 'authz_core', 'authz_host', ...mods].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`), `Include ${path.join(tmp, inc)}`, ''].join('\n'));
-      const t = spawnSync('apache2ctl', ['-f', conf, '-t'], { encoding: 'utf8' });
-      assert.equal(t.status, 0, `${inc}: ${t.stderr}`);
-    }
-    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it('GIVEN examples/web-tier-cloud.yaml THEN an ALB, an Application Gateway and an Azure LB stack, and each platform\'s session warning', () => {
@@ -420,6 +424,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
   const ports: Record<string, number> = {};
   const tomcats: Record<string, { base: string; up: boolean }> = {};
   const daemons: ChildProcess[] = [];
+  const apaches: Record<string, DebianApache> = {};
   let tier: HaWebTier;
 
   /** Kills a Tomcat the way a crash would (SIGKILL), and waits until its port refuses. */
@@ -498,22 +503,14 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
       await get(n.httpPort, '/identity/health.jsp');
     }
 
-    const httpdConf = (name: string, port: number, include: string, modules: string[]) => {
-      const f = path.join(dir, `${name}.conf`);
-      fs.writeFileSync(f, [
-        'ServerRoot /etc/apache2', 'ServerName localhost', `Listen 127.0.0.1:${port}`, `PidFile ${dir}/logs/${name}.pid`, `ErrorLog ${dir}/logs/${name}-error.log`, 'LogLevel warn',
-        `DefaultRuntimeDir ${dir}/logs`, 'User www-data', 'Group www-data',
-        ...['mpm_event', 'authz_core', 'authz_host', ...modules].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
-        `Include ${include}`, '',
-      ].join('\n'));
-      const t = spawnSync('apache2ctl', ['-f', f, '-t'], { encoding: 'utf8' });
-      assert.equal(t.status, 0, `apachectl -t on ${name}: ${t.stderr}`);
-      const s = spawnSync('apache2ctl', ['-f', f, '-k', 'start'], { encoding: 'utf8' });
-      assert.equal(s.status, 0, s.stderr);
-      return f;
-    };
-    httpdConf('jk', ports.jk, path.join(conf, 'idha-idm-web.conf'), []);
-    httpdConf('proxy', ports.proxy, path.join(conf, 'idha-idm-web-proxy.conf'), ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests', 'slotmem_shm']);
+    // Debian's layout, as a user enables it: a2enmod, the snippet in conf-available, a2enconf; Debian's jk.conf untouched.
+    for (const [name, file, mods, off] of [['jk', 'idha-idm-web.conf', ['jk'], []], ['proxy', 'idha-idm-web-proxy.conf', PROXY_MODULES, ['jk']]] as const) {
+      const a = debianApache(dir, name, ports[name], { enableMods: [...mods], disableMods: [...off], confs: { [file]: fs.readFileSync(path.join(conf, file), 'utf8') } });
+      const t = a.check();
+      assert.equal(t.status, 0, `apachectl -t on ${name}: ${t.output}`);
+      a.start();
+      apaches[name] = a;
+    }
     const hc = spawnSync('haproxy', ['-c', '-f', path.join(conf, 'haproxy.cfg')], { encoding: 'utf8' });
     assert.equal(hc.status, 0, hc.stderr + hc.stdout);
     const hap = spawn('haproxy', ['-db', '-f', path.join(conf, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -524,13 +521,13 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
   });
 
   after(() => {
-    for (const name of ['jk', 'proxy']) spawnSync('apache2ctl', ['-f', path.join(dir, `${name}.conf`), '-k', 'stop']);
+    for (const a of Object.values(apaches)) a.stop();
     for (const d of daemons) d.kill('SIGKILL');
     for (const n of Object.keys(tomcats)) {
       if (!tomcats[n].up) continue;
       try { process.kill(Number(fs.readFileSync(path.join(tomcats[n].base, 'tomcat.pid'), 'utf8').trim()), 'SIGKILL'); } catch { /* gone */ }
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (process.env.IDHA_KEEP_TMP) console.error(`kept ${dir}`); else fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const BALANCERS = ['jk', 'proxy', 'haproxy'] as const;
@@ -653,38 +650,31 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
     assert.equal(await connects(ports.a1), true, 'the neighbour: a Tomcat with idha.ajp.secret set listens on AJP');
   });
 
-  it('GIVEN the mod_jk httpd with a secret file that does not define IDHA_AJP_SECRET THEN apachectl -t refuses the config, naming the variable', () => {
-    const conf = path.join(dir, 'conf');
+  it('GIVEN the mod_jk httpd with a secret file that does not define IDHA_AJP_SECRET THEN apachectl -t refuses the config, naming the variable; with the Define THEN accepted', () => {
     const none = path.join(dir, 'no-define.conf');
     fs.writeFileSync(none, '# nothing here\n', { mode: 0o600 });
-    const inc = path.join(dir, 'no-define.inc.conf');
-    fs.writeFileSync(inc, fs.readFileSync(path.join(conf, 'idha-idm-web.conf'), 'utf8').split(path.join(dir, 'ajp-secret.conf')).join(none));
-    const f = path.join(dir, 'no-define.conf.main');
-    fs.writeFileSync(f, ['ServerRoot /etc/apache2', 'ServerName localhost', 'Listen 127.0.0.1:1', `PidFile ${dir}/logs/nd.pid`, `ErrorLog ${dir}/logs/nd-error.log`, `DefaultRuntimeDir ${dir}/logs`,
-      ...['mpm_event', 'authz_core', 'authz_host', 'jk'].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`), `Include ${inc}`, ''].join('\n'));
-    const r = spawnSync('apache2ctl', ['-f', f, '-t'], { encoding: 'utf8' });
+    const snippet = fs.readFileSync(path.join(dir, 'conf', 'idha-idm-web.conf'), 'utf8');
+    const a = debianApache(dir, 'no-define', 1, { enableMods: ['jk'], confs: { 'idha-idm-web.conf': snippet.split(path.join(dir, 'ajp-secret.conf')).join(none) } });
+    const r = a.check();
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr + r.stdout, /IDHA_AJP_SECRET is not defined/);
+    assert.match(r.output, /IDHA_AJP_SECRET is not defined/);
+    fs.writeFileSync(none, 'Define IDHA_AJP_SECRET x\n', { mode: 0o600 });
+    assert.equal(a.check().status, 0, 'the neighbour: the same file with the Define');
   });
 
   it('GIVEN the mod_jk httpd with a wrong AJP secret THEN Tomcat refuses it (403): the secret really is enforced', async () => {
-    const conf = path.join(dir, 'conf');
     const wrong = path.join(dir, 'wrong-secret.conf');
     fs.writeFileSync(wrong, 'Define IDHA_AJP_SECRET not-the-secret\n', { mode: 0o600 });
     const port = await freePort();
-    const inc = path.join(dir, 'wrong.inc.conf');
-    fs.writeFileSync(inc, fs.readFileSync(path.join(conf, 'idha-idm-web.conf'), 'utf8').replace(path.join(dir, 'ajp-secret.conf'), wrong).replace(/mod_jk-idm-web\./g, 'mod_jk-wrong.'));
-    const f = path.join(dir, 'wrong.conf');
-    fs.writeFileSync(f, ['ServerRoot /etc/apache2', 'ServerName localhost', `Listen 127.0.0.1:${port}`, `PidFile ${dir}/logs/wrong.pid`, `ErrorLog ${dir}/logs/wrong-error.log`,
-      `DefaultRuntimeDir ${dir}/logs`, 'User www-data', 'Group www-data',
-      ...['mpm_event', 'authz_core', 'authz_host', 'jk'].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`), `Include ${inc}`, ''].join('\n'));
-    assert.equal(spawnSync('apache2ctl', ['-f', f, '-k', 'start']).status, 0);
+    const snippet = fs.readFileSync(path.join(dir, 'conf', 'idha-idm-web.conf'), 'utf8').replace(path.join(dir, 'ajp-secret.conf'), wrong).replace(/mod_jk-idm-web\./g, 'mod_jk-wrong.');
+    const a = debianApache(dir, 'wrong', port, { enableMods: ['jk'], confs: { 'idha-idm-web.conf': snippet } });
+    a.start();
     try {
       await waitUntil('the wrong-secret httpd', async () => (await get(port, '/identity/')).status > 0, 15_000);
       assert.equal((await get(port, '/identity/')).status, 403);
       assert.equal((await get(ports.jk, '/identity/')).status, 200, 'the right secret, same Tomcats');
     } finally {
-      spawnSync('apache2ctl', ['-f', f, '-k', 'stop']);
+      a.stop();
     }
   });
 

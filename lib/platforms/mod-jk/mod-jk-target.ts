@@ -3,9 +3,9 @@ import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
-import { checkAbsPath, ident } from '../web-checks';
+import { checkAbsPath, contextPathBase, ident } from '../web-checks';
 import { httpdComment, httpdQuoted as q } from '../../core/lang/httpd';
-import { jkComment, jkMountPath, jkName, jkValue } from '../../core/lang/mod-jk';
+import { jkMountPath, jkName, jkValue } from '../../core/lang/mod-jk';
 import { xmlAttr, xmlText } from '../../core/lang/xml';
 
 export interface ModJkTargetProps {
@@ -15,18 +15,21 @@ export interface ModJkTargetProps {
    * `idha.ajp.secret` from its `conf/catalina.properties`. The secret never enters the output.
    */
   readonly ajpSecretFile: string;
-  /** Where the generated files go on the httpd host. @default /etc/apache2/identity-ha */
+  /**
+   * Where the generated httpd file goes on the httpd host (its comments say so).
+   * @default /etc/apache2/conf-available (Debian's layout: enabled with a2enconf)
+   */
   readonly configFolder?: string;
   /** Folder for mod_jk's log and shared memory file. @default /var/log/apache2 */
   readonly logFolder?: string;
 }
 
 /**
- * Apache httpd 2.4 + mod_jk 1.2 over AJP 1.3: `workers.properties` with one `lb` worker per
- * application (its nodes as balance workers with `route` = jvmRoute, standbys at `distance` 1,
- * sticky sessions, CPing/CPong), `uriworkermap.properties`, the httpd snippet that loads them with a
- * `jkstatus` page for local requests only, and each Tomcat's `server.xml` fragment (AJP connector
- * with `secretRequired`, `jvmRoute` on the Engine).
+ * Apache httpd 2.4 + mod_jk 1.2 over AJP 1.3, in one httpd file that works beside Debian's `jk.conf`:
+ * one `lb` worker per application as `JkWorkerProperty` lines (its nodes as balance workers with
+ * `route` = jvmRoute, standbys at `distance` 1, sticky sessions, CPing/CPong), the mounts, the
+ * watchdog, and a `jkstatus` page for local requests only; and each Tomcat's `server.xml` fragment
+ * (AJP connector with `secretRequired`, the HTTP connector, `jvmRoute` on the Engine).
  */
 export class ModJkTarget implements IWebTierTarget {
   public readonly platform = 'mod-jk';
@@ -35,7 +38,7 @@ export class ModJkTarget implements IWebTierTarget {
   constructor(public readonly props: ModJkTargetProps) {}
 
   private folder(): string {
-    return this.props.configFolder ?? '/etc/apache2/identity-ha';
+    return this.props.configFolder ?? '/etc/apache2/conf-available';
   }
 
   public validate(_model: WebTierModel, problems: Problems): void {
@@ -50,89 +53,95 @@ export class ModJkTarget implements IWebTierTarget {
     return [`mod-jk: mod_jk checks each Tomcat with AJP CPing/CPong (every ${model.pools[0]?.health.intervalSeconds ?? 5} s and before each request), not the applications' healthPath: a Tomcat whose connector answers while an application fails keeps getting that application's requests`];
   }
 
-  public workersProperties(model: WebTierModel): string {
-    const h = model.pools[0].health;
-    const lines = [
-      jkComment(`identity-ha ${model.name}: mod_jk workers. Install as ${this.folder()}/workers.properties; loaded by idha-${model.name}.conf.`),
-      '# One lb worker per application; its members are the application\'s nodes, route = the Tomcat\'s jvmRoute.',
-      '# Standbys have distance 1: they get requests only while every member at distance 0 is down.',
-      `worker.list=${[...model.pools.map((p) => jkName(ident(p.name))), 'jkstatus'].join(',')}`,
-      `worker.maintain=${h.intervalSeconds}`,
-      '',
-      '# The Tomcats (AJP 1.3). The secret is set by JkWorkerProperty in the httpd snippet, from the included secret file.',
-    ];
-    for (const n of model.nodes) {
-      const w = `worker.${jkName(ident('node', n.name))}`;
-      lines.push(
-        `${w}.type=ajp13`,
-        `${w}.host=${jkValue(n.address.value)}`,
-        `${w}.port=${n.ajpPort}`,
-        `${w}.ping_mode=A`,
-        `${w}.ping_timeout=${h.timeoutSeconds * 1000}`,
-        `${w}.connection_ping_interval=${h.intervalSeconds}`,
-        `${w}.socket_connect_timeout=${h.timeoutSeconds * 1000}`,
-        `# Tomcat's AJP connectionTimeout is ${model.connectionTimeoutSeconds} s: mod_jk drops idle connections first.`,
-        `${w}.connection_pool_timeout=${model.connectionTimeoutSeconds}`,
-        '',
-      );
-    }
-    for (const p of model.pools) {
-      const lb = jkName(ident(p.name));
-      lines.push(jkComment(`${p.name}: ${p.paths.join(', ')}`));
-      const members = p.members.map((m) => jkName(ident(p.name, m.name)));
-      p.members.forEach((m, i) => {
-        const w = `worker.${members[i]}`;
-        lines.push(`${w}.reference=worker.${jkName(ident('node', m.name))}`, `${w}.route=${jkValue(m.route)}`, `${w}.distance=${m.priority > 0 ? 0 : 1}`);
-      });
-      lines.push(
-        `worker.${lb}.type=lb`,
-        `worker.${lb}.balance_workers=${members.join(',')}`,
-        `worker.${lb}.sticky_session=true`,
-        `worker.${lb}.recover_time=${h.intervalSeconds * h.rise}`,
-        '',
-      );
-    }
-    lines.push('# Status page, mounted for local requests only (see the httpd snippet).', 'worker.jkstatus.type=status', 'worker.jkstatus.read_only=true', '');
-    return lines.join('\n');
-  }
-
-  public uriWorkerMap(model: WebTierModel): string {
-    return [
-      jkComment(`identity-ha ${model.name}: context paths to lb workers. Install as ${this.folder()}/uriworkermap.properties.`),
-      ...model.pools.flatMap((p) => p.paths.flatMap((path) => [`${jkMountPath(path)}=${jkName(ident(p.name))}`, `${jkMountPath(`${path.replace(/\/$/, '')}/*`)}=${jkName(ident(p.name))}`])),
-      '',
-    ].join('\n');
-  }
-
+  /**
+   * The one httpd file: the workers as `JkWorkerProperty` lines (no `JkWorkersFile`, of which httpd
+   * allows one, and Debian's `jk.conf` sets it), the mounts, the watchdog and `jkstatus`.
+   */
   public httpdConf(model: WebTierModel): string {
     const f = this.folder();
     const log = this.props.logFolder ?? '/var/log/apache2';
-    return [
-      httpdComment(`identity-ha ${model.name}: Apache httpd 2.4 + mod_jk 1.2. Install as ${f}/idha-${model.name}.conf with workers.properties`),
-      httpdComment(`and uriworkermap.properties beside it, then: a2enmod jk (or LoadModule jk_module), and in the server config: Include ${f}/idha-${model.name}.conf`),
+    const h = model.pools[0].health;
+    const prop = (key: string, value: string | number | string[]) => {
+      const v = typeof value === 'number' ? String(value) : Array.isArray(value) ? value.map(jkName).join(',') : jkValue(value);
+      // JkWorkerProperty reads its line raw (quotes would become part of the key): keys are made of jkName
+      // words, and jkName and jkValue allow no space, quote or $.
+      return `JkWorkerProperty worker.${key}=${v}`;
+    };
+    const lines = [
+      httpdComment(`identity-ha ${model.name}: Apache httpd 2.4 + mod_jk 1.2, in this one file: workers, mounts, watchdog, jkstatus.`),
+      httpdComment(`Debian/Ubuntu: a2enmod jk; install this file as ${f}/idha-${model.name}.conf; a2enconf idha-${model.name}; apachectl -t; systemctl reload apache2.`),
+      '# Debian\'s mods-available/jk.conf stays as it is: this file sets no JkWorkersFile (httpd allows one, and jk.conf',
+      '# sets it; its unused ajp13_worker stays listed in jkstatus), and, read after mods-enabled/, it replaces that',
+      '# file\'s JkWatchdogInterval 60 (failback would wait up to 60 s more), JkShmFile and JkLogFile.',
+      '# Elsewhere (RHEL, a source build): load mod_jk, then Include this file after any other mod_jk directive.',
       `# Listen on port ${model.frontendPort} as usual; the mounts apply to the main server and every virtual host (JkMountCopy All).`,
       '<IfModule !jk_module>',
       '    LoadModule jk_module /usr/lib/apache2/modules/mod_jk.so',
       '</IfModule>',
-      `# Define IDHA_AJP_SECRET <secret>, mode 0600; each Tomcat has the same secret as idha.ajp.secret in conf/catalina.properties.`,
+      '# Define IDHA_AJP_SECRET <secret>, mode 0600; each Tomcat has the same secret as idha.ajp.secret in conf/catalina.properties.',
       `Include ${q(this.props.ajpSecretFile)}`,
       '# Fail closed: without the Define, httpd refuses to start (it would send the literal ${IDHA_AJP_SECRET}).',
       '<IfDefine !IDHA_AJP_SECRET>',
       `    Error ${q(`identity-ha: IDHA_AJP_SECRET is not defined: put the line Define IDHA_AJP_SECRET (the secret) in ${this.props.ajpSecretFile}`)}`,
       '</IfDefine>',
-      `JkWorkersFile ${q(`${f}/workers.properties`)}`,
-      ...model.nodes.map((n) => `JkWorkerProperty worker.${jkName(ident('node', n.name))}.secret=\${IDHA_AJP_SECRET}`),
-      `JkMountFile ${q(`${f}/uriworkermap.properties`)}`,
+      '',
+      '# One lb worker per application; its members are the application\'s nodes, route = the Tomcat\'s jvmRoute.',
+      '# Standbys have distance 1: they get requests only while every member at distance 0 is down.',
+      prop('list', [...model.pools.map((p) => ident(p.name)), 'jkstatus']),
+      prop('maintain', h.intervalSeconds),
+      `# The watchdog runs the maintenance (recover_time below) every ${h.intervalSeconds} s, with or without requests.`,
+      `JkWatchdogInterval ${h.intervalSeconds}`,
+      '',
+      '# The Tomcats (AJP 1.3), with the secret from the included file.',
+    ];
+    for (const n of model.nodes) {
+      const w = jkName(ident('node', n.name));
+      lines.push(
+        prop(`${w}.type`, 'ajp13'),
+        prop(`${w}.host`, n.address.value),
+        prop(`${w}.port`, n.ajpPort),
+        prop(`${w}.ping_mode`, 'A'),
+        prop(`${w}.ping_timeout`, h.timeoutSeconds * 1000),
+        prop(`${w}.connection_ping_interval`, h.intervalSeconds),
+        prop(`${w}.socket_connect_timeout`, h.timeoutSeconds * 1000),
+        `# Tomcat's AJP connectionTimeout is ${model.connectionTimeoutSeconds} s: mod_jk drops idle connections first.`,
+        prop(`${w}.connection_pool_timeout`, model.connectionTimeoutSeconds),
+        `JkWorkerProperty worker.${w}.secret=\${IDHA_AJP_SECRET}`,
+        '',
+      );
+    }
+    for (const p of model.pools) {
+      const lb = jkName(ident(p.name));
+      lines.push(httpdComment(`${p.name}: ${p.paths.join(', ')}`));
+      const members = p.members.map((m) => jkName(ident(p.name, m.name)));
+      p.members.forEach((m, i) => {
+        lines.push(prop(`${members[i]}.reference`, `worker.${jkName(ident('node', m.name))}`), prop(`${members[i]}.route`, m.route), prop(`${members[i]}.distance`, m.priority > 0 ? 0 : 1));
+      });
+      lines.push(
+        prop(`${lb}.type`, 'lb'),
+        prop(`${lb}.balance_workers`, members),
+        prop(`${lb}.sticky_session`, 'true'),
+        prop(`${lb}.recover_time`, h.intervalSeconds * h.rise),
+      );
+      for (const path of p.paths) lines.push(`JkMount ${q(jkMountPath(path))} ${lb}`, `JkMount ${q(jkMountPath(`${contextPathBase(path)}/*`))} ${lb}`);
+      lines.push('');
+    }
+    lines.push(
       'JkMountCopy All',
       `JkShmFile ${q(`${log}/mod_jk-${model.name}.shm`)}`,
       `JkLogFile ${q(`${log}/mod_jk-${model.name}.log`)}`,
       'JkLogLevel info',
+      '',
+      '# Status page, for local requests only.',
+      prop('jkstatus.type', 'status'),
+      prop('jkstatus.read_only', 'true'),
       '<Location "/jkstatus">',
       '    JkMount jkstatus',
       '    Require local',
       '</Location>',
       '',
-    ].join('\n');
+    );
+    return lines.join('\n');
   }
 
   /** The `server.xml` fragment of one Tomcat. */
@@ -140,14 +149,17 @@ export class ModJkTarget implements IWebTierTarget {
     const n = model.nodes.find((x) => x.name === node)!;
     return [
       `<!-- identity-ha ${xmlText(model.name)}: Tomcat ${xmlText(n.name)} (${xmlText(n.address.value)}) behind mod_jk. In conf/server.xml:`,
-      '     1. put the Connector inside <Service name="Catalina">;',
-      `     2. set jvmRoute="${n.route}" on the Engine (its opening tag below);`,
+      '     1. put both Connectors inside <Service name="Catalina"> (the HTTP one instead of the one on its port, if any):',
+      `        AJP on ${n.ajpPort} for mod_jk, HTTP on ${n.httpPort} for the health pages, direct checks and the other balancers;`,
+      `     2. set jvmRoute="${xmlText(n.route)}" on the Engine (its opening tag below);`,
       '     3. put the AJP secret in conf/catalina.properties (mode 0600): idha.ajp.secret=<the secret of the httpd secret file>.',
-      '     Fail closed: without that property (or with it empty) the secret is empty, and Tomcat refuses to start this',
+      '     Fail closed: without that property (or with it empty) the secret is empty, and Tomcat refuses to start the AJP',
       '     connector (secretRequired with no secret); bindOnInit="false" keeps its port closed then, so AJP is refused.',
       '     ${name:-default} needs Tomcat 9.0.33 or later (every Tomcat 10).',
-      `     Sessions ids end in .${n.route}: that suffix is how every balancer keeps a session on this node. -->`,
+      '     rejectSuspiciousURIs="true" (Tomcat 10.1 and later): Tomcat answers 400 to ..;, %2e%2e, .; and an encoded / or \\.',
+      `     Sessions ids end in .${xmlText(n.route)}: that suffix is how every balancer keeps a session on this node. -->`,
       `<Connector protocol="AJP/1.3" address="${xmlAttr(n.address.value)}" port="${n.ajpPort}" rejectSuspiciousURIs="true" secretRequired="true" secret="\${idha.ajp.secret:-}" bindOnInit="false" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
+      `<Connector protocol="HTTP/1.1" address="${xmlAttr(n.address.value)}" port="${n.httpPort}" rejectSuspiciousURIs="true" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
       `<Engine name="Catalina" defaultHost="localhost" jvmRoute="${xmlAttr(n.route)}">`,
       '',
     ].join('\n');
@@ -155,8 +167,6 @@ export class ModJkTarget implements IWebTierTarget {
 
   public snippets(model: WebTierModel): Snippet[] {
     return [
-      { kind: 'mod-jk', fileName: 'mod-jk/workers.properties', content: this.workersProperties(model) },
-      { kind: 'mod-jk', fileName: 'mod-jk/uriworkermap.properties', content: this.uriWorkerMap(model) },
       { kind: 'mod-jk', fileName: `mod-jk/idha-${model.name}.conf`, content: this.httpdConf(model) },
       ...model.nodes.map((n) => ({ kind: 'mod-jk', fileName: `tomcat/${n.name}-${n.address.value.replace(/:/g, '-')}-server.xml`, content: this.tomcatFragment(model, n.name) })),
     ];

@@ -8,7 +8,10 @@ import { checkAbsPath, httpCheckEstimate, ident, tomcatHttpSnippets } from '../w
 import { httpdComment, httpdQuoted as q, httpdWord as w } from '../../core/lang/httpd';
 
 export interface ModProxyBalancerTargetProps {
-  /** Where the generated snippet goes on the httpd host. @default /etc/apache2/identity-ha */
+  /**
+   * Where the generated httpd file goes on the httpd host (its comments say so).
+   * @default /etc/apache2/conf-available (Debian's layout: enabled with a2enconf)
+   */
   readonly configFolder?: string;
 }
 
@@ -41,11 +44,13 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
   }
 
   public httpdConf(model: WebTierModel): string {
-    const f = this.props.configFolder ?? '/etc/apache2/identity-ha';
+    const f = this.props.configFolder ?? '/etc/apache2/conf-available';
     const lines = [
-      httpdComment(`identity-ha ${model.name}: Apache httpd 2.4 + mod_proxy_balancer. Install as ${f}/idha-${model.name}-proxy.conf, then:`),
-      '#   a2enmod proxy proxy_http proxy_balancer proxy_hcheck lbmethod_byrequests slotmem_shm',
-      httpdComment(`  and in the server config: Include ${f}/idha-${model.name}-proxy.conf (clients on port ${model.frontendPort}, your Listen).`),
+      httpdComment(`identity-ha ${model.name}: Apache httpd 2.4 + mod_proxy_balancer.`),
+      httpdComment(`Debian/Ubuntu: a2enmod proxy proxy_http proxy_balancer proxy_hcheck lbmethod_byrequests (it adds slotmem_shm);`),
+      httpdComment(`install this file as ${f}/idha-${model.name}-proxy.conf; a2enconf idha-${model.name}-proxy; apachectl -t; systemctl reload apache2.`),
+      '# Debian\'s proxy.conf and proxy_balancer.conf hold only comments: nothing in them conflicts with this file.',
+      httpdComment(`Elsewhere: LoadModule those modules and slotmem_shm, then Include this file. Clients on port ${model.frontendPort} (your Listen).`),
       '# Sessions stay on the node whose jvmRoute ends their JSESSIONID (Tomcat\'s own cookie, never rewritten).',
       'ProxyHCExpr idha_2xx {%{REQUEST_STATUS} =~ /^2/}',
     ];

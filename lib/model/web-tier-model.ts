@@ -57,6 +57,8 @@ export interface WebTierModel {
   readonly stickiness: CookieStickiness;
   /** Idle seconds after which Tomcat closes an AJP connection (its `connectionTimeout`); mod_jk's pool timeout matches it. */
   readonly connectionTimeoutSeconds: number;
+  /** The longest a balancer waits for a Tomcat's response (HAProxy `timeout server`, mod_proxy `timeout`, mod_jk `reply_timeout`). */
+  readonly responseTimeoutSeconds: number;
   /** Client CIDR blocks allowed to reach the balancer (cloud targets); empty means the renderer's own default. */
   readonly allowedClients: string[];
 }

@@ -119,6 +119,16 @@ export interface HaWebTierProps {
    * @default 600
    */
   readonly connectionTimeoutSeconds?: number;
+  /**
+   * The longest a balancer waits for a Tomcat's response to a request, 1-86400 s; a request that
+   * takes longer gets 504. HAProxy `timeout server`, mod_proxy_balancer's member `timeout` (with
+   * `failontimeout`), mod_jk's `reply_timeout`, Application Gateway's `requestTimeout`. mod_proxy_hcheck
+   * has no timeout of its own and uses this one, so it is also how long a hung Tomcat stays in
+   * rotation behind mod_proxy_balancer; mod_jk (CPing) and HAProxy (`timeout check`) take it out
+   * after the health check's timeout.
+   * @default 60
+   */
+  readonly responseTimeoutSeconds?: number;
   /** Client CIDR blocks allowed to reach the balancer; cloud targets need them. @default none */
   readonly allowedClients?: string[];
   /** A standby balancer host, through a failover cluster. @default none: one balancer */
@@ -333,6 +343,8 @@ export class HaWebTier extends Construct {
     checkPort(problems, 'frontendPort', frontendPort);
     const connectionTimeoutSeconds = props.connectionTimeoutSeconds ?? 600;
     checkInteger(problems, 'connectionTimeoutSeconds', connectionTimeoutSeconds, 1, 86400);
+    const responseTimeoutSeconds = props.responseTimeoutSeconds ?? 60;
+    checkInteger(problems, 'responseTimeoutSeconds', responseTimeoutSeconds, 1, 86400);
     const allowedClients: string[] = [];
     (Array.isArray(props.allowedClients) ? props.allowedClients : []).forEach((c, i) => {
       const cidr = parseCidr(problems, `allowedClients[${i}]`, c);
@@ -340,7 +352,7 @@ export class HaWebTier extends Construct {
     });
     const stickiness = { cookieName: 'JSESSIONID' };
     return {
-      name, nodes, pools, frontendPort, connectionTimeoutSeconds, allowedClients, stickiness,
+      name, nodes, pools, frontendPort, connectionTimeoutSeconds, responseTimeoutSeconds, allowedClients, stickiness,
       listeners: pools.map((p) => ({ name: p.name, port: frontendPort, protocol: ListenerProtocol.HTTP, poolName: p.name, paths: p.paths, stickiness })),
     };
   }

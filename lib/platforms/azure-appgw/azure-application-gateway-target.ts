@@ -123,7 +123,7 @@ export class AzureApplicationGatewayTarget implements IWebTierTarget {
       // Cookie-based affinity: the gateway's own cookie keeps a session on its Tomcat.
       backendHttpSettings: pools.map((x) => ({
         name: x.settings, port: x.pool.members[0].httpPort, protocol: 'Http', cookieBasedAffinity: 'Enabled', affinityCookieName: `IDHA_${ident(x.pool.name).toUpperCase()}`,
-        requestTimeout: Math.min(86400, Math.max(1, model.connectionTimeoutSeconds)), probeName: x.probe,
+        requestTimeout: model.responseTimeoutSeconds, probeName: x.probe,
       })).concat([{
         // A path no application serves: Application Gateway has no fixed response without WAF, and a
         // path map must have a default. This one forwards under a prefix no application uses, so a

@@ -106,6 +106,7 @@ export class ModJkTarget implements IWebTierTarget {
         prop(`${w}.socket_connect_timeout`, h.timeoutSeconds * 1000),
         `# Tomcat's AJP connectionTimeout is ${model.connectionTimeoutSeconds} s: mod_jk drops idle connections first.`,
         prop(`${w}.connection_pool_timeout`, model.connectionTimeoutSeconds),
+        prop(`${w}.reply_timeout`, model.responseTimeoutSeconds * 1000),
         `JkWorkerProperty worker.${w}.secret=\${IDHA_AJP_SECRET}`,
         '',
       );

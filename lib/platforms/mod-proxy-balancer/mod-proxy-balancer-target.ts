@@ -39,8 +39,8 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
 
   public render(_scope: Construct, _model: WebTierModel): void {}
 
-  public warnings(_model: WebTierModel): string[] {
-    return [];
+  public warnings(model: WebTierModel): string[] {
+    return [`mod-proxy-balancer: mod_proxy_hcheck has no timeout of its own and waits the response timeout (responseTimeoutSeconds, ${model.responseTimeoutSeconds} s): a hung Tomcat keeps its requests until one times out (failontimeout then takes it out) or ${model.pools[0].health.fall} checks time out; mod_jk and HAProxy take it out after the health timeout`];
   }
 
   public httpdConf(model: WebTierModel): string {
@@ -53,14 +53,16 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
       httpdComment(`Elsewhere: LoadModule those modules and slotmem_shm, then Include this file. Clients on port ${model.frontendPort} (your Listen).`),
       '# Sessions stay on the node whose jvmRoute ends their JSESSIONID (Tomcat\'s own cookie, never rewritten).',
       'ProxyHCExpr idha_2xx {%{REQUEST_STATUS} =~ /^2/}',
+      `# timeout: the response timeout (${model.responseTimeoutSeconds} s), which mod_proxy_hcheck uses too (it has none of its own); failontimeout`,
+      '# takes a member that timed out on a request out at once, so a hung Tomcat leaves after one response timeout.',
     ];
     for (const p of model.pools) {
       const h = p.health;
       lines.push('', httpdComment(`${p.name}: ${p.paths.join(', ')}; standbys (+H) get requests only while every other member is down.`), `<Proxy ${q(`balancer://${ident(p.name)}`)}>`);
       for (const m of p.members) {
-        lines.push(`    BalancerMember ${q(`http://${urlHost(m.address)}:${m.httpPort}`)} ${w(`route=${m.route}`)} connectiontimeout=${h.timeoutSeconds} hcmethod=GET ${w(`hcuri=${h.path}`)} hcexpr=idha_2xx hcinterval=${h.intervalSeconds} hcfails=${h.fall} hcpasses=${h.rise}${m.priority > 0 ? '' : ' status=+H'}`);
+        lines.push(`    BalancerMember ${q(`http://${urlHost(m.address)}:${m.httpPort}`)} ${w(`route=${m.route}`)} connectiontimeout=${h.timeoutSeconds} timeout=${model.responseTimeoutSeconds} hcmethod=GET ${w(`hcuri=${h.path}`)} hcexpr=idha_2xx hcinterval=${h.intervalSeconds} hcfails=${h.fall} hcpasses=${h.rise}${m.priority > 0 ? '' : ' status=+H'}`);
       }
-      lines.push('    ProxySet stickysession=JSESSIONID|jsessionid lbmethod=byrequests', '</Proxy>');
+      lines.push('    ProxySet stickysession=JSESSIONID|jsessionid lbmethod=byrequests failontimeout=On', '</Proxy>');
       for (const path of p.paths) lines.push(`ProxyPass ${q(path)} ${q(`balancer://${ident(p.name)}${path}`)}`, `ProxyPassReverse ${q(path)} ${q(`balancer://${ident(p.name)}${path}`)}`);
     }
     lines.push(
@@ -80,6 +82,6 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
 
   /** mod_proxy_hcheck: fall checks an interval apart, the last one's timeout; back after rise checks. */
   public estimate(model: WebTierModel): WebTierEstimate {
-    return httpCheckEstimate(this.platform, model, 'a refused connection: the request goes to another member at once');
+    return httpCheckEstimate(this.platform, model, `a refused connection: the request goes to another member at once; a hung Tomcat: after the ${model.responseTimeoutSeconds}s response timeout`);
   }
 }

@@ -492,6 +492,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
         fs.mkdirSync(path.join(base, 'webapps', app), { recursive: true });
         fs.writeFileSync(path.join(base, 'webapps', app, 'index.jsp'), jsp);
         fs.writeFileSync(path.join(base, 'webapps', app, 'health.jsp'), '<%@ page contentType="text/plain" session="false" %>ok\n');
+        fs.writeFileSync(path.join(base, 'webapps', app, 'forbidden.jsp'), '<%@ page contentType="text/plain" session="false" %><% response.setStatus(403); %>forbidden\n');
         fs.writeFileSync(path.join(base, 'webapps', app, 'node.jsp'), '<%@ page contentType="text/plain" session="false" %>node=<%= System.getProperty("idha.node") %>\n');
       }
     }));
@@ -679,6 +680,36 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
       await waitUntil('the wrong-secret httpd', async () => (await get(port, '/identity/')).status > 0, 15_000);
       assert.equal((await get(port, '/identity/')).status, 403);
       assert.equal((await get(ports.jk, '/identity/')).status, 200, 'the right secret, same Tomcats');
+      // The per-Tomcat check written in the generated file, run as written: 403 for each node behind the wrong secret, 200 behind the right one.
+      const checks = snippet.split('\n').filter((l) => /^#\s+curl /.test(l)).map((l) => l.replace(/^#\s+/, ''));
+      assert.equal(checks.length, 3, 'one line per Tomcat');
+      const runChecks = (p: number) => checks.map((c) => spawnSync('sh', ['-c', c.replace(`http://127.0.0.1:${ports.jk}/`, `http://127.0.0.1:${p}/`)], { encoding: 'utf8', timeout: 20_000 }).stdout.trim());
+      assert.deepEqual(runChecks(port), ['tomcat1 403', 'tomcat2 403', 'tomcat3 403']);
+      assert.deepEqual(runChecks(ports.jk), ['tomcat1 200', 'tomcat2 200', 'tomcat3 200']);
+    } finally {
+      a.stop();
+    }
+  });
+
+  it('GIVEN mod_jk with fail_on_status=403 (which identity-ha does not set) THEN one 403 of an application\'s own page takes its Tomcat out of that application\'s pool: why the wrong secret is found by the generated check instead', async () => {
+    const port = await freePort();
+    const snippet = fs.readFileSync(path.join(dir, 'conf', 'idha-idm-web.conf'), 'utf8').replace(/mod_jk-idm-web\./g, 'mod_jk-fos.')
+      .replace('JkWorkerProperty worker.node__tomcat1.type=ajp13', 'JkWorkerProperty worker.node__tomcat1.type=ajp13\nJkWorkerProperty worker.node__tomcat1.fail_on_status=403')
+      .replace(/recover_time=\d+/g, 'recover_time=30');
+    const a = debianApache(dir, 'fos', port, { enableMods: ['jk'], confs: { 'idha-idm-web.conf': snippet } });
+    a.start();
+    try {
+      await waitUntil('the fail_on_status httpd', async () => (await get(port, '/identity/node.jsp')).status === 200, 15_000);
+      const before = new Set<string>();
+      for (let i = 0; i < 10; i++) before.add((await get(port, '/identity/node.jsp')).node!);
+      assert.deepEqual([...before].sort(), ['tomcat1', 'tomcat2'], 'both serve /identity before');
+      // One request an application answers 403 itself (a forbidden page), sent to tomcat1 by its route.
+      const r = await get(port, '/identity/forbidden.jsp', 'JSESSIONID=x.tomcat1');
+      const after = new Set<string>();
+      for (let i = 0; i < 10; i++) after.add((await get(port, '/identity/node.jsp')).node!);
+      const other = await get(port, '/selfservice/node.jsp', 'JSESSIONID=y.tomcat1');
+      console.log(`# fail_on_status=403: the forbidden page got ${r.status}; then /identity served by ${[...after].join(',')}; selfservice's sticky tomcat1 client served by ${other.node}`);
+      assert.deepEqual([...after], ['tomcat2'], 'tomcat1 is out of the identity pool after one application 403');
     } finally {
       a.stop();
     }

@@ -5,6 +5,7 @@ import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
 import { checkAbsPath, contextPathBase, ident } from '../web-checks';
 import { httpdComment, httpdQuoted as q } from '../../core/lang/httpd';
+import { shWord } from '../../core/lang/shell';
 import { jkMountPath, jkName, jkValue } from '../../core/lang/mod-jk';
 import { xmlAttr, xmlText } from '../../core/lang/xml';
 
@@ -50,7 +51,10 @@ export class ModJkTarget implements IWebTierTarget {
   public render(_scope: Construct, _model: WebTierModel): void {}
 
   public warnings(model: WebTierModel): string[] {
-    return [`mod-jk: mod_jk checks each Tomcat with AJP CPing/CPong (every ${model.pools[0]?.health.intervalSeconds ?? 5} s and before each request), not the applications' healthPath: a Tomcat whose connector answers while an application fails keeps getting that application's requests`];
+    return [
+      'mod-jk: a Tomcat whose AJP secret differs from the httpd\'s answers 403 to every request while CPing (which needs no secret) says it is up, so mod_jk keeps sending it its share: run the per-Tomcat check in the generated httpd file after each change (fail_on_status=403 is not set: any 403 of an application would take its node out)',
+      `mod-jk: mod_jk checks each Tomcat with AJP CPing/CPong (every ${model.pools[0]?.health.intervalSeconds ?? 5} s and before each request), not the applications' healthPath: a Tomcat whose connector answers while an application fails keeps getting that application's requests`,
+    ];
   }
 
   /**
@@ -127,6 +131,7 @@ export class ModJkTarget implements IWebTierTarget {
       for (const path of p.paths) lines.push(`JkMount ${q(jkMountPath(path))} ${lb}`, `JkMount ${q(jkMountPath(`${contextPathBase(path)}/*`))} ${lb}`);
       lines.push('');
     }
+    lines.push(...this.secretCheck(model).map(httpdComment), '');
     lines.push(
       'JkMountCopy All',
       `JkShmFile ${q(`${log}/mod_jk-${model.name}.shm`)}`,
@@ -143,6 +148,25 @@ export class ModJkTarget implements IWebTierTarget {
       '',
     );
     return lines.join('\n');
+  }
+
+  /**
+   * One command per Tomcat that asks it for a health page through this httpd: the route in the
+   * session cookie picks the node, and 403 means its AJP secret differs from the httpd's (CPing needs
+   * no secret, so mod_jk keeps such a node in rotation).
+   */
+  public secretCheck(model: WebTierModel): string[] {
+    const checks = model.nodes.flatMap((n) => {
+      const pool = model.pools.find((p) => p.members.some((m) => m.name === n.name));
+      if (!pool) return [];
+      const url = `http://127.0.0.1:${model.frontendPort}${pool.health.path}`;
+      return [`  curl -s -o /dev/null -w '${jkValue(n.name)} %{http_code}\\n' -H ${shWord(`Cookie: JSESSIONID=idha-check.${n.route}`)} ${shWord(url)}`];
+    });
+    return [
+      'After each reload, check every Tomcat through mod_jk (200 each; 403 = that Tomcat has another AJP secret, and',
+      'mod_jk would still send it its share of requests, since CPing needs no secret):',
+      ...checks,
+    ];
   }
 
   /** The `server.xml` fragment of one Tomcat. */

@@ -92,11 +92,11 @@ describe('HaWebTier with mod_jk: the rendered files', () => {
 });
 
 describe('HaWebTier with mod_proxy_balancer and HAProxy: the rendered files', () => {
-  it('GIVEN mod_proxy_balancer THEN BalancerMember with route, +H for the standby, stickysession, hcmethod/hcuri and a 2xx expression', () => {
+  it('GIVEN mod_proxy_balancer THEN BalancerMember with route, the response timeout (which hcheck uses too), +H for the standby, stickysession, failontimeout, hcmethod/hcuri and a 2xx expression', () => {
     const c = file(build(tierProps({}, [new ModProxyBalancerTarget()])), 'mod-proxy-balancer/idha-idm-web-proxy.conf');
-    assert.match(c, /<Proxy "balancer:\/\/operator">\n {4}BalancerMember "http:\/\/10\.0\.5\.11:8080" route=tomcat1 connectiontimeout=3 hcmethod=GET hcuri=\/identity\/health hcexpr=idha_2xx hcinterval=5 hcfails=2 hcpasses=2\n/);
+    assert.match(c, /<Proxy "balancer:\/\/operator">\n {4}BalancerMember "http:\/\/10\.0\.5\.11:8080" route=tomcat1 connectiontimeout=3 timeout=60 hcmethod=GET hcuri=\/identity\/health hcexpr=idha_2xx hcinterval=5 hcfails=2 hcpasses=2\n/);
     assert.match(c, /BalancerMember "http:\/\/10\.0\.5\.11:8080" route=tomcat1 .* hcuri=\/selfservice\/health .* status=\+H$/m);
-    assert.match(c, /ProxySet stickysession=JSESSIONID\|jsessionid lbmethod=byrequests/);
+    assert.match(c, /ProxySet stickysession=JSESSIONID\|jsessionid lbmethod=byrequests failontimeout=On/);
     assert.match(c, /^ProxyPass "\/selfservice" "balancer:\/\/selfservice\/selfservice"$/m);
   });
 
@@ -306,7 +306,9 @@ describe('webTiers: in the topology file, through idha synth', () => {
       'mod-jk/idha-idm-web.conf', 'mod-proxy-balancer/idha-idm-web-proxy.conf',
       'tomcat/tomcat1-10.0.5.11-http-server.xml', 'tomcat/tomcat1-10.0.5.11-server.xml', 'tomcat/tomcat2-10.0.5.12-http-server.xml', 'tomcat/tomcat2-10.0.5.12-server.xml',
       'tomcat/tomcat3-10.0.5.13-http-server.xml', 'tomcat/tomcat3-10.0.5.13-server.xml',
-    ]);
+      ...['httpd1-10.0.4.21', 'httpd2-10.0.4.22'].flatMap((h) => ['haproxy.sh', 'mod-jk.sh', 'mod-proxy-balancer.sh'].map((f) => `hosts/${h}/${f}`)),
+      'hosts/tomcat1-10.0.5.11/tomcat.sh', 'hosts/tomcat2-10.0.5.12/tomcat.sh', 'hosts/tomcat3-10.0.5.13/tomcat.sh',
+    ].sort());
     assert.match(stdout, /^idm-web balancer \(mod-jk\)\s+keepalived\s+7 s/m);
     // One keepalived set per balancer the hosts may run, each checking that balancer's own status page.
     for (const [b, page] of [['mod-jk', 'jkstatus'], ['mod-proxy-balancer', 'balancer-manager'], ['haproxy', 'idha-balancer-health']]) {

@@ -10,6 +10,7 @@ import { FailoverEstimate } from '../model/failover-estimate';
 import { ListenerProtocol, PoolSelection } from '../model/ha-service-model';
 import { WebPool, WebPoolMember, WebTierModel } from '../model/web-tier-model';
 import { Snippet } from '../platforms/target';
+import { BalancerHostSteps, StandbyHostFiles, webTierHostPlan } from '../hosts/web-host-plan';
 
 /** One Tomcat. */
 export interface TomcatNodeProps {
@@ -222,10 +223,19 @@ export class HaWebTier extends Construct {
     // Every HTTP target writes the same Tomcat connector files: each once.
     const byName = new Map<string, Snippet>();
     for (const s of this.targets.flatMap((t) => t.snippets(this.model))) byName.set(s.fileName, s);
-    return [
-      ...byName.values(),
-      ...this.balancerSets().flatMap(([platform, c]) => c.snippets().map((s) => ({ ...s, fileName: `balancer/${platform}/${s.fileName}` }))),
-    ];
+    const standby = this.balancerSets().flatMap(([platform, c]) => c.snippets().map((s) => ({ ...s, fileName: `balancer/${platform}/${s.fileName}` })));
+    const steps = this.targets.flatMap((t) => {
+      const h = (t as Partial<{ hostSteps(m: WebTierModel): BalancerHostSteps }>).hostSteps;
+      return typeof h === 'function' ? [h.call(t, this.model)] : [];
+    });
+    const nodes = this.balancerClusters[0]?.model.nodeSet.nodes.map((n) => ({ name: n.name, address: n.address.value }));
+    const files = (platform: string, node: string): StandbyHostFiles | undefined => {
+      const mine = standby.filter((s) => s.fileName.startsWith(`balancer/${platform}/`)).filter((s) => !/\/[^/]+-[0-9a-f.:-]+\.(conf|ps1|sh)$/.test(s.fileName) || s.fileName.includes(`/${node}-`));
+      const cluster = mine[0]?.fileName.split('/')[2];
+      return cluster ? { platform: cluster, files: mine.map((s) => ({ fileName: s.fileName, content: s.content })) } : undefined;
+    };
+    const plan = webTierHostPlan(this.model, steps, nodes ? { nodes, files } : undefined);
+    return [...byName.values(), ...standby, ...plan];
   }
 
   /** Each on-host balancer's platform beside its standby set. */

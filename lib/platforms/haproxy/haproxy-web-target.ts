@@ -5,6 +5,7 @@ import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
+import { BalancerHostSteps } from '../../hosts/web-host-plan';
 import { checkHaproxyLogTarget } from './haproxy-config';
 import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
 import { haproxyComment, haproxySingleQuoted, haproxyWord as w } from '../../core/lang/haproxy';
@@ -128,6 +129,22 @@ export class HaproxyWebTarget implements IWebTierTarget {
     }
     lines.push('');
     return lines.join('\n');
+  }
+
+  /** This balancer's section of the balancer hosts' steps (hosts/<host>/steps.sh). */
+  public hostSteps(_model: WebTierModel): BalancerHostSteps {
+    return {
+      platform: this.platform,
+      lines: [
+        'apt-get install -y haproxy',
+        '# Keeps Debian\'s own file beside it once (cp -n never overwrites), then the generated one replaces it:',
+        'cp -n /etc/haproxy/haproxy.cfg /etc/haproxy/haproxy.cfg.before-identity-ha',
+        'haproxy -c -f haproxy/haproxy.cfg',
+        'install -m 0644 haproxy/haproxy.cfg /etc/haproxy/haproxy.cfg',
+        'systemctl reload haproxy',
+        `echo 'show servers state' | socat stdio ${this.props.statsSocket ?? DEFAULT_HAPROXY_STATS_SOCKET} || true`,
+      ],
+    };
   }
 
   public snippets(model: WebTierModel): Snippet[] {

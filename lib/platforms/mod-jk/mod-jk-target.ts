@@ -6,6 +6,7 @@ import { Snippet } from '../target';
 import { checkAbsPath, contextPathBase, ident } from '../web-checks';
 import { httpdComment, httpdQuoted as q } from '../../core/lang/httpd';
 import { shWord } from '../../core/lang/shell';
+import { BalancerHostSteps } from '../../hosts/web-host-plan';
 import { jkMountPath, jkName, jkValue } from '../../core/lang/mod-jk';
 import { xmlAttr, xmlText } from '../../core/lang/xml';
 
@@ -167,6 +168,29 @@ export class ModJkTarget implements IWebTierTarget {
       'mod_jk would still send it its share of requests, since CPing needs no secret):',
       ...checks,
     ];
+  }
+
+  /** This balancer's section of the balancer hosts' steps (hosts/<host>/steps.sh). */
+  public hostSteps(model: WebTierModel): BalancerHostSteps {
+    const f = this.folder();
+    const file = `idha-${model.name}.conf`;
+    const enable = f === '/etc/apache2/conf-available'
+      ? [`a2enconf ${shWord(`idha-${model.name}`)}`]
+      : [`# ${file} is not in conf-available: add this line to /etc/apache2/apache2.conf (after IncludeOptional mods-enabled):`, `#   Include ${f}/${file}`];
+    return {
+      platform: this.platform,
+      ajpSecretFile: this.props.ajpSecretFile,
+      lines: [
+        'apt-get install -y apache2 libapache2-mod-jk',
+        `install -d ${shWord(f)} && install -m 0644 ${shWord(`mod-jk/${file}`)} ${shWord(`${f}/${file}`)}`,
+        'a2enmod jk',
+        ...enable,
+        'apachectl -t',
+        'systemctl reload apache2',
+        '# Then every Tomcat through this httpd (200 each; 403 = another AJP secret on that Tomcat):',
+        ...this.secretCheck(model).slice(2).map((l) => l.trim()),
+      ],
+    };
   }
 
   /** The `server.xml` fragment of one Tomcat. */

@@ -6,6 +6,8 @@ import { Snippet } from '../target';
 import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
 import { checkAbsPath, httpCheckEstimate, ident, tomcatHttpSnippets } from '../web-checks';
 import { httpdComment, httpdQuoted as q, httpdWord as w } from '../../core/lang/httpd';
+import { shWord } from '../../core/lang/shell';
+import { BalancerHostSteps } from '../../hosts/web-host-plan';
 
 export interface ModProxyBalancerTargetProps {
   /**
@@ -74,6 +76,23 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
     );
     lines.push('', '<Location "/balancer-manager">', '    SetHandler balancer-manager', '    Require local', '</Location>', '');
     return lines.join('\n');
+  }
+
+  /** This balancer's section of the balancer hosts' steps (hosts/<host>/steps.sh). */
+  public hostSteps(model: WebTierModel): BalancerHostSteps {
+    const f = this.props.configFolder ?? '/etc/apache2/conf-available';
+    const file = `idha-${model.name}-proxy.conf`;
+    return {
+      platform: this.platform,
+      lines: [
+        'apt-get install -y apache2',
+        `install -d ${shWord(f)} && install -m 0644 ${shWord(`mod-proxy-balancer/${file}`)} ${shWord(`${f}/${file}`)}`,
+        'a2enmod proxy proxy_http proxy_balancer proxy_hcheck lbmethod_byrequests',
+        ...(f === '/etc/apache2/conf-available' ? [`a2enconf ${shWord(`idha-${model.name}-proxy`)}`] : [`# not in conf-available: add to /etc/apache2/apache2.conf: Include ${f}/${file}`]),
+        'apachectl -t',
+        'systemctl reload apache2',
+      ],
+    };
   }
 
   public snippets(model: WebTierModel): Snippet[] {

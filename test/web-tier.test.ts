@@ -109,6 +109,12 @@ describe('HaWebTier with mod_proxy_balancer and HAProxy: the rendered files', ()
     assert.match(c, /^ {4}server tomcat1 10\.0\.5\.11:8080 backup$/m);
     assert.match(c, /^ {4}use-server tomcat2 if \{ req\.cook\(JSESSIONID\) -m end \.tomcat2 \}$/m);
     assert.doesNotMatch(c, /^\s*cookie /m, 'HAProxy sets no cookie of its own');
+    // No request lost at a kill (the live test shows what these do): retries elsewhere, never a POST once sent, mark-down on live errors.
+    for (const line of ['retries 3', 'option redispatch 1', 'retry-on conn-failure empty-response response-timeout', 'timeout server 60s',
+      'http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS || METH_PUT || METH_DELETE || METH_TRACE']) {
+      assert.match(c, new RegExp(`^ {4}${line.replace(/[|()]/g, '\\$&')}$`, 'm'), line);
+    }
+    assert.match(c, /^ {4}default-server check inter 5s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down$/m);
   });
 });
 

@@ -8,7 +8,11 @@
 // mod_proxy_balancer (HTTP), and HAProxy (mode http). Each target gets --connections keep-alive
 // clients for --seconds after a warm-up of the same length, one target at a time. The load comes from
 // this Node process on the same 2 cores, so the ratios, not the absolute figures, are the result.
-// Prints a table with each balancer's rate as a ratio of the direct rate; asserts nothing.
+// Each httpd runs in Debian's layout (a private copy of /etc/apache2, a2enmod, a2enconf), as users run
+// it. Beside req/s, each row has the CPU time per request of the balancer's processes and of Tomcat,
+// from utime + stime in /proc/<pid>/stat (the balancer's main process and its children), and a row
+// for mod_jk with ping_mode=CI (no CPing before each request) to weigh what the generated ping_mode=A
+// costs. Prints a table with each balancer's rate as a ratio of the direct rate; asserts nothing.
 // Results: bench/results/web-tier.json.
 'use strict';
 const fs = require('fs');
@@ -19,6 +23,22 @@ const path = require('path');
 const { spawn, spawnSync } = require('child_process');
 const lib = require('../dist/lib/internal');
 const { Testing, TerraformStack } = require('cdktf');
+const { debianApache } = require('../dist/test/debian-apache');
+const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/** CPU milliseconds (user + system) of `pid` and its children, from /proc. */
+function cpuMs(pid) {
+  let ticks = 0;
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command: state(0) ppid(1) ... utime(11) stime(12).
+    if (Number(d) === pid || Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks * TICK_MS;
+}
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
@@ -94,32 +114,42 @@ async function main() {
   cleanup.push(() => process.kill(Number(fs.readFileSync(path.join(base, 'tomcat.pid'), 'utf8')), 'SIGKILL'));
   for (let i = 0; i < 120 && (await get(ports.http, '/identity/ping.jsp')) !== 200; i++) await sleep(250);
 
-  const httpd = (name, port, include, modules) => {
-    const f = path.join(dir, `${name}.conf`);
-    fs.writeFileSync(f, ['ServerRoot /etc/apache2', 'ServerName localhost', `Listen 127.0.0.1:${port}`, `PidFile ${logs}/${name}.pid`, `ErrorLog ${logs}/${name}.log`,
-      `DefaultRuntimeDir ${logs}`, 'User www-data', 'Group www-data', 'KeepAlive On', 'MaxKeepAliveRequests 0',
-      ...['mpm_event', 'authz_core', 'authz_host', ...modules].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`), `Include ${include}`, ''].join('\n'));
-    const r = spawnSync('apache2ctl', ['-f', f, '-k', 'start'], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-    cleanup.push(() => spawnSync('apache2ctl', ['-f', f, '-k', 'stop']));
+  // Debian's layout, as users run it: a private copy of /etc/apache2, a2enmod, the file in conf-available, a2enconf.
+  const pids = {};
+  const httpd = (name, port, file, mods, off, edit = (x) => x) => {
+    const a = debianApache(dir, name, port, { enableMods: mods, disableMods: off, confs: { [path.basename(file)]: edit(fs.readFileSync(file, 'utf8')) } });
+    fs.appendFileSync(path.join(a.root, 'apache2.conf'), '\nMaxKeepAliveRequests 0\n');
+    const t = a.check();
+    if (t.status !== 0) throw new Error(t.output);
+    a.start();
+    cleanup.push(() => a.stop());
+    pids[name] = Number(fs.readFileSync(path.join(a.root, 'run', 'apache2.pid'), 'utf8').trim());
   };
-  httpd('jk', ports.jk, path.join(conf, 'idha-bench.conf'), ['jk']);
-  httpd('proxy', ports.proxy, path.join(conf, 'idha-bench-proxy.conf'), ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests', 'slotmem_shm']);
+  httpd('jk', ports.jk, path.join(conf, 'idha-bench.conf'), ['jk'], []);
+  ports.jkci = await freePort();
+  httpd('jkci', ports.jkci, path.join(conf, 'idha-bench.conf'), ['jk'], [], (x) => x.replace(/ping_mode=A/g, 'ping_mode=CI').replace(/mod_jk-bench\./g, 'mod_jk-bench-ci.'));
+  httpd('proxy', ports.proxy, path.join(conf, 'idha-bench-proxy.conf'), ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests'], ['jk']);
   const h = spawn('haproxy', ['-db', '-f', path.join(conf, 'haproxy.cfg')], { stdio: 'ignore' });
   cleanup.push(() => h.kill('SIGKILL'));
-  for (const k of ['jk', 'proxy', 'haproxy']) for (let i = 0; i < 80 && (await get(ports[k], '/identity/ping.jsp')) !== 200; i++) await sleep(250);
+  pids.haproxy = h.pid;
+  const tomcatPid = Number(fs.readFileSync(path.join(base, 'tomcat.pid'), 'utf8'));
+  for (const k of ['jk', 'jkci', 'proxy', 'haproxy']) for (let i = 0; i < 80 && (await get(ports[k], '/identity/ping.jsp')) !== 200; i++) await sleep(250);
 
-  const targets = [['direct Tomcat (HTTP)', ports.http], ['httpd + mod_jk (AJP)', ports.jk], ['httpd + mod_proxy_balancer', ports.proxy], ['HAProxy (mode http)', ports.haproxy]];
+  const targets = [['direct Tomcat (HTTP)', ports.http, undefined], ['httpd + mod_jk (AJP), ping_mode=A', ports.jk, 'jk'], ['httpd + mod_jk, ping_mode=CI', ports.jkci, 'jkci'],
+    ['httpd + mod_proxy_balancer', ports.proxy, 'proxy'], ['HAProxy (mode http)', ports.haproxy, 'haproxy']];
   const rows = [];
-  for (const [name, port] of targets) {
+  for (const [name, port, key] of targets) {
     await load(port, Math.max(1, SECONDS / 2)); // warm-up: JIT, JSP, connection pools
+    const lb0 = key ? cpuMs(pids[key]) : 0;
+    const tc0 = cpuMs(tomcatPid);
     const r = await load(port, SECONDS);
-    rows.push({ name, rps: Math.round(r.rps), failed: r.failed });
+    const n = r.rps * SECONDS;
+    rows.push({ name, rps: Math.round(r.rps), failed: r.failed, balancerCpuUsPerRequest: key ? Math.round(((cpuMs(pids[key]) - lb0) * 1000) / n) : 0, tomcatCpuUsPerRequest: Math.round(((cpuMs(tomcatPid) - tc0) * 1000) / n) });
   }
   const direct = rows[0].rps;
   console.log(`web tier: ${CONNECTIONS} keep-alive clients, ${SECONDS} s each, GET /identity/ping.jsp (no session); Node ${process.version}, ${os.cpus().length} cores`);
-  console.log('target                         req/s    ratio to direct  failed');
-  for (const r of rows) console.log(`${r.name.padEnd(30)} ${String(r.rps).padStart(6)}   ${(r.rps / direct).toFixed(2).padStart(14)}x  ${r.failed}`);
+  console.log('target                              req/s  ratio to direct  balancer CPU/req  Tomcat CPU/req  failed');
+  for (const r of rows) console.log(`${r.name.padEnd(34)} ${String(r.rps).padStart(6)}  ${(r.rps / direct).toFixed(2).padStart(14)}x  ${String(r.balancerCpuUsPerRequest).padStart(13)} us  ${String(r.tomcatCpuUsPerRequest).padStart(11)} us  ${r.failed}`);
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', 'web-tier.json'), `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, connections: CONNECTIONS, node: process.version, rows }, null, 2)}\n`);
 }

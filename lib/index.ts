@@ -43,6 +43,7 @@ export {
   TomcatNodeProps, WebApplicationProps, WebHealthCheckProps, BalancerStandbyProps, IWebTierTarget, WebTierEstimate, HaWebTierProps, HaWebTier,
 } from './web-tier/ha-web-tier';
 export { ModJkTargetProps, ModJkTarget } from './platforms/mod-jk/mod-jk-target';
+export { BalancerHostSteps } from './hosts/web-host-plan';
 export { ModProxyBalancerTargetProps, ModProxyBalancerTarget } from './platforms/mod-proxy-balancer/mod-proxy-balancer-target';
 export { HaproxyWebTargetProps, HaproxyWebTarget } from './platforms/haproxy/haproxy-web-target';
 export { AwsAlbTargetProps, AwsAlbTarget } from './platforms/aws-alb/aws-alb-target';

@@ -29,6 +29,7 @@ export type { RenderJob, WorkerReply } from './synth/synth-client';
 export * from './synth/state-backend';
 export * from './synth/output-folder';
 export * from './hosts/host-plan';
+export * from './hosts/web-host-plan';
 export * from './session-failover/session-failover-plan';
 export * from './synth/snippet';
 export * from './platforms/member-checks';

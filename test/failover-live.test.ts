@@ -4,6 +4,7 @@
 // kill and a hang of the primary, then its return. What counts is what the clients see.
 import { strict as assert } from 'node:assert';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, it } from 'node:test';
@@ -42,7 +43,7 @@ async function plan(): Promise<Plan> {
   delete svc.tlsPort;
   svc.allowedClients = ['127.0.0.0/8'];
   svc.probe = { ...svc.probe, gatePort: gate, healthPort: health, agentPort: agent, reportPort: report };
-  svc.targets.haproxy = { ...svc.targets.haproxy, bindAddress: `${net}.1`, logTarget: 'stdout' };
+  svc.targets.haproxy = { ...svc.targets.haproxy, bindAddress: `${net}.1`, logTarget: 'stdout', statsSocket: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-live-s-')), 'admin.sock') };
   assert.deepEqual(Object.keys(svc.targets).sort(), ['aws', 'azure', 'f5', 'haproxy'], 'the example renders Azure, AWS, F5 and HAProxy');
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-live-')), 'out');
   const r = synthesizeTopology({ topology: parseTopologyText(YAML.stringify(doc)), outDir: out });
@@ -98,6 +99,19 @@ async function run(p: Plan, balancer: 'haproxy' | 'proxy', fault: Fault): Promis
     const who = () => iqRequest({ host: p.front, port: p.port, timeoutMs: 2000 }, Buffer.from(WHO_REQUEST)).then((b) => b.toString(), () => '');
     await until('the balancer sends to the primary', async () => (await who()) === 'primary', 15_000);
     await sleep(2000); // HAProxy has checked the backup as well
+    if (balancer === 'haproxy') {
+      // The generated stats socket: both servers UP (2), since the health gate follows each host's own service.
+      const sock = /^\s*stats socket (\S+)/m.exec(p.haproxyCfg)![1];
+      const state = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const c = net.connect(sock, () => c.end('show servers state\n'));
+        c.on('data', (d) => { out += d; });
+        c.on('end', () => resolve(out));
+        c.on('error', reject);
+      });
+      const rows = state.split('\n').filter((l) => /^\d+ /.test(l)).map((l) => l.split(' '));
+      assert.deepEqual(rows.map((r) => [r[3], r[5]]).sort(), [['primary', '2'], ['secondary', '2']], state);
+    }
 
     const attempts: Attempt[] = [];
     const pending: Promise<void>[] = [];

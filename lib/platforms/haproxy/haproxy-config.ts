@@ -52,6 +52,8 @@ export interface HaproxyConfigSpec {
   readonly title: string;
   /** `log` target of the global section. @default /dev/log */
   readonly logTarget?: string;
+  /** The admin stats socket (`show servers state`, `set server ... state drain`). @default /run/haproxy/admin.sock */
+  readonly statsSocket?: string;
   readonly maxconn: number;
   readonly timing: HaproxyTimingSpec;
   readonly proxies: readonly HaproxyProxySpec[];
@@ -93,6 +95,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
     'global',
     `    log ${w(spec.logTarget ?? '/dev/log')} local0`,
     `    maxconn ${spec.maxconn}`,
+    `    stats socket ${w(spec.statsSocket ?? DEFAULT_HAPROXY_STATS_SOCKET)} mode 660 level admin`,
     ...(spec.proxies.some((p) => p.servers.some((x) => x.dns)) ? [
       '',
       '# DNS-named hosts: re-resolved at run time from /etc/resolv.conf; a name that does not resolve',
@@ -150,5 +153,15 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
 export function checkHaproxyLogTarget(problems: Problems, field: string, value: unknown): boolean {
   if (typeof value === 'string' && /^(stdout|stderr|\/[A-Za-z0-9_./@+-]{1,200}|[A-Za-z0-9.-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?|(udp|tcp|udp6|tcp6)@[A-Za-z0-9.:[\]-]+)$/.test(value)) return true;
   problems.add({ field, value, allowed: 'one HAProxy log target: /dev/log (a socket path), stdout, stderr, or host:port', fix: 'e.g. /dev/log, stdout or 127.0.0.1:514' });
+  return false;
+}
+
+/** Where the stats socket goes unless `statsSocket` says otherwise. */
+export const DEFAULT_HAPROXY_STATS_SOCKET = '/run/haproxy/admin.sock';
+
+/** An absolute socket path HAProxy reads as one word. */
+export function checkHaproxyStatsSocket(problems: Problems, field: string, value: unknown): boolean {
+  if (typeof value === 'string' && /^\/[A-Za-z0-9_.\/@+-]{1,200}$/.test(value) && !value.endsWith('/')) return true;
+  problems.add({ field, value, allowed: 'an absolute path of a UNIX socket (letters, digits, _ . / @ + -)', fix: `e.g. ${DEFAULT_HAPROXY_STATS_SOCKET}` });
   return false;
 }

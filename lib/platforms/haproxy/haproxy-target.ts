@@ -7,7 +7,7 @@ import { ConnectionAction, HaServiceModel, HaStrategy, membersByPriority, poolOf
 import { ProbeKind } from '../../model/probe-policy';
 import { checkClientFamily } from '../member-checks';
 import { HaTargetBase, Snippet } from '../target';
-import { checkHaproxyLogTarget, downInterMs, HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
+import { checkHaproxyLogTarget, checkHaproxyStatsSocket, downInterMs, HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
 
 export interface HaproxyTargetProps {
   /**
@@ -43,6 +43,12 @@ export interface HaproxyTargetProps {
   readonly maxconn?: number;
   /** `log` target of the global section. @default /dev/log */
   readonly logTarget?: string;
+  /**
+   * The admin stats socket: `echo 'show servers state' | socat stdio <socket>` shows which server is
+   * up; `set server <backend>/<server> state drain` drains one. Debian's package makes /run/haproxy.
+   * @default /run/haproxy/admin.sock
+   */
+  readonly statsSocket?: string;
 }
 
 /**
@@ -90,6 +96,7 @@ export class HaproxyTarget extends HaTargetBase {
       if (a && a !== '*') checkClientFamily(model, problems, a.kind as AddressKind.IPV4 | AddressKind.IPV6, `the family of targets.haproxy.bindAddress (${a.value}), where clients connect`);
     }
     if (p.logTarget !== undefined) checkHaproxyLogTarget(problems, 'logTarget', p.logTarget);
+    if (p.statsSocket !== undefined) checkHaproxyStatsSocket(problems, 'statsSocket', p.statsSocket);
     if (model.pools[0].probe.kind === ProbeKind.TCP_HALF_OPEN) {
       problems.root().add({ field: 'probe.kind', value: ProbeKind.TCP_HALF_OPEN, allowed: `"${ProbeKind.SIDECAR_GATE}" or "${ProbeKind.SIDECAR_HTTP}" on HAProxy`, fix: 'HAProxy has no half-open check; its L4 check completes the handshake. Use the sidecar gate (the default)' });
     }
@@ -109,6 +116,7 @@ export class HaproxyTarget extends HaTargetBase {
     return {
       title: `HAProxy for ${model.name}: prefer the primary, the secondary only while the primary is down`,
       logTarget: this.props.logTarget,
+      statsSocket: this.props.statsSocket,
       maxconn: this.props.maxconn ?? 1000,
       timing: { ...this._timing, clientTimeoutMs: model.connections.idleTimeoutMinutes * 60_000, serverTimeoutMs: model.connections.idleTimeoutMinutes * 60_000 },
       // onFailback reset: close sessions left on the secondary when the primary is back.

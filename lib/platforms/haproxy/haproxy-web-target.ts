@@ -6,7 +6,7 @@ import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
 import { BalancerHostSteps } from '../../hosts/web-host-plan';
-import { checkHaproxyLogTarget } from './haproxy-config';
+import { checkHaproxyLogTarget, checkHaproxyStatsSocket, DEFAULT_HAPROXY_STATS_SOCKET } from './haproxy-config';
 import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
 import { haproxyComment, haproxySingleQuoted, haproxyWord as w } from '../../core/lang/haproxy';
 import { httpCheckEstimate, ident, tomcatHttpSnippets } from '../web-checks';
@@ -24,16 +24,6 @@ export interface HaproxyWebTargetProps {
    * @default /run/haproxy/admin.sock (Debian's path: its haproxy package creates /run/haproxy)
    */
   readonly statsSocket?: string;
-}
-
-/** Where the stats socket goes unless `statsSocket` says otherwise. */
-export const DEFAULT_HAPROXY_STATS_SOCKET = '/run/haproxy/admin.sock';
-
-/** An absolute socket path HAProxy reads as one word. */
-export function checkHaproxyStatsSocket(problems: Problems, field: string, value: unknown): boolean {
-  if (typeof value === 'string' && /^\/[A-Za-z0-9_.\/@+-]{1,200}$/.test(value) && !value.endsWith('/')) return true;
-  problems.add({ field, value, allowed: 'an absolute path of a UNIX socket (letters, digits, _ . / @ + -)', fix: `e.g. ${DEFAULT_HAPROXY_STATS_SOCKET}` });
-  return false;
 }
 
 /**

@@ -85,9 +85,24 @@ describe('HaWebTier with mod_jk: the rendered files', () => {
 
   it('THEN each Tomcat gets an AJP connector with secretRequired, its address and a secret read from catalina.properties, and jvmRoute on the Engine', () => {
     const x = file(build(tierProps({ nodes: [{ name: 'tomcat1', address: '10.0.5.11', jvmRoute: 'tc_1', ajpPort: 8010 }, { name: 'tomcat2', address: '10.0.5.12' }, { name: 'tomcat3', address: '10.0.5.13' }] })), 'tomcat/tomcat1-10.0.5.11-server.xml');
-    assert.match(x, /<Connector protocol="AJP\/1\.3" address="10\.0\.5\.11" port="8010" rejectSuspiciousURIs="true" secretRequired="true" secret="\$\{idha\.ajp\.secret:-\}" bindOnInit="false" connectionTimeout="600000" \/>/);
+    assert.match(x, /<Connector protocol="AJP\/1\.3" address="10\.0\.5\.11" port="8010" rejectSuspiciousURIs="true" secretRequired="true" secret="\$\{idha\.ajp\.secret:-\}" bindOnInit="false" connectionTimeout="600000" maxConnections="8192" \/>/);
     assert.match(x, /<Connector protocol="HTTP\/1\.1" address="10\.0\.5\.11" port="8080" rejectSuspiciousURIs="true" connectionTimeout="600000" \/>/, 'the HTTP connector too');
     assert.match(x, /<Engine name="Catalina" defaultHost="localhost" jvmRoute="tc_1">/);
+  });
+});
+
+describe('mod_jk sized against the Tomcats\' AJP maxConnections', () => {
+  it('GIVEN tomcat2 with ajpMaxConnections 100 and httpd\'s default MaxRequestWorkers (150) THEN a warning names tomcat2 and both numbers; its connector has maxConnections="100"', () => {
+    const t = build(tierProps({ nodes: [{ name: 'tomcat1', address: '10.0.5.11' }, { name: 'tomcat2', address: '10.0.5.12', ajpMaxConnections: 100 }, { name: 'tomcat3', address: '10.0.5.13' }] }));
+    const w = t.warnings().filter((x) => /ajpMaxConnections/.test(x));
+    assert.equal(w.length, 1, t.warnings().join('\n'));
+    assert.match(w[0], /tomcat2 \(ajpMaxConnections 100\).*MaxRequestWorkers \(150\)/);
+    assert.doesNotMatch(w[0], /tomcat1|tomcat3/);
+    assert.match(file(t, 'tomcat/tomcat2-10.0.5.12-server.xml'), /maxConnections="100"/);
+  });
+  it('GIVEN the same node with maxRequestWorkers 100 THEN no such warning (the neighbour)', () => {
+    const t = build(tierProps({ nodes: [{ name: 'tomcat1', address: '10.0.5.11' }, { name: 'tomcat2', address: '10.0.5.12', ajpMaxConnections: 100 }, { name: 'tomcat3', address: '10.0.5.13' }] }, [new ModJkTarget({ ajpSecretFile: SECRET_FILE, maxRequestWorkers: 100 })]));
+    assert.deepEqual(t.warnings().filter((x) => /ajpMaxConnections/.test(x)), []);
   });
 });
 
@@ -361,6 +376,9 @@ describe('HaWebTier validation: every bad input beside an accepted neighbour', (
   const apps = tierProps().applications;
   const cases: Array<[string, HaWebTierProps, string, HaWebTierProps]> = [
     ['duplicate jvmRoutes', tierProps({ nodes: [nodes[0], { ...nodes[1], jvmRoute: 'tomcat1' }, nodes[2]] }), 'nodes[1].jvmRoute', tierProps({ nodes: [nodes[0], { ...nodes[1], jvmRoute: 'tomcat_2' }, nodes[2]] })],
+    ['an AJP maxConnections of 0', tierProps({ nodes: [nodes[0], { ...nodes[1], ajpMaxConnections: 0 }, nodes[2]] }), 'nodes[1].ajpMaxConnections', tierProps({ nodes: [nodes[0], { ...nodes[1], ajpMaxConnections: 1 }, nodes[2]] })],
+    ['a response timeout of 0 s', tierProps({ responseTimeoutSeconds: 0 }), 'responseTimeoutSeconds', tierProps({ responseTimeoutSeconds: 1 })],
+    ['mod_jk with MaxRequestWorkers 0', tierProps({}, [new ModJkTarget({ ajpSecretFile: SECRET_FILE, maxRequestWorkers: 0 })]), 'targets.mod-jk.maxRequestWorkers', tierProps({}, [new ModJkTarget({ ajpSecretFile: SECRET_FILE, maxRequestWorkers: 1 })])],
     ['a jvmRoute with a dot', tierProps({ nodes: [{ ...nodes[0], jvmRoute: 'tc.1' }, nodes[1], nodes[2]] }), 'nodes[0].jvmRoute', tierProps({ nodes: [{ ...nodes[0], jvmRoute: 'tc_1' }, nodes[1], nodes[2]] })],
     ['an application with no nodes', tierProps({ applications: [{ ...apps[0], nodes: [] }, apps[1]] }), 'applications[0].nodes', tierProps({ applications: [{ ...apps[0], nodes: ['tomcat2'] }, apps[1]] })],
     ['a path collision', tierProps({ applications: [apps[0], { ...apps[1], paths: ['/identity/self'] }] }), 'applications[1].paths[0]', tierProps({ applications: [apps[0], { ...apps[1], paths: ['/identityself'] }] })],

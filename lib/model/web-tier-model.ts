@@ -16,6 +16,8 @@ export interface WebPoolMember {
   readonly httpPort: number;
   /** Tomcat's AJP 1.3 connector port (mod_jk sends here). */
   readonly ajpPort: number;
+  /** `maxConnections` of the AJP connector. */
+  readonly ajpMaxConnections: number;
   /** Tomcat's `jvmRoute`, the suffix of its session ids (`<id>.<route>`). */
   readonly route: string;
   /** 10 for active members; 0 for hot standbys, which get traffic only when every active member is down. */

@@ -24,6 +24,12 @@ export interface TomcatNodeProps {
   readonly ajpPort?: number;
   /** Tomcat's `jvmRoute` on the Engine, the suffix of its session ids. @default the node's name */
   readonly jvmRoute?: string;
+  /**
+   * `maxConnections` of the AJP connector, 1-65535. Each httpd worker thread may hold one AJP
+   * connection to every Tomcat, so mod_jk warns where this is below the httpd's MaxRequestWorkers.
+   * @default 8192 (Tomcat's own default)
+   */
+  readonly ajpMaxConnections?: number;
 }
 
 /** One application with a pool of its own. */
@@ -288,7 +294,9 @@ export class HaWebTier extends Construct {
       }
       once(`route:${route}`, i, n?.jvmRoute !== undefined ? `${f}.jvmRoute` : `${f}.name`, route, 'a jvmRoute', 'each Tomcat needs a jvmRoute of its own, or sticky sessions go to the wrong node');
       if (address) once(`addr:${address.value}:${httpPort}`, i, `${f}.address`, n.address, 'an address and httpPort', 'each Tomcat once');
-      nodes.push({ name: n?.name, address: address ?? { kind: AddressKind.IPV4, value: '' }, httpPort, ajpPort, route, priority: 10 });
+      const ajpMaxConnections = n?.ajpMaxConnections ?? 8192;
+      checkInteger(problems, `${f}.ajpMaxConnections`, ajpMaxConnections, 1, 65535);
+      nodes.push({ name: n?.name, address: address ?? { kind: AddressKind.IPV4, value: '' }, httpPort, ajpPort, ajpMaxConnections, route, priority: 10 });
     });
     const byName = new Map(nodes.map((n) => [n.name, n] as const));
 

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
@@ -24,6 +25,14 @@ export interface ModJkTargetProps {
   readonly configFolder?: string;
   /** Folder for mod_jk's log and shared memory file. @default /var/log/apache2 */
   readonly logFolder?: string;
+  /**
+   * `MaxRequestWorkers` of the httpd that runs mod_jk, 1-100000. Each worker thread may hold one AJP
+   * connection to every Tomcat (mod_jk pools them per process), so the synth warns where a Tomcat's
+   * `ajpMaxConnections` is lower: the connections beyond it wait and time out, and mod_jk marks a
+   * healthy Tomcat in error.
+   * @default 150 (Debian's mpm_event.conf)
+   */
+  readonly maxRequestWorkers?: number;
 }
 
 /**
@@ -47,12 +56,16 @@ export class ModJkTarget implements IWebTierTarget {
     checkAbsPath(problems, 'ajpSecretFile', this.props.ajpSecretFile, true, 'create it on the httpd host (mode 0600) with the line: Define IDHA_AJP_SECRET <secret>; the secret never goes into the topology or the output');
     checkAbsPath(problems, 'configFolder', this.props.configFolder, false);
     checkAbsPath(problems, 'logFolder', this.props.logFolder, false);
+    checkInteger(problems, 'maxRequestWorkers', this.props.maxRequestWorkers ?? 150, 1, 100_000);
   }
 
   public render(_scope: Construct, _model: WebTierModel): void {}
 
   public warnings(model: WebTierModel): string[] {
+    const workers = this.props.maxRequestWorkers ?? 150;
+    const small = model.nodes.filter((n) => n.ajpMaxConnections < workers);
     return [
+      ...(small.length > 0 ? [`mod-jk: ${small.map((n) => `${n.name} (ajpMaxConnections ${n.ajpMaxConnections})`).join(', ')} accept fewer AJP connections than httpd's MaxRequestWorkers (${workers}), and each worker thread may hold one to every Tomcat: under load the connections beyond wait, time out, and mod_jk takes a healthy Tomcat out. Raise ajpMaxConnections to ${workers} or more (twice that while two httpd hosts serve during a handover), or lower MaxRequestWorkers (maxRequestWorkers)`] : []),
       'mod-jk: a Tomcat whose AJP secret differs from the httpd\'s answers 403 to every request while CPing (which needs no secret) says it is up, so mod_jk keeps sending it its share: run the per-Tomcat check in the generated httpd file after each change (fail_on_status=403 is not set: any 403 of an application would take its node out)',
       `mod-jk: mod_jk checks each Tomcat with AJP CPing/CPong (every ${model.pools[0]?.health.intervalSeconds ?? 5} s and before each request), not the applications' healthPath: a Tomcat whose connector answers while an application fails keeps getting that application's requests`,
     ];
@@ -80,6 +93,8 @@ export class ModJkTarget implements IWebTierTarget {
       '# file\'s JkWatchdogInterval 60 (failback would wait up to 60 s more), JkShmFile and JkLogFile.',
       '# Elsewhere (RHEL, a source build): load mod_jk, then Include this file after any other mod_jk directive.',
       `# Listen on port ${model.frontendPort} as usual; the mounts apply to the main server and every virtual host (JkMountCopy All).`,
+      `# Sized for MaxRequestWorkers ${this.props.maxRequestWorkers ?? 150} (Debian's mpm_event.conf): each worker thread may hold one AJP connection to every`,
+      `# Tomcat, whose AJP maxConnections are ${model.nodes.map((n) => `${n.name} ${n.ajpMaxConnections}`).join(', ')}.`,
       '<IfModule !jk_module>',
       '    LoadModule jk_module /usr/lib/apache2/modules/mod_jk.so',
       '</IfModule>',
@@ -207,7 +222,7 @@ export class ModJkTarget implements IWebTierTarget {
       '     ${name:-default} needs Tomcat 9.0.33 or later (every Tomcat 10).',
       '     rejectSuspiciousURIs="true" (Tomcat 10.1 and later): Tomcat answers 400 to ..;, %2e%2e, .; and an encoded / or \\.',
       `     Sessions ids end in .${xmlText(n.route)}: that suffix is how every balancer keeps a session on this node. -->`,
-      `<Connector protocol="AJP/1.3" address="${xmlAttr(n.address.value)}" port="${n.ajpPort}" rejectSuspiciousURIs="true" secretRequired="true" secret="\${idha.ajp.secret:-}" bindOnInit="false" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
+      `<Connector protocol="AJP/1.3" address="${xmlAttr(n.address.value)}" port="${n.ajpPort}" rejectSuspiciousURIs="true" secretRequired="true" secret="\${idha.ajp.secret:-}" bindOnInit="false" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" maxConnections="${n.ajpMaxConnections}" />`,
       `<Connector protocol="HTTP/1.1" address="${xmlAttr(n.address.value)}" port="${n.httpPort}" rejectSuspiciousURIs="true" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
       `<Engine name="Catalina" defaultHost="localhost" jvmRoute="${xmlAttr(n.route)}">`,
       '',

@@ -9,7 +9,7 @@ import { WebTierModel } from '../../model/web-tier-model';
 import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
 import { Snippet } from '../target';
 import { checkAzureFrontendIp, checkAzureZones } from '../azure-checks';
-import { checkIpNodes, checkNoStandbys, ident, tomcatHttpSnippets } from '../web-checks';
+import { checkIpNodes, checkNoStandbys, contextPathBase, ident, tomcatHttpSnippets } from '../web-checks';
 
 /** The backend HTTP settings and path prefix of the path map's default: a Tomcat answers 404 there. */
 const UNMATCHED_SETTINGS = 'unmatched-http';
@@ -134,7 +134,7 @@ export class AzureApplicationGatewayTarget implements IWebTierTarget {
       httpListener: [{ name: 'http', frontendIpConfigurationName: 'private', frontendPortName: 'http', protocol: 'Http' }],
       urlPathMap: [{
         name: 'paths', defaultBackendAddressPoolName: pools[0].backend, defaultBackendHttpSettingsName: UNMATCHED_SETTINGS,
-        pathRule: pools.map((x) => ({ name: ident(x.pool.name), paths: x.pool.paths.flatMap((path) => [path.replace(/\/+$/, '') || '/', `${path.replace(/\/+$/, '')}/*`]), backendAddressPoolName: x.backend, backendHttpSettingsName: x.settings })),
+        pathRule: pools.map((x) => ({ name: ident(x.pool.name), paths: x.pool.paths.flatMap((path) => [contextPathBase(path) || '/', `${contextPathBase(path)}/*`]), backendAddressPoolName: x.backend, backendHttpSettingsName: x.settings })),
       }],
       requestRoutingRule: [{ name: 'paths', ruleType: 'PathBasedRouting', httpListenerName: 'http', urlPathMapName: 'paths', priority: 100 }],
     });

@@ -9,7 +9,7 @@ import { BalancerHostSteps } from '../../hosts/web-host-plan';
 import { checkHaproxyLogTarget, checkHaproxyStatsSocket, DEFAULT_HAPROXY_STATS_SOCKET } from './haproxy-config';
 import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
 import { haproxyComment, haproxySingleQuoted, haproxyWord as w } from '../../core/lang/haproxy';
-import { httpCheckEstimate, ident, tomcatHttpSnippets } from '../web-checks';
+import { contextPathBase, httpCheckEstimate, ident, tomcatHttpSnippets } from '../web-checks';
 
 export interface HaproxyWebTargetProps {
   /** Address the frontend binds to. @default '*' (all addresses) */
@@ -92,7 +92,7 @@ export class HaproxyWebTarget implements IWebTierTarget {
       const acl = w(ident('app', p.name));
       // Lines of one acl name are ORed: the context path itself, and everything under it.
       for (const x of p.paths) {
-        const base = x.replace(/\/+$/, '') || '/';
+        const base = contextPathBase(x) || '/';
         lines.push(`    acl ${acl} path ${w(base)}`, `    acl ${acl} path_beg ${w(base === '/' ? '/' : `${base}/`)}`);
       }
     }

@@ -468,7 +468,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
   });
 
   before(async () => {
-    for (const k of ['h1', 'h2', 'h3', 'a1', 'a2', 'a3', 's1', 's2', 's3', 'jk', 'proxy', 'haproxy']) ports[k] = await freePort();
+    for (const k of ['h1', 'h2', 'h3', 'a1', 'a2', 'a3', 's1', 's2', 's3', 'jk', 'proxy', 'haproxy', 'hstats']) ports[k] = await freePort();
     const nodes = [1, 2, 3].map((i) => ({ name: `tomcat${i}`, address: '127.0.0.1', httpPort: ports[`h${i}`], ajpPort: ports[`a${i}`] }));
     const props = (targets: IWebTierTarget[], frontendPort: number): HaWebTierProps => ({
       nodes,
@@ -486,7 +486,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
     fs.writeFileSync(path.join(dir, 'ajp-secret.conf'), 'Define IDHA_AJP_SECRET idha-test-secret\n', { mode: 0o600 });
     tier = build(props([new ModJkTarget({ ajpSecretFile: path.join(dir, 'ajp-secret.conf'), configFolder: conf, logFolder: path.join(dir, 'logs') })], ports.jk));
     proxyTier = build(props([new ModProxyBalancerTarget({ configFolder: conf })], ports.proxy));
-    haTier = build(props([new HaproxyWebTarget({ bindAddress: '127.0.0.1', logTarget: 'stdout', statsSocket: path.join(dir, 'haproxy.sock') })], ports.haproxy));
+    haTier = build(props([new HaproxyWebTarget({ bindAddress: '127.0.0.1', logTarget: 'stdout', statsSocket: path.join(dir, 'haproxy.sock'), statsPagePort: ports.hstats })], ports.haproxy));
     fs.mkdirSync(path.join(dir, 'logs'));
     fs.chmodSync(path.join(dir, 'logs'), 0o777);
     for (const s of [...tier.snippets(), ...proxyTier.snippets(), ...haTier.snippets()]) {
@@ -591,6 +591,14 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
     const rows = r.stdout.split('\n').filter((l) => /^\d+ /.test(l)).map((l) => l.split(' '));
     // Columns: be_id be_name srv_id srv_name srv_addr srv_op_state ...; 2 = running.
     assert.deepEqual(rows.map((c) => [c[1], c[3], c[5]]).sort(), [['idm-web-operator', 'tomcat1', '2'], ['idm-web-operator', 'tomcat2', '2'], ['idm-web-selfservice', 'tomcat1', '2'], ['idm-web-selfservice', 'tomcat3', '2']], r.stdout);
+  });
+
+  it('GIVEN statsPagePort THEN the stats page answers on 127.0.0.1 with both backends\' servers (CSV export), and the frontend port does not serve it', async () => {
+    const csv = await get(ports.hstats, '/;csv');
+    assert.equal(csv.status, 200);
+    const rows = csv.body.split('\n').filter((l) => /^idm-web-/.test(l)).map((l) => l.split(',').slice(0, 2).join('/'));
+    for (const s of ['idm-web-operator/tomcat1', 'idm-web-operator/tomcat2', 'idm-web-selfservice/tomcat3', 'idm-web-selfservice/tomcat1']) assert.ok(rows.includes(s), `${s} in ${rows.join(' ')}`);
+    assert.equal((await get(ports.haproxy, '/;csv')).status, 404, 'not on the clients\' port');
   });
 
   it('GIVEN a path no application serves (also one that only starts like an application\'s) THEN every balancer answers 404, as the ALB does; an application\'s path beside it is served', async () => {

@@ -14,6 +14,12 @@ import { contextPathBase, httpCheckEstimate, ident, tomcatHttpSnippets } from '.
 export interface HaproxyWebTargetProps {
   /** Address the frontend binds to. @default '*' (all addresses) */
   readonly bindAddress?: string;
+  /**
+   * A read-only stats page on 127.0.0.1 at this port (`http://127.0.0.1:<port>/`): each server's
+   * state, checks and sessions, for a browser on the host or through an SSH tunnel.
+   * @default none (the stats socket only)
+   */
+  readonly statsPagePort?: number;
   /** `log` target of the global section. @default /dev/log */
   readonly logTarget?: string;
   /** `maxconn` of the global section. @default 4000 */
@@ -47,6 +53,7 @@ export class HaproxyWebTarget implements IWebTierTarget {
     if (m !== undefined) checkInteger(problems, 'maxconn', m, 1, 1000000);
     if (this.props.logTarget !== undefined) checkHaproxyLogTarget(problems, 'logTarget', this.props.logTarget);
     if (this.props.statsSocket !== undefined) checkHaproxyStatsSocket(problems, 'statsSocket', this.props.statsSocket);
+    if (this.props.statsPagePort !== undefined) checkInteger(problems, 'statsPagePort', this.props.statsPagePort, 1, 65535);
   }
 
   public render(_scope: Construct, _model: WebTierModel): void {}
@@ -116,6 +123,9 @@ export class HaproxyWebTarget implements IWebTierTarget {
         ...p.members.map((m) => `    use-server ${w(m.name)} if { req.cook(JSESSIONID) -m end ${w(`.${m.route}`)} }`),
         ...p.members.map((m) => `    server ${w(m.name)} ${w(`${urlHost(m.address)}:${m.httpPort}`)}${m.priority > 0 ? '' : ' backup'}`),
       );
+    }
+    if (this.props.statsPagePort !== undefined) {
+      lines.push('', '# The stats page, read-only, on loopback only.', 'listen idha-stats', `    bind 127.0.0.1:${this.props.statsPagePort}`, '    stats enable', '    stats uri /', '    stats refresh 5s', '    stats show-legends');
     }
     lines.push('');
     return lines.join('\n');

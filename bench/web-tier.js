@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Web tier benchmark: requests per second through the generated balancer configs against the same
 // Tomcat directly, in one run, on loopback.
-//   npm run build && node bench/web-tier.js [--seconds 10] [--connections 16] [--quick]
+//   npm run build && node bench/web-tier.js [--seconds 6] [--rounds 3] [--connections 16] [--quick]
 //
 // One Tomcat 10 instance (Debian tomcat10-user) serves a JSP without a session; in front of it, as
 // `idha synth` renders them for a one-node tier: Apache httpd 2.4 + mod_jk 1.2 (AJP 1.3), httpd +
@@ -43,7 +43,10 @@ function cpuMs(pid) {
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
 const QUICK = args.includes('--quick');
-const SECONDS = Number(opt('--seconds', QUICK ? '3' : '10'));
+const SECONDS = Number(opt('--seconds', QUICK ? '3' : '6'));
+// The targets are measured in turns, ROUNDS times, and each row is the median of its rounds: the
+// balancer, Tomcat and the load share two cores, and one pass in a fixed order varied by 30% and more.
+const ROUNDS = Number(opt('--rounds', QUICK ? '1' : '3'));
 const CONNECTIONS = Number(opt('--connections', '16'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-bench-web-'));
@@ -123,8 +126,9 @@ async function main() {
     if (t.status !== 0) throw new Error(t.output);
     a.start();
     cleanup.push(() => a.stop());
-    pids[name] = Number(fs.readFileSync(path.join(a.root, 'run', 'apache2.pid'), 'utf8').trim());
+    pidFiles[name] = path.join(a.root, 'run', 'apache2.pid');
   };
+  const pidFiles = {};
   httpd('jk', ports.jk, path.join(conf, 'idha-bench.conf'), ['jk'], []);
   ports.jkci = await freePort();
   httpd('jkci', ports.jkci, path.join(conf, 'idha-bench.conf'), ['jk'], [], (x) => x.replace(/ping_mode=A/g, 'ping_mode=CI').replace(/mod_jk-bench\./g, 'mod_jk-bench-ci.'));
@@ -132,26 +136,41 @@ async function main() {
   const h = spawn('haproxy', ['-db', '-f', path.join(conf, 'haproxy.cfg')], { stdio: 'ignore' });
   cleanup.push(() => h.kill('SIGKILL'));
   pids.haproxy = h.pid;
+  for (const [k, f] of Object.entries(pidFiles)) {
+    for (let i = 0; i < 80 && !fs.existsSync(f); i++) await sleep(100);
+    pids[k] = Number(fs.readFileSync(f, 'utf8').trim());
+  }
   const tomcatPid = Number(fs.readFileSync(path.join(base, 'tomcat.pid'), 'utf8'));
   for (const k of ['jk', 'jkci', 'proxy', 'haproxy']) for (let i = 0; i < 80 && (await get(ports[k], '/identity/ping.jsp')) !== 200; i++) await sleep(250);
 
   const targets = [['direct Tomcat (HTTP)', ports.http, undefined], ['httpd + mod_jk (AJP), ping_mode=A', ports.jk, 'jk'], ['httpd + mod_jk, ping_mode=CI', ports.jkci, 'jkci'],
     ['httpd + mod_proxy_balancer', ports.proxy, 'proxy'], ['HAProxy (mode http)', ports.haproxy, 'haproxy']];
-  const rows = [];
-  for (const [name, port, key] of targets) {
-    await load(port, Math.max(1, SECONDS / 2)); // warm-up: JIT, JSP, connection pools
-    const lb0 = key ? cpuMs(pids[key]) : 0;
-    const tc0 = cpuMs(tomcatPid);
-    const r = await load(port, SECONDS);
-    const n = r.rps * SECONDS;
-    rows.push({ name, rps: Math.round(r.rps), failed: r.failed, balancerCpuUsPerRequest: key ? Math.round(((cpuMs(pids[key]) - lb0) * 1000) / n) : 0, tomcatCpuUsPerRequest: Math.round(((cpuMs(tomcatPid) - tc0) * 1000) / n) });
+  const runs = targets.map(() => []);
+  for (const [, port] of targets) await load(port, Math.max(1, SECONDS / 2)); // warm-up: JIT, JSP, connection pools
+  for (let round = 0; round < ROUNDS; round++) {
+    // Each round in another order, so that no target always follows the same one.
+    const order = targets.map((_, i) => i);
+    for (let k = 0; k < round; k++) order.push(order.shift());
+    for (const i of order) {
+      const [, port, key] = targets[i];
+      const lb0 = key ? cpuMs(pids[key]) : 0;
+      const tc0 = cpuMs(tomcatPid);
+      const r = await load(port, SECONDS);
+      const n = r.rps * SECONDS;
+      runs[i].push({ rps: r.rps, failed: r.failed, lb: key ? ((cpuMs(pids[key]) - lb0) * 1000) / n : 0, tc: ((cpuMs(tomcatPid) - tc0) * 1000) / n });
+    }
   }
+  const median = (xs) => { const v = [...xs].sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
+  const rows = targets.map(([name], i) => ({
+    name, rps: Math.round(median(runs[i].map((x) => x.rps))), rounds: runs[i].map((x) => Math.round(x.rps)), failed: runs[i].reduce((a, x) => a + x.failed, 0),
+    balancerCpuUsPerRequest: Math.round(median(runs[i].map((x) => x.lb))), tomcatCpuUsPerRequest: Math.round(median(runs[i].map((x) => x.tc))),
+  }));
   const direct = rows[0].rps;
-  console.log(`web tier: ${CONNECTIONS} keep-alive clients, ${SECONDS} s each, GET /identity/ping.jsp (no session); Node ${process.version}, ${os.cpus().length} cores`);
-  console.log('target                              req/s  ratio to direct  balancer CPU/req  Tomcat CPU/req  failed');
-  for (const r of rows) console.log(`${r.name.padEnd(34)} ${String(r.rps).padStart(6)}  ${(r.rps / direct).toFixed(2).padStart(14)}x  ${String(r.balancerCpuUsPerRequest).padStart(13)} us  ${String(r.tomcatCpuUsPerRequest).padStart(11)} us  ${r.failed}`);
+  console.log(`web tier: ${CONNECTIONS} keep-alive clients, ${SECONDS} s per target and round, ${ROUNDS} rounds (medians), GET /identity/ping.jsp (no session); Node ${process.version}, ${os.cpus().length} cores`);
+  console.log('target                              req/s  ratio to direct  balancer CPU/req  Tomcat CPU/req  failed  rounds (req/s)');
+  for (const r of rows) console.log(`${r.name.padEnd(34)} ${String(r.rps).padStart(6)}  ${(r.rps / direct).toFixed(2).padStart(14)}x  ${String(r.balancerCpuUsPerRequest).padStart(13)} us  ${String(r.tomcatCpuUsPerRequest).padStart(11)} us  ${String(r.failed).padStart(6)}  ${r.rounds.join(' / ')}`);
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, 'results', 'web-tier.json'), `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, connections: CONNECTIONS, node: process.version, rows }, null, 2)}\n`);
+  fs.writeFileSync(path.join(__dirname, 'results', 'web-tier.json'), `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, node: process.version, rows }, null, 2)}\n`);
 }
 
 main().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); });

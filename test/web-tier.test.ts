@@ -91,6 +91,18 @@ describe('HaWebTier with mod_jk: the rendered files', () => {
   });
 });
 
+describe('mod_jk: CPing before each request, or not', () => {
+  it('GIVEN the default THEN ping_mode=A and the estimate is the CPing (health) timeout; GIVEN cpingBeforeEachRequest false THEN ping_mode=CI and the estimate is the response timeout', () => {
+    const a = build(tierProps());
+    assert.match(file(a, 'mod-jk/idha-idm-web.conf'), /^JkWorkerProperty worker\.node__tomcat1\.ping_mode=A$/m);
+    assert.equal(a.estimates()[0].seconds, 3);
+    const ci = build(tierProps({}, [new ModJkTarget({ ajpSecretFile: SECRET_FILE, cpingBeforeEachRequest: false })]));
+    assert.match(file(ci, 'mod-jk/idha-idm-web.conf'), /^JkWorkerProperty worker\.node__tomcat1\.ping_mode=CI$/m);
+    assert.equal(ci.estimates()[0].seconds, 60);
+    assert.match(ci.estimates()[0].formula, /60s reply_timeout for a hung Tomcat/);
+  });
+});
+
 describe('mod_jk sized against the Tomcats\' AJP maxConnections', () => {
   it('GIVEN tomcat2 with ajpMaxConnections 100 and httpd\'s default MaxRequestWorkers (150) THEN a warning names tomcat2 and both numbers; its connector has maxConnections="100"', () => {
     const t = build(tierProps({ nodes: [{ name: 'tomcat1', address: '10.0.5.11' }, { name: 'tomcat2', address: '10.0.5.12', ajpMaxConnections: 100 }, { name: 'tomcat3', address: '10.0.5.13' }] }));

@@ -372,6 +372,11 @@ describe('webTiers: in the topology file, through idha synth', () => {
     const alb = JSON.parse(fs.readFileSync(path.join(out, 'stacks', 'identity-ha-aws-alb', 'cdk.tf.json'), 'utf8'));
     assert.ok(alb.provider.aws && alb.resource.aws_lb);
     assert.match(stderr, /aws-alb: the ALB keeps a session .*AWSALBAPP/);
+    // Cloud balancers only: a Tomcat's steps name its HTTP fragment alone and have no AJP secret step; no balancer host files.
+    const steps = fs.readFileSync(path.join(out, 'snippets', 'idm-az', 'hosts', 'tomcat3-10.1.5.13', 'tomcat.sh'), 'utf8');
+    assert.match(steps, /^#   tomcat\/tomcat3-10\.1\.5\.13-http-server\.xml$/m);
+    assert.doesNotMatch(steps, /-server\.xml$(?<!http-server\.xml)|idha\.ajp\.secret|SECRET/m);
+    assert.deepEqual(fs.readdirSync(path.join(out, 'snippets', 'idm-az', 'hosts')).sort(), ['tomcat1-10.1.5.11', 'tomcat2-10.1.5.12', 'tomcat3-10.1.5.13']);
   });
 
   it('GIVEN a web tier named like a cluster THEN refused under webTiers[0].name; renamed THEN accepted', () => {

@@ -85,7 +85,7 @@ function keepalivedSteps(files: StandbyHostFiles['files'], first: boolean, first
  * standby's nodes, or `hosts/balancer/` without a standby) and balancer it may run, and
  * `hosts/<tomcat>-<address>/tomcat.sh` for each Tomcat.
  */
-export function webTierHostPlan(model: WebTierModel, balancers: BalancerHostSteps[], standby?: { nodes: Array<{ name: string; address: string }>; files: (platform: string, node: string) => StandbyHostFiles | undefined }): Snippet[] {
+export function webTierHostPlan(model: WebTierModel, balancers: BalancerHostSteps[], fragments: string[], standby?: { nodes: Array<{ name: string; address: string }>; files: (platform: string, node: string) => StandbyHostFiles | undefined }): Snippet[] {
   const out: Snippet[] = [];
   const secretFile = balancers.find((b) => b.ajpSecretFile)?.ajpSecretFile;
   const lbHosts = standby?.nodes ?? [];
@@ -129,22 +129,22 @@ export function webTierHostPlan(model: WebTierModel, balancers: BalancerHostStep
       out.push({ kind: 'host-plan', fileName: `hosts/${h.address ? `${h.name}-${h.address.replace(/:/g, '-')}` : h.name}/${b.platform}.sh`, content: lines.join('\n') });
     }
   });
-  for (const n of model.nodes) out.push({ kind: 'host-plan', fileName: `hosts/${n.name}-${n.address.value.replace(/:/g, '-')}/tomcat.sh`, content: tomcatSteps(model, n, secretFile, firstLb).join('\n') });
+  for (const n of model.nodes) out.push({ kind: 'host-plan', fileName: `hosts/${n.name}-${n.address.value.replace(/:/g, '-')}/tomcat.sh`, content: tomcatSteps(model, n, secretFile, firstLb, fragments).join('\n') });
   return out;
 }
 
-function tomcatSteps(model: WebTierModel, n: WebPoolMember, secretFile: string | undefined, firstLb: string): string[] {
-  const fragments = [`tomcat/${n.name}-${n.address.value.replace(/:/g, '-')}-server.xml`, `tomcat/${n.name}-${n.address.value.replace(/:/g, '-')}-http-server.xml`];
+function tomcatSteps(model: WebTierModel, n: WebPoolMember, secretFile: string | undefined, firstLb: string, all: string[]): string[] {
+  const fragments = all.filter((f) => f.startsWith(`tomcat/${n.name}-${n.address.value.replace(/:/g, '-')}-`)).sort().reverse();
   return [
     '#!/bin/sh',
     comment(`identity-ha ${model.name}: the Tomcat host ${n.name} (${n.address.value}), on Debian or Ubuntu. Run as root from the folder`),
-    comment(`snippets/${model.name}/ that idha synth wrote (copied to the host), after the first balancer host's file.`),
+    comment(`snippets/${model.name}/ that idha synth wrote (copied to the host)${secretFile ? ', after the first balancer host\'s file' : ''}.`),
     'set -eu',
     'cd "$(dirname "$0")/../.."',
     'apt-get install -y tomcat10',
     comment(`server.xml (/etc/tomcat10/server.xml): the Connector(s) and jvmRoute="${n.route}" from the fragment of the balancer you use:`),
     ...fragments.map((f) => `#   ${f}`),
-    comment('(mod_jk: the first, with AJP and HTTP; an HTTP balancer: the second). Edit it by hand before this file: identity-ha'),
+    comment(fragments.length > 1 ? '(mod_jk: -server.xml, with AJP and HTTP; an HTTP balancer: -http-server.xml). Edit it by hand before this file: identity-ha' : 'Edit it by hand before this file: identity-ha'),
     comment(`never rewrites server.xml. This checks that it holds the route:`),
     `grep -q ${shWord(`jvmRoute="${n.route}"`)} /etc/tomcat10/server.xml || { echo 'set jvmRoute="${n.route}" in /etc/tomcat10/server.xml first' >&2; exit 1; }`,
     ...(secretFile ? tomcatSecret(secretFile, firstLb) : []),

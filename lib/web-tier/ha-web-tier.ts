@@ -240,7 +240,7 @@ export class HaWebTier extends Construct {
       const cluster = mine[0]?.fileName.split('/')[2];
       return cluster ? { platform: cluster, files: mine.map((s) => ({ fileName: s.fileName, content: s.content })) } : undefined;
     };
-    const plan = webTierHostPlan(this.model, steps, nodes ? { nodes, files } : undefined);
+    const plan = webTierHostPlan(this.model, steps, [...byName.keys()].filter((f) => f.startsWith('tomcat/')), nodes ? { nodes, files } : undefined);
     return [...byName.values(), ...standby, ...plan];
   }
 

@@ -16,6 +16,6 @@ export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [synthCommand, s
 export function main(argv: string[]): Promise<number> {
   return runCli(argv, COMMANDS, {
     scriptName: 'idha',
-    usage: '$0 <command> [options]\n\nHigh-availability infrastructure for identity services (IQService pairs on Azure LB, AWS NLB, F5 BIG-IP, HAProxy, Traffic Manager, Route 53).',
+    usage: '$0 <command> [options]\n\nHigh-availability infrastructure for identity services: IQService pairs (Azure LB, AWS NLB, F5 BIG-IP, HAProxy, Traffic Manager, Route 53),\nTomcat web tiers (mod_jk, mod_proxy_balancer, HAProxy, ALB, Application Gateway, F5) and failover clusters (keepalived, Pacemaker, WSFC).',
   });
 }

@@ -82,7 +82,7 @@ export interface ServicePool {
   readonly failback: boolean;
 }
 
-/** A set of nodes sharing a virtual IP (failover cluster; rendered by keepalived in a later issue). */
+/** A set of nodes sharing a virtual IP (a failover cluster: keepalived, Pacemaker, WSFC or a cloud load balancer). */
 export interface NodeSet {
   readonly name: string;
   /** The address the nodes move between themselves; none when a load balancer fronts them. */

@@ -1,3 +1,5 @@
+import { strict as assert } from 'node:assert';
+import { it } from 'node:test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync, SpawnSyncReturns } from 'child_process';
@@ -53,6 +55,7 @@ export function resources(tf: any, type: string): any[] {
 
 /** The problems a construct call raises (empty when it succeeds). */
 export { problemsOf } from '../lib/core/errors';
+import type { Problem } from '../lib/core/errors';
 
 /** Runs the built CLI as a separate process. */
 export function runIdha(args: string[], cwd = REPO, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
@@ -89,4 +92,33 @@ export function as3Validator() {
     as3Validate = ajv.compile(JSON.parse(fs.readFileSync(schemaPath, 'utf8')));
   }
   return as3Validate;
+}
+
+/** One row of a validation matrix: a bad input, the field its problem must name, and an accepted neighbour. */
+export interface MatrixRow<T> {
+  readonly what: string;
+  readonly bad: T;
+  readonly field: string;
+  readonly good: T;
+  /** What the problem's `allowed` or `fix` must say. */
+  readonly says?: RegExp;
+}
+
+/**
+ * The validation matrix every module uses: for each row, GIVEN the bad input THEN a problem names
+ * `field` (with `exact`, the only field named), every problem says what is allowed, and the
+ * accepted neighbour has no problem. `problems` turns an input into its problems.
+ */
+export function besideItsNeighbour<T>(rows: ReadonlyArray<MatrixRow<T> | [string, T, string, T]>, problems: (input: T) => Problem[], opts: { exact?: boolean; verb?: string } = {}): void {
+  for (const row of rows) {
+    const r: MatrixRow<T> = Array.isArray(row) ? { what: row[0], bad: row[1], field: row[2], good: row[3] } : row as MatrixRow<T>;
+    it(`GIVEN ${r.what} THEN the ${opts.verb ?? 'problem'} names ${r.field}; its neighbour passes`, () => {
+      const bad = problems(r.bad);
+      if (opts.exact) assert.deepEqual([...new Set(bad.map((p) => p.field))], [r.field], JSON.stringify(bad));
+      else assert.ok(bad.some((p) => p.field === r.field), `expected a problem on ${r.field}, got ${JSON.stringify(bad)}`);
+      for (const p of bad) assert.ok(p.allowed.length > 0, `every problem says what is allowed: ${JSON.stringify(p)}`);
+      if (r.says) assert.ok(bad.some((p) => p.field === r.field && r.says!.test(`${p.allowed} ${p.fix ?? ''}`)), `${r.field}: ${r.says} in ${JSON.stringify(bad)}`);
+      assert.deepEqual(problems(r.good), []);
+    });
+  }
 }

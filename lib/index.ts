@@ -14,7 +14,8 @@ export {
 } from './model/ha-service-model';
 export { ProbeKind, SidecarTimingProps, ProbePolicyProps, ResolvedSidecarTiming, ResolvedProbePolicy } from './model/probe-policy';
 export { FailoverTerm, FailoverEstimate, BalancerTiming, SidecarEstimateTerms } from './model/failover-estimate';
-export * from './platforms/target';
+export * from './model/service-target';
+export * from './model/snippet';
 export { AzureProbeTimingProps, AzureLoadBalancerTargetProps, AzureLoadBalancerTarget } from './platforms/azure/azure-load-balancer-target';
 export { AwsHealthCheckProps, AwsNlbTargetProps, AwsNlbTarget } from './platforms/aws/aws-nlb-target';
 export { F5MonitorTimingProps, F5Snat, F5BigIpTargetProps, F5BigIpTarget } from './platforms/f5/f5-big-ip-target';
@@ -30,20 +31,15 @@ export {
 export { LocalStateConfig, S3StateConfig, AzurermStateConfig, StateBackendConfig, StateBackend } from './synth/state-backend';
 export { Topology, TopologySynthOptions, TopologySynthResult, SynthesizedStack, Snippets } from './topology/topology-facade';
 export { HostSidecar } from './synth/synthesize';
-export {
-  Preemption, ClusterCheckKind, ClusterHealthCheckProps, ClusterNodeProps, IClusterTarget, ClusterFailoverEstimate, ResolvedClusterCheck,
-  FailoverClusterModel, FailoverClusterProps, FailoverCluster,
-} from './cluster/failover-cluster';
+export { Preemption, ClusterCheckKind, IClusterTarget, ClusterFailoverEstimate, ResolvedClusterCheck, FailoverClusterModel } from './model/cluster-model';
+export { ClusterHealthCheckProps, ClusterNodeProps, FailoverClusterProps, FailoverCluster } from './cluster/failover-cluster';
 export { KeepalivedTargetProps, KeepalivedNodeConfig, KeepalivedTarget } from './platforms/keepalived/keepalived-target';
 export { PacemakerTargetProps, PacemakerTarget } from './platforms/pacemaker/pacemaker-target';
 export { WindowsFailoverClusterTargetProps, WindowsFailoverClusterTarget } from './platforms/wsfc/windows-failover-cluster-target';
 export { LoadBalancedClusterTargetProps, LoadBalancedClusterTarget } from './platforms/cloud-cluster/load-balanced-cluster-target';
-export { WebPoolMember, HttpHealthCheck, WebPool, WebTierModel } from './model/web-tier-model';
-export {
-  TomcatNodeProps, WebApplicationProps, WebHealthCheckProps, BalancerStandbyProps, IWebTierTarget, WebTierEstimate, HaWebTierProps, HaWebTier,
-} from './web-tier/ha-web-tier';
+export { WebPoolMember, HttpHealthCheck, WebPool, WebTierModel, IWebTierTarget, WebTierEstimate, BalancerHostSteps } from './model/web-tier-model';
+export { TomcatNodeProps, WebApplicationProps, WebHealthCheckProps, BalancerStandbyProps, HaWebTierProps, HaWebTier } from './web-tier/ha-web-tier';
 export { ModJkTargetProps, ModJkTarget } from './platforms/mod-jk/mod-jk-target';
-export { BalancerHostSteps } from './hosts/web-host-plan';
 export { ModProxyBalancerTargetProps, ModProxyBalancerTarget } from './platforms/mod-proxy-balancer/mod-proxy-balancer-target';
 export { HaproxyWebTargetProps, HaproxyWebTarget } from './platforms/haproxy/haproxy-web-target';
 export { AwsAlbTargetProps, AwsAlbTarget } from './platforms/aws-alb/aws-alb-target';

@@ -5,31 +5,16 @@ import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
 import { scratchApp } from '../core/scratch-app';
 import { Problem, Problems, problemsOf } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
-import { NodeSet, PoolMember } from '../model/ha-service-model';
-import { Snippet } from '../platforms/target';
-import { checkHealthUrl, urlForNode } from '../core/lang/url';
-import { idhaWords } from '../core/lang/argv';
+import { PoolMember } from '../model/ha-service-model';
+import { Snippet } from '../model/snippet';
+import {
+  ClusterCheckKind, ClusterFailoverEstimate, clusterStartupSeconds, FailoverClusterModel, IClusterTarget, Preemption, ResolvedClusterCheck,
+} from '../model/cluster-model';
+export {
+  ClusterCheckKind, clusterCheckArgv, ClusterFailoverEstimate, clusterHttpTimeoutSeconds, clusterStartupSeconds, FailoverClusterModel, IClusterTarget, Preemption, ResolvedClusterCheck,
+} from '../model/cluster-model';
+import { checkHealthUrl } from '../core/lang/url';
 import { checkCommandWords } from '../core/lang/argv';
-
-/** Whether the preferred node takes the virtual IP back when it is healthy again. */
-export enum Preemption {
-  /** At once: the virtual IP always sits on the healthiest node first in the list. */
-  ON = 'on',
-  /** Never by itself: the node holding the virtual IP keeps it until it fails (no second move). */
-  OFF = 'off',
-  /** After `preemptDelaySeconds` of health: a node that flaps does not pull the VIP back and forth. */
-  DELAYED = 'delayed',
-}
-
-/** How each node's service is checked (by `idha check`, which the cluster manager runs). */
-export enum ClusterCheckKind {
-  /** `idha check --http URL`: a 2xx answer (Tomcat, httpd). */
-  HTTP = 'http',
-  /** `idha check --listening PORT`: the port listens and accepts, read from the socket table, never connected to. */
-  LISTENING = 'listening',
-  /** A command of your own: exit 0 healthy, anything else not. */
-  COMMAND = 'command',
-}
 
 export interface ClusterHealthCheckProps {
   /**
@@ -69,64 +54,6 @@ export interface ClusterNodeProps {
   readonly name: string;
   /** The node's own IPv4 or IPv6 address (not the virtual IP). */
   readonly address: string;
-}
-
-/** A rendering of a failover cluster: keepalived, Pacemaker, Windows Server Failover Cluster, ... */
-export interface IClusterTarget {
-  /** Platform key, e.g. `keepalived`. */
-  readonly platform: string;
-  /**
-   * True when the nodes move a virtual IP between themselves (keepalived, Pacemaker, Windows Server
-   * Failover Cluster), which needs `virtualIp`; false for a cloud load balancer, whose frontend is
-   * the clients' address (a VNet or VPC does not carry gratuitous ARP).
-   */
-  readonly movesVirtualIp: boolean;
-  /** Records every platform limit the cluster or the target's props break. */
-  validate(cluster: FailoverClusterModel, problems: Problems): void;
-  /** Creates the target's Terraform resources under `scope` (cloud targets); targets rendered as files create none. */
-  render(scope: Construct, cluster: FailoverClusterModel): void;
-  /** Paste-ready files (`snippets/<cluster>/...`). */
-  snippets(cluster: FailoverClusterModel): Snippet[];
-  /** Worst-case failover, in words and seconds. */
-  estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate;
-}
-
-export interface ClusterFailoverEstimate {
-  readonly platform: string;
-  readonly seconds: number;
-  readonly formula: string;
-  /** Worst case until the preferred node has the service back. @default the check's rise, by the preemption setting */
-  readonly failbackSeconds?: number;
-  /** How failbackSeconds is made up. @default the check's rise, by the preemption setting */
-  readonly failbackFormula?: string;
-}
-
-/** The resolved health check. */
-export interface ResolvedClusterCheck {
-  readonly kind: ClusterCheckKind;
-  readonly url?: string;
-  readonly port?: number;
-  readonly command?: string;
-  /** For `command`: the words of the command, run without a shell. */
-  readonly commandArgv?: string[];
-  readonly intervalSeconds: number;
-  readonly fall: number;
-  readonly rise: number;
-  /** Seconds the service may take to pass its first check after a start. @default 300 */
-  readonly startupSeconds?: number;
-}
-
-/** The platform-neutral model of a failover cluster that the targets render. */
-export interface FailoverClusterModel {
-  readonly name: string;
-  /** The nodes and the virtual IP (none with cloud targets); node priority falls with the position in the list. */
-  readonly nodeSet: NodeSet;
-  /** The virtual IP's prefix length; 0 without a virtual IP. */
-  readonly prefixLength: number;
-  readonly servicePorts: number[];
-  readonly check: ResolvedClusterCheck;
-  readonly preemption: Preemption;
-  readonly preemptDelaySeconds: number;
 }
 
 export interface FailoverClusterProps {
@@ -320,26 +247,3 @@ export class FailoverCluster extends Construct {
   }
 }
 
-/**
- * The health check of one node as an argument vector, as every cluster manager runs it (never
- * through a shell): `idha check ...` for HTTP and listening checks, the user's own command otherwise.
- * `idha` is the words that start identity-ha on the node.
- */
-export function clusterCheckArgv(cluster: FailoverClusterModel, address: string, idha: readonly string[] = idhaWords()): string[] {
-  const c = cluster.check;
-  switch (c.kind) {
-    case ClusterCheckKind.HTTP: return [...idha, 'check', '--http', urlForNode(c.url!, address), '--timeout', String(clusterHttpTimeoutSeconds(cluster))];
-    case ClusterCheckKind.COMMAND: return [...c.commandArgv!];
-    default: return [...idha, 'check', '--listening', String(c.port), '--host', address];
-  }
-}
-
-/** Seconds an HTTP check waits for its answer: one less than the interval, at least 1. */
-export function clusterHttpTimeoutSeconds(cluster: FailoverClusterModel): number {
-  return Math.max(1, cluster.check.intervalSeconds - 1);
-}
-
-/** Seconds the service may take from its start to its first passing check (healthCheck.startupSeconds). */
-export function clusterStartupSeconds(cluster: { readonly check: ResolvedClusterCheck }): number {
-  return cluster.check.startupSeconds ?? 300;
-}

@@ -7,18 +7,10 @@
 import { commentText } from '../core/lang/internal';
 import { shWord } from '../core/lang/shell';
 import { AddressKind } from '../core/address';
-import { WebPoolMember, WebTierModel } from '../model/web-tier-model';
-import { Snippet } from '../platforms/target';
+import { BalancerHostSteps, WebPoolMember, WebTierModel } from '../model/web-tier-model';
+import { Snippet } from '../model/snippet';
 
-/** A balancer target's part of the balancer hosts' steps. */
-export interface BalancerHostSteps {
-  /** The platform key, e.g. `mod-jk`. */
-  readonly platform: string;
-  /** Commands (and `#` comments), run from the tier's snippets folder. */
-  readonly lines: string[];
-  /** The httpd file holding `Define IDHA_AJP_SECRET`, for mod_jk. */
-  readonly ajpSecretFile?: string;
-}
+export { BalancerHostSteps } from '../model/web-tier-model';
 
 /** Where Debian's tomcat10 package reads catalina.properties. */
 export const DEBIAN_CATALINA_PROPERTIES = '/etc/tomcat10/catalina.properties';

@@ -10,7 +10,8 @@ import {
   HaServiceModel, HaStrategy, ListenerProtocol, PoolSelection, ServiceListener, ServicePool,
 } from '../model/ha-service-model';
 import { ProbePolicyProps, resolveProbePolicy } from '../model/probe-policy';
-import { IHaTarget, Snippet } from '../platforms/target';
+import { IHaTarget } from '../model/service-target';
+import { Snippet } from '../model/snippet';
 
 /** One IQService host. */
 export interface IqServiceHostProps {

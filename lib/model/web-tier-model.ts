@@ -1,4 +1,7 @@
-import { HostAddress } from '../core/address';
+import { Construct } from 'constructs';
+import { AddressKind, HostAddress } from '../core/address';
+import { Problems } from '../core/errors';
+import { Snippet } from './snippet';
 import { CookieStickiness, PoolSelection, ServiceListener } from './ha-service-model';
 
 /**
@@ -63,4 +66,49 @@ export interface WebTierModel {
   readonly responseTimeoutSeconds: number;
   /** Client CIDR blocks allowed to reach the balancer (cloud targets); empty means the renderer's own default. */
   readonly allowedClients: string[];
+}
+
+/** A rendering of a web tier: mod_jk, mod_proxy_balancer, HAProxy, ALB, Application Gateway, F5, ... */
+export interface IWebTierTarget {
+  /** Platform key, e.g. `mod-jk`; also the key under `targets:` in a topology file. */
+  readonly platform: string;
+  /**
+   * The balancer's own status page on its host (`/jkstatus`, `/balancer-manager`, ...), which a
+   * standby balancer's health check requests; none for a managed cloud balancer.
+   * @default none
+   */
+  readonly balancerStatusPath?: string;
+  /** Records every platform limit the tier or the target's props break. */
+  validate(model: WebTierModel, problems: Problems): void;
+  /** Creates the platform's Terraform resources under `scope` (cloud targets); file targets create none. */
+  render(scope: Construct, model: WebTierModel): void;
+  /** Paste-ready files (`snippets/<tier>/...`). */
+  snippets(model: WebTierModel): Snippet[];
+  /** Worst case until a failed node gets no new requests, and until it gets them again. */
+  estimate(model: WebTierModel): WebTierEstimate;
+  /** What the platform does differently from the tier's settings, printed by `idha synth`; empty when nothing. */
+  warnings(model: WebTierModel): string[];
+}
+
+export interface WebTierEstimate {
+  readonly platform: string;
+  readonly seconds: number;
+  readonly formula: string;
+  readonly failbackSeconds: number;
+  readonly failbackFormula: string;
+}
+
+/** A balancer target's part of the balancer hosts' steps. */
+export interface BalancerHostSteps {
+  /** The platform key, e.g. `mod-jk`. */
+  readonly platform: string;
+  /** Commands (and `#` comments), run from the tier's snippets folder. */
+  readonly lines: string[];
+  /** The httpd file holding `Define IDHA_AJP_SECRET`, for mod_jk. */
+  readonly ajpSecretFile?: string;
+}
+
+/** `host` or `[v6]` for URLs and `host:port` pairs. */
+export function urlHost(a: HostAddress): string {
+  return a.kind === AddressKind.IPV6 ? `[${a.value}]` : a.value;
 }

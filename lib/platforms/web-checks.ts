@@ -1,7 +1,7 @@
 import { AddressKind } from '../core/address';
 import { Problems } from '../core/errors';
 import { WebTierModel } from '../model/web-tier-model';
-import type { WebTierEstimate } from '../web-tier/ha-web-tier';
+import type { WebTierEstimate } from '../model/web-tier-model';
 import { xmlAttr, xmlText } from '../core/lang/xml';
 import type { Snippet } from './target';
 

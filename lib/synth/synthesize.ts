@@ -1,4 +1,4 @@
-import type { Snippet } from '../platforms/target';
+import type { Snippet } from '../model/snippet';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FailoverEstimate } from '../model/failover-estimate';

@@ -1,6 +1,6 @@
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { AddressKind, HostAddress, parseCidr, parseHostAddress } from '../core/address';
+import { AddressKind, parseCidr, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkPort } from '../core/checks';
 import { checkPath } from '../core/lang/url';
 import { Problem, Problems, problemsOf } from '../core/errors';
@@ -9,7 +9,9 @@ import { ClusterCheckKind, ClusterNodeProps, FailoverCluster, IClusterTarget, Pr
 import { FailoverEstimate } from '../model/failover-estimate';
 import { ListenerProtocol, PoolSelection } from '../model/ha-service-model';
 import { WebPool, WebPoolMember, WebTierModel } from '../model/web-tier-model';
-import { Snippet } from '../platforms/target';
+import { Snippet } from '../model/snippet';
+import { IWebTierTarget, WebTierEstimate } from '../model/web-tier-model';
+export { IWebTierTarget, urlHost, WebTierEstimate } from '../model/web-tier-model';
 import { BalancerHostSteps, StandbyHostFiles, webTierHostPlan } from '../hosts/web-host-plan';
 
 /** One Tomcat. */
@@ -79,35 +81,6 @@ export interface BalancerStandbyProps {
   readonly targets: IClusterTarget[];
 }
 
-/** A rendering of a web tier: mod_jk, mod_proxy_balancer, HAProxy, ALB, Application Gateway, F5, ... */
-export interface IWebTierTarget {
-  /** Platform key, e.g. `mod-jk`; also the key under `targets:` in a topology file. */
-  readonly platform: string;
-  /**
-   * The balancer's own status page on its host (`/jkstatus`, `/balancer-manager`, ...), which a
-   * standby balancer's health check requests; none for a managed cloud balancer.
-   * @default none
-   */
-  readonly balancerStatusPath?: string;
-  /** Records every platform limit the tier or the target's props break. */
-  validate(model: WebTierModel, problems: Problems): void;
-  /** Creates the platform's Terraform resources under `scope` (cloud targets); file targets create none. */
-  render(scope: Construct, model: WebTierModel): void;
-  /** Paste-ready files (`snippets/<tier>/...`). */
-  snippets(model: WebTierModel): Snippet[];
-  /** Worst case until a failed node gets no new requests, and until it gets them again. */
-  estimate(model: WebTierModel): WebTierEstimate;
-  /** What the platform does differently from the tier's settings, printed by `idha synth`; empty when nothing. */
-  warnings(model: WebTierModel): string[];
-}
-
-export interface WebTierEstimate {
-  readonly platform: string;
-  readonly seconds: number;
-  readonly formula: string;
-  readonly failbackSeconds: number;
-  readonly failbackFormula: string;
-}
 
 export interface HaWebTierProps {
   /** @default the construct id */
@@ -376,7 +349,3 @@ export class HaWebTier extends Construct {
   }
 }
 
-/** `host` or `[v6]` for URLs and `host:port` pairs. */
-export function urlHost(a: HostAddress): string {
-  return a.kind === AddressKind.IPV6 ? `[${a.value}]` : a.value;
-}

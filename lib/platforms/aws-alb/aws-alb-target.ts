@@ -14,7 +14,7 @@ import { cidrProps } from '../aws/aws-network-load-balancer';
 import { checkAwsId, checkInteger, checkUniqueIds } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
+import { IWebTierTarget, WebTierEstimate } from '../../model/web-tier-model';
 import { Snippet } from '../target';
 import { checkAllowedClients, checkIpNodes, checkNoStandbys, contextPathBase, httpCheckEstimate, tomcatHttpSnippets } from '../web-checks';
 

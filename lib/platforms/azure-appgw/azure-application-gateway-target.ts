@@ -6,7 +6,7 @@ import { AddressKind } from '../../core/address';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
+import { IWebTierTarget, WebTierEstimate } from '../../model/web-tier-model';
 import { Snippet } from '../target';
 import { checkAzureFrontendIp, checkAzureZones } from '../azure-checks';
 import { checkIpNodes, checkNoStandbys, contextPathBase, ident, tomcatHttpSnippets } from '../web-checks';

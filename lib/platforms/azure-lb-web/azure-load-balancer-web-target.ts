@@ -10,7 +10,7 @@ import { AddressKind } from '../../core/address';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
+import { IWebTierTarget, WebTierEstimate } from '../../model/web-tier-model';
 import { Snippet } from '../target';
 import { checkAzureFrontendIp, checkAzureLbProbe, checkAzureOneFamily, checkAzureZones } from '../azure-checks';
 import { cidrFamily, parseCidr } from '../../core/address';

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { AddressKind, parseCidr } from '../../core/address';
 import { Problems } from '../../core/errors';
-import { ClusterCheckKind, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { ClusterCheckKind, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../model/cluster-model';
 import { hostPlan } from '../../hosts/host-plan';
 import { ConnectionAction, HaServiceModel, HaStrategy, ListenerProtocol, PoolSelection } from '../../model/ha-service-model';
 import { ProbePolicyProps, resolveProbePolicy } from '../../model/probe-policy';

@@ -4,7 +4,7 @@ import { as3Name } from '../../core/lang/as3';
 import { AddressKind } from '../../core/address';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
+import { IWebTierTarget, WebTierEstimate } from '../../model/web-tier-model';
 import { AS3_SCHEMA_VERSION } from '../f5/as3-declaration';
 import { Snippet } from '../target';
 import { contextPathBase, ident, tomcatHttpSnippets } from '../web-checks';

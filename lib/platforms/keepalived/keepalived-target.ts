@@ -2,7 +2,7 @@ import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { AddressKind, parseHostAddress } from '../../core/address';
 import { Construct } from 'constructs';
-import { clusterCheckArgv, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { clusterCheckArgv, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../model/cluster-model';
 import { Snippet } from '../target';
 import { idhaWords, checkCommandWords } from '../../core/lang/argv';
 import { keepalivedScript } from '../../core/lang/keepalived';

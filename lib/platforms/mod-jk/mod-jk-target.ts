@@ -2,12 +2,12 @@ import { Construct } from 'constructs';
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, WebTierEstimate } from '../../web-tier/ha-web-tier';
+import { IWebTierTarget, WebTierEstimate } from '../../model/web-tier-model';
 import { Snippet } from '../target';
 import { checkAbsPath, contextPathBase, ident } from '../web-checks';
 import { httpdComment, httpdQuoted as q } from '../../core/lang/httpd';
 import { shWord } from '../../core/lang/shell';
-import { BalancerHostSteps } from '../../hosts/web-host-plan';
+import { BalancerHostSteps } from '../../model/web-tier-model';
 import { jkMountPath, jkName, jkValue } from '../../core/lang/mod-jk';
 import { xmlAttr, xmlText } from '../../core/lang/xml';
 

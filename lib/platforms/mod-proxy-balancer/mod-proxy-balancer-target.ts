@@ -1,13 +1,13 @@
 import { Construct } from 'constructs';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, urlHost, WebTierEstimate } from '../../web-tier/ha-web-tier';
+import { IWebTierTarget, urlHost, WebTierEstimate } from '../../model/web-tier-model';
 import { Snippet } from '../target';
 import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
 import { checkAbsPath, httpCheckEstimate, ident, tomcatHttpSnippets } from '../web-checks';
 import { httpdComment, httpdQuoted as q, httpdWord as w } from '../../core/lang/httpd';
 import { shWord } from '../../core/lang/shell';
-import { BalancerHostSteps } from '../../hosts/web-host-plan';
+import { BalancerHostSteps } from '../../model/web-tier-model';
 
 export interface ModProxyBalancerTargetProps {
   /**

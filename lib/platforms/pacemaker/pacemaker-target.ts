@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Problems } from '../../core/errors';
-import { clusterHttpTimeoutSeconds, clusterStartupSeconds, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { clusterHttpTimeoutSeconds, clusterStartupSeconds, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../model/cluster-model';
 import { Snippet } from '../target';
 import { checkCommandWords, idhaWords } from '../../core/lang/argv';
 import { shWord } from '../../core/lang/shell';

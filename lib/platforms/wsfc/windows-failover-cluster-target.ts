@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { AddressKind } from '../../core/address';
 import { Problems } from '../../core/errors';
-import { ClusterCheckKind, clusterCheckArgv, clusterStartupSeconds, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../cluster/failover-cluster';
+import { ClusterCheckKind, clusterCheckArgv, clusterStartupSeconds, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../model/cluster-model';
 import { Snippet } from '../target';
 import { psString as psq } from '../../core/lang/powershell';
 import { windowsCommandLine } from '../../core/lang/windows-args';

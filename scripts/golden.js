@@ -21,17 +21,17 @@ function files(dir, base = dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name), base) : [path.relative(base, path.join(dir, e.name))])).sort();
 }
 
-/** Synthesizes every example into `root/<example>/out`, with `stdout.txt` and `stderr.txt` beside it. */
+/** Synthesizes every example into `root/<example>/files` (not out/, which .gitignore skips), with `stdout.txt` and `stderr.txt` beside it. */
 function synthAll(root) {
   for (const f of EXAMPLES) {
     const name = f.replace(/\.yaml$/, '');
     const dir = path.join(root, name);
     fs.mkdirSync(dir, { recursive: true });
     // A relative config path, as a user types it: it appears in the output.
-    const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'idha.js'), 'synth', '--config', `examples/${f}`, '--out', path.join(dir, 'out')], { cwd: REPO, encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'idha.js'), 'synth', '--config', `examples/${f}`, '--out', path.join(dir, 'files')], { cwd: REPO, encoding: 'utf8', timeout: 300_000 });
     if (r.status !== 0) throw new Error(`idha synth --config examples/${f} exited ${r.status}: ${r.stderr}`);
     // The temporary folder's name, absolute or relative to the repository, is not part of the output.
-    const mask = (t) => t.split(path.join(dir, 'out')).join('<out>').split(path.relative(REPO, dir)).join('<dir>').split(dir).join('<dir>');
+    const mask = (t) => t.split(path.join(dir, 'files')).join('<out>').split(path.relative(REPO, dir)).join('<dir>').split(dir).join('<dir>');
     fs.writeFileSync(path.join(dir, 'stdout.txt'), mask(r.stdout));
     fs.writeFileSync(path.join(dir, 'stderr.txt'), mask(r.stderr));
   }

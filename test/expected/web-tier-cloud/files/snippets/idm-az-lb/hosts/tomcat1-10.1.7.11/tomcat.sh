@@ -1,0 +1,13 @@
+#!/bin/sh
+# identity-ha idm-az-lb: the Tomcat host tomcat1 (10.1.7.11), on Debian or Ubuntu. Run as root from the folder
+# snippets/idm-az-lb/ that idha synth wrote (copied to the host).
+set -eu
+cd "$(dirname "$0")/../.."
+apt-get install -y tomcat10
+# server.xml (/etc/tomcat10/server.xml): the Connector(s) and jvmRoute="tomcat1" from the fragment of the balancer you use:
+#   tomcat/tomcat1-10.1.7.11-http-server.xml
+# Edit it by hand before this file: identity-ha
+# never rewrites server.xml. This checks that it holds the route:
+grep -q 'jvmRoute="tomcat1"' /etc/tomcat10/server.xml || { echo 'set jvmRoute="tomcat1" in /etc/tomcat10/server.xml first' >&2; exit 1; }
+systemctl restart tomcat10
+curl -fsS -o /dev/null -w '%{http_code}\n' http://10.1.7.11:8080/identity/

@@ -31,7 +31,9 @@ function synthAll(root) {
     const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'idha.js'), 'synth', '--config', `examples/${f}`, '--out', path.join(dir, 'files')], { cwd: REPO, encoding: 'utf8', timeout: 300_000 });
     if (r.status !== 0) throw new Error(`idha synth --config examples/${f} exited ${r.status}: ${r.stderr}`);
     // The temporary folder's name, absolute or relative to the repository, is not part of the output.
-    const mask = (t) => t.split(path.join(dir, 'files')).join('<out>').split(path.relative(REPO, dir)).join('<dir>').split(dir).join('<dir>');
+    // Relative forms first: the relative path's text depends on how deep the checkout is, and may hold the absolute one.
+    const forms = [[path.relative(REPO, path.join(dir, 'files')), '<out>'], [path.join(dir, 'files'), '<out>'], [path.relative(REPO, dir), '<dir>'], [dir, '<dir>']];
+    const mask = (t) => forms.reduce((x, [from, to]) => x.split(from).join(to), t);
     fs.writeFileSync(path.join(dir, 'stdout.txt'), mask(r.stdout));
     fs.writeFileSync(path.join(dir, 'stderr.txt'), mask(r.stderr));
   }

@@ -184,17 +184,21 @@ export class ModJkTarget implements IWebTierTarget {
    * no secret, so mod_jk keeps such a node in rotation).
    */
   public secretCheck(model: WebTierModel): string[] {
-    const checks = model.nodes.flatMap((n) => {
-      const pool = model.pools.find((p) => p.members.some((m) => m.name === n.name));
-      if (!pool) return [];
-      const url = `http://127.0.0.1:${model.frontendPort}${pool.health.path}`;
-      return [`  curl -s -o /dev/null -w '${jkValue(n.name)} %{http_code}\\n' -H ${shWord(`Cookie: JSESSIONID=idha-check.${n.route}`)} ${shWord(url)}`];
-    });
     return [
       'After each reload, check every Tomcat through mod_jk (200 each; 403 = that Tomcat has another AJP secret, and',
       'mod_jk would still send it its share of requests, since CPing needs no secret):',
-      ...checks,
+      ...this.secretCheckCommands(model).map((c) => `  ${c}`),
     ];
+  }
+
+  /** The commands of {@link secretCheck}, one per Tomcat, without its heading. */
+  private secretCheckCommands(model: WebTierModel): string[] {
+    return model.nodes.flatMap((n) => {
+      const pool = model.pools.find((p) => p.members.some((m) => m.name === n.name));
+      if (!pool) return [];
+      const url = `http://127.0.0.1:${model.frontendPort}${pool.health.path}`;
+      return [`curl -s -o /dev/null -w '${jkValue(n.name)} %{http_code}\\n' -H ${shWord(`Cookie: JSESSIONID=idha-check.${n.route}`)} ${shWord(url)}`];
+    });
   }
 
   /** This balancer's section of the balancer hosts' steps (hosts/<host>/steps.sh). */
@@ -215,7 +219,7 @@ export class ModJkTarget implements IWebTierTarget {
         'apachectl -t',
         'systemctl reload apache2',
         '# Then every Tomcat through this httpd (200 each; 403 = another AJP secret on that Tomcat):',
-        ...this.secretCheck(model).slice(2).map((l) => l.trim()),
+        ...this.secretCheckCommands(model),
       ],
     };
   }

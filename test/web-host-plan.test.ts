@@ -1,7 +1,7 @@
 /**
  * The web tier's host plan, run as written: each balancer host's and Tomcat host's steps file, as
  * root in a private mount and network namespace where copies of /etc/apache2, /etc/haproxy, /etc/keepalived,
- * /etc/systemd/system, /etc/tomcat10 and /usr/local/bin are bound over the real ones. a2enmod,
+ * /etc/systemd/system, /etc/tomcat10, /usr/local/bin and /var/lib/apache2 are bound over the real ones. a2enmod,
  * a2enconf, apachectl -t and keepalived --config-test are the real ones; apt-get, systemctl, npm and
  * curl are stand-ins that log their arguments (the network namespace has no route to a topology
  * address anyway).
@@ -16,7 +16,9 @@ import { IDHA, REPO } from './helpers';
 
 const TOOLS = ['unshare', 'a2enmod', 'apache2ctl', 'keepalived', 'haproxy'];
 const missing = TOOLS.filter((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0);
-const BOUND = ['etc/apache2', 'etc/haproxy', 'etc/keepalived', 'etc/systemd/system', 'etc/tomcat10', 'usr/local/bin'];
+// var/lib/apache2 holds a2enmod's and a2enconf's enabled_by_admin markers: without a private copy, two runs
+// side by side (CI's Node 22 and 24 legs) race on the machine's own markers, and each run changes them.
+const BOUND = ['etc/apache2', 'etc/haproxy', 'etc/keepalived', 'etc/systemd/system', 'etc/tomcat10', 'usr/local/bin', 'var/lib/apache2'];
 
 describe('the web tier host plan (examples/web-tier.yaml), run as written', { timeout: 300_000 }, () => {
   it(`THEN the tools are here and this runs as root (.ci/run installs apache2, libapache2-mod-jk, keepalived, tomcat10)`, () => {
@@ -49,6 +51,9 @@ describe('the web tier host plan (examples/web-tier.yaml), run as written', { ti
     return spawnSync('unshare', ['-m', '-n', 'sh', '-c', `mount --make-rprivate / && ${binds} && ip link add eth0 type veth peer name eth0p && cd ${snippets} && PATH=${root}/stand-ins:$PATH ${vars}sh ${script}`], { encoding: 'utf8', timeout: 120_000 });
   };
 
+  /** The machine's own a2enmod/a2enconf markers: the run must leave them as it found them. */
+  const markers = () => spawnSync('find', ['/var/lib/apache2', '-printf', '%P %y %m %T@\\n'], { encoding: 'utf8' }).stdout.split('\n').sort().join('\n');
+  const machineMarkers = markers();
   before(() => {
     const r = spawnSync(process.execPath, [IDHA, 'synth', '-c', path.join(REPO, 'examples/web-tier.yaml'), '-o', out], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
@@ -139,5 +144,9 @@ describe('the web tier host plan (examples/web-tier.yaml), run as written', { ti
     assert.equal(st.mode & 0o777, 0o640);
     assert.equal(st.uid, 0);
     assert.match(fs.readFileSync(path.join(root, 'calls.log'), 'utf8'), /^systemctl restart tomcat10$/m);
+  });
+
+  it('GIVEN every run above THEN the machine\'s own /var/lib/apache2 (a2enmod\'s and a2enconf\'s markers) is as it was', () => {
+    assert.equal(markers(), machineMarkers);
   });
 });

@@ -77,12 +77,12 @@ describe('Pacemaker: the pcs script and the OCF agent', () => {
   });
 
   it('THEN the estimates: interval x fall + timeout + 1 s to move the VIP (the standbys run the service); failback interval x rise + timeout + 1 s with on, none with off', () => {
-    const [e] = build(pcs({ healthCheck: { rise: 3 } })).estimates();
-    assert.equal(e.seconds, 7);
+    const [e] = build(pcs({ healthCheck: { rise: 3 } })).failoverEstimates();
+    assert.equal(e.worstCaseSeconds, 7);
     assert.match(e.formula, /^2s x 2 failed checks \(fall\) \+ 2s timeout \+ 1s to move the VIP = 7/);
     assert.equal(e.failbackSeconds, 9);
     assert.match(e.failbackFormula ?? '', /^2s x 3 passing checks \(rise\)/);
-    assert.equal(build(pcs({ preemption: Preemption.OFF })).estimates()[0].failbackSeconds, 0);
+    assert.equal(build(pcs({ preemption: Preemption.OFF })).failoverEstimates()[0].failbackSeconds, 0);
   });
 });
 
@@ -512,7 +512,7 @@ describe('a cloud cluster: the load balancer renderers as they are, with the pai
       assert.ok(second, c.snippets().map((s) => s.fileName).join(', '));
       assert.match(second.content, /--role secondary --peer http:\/\/10\.99\.0\.1:15051\/healthz/);
       assert.match(c.snippets().find((s) => s.fileName === 'hosts/primary-10.99.0.1/shim-command.txt')!.content, /--service-port 8080 /);
-      assert.ok(c.estimates()[0].seconds > 0);
+      assert.ok(c.failoverEstimates()[0].worstCaseSeconds > 0);
     });
   }
 

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  AwsNlbTarget, FailoverCluster, FailoverEstimate, HaServiceModel, HaStrategy, HaTargetBase, IqServiceHaPair, Problems, Snippet, Snippets, StateBackend, Topology,
+  AwsNlbTarget, ClusterTargetBase, FailoverCluster, FailoverClusterModel, FailoverEstimate, HaServiceModel, HaStrategy, HaTargetBase, HaWebTier,
+  IqServiceHaPair, Problems, Snippet, Snippets, StateBackend, Topology, WebTierModel, WebTierTargetBase,
 } from '../lib';
 import { AWS, EXAMPLE, pairProps, runIdha, snapshotDir } from './helpers';
 
@@ -90,7 +91,7 @@ describe('HaTargetBase: a platform of your own (as a Python or Java class would 
       if (_model.name === 'bad') problems.add({ field: 'name', value: _model.name, allowed: 'anything but bad' });
     }
     public render(_scope: Construct, _model: HaServiceModel): void { /* no Terraform */ }
-    public estimateFailover(model: HaServiceModel): FailoverEstimate {
+    public estimate(model: HaServiceModel): FailoverEstimate {
       return { service: model.name, platform: this.platform, worstCaseSeconds: 1, formula: '1', terms: [], failbackSeconds: 1, failbackFormula: '1' };
     }
     public snippets(model: HaServiceModel): Snippet[] {
@@ -107,6 +108,51 @@ describe('HaTargetBase: a platform of your own (as a Python or Java class would 
 
   it('GIVEN its own validation rule broken THEN IqServiceHaPair.validate reports it under targets.csv', () => {
     assert.deepEqual(IqServiceHaPair.validate(pairProps({ serviceName: 'bad', targets: [new CsvTarget()] })).map((p) => p.field), ['targets.csv.name']);
+  });
+});
+
+describe('ClusterTargetBase and WebTierTargetBase: the same vocabulary (validate, render, snippets, warnings, estimate)', () => {
+  const figures = (service: string, platform: string): FailoverEstimate => ({
+    service, platform, worstCaseSeconds: 3, formula: '3', terms: [], failbackSeconds: 4, failbackFormula: '4',
+  });
+  class ArpWatch extends ClusterTargetBase {
+    public readonly platform = 'arpwatch';
+    public readonly movesVirtualIp = true;
+    public validate(_cluster: FailoverClusterModel, _problems: Problems): void { /* no limits */ }
+    public render(_scope: Construct, _cluster: FailoverClusterModel): void { /* files only */ }
+    public estimate(cluster: FailoverClusterModel): FailoverEstimate {
+      return figures(cluster.name, this.platform);
+    }
+  }
+  class Nginx extends WebTierTargetBase {
+    public readonly platform = 'nginx';
+    public validate(_model: WebTierModel, _problems: Problems): void { /* no limits */ }
+    public render(_scope: Construct, _model: WebTierModel): void { /* files only */ }
+    public estimate(model: WebTierModel): FailoverEstimate {
+      return figures(model.name, this.platform);
+    }
+  }
+
+  it('GIVEN a cluster target that implements only what it must THEN no files, no warnings, no sidecars, and its estimate as written', () => {
+    const c = new FailoverCluster(new TerraformStack(Testing.app(), 's'), 'idm', {
+      nodes: [{ name: 'a', address: '10.99.0.1' }, { name: 'b', address: '10.99.0.2' }],
+      virtualIp: '10.99.0.100', prefixLength: 24, servicePorts: [8080], targets: [new ArpWatch()],
+    });
+    assert.deepEqual(c.snippets(), []);
+    assert.deepEqual(c.warnings(), []);
+    assert.equal(c.targets[0].sidecarService(c.model), undefined);
+    assert.deepEqual(c.failoverEstimates(), [figures('idm', 'arpwatch')]);
+  });
+
+  it('GIVEN a web tier target that implements only what it must THEN no files but the host plan\'s, no warnings, no host steps, and its estimate as written', () => {
+    const tier = new HaWebTier(new TerraformStack(Testing.app(), 's'), 'web', {
+      nodes: [{ name: 'tomcat1', address: '10.99.0.1' }],
+      applications: [{ name: 'identity', paths: ['/identity'], healthPath: '/identity/ui/health' }],
+      targets: [new Nginx()],
+    });
+    assert.equal(tier.targets[0].hostSteps(tier.model), undefined);
+    assert.deepEqual(tier.warnings(), []);
+    assert.deepEqual(tier.failoverEstimates(), [figures('web', 'nginx')]);
   });
 });
 

@@ -83,12 +83,12 @@ describe('FailoverCluster with a keepalived target: the rendered configs', () =>
   });
 
   it('THEN the estimate is interval x fall + timeout + advert; failback interval x rise + timeout + master-down (+ the preempt delay)', () => {
-    assert.deepEqual(build(props()).estimates(), [{
-      platform: 'keepalived', seconds: 7, formula: '2s x 2 checks + 2s timeout + 1s advert = 7',
+    assert.deepEqual(build(props()).failoverEstimates(), [{
+      service: 'idm', platform: 'keepalived', worstCaseSeconds: 7, terms: [], formula: '2s x 2 checks + 2s timeout + 1s advert = 7',
       failbackSeconds: 10, failbackFormula: '2s x 2 checks + 2s timeout + 4s master-down (3 x 1s advert + skew) = 10',
     }]);
-    assert.equal(build(props({ preemption: Preemption.DELAYED, preemptDelaySeconds: 30 })).estimates()[0].failbackSeconds, 40);
-    assert.equal(build(props({ preemption: Preemption.OFF })).estimates()[0].failbackSeconds, 0);
+    assert.equal(build(props({ preemption: Preemption.DELAYED, preemptDelaySeconds: 30 })).failoverEstimates()[0].failbackSeconds, 40);
+    assert.equal(build(props({ preemption: Preemption.OFF })).failoverEstimates()[0].failbackSeconds, 0);
   });
 });
 
@@ -335,8 +335,8 @@ describe('real keepalived with the generated configs, in three network namespace
     // A handover is one node adding the VIP and the other, on its advert, deleting it: never more than an advert apart.
     assert.ok(holders.overlaps.every(([a, b]) => b - a < 1), `two holders only within a handover (< 1 advert): ${JSON.stringify(holders.overlaps)} (${holders.history})`);
     fs.writeFileSync(path.join(os.tmpdir(), 'idha-keepalived-timing.json'), JSON.stringify({ failover, failback, crash }));
-    const printed = build(props({ healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 } })).estimates()[0];
-    assert.ok(failover <= printed.seconds, `failover ${failover} s within the printed ${printed.seconds} s (${printed.formula})`);
+    const printed = build(props({ healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 } })).failoverEstimates()[0];
+    assert.ok(failover <= printed.worstCaseSeconds, `failover ${failover} s within the printed ${printed.worstCaseSeconds} s (${printed.formula})`);
     assert.ok(failback <= printed.failbackSeconds!, `failback ${failback} s within the printed ${printed.failbackSeconds} s (${printed.failbackFormula})`);
     await pair.done();
   });
@@ -428,7 +428,7 @@ describe('real keepalived with the generated configs, in three network namespace
     if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
     const pair = await failedOverPair(Preemption.DELAYED);
     const failback = await waitFor('the VIP back on the first node after the delay', () => vipOn(0) && !vipOn(1), 40_000);
-    const printed = build(props({ preemption: Preemption.DELAYED, preemptDelaySeconds: 8, healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 } })).estimates()[0];
+    const printed = build(props({ preemption: Preemption.DELAYED, preemptDelaySeconds: 8, healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 } })).failoverEstimates()[0];
     t.diagnostic(`measured: service back -> VIP back ${failback.toFixed(2)} s with preempt_delay 8 (printed ${printed.failbackSeconds} s: ${printed.failbackFormula})`);
     assert.ok(failback >= 8, `not before the delay: ${failback} s`);
     assert.ok(failback <= printed.failbackSeconds!, `failback ${failback} s within the printed ${printed.failbackSeconds} s`);
@@ -464,7 +464,7 @@ describe('real keepalived with the generated configs, in three network namespace
       if (!gatewayAddress) {
         assert.deepEqual(end, [true, true], `the known gap this setting closes: ${measured.at(-1)}`);
       } else {
-        const printed = build(props({ healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 } }, { gatewayAddress })).estimates()[0].seconds;
+        const printed = build(props({ healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 } }, { gatewayAddress })).failoverEstimates()[0].worstCaseSeconds;
         assert.deepEqual(end, [false, true], `${measured.at(-1)}: ${kaA.log().slice(-800)}`);
         assert.ok(both.length === 0 || both.at(-1)! <= printed * 1000, `two holders at most until the ping check has run (${printed} s printed): ${measured.at(-1)}`);
       }

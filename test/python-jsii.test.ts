@@ -52,7 +52,7 @@ class CsvTarget extends HaTargetBase {
   public render(scope: Construct, model: HaServiceModel): void {
     new TerraformOutput(scope, 'members', { value: model.pools[0].members.map((m) => `${m.name}=${m.address.value}`).join(',') });
   }
-  public estimateFailover(model: HaServiceModel): FailoverEstimate {
+  public estimate(model: HaServiceModel): FailoverEstimate {
     return { service: model.name, platform: 'csv', worstCaseSeconds: 1, formula: 'python', terms: [], failbackSeconds: 1, failbackFormula: 'python' };
   }
   public snippets(_model: HaServiceModel): Snippet[] {

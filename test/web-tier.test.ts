@@ -87,11 +87,11 @@ describe('mod_jk: CPing before each request, or not', () => {
   it('GIVEN the default THEN ping_mode=A and the estimate is the CPing (health) timeout; GIVEN cpingBeforeEachRequest false THEN ping_mode=CI and the estimate is the response timeout', () => {
     const a = build(tierProps());
     assert.match(file(a, 'mod-jk/idha-idm-web.conf'), /^JkWorkerProperty worker\.node__tomcat1\.ping_mode=A$/m);
-    assert.equal(a.estimates()[0].seconds, 3);
+    assert.equal(a.failoverEstimates()[0].worstCaseSeconds, 3);
     const ci = build(tierProps({}, [new ModJkTarget({ ajpSecretFile: SECRET_FILE, cpingBeforeEachRequest: false })]));
     assert.match(file(ci, 'mod-jk/idha-idm-web.conf'), /^JkWorkerProperty worker\.node__tomcat1\.ping_mode=CI$/m);
-    assert.equal(ci.estimates()[0].seconds, 60);
-    assert.match(ci.estimates()[0].formula, /60s reply_timeout for a hung Tomcat/);
+    assert.equal(ci.failoverEstimates()[0].worstCaseSeconds, 60);
+    assert.match(ci.failoverEstimates()[0].formula, /60s reply_timeout for a hung Tomcat/);
   });
 });
 
@@ -791,7 +791,7 @@ describe('real servers: three Tomcats behind the generated mod_jk, mod_proxy_bal
   };
 
   it('GIVEN steady GETs through every balancer (keep-alive and new connections) WHEN tomcat2 and tomcat3 (selfservice\'s last active node) are killed and started again, 4 times THEN not one request fails, and each node is back within its balancer\'s printed failback', async () => {
-    const estimates = Object.fromEntries(BALANCERS.map((b) => [b, { jk: tier, proxy: proxyTier, haproxy: haTier }[b].estimates()[0]]));
+    const estimates = Object.fromEntries(BALANCERS.map((b) => [b, { jk: tier, proxy: proxyTier, haproxy: haTier }[b].failoverEstimates()[0]]));
     const load = steadyLoad(['/identity/node.jsp', '/selfservice/node.jsp']);
     const back: Record<string, number[]> = { jk: [], proxy: [], haproxy: [] };
     // Each kill from SIGKILL to the moment the Tomcat's own port refused (its JVM gone, measured, not assumed).

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 // The synth side (cdktf, providers) is loaded only when this command runs, so `idha shim` starts fast.
-const registry = () => require('../../lib/platforms/registry') as typeof import('../../lib/platforms/registry');
+const registry = () => require('../../lib/topology/registry') as typeof import('../../lib/topology/registry');
 import { DEFAULT_CONFIG } from '../common';
 
 interface SnippetArgs { kind: string; config: string; service?: string }

@@ -127,3 +127,10 @@ export function checkHostInSubnet(problems: Problems, field: string, address: Ho
   problems.add({ field, value: `${address.value}/${prefixLength}`, allowed: `a host address of the subnet, not its ${offset === 0 ? 'network' : 'broadcast'} address`, fix: `pick a free address between the first and the last of the /${prefixLength}` });
   return false;
 }
+
+/** One host as a CIDR: `/32` for an IPv4 address, `/128` for an IPv6 one (a string with a colon). */
+export function hostCidr(address: HostAddress | string): string {
+  const value = typeof address === 'string' ? address : address.value;
+  const v6 = typeof address === 'string' ? address.includes(':') : address.kind === AddressKind.IPV6;
+  return `${value}/${v6 ? 128 : 32}`;
+}

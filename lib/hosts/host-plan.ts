@@ -1,4 +1,4 @@
-import { AddressKind } from '../core/address';
+import { AddressKind, hostCidr } from '../core/address';
 import { HaServiceModel, PoolMember } from '../model/ha-service-model';
 import { commentText } from '../core/lang/internal';
 import { psArg, psString } from '../core/lang/powershell';
@@ -108,7 +108,7 @@ export function installPs1Line(model: HaServiceModel, h: HostShim, peer?: HostSh
     else extra.push(flag, ...(h.args[i + 1] !== undefined && !h.args[i + 1].startsWith('--') ? [h.args[++i]] : []));
   }
   // Each host's sidecar polls the other's health port.
-  const sources = peer ? [`${peer.address}/${peer.address.includes(':') ? 128 : 32}`] : [];
+  const sources = peer ? [hostCidr(peer.address)] : [];
   const order = ['Role', 'ServicePort', 'BindAddress', 'PeerUrl', 'GatePort', 'PriorityPort', 'HealthPort', 'AgentPort'];
   const parts = ['.\\install.ps1', ...order.filter((k) => params.has(k)).map((k) => `-${k} ${psArg(params.get(k)!)}`)];
   if (sources.length > 0) parts.push(`-ProbeSources ${sources.map(psArg).join(',')}`);

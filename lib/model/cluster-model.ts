@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { Problems } from '../core/errors';
 import { idhaWords } from '../core/lang/argv';
 import { urlForNode } from '../core/lang/url';
-import { NodeSet } from './ha-service-model';
+import { FailoverEstimate } from './failover-estimate';
+import { HaServiceModel, NodeSet } from './ha-service-model';
 import { Snippet } from './snippet';
 
 /** Whether the preferred node takes the virtual IP back when it is healthy again. */
@@ -39,20 +40,40 @@ export interface IClusterTarget {
   validate(cluster: FailoverClusterModel, problems: Problems): void;
   /** Creates the target's Terraform resources under `scope` (cloud targets); targets rendered as files create none. */
   render(scope: Construct, cluster: FailoverClusterModel): void;
-  /** Paste-ready files (`snippets/<cluster>/...`). */
+  /** Paste-ready files (`snippets/<cluster>/...`); empty when none. */
   snippets(cluster: FailoverClusterModel): Snippet[];
-  /** Worst-case failover, in words and seconds. */
-  estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate;
+  /** What the platform does differently from the cluster's settings, printed by `idha synth`; empty when nothing. */
+  warnings(cluster: FailoverClusterModel): string[];
+  /** Worst-case failover and failback, in words and seconds (`service` is the cluster's name). */
+  estimate(cluster: FailoverClusterModel): FailoverEstimate;
+  /**
+   * The service model of the sidecars the nodes run, when the platform probes them (a cloud load
+   * balancer): `idha synth` prints each node's `idha shim` command from it. Undefined when the nodes
+   * run none (keepalived, Pacemaker and WSFC run their checks themselves).
+   */
+  sidecarService(cluster: FailoverClusterModel): HaServiceModel | undefined;
 }
 
-export interface ClusterFailoverEstimate {
-  readonly platform: string;
-  readonly seconds: number;
-  readonly formula: string;
-  /** Worst case until the preferred node has the service back. @default the check's rise, by the preemption setting */
-  readonly failbackSeconds?: number;
-  /** How failbackSeconds is made up. @default the check's rise, by the preemption setting */
-  readonly failbackFormula?: string;
+/**
+ * A base for cluster targets, with no files, no warnings and no sidecars by default. Extend it to add
+ * a platform of your own, in any jsii language: implement `platform`, `movesVirtualIp`, `validate`,
+ * `render` and `estimate`.
+ */
+export abstract class ClusterTargetBase implements IClusterTarget {
+  public abstract readonly platform: string;
+  public abstract readonly movesVirtualIp: boolean;
+  public abstract validate(cluster: FailoverClusterModel, problems: Problems): void;
+  public abstract render(scope: Construct, cluster: FailoverClusterModel): void;
+  public abstract estimate(cluster: FailoverClusterModel): FailoverEstimate;
+  public snippets(_cluster: FailoverClusterModel): Snippet[] {
+    return [];
+  }
+  public warnings(_cluster: FailoverClusterModel): string[] {
+    return [];
+  }
+  public sidecarService(_cluster: FailoverClusterModel): HaServiceModel | undefined {
+    return undefined;
+  }
 }
 
 /** The resolved health check. */

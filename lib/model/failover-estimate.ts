@@ -145,3 +145,17 @@ export interface SidecarEstimateTerms {
   /** Priority gate: the primary's poll interval of the secondary (failback waits for one poll). */
   readonly pollSeconds?: number;
 }
+
+/** The figures a cluster or web tier target works out; {@link figuresEstimate} makes them an estimate. */
+export interface EstimateFigures {
+  readonly platform: string;
+  readonly seconds: number;
+  readonly formula: string;
+  readonly failbackSeconds: number;
+  readonly failbackFormula: string;
+}
+
+/** A cluster's or web tier's estimate: its figures, with no terms (the formula carries them). */
+export function figuresEstimate(service: string, f: EstimateFigures): FailoverEstimate {
+  return { service, platform: f.platform, worstCaseSeconds: f.seconds, formula: f.formula, terms: [], failbackSeconds: f.failbackSeconds, failbackFormula: f.failbackFormula };
+}

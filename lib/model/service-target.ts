@@ -24,7 +24,7 @@ export interface IHaTarget {
   /** Creates the platform's resources under `scope`. Only called after `validate` found nothing. */
   render(scope: Construct, model: HaServiceModel): void;
   /** Worst-case failover and failback times from this target's probe settings. */
-  estimateFailover(model: HaServiceModel): FailoverEstimate;
+  estimate(model: HaServiceModel): FailoverEstimate;
   /** Paste-ready snippets (not Terraform) this target offers; empty when none. */
   snippets(model: HaServiceModel): Snippet[];
   /** Warnings to surface at synth time; empty when none. */
@@ -34,7 +34,7 @@ export interface IHaTarget {
 /**
  * A base for targets, with no snippets and no warnings by default. Extend it to add a platform of
  * your own, in any jsii language: implement `platform`, `strategy`, `validate`, `render` and
- * `estimateFailover`.
+ * `estimate`.
  */
 export abstract class HaTargetBase implements IHaTarget {
   public abstract readonly platform: string;
@@ -43,7 +43,7 @@ export abstract class HaTargetBase implements IHaTarget {
   public readonly needsStandbySidecar?: boolean;
   public abstract validate(model: HaServiceModel, problems: Problems): void;
   public abstract render(scope: Construct, model: HaServiceModel): void;
-  public abstract estimateFailover(model: HaServiceModel): FailoverEstimate;
+  public abstract estimate(model: HaServiceModel): FailoverEstimate;
   public snippets(_model: HaServiceModel): Snippet[] {
     return [];
   }

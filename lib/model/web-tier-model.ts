@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { AddressKind, HostAddress } from '../core/address';
 import { Problems } from '../core/errors';
+import { FailoverEstimate } from './failover-estimate';
 import { Snippet } from './snippet';
 import { CookieStickiness, PoolSelection, ServiceListener } from './ha-service-model';
 
@@ -82,20 +83,40 @@ export interface IWebTierTarget {
   validate(model: WebTierModel, problems: Problems): void;
   /** Creates the platform's Terraform resources under `scope` (cloud targets); file targets create none. */
   render(scope: Construct, model: WebTierModel): void;
-  /** Paste-ready files (`snippets/<tier>/...`). */
+  /** Paste-ready files (`snippets/<tier>/...`); empty when none. */
   snippets(model: WebTierModel): Snippet[];
-  /** Worst case until a failed node gets no new requests, and until it gets them again. */
-  estimate(model: WebTierModel): WebTierEstimate;
   /** What the platform does differently from the tier's settings, printed by `idha synth`; empty when nothing. */
   warnings(model: WebTierModel): string[];
+  /**
+   * Worst case until a failed node gets no new requests, and until it gets them again (`service` is
+   * the tier's name).
+   */
+  estimate(model: WebTierModel): FailoverEstimate;
+  /** The balancer hosts' install steps (an on-host balancer); undefined for a managed cloud balancer. */
+  hostSteps(model: WebTierModel): BalancerHostSteps | undefined;
 }
 
-export interface WebTierEstimate {
-  readonly platform: string;
-  readonly seconds: number;
-  readonly formula: string;
-  readonly failbackSeconds: number;
-  readonly failbackFormula: string;
+/**
+ * A base for web tier targets, with no files, no warnings and no host steps by default. Extend it to
+ * add a platform of your own, in any jsii language: implement `platform`, `validate`, `render` and
+ * `estimate`.
+ */
+export abstract class WebTierTargetBase implements IWebTierTarget {
+  public abstract readonly platform: string;
+  /** @default - none: a managed balancer with no status page on a host of yours */
+  public readonly balancerStatusPath?: string;
+  public abstract validate(model: WebTierModel, problems: Problems): void;
+  public abstract render(scope: Construct, model: WebTierModel): void;
+  public abstract estimate(model: WebTierModel): FailoverEstimate;
+  public snippets(_model: WebTierModel): Snippet[] {
+    return [];
+  }
+  public warnings(_model: WebTierModel): string[] {
+    return [];
+  }
+  public hostSteps(_model: WebTierModel): BalancerHostSteps | undefined {
+    return undefined;
+  }
 }
 
 /** A balancer target's part of the balancer hosts' steps. */

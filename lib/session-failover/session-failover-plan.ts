@@ -1,7 +1,6 @@
 import { mermaidId, mermaidLabel } from '../core/lang/mermaid';
 import * as ipaddr from 'ipaddr.js';
 import { IdhaValidationError, Problem } from '../core/errors';
-import type { TopologyDocument } from '../topology/topology';
 
 /**
  * Session failover planning for an Identity Server cluster. Each server copies every session it
@@ -508,7 +507,7 @@ function formatRate(bps: number): string {
 }
 
 /** The plan of a topology's `sessionFailover:` block; a clear error when it has none. */
-export function planSessionFailover(topology: TopologyDocument): SessionFailoverPlan {
+export function planSessionFailover(topology: { readonly sessionFailover?: SessionFailoverProps }): SessionFailoverPlan {
   if (!topology.sessionFailover) {
     throw new IdhaValidationError([{ field: 'sessionFailover', value: undefined, allowed: 'a sessionFailover block with the cluster\'s servers', fix: 'add one (see examples/session-failover.yaml)' }]);
   }

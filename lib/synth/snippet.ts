@@ -1,9 +1,9 @@
 import * as os from 'os';
 import { IdhaValidationError } from '../core/errors';
-import { PLATFORMS, snippetKinds } from '../platforms/registry';
+import { PLATFORMS, snippetKinds } from '../topology/registry';
 import { TopologyDocument } from '../topology/topology';
 import { withoutTokenStackTraces } from './synthesize';
-import { buildTopologyApp } from './topology-app';
+import { buildTopologyApp } from '../topology/topology-app';
 
 /**
  * One snippet for one service, as text. `f5-as3`/`f5-tmsh` (and other console snippets) come from

@@ -2,14 +2,13 @@ import type { Snippet } from '../model/snippet';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FailoverEstimate } from '../model/failover-estimate';
-import { PLATFORMS } from '../platforms/registry';
+import { PLATFORMS } from '../topology/registry';
 import { TopologyDocument } from '../topology/topology';
 import { checkOutputFolder, CommitOptions, createStaging, discardStaging, listFiles, OWNER_MARKER, writeOwnerMarker } from './output-folder';
-import { describeState } from './state-backend';
+import { describeState } from '../topology/state-backend';
 import { commitRendered } from './synth-client';
-import { buildTopologyApp } from './topology-app';
+import { buildTopologyApp } from '../topology/topology-app';
 import { dampingNote, hostPlan, hostShims } from '../hosts/host-plan';
-import { LoadBalancedClusterTarget } from '../platforms/cloud-cluster/load-balanced-cluster-target';
 
 export type { SynthesizeOptions, SynthesizeResult } from './synth-client';
 import type { SynthesizeOptions, SynthesizeResult } from './synth-client';
@@ -108,8 +107,8 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
   for (const cluster of built.clusters) {
     // A cloud cluster's nodes run sidecars: print each node's command as for a service's hosts.
     for (const t of cluster.targets) {
-      if (!(t instanceof LoadBalancedClusterTarget)) continue;
-      const model = t.serviceModel(cluster.model);
+      const model = t.sidecarService(cluster.model);
+      if (!model) continue;
       for (const h of hostShims(model)) {
         const node = cluster.model.nodeSet.nodes[h.role === 'primary' ? 0 : 1].name;
         if (hosts.some((x) => x.service === cluster.model.name && x.address === h.address)) continue;

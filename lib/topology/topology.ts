@@ -1,15 +1,15 @@
-import { FailoverClusterProps } from '../cluster/failover-cluster';
-import type { BalancerStandbyProps, HaWebTierProps } from '../web-tier/ha-web-tier';
+import { FailoverClusterProps } from '../constructs/failover-cluster';
+import type { BalancerStandbyProps, HaWebTierProps } from '../constructs/ha-web-tier';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
 import { IdhaValidationError, isSecretKey, Problem } from '../core/errors';
 import { isNumberTokenLike, TEMPLATE_SEQUENCE, terraformLiteral, TOKEN_MARKER } from '../core/lang/terraform';
-import type { IqServiceHaPairProps } from '../iqservice/iqservice-ha-pair';
-import type { TopologyProviders } from '../platforms/registry';
+import type { IqServiceHaPairProps } from '../constructs/iqservice-ha-pair';
+import type { TopologyProviders } from './registry';
 import type { SessionFailoverProps } from '../session-failover/session-failover-plan';
-import type { StateBackendConfig } from '../synth/state-backend';
+import type { StateBackendConfig } from './state-backend';
 
 /** A topology file, after schema validation. */
 export interface TopologyDocument {

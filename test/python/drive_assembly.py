@@ -133,7 +133,7 @@ class CsvTarget:
         self.kernel.create("cdktf.TerraformOutput", [scope, "members", {"value": value}])
         return None
 
-    def estimateFailover(self, model):
+    def estimate(self, model):
         return {"service": wrap(self.kernel, model)["name"], "platform": "csv", "worstCaseSeconds": 1, "formula": "python", "terms": [], "failbackSeconds": 1, "failbackFormula": "python"}
 
     def snippets(self, model):
@@ -153,7 +153,7 @@ def main():
     k.create("@cdktf/provider-aws.provider.AwsProvider", [stack, "aws", {"region": "eu-west-1"}])
     aws = k.create("identity-ha.AwsNlbTarget", [{"vpcId": "vpc-0a1b2c3d", "subnetIds": ["subnet-0aaa1111", "subnet-0bbb2222"], "targetSecurityGroupId": "sg-0123abcd"}])
     csv = CsvTarget(k)
-    overrides = [{"method": m} for m in ["validate", "render", "estimateFailover", "snippets"]] + [{"property": p} for p in ["platform", "strategy"]]
+    overrides = [{"method": m} for m in ["validate", "render", "estimate", "snippets"]] + [{"property": p} for p in ["platform", "strategy"]]
     csv_ref = k.create("identity-ha.HaTargetBase", [], overrides=overrides, impl=csv)
     props = {
         "primary": {"address": "10.0.1.10", "iqserviceVersion": "8.4p2"},

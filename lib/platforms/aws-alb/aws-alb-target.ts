@@ -1,4 +1,5 @@
 import { TerraformProvider } from 'cdktf';
+import { FailoverEstimate } from '../../model/failover-estimate';
 import { Construct } from 'constructs';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
@@ -9,14 +10,13 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { DOT_SEGMENT_WILDCARDS } from '../../core/lang/request-path';
-import { AddressKind } from '../../core/address';
-import { cidrProps } from '../aws/aws-network-load-balancer';
+import { AddressKind, hostCidr } from '../../core/address';
+import { cidrProps } from '../shared/aws';
 import { checkAwsId, checkInteger, checkUniqueIds } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, WebTierEstimate } from '../../model/web-tier-model';
-import { Snippet } from '../target';
-import { checkAllowedClients, checkIpNodes, checkNoStandbys, contextPathBase, httpCheckEstimate, tomcatHttpSnippets } from '../web-checks';
+import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
+import { Snippet } from '../../model/snippet';
+import { checkAllowedClients, checkIpNodes, checkNoStandbys, contextPathBase, httpCheckEstimate, tomcatHttpSnippets } from '../shared/web-checks';
 
 export interface AwsAlbTargetProps {
   /** Existing VPC of the Tomcats. */
@@ -40,10 +40,12 @@ export interface AwsAlbTargetProps {
  * group rules from the allowed clients in and to the Tomcats out. An ALB has no priorities, so
  * hot standbys are refused.
  */
-export class AwsAlbTarget implements IWebTierTarget {
+export class AwsAlbTarget extends WebTierTargetBase {
   public readonly platform = 'aws-alb';
 
-  constructor(public readonly props: AwsAlbTargetProps) {}
+  constructor(public readonly props: AwsAlbTargetProps) {
+    super();
+  }
 
   public validate(model: WebTierModel, problems: Problems): void {
     const p = this.props;
@@ -133,7 +135,7 @@ export class AwsAlbTarget implements IWebTierTarget {
       for (const port of new Set([n.httpPort])) {
         new VpcSecurityGroupEgressRule(c, `sg-out-${n.name}`, {
           provider, securityGroupId: sg.id, ipProtocol: 'tcp', fromPort: port, toPort: port,
-          ...cidrProps(`${n.address.value}/${n.address.kind === AddressKind.IPV6 ? 128 : 32}`), description: `to ${n.name} HTTP ${port}`,
+          ...cidrProps(hostCidr(n.address)), description: `to ${n.name} HTTP ${port}`,
         });
       }
     }
@@ -152,7 +154,7 @@ export class AwsAlbTarget implements IWebTierTarget {
     return tomcatHttpSnippets(model);
   }
 
-  public estimate(model: WebTierModel): WebTierEstimate {
+  public estimate(model: WebTierModel): FailoverEstimate {
     return httpCheckEstimate(this.platform, model);
   }
 }

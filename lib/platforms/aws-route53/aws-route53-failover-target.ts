@@ -5,8 +5,8 @@ import { checkInteger, checkName, checkOneOf, checkRequiredId } from '../../core
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
-import { checkDnsClients, checkDnsHealthChecks, dnsCheckSpec } from '../dns-checks';
-import { HaTargetBase } from '../target';
+import { checkDnsClients, checkDnsHealthChecks, dnsCheckSpec } from '../shared/dns-checks';
+import { HaTargetBase } from '../../model/service-target';
 import { AwsRoute53Failover } from './aws-route53-failover';
 
 /** Route 53 endpoint health check timing (public hosted zones). */
@@ -192,7 +192,7 @@ export class AwsRoute53FailoverTarget extends HaTargetBase {
     };
   }
 
-  public estimateFailover(model: HaServiceModel): FailoverEstimate {
+  public estimate(model: HaServiceModel): FailoverEstimate {
     return estimateFailover(model.name, this.platform, this.timing(model), sidecarTerms(model));
   }
 }

@@ -4,7 +4,7 @@ import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { AddressKind } from '../../core/address';
 import { HaServiceModel, membersByPriority } from '../../model/ha-service-model';
-import { dnsCheckSpec } from '../dns-checks';
+import { dnsCheckSpec } from '../shared/dns-checks';
 import { recordType, ResolvedRoute53Props } from './aws-route53-failover-target';
 
 export interface AwsRoute53FailoverProps {

@@ -1,15 +1,15 @@
 import { TerraformProvider } from 'cdktf';
+import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { Construct } from 'constructs';
 import { ApplicationGateway } from '@cdktf/provider-azurerm/lib/application-gateway';
 import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
 import { AddressKind } from '../../core/address';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, WebTierEstimate } from '../../model/web-tier-model';
-import { Snippet } from '../target';
-import { checkAzureFrontendIp, checkAzureZones } from '../azure-checks';
-import { checkIpNodes, checkNoStandbys, contextPathBase, ident, tomcatHttpSnippets } from '../web-checks';
+import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
+import { Snippet } from '../../model/snippet';
+import { checkAzureFrontendIp, checkAzureZones } from '../shared/azure-checks';
+import { checkIpNodes, checkNoStandbys, contextPathBase, ident, tomcatHttpSnippets } from '../shared/web-checks';
 
 /** The backend HTTP settings and path prefix of the path map's default: a Tomcat answers 404 there. */
 const UNMATCHED_SETTINGS = 'unmatched-http';
@@ -61,10 +61,12 @@ export interface AzureApplicationGatewayTargetProps {
  * on the health path per application, and a path-based rule sending each context path to its pool.
  * No priorities, so hot standbys are refused.
  */
-export class AzureApplicationGatewayTarget implements IWebTierTarget {
+export class AzureApplicationGatewayTarget extends WebTierTargetBase {
   public readonly platform = 'azure-appgw';
 
-  constructor(public readonly props: AzureApplicationGatewayTargetProps) {}
+  constructor(public readonly props: AzureApplicationGatewayTargetProps) {
+    super();
+  }
 
   public validate(model: WebTierModel, problems: Problems): void {
     const p = this.props;
@@ -171,12 +173,12 @@ export class AzureApplicationGatewayTarget implements IWebTierTarget {
     return tomcatHttpSnippets(model);
   }
 
-  public estimate(model: WebTierModel): WebTierEstimate {
+  public estimate(model: WebTierModel): FailoverEstimate {
     const h = model.pools[0].health;
     const down = h.intervalSeconds * h.fall + h.timeoutSeconds;
-    return {
+    return figuresEstimate(model.name, {
       platform: this.platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} probes + ${h.timeoutSeconds}s timeout = ${down}`,
       failbackSeconds: h.intervalSeconds, failbackFormula: `${h.intervalSeconds}s: one good probe`,
-    };
+    });
   }
 }

@@ -4,8 +4,8 @@ import { checkInteger, checkName, checkOneOf, checkRequiredId } from '../../core
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
-import { checkDnsClients, checkDnsHealthChecks } from '../dns-checks';
-import { HaTargetBase } from '../target';
+import { checkDnsClients, checkDnsHealthChecks } from '../shared/dns-checks';
+import { HaTargetBase } from '../../model/service-target';
 import { AzureTrafficManager } from './azure-traffic-manager';
 
 /** Traffic Manager endpoint monitor timing. */
@@ -127,7 +127,7 @@ export class AzureTrafficManagerTarget extends HaTargetBase {
     };
   }
 
-  public estimateFailover(model: HaServiceModel): FailoverEstimate {
+  public estimate(model: HaServiceModel): FailoverEstimate {
     return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model));
   }
 }

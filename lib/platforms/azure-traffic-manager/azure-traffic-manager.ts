@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { TrafficManagerExternalEndpoint } from '@cdktf/provider-azurerm/lib/traffic-manager-external-endpoint';
 import { TrafficManagerProfile } from '@cdktf/provider-azurerm/lib/traffic-manager-profile';
 import { HaServiceModel, membersByPriority } from '../../model/ha-service-model';
-import { dnsCheckSpec } from '../dns-checks';
+import { dnsCheckSpec } from '../shared/dns-checks';
 import { ResolvedTrafficManagerProps } from './azure-traffic-manager-target';
 
 export interface AzureTrafficManagerProps {

@@ -6,8 +6,9 @@ import { checkInteger, checkName, checkOneOf } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
-import { checkConnectionResets } from '../member-checks';
-import { HaTargetBase, Snippet } from '../target';
+import { checkConnectionResets } from '../shared/member-checks';
+import { HaTargetBase } from '../../model/service-target';
+import { Snippet } from '../../model/snippet';
 import { buildAs3Declaration } from './as3-declaration';
 import { F5BigIp } from './f5-big-ip';
 import { buildTmshCommands } from './tmsh-commands';
@@ -169,7 +170,7 @@ export class F5BigIpTarget extends HaTargetBase {
     };
   }
 
-  public estimateFailover(model: HaServiceModel): FailoverEstimate {
+  public estimate(model: HaServiceModel): FailoverEstimate {
     // With the sidecar the standby's gate opens only after the primary fails; priority groups alone
     // need no standby logic, but the monitor still has to see the secondary's gate open.
     return estimateFailover(model.name, this.platform, this.timing(model), sidecarTerms(model));

@@ -5,8 +5,9 @@ import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { ConnectionAction, HaServiceModel, HaStrategy, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind } from '../../model/probe-policy';
-import { checkClientFamily } from '../member-checks';
-import { HaTargetBase, Snippet } from '../target';
+import { checkClientFamily } from '../shared/member-checks';
+import { HaTargetBase } from '../../model/service-target';
+import { Snippet } from '../../model/snippet';
 import { checkHaproxyLogTarget, checkHaproxyStatsSocket, downInterMs, HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
 
 export interface HaproxyTargetProps {
@@ -172,7 +173,7 @@ export class HaproxyTarget extends HaTargetBase {
     };
   }
 
-  public estimateFailover(model: HaServiceModel): FailoverEstimate {
+  public estimate(model: HaServiceModel): FailoverEstimate {
     return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model));
   }
 }

@@ -1,15 +1,16 @@
 import { Construct } from 'constructs';
+import { FailoverEstimate } from '../../model/failover-estimate';
 import { checkBindAddress } from '../../core/address';
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, urlHost, WebTierEstimate } from '../../model/web-tier-model';
-import { Snippet } from '../target';
+import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
+import { urlHost } from '../../model/web-tier-model';
+import { Snippet } from '../../model/snippet';
 import { BalancerHostSteps } from '../../model/web-tier-model';
 import { checkHaproxyLogTarget, checkHaproxyStatsSocket, DEFAULT_HAPROXY_STATS_SOCKET } from './haproxy-config';
 import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
 import { haproxyComment, haproxySingleQuoted, haproxyWord as w } from '../../core/lang/haproxy';
-import { contextPathBase, httpCheckEstimate, ident, tomcatHttpSnippets } from '../web-checks';
+import { contextPathBase, httpCheckEstimate, ident, tomcatHttpSnippets } from '../shared/web-checks';
 
 export interface HaproxyWebTargetProps {
   /** Address the frontend binds to. @default '*' (all addresses) */
@@ -41,11 +42,13 @@ export interface HaproxyWebTargetProps {
  * started behind one balancer stays on its node behind another. A route whose server is down is
  * skipped and the request balanced as new.
  */
-export class HaproxyWebTarget implements IWebTierTarget {
+export class HaproxyWebTarget extends WebTierTargetBase {
   public readonly platform = 'haproxy';
   public readonly balancerStatusPath?: string = '/idha-balancer-health';
 
-  constructor(public readonly props: HaproxyWebTargetProps = {}) {}
+  constructor(public readonly props: HaproxyWebTargetProps = {}) {
+    super();
+  }
 
   public validate(_model: WebTierModel, problems: Problems): void {
     if (this.props.bindAddress !== undefined) checkBindAddress(problems, 'bindAddress', this.props.bindAddress);
@@ -57,10 +60,6 @@ export class HaproxyWebTarget implements IWebTierTarget {
   }
 
   public render(_scope: Construct, _model: WebTierModel): void {}
-
-  public warnings(_model: WebTierModel): string[] {
-    return [];
-  }
 
   public config(model: WebTierModel): string {
     const bind = (this.props.bindAddress ?? '*').replace(/^\[(.*)\]$/, '$1');
@@ -151,7 +150,7 @@ export class HaproxyWebTarget implements IWebTierTarget {
     return [{ kind: 'haproxy', fileName: 'haproxy/haproxy.cfg', content: this.config(model) }, ...tomcatHttpSnippets(model)];
   }
 
-  public estimate(model: WebTierModel): WebTierEstimate {
+  public estimate(model: WebTierModel): FailoverEstimate {
     return httpCheckEstimate(this.platform, model, 'a refused connection: redispatched at once');
   }
 }

@@ -1,9 +1,10 @@
 import { checkInteger } from '../../core/checks';
+import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { Problems } from '../../core/errors';
 import { AddressKind, parseHostAddress } from '../../core/address';
 import { Construct } from 'constructs';
-import { clusterCheckArgv, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../model/cluster-model';
-import { Snippet } from '../target';
+import { clusterCheckArgv, ClusterTargetBase, FailoverClusterModel, Preemption } from '../../model/cluster-model';
+import { Snippet } from '../../model/snippet';
 import { idhaWords, checkCommandWords } from '../../core/lang/argv';
 import { keepalivedScript } from '../../core/lang/keepalived';
 
@@ -77,11 +78,13 @@ function keepalivedDropIn(vip: string, prefixLength: number, interfaceName: stri
  * `vrrp_script` that runs `idha check` and the preemption the cluster asks for. A failing check puts
  * the node in FAULT state (weight 0), so it gives up the virtual IP whatever the preemption setting.
  */
-export class KeepalivedTarget implements IClusterTarget {
+export class KeepalivedTarget extends ClusterTargetBase {
   public readonly platform = 'keepalived';
   public readonly movesVirtualIp = true;
 
-  constructor(public readonly props: KeepalivedTargetProps) {}
+  constructor(public readonly props: KeepalivedTargetProps) {
+    super();
+  }
 
   public validate(cluster: FailoverClusterModel, problems: Problems): void {
     const p = this.props;
@@ -255,11 +258,11 @@ export class KeepalivedTarget implements IClusterTarget {
    * plus the last check's timeout), then the standby's master-down timer is not needed (the failing
    * node sends priority 0 on FAULT), so a standby takes over within one advert interval.
    */
-  public estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate {
+  public estimate(cluster: FailoverClusterModel): FailoverEstimate {
     const c = cluster.check;
     const advert = this.props.advertIntervalSeconds ?? 1;
     const seconds = c.intervalSeconds * c.fall + c.intervalSeconds + advert;
-    return { platform: this.platform, seconds, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + ${advert}s advert = ${seconds}`, ...this.failback(cluster) };
+    return figuresEstimate(cluster.name, { platform: this.platform, seconds, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + ${advert}s advert = ${seconds}`, ...this.failback(cluster) });
   }
 
   /**

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
+import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, WebTierEstimate } from '../../model/web-tier-model';
-import { Snippet } from '../target';
-import { checkAbsPath, contextPathBase, ident } from '../web-checks';
+import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
+import { Snippet } from '../../model/snippet';
+import { checkAbsPath, contextPathBase, ident } from '../shared/web-checks';
 import { httpdComment, httpdQuoted as q } from '../../core/lang/httpd';
 import { shWord } from '../../core/lang/shell';
 import { BalancerHostSteps } from '../../model/web-tier-model';
@@ -50,11 +50,13 @@ export interface ModJkTargetProps {
  * watchdog, and a `jkstatus` page for local requests only; and each Tomcat's `server.xml` fragment
  * (AJP connector with `secretRequired`, the HTTP connector, `jvmRoute` on the Engine).
  */
-export class ModJkTarget implements IWebTierTarget {
+export class ModJkTarget extends WebTierTargetBase {
   public readonly platform = 'mod-jk';
   public readonly balancerStatusPath?: string = '/jkstatus';
 
-  constructor(public readonly props: ModJkTargetProps) {}
+  constructor(public readonly props: ModJkTargetProps) {
+    super();
+  }
 
   private pingMode(): string {
     return this.props.cpingBeforeEachRequest === false ? 'CI' : 'A';
@@ -257,15 +259,15 @@ export class ModJkTarget implements IWebTierTarget {
    * A hung one costs the CPing timeout (or, without a CPing before each request, the reply timeout).
    * Back: recover_time after the error, at the next maintenance.
    */
-  public estimate(model: WebTierModel): WebTierEstimate {
+  public estimate(model: WebTierModel): FailoverEstimate {
     const h = model.pools[0].health;
     const back = h.intervalSeconds * h.rise + h.intervalSeconds;
-    return {
+    return figuresEstimate(model.name, {
       ...(this.pingMode() === 'A'
         ? { seconds: h.timeoutSeconds, formula: `${h.timeoutSeconds}s CPing timeout (a refused connection: at once, the request retried on another node)` }
         : { seconds: model.responseTimeoutSeconds, formula: `${model.responseTimeoutSeconds}s reply_timeout for a hung Tomcat (no CPing before each request; a refused connection: at once, retried on another node)` }),
       platform: this.platform,
       failbackSeconds: back, failbackFormula: `${h.intervalSeconds * h.rise}s recover_time + ${h.intervalSeconds}s maintain = ${back}`,
-    };
+    });
   }
 }

@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
+import { FailoverEstimate } from '../../model/failover-estimate';
 import { Problems } from '../../core/errors';
-import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, urlHost, WebTierEstimate } from '../../model/web-tier-model';
-import { Snippet } from '../target';
+import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
+import { urlHost } from '../../model/web-tier-model';
+import { Snippet } from '../../model/snippet';
 import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
-import { checkAbsPath, httpCheckEstimate, ident, tomcatHttpSnippets } from '../web-checks';
+import { checkAbsPath, httpCheckEstimate, ident, tomcatHttpSnippets } from '../shared/web-checks';
 import { httpdComment, httpdQuoted as q, httpdWord as w } from '../../core/lang/httpd';
 import { shWord } from '../../core/lang/shell';
 import { BalancerHostSteps } from '../../model/web-tier-model';
@@ -23,11 +24,13 @@ export interface ModProxyBalancerTargetProps {
  * `stickysession=JSESSIONID|jsessionid`, and mod_proxy_hcheck requesting the health path (`hcmethod`,
  * `hcuri`, a 2xx expression). `/balancer-manager` answers local requests only.
  */
-export class ModProxyBalancerTarget implements IWebTierTarget {
+export class ModProxyBalancerTarget extends WebTierTargetBase {
   public readonly platform = 'mod-proxy-balancer';
   public readonly balancerStatusPath?: string = '/balancer-manager';
 
-  constructor(public readonly props: ModProxyBalancerTargetProps = {}) {}
+  constructor(public readonly props: ModProxyBalancerTargetProps = {}) {
+    super();
+  }
 
   public validate(model: WebTierModel, problems: Problems): void {
     // mod_proxy_hcheck refuses an hcuri of 64 characters or more (httpd does not start).
@@ -100,7 +103,7 @@ export class ModProxyBalancerTarget implements IWebTierTarget {
   }
 
   /** mod_proxy_hcheck: fall checks an interval apart, the last one's timeout; back after rise checks. */
-  public estimate(model: WebTierModel): WebTierEstimate {
+  public estimate(model: WebTierModel): FailoverEstimate {
     return httpCheckEstimate(this.platform, model, `a refused connection: the request goes to another member at once; a hung Tomcat: after the ${model.responseTimeoutSeconds}s response timeout`);
   }
 }

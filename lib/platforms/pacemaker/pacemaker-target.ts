@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
+import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { Problems } from '../../core/errors';
-import { clusterHttpTimeoutSeconds, clusterStartupSeconds, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../model/cluster-model';
-import { Snippet } from '../target';
+import { clusterHttpTimeoutSeconds, clusterStartupSeconds, ClusterTargetBase, FailoverClusterModel, Preemption } from '../../model/cluster-model';
+import { Snippet } from '../../model/snippet';
 import { checkCommandWords, idhaWords } from '../../core/lang/argv';
 import { shWord } from '../../core/lang/shell';
 import { xmlAttr, xmlText } from '../../core/lang/xml';
@@ -33,11 +34,13 @@ const UNIT = /^[A-Za-z0-9:_.@-]{1,200}$/;
  * only once its check has passed there, and a node still starting never holds it. Node names are the
  * Pacemaker node names (`crm_node -n`).
  */
-export class PacemakerTarget implements IClusterTarget {
+export class PacemakerTarget extends ClusterTargetBase {
   public readonly platform = 'pacemaker';
   public readonly movesVirtualIp = true;
 
-  constructor(public readonly props: PacemakerTargetProps) {}
+  constructor(public readonly props: PacemakerTargetProps) {
+    super();
+  }
 
   public validate(cluster: FailoverClusterModel, problems: Problems): void {
     const p = this.props;
@@ -320,13 +323,13 @@ export class PacemakerTarget implements IClusterTarget {
    * lost node adds Corosync's token timeout and fencing. Failback (preemption on): `rise` passing
    * checks on the preferred node, the same way.
    */
-  public estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate {
+  public estimate(cluster: FailoverClusterModel): FailoverEstimate {
     const c = cluster.check;
     const seconds = c.intervalSeconds * c.fall + c.intervalSeconds + 1;
     const back = c.intervalSeconds * c.rise + c.intervalSeconds + 1;
     const failback = cluster.preemption === Preemption.ON
       ? { failbackSeconds: back, failbackFormula: `${c.intervalSeconds}s x ${c.rise} passing checks (rise) + ${c.intervalSeconds}s timeout + 1s to move the VIP = ${back}, once the preferred node's check passes there` }
       : { failbackSeconds: 0, failbackFormula: 'none: preemption off, the VIP stays where it runs' };
-    return { platform: this.platform, ...failback, seconds, formula: `${c.intervalSeconds}s x ${c.fall} failed checks (fall) + ${c.intervalSeconds}s timeout + 1s to move the VIP = ${seconds} (every node runs the service; a lost node: Corosync token timeout and fencing first)` };
+    return figuresEstimate(cluster.name, { platform: this.platform, ...failback, seconds, formula: `${c.intervalSeconds}s x ${c.fall} failed checks (fall) + ${c.intervalSeconds}s timeout + 1s to move the VIP = ${seconds} (every node runs the service; a lost node: Corosync token timeout and fencing first)` });
   }
 }

@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
+import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { AddressKind } from '../../core/address';
 import { Problems } from '../../core/errors';
-import { ClusterCheckKind, clusterCheckArgv, clusterStartupSeconds, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../model/cluster-model';
-import { Snippet } from '../target';
+import { clusterCheckArgv, ClusterCheckKind, clusterStartupSeconds, ClusterTargetBase, FailoverClusterModel, Preemption } from '../../model/cluster-model';
+import { Snippet } from '../../model/snippet';
 import { psString as psq } from '../../core/lang/powershell';
 import { windowsCommandLine } from '../../core/lang/windows-args';
 import { xmlText as xml } from '../../core/lang/xml';
@@ -52,11 +53,13 @@ const WINPATH = /^[A-Za-z]:\\[^"'\n<>|?*]*$/;
  * (failing the resource, so the role moves) after `fall` failed checks. Every step checks before it
  * creates, so the script can be run again.
  */
-export class WindowsFailoverClusterTarget implements IClusterTarget {
+export class WindowsFailoverClusterTarget extends ClusterTargetBase {
   public readonly platform = 'wsfc';
   public readonly movesVirtualIp = true;
 
-  constructor(public readonly props: WindowsFailoverClusterTargetProps) {}
+  constructor(public readonly props: WindowsFailoverClusterTargetProps) {
+    super();
+  }
 
   private networkName(cluster: FailoverClusterModel): string {
     return this.props.networkName ?? cluster.name;
@@ -264,12 +267,12 @@ export class WindowsFailoverClusterTarget implements IClusterTarget {
    * (interval x fall, plus the last one's timeout), then the Generic Service resource's state poll
    * (IsAlive, every 60 s by default; LooksAlive every 5 s sees a stopped service).
    */
-  public estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate {
+  public estimate(cluster: FailoverClusterModel): FailoverEstimate {
     const c = cluster.check;
     const seconds = c.intervalSeconds * c.fall + c.intervalSeconds + 5;
     const failback = cluster.preemption === Preemption.ON
       ? { failbackSeconds: 0, failbackFormula: `when ${cluster.nodeSet.nodes[0].name} comes back online in the cluster (AutoFailbackType 1, no window); a node that stayed up gets the role back by Move-ClusterGroup` }
       : { failbackSeconds: 0, failbackFormula: 'none: preemption off, the role stays where it runs' };
-    return { platform: this.platform, seconds, ...failback, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + 5s LooksAlive = ${seconds}, then the service's start on the new owner` };
+    return figuresEstimate(cluster.name, { platform: this.platform, seconds, ...failback, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + 5s LooksAlive = ${seconds}, then the service's start on the new owner` });
   }
 }

@@ -1,6 +1,6 @@
 import { Token } from 'cdktf';
-import { AddressKind, HostAddress, parseHostAddress } from '../core/address';
-import { Problems } from '../core/errors';
+import { AddressKind, HostAddress, parseHostAddress } from '../../core/address';
+import { Problems } from '../../core/errors';
 
 /**
  * The Azure rules every Azure target (the IQService pair's load balancer, the web tier's load

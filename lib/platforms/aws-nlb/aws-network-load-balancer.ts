@@ -6,7 +6,8 @@ import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { AddressKind, cidrFamily } from '../../core/address';
+import { AddressKind, hostCidr } from '../../core/address';
+import { cidrProps } from '../shared/aws';
 import { ConnectionAction, HaServiceModel } from '../../model/ha-service-model';
 import { priorityProbe, ProbeKind } from '../../model/probe-policy';
 import { AwsNlbTarget, ResolvedAwsProps } from './aws-nlb-target';
@@ -14,11 +15,6 @@ import { AwsNlbTarget, ResolvedAwsProps } from './aws-nlb-target';
 export interface AwsNetworkLoadBalancerProps {
   readonly model: HaServiceModel;
   readonly target: ResolvedAwsProps;
-}
-
-/** A security group rule's source or destination for a CIDR of either family. */
-export function cidrProps(cidr: string): { cidrIpv4?: string; cidrIpv6?: string } {
-  return cidrFamily(cidr) === AddressKind.IPV6 ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
 }
 
 /** The AWS resources of one service: NLB, target groups, attachments, listeners and security group rules. */
@@ -127,11 +123,11 @@ export class AwsNetworkLoadBalancer extends Construct {
     }
     const egressPorts = [...new Set([...model.servicePorts, target.port])];
     for (const m of pool0.members) {
-      const hostCidr = ipv6 ? `${m.address.value}/128` : `${m.address.value}/32`;
+      const cidr = hostCidr(m.address);
       for (const port of egressPorts) {
         new VpcSecurityGroupEgressRule(this, `sg-out-${m.name}-${port}`, {
           provider, securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port,
-          ...cidrProps(hostCidr), description: `to ${m.name} ${port === target.port && !model.servicePorts.includes(port) ? 'probe' : 'IQService'} port ${port}`,
+          ...cidrProps(cidr), description: `to ${m.name} ${port === target.port && !model.servicePorts.includes(port) ? 'probe' : 'IQService'} port ${port}`,
         });
       }
     }
@@ -146,7 +142,7 @@ export class AwsNetworkLoadBalancer extends Construct {
         for (const m of pool0.members) {
           new VpcSecurityGroupIngressRule(this, `host-in-peer-${m.name}`, {
             provider, securityGroupId: t.targetSecurityGroupId, ipProtocol: 'tcp', fromPort: probe.healthPort, toPort: probe.healthPort,
-            ...cidrProps(ipv6 ? `${m.address.value}/128` : `${m.address.value}/32`),
+            ...cidrProps(hostCidr(m.address)),
             description: `identity-ha ${name}: sidecar health port from ${m.name} (standby polling)`,
           });
         }

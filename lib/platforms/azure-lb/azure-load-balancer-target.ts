@@ -4,9 +4,9 @@ import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
-import { checkConnectionResets, checkIpMembersAndFullHandshakeProbe } from '../member-checks';
-import { HaTargetBase } from '../target';
-import { checkAzureFrontendIp, checkAzureLbProbe, checkAzureZones } from '../azure-checks';
+import { checkConnectionResets, checkIpMembersAndFullHandshakeProbe } from '../shared/member-checks';
+import { HaTargetBase } from '../../model/service-target';
+import { checkAzureFrontendIp, checkAzureLbProbe, checkAzureZones } from '../shared/azure-checks';
 import { AzureLoadBalancer } from './azure-load-balancer';
 
 /** Azure LB health probe timing. */
@@ -145,7 +145,7 @@ export class AzureLoadBalancerTarget extends HaTargetBase {
     };
   }
 
-  public estimateFailover(model: HaServiceModel): FailoverEstimate {
+  public estimate(model: HaServiceModel): FailoverEstimate {
     return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model, true));
   }
 }

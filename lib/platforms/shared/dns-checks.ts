@@ -1,8 +1,8 @@
 import * as ipaddr from 'ipaddr.js';
-import { AddressKind, HostAddress } from '../core/address';
-import { Problems } from '../core/errors';
-import { HaServiceModel } from '../model/ha-service-model';
-import { ProbeKind, ResolvedProbePolicy } from '../model/probe-policy';
+import { AddressKind, HostAddress } from '../../core/address';
+import { Problems } from '../../core/errors';
+import { HaServiceModel } from '../../model/ha-service-model';
+import { ProbeKind, ResolvedProbePolicy } from '../../model/probe-policy';
 import { checkClientFamily, checkConnectionResets } from './member-checks';
 
 /** Address ranges that health checkers on the internet cannot reach. */

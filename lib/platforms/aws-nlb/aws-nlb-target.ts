@@ -4,8 +4,8 @@ import { checkAwsId, checkInteger, checkUniqueIds } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { HaServiceModel, HaStrategy } from '../../model/ha-service-model';
-import { checkIpMembersAndFullHandshakeProbe } from '../member-checks';
-import { HaTargetBase } from '../target';
+import { checkIpMembersAndFullHandshakeProbe } from '../shared/member-checks';
+import { HaTargetBase } from '../../model/service-target';
 import { AwsNetworkLoadBalancer } from './aws-network-load-balancer';
 
 /** NLB target-group health check timing. */
@@ -137,7 +137,7 @@ export class AwsNlbTarget extends HaTargetBase {
    * That happens between the NLB marking the primary down and marking the secondary up (at most the
    * standby's detection plus healthyThreshold checks), and for good while no sidecar runs.
    */
-  public estimateFailover(model: HaServiceModel): FailoverEstimate {
+  public estimate(model: HaServiceModel): FailoverEstimate {
     const sidecar = sidecarTerms(model, true);
     const e = estimateFailover(model.name, this.platform, this.timing(), sidecar);
     if (sidecar?.standbySeconds === undefined) return e;

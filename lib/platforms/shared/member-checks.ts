@@ -1,7 +1,7 @@
-import { AddressKind, cidrFamily } from '../core/address';
-import { Problems } from '../core/errors';
-import { ConnectionAction, HaServiceModel } from '../model/ha-service-model';
-import { ProbeKind } from '../model/probe-policy';
+import { AddressKind, cidrFamily } from '../../core/address';
+import { Problems } from '../../core/errors';
+import { ConnectionAction, HaServiceModel } from '../../model/ha-service-model';
+import { ProbeKind } from '../../model/probe-policy';
 
 /** Wording of the platform-specific parts of the shared checks. */
 export interface CloudBalancerWords {

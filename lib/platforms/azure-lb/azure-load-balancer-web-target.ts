@@ -1,4 +1,5 @@
 import { TerraformProvider } from 'cdktf';
+import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { Construct } from 'constructs';
 import { Lb } from '@cdktf/provider-azurerm/lib/lb';
 import { LbBackendAddressPool } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool';
@@ -6,15 +7,13 @@ import { LbBackendAddressPoolAddress } from '@cdktf/provider-azurerm/lib/lb-back
 import { LbProbe } from '@cdktf/provider-azurerm/lib/lb-probe';
 import { LbRule } from '@cdktf/provider-azurerm/lib/lb-rule';
 import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
-import { AddressKind } from '../../core/address';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, WebTierEstimate } from '../../model/web-tier-model';
-import { Snippet } from '../target';
-import { checkAzureFrontendIp, checkAzureLbProbe, checkAzureOneFamily, checkAzureZones } from '../azure-checks';
-import { cidrFamily, parseCidr } from '../../core/address';
-import { checkAllowedClients, checkIpNodes, checkNoStandbys, tomcatHttpSnippets } from '../web-checks';
+import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
+import { Snippet } from '../../model/snippet';
+import { checkAzureFrontendIp, checkAzureLbProbe, checkAzureOneFamily, checkAzureZones } from '../shared/azure-checks';
+import { cidrFamily, hostCidr, parseCidr } from '../../core/address';
+import { checkAllowedClients, checkIpNodes, checkNoStandbys, tomcatHttpSnippets } from '../shared/web-checks';
 
 export interface AzureLoadBalancerWebTargetProps {
   readonly resourceGroupName: string;
@@ -49,10 +48,12 @@ export interface AzureLoadBalancerWebTargetProps {
  * address) on one Tomcat. It works at layer 4: it cannot route by path or read JSESSIONID, so every
  * application must be served by the same nodes, and hot standbys are refused.
  */
-export class AzureLoadBalancerWebTarget implements IWebTierTarget {
+export class AzureLoadBalancerWebTarget extends WebTierTargetBase {
   public readonly platform = 'azure-lb';
 
-  constructor(public readonly props: AzureLoadBalancerWebTargetProps) {}
+  constructor(public readonly props: AzureLoadBalancerWebTargetProps) {
+    super();
+  }
 
   public validate(model: WebTierModel, problems: Problems): void {
     const p = this.props;
@@ -115,7 +116,7 @@ export class AzureLoadBalancerWebTarget implements IWebTierTarget {
     const common = {
       provider, resourceGroupName: p.networkSecurityGroupResourceGroupName ?? p.resourceGroupName, networkSecurityGroupName: p.networkSecurityGroupName,
       direction: 'Inbound', protocol: 'Tcp', sourcePortRange: '*', access: 'Allow',
-      destinationAddressPrefixes: model.nodes.map((n) => `${n.address.value}/${n.address.kind === AddressKind.IPV6 ? 128 : 32}`), destinationPortRange: String(port),
+      destinationAddressPrefixes: model.nodes.map((n) => hostCidr(n.address)), destinationPortRange: String(port),
     };
     const base = p.nsgPriorityBase ?? 1200;
     new NetworkSecurityRule(c, 'nsg-clients', { ...common, name: `${model.name}-allow-clients`, description: `identity-ha ${model.name}: HTTP from allowed clients`, priority: base, sourceAddressPrefixes: [...model.allowedClients] });
@@ -140,12 +141,12 @@ export class AzureLoadBalancerWebTarget implements IWebTierTarget {
     return tomcatHttpSnippets(model);
   }
 
-  public estimate(model: WebTierModel): WebTierEstimate {
+  public estimate(model: WebTierModel): FailoverEstimate {
     const h = model.pools[0].health;
     const down = h.intervalSeconds * h.fall + h.intervalSeconds;
-    return {
+    return figuresEstimate(model.name, {
       platform: this.platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} probes + ${h.intervalSeconds}s in flight = ${down}`,
       failbackSeconds: h.intervalSeconds * h.fall, failbackFormula: `${h.intervalSeconds}s x ${h.fall} good probes (probeThreshold) = ${h.intervalSeconds * h.fall}`,
-    };
+    });
   }
 }

@@ -154,7 +154,7 @@ export class IqServiceHaPair extends Construct {
 
   /** Worst-case failover time for each target. */
   public failoverEstimates(): FailoverEstimate[] {
-    return this.targets.map((t) => t.estimateFailover(this.model));
+    return this.targets.map((t) => t.estimate(this.model));
   }
 
   /** Paste-ready snippets from every target that offers them. */

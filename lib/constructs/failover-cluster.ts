@@ -8,10 +8,10 @@ import { FailoverEstimate } from '../model/failover-estimate';
 import { PoolMember } from '../model/ha-service-model';
 import { Snippet } from '../model/snippet';
 import {
-  ClusterCheckKind, ClusterFailoverEstimate, clusterStartupSeconds, FailoverClusterModel, IClusterTarget, Preemption, ResolvedClusterCheck,
+  ClusterCheckKind, clusterStartupSeconds, FailoverClusterModel, IClusterTarget, Preemption, ResolvedClusterCheck,
 } from '../model/cluster-model';
 export {
-  ClusterCheckKind, clusterCheckArgv, ClusterFailoverEstimate, clusterHttpTimeoutSeconds, clusterStartupSeconds, FailoverClusterModel, IClusterTarget, Preemption, ResolvedClusterCheck,
+  ClusterCheckKind, clusterCheckArgv, clusterHttpTimeoutSeconds, clusterStartupSeconds, FailoverClusterModel, IClusterTarget, Preemption, ResolvedClusterCheck,
 } from '../model/cluster-model';
 import { checkHealthUrl } from '../core/lang/url';
 import { checkCommandWords } from '../core/lang/argv';
@@ -134,30 +134,12 @@ export class FailoverCluster extends Construct {
 
   /** What `idha synth` warns about: a setting a target cannot honour, or a known risk left open. */
   public warnings(): string[] {
-    // A target may have warnings(model) (keepalived does); the interface stays as it is for targets written elsewhere.
-    return this.targets.flatMap((t) => {
-      const w = (t as { warnings?: unknown }).warnings;
-      return typeof w === 'function' ? (w.call(t, this.model) as string[]) : [];
-    });
+    return this.targets.flatMap((t) => t.warnings(this.model));
   }
 
-  public estimates(): ClusterFailoverEstimate[] {
-    return this.targets.map((t) => t.estimate(this.model));
-  }
-
-  /** The estimates in the shape `idha synth` prints for services: failover, and failback by the preemption setting. */
+  /** Each target's worst-case failover and failback, as `idha synth` prints them. */
   public failoverEstimates(): FailoverEstimate[] {
-    const c = this.model.check;
-    const rise = c.rise * c.intervalSeconds;
-    const [failbackSeconds, failbackFormula] = this.model.preemption === Preemption.OFF
-      ? [0, 'none: preemption off, the VIP stays where it is']
-      : this.model.preemption === Preemption.DELAYED
-        ? [rise + this.model.preemptDelaySeconds, `${c.intervalSeconds}s x ${c.rise} checks + ${this.model.preemptDelaySeconds}s preempt delay = ${rise + this.model.preemptDelaySeconds}`]
-        : [rise, `${c.intervalSeconds}s x ${c.rise} checks = ${rise}`];
-    return this.estimates().map((e) => ({
-      service: this.model.name, platform: e.platform, worstCaseSeconds: e.seconds, formula: e.formula, terms: [],
-      failbackSeconds: e.failbackSeconds ?? failbackSeconds, failbackFormula: e.failbackFormula ?? failbackFormula,
-    }));
+    return this.targets.map((t) => t.estimate(this.model));
   }
 
   /** Checks `props` into the model; every problem goes to `problems`. */

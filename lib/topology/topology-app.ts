@@ -1,12 +1,12 @@
 import { scratchApp } from '../core/scratch-app';
-import { FailoverCluster } from '../cluster/failover-cluster';
+import { FailoverCluster } from '../constructs/failover-cluster';
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { IdhaValidationError, Problem } from '../core/errors';
-import { IqServiceHaPair } from '../iqservice/iqservice-ha-pair';
-import { CLUSTER_PLATFORMS, PLATFORMS, platformIds, TopologyTargetEntry, WEB_PLATFORMS } from '../platforms/registry';
-import { HaWebTier } from '../web-tier/ha-web-tier';
-import { TopologyDocument, TopologyService } from '../topology/topology';
+import { IqServiceHaPair } from '../constructs/iqservice-ha-pair';
+import { CLUSTER_PLATFORMS, PLATFORMS, platformIds, TopologyTargetEntry, WEB_PLATFORMS } from './registry';
+import { HaWebTier } from '../constructs/ha-web-tier';
+import { TopologyDocument, TopologyService } from './topology';
 import { addStateBackend, localStateInsideOutputProblems, stateBackendProblems } from './state-backend';
 
 /** One synthesized pair: the service it came from and its platform. */

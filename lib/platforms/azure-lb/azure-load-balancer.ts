@@ -5,7 +5,7 @@ import { LbBackendAddressPoolAddress } from '@cdktf/provider-azurerm/lib/lb-back
 import { LbProbe } from '@cdktf/provider-azurerm/lib/lb-probe';
 import { LbRule } from '@cdktf/provider-azurerm/lib/lb-rule';
 import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
-import { AddressKind } from '../../core/address';
+import { AddressKind, hostCidr } from '../../core/address';
 import { HaServiceModel } from '../../model/ha-service-model';
 import { priorityProbe, ProbeKind } from '../../model/probe-policy';
 import { ResolvedAzureProps } from './azure-load-balancer-target';
@@ -13,10 +13,6 @@ import { ResolvedAzureProps } from './azure-load-balancer-target';
 export interface AzureLoadBalancerProps {
   readonly model: HaServiceModel;
   readonly target: ResolvedAzureProps;
-}
-
-function hostPrefix(address: string, kind: AddressKind): string {
-  return kind === AddressKind.IPV6 ? `${address}/128` : `${address}/32`;
 }
 
 /** The Azure resources of one service: load balancer, pool, probe, rules and NSG rules. */
@@ -102,7 +98,7 @@ export class AzureLoadBalancer extends Construct {
 
     // NSG rules on the hosts: service ports only from the allowed clients, sidecar ports only from
     // the Azure probe source and the peer host (standby polling), everything else on those ports denied.
-    const hostPrefixes = pool0.members.map((m) => hostPrefix(m.address.value, m.address.kind));
+    const hostPrefixes = pool0.members.map((m) => hostCidr(m.address));
     const servicePorts = model.servicePorts.map(String);
     const sidecarPorts = probe.usesSidecar ? [probe.gatePort, probe.priorityPort, probe.healthPort, probe.agentPort].map(String) : [];
     const common = {

@@ -1,11 +1,11 @@
 import { Problem, problemsOf } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import * as os from 'os';
-import { HostSidecar, synthesizeTopology, withoutTokenStackTraces } from '../synth/synthesize';
-import { buildTopologyApp } from '../synth/topology-app';
-import { renderSnippet } from '../synth/snippet';
-import { snippetKinds } from '../platforms/registry';
-import { loadTopologyFile, TopologyDocument, validateTopologyDocument } from './topology';
+import { HostSidecar, synthesizeTopology, withoutTokenStackTraces } from './synthesize';
+import { buildTopologyApp } from '../topology/topology-app';
+import { renderSnippet } from './snippet';
+import { snippetKinds } from '../topology/registry';
+import { loadTopologyFile, TopologyDocument, validateTopologyDocument } from '../topology/topology';
 
 /** The document after the model checks: every service's pairs and targets built (nothing written). */
 function checked(doc: TopologyDocument): TopologyDocument {

@@ -5,14 +5,14 @@ import { checkInteger, checkName, checkPort } from '../core/checks';
 import { checkPath } from '../core/lang/url';
 import { Problem, Problems, problemsOf } from '../core/errors';
 import { scratchApp } from '../core/scratch-app';
-import { ClusterCheckKind, ClusterNodeProps, FailoverCluster, IClusterTarget, Preemption } from '../cluster/failover-cluster';
+import { ClusterCheckKind, ClusterNodeProps, FailoverCluster, IClusterTarget, Preemption } from './failover-cluster';
 import { FailoverEstimate } from '../model/failover-estimate';
 import { ListenerProtocol, PoolSelection } from '../model/ha-service-model';
 import { WebPool, WebPoolMember, WebTierModel } from '../model/web-tier-model';
 import { Snippet } from '../model/snippet';
-import { IWebTierTarget, WebTierEstimate } from '../model/web-tier-model';
-export { IWebTierTarget, urlHost, WebTierEstimate } from '../model/web-tier-model';
-import { BalancerHostSteps, StandbyHostFiles, webTierHostPlan } from '../hosts/web-host-plan';
+import { IWebTierTarget } from '../model/web-tier-model';
+export { IWebTierTarget, urlHost } from '../model/web-tier-model';
+import { StandbyHostFiles, webTierHostPlan } from '../hosts/web-host-plan';
 
 /** One Tomcat. */
 export interface TomcatNodeProps {
@@ -203,10 +203,7 @@ export class HaWebTier extends Construct {
     const byName = new Map<string, Snippet>();
     for (const s of this.targets.flatMap((t) => t.snippets(this.model))) byName.set(s.fileName, s);
     const standby = this.balancerSets().flatMap(([platform, c]) => c.snippets().map((s) => ({ ...s, fileName: `balancer/${platform}/${s.fileName}` })));
-    const steps = this.targets.flatMap((t) => {
-      const h = (t as Partial<{ hostSteps(m: WebTierModel): BalancerHostSteps }>).hostSteps;
-      return typeof h === 'function' ? [h.call(t, this.model)] : [];
-    });
+    const steps = this.targets.flatMap((t) => t.hostSteps(this.model) ?? []);
     const nodes = this.balancerClusters[0]?.model.nodeSet.nodes.map((n) => ({ name: n.name, address: n.address.value }));
     const files = (platform: string, node: string): StandbyHostFiles | undefined => {
       const mine = standby.filter((s) => s.fileName.startsWith(`balancer/${platform}/`)).filter((s) => !/\/[^/]+-[0-9a-f.:-]+\.(conf|ps1|sh)$/.test(s.fileName) || s.fileName.includes(`/${node}-`));
@@ -227,14 +224,10 @@ export class HaWebTier extends Construct {
     return this.targets.flatMap((t) => t.warnings(this.model));
   }
 
-  public estimates(): WebTierEstimate[] {
-    return this.targets.map((t) => t.estimate(this.model));
-  }
-
-  /** The estimates in the shape `idha synth` prints: a node's failure, and the standby balancer's. */
+  /** The estimates `idha synth` prints: a node's failure, and the standby balancer's. */
   public failoverEstimates(): FailoverEstimate[] {
     return [
-      ...this.estimates().map((e) => ({ service: this.model.name, platform: e.platform, worstCaseSeconds: e.seconds, formula: e.formula, terms: [], failbackSeconds: e.failbackSeconds, failbackFormula: e.failbackFormula })),
+      ...this.targets.map((t) => t.estimate(this.model)),
       ...this.balancerSets().flatMap(([platform, c]) => c.failoverEstimates().map((e) => ({ ...e, service: `${this.model.name} balancer (${platform})` }))),
     ];
   }

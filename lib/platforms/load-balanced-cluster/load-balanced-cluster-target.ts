@@ -1,11 +1,13 @@
 import { Construct } from 'constructs';
+import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { AddressKind, parseCidr } from '../../core/address';
 import { Problems } from '../../core/errors';
-import { ClusterCheckKind, ClusterFailoverEstimate, FailoverClusterModel, IClusterTarget, Preemption } from '../../model/cluster-model';
+import { ClusterCheckKind, ClusterTargetBase, FailoverClusterModel, Preemption } from '../../model/cluster-model';
 import { hostPlan } from '../../hosts/host-plan';
 import { ConnectionAction, HaServiceModel, HaStrategy, ListenerProtocol, PoolSelection } from '../../model/ha-service-model';
 import { ProbePolicyProps, resolveProbePolicy } from '../../model/probe-policy';
-import { IHaTarget, Snippet } from '../target';
+import { IHaTarget } from '../../model/service-target';
+import { Snippet } from '../../model/snippet';
 
 export interface LoadBalancedClusterTargetProps {
   /**
@@ -30,11 +32,12 @@ export interface LoadBalancedClusterTargetProps {
  * node's sidecar passes the probe while its service listens; the second node's sidecar, in standby
  * mode, passes only while the first fails). Renders through the Azure LB or NLB renderer as they are.
  */
-export class LoadBalancedClusterTarget implements IClusterTarget {
+export class LoadBalancedClusterTarget extends ClusterTargetBase {
   public readonly movesVirtualIp = false;
   public readonly platform: string;
 
   constructor(public readonly props: LoadBalancedClusterTargetProps) {
+    super();
     this.platform = props.loadBalancer?.platform ?? 'load-balancer';
   }
 
@@ -70,6 +73,11 @@ export class LoadBalancedClusterTarget implements IClusterTarget {
       connections: { idleTimeoutMinutes: 30, onFailover: ConnectionAction.KEEP, onFailback: ConnectionAction.KEEP },
       nodeSets: [cluster.nodeSet], warnings: [],
     };
+  }
+
+  /** The nodes run the sidecars this balancer probes: the service model they are planned from. */
+  public sidecarService(cluster: FailoverClusterModel): HaServiceModel {
+    return this.serviceModel(cluster);
   }
 
   public validate(cluster: FailoverClusterModel, problems: Problems): void {
@@ -120,8 +128,8 @@ export class LoadBalancedClusterTarget implements IClusterTarget {
     ];
   }
 
-  public estimate(cluster: FailoverClusterModel): ClusterFailoverEstimate {
-    const e = this.props.loadBalancer.estimateFailover(this.serviceModel(cluster));
-    return { platform: this.platform, seconds: e.worstCaseSeconds, formula: e.formula, failbackSeconds: e.failbackSeconds, failbackFormula: e.failbackFormula };
+  public estimate(cluster: FailoverClusterModel): FailoverEstimate {
+    const e = this.props.loadBalancer.estimate(this.serviceModel(cluster));
+    return figuresEstimate(cluster.name, { platform: this.platform, seconds: e.worstCaseSeconds, formula: e.formula, failbackSeconds: e.failbackSeconds, failbackFormula: e.failbackFormula });
   }
 }

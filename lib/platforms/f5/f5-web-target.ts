@@ -1,13 +1,13 @@
 import { Construct } from 'constructs';
+import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { DOT_SEGMENT_MATCH } from '../../core/lang/request-path';
 import { as3Name } from '../../core/lang/as3';
 import { AddressKind } from '../../core/address';
 import { Problems } from '../../core/errors';
-import { WebTierModel } from '../../model/web-tier-model';
-import { IWebTierTarget, WebTierEstimate } from '../../model/web-tier-model';
-import { AS3_SCHEMA_VERSION } from '../f5/as3-declaration';
-import { Snippet } from '../target';
-import { contextPathBase, ident, tomcatHttpSnippets } from '../web-checks';
+import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
+import { AS3_SCHEMA_VERSION } from './as3-declaration';
+import { Snippet } from '../../model/snippet';
+import { contextPathBase, ident, tomcatHttpSnippets } from '../shared/web-checks';
 
 export interface F5WebTargetProps {
   /** The virtual server's address clients use. */
@@ -28,10 +28,12 @@ const AS3_NAME = /^[A-Za-z][0-9A-Za-z_]{0,63}$/;
  * its health path (2xx), and standbys in a lower priority group with `minimumMembersActive` 1, so
  * they serve only while every active member is down. Validated against the vendored AS3 schema.
  */
-export class F5WebTarget implements IWebTierTarget {
+export class F5WebTarget extends WebTierTargetBase {
   public readonly platform = 'f5';
 
-  constructor(public readonly props: F5WebTargetProps) {}
+  constructor(public readonly props: F5WebTargetProps) {
+    super();
+  }
 
   private tenant(model: WebTierModel): string {
     return this.props.tenant ?? `idha_${ident(model.name)}`;
@@ -116,12 +118,12 @@ export class F5WebTarget implements IWebTierTarget {
   }
 
   /** The monitor's timeout marks a member down; timeUntilUp brings it back. */
-  public estimate(model: WebTierModel): WebTierEstimate {
+  public estimate(model: WebTierModel): FailoverEstimate {
     const h = model.pools[0].health;
     const down = h.intervalSeconds * h.fall + 1;
-    return {
+    return figuresEstimate(model.name, {
       platform: this.platform, seconds: down, formula: `monitor timeout ${h.intervalSeconds}s x ${h.fall} + 1 = ${down}`,
       failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s interval + ${h.intervalSeconds * (h.rise - 1)}s timeUntilUp = ${h.intervalSeconds * h.rise}`,
-    };
+    });
   }
 }

@@ -1,9 +1,9 @@
-import { AddressKind } from '../core/address';
-import { Problems } from '../core/errors';
-import { WebTierModel } from '../model/web-tier-model';
-import type { WebTierEstimate } from '../model/web-tier-model';
-import { xmlAttr, xmlText } from '../core/lang/xml';
-import type { Snippet } from './target';
+import { AddressKind } from '../../core/address';
+import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
+import { Problems } from '../../core/errors';
+import { WebTierModel } from '../../model/web-tier-model';
+import { xmlAttr, xmlText } from '../../core/lang/xml';
+import type { Snippet } from '../../model/snippet';
 
 /** Absolute POSIX paths without spaces or quotes (httpd and HAProxy take them as one word). */
 export const ABS_PATH = /^\/[A-Za-z0-9_./@%+:-]*$/;
@@ -47,13 +47,13 @@ export function ident(...parts: string[]): string {
  * plus the last one's timeout to take a node out, `rise` checks to take it back; `note` says what a
  * refused connection costs on the platform.
  */
-export function httpCheckEstimate(platform: string, model: WebTierModel, note?: string): WebTierEstimate {
+export function httpCheckEstimate(platform: string, model: WebTierModel, note?: string): FailoverEstimate {
   const h = model.pools[0].health;
   const down = h.intervalSeconds * h.fall + h.timeoutSeconds;
-  return {
+  return figuresEstimate(model.name, {
     platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} checks + ${h.timeoutSeconds}s timeout = ${down}${note ? ` (${note})` : ''}`,
     failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s x ${h.rise} checks = ${h.intervalSeconds * h.rise}`,
-  };
+  });
 }
 
 /**

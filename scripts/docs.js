@@ -4,7 +4,7 @@
 //   topology.md       every key of schema/topology.schema.json: type, required, default and text.
 //                     The text is the schema's description, else the doc comment of the construct
 //                     prop the key feeds (read from the .jsii assembly), so the two never disagree.
-// `npm run docs` copies them to API.md and docs/topology.md; test/docs.test.ts fails when the
+// `npm run docs` copies them to API.md and docs/topology.md; test/integ/docs.test.ts fails when the
 // committed files differ from the build's.
 'use strict';
 const fs = require('fs');

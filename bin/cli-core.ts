@@ -1,5 +1,4 @@
-import yargs from 'yargs';
-import type { CommandModule } from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { formatProblem, IdhaValidationError } from '../lib/core/errors';
 
 class UsageError extends Error {}

@@ -14,7 +14,9 @@ export const WINDOWS_COMMANDS: ReadonlyArray<CommandModule<any, any>> = [shimCom
 export function main(argv: string[]): Promise<number> {
   return runCli(argv, WINDOWS_COMMANDS, {
     scriptName: 'idha-shim',
-    usage: '$0 <command> [options]\n\nThe identity-ha host kit for Windows: the probe sidecar (shim), health checks (check) and an IQService stand-in (mimic).',
+    usage:
+      '$0 <command> [options]\n\nThe identity-ha host kit for Windows: the probe sidecar (shim), health checks (check) and an IQService ' +
+      'stand-in (mimic).',
   });
 }
 

@@ -12,6 +12,10 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { AwsNlbTarget, AzureLoadBalancerTarget, BigipProvider, F5BigIpTarget, IqServiceHaPair, StateBackend, StateBackendConfig } from '../lib';
 
+const SUBNET_ID =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/' +
+  'virtualNetworks/vnet-identity/subnets/snet-iqservice';
+
 export class IqServiceStack extends TerraformStack {
   public readonly pair: IqServiceHaPair;
 
@@ -32,7 +36,7 @@ export class IqServiceStack extends TerraformStack {
         new AzureLoadBalancerTarget({
           resourceGroupName: 'rg-identity',
           location: 'westeurope',
-          subnetId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-identity/subnets/snet-iqservice',
+          subnetId: SUBNET_ID,
           networkSecurityGroupName: 'nsg-iqservice',
           networkSecurityGroupResourceGroupName: 'rg-network',
         }),

@@ -33,8 +33,10 @@ export class ExistingPlatformStack extends TerraformStack {
       allowedClients: ['10.20.0.0/24'],
       targets: [
         new AzureLoadBalancerTarget({
-          resourceGroupName: 'rg-identity', location: 'westeurope',
-          subnetId: subnet.id, virtualNetworkId: vnet.id,
+          resourceGroupName: 'rg-identity',
+          location: 'westeurope',
+          subnetId: subnet.id,
+          virtualNetworkId: vnet.id,
           networkSecurityGroupName: 'nsg-iqservice',
         }),
         new AwsNlbTarget({ vpcId: vpc.id, subnetIds: subnets.ids, provider: identityAccount }),

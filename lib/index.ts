@@ -9,8 +9,18 @@
 export { AddressKind, HostAddress } from './core/address';
 export { Problem, Problems } from './core/errors';
 export {
-  ListenerProtocol, HaStrategy, PoolSelection, CookieStickiness, ServiceListener, PoolMember, ServicePool, NodeSet, ConnectionAction, SidecarMode,
-  ConnectionPolicy, HaServiceModel,
+  ListenerProtocol,
+  HaStrategy,
+  PoolSelection,
+  CookieStickiness,
+  ServiceListener,
+  PoolMember,
+  ServicePool,
+  NodeSet,
+  ConnectionAction,
+  SidecarMode,
+  ConnectionPolicy,
+  HaServiceModel,
 } from './model/ha-service-model';
 export { ProbeKind, SidecarTimingProps, ProbePolicyProps, ResolvedSidecarTiming, ResolvedProbePolicy } from './model/probe-policy';
 export { FailoverTerm, FailoverEstimate, BalancerTiming, SidecarEstimateTerms } from './model/failover-estimate';
@@ -21,12 +31,26 @@ export { AwsHealthCheckProps, AwsNlbTargetProps, AwsNlbTarget } from './platform
 export { F5MonitorTimingProps, F5Snat, F5BigIpTargetProps, F5BigIpTarget } from './platforms/f5/f5-big-ip-target';
 export { BigipProviderConfig, BigipProvider } from './platforms/f5/bigip-provider';
 export * from './platforms/f5/bigip-as3';
-export { TrafficManagerMonitorProps, AzureTrafficManagerTargetProps, AzureTrafficManagerTarget } from './platforms/azure-traffic-manager/azure-traffic-manager-target';
-export { Route53HealthCheckProps, Route53HealthMetricProps, AwsRoute53FailoverTargetProps, AwsRoute53FailoverTarget } from './platforms/aws-route53/aws-route53-failover-target';
+export {
+  TrafficManagerMonitorProps,
+  AzureTrafficManagerTargetProps,
+  AzureTrafficManagerTarget,
+} from './platforms/azure-traffic-manager/azure-traffic-manager-target';
+export {
+  Route53HealthCheckProps,
+  Route53HealthMetricProps,
+  AwsRoute53FailoverTargetProps,
+  AwsRoute53FailoverTarget,
+} from './platforms/aws-route53/aws-route53-failover-target';
 export { HaproxyTarget, HaproxyTargetProps } from './platforms/haproxy/haproxy-target';
 export * from './constructs/iqservice-ha-pair';
 export {
-  SessionFailoverServer, SessionFailoverProps, SessionFailoverTie, SessionFailoverServerPlan, SessionFailoverSurvival, SessionFailoverPlan,
+  SessionFailoverServer,
+  SessionFailoverProps,
+  SessionFailoverTie,
+  SessionFailoverServerPlan,
+  SessionFailoverSurvival,
+  SessionFailoverPlan,
 } from './session-failover/session-failover-plan';
 export { LocalStateConfig, S3StateConfig, AzurermStateConfig, StateBackendConfig, StateBackend } from './topology/state-backend';
 export { Topology, TopologySynthOptions, TopologySynthResult, SynthesizedStack, Snippets } from './synth/topology-facade';

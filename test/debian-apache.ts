@@ -31,7 +31,12 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): string {
  * GIVEN `dir` (a test's temporary folder), an instance `name`, the port it listens on, the modules to
  * enable and disable, and the files to install in conf-available (file name to content) and enable.
  */
-export function debianApache(dir: string, name: string, port: number, opts: { enableMods: string[]; disableMods?: string[]; confs: Record<string, string> }): DebianApache {
+export function debianApache(
+  dir: string,
+  name: string,
+  port: number,
+  opts: { enableMods: string[]; disableMods?: string[]; confs: Record<string, string> },
+): DebianApache {
   const root = path.join(dir, `apache2-${name}`);
   const r = spawnSync('cp', ['-a', '/etc/apache2', root]);
   if (r.status !== 0) throw new Error(`cp -a /etc/apache2 ${root}: ${r.stderr}`);
@@ -40,10 +45,18 @@ export function debianApache(dir: string, name: string, port: number, opts: { en
   for (const d of [run_, log, path.join(root, 'state')]) fs.mkdirSync(d, { recursive: true });
   fs.chmodSync(log, 0o755);
   // Debian's envvars names the run, lock and log folders after the /etc/apache2-<suffix> only: moved here.
-  fs.appendFileSync(path.join(root, 'envvars'), [
-    '', '# identity-ha test: this copy\'s own folders',
-    `export APACHE_PID_FILE=${run_}/apache2.pid`, `export APACHE_RUN_DIR=${run_}`, `export APACHE_LOCK_DIR=${run_}`, `export APACHE_LOG_DIR=${log}`, '',
-  ].join('\n'));
+  fs.appendFileSync(
+    path.join(root, 'envvars'),
+    [
+      '',
+      "# identity-ha test: this copy's own folders",
+      `export APACHE_PID_FILE=${run_}/apache2.pid`,
+      `export APACHE_RUN_DIR=${run_}`,
+      `export APACHE_LOCK_DIR=${run_}`,
+      `export APACHE_LOG_DIR=${log}`,
+      '',
+    ].join('\n'),
+  );
   // The port, as a user edits ports.conf and the default site (kept enabled: the mounts must reach it).
   fs.writeFileSync(path.join(root, 'ports.conf'), `Listen 127.0.0.1:${port}\n`);
   const site = path.join(root, 'sites-available', '000-default.conf');
@@ -66,9 +79,15 @@ export function debianApache(dir: string, name: string, port: number, opts: { en
     },
     start: () => {
       const s = spawnSync('apache2ctl', ['-k', 'start'], { env, encoding: 'utf8', timeout: 60_000 });
-      if (s.status !== 0) throw new Error(`apache2ctl -k start (${name}) failed: ${s.stderr}${s.stdout}\n${fs.existsSync(path.join(log, 'error.log')) ? fs.readFileSync(path.join(log, 'error.log'), 'utf8') : ''}`);
+      if (s.status !== 0)
+        throw new Error(
+          `apache2ctl -k start (${name}) failed: ` +
+            `${s.stderr}${s.stdout}\n${fs.existsSync(path.join(log, 'error.log')) ? fs.readFileSync(path.join(log, 'error.log'), 'utf8') : ''}`,
+        );
     },
-    stop: () => { spawnSync('apache2ctl', ['-k', 'stop'], { env, timeout: 60_000 }); },
+    stop: () => {
+      spawnSync('apache2ctl', ['-k', 'stop'], { env, timeout: 60_000 });
+    },
     errorLog: () => (fs.existsSync(path.join(log, 'error.log')) ? fs.readFileSync(path.join(log, 'error.log'), 'utf8') : ''),
   };
 }

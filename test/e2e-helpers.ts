@@ -20,7 +20,9 @@ process.on('exit', () => {
   for (const c of live) {
     try {
       c.kill('SIGKILL');
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
 });
 
@@ -28,11 +30,15 @@ export function start(cmd: string, args: string[]): Proc {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const p: Proc = {
-    child, stdout: '', stderr: '',
-    exited: new Promise((r) => child.once('exit', () => {
-      live.delete(child);
-      r();
-    })),
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((r) =>
+      child.once('exit', () => {
+        live.delete(child);
+        r();
+      }),
+    ),
   };
   child.stdout!.on('data', (d) => (p.stdout += d));
   child.stderr!.on('data', (d) => (p.stderr += d));
@@ -48,7 +54,9 @@ export async function stop(p: Proc | undefined): Promise<void> {
   if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
   try {
     p.child.kill('SIGCONT');
-  } catch { /* not stopped */ }
+  } catch {
+    /* not stopped */
+  }
   p.child.kill('SIGTERM');
   const t = setTimeout(() => p.child.kill('SIGKILL'), 5000);
   await p.exited;
@@ -57,10 +65,16 @@ export async function stop(p: Proc | undefined): Promise<void> {
 
 /** Ports nobody listens on now (on 127.0.0.1). */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((r) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => r(s));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((r) => {
+          const s = net.createServer();
+          s.listen(0, '127.0.0.1', () => r(s));
+        }),
+    ),
+  );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   return ports;

@@ -9,8 +9,15 @@ import { Testing, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import {
-  AwsNlbTarget, AwsNlbTargetProps, BigipProvider, AzureLoadBalancerTarget, AzureLoadBalancerTargetProps, F5BigIpTarget, F5BigIpTargetProps,
-  IqServiceHaPair, IqServiceHaPairProps,
+  AwsNlbTarget,
+  AwsNlbTargetProps,
+  BigipProvider,
+  AzureLoadBalancerTarget,
+  AzureLoadBalancerTargetProps,
+  F5BigIpTarget,
+  F5BigIpTargetProps,
+  IqServiceHaPair,
+  IqServiceHaPairProps,
 } from '../lib/internal';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -23,7 +30,11 @@ export const AZURE: AzureLoadBalancerTargetProps = {
   subnetId: '/subscriptions/0000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/snet1',
   networkSecurityGroupName: 'nsg-iq',
 };
-export const AWS: AwsNlbTargetProps = { vpcId: 'vpc-0a1b2c3d', subnetIds: ['subnet-0aaa1111', 'subnet-0bbb2222'], targetSecurityGroupId: 'sg-0123abcd' };
+export const AWS: AwsNlbTargetProps = {
+  vpcId: 'vpc-0a1b2c3d',
+  subnetIds: ['subnet-0aaa1111', 'subnet-0bbb2222'],
+  targetSecurityGroupId: 'sg-0123abcd',
+};
 export const F5: F5BigIpTargetProps = { virtualAddress: '10.0.0.50' };
 
 /** A valid pair; tests override one field at a time. */
@@ -109,16 +120,36 @@ export interface MatrixRow<T> {
  * `field` (with `exact`, the only field named), every problem says what is allowed, and the
  * accepted neighbour has no problem. `problems` turns an input into its problems.
  */
-export function besideItsNeighbour<T>(rows: ReadonlyArray<MatrixRow<T> | [string, T, string, T]>, problems: (input: T) => Problem[], opts: { exact?: boolean; verb?: string } = {}): void {
+export function besideItsNeighbour<T>(
+  rows: ReadonlyArray<MatrixRow<T> | [string, T, string, T]>,
+  problems: (input: T) => Problem[],
+  opts: { exact?: boolean; verb?: string } = {},
+): void {
   for (const row of rows) {
-    const r: MatrixRow<T> = Array.isArray(row) ? { what: row[0], bad: row[1], field: row[2], good: row[3] } : row as MatrixRow<T>;
+    const r: MatrixRow<T> = Array.isArray(row) ? { what: row[0], bad: row[1], field: row[2], good: row[3] } : (row as MatrixRow<T>);
     it(`GIVEN ${r.what} THEN the ${opts.verb ?? 'problem'} names ${r.field}; its neighbour passes`, () => {
       const bad = problems(r.bad);
       if (opts.exact) assert.deepEqual([...new Set(bad.map((p) => p.field))], [r.field], JSON.stringify(bad));
-      else assert.ok(bad.some((p) => p.field === r.field), `expected a problem on ${r.field}, got ${JSON.stringify(bad)}`);
+      else
+        assert.ok(
+          bad.some((p) => p.field === r.field),
+          `expected a problem on ${r.field}, got ${JSON.stringify(bad)}`,
+        );
       for (const p of bad) assert.ok(p.allowed.length > 0, `every problem says what is allowed: ${JSON.stringify(p)}`);
-      if (r.says) assert.ok(bad.some((p) => p.field === r.field && r.says!.test(`${p.allowed} ${p.fix ?? ''}`)), `${r.field}: ${r.says} in ${JSON.stringify(bad)}`);
+      if (r.says)
+        assert.ok(
+          bad.some((p) => p.field === r.field && r.says!.test(`${p.allowed} ${p.fix ?? ''}`)),
+          `${r.field}: ${r.says} in ${JSON.stringify(bad)}`,
+        );
       assert.deepEqual(problems(r.good), []);
     });
   }
+}
+
+/**
+ * A RegExp from pieces of its source, for a pattern longer than a line (lines stay within 150
+ * characters): `rx('m', String.raw`^server a`, String.raw` check$`)` is `/^server a check$/m`.
+ */
+export function rx(flags: string, ...source: string[]): RegExp {
+  return new RegExp(source.join(''), flags);
 }

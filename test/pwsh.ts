@@ -12,7 +12,11 @@ export const PESTER_VERSION = '6.2.0';
 
 /** The pwsh executable: $PWSH, pwsh on PATH, or the .NET tools folder. */
 export function pwshPath(): string | undefined {
-  const candidates = [process.env.PWSH, ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'pwsh')), path.join(os.homedir(), '.dotnet', 'tools', 'pwsh')];
+  const candidates = [
+    process.env.PWSH,
+    ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'pwsh')),
+    path.join(os.homedir(), '.dotnet', 'tools', 'pwsh'),
+  ];
   return candidates.find((c): c is string => !!c && fs.existsSync(c));
 }
 
@@ -34,7 +38,11 @@ export function parseErrors(files: readonly string[]): Map<string, string[]> {
   const pwsh = requirePwsh();
   const list = path.join(os.tmpdir(), `idha-parse-${process.pid}-${Date.now()}.txt`);
   fs.writeFileSync(list, files.join('\n'));
-  const r = spawnSync(pwsh, ['-NoProfile', '-NonInteractive', '-File', path.join(REPO, 'test', 'powershell', 'parse.ps1'), '-ListFile', list], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(pwsh, ['-NoProfile', '-NonInteractive', '-File', path.join(REPO, 'test', 'powershell', 'parse.ps1'), '-ListFile', list], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   fs.rmSync(list, { force: true });
   assert.equal(r.status, 0, `pwsh parse.ps1: ${r.stderr}${r.stdout}`);
   const parsed = JSON.parse(r.stdout) as Array<{ path: string; errors: string[] }>;
@@ -50,13 +58,19 @@ export function runPester(testFile: string, data: Record<string, string> = {}): 
     '$ErrorActionPreference = "Stop"',
     `Import-Module ${psq(pester)} -RequiredVersion ${PESTER_VERSION}`,
     '$c = New-PesterConfiguration',
-    `$c.Run.Container = New-PesterContainer -Path ${psq(testFile)} -Data @{ ${Object.entries(data).map(([k, v]) => `${k} = ${psq(v)}`).join('; ')} }`,
+    `$c.Run.Container = New-PesterContainer -Path ${psq(testFile)} -Data @{ ${Object.entries(data)
+      .map(([k, v]) => `${k} = ${psq(v)}`)
+      .join('; ')} }`,
     '$c.Run.PassThru = $true',
     '$c.Output.Verbosity = "Detailed"',
     '$r = Invoke-Pester -Configuration $c',
     'Write-Output "PESTER-RESULT $($r.PassedCount) $($r.FailedCount) $($r.TotalCount)"',
   ].join('\n');
-  const r = spawnSync(pwsh, ['-NoProfile', '-NonInteractive', '-Command', script], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(pwsh, ['-NoProfile', '-NonInteractive', '-Command', script], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const output = `${r.stdout}${r.stderr}`;
   const m = /PESTER-RESULT (\d+) (\d+) (\d+)/.exec(r.stdout);
   assert.ok(m, `Pester did not finish: ${output.slice(-3000)}`);

@@ -11,20 +11,30 @@ const ACTIONS = ['run', 'kill-primary', 'restore-primary', 'hang-primary', 'resu
 export const labCommand: CommandModule<{}, LabArgs> = {
   command: 'lab [action]',
   describe: 'Try a whole failover on loopback: two IQService stand-ins, two shims and a balancer (HAProxy when installed)',
-  builder: (y: Argv) => y
-    .positional('action', { choices: ACTIONS, default: 'run' as const, describe: 'run the lab, or act on a running one' })
-    .option('balancer', { choices: ['auto', 'haproxy', 'proxy'] as const, default: 'auto' as LabBalancer, describe: 'auto: HAProxy when installed, else idha proxy' })
-    .option('base-port', { type: 'number', default: 25050, describe: 'The lab uses 127.0.0.1:<base> to <base+49>' })
-    .option('interval', { type: 'number', default: 0.5, describe: 'Shim check interval in seconds' })
-    .option('watch', { type: 'boolean', default: true, describe: 'run: redraw the status table every second (off: one line per change)' })
-    .epilog('Keys while running: k kill/restore the primary, h hang/resume it, q quit.\nFrom another terminal: idha lab kill-primary | restore-primary | hang-primary | resume-primary | status') as unknown as Argv<LabArgs>,
+  builder: (y: Argv) =>
+    y
+      .positional('action', { choices: ACTIONS, default: 'run' as const, describe: 'run the lab, or act on a running one' })
+      .option('balancer', {
+        choices: ['auto', 'haproxy', 'proxy'] as const,
+        default: 'auto' as LabBalancer,
+        describe: 'auto: HAProxy when installed, else idha proxy',
+      })
+      .option('base-port', { type: 'number', default: 25050, describe: 'The lab uses 127.0.0.1:<base> to <base+49>' })
+      .option('interval', { type: 'number', default: 0.5, describe: 'Shim check interval in seconds' })
+      .option('watch', { type: 'boolean', default: true, describe: 'run: redraw the status table every second (off: one line per change)' })
+      .epilog(
+        'Keys while running: k kill/restore the primary, h hang/resume it, q quit.\nFrom another terminal: idha lab kill-primary | ' +
+          'restore-primary | hang-primary | resume-primary | status',
+      ) as unknown as Argv<LabArgs>,
   handler: async (a) => {
     const base = a['base-port'];
     if (a.action !== 'run') {
       try {
         process.stdout.write(await labControl('127.0.0.1', base, a.action));
       } catch (e) {
-        throw new IdhaValidationError([{ field: 'lab', value: a.action, allowed: `a running idha lab on base port ${base}`, fix: (e as Error).message }]);
+        throw new IdhaValidationError([
+          { field: 'lab', value: a.action, allowed: `a running idha lab on base port ${base}`, fix: (e as Error).message },
+        ]);
       }
       return;
     }
@@ -41,12 +51,13 @@ export const labCommand: CommandModule<{}, LabArgs> = {
     await draw();
     const timer = setInterval(() => void draw(), 1000);
     let stopping: Promise<void> | undefined;
-    const stop = () => (stopping ??= (async () => {
-      clearInterval(timer);
-      if (process.stdin.isTTY) process.stdin.setRawMode(false);
-      process.stdin.pause();
-      await lab.stop();
-    })());
+    const stop = () =>
+      (stopping ??= (async () => {
+        clearInterval(timer);
+        if (process.stdin.isTTY) process.stdin.setRawMode(false);
+        process.stdin.pause();
+        await lab.stop();
+      })());
     if (process.stdin.isTTY) {
       process.stdin.setRawMode(true);
       process.stdin.resume();

@@ -11,10 +11,13 @@ export function runUntilSignal(stop: () => Promise<void>, log: Logger): Promise<
       log.info('stopping', { signal: sig });
       const force = setTimeout(() => process.exit(1), 5000);
       force.unref();
-      stop().then(() => resolve(), (e) => {
-        log.error('stop failed', { error: (e as Error).message });
-        resolve();
-      });
+      stop().then(
+        () => resolve(),
+        (e) => {
+          log.error('stop failed', { error: (e as Error).message });
+          resolve();
+        },
+      );
     };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
@@ -40,18 +43,41 @@ export async function startOrUsageError(start: () => Promise<void>, stop: () => 
   } catch (e) {
     await stop().catch(() => undefined);
     const err = e as NodeJS.ErrnoException & { port?: number; flag?: string };
-    const why = err.code === 'EADDRINUSE' ? 'is in use' : err.code === 'EADDRNOTAVAIL' ? 'is on an address this host does not have' : err.code === 'EACCES' ? 'needs privileges this process does not have' : `cannot be listened on (${err.code ?? err.message})`;
-    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') throw new IdhaValidationError([{ field: bindFlag, value: bind, allowed: 'an address this host has', fix: 'use one of the addresses ip addr (Linux) or ipconfig (Windows) lists' }]);
-    throw new IdhaValidationError([{ field: err.flag ?? '--bind', value: err.port === undefined ? bind : `${bind}:${err.port}`, allowed: 'a port this process can listen on', fix: `that port ${why}: choose another, or stop what holds it` }]);
+    const why =
+      err.code === 'EADDRINUSE'
+        ? 'is in use'
+        : err.code === 'EADDRNOTAVAIL'
+          ? 'is on an address this host does not have'
+          : err.code === 'EACCES'
+            ? 'needs privileges this process does not have'
+            : `cannot be listened on (${err.code ?? err.message})`;
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
+      throw new IdhaValidationError([
+        {
+          field: bindFlag,
+          value: bind,
+          allowed: 'an address this host has',
+          fix: 'use one of the addresses ip addr (Linux) or ipconfig (Windows) lists',
+        },
+      ]);
+    throw new IdhaValidationError([
+      {
+        field: err.flag ?? '--bind',
+        value: err.port === undefined ? bind : `${bind}:${err.port}`,
+        allowed: 'a port this process can listen on',
+        fix: `that port ${why}: choose another, or stop what holds it`,
+      },
+    ]);
   }
 }
-
 
 /** A host:port flag, or a usage error naming it. */
 export function endpointFlag(flag: string, value: string, defaultHost?: string): { host: string; port: number } {
   try {
     return parseEndpoint(value, defaultHost);
   } catch (e) {
-    throw new IdhaValidationError([{ field: flag, value, allowed: 'host:port with a port from 1 to 65535', fix: 'e.g. 127.0.0.1:5050, or [::1]:5050' }]);
+    throw new IdhaValidationError([
+      { field: flag, value, allowed: 'host:port with a port from 1 to 65535', fix: 'e.g. 127.0.0.1:5050, or [::1]:5050' },
+    ]);
   }
 }

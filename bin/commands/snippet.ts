@@ -3,15 +3,20 @@ import type { Argv, CommandModule } from 'yargs';
 const registry = () => require('../../lib/topology/registry') as typeof import('../../lib/topology/registry');
 import { DEFAULT_CONFIG } from '../common';
 
-interface SnippetArgs { kind: string; config: string; service?: string }
+interface SnippetArgs {
+  kind: string;
+  config: string;
+  service?: string;
+}
 
 export const snippetCommand: CommandModule<{}, SnippetArgs> = {
   command: 'snippet <kind>',
   describe: 'Print one config snippet to stdout',
-  builder: (y: Argv) => y
-    .positional('kind', { type: 'string', choices: registry().snippetKinds(), describe: 'Which snippet', demandOption: true })
-    .option('config', { alias: 'c', type: 'string', default: DEFAULT_CONFIG, describe: 'YAML or JSON topology file' })
-    .option('service', { alias: 's', type: 'string', describe: 'Service name (needed when the topology has several)' }) as Argv<SnippetArgs>,
+  builder: (y: Argv) =>
+    y
+      .positional('kind', { type: 'string', choices: registry().snippetKinds(), describe: 'Which snippet', demandOption: true })
+      .option('config', { alias: 'c', type: 'string', default: DEFAULT_CONFIG, describe: 'YAML or JSON topology file' })
+      .option('service', { alias: 's', type: 'string', describe: 'Service name (needed when the topology has several)' }) as Argv<SnippetArgs>,
   handler: (args) => {
     const { renderSnippet } = require('../../lib/synth/snippet') as typeof import('../../lib/synth/snippet');
     const { loadTopologyFile } = require('../../lib/topology/topology') as typeof import('../../lib/topology/topology');

@@ -2,22 +2,43 @@ import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_CONFIG, parsePlatforms } from '../common';
 
-interface SynthArgs { config: string; platform?: string; out: string; force: boolean }
+interface SynthArgs {
+  config: string;
+  platform?: string;
+  out: string;
+  force: boolean;
+}
 
 export const synthCommand: CommandModule<{}, SynthArgs> = {
   command: 'synth',
   describe: 'Synthesize Terraform stacks and config snippets from a topology file',
-  builder: (y: Argv) => y
-    .option('config', { alias: 'c', type: 'string', requiresArg: true, default: DEFAULT_CONFIG, describe: 'YAML or JSON topology file' })
-    .option('platform', { alias: 'p', type: 'string', requiresArg: true, describe: 'Comma-separated platforms to render (default: all in the topology)' })
-    .option('out', {
-      alias: 'o', type: 'string', requiresArg: true, default: 'cdktf.out',
-      describe: 'Output folder: a new or empty one, or one idha wrote. Files idha did not write in it (Terraform state, .terraform/) are kept; on error it is left as it was',
-    })
-    .option('force', { type: 'boolean', default: false, describe: 'Write into a non-empty folder idha did not write; every file already in it is kept' }) as Argv<SynthArgs>,
+  builder: (y: Argv) =>
+    y
+      .option('config', { alias: 'c', type: 'string', requiresArg: true, default: DEFAULT_CONFIG, describe: 'YAML or JSON topology file' })
+      .option('platform', {
+        alias: 'p',
+        type: 'string',
+        requiresArg: true,
+        describe: 'Comma-separated platforms to render (default: all in the topology)',
+      })
+      .option('out', {
+        alias: 'o',
+        type: 'string',
+        requiresArg: true,
+        default: 'cdktf.out',
+        describe:
+          'Output folder: a new or empty one, or one idha wrote. Files idha did not write in it (Terraform state, .terraform/) are kept; on ' +
+          'error it is left as it was',
+      })
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe: 'Write into a non-empty folder idha did not write; every file already in it is kept',
+      }) as Argv<SynthArgs>,
   handler: async (args) => {
     // cdktf and the providers are loaded only when the render starts (see synth-client.ts).
-    const { formatEstimateTable, synthesizeTopologyInterruptibly } = require('../../lib/synth/synth-client') as typeof import('../../lib/synth/synth-client');
+    const { formatEstimateTable, synthesizeTopologyInterruptibly } =
+      require('../../lib/synth/synth-client') as typeof import('../../lib/synth/synth-client');
     const { loadTopologyFile } = require('../../lib/topology/topology') as typeof import('../../lib/topology/topology');
     const topology = loadTopologyFile(args.config);
     const result = await synthesizeTopologyInterruptibly({ topology, outDir: args.out, platforms: parsePlatforms(args.platform), force: args.force });

@@ -8,10 +8,22 @@ import { FailoverEstimate } from '../model/failover-estimate';
 import { PoolMember } from '../model/ha-service-model';
 import { Snippet } from '../model/snippet';
 import {
-  ClusterCheckKind, clusterStartupSeconds, FailoverClusterModel, IClusterTarget, Preemption, ResolvedClusterCheck,
+  ClusterCheckKind,
+  clusterStartupSeconds,
+  FailoverClusterModel,
+  IClusterTarget,
+  Preemption,
+  ResolvedClusterCheck,
 } from '../model/cluster-model';
 export {
-  ClusterCheckKind, clusterCheckArgv, clusterHttpTimeoutSeconds, clusterStartupSeconds, FailoverClusterModel, IClusterTarget, Preemption, ResolvedClusterCheck,
+  ClusterCheckKind,
+  clusterCheckArgv,
+  clusterHttpTimeoutSeconds,
+  clusterStartupSeconds,
+  FailoverClusterModel,
+  IClusterTarget,
+  Preemption,
+  ResolvedClusterCheck,
 } from '../model/cluster-model';
 import { checkHealthUrl } from '../core/lang/url';
 import { checkCommandWords } from '../core/lang/argv';
@@ -112,15 +124,35 @@ export class FailoverCluster extends Construct {
     const problems = new Problems();
     this.model = FailoverCluster.buildModel(problems, props, id);
     this.targets = props.targets ?? [];
-    if (this.targets.length === 0) problems.add({ field: 'targets', value: [], allowed: 'at least one target (keepalived, ...)', fix: 'add the platform to render' });
+    if (this.targets.length === 0)
+      problems.add({ field: 'targets', value: [], allowed: 'at least one target (keepalived, ...)', fix: 'add the platform to render' });
     const movers = this.targets.filter((t) => t?.movesVirtualIp).map((t) => t.platform);
     const balancers = this.targets.filter((t) => t && !t.movesVirtualIp).map((t) => t.platform);
     if (movers.length > 0 && balancers.length > 0) {
-      problems.add({ field: 'targets', value: [...movers, ...balancers], allowed: `targets that move a virtual IP (${movers.join(', ')}) or cloud load balancers (${balancers.join(', ')}), not both`, fix: 'a cloud network does not carry gratuitous ARP, and a load-balanced cluster has no VIP of its own: describe the cloud nodes and the on-premises nodes as two clusters' });
+      problems.add({
+        field: 'targets',
+        value: [...movers, ...balancers],
+        allowed: `targets that move a virtual IP (${movers.join(', ')}) or cloud load balancers (${balancers.join(', ')}), not both`,
+        fix:
+          'a cloud network does not carry gratuitous ARP, and a load-balanced cluster has no VIP of its own: describe the cloud nodes and ' +
+          'the on-premises nodes as two clusters',
+      });
     } else if (balancers.length > 0 && props.virtualIp !== undefined) {
-      problems.add({ field: 'virtualIp', value: props.virtualIp, allowed: `no virtual IP with ${balancers.join(' and ')}`, fix: `a VNet or VPC does not carry gratuitous ARP, so a bare VIP would never move: remove virtualIp and prefixLength; clients use the load balancer's frontend address (set it in the ${balancers.join('/')} target)` });
+      problems.add({
+        field: 'virtualIp',
+        value: props.virtualIp,
+        allowed: `no virtual IP with ${balancers.join(' and ')}`,
+        fix:
+          `a VNet or VPC does not carry gratuitous ARP, so a bare VIP would never move: remove virtualIp and prefixLength; clients use ` +
+          `the load balancer's frontend address (set it in the ${balancers.join('/')} target)`,
+      });
     } else if (movers.length > 0 && props.virtualIp === undefined) {
-      problems.add({ field: 'virtualIp', value: undefined, allowed: `an IPv4 or IPv6 address in the nodes' subnet (${movers.join(' and ')} move it between the nodes)`, fix: 'add virtualIp and prefixLength' });
+      problems.add({
+        field: 'virtualIp',
+        value: undefined,
+        allowed: `an IPv4 or IPv6 address in the nodes' subnet (${movers.join(' and ')} move it between the nodes)`,
+        fix: 'add virtualIp and prefixLength',
+      });
     }
     if (problems.isEmpty) for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
     problems.throwIfAny(`FailoverCluster "${this.model.name}"`);
@@ -148,20 +180,44 @@ export class FailoverCluster extends Construct {
     checkName(problems, 'name', name, /^[a-z][a-z0-9-]{1,23}$/, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter');
     const nodes: PoolMember[] = [];
     const list = Array.isArray(props.nodes) ? props.nodes : [];
-    if (list.length < 2) problems.add({ field: 'nodes', value: list.length, allowed: 'two or more nodes', fix: 'a failover cluster needs a standby: add the second node' });
+    if (list.length < 2)
+      problems.add({
+        field: 'nodes',
+        value: list.length,
+        allowed: 'two or more nodes',
+        fix: 'a failover cluster needs a standby: add the second node',
+      });
     const seen = new Map<string, string>();
     list.forEach((n, i) => {
       const f = `nodes[${i}]`;
-      checkName(problems, `${f}.name`, n?.name, /^[a-z][a-z0-9-]{0,23}$/, 'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter');
-      if (seen.has(`name:${n?.name}`)) problems.add({ field: `${f}.name`, value: n.name, allowed: `a name other than nodes[${seen.get(`name:${n.name}`)}]'s` });
+      checkName(
+        problems,
+        `${f}.name`,
+        n?.name,
+        /^[a-z][a-z0-9-]{0,23}$/,
+        'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter',
+      );
+      if (seen.has(`name:${n?.name}`))
+        problems.add({ field: `${f}.name`, value: n.name, allowed: `a name other than nodes[${seen.get(`name:${n.name}`)}]'s` });
       seen.set(`name:${n?.name}`, String(i));
       const a = parseHostAddress(problems, `${f}.address`, n?.address);
       if (!a) return;
       if (a.kind === AddressKind.DNS) {
-        problems.add({ field: `${f}.address`, value: n.address, allowed: 'an IPv4 or IPv6 address', fix: 'a cluster node is addressed directly (the VIP and unicast peers are addresses)' });
+        problems.add({
+          field: `${f}.address`,
+          value: n.address,
+          allowed: 'an IPv4 or IPv6 address',
+          fix: 'a cluster node is addressed directly (the VIP and unicast peers are addresses)',
+        });
         return;
       }
-      if (seen.has(`addr:${a.value}`)) problems.add({ field: `${f}.address`, value: n.address, allowed: `an address other than nodes[${seen.get(`addr:${a.value}`)}]'s`, fix: 'each node once' });
+      if (seen.has(`addr:${a.value}`))
+        problems.add({
+          field: `${f}.address`,
+          value: n.address,
+          allowed: `an address other than nodes[${seen.get(`addr:${a.value}`)}]'s`,
+          fix: 'each node once',
+        });
       seen.set(`addr:${a.value}`, String(i));
       nodes.push({ name: n.name, address: a, port: 0, priority: list.length - i });
     });
@@ -169,43 +225,102 @@ export class FailoverCluster extends Construct {
     const family = vip?.kind;
     const maxPrefix = family === AddressKind.IPV6 ? 128 : 32;
     if (props.virtualIp !== undefined) checkInteger(problems, 'prefixLength', props.prefixLength, 1, maxPrefix);
-    else if (props.prefixLength !== undefined) problems.add({ field: 'prefixLength', value: props.prefixLength, allowed: 'only with virtualIp', fix: 'remove prefixLength, or add the virtual IP it belongs to' });
+    else if (props.prefixLength !== undefined)
+      problems.add({
+        field: 'prefixLength',
+        value: props.prefixLength,
+        allowed: 'only with virtualIp',
+        fix: 'remove prefixLength, or add the virtual IP it belongs to',
+      });
     if (vip && vip.kind === AddressKind.DNS) problems.add({ field: 'virtualIp', value: props.virtualIp, allowed: 'an IPv4 or IPv6 address' });
-    if (vip && vip.kind !== AddressKind.DNS && props.prefixLength !== undefined && Number.isInteger(props.prefixLength) && props.prefixLength >= 1 && props.prefixLength <= maxPrefix) {
+    if (
+      vip &&
+      vip.kind !== AddressKind.DNS &&
+      props.prefixLength !== undefined &&
+      Number.isInteger(props.prefixLength) &&
+      props.prefixLength >= 1 &&
+      props.prefixLength <= maxPrefix
+    ) {
       checkHostInSubnet(problems, 'virtualIp', vip, props.prefixLength);
       const subnet = `${vip.value}/${props.prefixLength}`;
       for (const [i, n] of nodes.entries()) {
         if (n.address.value === vip.value) {
-          problems.add({ field: 'virtualIp', value: props.virtualIp, allowed: `an address no node has (nodes[${i}] is ${n.address.value})`, fix: 'the virtual IP moves between the nodes: give it an address of its own in their subnet' });
+          problems.add({
+            field: 'virtualIp',
+            value: props.virtualIp,
+            allowed: `an address no node has (nodes[${i}] is ${n.address.value})`,
+            fix: 'the virtual IP moves between the nodes: give it an address of its own in their subnet',
+          });
         } else if (n.address.kind !== vip.kind || !cidrContains(subnet, `${n.address.value}/${maxPrefix}`)) {
-          problems.add({ field: 'virtualIp', value: `${props.virtualIp}/${props.prefixLength}`, allowed: `a subnet that holds every node (nodes[${i}], ${n.address.value}, is outside it)`, fix: 'a VIP moves by gratuitous ARP / neighbour advertisement, which only works inside the nodes\' subnet; in a cloud VNet or VPC use a load balancer target instead' });
+          problems.add({
+            field: 'virtualIp',
+            value: `${props.virtualIp}/${props.prefixLength}`,
+            allowed: `a subnet that holds every node (nodes[${i}], ${n.address.value}, is outside it)`,
+            fix:
+              "a VIP moves by gratuitous ARP / neighbour advertisement, which only works inside the nodes' subnet; in a cloud VNet or VPC " +
+              'use a load balancer target instead',
+          });
         }
       }
     }
     const ports = Array.isArray(props.servicePorts) ? props.servicePorts : [];
-    if (ports.length === 0) problems.add({ field: 'servicePorts', value: props.servicePorts, allowed: 'one or more ports', fix: 'the ports of the service the cluster protects, e.g. [8080] for Tomcat' });
+    if (ports.length === 0)
+      problems.add({
+        field: 'servicePorts',
+        value: props.servicePorts,
+        allowed: 'one or more ports',
+        fix: 'the ports of the service the cluster protects, e.g. [8080] for Tomcat',
+      });
     ports.forEach((p, i) => {
       if (!checkPort(problems, `servicePorts[${i}]`, p)) return;
       const first = ports.indexOf(p);
-      if (first < i) problems.add({ field: `servicePorts[${i}]`, value: p, allowed: `a port not already listed at servicePorts[${first}]`, fix: 'list each port once' });
+      if (first < i)
+        problems.add({
+          field: `servicePorts[${i}]`,
+          value: p,
+          allowed: `a port not already listed at servicePorts[${first}]`,
+          fix: 'list each port once',
+        });
     });
     const h = props.healthCheck ?? {};
     const kind = h.kind ?? ClusterCheckKind.LISTENING;
     const hp = problems.under('healthCheck');
     checkOneOf(hp, 'kind', kind, Object.values(ClusterCheckKind));
-    const commandArgv = kind === ClusterCheckKind.COMMAND
-      ? checkCommandWords(hp, 'command', h.command, '/usr/local/bin/check-tomcat.sh', 'put pipes, quotes and variables in a script of your own and name its path, e.g. /usr/local/bin/check-tomcat.sh')
-      : undefined;
+    const commandArgv =
+      kind === ClusterCheckKind.COMMAND
+        ? checkCommandWords(
+            hp,
+            'command',
+            h.command,
+            '/usr/local/bin/check-tomcat.sh',
+            'put pipes, quotes and variables in a script of your own and name its path, e.g. /usr/local/bin/check-tomcat.sh',
+          )
+        : undefined;
     const check: ResolvedClusterCheck = {
-      kind, url: h.url, command: h.command, commandArgv,
-      port: kind === ClusterCheckKind.LISTENING ? h.port ?? ports[0] : undefined,
-      intervalSeconds: h.intervalSeconds ?? 2, fall: h.fall ?? 2, rise: h.rise ?? 2, startupSeconds: h.startupSeconds ?? 300,
+      kind,
+      url: h.url,
+      command: h.command,
+      commandArgv,
+      port: kind === ClusterCheckKind.LISTENING ? (h.port ?? ports[0]) : undefined,
+      intervalSeconds: h.intervalSeconds ?? 2,
+      fall: h.fall ?? 2,
+      rise: h.rise ?? 2,
+      startupSeconds: h.startupSeconds ?? 300,
     };
     // A key of another kind would be dropped without a word: refuse it, naming the kind it belongs to.
-    const belongs: Record<string, ClusterCheckKind> = { url: ClusterCheckKind.HTTP, port: ClusterCheckKind.LISTENING, command: ClusterCheckKind.COMMAND };
+    const belongs: Record<string, ClusterCheckKind> = {
+      url: ClusterCheckKind.HTTP,
+      port: ClusterCheckKind.LISTENING,
+      command: ClusterCheckKind.COMMAND,
+    };
     for (const [key, owner] of Object.entries(belongs)) {
       if ((h as Record<string, unknown>)[key] !== undefined && owner !== kind && Object.values(ClusterCheckKind).includes(kind)) {
-        hp.add({ field: key, value: (h as Record<string, unknown>)[key], allowed: `no ${key} with kind "${kind}" (${key} belongs to kind "${owner}")`, fix: `remove ${key}, or set kind: ${owner}` });
+        hp.add({
+          field: key,
+          value: (h as Record<string, unknown>)[key],
+          allowed: `no ${key} with kind "${kind}" (${key} belongs to kind "${owner}")`,
+          fix: `remove ${key}, or set kind: ${owner}`,
+        });
       }
     }
     if (kind === ClusterCheckKind.HTTP) checkHealthUrl(hp, 'url', h.url);
@@ -218,14 +333,22 @@ export class FailoverCluster extends Construct {
     checkOneOf(problems, 'preemption', preemption, Object.values(Preemption));
     const preemptDelaySeconds = props.preemptDelaySeconds ?? 60;
     if (props.preemptDelaySeconds !== undefined && preemption !== Preemption.DELAYED) {
-      problems.add({ field: 'preemptDelaySeconds', value: props.preemptDelaySeconds, allowed: 'only with preemption: "delayed"', fix: 'set preemption: "delayed", or remove preemptDelaySeconds' });
+      problems.add({
+        field: 'preemptDelaySeconds',
+        value: props.preemptDelaySeconds,
+        allowed: 'only with preemption: "delayed"',
+        fix: 'set preemption: "delayed", or remove preemptDelaySeconds',
+      });
     }
     checkInteger(problems, 'preemptDelaySeconds', preemptDelaySeconds, 1, 1000);
     return {
       name,
       nodeSet: { name, virtualIp: vip, nodes },
-      prefixLength: props.prefixLength ?? 0, servicePorts: [...ports], check, preemption, preemptDelaySeconds,
+      prefixLength: props.prefixLength ?? 0,
+      servicePorts: [...ports],
+      check,
+      preemption,
+      preemptDelaySeconds,
     };
   }
 }
-

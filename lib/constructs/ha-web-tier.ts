@@ -8,9 +8,8 @@ import { scratchApp } from '../core/scratch-app';
 import { ClusterCheckKind, ClusterNodeProps, FailoverCluster, IClusterTarget, Preemption } from './failover-cluster';
 import { FailoverEstimate } from '../model/failover-estimate';
 import { ListenerProtocol, PoolSelection } from '../model/ha-service-model';
-import { WebPool, WebPoolMember, WebTierModel } from '../model/web-tier-model';
+import { IWebTierTarget, WebPool, WebPoolMember, WebTierModel } from '../model/web-tier-model';
 import { Snippet } from '../model/snippet';
-import { IWebTierTarget } from '../model/web-tier-model';
 export { IWebTierTarget, urlHost } from '../model/web-tier-model';
 import { StandbyHostFiles, webTierHostPlan } from '../hosts/web-host-plan';
 
@@ -81,7 +80,6 @@ export interface BalancerStandbyProps {
   readonly targets: IClusterTarget[];
 }
 
-
 export interface HaWebTierProps {
   /** @default the construct id */
   readonly name?: string;
@@ -127,7 +125,7 @@ const ROUTE = /^[A-Za-z0-9_]{1,32}$/;
  * status worker is `jkstatus` (an application of that name would be served by the status page).
  */
 export const RESERVED_APPLICATION_NAMES: Readonly<Record<string, string>> = {
-  node: 'mod_jk: the Tomcats\' own workers are named node__<node>, and this application\'s members would have the same names',
+  node: "mod_jk: the Tomcats' own workers are named node__<node>, and this application's members would have the same names",
   jkstatus: 'mod_jk: the status worker is named jkstatus; this application would be served by the status page',
 };
 
@@ -168,12 +166,23 @@ export class HaWebTier extends Construct {
     const problems = new Problems();
     this.model = HaWebTier.buildModel(problems, props, id);
     this.targets = props.targets ?? [];
-    if (this.targets.length === 0) problems.add({ field: 'targets', value: [], allowed: 'at least one target (mod-jk, mod-proxy-balancer, haproxy, ...)', fix: 'add the balancer to render' });
+    if (this.targets.length === 0)
+      problems.add({
+        field: 'targets',
+        value: [],
+        allowed: 'at least one target (mod-jk, mod-proxy-balancer, haproxy, ...)',
+        fix: 'add the balancer to render',
+      });
     if (problems.isEmpty) for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
     const sb = props.balancerStandby;
     const hosts = this.targets.filter((t) => t?.balancerStatusPath !== undefined);
     if (sb && hosts.length === 0) {
-      problems.add({ field: 'balancerStandby', value: this.targets.map((t) => t?.platform), allowed: 'a balancer that runs on your hosts (mod-jk, mod-proxy-balancer, haproxy)', fix: 'a cloud balancer is highly available by itself: remove balancerStandby' });
+      problems.add({
+        field: 'balancerStandby',
+        value: this.targets.map((t) => t?.platform),
+        allowed: 'a balancer that runs on your hosts (mod-jk, mod-proxy-balancer, haproxy)',
+        fix: 'a cloud balancer is highly available by itself: remove balancerStandby',
+      });
     }
     problems.throwIfAny(`HaWebTier "${this.model.name}"`);
     // One set per on-host balancer, each checking its own status page: a page of another balancer
@@ -181,14 +190,30 @@ export class HaWebTier extends Construct {
     if (sb) {
       for (const h of hosts) {
         try {
-          this.balancerClusters.push(new FailoverCluster(this, `balancer-${h.platform}`, {
-            name: `${this.model.name}-lb`.slice(0, 24).replace(/-+$/, ''),
-            nodes: sb.nodes, virtualIp: sb.virtualIp, prefixLength: sb.prefixLength, servicePorts: [this.model.frontendPort],
-            healthCheck: { kind: ClusterCheckKind.HTTP, url: `http://{address}:${this.model.frontendPort}${h.balancerStatusPath}`, intervalSeconds: 2, fall: 2, rise: 2 },
-            preemption: sb.preemption, preemptDelaySeconds: sb.preemptDelaySeconds, targets: sb.targets,
-          }));
+          this.balancerClusters.push(
+            new FailoverCluster(this, `balancer-${h.platform}`, {
+              name: `${this.model.name}-lb`.slice(0, 24).replace(/-+$/, ''),
+              nodes: sb.nodes,
+              virtualIp: sb.virtualIp,
+              prefixLength: sb.prefixLength,
+              servicePorts: [this.model.frontendPort],
+              healthCheck: {
+                kind: ClusterCheckKind.HTTP,
+                url: `http://{address}:${this.model.frontendPort}${h.balancerStatusPath}`,
+                intervalSeconds: 2,
+                fall: 2,
+                rise: 2,
+              },
+              preemption: sb.preemption,
+              preemptDelaySeconds: sb.preemptDelaySeconds,
+              targets: sb.targets,
+            }),
+          );
         } catch (e) {
-          for (const x of problemsOf(() => { throw e; })) problems.add({ ...x, field: `balancerStandby.${x.field}` });
+          for (const x of problemsOf(() => {
+            throw e;
+          }))
+            problems.add({ ...x, field: `balancerStandby.${x.field}` });
           problems.throwIfAny(`HaWebTier "${this.model.name}"`);
         }
       }
@@ -202,15 +227,24 @@ export class HaWebTier extends Construct {
     // Every HTTP target writes the same Tomcat connector files: each once.
     const byName = new Map<string, Snippet>();
     for (const s of this.targets.flatMap((t) => t.snippets(this.model))) byName.set(s.fileName, s);
-    const standby = this.balancerSets().flatMap(([platform, c]) => c.snippets().map((s) => ({ ...s, fileName: `balancer/${platform}/${s.fileName}` })));
+    const standby = this.balancerSets().flatMap(([platform, c]) =>
+      c.snippets().map((s) => ({ ...s, fileName: `balancer/${platform}/${s.fileName}` })),
+    );
     const steps = this.targets.flatMap((t) => t.hostSteps(this.model) ?? []);
     const nodes = this.balancerClusters[0]?.model.nodeSet.nodes.map((n) => ({ name: n.name, address: n.address.value }));
     const files = (platform: string, node: string): StandbyHostFiles | undefined => {
-      const mine = standby.filter((s) => s.fileName.startsWith(`balancer/${platform}/`)).filter((s) => !/\/[^/]+-[0-9a-f.:-]+\.(conf|ps1|sh)$/.test(s.fileName) || s.fileName.includes(`/${node}-`));
+      const mine = standby
+        .filter((s) => s.fileName.startsWith(`balancer/${platform}/`))
+        .filter((s) => !/\/[^/]+-[0-9a-f.:-]+\.(conf|ps1|sh)$/.test(s.fileName) || s.fileName.includes(`/${node}-`));
       const cluster = mine[0]?.fileName.split('/')[2];
       return cluster ? { platform: cluster, files: mine.map((s) => ({ fileName: s.fileName, content: s.content })) } : undefined;
     };
-    const plan = webTierHostPlan(this.model, steps, [...byName.keys()].filter((f) => f.startsWith('tomcat/')), nodes ? { nodes, files } : undefined);
+    const plan = webTierHostPlan(
+      this.model,
+      steps,
+      [...byName.keys()].filter((f) => f.startsWith('tomcat/')),
+      nodes ? { nodes, files } : undefined,
+    );
     return [...byName.values(), ...standby, ...plan];
   }
 
@@ -228,7 +262,9 @@ export class HaWebTier extends Construct {
   public failoverEstimates(): FailoverEstimate[] {
     return [
       ...this.targets.map((t) => t.estimate(this.model)),
-      ...this.balancerSets().flatMap(([platform, c]) => c.failoverEstimates().map((e) => ({ ...e, service: `${this.model.name} balancer (${platform})` }))),
+      ...this.balancerSets().flatMap(([platform, c]) =>
+        c.failoverEstimates().map((e) => ({ ...e, service: `${this.model.name} balancer (${platform})` })),
+      ),
     ];
   }
 
@@ -246,23 +282,57 @@ export class HaWebTier extends Construct {
     };
     list.forEach((n, i) => {
       const f = `nodes[${i}]`;
-      checkName(problems, `${f}.name`, n?.name, /^(?!.*--)[a-z][a-z0-9-]{0,23}$/, 'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter, no "--"');
+      checkName(
+        problems,
+        `${f}.name`,
+        n?.name,
+        /^(?!.*--)[a-z][a-z0-9-]{0,23}$/,
+        'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter, no "--"',
+      );
       once(`name:${n?.name}`, i, `${f}.name`, n?.name, 'a name', 'each node once');
       const address = parseHostAddress(problems, `${f}.address`, n?.address);
       const httpPort = n?.httpPort ?? 8080;
       const ajpPort = n?.ajpPort ?? 8009;
       checkPort(problems, `${f}.httpPort`, httpPort);
       checkPort(problems, `${f}.ajpPort`, ajpPort);
-      if (ajpPort === httpPort) problems.add({ field: `${f}.ajpPort`, value: ajpPort, allowed: `a port other than httpPort (${httpPort})`, fix: 'Tomcat\'s AJP and HTTP connectors listen on ports of their own (8009 and 8080 by default)' });
+      if (ajpPort === httpPort)
+        problems.add({
+          field: `${f}.ajpPort`,
+          value: ajpPort,
+          allowed: `a port other than httpPort (${httpPort})`,
+          fix: "Tomcat's AJP and HTTP connectors listen on ports of their own (8009 and 8080 by default)",
+        });
       const route = n?.jvmRoute ?? n?.name;
       if (typeof route !== 'string' || !ROUTE.test(route)) {
-        problems.add({ field: `${f}.jvmRoute`, value: route, allowed: 'letters, digits and underscores, 1-32 characters', fix: 'it becomes the suffix of session ids (<id>.<jvmRoute>) and mod_jk\'s route; a hyphen or dot would break both: set jvmRoute, e.g. tomcat_1' });
+        problems.add({
+          field: `${f}.jvmRoute`,
+          value: route,
+          allowed: 'letters, digits and underscores, 1-32 characters',
+          fix:
+            "it becomes the suffix of session ids (<id>.<jvmRoute>) and mod_jk's route; a hyphen or dot would break both: set jvmRoute, " +
+            'e.g. tomcat_1',
+        });
       }
-      once(`route:${route}`, i, n?.jvmRoute !== undefined ? `${f}.jvmRoute` : `${f}.name`, route, 'a jvmRoute', 'each Tomcat needs a jvmRoute of its own, or sticky sessions go to the wrong node');
+      once(
+        `route:${route}`,
+        i,
+        n?.jvmRoute !== undefined ? `${f}.jvmRoute` : `${f}.name`,
+        route,
+        'a jvmRoute',
+        'each Tomcat needs a jvmRoute of its own, or sticky sessions go to the wrong node',
+      );
       if (address) once(`addr:${address.value}:${httpPort}`, i, `${f}.address`, n.address, 'an address and httpPort', 'each Tomcat once');
       const ajpMaxConnections = n?.ajpMaxConnections ?? 8192;
       checkInteger(problems, `${f}.ajpMaxConnections`, ajpMaxConnections, 1, 65535);
-      nodes.push({ name: n?.name, address: address ?? { kind: AddressKind.IPV4, value: '' }, httpPort, ajpPort, ajpMaxConnections, route, priority: 10 });
+      nodes.push({
+        name: n?.name,
+        address: address ?? { kind: AddressKind.IPV4, value: '' },
+        httpPort,
+        ajpPort,
+        ajpMaxConnections,
+        route,
+        priority: 10,
+      });
     });
     const byName = new Map(nodes.map((n) => [n.name, n] as const));
 
@@ -270,22 +340,43 @@ export class HaWebTier extends Construct {
     const health = { intervalSeconds: h.intervalSeconds ?? 5, timeoutSeconds: h.timeoutSeconds ?? 3, fall: h.fall ?? 2, rise: h.rise ?? 2 };
     const hp = problems.under('healthCheck');
     checkInteger(hp, 'intervalSeconds', health.intervalSeconds, 1, 60);
-    checkInteger(hp, 'timeoutSeconds', health.timeoutSeconds, 1, Math.max(1, health.intervalSeconds - 1), 'an answer must come before the next check');
+    checkInteger(
+      hp,
+      'timeoutSeconds',
+      health.timeoutSeconds,
+      1,
+      Math.max(1, health.intervalSeconds - 1),
+      'an answer must come before the next check',
+    );
     checkInteger(hp, 'fall', health.fall, 1, 10);
     checkInteger(hp, 'rise', health.rise, 1, 10);
 
     const apps = Array.isArray(props.applications) ? props.applications : [];
-    if (apps.length === 0) problems.add({ field: 'applications', value: props.applications, allowed: 'one or more applications', fix: 'e.g. { name: operator, paths: [/identity], healthPath: /identity/ }' });
+    if (apps.length === 0)
+      problems.add({
+        field: 'applications',
+        value: props.applications,
+        allowed: 'one or more applications',
+        fix: 'e.g. { name: operator, paths: [/identity], healthPath: /identity/ }',
+      });
     const pools: WebPool[] = [];
     const appNames = new Map<string, number>();
     const allPaths: Array<{ path: string; i: number; j: number }> = [];
     apps.forEach((a, i) => {
       const f = `applications[${i}]`;
-      if (checkName(problems, `${f}.name`, a?.name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter, no "--"')
-        && Object.prototype.hasOwnProperty.call(RESERVED_APPLICATION_NAMES, a.name)) {
-        problems.add({ field: `${f}.name`, value: a.name, allowed: `a name no balancer reserves (${Object.keys(RESERVED_APPLICATION_NAMES).join(', ')} are reserved)`, fix: `${RESERVED_APPLICATION_NAMES[a.name]}: choose another name, e.g. ${a.name}-app` });
+      if (
+        checkName(problems, `${f}.name`, a?.name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter, no "--"') &&
+        Object.prototype.hasOwnProperty.call(RESERVED_APPLICATION_NAMES, a.name)
+      ) {
+        problems.add({
+          field: `${f}.name`,
+          value: a.name,
+          allowed: `a name no balancer reserves (${Object.keys(RESERVED_APPLICATION_NAMES).join(', ')} are reserved)`,
+          fix: `${RESERVED_APPLICATION_NAMES[a.name]}: choose another name, e.g. ${a.name}-app`,
+        });
       }
-      if (appNames.has(a?.name)) problems.add({ field: `${f}.name`, value: a.name, allowed: `a name other than applications[${appNames.get(a.name)}]'s` });
+      if (appNames.has(a?.name))
+        problems.add({ field: `${f}.name`, value: a.name, allowed: `a name other than applications[${appNames.get(a.name)}]'s` });
       appNames.set(a?.name, i);
       const paths = Array.isArray(a?.paths) ? a.paths : [];
       if (paths.length === 0) problems.add({ field: `${f}.paths`, value: a?.paths, allowed: 'one or more context paths, e.g. ["/identity"]' });
@@ -293,31 +384,56 @@ export class HaWebTier extends Construct {
         if (!checkPath(problems, `${f}.paths[${j}]`, p, '/identity (the context path)')) return;
         const clash = allPaths.find((o) => pathsCollide(o.path, p));
         if (clash) {
-          problems.add({ field: `${f}.paths[${j}]`, value: p, allowed: `a path apart from applications[${clash.i}].paths[${clash.j}] (${clash.path})`, fix: 'two pools for one path (or one inside the other) would send some requests to the wrong application: give each application its own context path' });
+          problems.add({
+            field: `${f}.paths[${j}]`,
+            value: p,
+            allowed: `a path apart from applications[${clash.i}].paths[${clash.j}] (${clash.path})`,
+            fix:
+              'two pools for one path (or one inside the other) would send some requests to the wrong application: give each application ' +
+              'its own context path',
+          });
         }
         allPaths.push({ path: p, i, j });
       });
       checkPath(problems, `${f}.healthPath`, a?.healthPath, '/identity/ (a path, not a URL: every balancer requests it on each node itself)');
       const standbyNames = Array.isArray(a?.standbyNodes) ? a.standbyNodes : [];
-      const activeNames = Array.isArray(a?.nodes) ? a.nodes : a?.nodes === undefined ? nodes.map((n) => n.name).filter((n) => !standbyNames.includes(n)) : [];
+      const activeNames = Array.isArray(a?.nodes)
+        ? a.nodes
+        : a?.nodes === undefined
+          ? nodes.map((n) => n.name).filter((n) => !standbyNames.includes(n))
+          : [];
       if (activeNames.length === 0) {
-        problems.add({ field: `${f}.nodes`, value: a?.nodes, allowed: 'one or more of the tier\'s nodes', fix: `an application with no active node serves nothing: list the nodes that run it (${nodes.map((n) => n.name).join(', ')})` });
+        problems.add({
+          field: `${f}.nodes`,
+          value: a?.nodes,
+          allowed: "one or more of the tier's nodes",
+          fix: `an application with no active node serves nothing: list the nodes that run it (${nodes.map((n) => n.name).join(', ')})`,
+        });
       }
       const members: WebPoolMember[] = [];
       const inPool = new Map<string, string>();
-      const add = (names: string[], key: 'nodes' | 'standbyNodes', priority: number) => names.forEach((n, j) => {
-        const node = byName.get(n);
-        if (!node) {
-          problems.add({ field: `${f}.${key}[${j}]`, value: n, allowed: `one of the tier's nodes (${nodes.map((x) => x.name).join(', ')})` });
-          return;
-        }
-        if (inPool.has(n)) {
-          problems.add({ field: `${f}.${key}[${j}]`, value: n, allowed: `a node not already in this pool (it is in ${inPool.get(n)})`, fix: key === 'standbyNodes' ? 'a standby serves only while every active node is down, so it cannot also be active: remove it from nodes or from standbyNodes' : 'list each node once' });
-          return;
-        }
-        inPool.set(n, key);
-        members.push({ ...node, priority });
-      });
+      const add = (names: string[], key: 'nodes' | 'standbyNodes', priority: number) =>
+        names.forEach((n, j) => {
+          const node = byName.get(n);
+          if (!node) {
+            problems.add({ field: `${f}.${key}[${j}]`, value: n, allowed: `one of the tier's nodes (${nodes.map((x) => x.name).join(', ')})` });
+            return;
+          }
+          if (inPool.has(n)) {
+            problems.add({
+              field: `${f}.${key}[${j}]`,
+              value: n,
+              allowed: `a node not already in this pool (it is in ${inPool.get(n)})`,
+              fix:
+                key === 'standbyNodes'
+                  ? 'a standby serves only while every active node is down, so it cannot also be active: remove it from nodes or from standbyNodes'
+                  : 'list each node once',
+            });
+            return;
+          }
+          inPool.set(n, key);
+          members.push({ ...node, priority });
+        });
       add(activeNames, 'nodes', 10);
       add(standbyNames, 'standbyNodes', 0);
       pools.push({ name: a?.name, paths: [...paths], members, selection: PoolSelection.ROUND_ROBIN, health: { ...health, path: a?.healthPath } });
@@ -336,9 +452,22 @@ export class HaWebTier extends Construct {
     });
     const stickiness = { cookieName: 'JSESSIONID' };
     return {
-      name, nodes, pools, frontendPort, connectionTimeoutSeconds, responseTimeoutSeconds, allowedClients, stickiness,
-      listeners: pools.map((p) => ({ name: p.name, port: frontendPort, protocol: ListenerProtocol.HTTP, poolName: p.name, paths: p.paths, stickiness })),
+      name,
+      nodes,
+      pools,
+      frontendPort,
+      connectionTimeoutSeconds,
+      responseTimeoutSeconds,
+      allowedClients,
+      stickiness,
+      listeners: pools.map((p) => ({
+        name: p.name,
+        port: frontendPort,
+        protocol: ListenerProtocol.HTTP,
+        poolName: p.name,
+        paths: p.paths,
+        stickiness,
+      })),
     };
   }
 }
-

@@ -6,8 +6,14 @@ import { scratchApp } from '../core/scratch-app';
 import { Problem, Problems, problemsOf } from '../core/errors';
 import { FailoverEstimate } from '../model/failover-estimate';
 import {
-  ConnectionAction, SidecarMode,
-  HaServiceModel, HaStrategy, ListenerProtocol, PoolSelection, ServiceListener, ServicePool,
+  ConnectionAction,
+  SidecarMode,
+  HaServiceModel,
+  HaStrategy,
+  ListenerProtocol,
+  PoolSelection,
+  ServiceListener,
+  ServicePool,
 } from '../model/ha-service-model';
 import { ProbePolicyProps, resolveProbePolicy } from '../model/probe-policy';
 import { IHaTarget } from '../model/service-target';
@@ -121,16 +127,23 @@ export class IqServiceHaPair extends Construct {
     const seen = new Set<string>();
     for (const t of this.targets) {
       if (seen.has(t.platform)) {
-        problems.add({ field: `targets.${t.platform}`, value: t.platform, allowed: 'each platform once per pair', fix: 'create a second IqServiceHaPair for a second deployment on the same platform' });
+        problems.add({
+          field: `targets.${t.platform}`,
+          value: t.platform,
+          allowed: 'each platform once per pair',
+          fix: 'create a second IqServiceHaPair for a second deployment on the same platform',
+        });
       }
       seen.add(t.platform);
       if (this.model.strategy && t.strategy !== this.model.strategy) {
         problems.add({
-          field: `targets.${t.platform}`, value: t.platform,
+          field: `targets.${t.platform}`,
+          value: t.platform,
           allowed: `a target for strategy "${this.model.strategy}" (${t.platform} implements "${t.strategy}")`,
-          fix: this.model.strategy === HaStrategy.DNS
-            ? 'with strategy "dns" use azure-traffic-manager or aws-route53 targets, or set strategy to "load-balancer"'
-            : `set strategy: "${t.strategy}" to use ${t.platform}, or use a load-balancer target (azure, aws, f5, haproxy)`,
+          fix:
+            this.model.strategy === HaStrategy.DNS
+              ? 'with strategy "dns" use azure-traffic-manager or aws-route53 targets, or set strategy to "load-balancer"'
+              : `set strategy: "${t.strategy}" to use ${t.platform}, or use a load-balancer target (azure, aws, f5, haproxy)`,
         });
       }
     }
@@ -170,19 +183,32 @@ export class IqServiceHaPair extends Construct {
     const name = props.serviceName ?? defaultName;
     const strategy = props.strategy ?? HaStrategy.LOAD_BALANCER;
     checkOneOf(problems, 'strategy', strategy, Object.values(HaStrategy));
-    checkName(problems, 'serviceName', name, SERVICE_NAME,
+    checkName(
+      problems,
+      'serviceName',
+      name,
+      SERVICE_NAME,
       'lower-case letters, digits and hyphens, starting with a letter, 2 to 24 characters',
-      'rendered names are built from it; 24 characters keep "<name>-nlb" and "<name>-<port>" within AWS\'s 32');
+      'rendered names are built from it; 24 characters keep "<name>-nlb" and "<name>-<port>" within AWS\'s 32',
+    );
     const port = props.port ?? 5050;
     checkPort(problems, 'port', port);
     const servicePorts = [port];
     if (props.tlsPort !== undefined) {
       if (checkPort(problems, 'tlsPort', props.tlsPort) && props.tlsPort === port) {
-        problems.add({ field: 'tlsPort', value: props.tlsPort, allowed: `a port other than port (${port})`, fix: 'IQService listens for TLS on its own port; remove tlsPort if you do not use TLS' });
+        problems.add({
+          field: 'tlsPort',
+          value: props.tlsPort,
+          allowed: `a port other than port (${port})`,
+          fix: 'IQService listens for TLS on its own port; remove tlsPort if you do not use TLS',
+        });
       }
       servicePorts.push(props.tlsPort);
     }
-    const hosts: Array<[string, IqServiceHostProps | undefined]> = [['primary', props.primary], ['secondary', props.secondary]];
+    const hosts: Array<[string, IqServiceHostProps | undefined]> = [
+      ['primary', props.primary],
+      ['secondary', props.secondary],
+    ];
     const addresses: Record<string, HostAddress | undefined> = {};
     const versions: Record<string, string | undefined> = {};
     for (const [role, host] of hosts) {
@@ -192,28 +218,53 @@ export class IqServiceHaPair extends Construct {
       }
       addresses[role] = parseHostAddress(problems, `${role}.address`, host.address);
       if (typeof host.iqserviceVersion !== 'string' || host.iqserviceVersion.trim() === '') {
-        problems.add({ field: `${role}.iqserviceVersion`, value: host.iqserviceVersion, allowed: 'the IQService version installed on the host, e.g. "8.4p2"' });
+        problems.add({
+          field: `${role}.iqserviceVersion`,
+          value: host.iqserviceVersion,
+          allowed: 'the IQService version installed on the host, e.g. "8.4p2"',
+        });
       } else {
         versions[role] = host.iqserviceVersion.trim();
       }
     }
-    const a = addresses.primary; const b = addresses.secondary;
+    const a = addresses.primary;
+    const b = addresses.secondary;
     if (a && b && a.value === b.value) {
-      problems.add({ field: 'secondary.address', value: props.secondary.address, allowed: 'an address different from primary.address', fix: 'a pair on one host is no HA: put the secondary on a second host' });
+      problems.add({
+        field: 'secondary.address',
+        value: props.secondary.address,
+        allowed: 'an address different from primary.address',
+        fix: 'a pair on one host is no HA: put the secondary on a second host',
+      });
     }
     if (versions.primary && versions.secondary && versions.primary.toLowerCase() !== versions.secondary.toLowerCase()) {
-      problems.add({ field: 'secondary.iqserviceVersion', value: versions.secondary, allowed: `the primary's version (${JSON.stringify(versions.primary)})`, fix: 'install the same IQService version, and the same pre/post provisioning scripts, on both hosts; upgrade both together' });
+      problems.add({
+        field: 'secondary.iqserviceVersion',
+        value: versions.secondary,
+        allowed: `the primary's version (${JSON.stringify(versions.primary)})`,
+        fix: 'install the same IQService version, and the same pre/post provisioning scripts, on both hosts; upgrade both together',
+      });
     }
     const allowedClients: string[] = [];
     if (!Array.isArray(props.allowedClients) || props.allowedClients.length === 0) {
-      problems.add({ field: 'allowedClients', value: props.allowedClients, allowed: 'a non-empty list of CIDR blocks', fix: 'list the CIDRs of your virtual appliances or IdentityIQ servers; use 0.0.0.0/0 only deliberately' });
+      problems.add({
+        field: 'allowedClients',
+        value: props.allowedClients,
+        allowed: 'a non-empty list of CIDR blocks',
+        fix: 'list the CIDRs of your virtual appliances or IdentityIQ servers; use 0.0.0.0/0 only deliberately',
+      });
     } else {
       const at = new Map<string, number>();
       props.allowedClients.forEach((c, i) => {
         const cidr = parseCidr(problems, `allowedClients[${i}]`, c);
         if (!cidr) return;
         if (at.has(cidr)) {
-          problems.add({ field: `allowedClients[${i}]`, value: c, allowed: `a block not already listed at allowedClients[${at.get(cidr)}]`, fix: 'list each block once: AWS and F5 refuse duplicate rules and virtual servers at apply time' });
+          problems.add({
+            field: `allowedClients[${i}]`,
+            value: c,
+            allowed: `a block not already listed at allowedClients[${at.get(cidr)}]`,
+            fix: 'list each block once: AWS and F5 refuse duplicate rules and virtual servers at apply time',
+          });
           return;
         }
         at.set(cidr, i);
@@ -222,8 +273,12 @@ export class IqServiceHaPair extends Construct {
       const families = new Set(allowedClients.map(cidrFamily));
       if (families.size > 1) {
         problems.add({
-          field: 'allowedClients', value: props.allowedClients, allowed: 'blocks of one address family per service (all IPv4 or all IPv6)',
-          fix: `every platform's frontend is of one family: keep the ${[...families][0] === AddressKind.IPV4 ? 'IPv4' : 'IPv6'} blocks here, and add a second service with the same hosts, a frontend of the other family and its blocks (e.g. ${name}-v6)`,
+          field: 'allowedClients',
+          value: props.allowedClients,
+          allowed: 'blocks of one address family per service (all IPv4 or all IPv6)',
+          fix:
+            `every platform's frontend is of one family: keep the ${[...families][0] === AddressKind.IPV4 ? 'IPv4' : 'IPv6'} blocks here, ` +
+            `and add a second service with the same hosts, a frontend of the other family and its blocks (e.g. ${name}-v6)`,
         });
       }
     }
@@ -256,13 +311,23 @@ export class IqServiceHaPair extends Construct {
     addListener('iq', port, ListenerProtocol.TCP);
     if (props.tlsPort !== undefined) addListener('iq-tls', props.tlsPort, ListenerProtocol.TLS_PASSTHROUGH);
     const idleTimeoutMinutes = props.idleTimeoutMinutes ?? 30;
-    checkInteger(problems, 'idleTimeoutMinutes', idleTimeoutMinutes, 1, 100, 'the range every platform can render (the NLB takes 60-6000 s; Azure 4-100 min)');
+    checkInteger(
+      problems,
+      'idleTimeoutMinutes',
+      idleTimeoutMinutes,
+      1,
+      100,
+      'the range every platform can render (the NLB takes 60-6000 s; Azure 4-100 min)',
+    );
     const onFailover = props.onFailover ?? ConnectionAction.KEEP;
     const onFailback = props.onFailback ?? ConnectionAction.KEEP;
     checkOneOf(problems, 'onFailover', onFailover, Object.values(ConnectionAction));
     checkOneOf(problems, 'onFailback', onFailback, Object.values(ConnectionAction));
     if (props.sidecarMode !== undefined) {
-      warnings.push(`sidecarMode (${props.sidecarMode}) is not used any more and can be removed: every sidecar serves the health gate (HAProxy, F5, DNS probe it) and the priority gate (Azure LB and AWS NLB probe it) from one command`);
+      warnings.push(
+        `sidecarMode (${props.sidecarMode}) is not used any more and can be removed: every sidecar serves the health gate (HAProxy, F5, DNS ` +
+          `probe it) and the priority gate (Azure LB and AWS NLB probe it) from one command`,
+      );
     }
     return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings, connections: { idleTimeoutMinutes, onFailover, onFailback } };
   }

@@ -31,7 +31,12 @@ export function parseHostAddress(problems: Problems, field: string, value: unkno
   const unusable = (ip: ipaddr.IPv4 | ipaddr.IPv6): boolean => {
     const range = ip.range();
     if (!['unspecified', 'broadcast', 'multicast'].includes(range)) return false;
-    problems.add({ field, value, allowed: `${allowed}, of one host`, fix: `${s} is the ${range} address${range === 'multicast' ? ' range' : ''}, not a host: give the host's own address` });
+    problems.add({
+      field,
+      value,
+      allowed: `${allowed}, of one host`,
+      fix: `${s} is the ${range} address${range === 'multicast' ? ' range' : ''}, not a host: give the host's own address`,
+    });
     return true;
   };
   if (ipaddr.IPv4.isValidFourPartDecimal(s)) {
@@ -73,9 +78,7 @@ export function parseCidr(problems: Problems, field: string, value: unknown): st
     return undefined;
   }
   const [addr, bits] = parsed;
-  const network = addr.kind() === 'ipv4'
-    ? ipaddr.IPv4.networkAddressFromCIDR(value)
-    : ipaddr.IPv6.networkAddressFromCIDR(value);
+  const network = addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(value) : ipaddr.IPv6.networkAddressFromCIDR(value);
   if (network.toString() !== addr.toString()) {
     problems.add({ field, value, allowed: `${allowed}, with the host bits zero`, fix: `use ${network.toString()}/${bits}` });
     return undefined;
@@ -110,7 +113,12 @@ export function checkBindAddress(problems: Problems, field: string, value: unkno
   const scratch = new Problems();
   const a = typeof value === 'string' ? parseHostAddress(scratch, field, value.replace(/^\[(.*)\]$/, '$1')) : undefined;
   if (a && a.kind !== AddressKind.DNS) return a;
-  problems.add({ field, value, allowed: '"*" (every address) or an IPv4 or IPv6 address of this host', fix: 'e.g. "*" or 10.0.0.60; a DNS name is not bound to' });
+  problems.add({
+    field,
+    value,
+    allowed: '"*" (every address) or an IPv4 or IPv6 address of this host',
+    fix: 'e.g. "*" or 10.0.0.60; a DNS name is not bound to',
+  });
   return undefined;
 }
 
@@ -120,11 +128,18 @@ export function checkBindAddress(problems: Problems, field: string, value: unkno
  */
 export function checkHostInSubnet(problems: Problems, field: string, address: HostAddress, prefixLength: number): boolean {
   if (address.kind !== AddressKind.IPV4 || prefixLength > 30) return true;
-  const ip = ipaddr.IPv4.parse(address.value).toByteArray().reduce((a, b) => a * 256 + b, 0);
+  const ip = ipaddr.IPv4.parse(address.value)
+    .toByteArray()
+    .reduce((a, b) => a * 256 + b, 0);
   const size = 2 ** (32 - prefixLength);
   const offset = ip % size;
   if (offset !== 0 && offset !== size - 1) return true;
-  problems.add({ field, value: `${address.value}/${prefixLength}`, allowed: `a host address of the subnet, not its ${offset === 0 ? 'network' : 'broadcast'} address`, fix: `pick a free address between the first and the last of the /${prefixLength}` });
+  problems.add({
+    field,
+    value: `${address.value}/${prefixLength}`,
+    allowed: `a host address of the subnet, not its ${offset === 0 ? 'network' : 'broadcast'} address`,
+    fix: `pick a free address between the first and the last of the /${prefixLength}`,
+  });
   return false;
 }
 

@@ -2,14 +2,7 @@ import { Token } from 'cdktf';
 import { Problems } from './errors';
 
 /** Validates an integer in [min, max]; returns true when valid. */
-export function checkInteger(
-  problems: Problems,
-  field: string,
-  value: unknown,
-  min: number,
-  max: number,
-  fix?: string,
-): value is number {
+export function checkInteger(problems: Problems, field: string, value: unknown, min: number, max: number, fix?: string): value is number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return true;
   problems.add({ field, value, allowed: `an integer from ${min} to ${max}`, fix });
   return false;
@@ -37,7 +30,12 @@ export function checkName(problems: Problems, field: string, value: unknown, pat
 /** Validates that a required platform ID (resource group, subnet, VPC...) is present. */
 export function checkRequiredId(problems: Problems, field: string, value: unknown, what: string): value is string {
   if (typeof value === 'string' && value.trim().length > 0) return true;
-  problems.add({ field, value, allowed: `the ID or name of your existing ${what} (a non-empty string)`, fix: `set ${field}; identity-ha never creates networks, it attaches to yours` });
+  problems.add({
+    field,
+    value,
+    allowed: `the ID or name of your existing ${what} (a non-empty string)`,
+    fix: `set ${field}; identity-ha never creates networks, it attaches to yours`,
+  });
   return false;
 }
 
@@ -47,7 +45,12 @@ export function checkRequiredId(problems: Problems, field: string, value: unknow
  */
 export function checkAwsId(problems: Problems, field: string, value: unknown, prefix: string, what: string): value is string {
   if (typeof value === 'string' && (Token.isUnresolved(value) || new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`).test(value))) return true;
-  problems.add({ field, value, allowed: `the ID of your existing ${what}: ${prefix}- and 8 or 17 hex digits (e.g. ${prefix}-0a1b2c3d4e5f60718)`, fix: `copy the ID from the AWS console or \`aws ec2 describe-*\`; identity-ha never creates networks` });
+  problems.add({
+    field,
+    value,
+    allowed: `the ID of your existing ${what}: ${prefix}- and 8 or 17 hex digits (e.g. ${prefix}-0a1b2c3d4e5f60718)`,
+    fix: `copy the ID from the AWS console or \`aws ec2 describe-*\`; identity-ha never creates networks`,
+  });
   return false;
 }
 
@@ -56,7 +59,8 @@ export function checkUniqueIds(problems: Problems, field: string, values: readon
   const seen = new Map<unknown, number>();
   values.forEach((v, i) => {
     if (!check(`${field}[${i}]`, v)) return;
-    if (seen.has(v)) problems.add({ field: `${field}[${i}]`, value: v, allowed: `an ID not already listed at ${field}[${seen.get(v)}]`, fix: 'list each one once' });
+    if (seen.has(v))
+      problems.add({ field: `${field}[${i}]`, value: v, allowed: `an ID not already listed at ${field}[${seen.get(v)}]`, fix: 'list each one once' });
     else seen.set(v, i);
   });
 }

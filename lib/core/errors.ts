@@ -52,7 +52,8 @@ export function previewValue(value: unknown, max = MAX_ECHOED_CHARS): string {
     } else if (typeof v === 'string') {
       emit(JSON.stringify(v.length > max * 2 ? v.slice(0, max * 2) : v));
       if (v.length > max * 2) total += v.length - max * 2;
-    } else if (typeof v === 'number' && !Number.isFinite(v)) emit(String(v)); // .inf / .nan: JSON would say null
+    } else if (typeof v === 'number' && !Number.isFinite(v))
+      emit(String(v)); // .inf / .nan: JSON would say null
     else emit(String(JSON.stringify(v) ?? v));
   };
   walk(value, 0);
@@ -68,7 +69,11 @@ export const SECRET_KEY = /secret|passw|passphrase|pass$|_pass|pass_|token|(^|[^
 
 /** True when a key (or the last segment of a field path) names a secret. */
 export function isSecretKey(keyOrField: string): boolean {
-  const last = keyOrField.replace(/\[\d+\]$/, '').split('.').pop() ?? keyOrField;
+  const last =
+    keyOrField
+      .replace(/\[\d+\]$/, '')
+      .split('.')
+      .pop() ?? keyOrField;
   // A key that names where a secret is kept (authSecretFile, ajpSecretFile) holds a path, not the secret.
   return SECRET_KEY.test(last) && !/(File|Path|Folder|Dir)$/.test(last);
 }

@@ -46,15 +46,52 @@ export function hostShims(model: HaServiceModel): HostShim[] {
     const args = ['shim', '--bind', m.address.value, '--service-port', String(model.servicePorts[0])];
     // Watch this host's own listener only (a name cannot be matched against the socket table).
     if (m.address.kind !== AddressKind.DNS) args.push('--service-host', m.address.value);
-    args.push('--gate-port', String(probe.gatePort), '--priority-port', String(probe.priorityPort), '--health-port', String(probe.healthPort), '--agent-port', String(probe.agentPort),
-      '--interval', String(s.checkIntervalSeconds), '--fall', String(s.fallCount), '--rise', String(s.riseCount), '--drain', '2',
-      '--damp-half-life', String(s.dampHalfLifeSeconds), '--max-hold-down', String(s.maxHoldDownSeconds));
+    args.push(
+      '--gate-port',
+      String(probe.gatePort),
+      '--priority-port',
+      String(probe.priorityPort),
+      '--health-port',
+      String(probe.healthPort),
+      '--agent-port',
+      String(probe.agentPort),
+      '--interval',
+      String(s.checkIntervalSeconds),
+      '--fall',
+      String(s.fallCount),
+      '--rise',
+      String(s.riseCount),
+      '--drain',
+      '2',
+      '--damp-half-life',
+      String(s.dampHalfLifeSeconds),
+      '--max-hold-down',
+      String(s.maxHoldDownSeconds),
+    );
     // The primary hears balancers that mark it down on connection errors (HAProxy's observe layer4
     // sends a syslog line to this port), and holds itself down instead of flapping back.
-    if (m === primary) args.push('--report-port', String(probe.reportPort), '--report-server', model.listeners.map((l) => `${model.name}-${l.name}/${m.name}`).join(','));
+    if (m === primary)
+      args.push(
+        '--report-port',
+        String(probe.reportPort),
+        '--report-server',
+        model.listeners.map((l) => `${model.name}-${l.name}/${m.name}`).join(','),
+      );
     // Each host reads the other's shim for the priority gate.
     if (m === primary) args.push('--role', 'primary', '--peer', url(secondary, probe.healthPort), '--standby-poll', String(s.standbyPollSeconds));
-    else args.push('--role', 'secondary', '--peer', url(primary, probe.healthPort), '--standby-poll', String(s.standbyPollSeconds), '--standby-fall', String(s.standbyFallCount), '--standby-rise', String(s.standbyFallCount));
+    else
+      args.push(
+        '--role',
+        'secondary',
+        '--peer',
+        url(primary, probe.healthPort),
+        '--standby-poll',
+        String(s.standbyPollSeconds),
+        '--standby-fall',
+        String(s.standbyFallCount),
+        '--standby-rise',
+        String(s.standbyFallCount),
+      );
     return { role: m.name, address: m.address.value, folder: `hosts/${m.name}-${m.address.value.replace(/:/g, '-')}`, args };
   });
 }
@@ -71,25 +108,36 @@ export function dampingNote(model: HaServiceModel): string[] {
   const h = s.dampHalfLifeSeconds;
   const cap = (x: number) => Math.min(x, s.maxHoldDownSeconds);
   return [
-    `flap damping: the failback times below are for a first failure; a second within ${h} s holds the primary down ${cap(h)}-${cap(Math.round(h * Math.log2(2 / 0.75)))} s (the secondary serves), each further one about ${h} s more, up to ${s.maxHoldDownSeconds} s`,
-    `a balancer that marks the primary down while its shim finds it healthy (HAProxy observe layer4, reported to UDP ${probe.reportPort}) holds it down ${cap(Math.round(h * Math.log2(2 / 0.75)))} s`,
+    `flap damping: the failback times below are for a first failure; a second within ${h} s holds the primary down ` +
+      `${cap(h)}-${cap(Math.round(h * Math.log2(2 / 0.75)))} s (the secondary serves), each further one about ${h} s more, up to ` +
+      `${s.maxHoldDownSeconds} s`,
+    `a balancer that marks the primary down while its shim finds it healthy (HAProxy observe layer4, reported to UDP ${probe.reportPort}) ` +
+      `holds it down ${cap(Math.round(h * Math.log2(2 / 0.75)))} s`,
   ];
 }
 
 function gateNote(model: HaServiceModel, role: string): string[] {
   const probe = model.pools[0].probe;
   return [
-    `two gates, one command: the health gate (TCP ${probe.gatePort}, GET /healthz on ${probe.healthPort}, agent ${probe.agentPort}) follows this host's service; HAProxy, F5 and DNS probe it and prefer the primary themselves.`,
+    `two gates, one command: the health gate (TCP ${probe.gatePort}, GET /healthz on ${probe.healthPort}, agent ${probe.agentPort}) follows ` +
+      `this host's service; HAProxy, F5 and DNS probe it and prefer the primary themselves.`,
     role === 'primary'
-      ? `the priority gate (TCP ${probe.priorityPort}, GET /priority) is open here while the service is healthy and the secondary's is closed; Azure LB and AWS NLB probe it.`
-      : `the priority gate (TCP ${probe.priorityPort}, GET /priority) opens here only while the primary's service is down; Azure LB and AWS NLB probe it.`,
+      ? `the priority gate (TCP ${probe.priorityPort}, GET /priority) is open here while the service is healthy and the secondary's is ` +
+        `closed; Azure LB and AWS NLB probe it.`
+      : `the priority gate (TCP ${probe.priorityPort}, GET /priority) opens here only while the primary's service is down; Azure LB and AWS ` +
+        `NLB probe it.`,
   ];
 }
 
 /** Flags install.ps1 sets from its own parameters (each takes one value). */
 const INSTALL_PS1_FLAGS: Record<string, string> = {
-  '--bind': 'BindAddress', '--service-port': 'ServicePort', '--gate-port': 'GatePort', '--health-port': 'HealthPort', '--agent-port': 'AgentPort',
-  '--peer': 'PeerUrl', '--priority-port': 'PriorityPort',
+  '--bind': 'BindAddress',
+  '--service-port': 'ServicePort',
+  '--gate-port': 'GatePort',
+  '--health-port': 'HealthPort',
+  '--agent-port': 'AgentPort',
+  '--peer': 'PeerUrl',
+  '--priority-port': 'PriorityPort',
 };
 
 /**
@@ -102,7 +150,10 @@ export function installPs1Line(model: HaServiceModel, h: HostShim, peer?: HostSh
   const extra: string[] = [];
   for (let i = 1; i < h.args.length; i++) {
     const flag = h.args[i];
-    if (flag === '--service-host' || flag === '--role') { i++; continue; } // install.ps1 watches -BindAddress; -Role gives --role
+    if (flag === '--service-host' || flag === '--role') {
+      i++;
+      continue;
+    } // install.ps1 watches -BindAddress; -Role gives --role
     const name = INSTALL_PS1_FLAGS[flag];
     if (name) params.set(name, h.args[++i]);
     else extra.push(flag, ...(h.args[i + 1] !== undefined && !h.args[i + 1].startsWith('--') ? [h.args[++i]] : []));
@@ -124,7 +175,9 @@ export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hos
       `# ${commentText('the host plan', `identity-ha ${model.name}, ${h.role} host ${h.address}: the sidecar to run there.`)}`,
       ...gateNote(model, h.role).map((n) => `# ${n}`),
       ...(h.role === 'primary' ? dampingNote(model).map((n) => `# ${n}`) : []),
-      ...(h.args.includes('--service-host') ? [] : ['# The host is named, not addressed: --bind resolves the name; the shim watches port ' + model.servicePorts[0] + ' on any address.']),
+      ...(h.args.includes('--service-host')
+        ? []
+        : ['# The host is named, not addressed: --bind resolves the name; the shim watches port ' + model.servicePorts[0] + ' on any address.']),
       '# Linux (npm install -g identity-ha), or as the systemd unit beside this file:',
       line,
       '# Windows (Node.js and identity-ha installed), or as the WinSW service beside this file:',
@@ -158,7 +211,8 @@ export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hos
     ].join('\n');
     const xml = [
       `<!-- identity-ha ${xmlText(model.name)}: sidecar of the ${h.role} host ${xmlText(h.address)}, as a Windows service with WinSW:`,
-      '     put WinSW-x64.exe beside this file as idha-shim.exe, then in an elevated PowerShell: .\\idha-shim.exe install ; .\\idha-shim.exe start -->',
+      '     put WinSW-x64.exe beside this file as idha-shim.exe, then in an elevated PowerShell: .\\idha-shim.exe install ; .\\idha-shim.exe ' +
+        'start -->',
       '<service>',
       '  <id>idha-shim</id>',
       `  <name>identity-ha probe sidecar (${xmlText(model.name)}, ${h.role})</name>`,
@@ -173,7 +227,8 @@ export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hos
     ].join('\n');
     const peer = shims.find((o) => o !== h);
     const install = [
-      `# identity-ha ${model.name}, ${h.role} host ${h.address}: the Windows host kit (identity-ha-shim-<version>-win-x64.zip, npm run build:windows).`,
+      `# identity-ha ${model.name}, ${h.role} host ${h.address}: the Windows host kit (identity-ha-shim-<version>-win-x64.zip, npm run ` +
+        `build:windows).`,
       '# Unzip it on the host and run, in an elevated PowerShell in that folder:',
       installPs1Line(model, h, peer),
       '# -ProbeSources: add the addresses your balancers probe from (a comma-separated list of CIDRs): Azure Load Balancer',

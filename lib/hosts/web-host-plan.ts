@@ -55,18 +55,28 @@ function keepalivedSteps(files: StandbyHostFiles['files'], first: boolean, first
   const auth = /^includea (\S+)$/m.exec(conf.content)?.[1];
   return [
     'apt-get install -y keepalived',
-    ...(auth ? (first ? [
-      comment('The VRRP password, made once here (the first balancer host), then copied as it is to the other hosts:'),
-      `[ -s ${shWord(auth)} ] || (umask 077 && printf '$IDHA_AUTH_PASS=%s\\n' "$(openssl rand -hex 4)" > ${shWord(auth)})`,
-      `chmod 0600 ${shWord(auth)}`,
-    ] : [
-      comment(`The VRRP password: copy ${auth} from ${firstHost} as it is, mode 0600, e.g.: scp -p root@${firstHost}:${auth} ${auth}`),
-      `[ -s ${shWord(auth)} ] || { echo 'copy ${auth} from ${firstHost} first' >&2; exit 1; }`,
-      `chmod 0600 ${shWord(auth)}`,
-    ]) : []),
+    ...(auth
+      ? first
+        ? [
+            comment('The VRRP password, made once here (the first balancer host), then copied as it is to the other hosts:'),
+            `[ -s ${shWord(auth)} ] || (umask 077 && printf '$IDHA_AUTH_PASS=%s\\n' "$(openssl rand -hex 4)" > ${shWord(auth)})`,
+            `chmod 0600 ${shWord(auth)}`,
+          ]
+        : [
+            comment(`The VRRP password: copy ${auth} from ${firstHost} as it is, mode 0600, e.g.: scp -p root@${firstHost}:${auth} ${auth}`),
+            `[ -s ${shWord(auth)} ] || { echo 'copy ${auth} from ${firstHost} first' >&2; exit 1; }`,
+            `chmod 0600 ${shWord(auth)}`,
+          ]
+      : []),
     '[ ! -e /etc/keepalived/keepalived.conf ] || cp -n /etc/keepalived/keepalived.conf /etc/keepalived/keepalived.conf.before-identity-ha',
     `install -m 0644 ${shWord(conf.fileName)} /etc/keepalived/keepalived.conf`,
-    ...(dropIn ? [`install -d /etc/systemd/system/keepalived.service.d && install -m 0644 ${shWord(dropIn.fileName)} /etc/systemd/system/keepalived.service.d/idha-restart.conf`, 'systemctl daemon-reload'] : []),
+    ...(dropIn
+      ? [
+          `install -d /etc/systemd/system/keepalived.service.d && install -m 0644 ${shWord(dropIn.fileName)} ` +
+            `/etc/systemd/system/keepalived.service.d/idha-restart.conf`,
+          'systemctl daemon-reload',
+        ]
+      : []),
     'keepalived --config-test',
     'systemctl enable keepalived && systemctl restart keepalived',
   ];
@@ -77,7 +87,12 @@ function keepalivedSteps(files: StandbyHostFiles['files'], first: boolean, first
  * standby's nodes, or `hosts/balancer/` without a standby) and balancer it may run, and
  * `hosts/<tomcat>-<address>/tomcat.sh` for each Tomcat.
  */
-export function webTierHostPlan(model: WebTierModel, balancers: BalancerHostSteps[], fragments: string[], standby?: { nodes: Array<{ name: string; address: string }>; files: (platform: string, node: string) => StandbyHostFiles | undefined }): Snippet[] {
+export function webTierHostPlan(
+  model: WebTierModel,
+  balancers: BalancerHostSteps[],
+  fragments: string[],
+  standby?: { nodes: Array<{ name: string; address: string }>; files: (platform: string, node: string) => StandbyHostFiles | undefined },
+): Snippet[] {
   const out: Snippet[] = [];
   const secretFile = balancers.find((b) => b.ajpSecretFile)?.ajpSecretFile;
   const lbHosts = standby?.nodes ?? [];
@@ -87,20 +102,35 @@ export function webTierHostPlan(model: WebTierModel, balancers: BalancerHostStep
     for (const b of balancers) {
       const lines = [
         '#!/bin/sh',
-        comment(`identity-ha ${model.name}: ${b.platform} on the balancer host ${h.name}${h.address ? ` (${h.address})` : ''}, on Debian or Ubuntu. Run as root`),
-        comment(`from the folder snippets/${model.name}/ that idha synth wrote (copied to the host): sh hosts/${h.address ? `${h.name}-${h.address.replace(/:/g, '-')}` : h.name}/${b.platform}.sh`),
-        comment(i === 0 ? 'This is the first balancer host: it makes the secrets; run it before the other hosts\' files.' : `Run the file of ${firstLb} first: its secrets are copied from there.`),
+        comment(
+          `identity-ha ${model.name}: ${b.platform} on the balancer host ${h.name}${h.address ? ` (${h.address})` : ''}, on Debian or ` +
+            `Ubuntu. Run as root`,
+        ),
+        comment(
+          `from the folder snippets/${model.name}/ that idha synth wrote (copied to the host): sh ` +
+            `hosts/${h.address ? `${h.name}-${h.address.replace(/:/g, '-')}` : h.name}/${b.platform}.sh`,
+        ),
+        comment(
+          i === 0
+            ? "This is the first balancer host: it makes the secrets; run it before the other hosts' files."
+            : `Run the file of ${firstLb} first: its secrets are copied from there.`,
+        ),
         'set -eu',
         'cd "$(dirname "$0")/../.."',
         '',
       ];
       if (b.ajpSecretFile) {
-        lines.push(...(i === 0 ? makeSecret(b.ajpSecretFile) : [
-          comment(`The AJP secret: copy ${b.ajpSecretFile} from ${firstLb} (the first balancer host) as it is, mode 0600, e.g.:`),
-          `#   scp -p root@${firstLb}:${b.ajpSecretFile} ${b.ajpSecretFile}`,
-          `[ -s ${shWord(b.ajpSecretFile)} ] || { echo 'copy ${b.ajpSecretFile} from ${firstLb} first' >&2; exit 1; }`,
-          `chmod 0600 ${shWord(b.ajpSecretFile)}`,
-        ]), '');
+        lines.push(
+          ...(i === 0
+            ? makeSecret(b.ajpSecretFile)
+            : [
+                comment(`The AJP secret: copy ${b.ajpSecretFile} from ${firstLb} (the first balancer host) as it is, mode 0600, e.g.:`),
+                `#   scp -p root@${firstLb}:${b.ajpSecretFile} ${b.ajpSecretFile}`,
+                `[ -s ${shWord(b.ajpSecretFile)} ] || { echo 'copy ${b.ajpSecretFile} from ${firstLb} first' >&2; exit 1; }`,
+                `chmod 0600 ${shWord(b.ajpSecretFile)}`,
+              ]),
+          '',
+        );
       }
       lines.push(...b.lines, '');
       const sb = h.address ? standby?.files(b.platform, h.name) : undefined;
@@ -111,37 +141,60 @@ export function webTierHostPlan(model: WebTierModel, balancers: BalancerHostStep
           'apt-get install -y nodejs npm',
           'npm install -g identity-ha',
           'command -v idha',
-          ...(sb.platform === 'keepalived' ? keepalivedSteps(sb.files, i === 0, firstLb) : [
-            comment('Then these files; their first lines say where each goes and what it needs:'),
-            ...sb.files.map((f) => `#   ${f.fileName}`),
-          ]),
+          ...(sb.platform === 'keepalived'
+            ? keepalivedSteps(sb.files, i === 0, firstLb)
+            : [comment('Then these files; their first lines say where each goes and what it needs:'), ...sb.files.map((f) => `#   ${f.fileName}`)]),
           '',
         );
       }
-      out.push({ kind: 'host-plan', fileName: `hosts/${h.address ? `${h.name}-${h.address.replace(/:/g, '-')}` : h.name}/${b.platform}.sh`, content: lines.join('\n') });
+      out.push({
+        kind: 'host-plan',
+        fileName: `hosts/${h.address ? `${h.name}-${h.address.replace(/:/g, '-')}` : h.name}/${b.platform}.sh`,
+        content: lines.join('\n'),
+      });
     }
   });
-  for (const n of model.nodes) out.push({ kind: 'host-plan', fileName: `hosts/${n.name}-${n.address.value.replace(/:/g, '-')}/tomcat.sh`, content: tomcatSteps(model, n, secretFile, firstLb, fragments).join('\n') });
+  for (const n of model.nodes)
+    out.push({
+      kind: 'host-plan',
+      fileName: `hosts/${n.name}-${n.address.value.replace(/:/g, '-')}/tomcat.sh`,
+      content: tomcatSteps(model, n, secretFile, firstLb, fragments).join('\n'),
+    });
   return out;
 }
 
 function tomcatSteps(model: WebTierModel, n: WebPoolMember, secretFile: string | undefined, firstLb: string, all: string[]): string[] {
-  const fragments = all.filter((f) => f.startsWith(`tomcat/${n.name}-${n.address.value.replace(/:/g, '-')}-`)).sort().reverse();
+  const fragments = all
+    .filter((f) => f.startsWith(`tomcat/${n.name}-${n.address.value.replace(/:/g, '-')}-`))
+    .sort()
+    .reverse();
   return [
     '#!/bin/sh',
     comment(`identity-ha ${model.name}: the Tomcat host ${n.name} (${n.address.value}), on Debian or Ubuntu. Run as root from the folder`),
-    comment(`snippets/${model.name}/ that idha synth wrote (copied to the host)${secretFile ? ', after the first balancer host\'s file' : ''}.`),
+    comment(`snippets/${model.name}/ that idha synth wrote (copied to the host)${secretFile ? ", after the first balancer host's file" : ''}.`),
     'set -eu',
     'cd "$(dirname "$0")/../.."',
     'apt-get install -y tomcat10',
     comment(`server.xml (/etc/tomcat10/server.xml): the Connector(s) and jvmRoute="${n.route}" from the fragment of the balancer you use:`),
     ...fragments.map((f) => `#   ${f}`),
-    comment(fragments.length > 1 ? '(mod_jk: -server.xml, with AJP and HTTP; an HTTP balancer: -http-server.xml). Edit it by hand before this file: identity-ha' : 'Edit it by hand before this file: identity-ha'),
+    comment(
+      fragments.length > 1
+        ? '(mod_jk: -server.xml, with AJP and HTTP; an HTTP balancer: -http-server.xml). Edit it by hand before this file: identity-ha'
+        : 'Edit it by hand before this file: identity-ha',
+    ),
     comment(`never rewrites server.xml. This checks that it holds the route:`),
-    `grep -q ${shWord(`jvmRoute="${n.route}"`)} /etc/tomcat10/server.xml || { echo 'set jvmRoute="${n.route}" in /etc/tomcat10/server.xml first' >&2; exit 1; }`,
+    `grep -q ${shWord(`jvmRoute="${n.route}"`)} /etc/tomcat10/server.xml || { echo 'set jvmRoute="${n.route}" in /etc/tomcat10/server.xml ` +
+      `first' >&2; exit 1; }`,
     ...(secretFile ? tomcatSecret(secretFile, firstLb) : []),
     'systemctl restart tomcat10',
-    ...model.pools.filter((p) => p.members.some((m) => m.name === n.name)).slice(0, 1).map((p) => `curl -fsS -o /dev/null -w '%{http_code}\\n' ${shWord(`http://${n.address.kind === AddressKind.IPV6 ? `[${n.address.value}]` : n.address.value}:${n.httpPort}${p.health.path}`)}`),
+    ...model.pools
+      .filter((p) => p.members.some((m) => m.name === n.name))
+      .slice(0, 1)
+      .map(
+        (p) =>
+          `curl -fsS -o /dev/null -w '%{http_code}\\n' ` +
+          `${shWord(`http://${n.address.kind === AddressKind.IPV6 ? `[${n.address.value}]` : n.address.value}:${n.httpPort}${p.health.path}`)}`,
+      ),
     '',
   ];
 }

@@ -112,9 +112,12 @@ export interface FailoverClusterModel {
 export function clusterCheckArgv(cluster: FailoverClusterModel, address: string, idha: readonly string[] = idhaWords()): string[] {
   const c = cluster.check;
   switch (c.kind) {
-    case ClusterCheckKind.HTTP: return [...idha, 'check', '--http', urlForNode(c.url!, address), '--timeout', String(clusterHttpTimeoutSeconds(cluster))];
-    case ClusterCheckKind.COMMAND: return [...c.commandArgv!];
-    default: return [...idha, 'check', '--listening', String(c.port), '--host', address];
+    case ClusterCheckKind.HTTP:
+      return [...idha, 'check', '--http', urlForNode(c.url!, address), '--timeout', String(clusterHttpTimeoutSeconds(cluster))];
+    case ClusterCheckKind.COMMAND:
+      return [...c.commandArgv!];
+    default:
+      return [...idha, 'check', '--listening', String(c.port), '--host', address];
   }
 }
 

@@ -49,12 +49,7 @@ export interface BalancerTiming {
  * sidecar detection + max(balancer marks primary down, standby notices + balancer marks secondary up).
  * When the sidecar is not used (half-open or direct probes with native priority), only the mark-down counts.
  */
-export function estimateFailover(
-  service: string,
-  platform: string,
-  timing: BalancerTiming,
-  sidecar?: SidecarEstimateTerms,
-): FailoverEstimate {
+export function estimateFailover(service: string, platform: string, timing: BalancerTiming, sidecar?: SidecarEstimateTerms): FailoverEstimate {
   const e = { ...balancerEstimate(service, platform, timing, sidecar), ...failback(timing, sidecar) };
   if (timing.dnsTtlSeconds === undefined) return e;
   const ttl = timing.dnsTtlSeconds;
@@ -95,7 +90,8 @@ function balancerEstimate(
 ): Omit<FailoverEstimate, 'failbackSeconds' | 'failbackFormula'> {
   if (!sidecar) {
     return {
-      service, platform,
+      service,
+      platform,
       worstCaseSeconds: timing.markDownSeconds,
       formula: `${timing.markDownFormula} = ${timing.markDownSeconds}`,
       terms: [{ label: 'balancer marks primary down', seconds: timing.markDownSeconds }],
@@ -157,5 +153,13 @@ export interface EstimateFigures {
 
 /** A cluster's or web tier's estimate: its figures, with no terms (the formula carries them). */
 export function figuresEstimate(service: string, f: EstimateFigures): FailoverEstimate {
-  return { service, platform: f.platform, worstCaseSeconds: f.seconds, formula: f.formula, terms: [], failbackSeconds: f.failbackSeconds, failbackFormula: f.failbackFormula };
+  return {
+    service,
+    platform: f.platform,
+    worstCaseSeconds: f.seconds,
+    formula: f.formula,
+    terms: [],
+    failbackSeconds: f.failbackSeconds,
+    failbackFormula: f.failbackFormula,
+  };
 }

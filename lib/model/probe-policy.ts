@@ -4,7 +4,8 @@ import { Problems } from '../core/errors';
 
 /** The log line IQService writes for every connection that closes without a request. */
 export const IQSERVICE_MALFORMED_LOG_LINE =
-  'RpcHandler ERROR : "Malformed request received from client - <IP>:<PORT>. Received header length as - Error in parsing - Input string was not in a correct format."';
+  'RpcHandler ERROR : "Malformed request received from client - <IP>:<PORT>. Received header length as - Error in parsing - Input string was ' +
+  'not in a correct format."';
 
 /** How the balancer decides whether a member is healthy. */
 export enum ProbeKind {
@@ -30,7 +31,8 @@ export enum ProbeKind {
 /** Timing of the probe sidecar (`idha shim`) that the gate-port and sidecar-HTTP probes rely on. */
 export interface SidecarTimingProps {
   /**
-   * How often the sidecar checks the local service port (without connecting to it), 0.1-60 seconds (fractions allowed; the same range as `idha shim --interval`).
+   * How often the sidecar checks the local service port (without connecting to it), 0.1-60 seconds
+   * (fractions allowed; the same range as `idha shim --interval`).
    * @default 1
    */
   readonly checkIntervalSeconds?: number;
@@ -165,11 +167,7 @@ export function priorityProbe(probe: ResolvedProbePolicy): { port: number; path?
  * opens a connection to the service port that it then closes without a request, unless the user
  * explicitly accepts the noise.
  */
-export function resolveProbePolicy(
-  problems: Problems,
-  props: ProbePolicyProps | undefined,
-  servicePorts: readonly number[],
-): ResolvedProbePolicy {
+export function resolveProbePolicy(problems: Problems, props: ProbePolicyProps | undefined, servicePorts: readonly number[]): ResolvedProbePolicy {
   const p = props ?? {};
   const kind = p.kind ?? ProbeKind.SIDECAR_GATE;
   checkOneOf(problems, 'kind', kind, Object.values(ProbeKind));
@@ -178,17 +176,43 @@ export function resolveProbePolicy(
   const agentPort = p.agentPort ?? DEFAULT_AGENT_PORT;
   const reportPort = p.reportPort ?? DEFAULT_REPORT_PORT;
   const priorityPort = p.priorityPort ?? DEFAULT_PRIORITY_PORT;
-  const sidecarPorts: Array<[string, number]> = [['gatePort', gatePort], ['priorityPort', priorityPort], ['healthPort', healthPort], ['agentPort', agentPort], ['reportPort', reportPort]];
-  const defaults: Record<string, number> = { gatePort: DEFAULT_GATE_PORT, priorityPort: DEFAULT_PRIORITY_PORT, healthPort: DEFAULT_HEALTH_PORT, agentPort: DEFAULT_AGENT_PORT, reportPort: DEFAULT_REPORT_PORT };
+  const sidecarPorts: Array<[string, number]> = [
+    ['gatePort', gatePort],
+    ['priorityPort', priorityPort],
+    ['healthPort', healthPort],
+    ['agentPort', agentPort],
+    ['reportPort', reportPort],
+  ];
+  const defaults: Record<string, number> = {
+    gatePort: DEFAULT_GATE_PORT,
+    priorityPort: DEFAULT_PRIORITY_PORT,
+    healthPort: DEFAULT_HEALTH_PORT,
+    agentPort: DEFAULT_AGENT_PORT,
+    reportPort: DEFAULT_REPORT_PORT,
+  };
   const seen = new Map<number, string>();
   for (const [field, port] of sidecarPorts) {
     if (!checkPort(problems, field, port)) continue;
     // A port the user did not write is its default: say so, since the path is not in their file.
     const unwritten = (p as Record<string, unknown>)[field] === undefined ? `${field} is not set, so it is its default, ${defaults[field]}: ` : '';
     if (servicePorts.includes(port)) {
-      problems.add({ field, value: port, allowed: `a port other than the service ports (${servicePorts.join(', ')})`, fix: `${unwritten}the sidecar must never share a port with the service; set ${field} to a free port${unwritten ? '' : `; the default is ${defaults[field]}`}` });
+      problems.add({
+        field,
+        value: port,
+        allowed: `a port other than the service ports (${servicePorts.join(', ')})`,
+        fix: `${unwritten}the sidecar must never share a port with the service; set ${field} to a free port${
+          unwritten ? '' : `; the default is ${defaults[field]}`
+        }`,
+      });
     } else if (seen.has(port)) {
-      problems.add({ field, value: port, allowed: `a port other than ${seen.get(port)} (${port})`, fix: `${unwritten}give gatePort, priorityPort, healthPort, agentPort and reportPort five different ports (reportPort is UDP, the others TCP, but one number each keeps firewall rules readable)` });
+      problems.add({
+        field,
+        value: port,
+        allowed: `a port other than ${seen.get(port)} (${port})`,
+        fix:
+          `${unwritten}give gatePort, priorityPort, healthPort, agentPort and reportPort five different ports (reportPort is UDP, the ` +
+          `others TCP, but one number each keeps firewall rules readable)`,
+      });
     }
     seen.set(port, field);
   }
@@ -204,7 +228,15 @@ export function resolveProbePolicy(
   };
   const sp = problems.under('sidecar');
   // The same ranges as the shim's flags (SIDECAR_LIMITS): the host plan carries these values to them.
-  for (const k of ['checkIntervalSeconds', 'fallCount', 'riseCount', 'dampHalfLifeSeconds', 'maxHoldDownSeconds', 'standbyFallCount', 'standbyPollSeconds'] as const) {
+  for (const k of [
+    'checkIntervalSeconds',
+    'fallCount',
+    'riseCount',
+    'dampHalfLifeSeconds',
+    'maxHoldDownSeconds',
+    'standbyFallCount',
+    'standbyPollSeconds',
+  ] as const) {
     checkLimit(sp, k, sidecar[k], SIDECAR_LIMITS[k]);
   }
 
@@ -227,32 +259,56 @@ export function resolveProbePolicy(
       port = servicePorts[0];
       if (!allowNoisy) {
         problems.add({
-          field: 'kind', value: kind,
-          allowed: `"${ProbeKind.SIDECAR_GATE}" (default), "${ProbeKind.SIDECAR_HTTP}" or "${ProbeKind.TCP_HALF_OPEN}" (F5); "${ProbeKind.TCP_CONNECT}" only with allowNoisyTcpProbe: true`,
-          fix: `a TCP connect probe on port ${servicePorts[0]} makes IQService log ${IQSERVICE_MALFORMED_LOG_LINE} on every probe; use the sidecar gate, or set allowNoisyTcpProbe: true to accept the noise`,
+          field: 'kind',
+          value: kind,
+          allowed:
+            `"${ProbeKind.SIDECAR_GATE}" (default), "${ProbeKind.SIDECAR_HTTP}" or "${ProbeKind.TCP_HALF_OPEN}" (F5); ` +
+            `"${ProbeKind.TCP_CONNECT}" only with allowNoisyTcpProbe: true`,
+          fix:
+            `a TCP connect probe on port ${servicePorts[0]} makes IQService log ${IQSERVICE_MALFORMED_LOG_LINE} on every probe; use the ` +
+            `sidecar gate, or set allowNoisyTcpProbe: true to accept the noise`,
         });
       } else {
-        warnings.push(`probe kind "tcp-connect" opens and closes a connection on IQService port ${servicePorts[0]} without a request; IQService will log on every probe: ${IQSERVICE_MALFORMED_LOG_LINE}`);
+        warnings.push(
+          `probe kind "tcp-connect" opens and closes a connection on IQService port ${servicePorts[0]} without a request; IQService will log ` +
+            `on every probe: ${IQSERVICE_MALFORMED_LOG_LINE}`,
+        );
       }
       break;
     case ProbeKind.HTTP:
       port = servicePorts[0];
       problems.add({
-        field: 'kind', value: kind,
+        field: 'kind',
+        value: kind,
         allowed: `"${ProbeKind.SIDECAR_GATE}" (default), "${ProbeKind.SIDECAR_HTTP}" or "${ProbeKind.TCP_HALF_OPEN}" (F5)`,
-        fix: `IQService does not speak HTTP: an HTTP probe on port ${servicePorts[0]} is a malformed request every time. Use "${ProbeKind.SIDECAR_HTTP}", which sends GET /healthz to the sidecar's health port instead`,
+        fix:
+          `IQService does not speak HTTP: an HTTP probe on port ${servicePorts[0]} is a malformed request every time. Use ` +
+          `"${ProbeKind.SIDECAR_HTTP}", which sends GET /healthz to the sidecar's health port instead`,
       });
       break;
     default:
       break;
   }
   if (allowNoisy && kind !== ProbeKind.TCP_CONNECT) {
-    problems.add({ field: 'allowNoisyTcpProbe', value: true, allowed: `true only with kind "${ProbeKind.TCP_CONNECT}"`, fix: 'remove allowNoisyTcpProbe' });
+    problems.add({
+      field: 'allowNoisyTcpProbe',
+      value: true,
+      allowed: `true only with kind "${ProbeKind.TCP_CONNECT}"`,
+      fix: 'remove allowNoisyTcpProbe',
+    });
   }
   return {
-    kind, port, path, gatePort, priorityPort, healthPort, agentPort, reportPort,
+    kind,
+    port,
+    path,
+    gatePort,
+    priorityPort,
+    healthPort,
+    agentPort,
+    reportPort,
     allowNoisyTcpProbe: allowNoisy,
     usesSidecar: kind === ProbeKind.SIDECAR_GATE || kind === ProbeKind.SIDECAR_HTTP,
-    sidecar, warnings,
+    sidecar,
+    warnings,
   };
 }

@@ -75,7 +75,9 @@ export function stopChild(child: ChildProcess | undefined, graceMs = 3000): Prom
     });
     try {
       child.kill('SIGCONT');
-    } catch { /* not stopped */ }
+    } catch {
+      /* not stopped */
+    }
     child.kill('SIGTERM');
   });
 }

@@ -60,7 +60,10 @@ type Role = 'primary' | 'secondary';
 export class FailoverProxy extends EventEmitter {
   public readonly stats: ProxyStats = { connections: 0, toPrimary: 0, toSecondary: 0, failed: 0, retried: 0, active: 0 };
   private readonly server: net.Server;
-  private readonly sessions = new Map<Role, Set<net.Socket>>([['primary', new Set()], ['secondary', new Set()]]);
+  private readonly sessions = new Map<Role, Set<net.Socket>>([
+    ['primary', new Set()],
+    ['secondary', new Set()],
+  ]);
   private readonly health: Record<Role, HealthState>;
   private primarySkipUntil = 0;
   private timers: NodeJS.Timeout[] = [];
@@ -70,7 +73,12 @@ export class FailoverProxy extends EventEmitter {
   constructor(options: FailoverProxyOptions) {
     super();
     this.o = {
-      connectTimeoutMs: 1000, healthPollMs: 250, retryPrimaryAfterMs: 2000, rise: 2, fall: 1, cutSecondaryOnFailback: false,
+      connectTimeoutMs: 1000,
+      healthPollMs: 250,
+      retryPrimaryAfterMs: 2000,
+      rise: 2,
+      fall: 1,
+      cutSecondaryOnFailback: false,
       ...options,
     } as Required<Omit<FailoverProxyOptions, 'logger'>>;
     this.log = options.logger ?? silentLogger;

@@ -13,7 +13,10 @@ export function iqRequest(options: IqRequestOptions, payload: Buffer): Promise<B
   return new Promise((resolve, reject) => {
     const s = net.connect({ host: options.host, port: options.port });
     const reader = new FrameReader();
-    const timer = setTimeout(() => s.destroy(new Error(`no answer from ${options.host}:${options.port} within ${options.timeoutMs ?? 5000} ms`)), options.timeoutMs ?? 5000);
+    const timer = setTimeout(
+      () => s.destroy(new Error(`no answer from ${options.host}:${options.port} within ${options.timeoutMs ?? 5000} ms`)),
+      options.timeoutMs ?? 5000,
+    );
     let answer: Buffer | undefined;
     s.on('connect', () => s.write(frame(payload)));
     s.on('data', (chunk: Buffer) => {

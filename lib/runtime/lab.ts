@@ -44,7 +44,9 @@ export interface LabStatus {
 /** Ports of the lab, from its base port. */
 export function labPorts(base: number) {
   return {
-    balancer: base, control: base + 49, proxyStats: base + 41,
+    balancer: base,
+    control: base + 49,
+    proxyStats: base + 41,
     primary: { service: base + 1, stats: base + 11, gate: base + 21, health: base + 22, agent: base + 23, report: base + 24, priority: base + 25 },
     secondary: { service: base + 2, stats: base + 12, gate: base + 31, health: base + 32, agent: base + 33, priority: base + 35 },
   };
@@ -78,11 +80,14 @@ export class Lab {
 
   public async start(): Promise<void> {
     const haproxy = this.o.balancer === 'proxy' ? undefined : findHaproxy();
-    if (this.o.balancer === 'haproxy' && !haproxy) throw new Error('--balancer haproxy: HAProxy is not installed (apt-get install haproxy), or use --balancer proxy');
+    if (this.o.balancer === 'haproxy' && !haproxy)
+      throw new Error('--balancer haproxy: HAProxy is not installed (apt-get install haproxy), or use --balancer proxy');
     this.balancerKind = haproxy ? 'haproxy' : 'proxy';
     this.control = http.createServer((req, res) => void this.onControl(req, res));
     await new Promise<void>((resolve, reject) => {
-      this.control!.once('error', (e) => reject(new Error(`control port ${this.ports.control} on ${this.host}: ${(e as Error).message} (is another lab running?)`)));
+      this.control!.once('error', (e) =>
+        reject(new Error(`control port ${this.ports.control} on ${this.host}: ${(e as Error).message} (is another lab running?)`)),
+      );
       this.control!.listen(this.ports.control, this.host, () => resolve());
     });
     try {
@@ -149,10 +154,20 @@ export class Lab {
   public async status(): Promise<LabStatus> {
     const one = async (role: Role): Promise<LabHostStatus> => {
       const p = this.ports[role];
-      const [shim, stats] = await Promise.all([getJson(`http://${this.host}:${p.health}/healthz`), this.mimicState[role] === 'running' ? getJson(`http://${this.host}:${p.stats}/stats`) : Promise.resolve({ status: 0, body: undefined })]);
+      const [shim, stats] = await Promise.all([
+        getJson(`http://${this.host}:${p.health}/healthz`),
+        this.mimicState[role] === 'running' ? getJson(`http://${this.host}:${p.stats}/stats`) : Promise.resolve({ status: 0, body: undefined }),
+      ]);
       return {
         mimic: this.mimicState[role],
-        shim: shim.status === 200 ? 'up' : shim.status === 503 ? (shim.body?.heldDownUntil && shim.body?.service === 'up' ? 'held down' : 'down') : 'unreachable',
+        shim:
+          shim.status === 200
+            ? 'up'
+            : shim.status === 503
+              ? shim.body?.heldDownUntil && shim.body?.service === 'up'
+                ? 'held down'
+                : 'down'
+              : 'unreachable',
         heldDownUntil: shim.body?.heldDownUntil ?? undefined,
         requests: stats.body?.requests ?? null,
         malformed: stats.body?.malformed ?? null,
@@ -162,7 +177,8 @@ export class Lab {
     return {
       balancer: this.balancerKind === 'haproxy' ? 'HAProxy (generated config)' : 'idha proxy',
       address: `${this.host}:${this.ports.balancer}`,
-      primary, secondary,
+      primary,
+      secondary,
       client: { ...this.client },
     };
   }
@@ -174,22 +190,63 @@ export class Lab {
 
   private startShim(role: Role): void {
     const p = this.ports[role];
-    const args = ['shim', '--bind', this.host, '--service-port', String(p.service), '--service-host', this.host,
-      '--gate-port', String(p.gate), '--priority-port', String(p.priority), '--health-port', String(p.health), '--agent-port', String(p.agent),
-      '--interval', String(this.o.intervalMs / 1000), '--fall', '2', '--rise', '1', '--drain', '0'];
+    const args = [
+      'shim',
+      '--bind',
+      this.host,
+      '--service-port',
+      String(p.service),
+      '--service-host',
+      this.host,
+      '--gate-port',
+      String(p.gate),
+      '--priority-port',
+      String(p.priority),
+      '--health-port',
+      String(p.health),
+      '--agent-port',
+      String(p.agent),
+      '--interval',
+      String(this.o.intervalMs / 1000),
+      '--fall',
+      '2',
+      '--rise',
+      '1',
+      '--drain',
+      '0',
+    ];
     // As the host plan does: the primary hears HAProxy's mark-downs and holds itself down.
     if (role === 'primary') args.push('--report-port', String(this.ports.primary.report), '--report-server', 'lab-iq/primary');
     // As the host plan does: both gates, the role and the peer (HAProxy probes the health gate).
     const other = role === 'primary' ? 'secondary' : 'primary';
-    args.push('--role', role, '--peer', `http://${this.host}:${this.ports[other].health}/healthz`, '--standby-poll', String(this.o.intervalMs / 1000));
+    args.push(
+      '--role',
+      role,
+      '--peer',
+      `http://${this.host}:${this.ports[other].health}/healthz`,
+      '--standby-poll',
+      String(this.o.intervalMs / 1000),
+    );
     if (role === 'secondary') args.push('--standby-fall', '2', '--standby-rise', '2');
     this.children[`shim-${role}`] = spawnIdha(args);
   }
 
   private startProxy(): void {
-    this.children.balancer = spawnIdha(['proxy', '--listen', `${this.host}:${this.ports.balancer}`,
-      '--primary', `${this.host}:${this.ports.primary.service}`, '--secondary', `${this.host}:${this.ports.secondary.service}`,
-      '--primary-health', `http://${this.host}:${this.ports.primary.health}/healthz`, '--health-poll', '0.2', '--connect-timeout', '0.5']);
+    this.children.balancer = spawnIdha([
+      'proxy',
+      '--listen',
+      `${this.host}:${this.ports.balancer}`,
+      '--primary',
+      `${this.host}:${this.ports.primary.service}`,
+      '--secondary',
+      `${this.host}:${this.ports.secondary.service}`,
+      '--primary-health',
+      `http://${this.host}:${this.ports.primary.health}/healthz`,
+      '--health-poll',
+      '0.2',
+      '--connect-timeout',
+      '0.5',
+    ]);
   }
 
   private startHaproxy(bin: string): void {
@@ -216,7 +273,8 @@ export class Lab {
         await iqRequest({ host: this.host, port: this.ports.balancer, timeoutMs: 2000 }, Buffer.from('lab-ready'));
         return;
       } catch (e) {
-        if (Date.now() > until) throw new Error(`the balancer on ${this.host}:${this.ports.balancer} answered no request within ${timeoutMs} ms: ${(e as Error).message}`);
+        if (Date.now() > until)
+          throw new Error(`the balancer on ${this.host}:${this.ports.balancer} answered no request within ${timeoutMs} ms: ${(e as Error).message}`);
         await sleep(100);
       }
     }
@@ -242,7 +300,9 @@ export class Lab {
       } else if (req.method === 'POST' && ['kill-primary', 'restore-primary', 'hang-primary', 'resume-primary'].includes(action)) {
         res.writeHead(200, { 'content-type': 'text/plain' }).end((await this.act(action as LabAction)) + '\n');
       } else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /status, or POST /kill-primary, /restore-primary, /hang-primary, /resume-primary\n');
+        res
+          .writeHead(404, { 'content-type': 'text/plain' })
+          .end('GET /status, or POST /kill-primary, /restore-primary, /hang-primary, /resume-primary\n');
       }
     } catch (e) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(e as Error).message}\n`);
@@ -259,29 +319,57 @@ export function labHaproxyConfig(host: string, ports: ReturnType<typeof labPorts
     cutBackupSessionsOnFailback: false,
     shutdownSessionsOnMarkedDown: false,
     observeErrorLimit: 3,
-    timing: { checkIntervalMs: intervalMs, fall: 2, rise: 1, checkTimeoutMs: 1000, agentIntervalMs: downInterMs({ checkIntervalMs: intervalMs }), connectTimeoutMs: 500, clientTimeoutMs: 60_000, serverTimeoutMs: 60_000, retries: 3 },
-    proxies: [{
-      name: 'lab-iq', bindAddress: host, bindPort: ports.balancer, allowedClients: ['127.0.0.0/8'], check: 'tcp',
-      reportTo: { address: host, port: ports.primary.report },
-      servers: (['primary', 'secondary'] as const).map((r, i) => ({
-        name: r, address: host, port: ports[r].service, backup: i > 0, checkPort: ports[r].gate, agentPort: ports[r].agent,
-      })),
-    }],
+    timing: {
+      checkIntervalMs: intervalMs,
+      fall: 2,
+      rise: 1,
+      checkTimeoutMs: 1000,
+      agentIntervalMs: downInterMs({ checkIntervalMs: intervalMs }),
+      connectTimeoutMs: 500,
+      clientTimeoutMs: 60_000,
+      serverTimeoutMs: 60_000,
+      retries: 3,
+    },
+    proxies: [
+      {
+        name: 'lab-iq',
+        bindAddress: host,
+        bindPort: ports.balancer,
+        allowedClients: ['127.0.0.0/8'],
+        check: 'tcp',
+        reportTo: { address: host, port: ports.primary.report },
+        servers: (['primary', 'secondary'] as const).map((r, i) => ({
+          name: r,
+          address: host,
+          port: ports[r].service,
+          backup: i > 0,
+          checkPort: ports[r].gate,
+          agentPort: ports[r].agent,
+        })),
+      },
+    ],
   });
 }
 
 /** Renders a status as a small table. */
 export function formatLabStatus(s: LabStatus): string {
-  const row = (cells: string[]) => cells.map((c, i) => c.padEnd([11, 9, 13, 10, 9][i] ?? 0)).join(' ').trimEnd();
-  const host = (name: string, h: LabHostStatus) => row([name, h.mimic, h.shim === 'up' ? 'up (gate open)' : h.shim, String(h.requests ?? '-'), String(h.malformed ?? '-')])
-    + (h.heldDownUntil ? `  (flap damping: held down until ${h.heldDownUntil.slice(11, 19)} UTC)` : '');
-  return [
-    `balancer: ${s.balancer} on ${s.address}`,
-    row(['host', 'mimic', 'shim', 'requests', 'malformed']),
-    host('primary', s.primary),
-    host('secondary', s.secondary),
-    `client requests: ${s.client.ok} ok, ${s.client.failed} failed; last served by ${s.client.lastServedBy}`,
-  ].join('\n') + '\n';
+  const row = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd([11, 9, 13, 10, 9][i] ?? 0))
+      .join(' ')
+      .trimEnd();
+  const host = (name: string, h: LabHostStatus) =>
+    row([name, h.mimic, h.shim === 'up' ? 'up (gate open)' : h.shim, String(h.requests ?? '-'), String(h.malformed ?? '-')]) +
+    (h.heldDownUntil ? `  (flap damping: held down until ${h.heldDownUntil.slice(11, 19)} UTC)` : '');
+  return (
+    [
+      `balancer: ${s.balancer} on ${s.address}`,
+      row(['host', 'mimic', 'shim', 'requests', 'malformed']),
+      host('primary', s.primary),
+      host('secondary', s.secondary),
+      `client requests: ${s.client.ok} ok, ${s.client.failed} failed; last served by ${s.client.lastServedBy}`,
+    ].join('\n') + '\n'
+  );
 }
 
 /** Sends an action (or `status`) to a running lab. */
@@ -295,7 +383,9 @@ export function labControl(host: string, basePort: number, action: LabAction | '
       res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(text.trim()))));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => reject(new Error(`no lab answers on ${host}:${port} (${(e as NodeJS.ErrnoException).code ?? e.message}); start one with idha lab`)));
+    req.on('error', (e) =>
+      reject(new Error(`no lab answers on ${host}:${port} (${(e as NodeJS.ErrnoException).code ?? e.message}); start one with idha lab`)),
+    );
     req.end();
   });
 }

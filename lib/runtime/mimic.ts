@@ -27,7 +27,10 @@ export const WHO_REQUEST = 'idha:who';
 
 /** The line IQService writes for a connection that ends without a well-formed request header. */
 export function malformedLine(ip: string, port: number): string {
-  return `Malformed request received from client - ${ip}:${port}. Received header length as - Error in parsing - Input string was not in a correct format.`;
+  return (
+    `Malformed request received from client - ${ip}:${port}. Received header length as - Error in parsing - Input string was not in a ` +
+    `correct format.`
+  );
 }
 
 /**
@@ -102,7 +105,11 @@ export class Mimic {
       for (const payload of reader.push(chunk)) {
         served++;
         this.stats.requests++;
-        s.write(frame(payload.length === WHO_REQUEST.length && payload.toString('latin1') === WHO_REQUEST ? Buffer.from(this.options.name ?? 'mimic') : payload));
+        s.write(
+          frame(
+            payload.length === WHO_REQUEST.length && payload.toString('latin1') === WHO_REQUEST ? Buffer.from(this.options.name ?? 'mimic') : payload,
+          ),
+        );
       }
       if (reader.invalid) {
         malformed();

@@ -20,7 +20,13 @@ export interface NetstatTable {
 /** `[fe80::1%4]:53` -> `fe80::1`, 53: brackets and the zone id go, so addresses compare as written. */
 function splitEndpoint(s: string): [string, number] {
   const i = s.lastIndexOf(':');
-  return [s.slice(0, i).replace(/^\[|\]$/g, '').replace(/%[^%]*$/, ''), Number(s.slice(i + 1))];
+  return [
+    s
+      .slice(0, i)
+      .replace(/^\[|\]$/g, '')
+      .replace(/%[^%]*$/, ''),
+    Number(s.slice(i + 1)),
+  ];
 }
 
 /**

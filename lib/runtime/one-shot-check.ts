@@ -88,7 +88,14 @@ export async function watchChecks(o: OneShotCheckOptions, w: WatchOptions): Prom
     if (failures >= w.fall) return { stopped: false, last };
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, w.intervalMs);
-      w.signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      w.signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
   return { stopped: true, last };

@@ -35,7 +35,10 @@ function ipv6(hex: string): string {
   const full = groups.map((g) => parseInt(g, 16).toString(16)).join(':');
   // Compress the IPv4-mapped and all-zero forms we compare against.
   if (/^0:0:0:0:0:ffff:/.test(full)) {
-    const [a, b] = full.split(':').slice(6).map((g) => parseInt(g, 16));
+    const [a, b] = full
+      .split(':')
+      .slice(6)
+      .map((g) => parseInt(g, 16));
     return `::ffff:${a >> 8}.${a & 0xff}.${b >> 8}.${b & 0xff}`;
   }
   if (full === '0:0:0:0:0:0:0:0') return '::';

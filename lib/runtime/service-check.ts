@@ -32,7 +32,10 @@ const WILDCARDS = new Set(['0.0.0.0', '::', '::ffff:0.0.0.0']);
  * socket table, which holds addresses).
  */
 export function canonicalAddress(value: string): string | undefined {
-  const bare = value.trim().replace(/^\[|\]$/g, '').replace(/%[^%]*$/, '');
+  const bare = value
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%[^%]*$/, '');
   if (net.isIPv4(bare)) return bare;
   if (!net.isIPv6(bare)) return undefined;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
@@ -71,14 +74,25 @@ export class ProcNetTcpChecker implements ServiceChecker {
   public async check(): Promise<CheckResult> {
     const { port, host } = this.options;
     const entries = (this.options.read ?? readProcNetTcp)();
-    const listeners = entries.filter((e) => e.state === TCP_STATE.LISTEN && e.localPort === port
-      && (host === undefined || WILDCARDS.has(e.localAddress) || sameAddress(e.localAddress, host)));
+    const listeners = entries.filter(
+      (e) =>
+        e.state === TCP_STATE.LISTEN &&
+        e.localPort === port &&
+        (host === undefined || WILDCARDS.has(e.localAddress) || sameAddress(e.localAddress, host)),
+    );
     // Only connections to one of these listeners: another address with the same port is another service.
     const wildcard = listeners.some((l) => WILDCARDS.has(l.localAddress));
-    const waitingNow = new Set(entries
-      .filter((e) => (e.state === TCP_STATE.ESTABLISHED || e.state === TCP_STATE.CLOSE_WAIT) && e.localPort === port && e.inode === 0
-        && (wildcard ? host === undefined || sameAddress(e.localAddress, host) : listeners.some((l) => sameAddress(l.localAddress, e.localAddress))))
-      .map((e) => `${e.localAddress}:${e.localPort}<${e.remoteAddress}:${e.remotePort}`));
+    const waitingNow = new Set(
+      entries
+        .filter(
+          (e) =>
+            (e.state === TCP_STATE.ESTABLISHED || e.state === TCP_STATE.CLOSE_WAIT) &&
+            e.localPort === port &&
+            e.inode === 0 &&
+            (wildcard ? host === undefined || sameAddress(e.localAddress, host) : listeners.some((l) => sameAddress(l.localAddress, e.localAddress))),
+        )
+        .map((e) => `${e.localAddress}:${e.localPort}<${e.remoteAddress}:${e.remotePort}`),
+    );
     const stuck = [...waitingNow].filter((k) => this.waiting.has(k));
     this.waiting = waitingNow;
     if (listeners.length === 0) {
@@ -87,7 +101,11 @@ export class ProcNetTcpChecker implements ServiceChecker {
     }
     if (stuck.length > 0) {
       this.previousQueue = listeners.reduce((sum, l) => sum + l.rxQueue, 0);
-      return { ok: false, confirmed: true, reason: `${stuck.length} connection(s) still waiting to be accepted since the previous check: the process is not accepting` };
+      return {
+        ok: false,
+        confirmed: true,
+        reason: `${stuck.length} connection(s) still waiting to be accepted since the previous check: the process is not accepting`,
+      };
     }
     // Connections the client already gave up on can drop out of the table while still counted in
     // the listener's queue: a queue that is non-empty at two checks in a row and did not shrink is
@@ -131,10 +149,13 @@ function onPath(name: string): boolean {
 
 function runNetstat(): Promise<string> {
   const exe = netstatExecutable();
-  const one = (proto: string) => new Promise<string>((resolve, reject) => {
-    // A safety net only: the shim names a slow check "check timed out" well before this.
-    execFile(exe, ['-ano', '-p', proto], { windowsHide: true, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
-  });
+  const one = (proto: string) =>
+    new Promise<string>((resolve, reject) => {
+      // A safety net only: the shim names a slow check "check timed out" well before this.
+      execFile(exe, ['-ano', '-p', proto], { windowsHide: true, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      );
+    });
   return Promise.all([one('tcp'), one('tcpv6')]).then((parts) => parts.join('\n'));
 }
 
@@ -151,7 +172,9 @@ export class NetstatChecker implements ServiceChecker {
   public async check(): Promise<CheckResult> {
     const { port, host } = this.options;
     const table = parseNetstat(await (this.options.run ?? runNetstat)());
-    const l = table.listening.find((s) => s.localPort === port && (host === undefined || WILDCARDS.has(s.localAddress) || sameAddress(s.localAddress, host)));
+    const l = table.listening.find(
+      (s) => s.localPort === port && (host === undefined || WILDCARDS.has(s.localAddress) || sameAddress(s.localAddress, host)),
+    );
     return l
       ? { ok: true, reason: `listening on port ${port} (pid ${l.pid})` }
       : { ok: false, reason: `nothing listens on port ${port}${host ? ` at ${host}` : ''}` };
@@ -174,7 +197,11 @@ export class ConnectChecker implements ServiceChecker {
   public readonly method = 'connect';
 
   constructor(private readonly options: ConnectCheckerOptions) {
-    (options.logger ?? silentLogger).warn('connect check selected: every check opens a connection to the service, and IQService logs "Malformed request received from client" for each one', { port: options.port });
+    (options.logger ?? silentLogger).warn(
+      'connect check selected: every check opens a connection to the service, and IQService logs "Malformed request received from client" ' +
+        'for each one',
+      { port: options.port },
+    );
   }
 
   public check(): Promise<CheckResult> {
@@ -201,16 +228,22 @@ export type CheckMethod = 'auto' | 'proc-net-tcp' | 'netstat' | 'connect';
 export function createChecker(method: CheckMethod, port: number, host: string | undefined, logger: Logger): ServiceChecker {
   const m = method === 'auto' ? (process.platform === 'win32' ? 'netstat' : 'proc-net-tcp') : method;
   switch (m) {
-    case 'proc-net-tcp': return new ProcNetTcpChecker({ port, host });
+    case 'proc-net-tcp':
+      return new ProcNetTcpChecker({ port, host });
     case 'netstat': {
       // Checked once at start: a missing netstat would otherwise report the service down forever.
       const exe = netstatExecutable();
       if (process.platform === 'win32' ? !fs.existsSync(exe) : !onPath(exe)) {
-        throw new Error(`--check netstat: ${process.platform === 'win32' ? `${exe} does not exist` : `no ${exe} on PATH`}; the shim cannot see the service without it`);
+        throw new Error(
+          `--check netstat: ${process.platform === 'win32' ? `${exe} does not exist` : `no ${exe} on PATH`}; the shim cannot see the service ` +
+            `without it`,
+        );
       }
       return new NetstatChecker({ port, host });
     }
-    case 'connect': return new ConnectChecker({ host: host && !WILDCARDS.has(host) ? host : '127.0.0.1', port, logger });
-    default: throw new Error(`unknown check method ${method}`);
+    case 'connect':
+      return new ConnectChecker({ host: host && !WILDCARDS.has(host) ? host : '127.0.0.1', port, logger });
+    default:
+      throw new Error(`unknown check method ${method}`);
   }
 }

@@ -180,10 +180,18 @@ export class Shim extends EventEmitter {
   constructor(options: ShimOptions) {
     super();
     this.o = {
-      checker: options.checker, bind: options.bind, peer: options.peer,
+      checker: options.checker,
+      bind: options.bind,
+      peer: options.peer,
       reports: options.reports,
-      gatePort: options.gatePort ?? 15050, priorityPort: options.priorityPort ?? 15054, healthPort: options.healthPort ?? 15051, agentPort: options.agentPort ?? 15052,
-      intervalMs: options.intervalMs ?? 1000, rise: options.rise ?? 1, fall: options.fall ?? 2, drainMs: options.drainMs ?? 0,
+      gatePort: options.gatePort ?? 15050,
+      priorityPort: options.priorityPort ?? 15054,
+      healthPort: options.healthPort ?? 15051,
+      agentPort: options.agentPort ?? 15052,
+      intervalMs: options.intervalMs ?? 1000,
+      rise: options.rise ?? 1,
+      fall: options.fall ?? 2,
+      drainMs: options.drainMs ?? 0,
       checkTimeoutMs: options.checkTimeoutMs ?? Math.max(2 * (options.intervalMs ?? 1000), 5000),
     };
     this.log = options.logger ?? silentLogger;
@@ -272,7 +280,12 @@ export class Shim extends EventEmitter {
     }
     const held = this.damping.flap(PATH_FAULT_WEIGHT);
     this.log.warn('a balancer marked this host down while the service is healthy here: holding it down', {
-      balancer: from, server: report.server, reason: report.reason, penalty: this.damping.penalty(), heldDownUntil: this.heldDownUntil(), newlyHeld: held,
+      balancer: from,
+      server: report.server,
+      reason: report.reason,
+      penalty: this.damping.penalty(),
+      heldDownUntil: this.heldDownUntil(),
+      newlyHeld: held,
     });
     await this.reconcile(`held down: ${from} marked ${report.server} down (${report.reason || 'no reason given'})`);
   }
@@ -295,30 +308,59 @@ export class Shim extends EventEmitter {
     // The gate is never opened to test it (a balancer's probe in that moment would count the host
     // up): where the socket table can be read (Linux), a listener already on the gate port is refused.
     if (this.o.gatePort && process.platform === 'linux') {
-      const taken = readProcNetTcp().find((e) => e.state === TCP_STATE.LISTEN && e.localPort === this.o.gatePort
-        && (e.localAddress === this.o.bind || ['0.0.0.0', '::'].includes(e.localAddress) || ['0.0.0.0', '::'].includes(this.o.bind)));
-      if (taken) throw Object.assign(new Error(`port ${this.o.gatePort} is in use`), { code: 'EADDRINUSE', port: this.o.gatePort, flag: '--gate-port' });
+      const taken = readProcNetTcp().find(
+        (e) =>
+          e.state === TCP_STATE.LISTEN &&
+          e.localPort === this.o.gatePort &&
+          (e.localAddress === this.o.bind || ['0.0.0.0', '::'].includes(e.localAddress) || ['0.0.0.0', '::'].includes(this.o.bind)),
+      );
+      if (taken)
+        throw Object.assign(new Error(`port ${this.o.gatePort} is in use`), { code: 'EADDRINUSE', port: this.o.gatePort, flag: '--gate-port' });
     }
     if (this.o.peer && this.o.priorityPort && process.platform === 'linux') {
-      const taken = readProcNetTcp().find((e) => e.state === TCP_STATE.LISTEN && e.localPort === this.o.priorityPort
-        && (e.localAddress === this.o.bind || ['0.0.0.0', '::'].includes(e.localAddress) || ['0.0.0.0', '::'].includes(this.o.bind)));
-      if (taken) throw Object.assign(new Error(`port ${this.o.priorityPort} is in use`), { code: 'EADDRINUSE', port: this.o.priorityPort, flag: '--priority-port' });
+      const taken = readProcNetTcp().find(
+        (e) =>
+          e.state === TCP_STATE.LISTEN &&
+          e.localPort === this.o.priorityPort &&
+          (e.localAddress === this.o.bind || ['0.0.0.0', '::'].includes(e.localAddress) || ['0.0.0.0', '::'].includes(this.o.bind)),
+      );
+      if (taken)
+        throw Object.assign(new Error(`port ${this.o.priorityPort} is in use`), {
+          code: 'EADDRINUSE',
+          port: this.o.priorityPort,
+          flag: '--priority-port',
+        });
     }
     if (this.o.reports) {
       const r = this.o.reports;
-      await tagged('--report-port', r.port, async () => { this.reportSocket = await listenForReports({
-        bind: this.o.bind, port: r.port, servers: r.servers, from: r.from,
-        onReport: (report, from) => void this.balancerReport(report, from),
-        onIgnored: (why, from) => this.log.info('balancer report ignored', { from, why }),
-      }); });
+      await tagged('--report-port', r.port, async () => {
+        this.reportSocket = await listenForReports({
+          bind: this.o.bind,
+          port: r.port,
+          servers: r.servers,
+          from: r.from,
+          onReport: (report, from) => void this.balancerReport(report, from),
+          onIgnored: (why, from) => this.log.info('balancer report ignored', { from, why }),
+        });
+      });
     }
     this.started = true;
     this.log.info('shim started', {
-      bind: this.o.bind, gatePort: this.o.gatePort, healthPort: this.o.healthPort, agentPort: this.o.agentPort,
-      check: this.o.checker.method, intervalMs: this.o.intervalMs, rise: this.o.rise, fall: this.o.fall,
-      role: this.o.peer?.role, peer: this.o.peer?.healthUrl, priorityPort: this.o.peer ? this.o.priorityPort : undefined,
-      dampingHalfLifeMs: this.damping.halfLifeMs, maxHoldDownMs: this.damping.maxHoldDownMs,
-      reportPort: this.o.reports?.port, reportServers: this.o.reports?.servers,
+      bind: this.o.bind,
+      gatePort: this.o.gatePort,
+      healthPort: this.o.healthPort,
+      agentPort: this.o.agentPort,
+      check: this.o.checker.method,
+      intervalMs: this.o.intervalMs,
+      rise: this.o.rise,
+      fall: this.o.fall,
+      role: this.o.peer?.role,
+      peer: this.o.peer?.healthUrl,
+      priorityPort: this.o.peer ? this.o.priorityPort : undefined,
+      dampingHalfLifeMs: this.damping.halfLifeMs,
+      maxHoldDownMs: this.damping.maxHoldDownMs,
+      reportPort: this.o.reports?.port,
+      reportServers: this.o.reports?.servers,
     });
     await this.tick();
     this.scheduleTick();
@@ -374,15 +416,27 @@ export class Shim extends EventEmitter {
     if (this.inFlight) {
       // One check at a time: a slow one (netstat on a loaded host) is not joined by more. It already
       // outlived the timeout in an earlier tick, so each tick it is still running counts as a failure.
-      result = { ok: false, reason: `check timed out: the ${this.o.checker.method} check started ${Date.now() - this.inFlightSince} ms ago is still running (no second one is started)` };
+      result = {
+        ok: false,
+        reason:
+          `check timed out: the ${this.o.checker.method} check started ${Date.now() - this.inFlightSince} ms ago is still running (no ` +
+          `second one is started)`,
+      };
     } else {
       const check = this.o.checker.check();
       this.inFlight = check;
       this.inFlightSince = Date.now();
-      void check.catch(() => undefined).finally(() => { if (this.inFlight === check) this.inFlight = undefined; });
+      void check
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.inFlight === check) this.inFlight = undefined;
+        });
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<CheckResult>((resolve) => {
-        timer = setTimeout(() => resolve({ ok: false, reason: `check timed out after ${this.o.checkTimeoutMs} ms (${this.o.checker.method})` }), this.o.checkTimeoutMs);
+        timer = setTimeout(
+          () => resolve({ ok: false, reason: `check timed out after ${this.o.checkTimeoutMs} ms (${this.o.checker.method})` }),
+          this.o.checkTimeoutMs,
+        );
       });
       try {
         result = await Promise.race([check, timeout]);
@@ -397,7 +451,11 @@ export class Shim extends EventEmitter {
     this.emit('check', result);
     if (changed && this.local.state === 'down') {
       const held = this.damping.flap();
-      this.log.info('service down', { reason: result.reason, penalty: this.damping.penalty(), ...(held ? { heldDownUntil: this.heldDownUntil() } : {}) });
+      this.log.info('service down', {
+        reason: result.reason,
+        penalty: this.damping.penalty(),
+        ...(held ? { heldDownUntil: this.heldDownUntil() } : {}),
+      });
     } else if (changed) {
       this.log.info('service up', { reason: result.reason, ...(this.damping.suppressed() ? { heldDownUntil: this.heldDownUntil() } : {}) });
     } else if (!this.firstReported && !result.ok) {
@@ -414,7 +472,10 @@ export class Shim extends EventEmitter {
     return getJson(sb.healthUrl, sb.timeoutMs ?? 800).then(async (f) => {
       // A primary held down by flap damping counts as down: it will not take traffic until released.
       const r = f.body
-        ? { ok: f.body.service === 'up' && !f.body.heldDownUntil, reason: f.body.heldDownUntil ? `primary shim: held down until ${f.body.heldDownUntil}` : `primary shim: service ${f.body.service}` }
+        ? {
+            ok: f.body.service === 'up' && !f.body.heldDownUntil,
+            reason: f.body.heldDownUntil ? `primary shim: held down until ${f.body.heldDownUntil}` : `primary shim: service ${f.body.service}`,
+          }
         : { ok: f.status === 200, reason: f.status ? `primary shim answered ${f.status}` : `primary shim unreachable: ${f.error}` };
       if (this.stopping) return;
       if (this.primary!.record(r)) this.log.info(`primary ${this.primary!.state}`, { reason: r.reason });
@@ -428,7 +489,8 @@ export class Shim extends EventEmitter {
     return getJson(peer.healthUrl, peer.timeoutMs ?? 800).then(async (f) => {
       if (this.stopping) return;
       const open = f.body?.priority === 'up';
-      if (open !== this.secondaryOpen) this.log.info(open ? 'secondary priority gate open: holding ours closed' : 'secondary priority gate closed', { status: f.status || f.error });
+      if (open !== this.secondaryOpen)
+        this.log.info(open ? 'secondary priority gate open: holding ours closed' : 'secondary priority gate closed', { status: f.status || f.error });
       this.secondaryOpen = open;
       await this.reconcile(open ? 'the secondary still takes traffic' : 'secondary closed');
     });
@@ -438,11 +500,23 @@ export class Shim extends EventEmitter {
     const localUp = this.local.state === 'up';
     const held = this.damping.suppressed();
     const healthy = localUp && !held;
-    const why = !localUp ? reason : held ? `held down by flap damping until ${this.heldDownUntil()} (penalty ${this.damping.penalty().toFixed(2)})` : reason;
+    const why = !localUp
+      ? reason
+      : held
+        ? `held down by flap damping until ${this.heldDownUntil()} (penalty ${this.damping.penalty().toFixed(2)})`
+        : reason;
     const ops = [this.setEffective(healthy ? 'up' : 'down', why)];
     if (this.o.peer) {
       const waiting = this.o.peer.role === 'secondary' ? this.primary!.state === 'up' : this.secondaryOpen;
-      const pwhy = !healthy ? why : this.o.peer.role === 'secondary' ? (waiting ? 'the primary is healthy' : 'the primary is down') : (waiting ? 'waiting for the secondary to close' : reason);
+      const pwhy = !healthy
+        ? why
+        : this.o.peer.role === 'secondary'
+          ? waiting
+            ? 'the primary is healthy'
+            : 'the primary is down'
+          : waiting
+            ? 'waiting for the secondary to close'
+            : reason;
       ops.push(this.setPriority(healthy && !waiting ? 'up' : 'down', pwhy));
     }
     await Promise.all(ops);
@@ -482,4 +556,3 @@ export class Shim extends EventEmitter {
     return this.gateOp;
   }
 }
-

@@ -109,44 +109,84 @@ export class SessionFailoverPlan {
     const warnings: string[] = [];
     const servers: Array<{ address: string; ip: ipaddr.IPv4 | ipaddr.IPv6; users?: number; index: number }> = [];
     const list = Array.isArray(props?.servers) ? props.servers : [];
-    if (list.length < 2) problems.push({ field: `${f}.servers`, value: props?.servers, allowed: 'a list of at least 2 server addresses', fix: 'session failover needs a peer: list every Identity Server of the cluster' });
+    if (list.length < 2)
+      problems.push({
+        field: `${f}.servers`,
+        value: props?.servers,
+        allowed: 'a list of at least 2 server addresses',
+        fix: 'session failover needs a peer: list every Identity Server of the cluster',
+      });
     const seen = new Map<string, number>();
     list.forEach((s, i) => {
       const address = typeof s === 'string' ? s : s?.address;
       const field = typeof s === 'string' ? `${f}.servers[${i}]` : `${f}.servers[${i}].address`;
-      if (typeof address !== 'string' || !(ipaddr.IPv4.isValidFourPartDecimal(address) || (address.includes(':') && ipaddr.IPv6.isValid(address) && !address.includes('%')))) {
-        problems.push({ field, value: address, allowed: 'an IPv4 or IPv6 address', fix: 'the product ranks peers by IP address, so give each server\'s address, not its name' });
+      if (
+        typeof address !== 'string' ||
+        !(ipaddr.IPv4.isValidFourPartDecimal(address) || (address.includes(':') && ipaddr.IPv6.isValid(address) && !address.includes('%')))
+      ) {
+        problems.push({
+          field,
+          value: address,
+          allowed: 'an IPv4 or IPv6 address',
+          fix: "the product ranks peers by IP address, so give each server's address, not its name",
+        });
         return;
       }
       const ip = ipaddr.parse(address);
       const canonical = ip.toString();
       if (seen.has(canonical)) {
-        problems.push({ field, value: address, allowed: `an address not already listed at ${f}.servers[${seen.get(canonical)}]`, fix: 'list each server once' });
+        problems.push({
+          field,
+          value: address,
+          allowed: `an address not already listed at ${f}.servers[${seen.get(canonical)}]`,
+          fix: 'list each server once',
+        });
         return;
       }
       seen.set(canonical, i);
       const users = typeof s === 'string' ? undefined : s.users;
-      if (users !== undefined && !validUsers(users)) problems.push({ field: `${f}.servers[${i}].users`, value: users, allowed: `an integer from 0 to ${MAX_USERS}` });
+      if (users !== undefined && !validUsers(users))
+        problems.push({ field: `${f}.servers[${i}].users`, value: users, allowed: `an integer from 0 to ${MAX_USERS}` });
       servers.push({ address: canonical, ip, users, index: i });
     });
     if (new Set(servers.map((s) => s.ip.kind())).size > 1) {
-      problems.push({ field: `${f}.servers`, value: list.map((s) => (typeof s === 'string' ? s : s.address)), allowed: 'addresses of one family (all IPv4 or all IPv6)', fix: 'proximity between an IPv4 and an IPv6 address means nothing: plan each family\'s servers as their own cluster' });
+      problems.push({
+        field: `${f}.servers`,
+        value: list.map((s) => (typeof s === 'string' ? s : s.address)),
+        allowed: 'addresses of one family (all IPv4 or all IPv6)',
+        fix: "proximity between an IPv4 and an IPv6 address means nothing: plan each family's servers as their own cluster",
+      });
     }
     if (props?.usersPerServer !== undefined && props?.totalUsers !== undefined) {
       problems.push({ field: `${f}.totalUsers`, value: props.totalUsers, allowed: 'either usersPerServer or totalUsers, not both', fix: 'keep one' });
     }
-    if (props?.usersPerServer !== undefined && !validUsers(props.usersPerServer)) problems.push({ field: `${f}.usersPerServer`, value: props.usersPerServer, allowed: `an integer from 0 to ${MAX_USERS}` });
-    if (props?.totalUsers !== undefined && !validUsers(props.totalUsers, MAX_USERS * 10)) problems.push({ field: `${f}.totalUsers`, value: props.totalUsers, allowed: `an integer from 0 to ${MAX_USERS * 10}` });
+    if (props?.usersPerServer !== undefined && !validUsers(props.usersPerServer))
+      problems.push({ field: `${f}.usersPerServer`, value: props.usersPerServer, allowed: `an integer from 0 to ${MAX_USERS}` });
+    if (props?.totalUsers !== undefined && !validUsers(props.totalUsers, MAX_USERS * 10))
+      problems.push({ field: `${f}.totalUsers`, value: props.totalUsers, allowed: `an integer from 0 to ${MAX_USERS * 10}` });
     if (props?.usersPerServer === undefined && props?.totalUsers === undefined && servers.some((s) => s.users === undefined)) {
-      problems.push({ field: `${f}.usersPerServer`, value: undefined, allowed: 'the concurrent users per server (or totalUsers, or users on each server)', fix: 'the plan\'s memory and traffic figures are per user' });
+      problems.push({
+        field: `${f}.usersPerServer`,
+        value: undefined,
+        allowed: 'the concurrent users per server (or totalUsers, or users on each server)',
+        fix: "the plan's memory and traffic figures are per user",
+      });
     }
     const logins = props?.loginsPerSecond ?? 0;
-    if (typeof logins !== 'number' || !Number.isFinite(logins) || logins < 0 || logins > 1_000_000) problems.push({ field: `${f}.loginsPerSecond`, value: logins, allowed: 'a number from 0 to 1000000' });
+    if (typeof logins !== 'number' || !Number.isFinite(logins) || logins < 0 || logins > 1_000_000)
+      problems.push({ field: `${f}.loginsPerSecond`, value: logins, allowed: 'a number from 0 to 1000000' });
     const size = props?.sessionSizeBytes ?? 1024;
-    if (!Number.isInteger(size) || size < 1 || size > 1024 * 1024) problems.push({ field: `${f}.sessionSizeBytes`, value: size, allowed: 'an integer from 1 to 1048576', fix: 'about 1 KB per user is documented; leave it out for 1024' });
+    if (!Number.isInteger(size) || size < 1 || size > 1024 * 1024)
+      problems.push({
+        field: `${f}.sessionSizeBytes`,
+        value: size,
+        allowed: 'an integer from 1 to 1048576',
+        fix: 'about 1 KB per user is documented; leave it out for 1024',
+      });
     const prefix = props?.subnetPrefixLength;
     const maxPrefix = servers[0]?.ip.kind() === 'ipv6' ? 128 : 32;
-    if (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 1 || prefix > maxPrefix)) problems.push({ field: `${f}.subnetPrefixLength`, value: prefix, allowed: `an integer from 1 to ${maxPrefix}` });
+    if (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 1 || prefix > maxPrefix))
+      problems.push({ field: `${f}.subnetPrefixLength`, value: prefix, allowed: `an integer from 1 to ${maxPrefix}` });
 
     const n = list.length;
     let peerCount = 0;
@@ -157,11 +197,19 @@ export class SessionFailoverPlan {
       peerCount = props.peerCount;
       how = 'set';
       if (!Number.isInteger(peerCount) || peerCount < 0 || peerCount >= Math.max(n, 1)) {
-        problems.push({ field: `${f}.peerCount`, value: peerCount, allowed: `an integer from 0 to ${Math.max(n - 1, 0)} (fewer than the ${n} servers)`, fix: 'a server cannot be its own peer: N-1 copies each session to every other server' });
+        problems.push({
+          field: `${f}.peerCount`,
+          value: peerCount,
+          allowed: `an integer from 0 to ${Math.max(n - 1, 0)} (fewer than the ${n} servers)`,
+          fix: 'a server cannot be its own peer: N-1 copies each session to every other server',
+        });
       } else if (peerCount === 0) {
         warnings.push('peerCount 0 turns session failover off: a user on a failed server must log in again');
       } else if (n >= 8 && peerCount > 3) {
-        warnings.push(`${peerCount} peers in a cluster of ${n}: above the recommended 2 or 3 for clusters of 8 or more; each server holds ${peerCount} other servers' sessions and sends each login ${peerCount} times`);
+        warnings.push(
+          `${peerCount} peers in a cluster of ${n}: above the recommended 2 or 3 for clusters of 8 or more; each server holds ${peerCount} ` +
+            `other servers' sessions and sends each login ${peerCount} times`,
+        );
       }
     } else {
       const tolerate = props?.tolerate ?? 1;
@@ -173,10 +221,16 @@ export class SessionFailoverPlan {
         peerCount = n - tolerate;
         how = `tolerate ${tolerate}: N-${tolerate} = ${n} - ${tolerate} = ${peerCount}`;
         if (tolerate === 2 && peerCount < 2) {
-          warnings.push(`tolerate 2 on ${n} servers leaves ${peerCount} peer (N-2): sessions survive one server down, not two (a server and its only peer down lose its sessions); for two, give each server 2 peers (peerCount: 2)`);
+          warnings.push(
+            `tolerate 2 on ${n} servers leaves ${peerCount} peer (N-2): sessions survive one server down, not two (a server and its only ` +
+              `peer down lose its sessions); for two, give each server 2 peers (peerCount: 2)`,
+          );
         }
         if (n >= 8 && peerCount > 3) {
-          warnings.push(`tolerate ${tolerate} gives ${peerCount} peers (N-${tolerate}) in a cluster of ${n}; capped at 3, as recommended for clusters of 8 or more`);
+          warnings.push(
+            `tolerate ${tolerate} gives ${peerCount} peers (N-${tolerate}) in a cluster of ${n}; capped at 3, as recommended for clusters of ` +
+              `8 or more`,
+          );
           peerCount = 3;
           how += ', capped at 3';
         }
@@ -204,7 +258,13 @@ export class SessionFailoverPlan {
   /** The subnet size the warnings and the per-subnet graph use. */
   public readonly subnetBits: number;
 
-  private constructor(props: SessionFailoverProps, servers: Array<{ address: string; ip: ipaddr.IPv4 | ipaddr.IPv6; users?: number }>, peerCount: number, warnings: string[], how: string) {
+  private constructor(
+    props: SessionFailoverProps,
+    servers: Array<{ address: string; ip: ipaddr.IPv4 | ipaddr.IPv6; users?: number }>,
+    peerCount: number,
+    warnings: string[],
+    how: string,
+  ) {
     const n = servers.length;
     this.peerCount = peerCount;
     this.peerCountReason = how;
@@ -219,7 +279,9 @@ export class SessionFailoverPlan {
     const bytes = servers.map((s) => s.ip.toByteArray());
     const order = servers.map((_, i) => i).sort((a, b) => compareBytes(bytes[a], bytes[b]));
     const posOf = new Array<number>(n);
-    order.forEach((i, r) => { posOf[i] = r; });
+    order.forEach((i, r) => {
+      posOf[i] = r;
+    });
     // adjacent[k]: common prefix bits of the k-th and (k+1)-th address in address order. The servers
     // sharing at least p bits with one server form a contiguous run around it in that order, so its
     // candidates come level by level (longest prefix first), each level in address order: the
@@ -284,7 +346,15 @@ export class SessionFailoverPlan {
     this.worstExtraMemoryBytes = worst.extraMemoryBytes;
     this.worstExtraMemoryServer = worst.address;
     this.totalReplicationBytesPerSecond = this.servers.reduce((sum, s) => sum + s.replicationOutBytesPerSecond, 0);
-    this.survival = [1, 2].filter((d) => d < n).map((d) => survival(peers, d, servers.map((s) => s.address)));
+    this.survival = [1, 2]
+      .filter((d) => d < n)
+      .map((d) =>
+        survival(
+          peers,
+          d,
+          servers.map((s) => s.address),
+        ),
+      );
 
     // Warnings about proximity.
     const family = servers[0].ip.kind();
@@ -294,7 +364,11 @@ export class SessionFailoverPlan {
     const subnetOf = (i: number) => subnetKeys[i];
     const subnets = new Set(servers.map((_, i) => subnetOf(i)));
     if (subnets.size === 1) {
-      warnings.push(`every server is in one /${subnetBits} subnet: losing it loses every server and every copy, whatever the peers. Inside it the peers are still ranked by the longest common address prefix, and equally close ones by address order (the product's own tie-break is not documented; the ties are listed)`);
+      warnings.push(
+        `every server is in one /${subnetBits} subnet: losing it loses every server and every copy, whatever the peers. Inside it the peers ` +
+          `are still ranked by the longest common address prefix, and equally close ones by address order (the product's own tie-break is ` +
+          `not documented; the ties are listed)`,
+      );
     } else if (peerCount > 0) {
       const ownOnly: string[] = [];
       servers.forEach((s, i) => {
@@ -302,11 +376,20 @@ export class SessionFailoverPlan {
         if (peers[i].length === 0) return;
         if (peerSubnets.size === 1 && peerSubnets.has(subnetOf(i))) ownOnly.push(s.address);
         else if (peerSubnets.size === 1) {
-          if (warnings.length < MAX_WARNINGS) warnings.push(`${s.address}: all its peers sit in one other subnet (${[...peerSubnets][0]}/${subnetBits}); losing that subnet loses its sessions' copies`);
+          if (warnings.length < MAX_WARNINGS)
+            warnings.push(
+              `${s.address}: all its peers sit in one other subnet (${[...peerSubnets][0]}/${subnetBits}); losing that subnet loses its ` +
+                `sessions' copies`,
+            );
         }
       });
       if (ownOnly.length > 0) {
-        warnings.push(`${ownOnly.length} of ${n} servers keep every copy of their sessions in their own /${subnetBits} subnet (${ownOnly.slice(0, 5).join(', ')}${ownOnly.length > 5 ? ', ...' : ''}): one outage of that subnet loses the sessions and all their copies. Proximity picks the closest peers; to keep a copy elsewhere, raise the peer count past the servers of one subnet, or spread the subnets`);
+        warnings.push(
+          `${ownOnly.length} of ${n} servers keep every copy of their sessions in their own /${subnetBits} subnet ` +
+            `(${ownOnly.slice(0, 5).join(', ')}${ownOnly.length > 5 ? ', ...' : ''}): one outage of that subnet loses the sessions and all ` +
+            `their copies. Proximity picks the closest peers; to keep a copy elsewhere, raise the peer count past the servers of one ` +
+            `subnet, or spread the subnets`,
+        );
       }
     }
     this.warnings = warnings;
@@ -316,24 +399,48 @@ export class SessionFailoverPlan {
   public toTable(): string {
     const rows = [['server', 'users', 'peers (closest first)', 'backs up', 'extra memory', 'replication out / in']];
     for (const s of this.servers) {
-      rows.push([s.address, String(s.users), listed(s.peers), listed(s.backsUp), formatBytes(s.extraMemoryBytes), `${formatRate(s.replicationOutBytesPerSecond)} / ${formatRate(s.replicationInBytesPerSecond)}`]);
+      rows.push([
+        s.address,
+        String(s.users),
+        listed(s.peers),
+        listed(s.backsUp),
+        formatBytes(s.extraMemoryBytes),
+        `${formatRate(s.replicationOutBytesPerSecond)} / ${formatRate(s.replicationInBytesPerSecond)}`,
+      ]);
     }
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     const lines = [
-      `Session failover plan: ${this.servers.length} servers, ${this.peerCount} peer${this.peerCount === 1 ? '' : 's'} each${this.peerCountReason && this.peerCountReason !== 'set' ? ` (${this.peerCountReason})` : ''}, ${this.sessionSizeBytes} bytes per session`,
+      `Session failover plan: ${this.servers.length} servers, ${this.peerCount} peer${this.peerCount === 1 ? '' : 's'} ` +
+        `each${this.peerCountReason && this.peerCountReason !== 'set' ? ` (${this.peerCountReason})` : ''}, ${this.sessionSizeBytes} bytes ` +
+        `per session`,
       `In the console: IDP Failover Peer Server Count = ${this.peerCount}`,
       '',
-      ...rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()),
+      ...rows.map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c]))
+          .join('  ')
+          .trimEnd(),
+      ),
       '',
-      `worst extra memory: ${formatBytes(this.worstExtraMemoryBytes)} on ${this.worstExtraMemoryServer}; replication in the cluster: ${formatRate(this.totalReplicationBytesPerSecond)}`,
-      ...this.survival.map((v) => `sessions survive any ${v.down} server${v.down === 1 ? '' : 's'} down: ${v.survives ? 'yes' : `NO (e.g. ${v.counterexample!.join(' + ')} down)`} (all ${v.setsChecked} sets of ${v.down}: sessions are lost only with their server and all its peers down)`),
+      `worst extra memory: ${formatBytes(this.worstExtraMemoryBytes)} on ${this.worstExtraMemoryServer}; replication in the cluster: ` +
+        `${formatRate(this.totalReplicationBytesPerSecond)}`,
+      ...this.survival.map(
+        (v) =>
+          `sessions survive any ${v.down} server${v.down === 1 ? '' : 's'} down: ${
+            v.survives ? 'yes' : `NO (e.g. ${v.counterexample!.join(' + ')} down)`
+          } (all ${v.setsChecked} sets of ${v.down}: sessions are lost only with their server and all its peers down)`,
+      ),
     ];
     const tied = this.servers.filter((s) => s.tie);
     if (tied.length > 0) {
-      lines.push('', 'ties (equally close candidates; the plan takes them in address order, the product\'s own tie-break is not documented):');
+      lines.push('', "ties (equally close candidates; the plan takes them in address order, the product's own tie-break is not documented):");
       for (const s of tied.slice(0, MAX_WARNINGS)) {
         const t = s.tie!;
-        lines.push(`  ${s.address}: chose ${t.chosen.join(', ')}${t.chosenCount ? ` (${t.chosenCount} in all)` : ''} over ${t.notChosen.join(', ')}${t.notChosenCount ? ` (${t.notChosenCount} in all)` : ''} (all /${t.prefixLength} in common)`);
+        lines.push(
+          `  ${s.address}: chose ${t.chosen.join(', ')}${t.chosenCount ? ` (${t.chosenCount} in all)` : ''} over ${t.notChosen.join(
+            ', ',
+          )}${t.notChosenCount ? ` (${t.notChosenCount} in all)` : ''} (all /${t.prefixLength} in common)`,
+        );
       }
       if (tied.length > MAX_WARNINGS) lines.push(`  ... and ${tied.length - MAX_WARNINGS} more servers with a tie (--format json lists them)`);
     }
@@ -346,21 +453,31 @@ export class SessionFailoverPlan {
    * 16 addresses, with peersNotListed / backsUpNotListed counting the rest.
    */
   public toJson(): string {
-    const cut = <T>(list: T[], key: string) => (list.length > MAX_LISTED ? { [key]: list.slice(0, MAX_LISTED), [`${key}NotListed`]: list.length - MAX_LISTED } : { [key]: list });
-    return JSON.stringify({
-      peerCount: this.peerCount,
-      consoleField: 'IDP Failover Peer Server Count',
-      peerCountReason: this.peerCountReason,
-      sessionSizeBytes: this.sessionSizeBytes,
-      servers: this.servers.map((s) => ({
-        ...s, ...cut(s.peers, 'peers'), ...cut(s.peerPrefixLengths, 'peerPrefixLengths'), ...cut(s.backsUp, 'backsUp'),
-      })),
-      worstExtraMemoryBytes: this.worstExtraMemoryBytes,
-      worstExtraMemoryServer: this.worstExtraMemoryServer,
-      totalReplicationBytesPerSecond: this.totalReplicationBytesPerSecond,
-      survival: this.survival,
-      warnings: this.warnings,
-    }, null, 2) + '\n';
+    const cut = <T>(list: T[], key: string) =>
+      list.length > MAX_LISTED ? { [key]: list.slice(0, MAX_LISTED), [`${key}NotListed`]: list.length - MAX_LISTED } : { [key]: list };
+    return (
+      JSON.stringify(
+        {
+          peerCount: this.peerCount,
+          consoleField: 'IDP Failover Peer Server Count',
+          peerCountReason: this.peerCountReason,
+          sessionSizeBytes: this.sessionSizeBytes,
+          servers: this.servers.map((s) => ({
+            ...s,
+            ...cut(s.peers, 'peers'),
+            ...cut(s.peerPrefixLengths, 'peerPrefixLengths'),
+            ...cut(s.backsUp, 'backsUp'),
+          })),
+          worstExtraMemoryBytes: this.worstExtraMemoryBytes,
+          worstExtraMemoryServer: this.worstExtraMemoryServer,
+          totalReplicationBytesPerSecond: this.totalReplicationBytesPerSecond,
+          survival: this.survival,
+          warnings: this.warnings,
+        },
+        null,
+        2,
+      ) + '\n'
+    );
   }
 
   /**
@@ -373,7 +490,9 @@ export class SessionFailoverPlan {
     if (edges <= MERMAID_MAX_EDGES) {
       const id = new Map(this.servers.map((s, i) => [s.address, `s${i}`]));
       const lines = ['graph LR'];
-      this.servers.forEach((s, i) => lines.push(`  ${mermaidId(`s${i}`)}[${mermaidLabel(s.address, `${s.users} users, holds ${formatBytes(s.extraMemoryBytes)}`)}]`));
+      this.servers.forEach((s, i) =>
+        lines.push(`  ${mermaidId(`s${i}`)}[${mermaidLabel(s.address, `${s.users} users, holds ${formatBytes(s.extraMemoryBytes)}`)}]`),
+      );
       for (const s of this.servers) for (const p of s.peers) lines.push(`  ${id.get(s.address)} --> ${id.get(p)}`);
       return lines.join('\n') + '\n';
     }
@@ -387,7 +506,11 @@ export class SessionFailoverPlan {
       const subnetOfServer = raw.map((b) => {
         const key = `${subnetKey(b, bits)}/${bits}`;
         let k = nameIdx.get(key);
-        if (k === undefined) { k = names.length; nameIdx.set(key, k); names.push(key); }
+        if (k === undefined) {
+          k = names.length;
+          nameIdx.set(key, k);
+          names.push(key);
+        }
         return k;
       });
       const members = new Map<string, number>();
@@ -413,10 +536,22 @@ export class SessionFailoverPlan {
     while (g.tooMany && g.bits > 4) g = aggregate(Math.max(4, g.bits - 4));
     const { bits, members, links } = g;
     if (g.tooMany) {
-      throw new IdhaValidationError([{ field: '--format', value: 'mermaid', allowed: `a plan whose graph fits Mermaid's ${MERMAID_MAX_EDGES} edges (this one has ${edges} peer links, and ${links.size} even between /${bits} networks)`, fix: 'use --format table or json' }]);
+      throw new IdhaValidationError([
+        {
+          field: '--format',
+          value: 'mermaid',
+          allowed:
+            `a plan whose graph fits Mermaid's ${MERMAID_MAX_EDGES} edges (this one has ${edges} peer links, and ${links.size} even ` +
+            `between /${bits} networks)`,
+          fix: 'use --format table or json',
+        },
+      ]);
     }
     const ids = new Map([...members.keys()].map((k, i) => [k, `n${i}`]));
-    const lines = ['graph LR', `  %% ${edges} peer links are more than Mermaid's default 500 edges: drawn per /${bits} subnet, each arrow labelled with its number of links`];
+    const lines = [
+      'graph LR',
+      `  %% ${edges} peer links are more than Mermaid's default 500 edges: drawn per /${bits} subnet, each arrow labelled with its number of links`,
+    ];
     for (const [k, count] of members) lines.push(`  ${mermaidId(ids.get(k)!)}[${mermaidLabel(k, `${count} servers`)}]`);
     for (const [k, count] of links) {
       const [a, b] = k.split('|');
@@ -509,7 +644,14 @@ function formatRate(bps: number): string {
 /** The plan of a topology's `sessionFailover:` block; a clear error when it has none. */
 export function planSessionFailover(topology: { readonly sessionFailover?: SessionFailoverProps }): SessionFailoverPlan {
   if (!topology.sessionFailover) {
-    throw new IdhaValidationError([{ field: 'sessionFailover', value: undefined, allowed: 'a sessionFailover block with the cluster\'s servers', fix: 'add one (see examples/session-failover.yaml)' }]);
+    throw new IdhaValidationError([
+      {
+        field: 'sessionFailover',
+        value: undefined,
+        allowed: "a sessionFailover block with the cluster's servers",
+        fix: 'add one (see examples/session-failover.yaml)',
+      },
+    ]);
   }
   return SessionFailoverPlan.plan(topology.sessionFailover);
 }

@@ -62,8 +62,14 @@ function within(outer: string, inner: string): boolean {
 
 /** A relative, normalized, "/"-separated path that stays inside the folder. */
 function isSafeRelative(p: unknown): p is string {
-  return typeof p === 'string' && p.length > 0 && !p.startsWith('/') && !p.includes('\\') && !p.includes('\0')
-    && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+  return (
+    typeof p === 'string' &&
+    p.length > 0 &&
+    !p.startsWith('/') &&
+    !p.includes('\\') &&
+    !p.includes('\0') &&
+    p.split('/').every((s) => s !== '' && s !== '.' && s !== '..')
+  );
 }
 
 function lstatOrUndefined(p: string): fs.Stats | undefined {
@@ -131,7 +137,10 @@ function leftoverStaging(outDir: string): string[] {
   const parent = path.dirname(outDir);
   const prefix = `.${path.basename(outDir)}${STAGING_INFIX}`;
   try {
-    return fs.readdirSync(parent).filter((n) => n.startsWith(prefix)).map((n) => path.join(parent, n));
+    return fs
+      .readdirSync(parent)
+      .filter((n) => n.startsWith(prefix))
+      .map((n) => path.join(parent, n));
   } catch {
     return [];
   }
@@ -151,25 +160,45 @@ export function checkOutputFolder(out: string, options: CheckOutputOptions = {})
   if (/[\u0000-\u001f]/.test(out)) refuse({ value: out, allowed: 'a folder path without control characters' });
   const outDir = path.resolve(cwd, out);
   const home = os.homedir();
-  if (outDir === path.parse(outDir).root) refuse({ value: out, allowed: 'a folder below the file-system root', fix: 'name a new or empty folder, e.g. --out cdktf.out' });
-  if (within(outDir, cwd)) refuse({ value: out, allowed: 'a folder that does not hold the current folder', fix: 'name a new or empty folder below it, e.g. --out cdktf.out (--force does not change this)' });
-  if (home && within(outDir, home)) refuse({ value: out, allowed: 'a folder that is not the home folder or above it', fix: 'name a new or empty folder, e.g. --out ~/identity-ha/cdktf.out (--force does not change this)' });
+  if (outDir === path.parse(outDir).root)
+    refuse({ value: out, allowed: 'a folder below the file-system root', fix: 'name a new or empty folder, e.g. --out cdktf.out' });
+  if (within(outDir, cwd))
+    refuse({
+      value: out,
+      allowed: 'a folder that does not hold the current folder',
+      fix: 'name a new or empty folder below it, e.g. --out cdktf.out (--force does not change this)',
+    });
+  if (home && within(outDir, home))
+    refuse({
+      value: out,
+      allowed: 'a folder that is not the home folder or above it',
+      fix: 'name a new or empty folder, e.g. --out ~/identity-ha/cdktf.out (--force does not change this)',
+    });
 
   const st = lstatOrUndefined(outDir);
-  if (st?.isSymbolicLink()) refuse({ value: out, allowed: 'a folder, not a symbolic link', fix: `name the folder it points to (${fs.readlinkSync(outDir)}) instead` });
-  if (st && !st.isDirectory()) refuse({ value: out, allowed: 'a folder; this names a file', fix: 'name a new or empty folder; the file is left alone' });
+  if (st?.isSymbolicLink())
+    refuse({ value: out, allowed: 'a folder, not a symbolic link', fix: `name the folder it points to (${fs.readlinkSync(outDir)}) instead` });
+  if (st && !st.isDirectory())
+    refuse({ value: out, allowed: 'a folder; this names a file', fix: 'name a new or empty folder; the file is left alone' });
   if (!st) {
     for (let up = path.dirname(outDir); ; up = path.dirname(up)) {
       const ust = lstatOrUndefined(up);
       if (ust) {
-        if (!fs.statSync(up).isDirectory()) refuse({ value: out, allowed: 'a path whose parents are folders', fix: `${path.relative(cwd, up) || up} is a file; name a folder elsewhere` });
+        if (!fs.statSync(up).isDirectory())
+          refuse({
+            value: out,
+            allowed: 'a path whose parents are folders',
+            fix: `${path.relative(cwd, up) || up} is a file; name a folder elsewhere`,
+          });
         break;
       }
       if (up === path.dirname(up)) break;
     }
   }
 
-  const warnings = leftoverStaging(outDir).map((d) => `${d} was left by an interrupted idha synth; it may hold files moved out of ${out}: check it, then delete it`);
+  const warnings = leftoverStaging(outDir).map(
+    (d) => `${d} was left by an interrupted idha synth; it may hold files moved out of ${out}: check it, then delete it`,
+  );
   if (!st) return { outDir, exists: false, owned: new Set(), ownership: 'new', warnings };
   const entries = fs.readdirSync(outDir);
   if (entries.length === 0) return { outDir, exists: true, owned: new Set(), ownership: 'new', warnings };
@@ -182,7 +211,9 @@ export function checkOutputFolder(out: string, options: CheckOutputOptions = {})
     refuse({
       value: out,
       allowed: `a new or empty folder, or one idha wrote (it has manifest.json and ${OWNER_MARKER}); this one holds ${shown}`,
-      fix: 'name a new or empty folder, or add --force to write into it: every file already there is kept, and the synth stops if one is in the way of a file idha writes',
+      fix:
+        'name a new or empty folder, or add --force to write into it: every file already there is kept, and the synth stops if one is in ' +
+        'the way of a file idha writes',
     });
   }
   return { outDir, exists: true, owned: new Set(), ownership: 'forced', warnings };
@@ -284,12 +315,14 @@ export interface CommitResult {
 /** Problems for files idha did not write that stand where it now writes one. */
 function collisions(foreign: readonly string[], newFiles: ReadonlySet<string>): Problem[] {
   const newDirs = ancestorsOf(newFiles);
-  return foreign.filter((f) => newFiles.has(f) || newDirs.has(f) || [...ancestorsOf([f])].some((a) => newFiles.has(a))).map((f) => ({
-    field: '--out',
-    value: f,
-    allowed: 'no file that idha did not write where idha writes one',
-    fix: `move ${f} out of the output folder, then synth again; nothing was changed`,
-  }));
+  return foreign
+    .filter((f) => newFiles.has(f) || newDirs.has(f) || [...ancestorsOf([f])].some((a) => newFiles.has(a)))
+    .map((f) => ({
+      field: '--out',
+      value: f,
+      allowed: 'no file that idha did not write where idha writes one',
+      fix: `move ${f} out of the output folder, then synth again; nothing was changed`,
+    }));
 }
 
 /** Warnings about kept files: stacks and services no longer generated, state left inside the output. */
@@ -303,16 +336,28 @@ function keptWarnings(outLabel: string, foreign: readonly string[], newFiles: Re
   const newDirs = ancestorsOf(newFiles);
   for (const [folder, files] of byFolder) {
     const [kind, name] = folder.split('/');
-    const shown = files.slice(0, 3).map((f) => f.slice(folder.length + 1)).join(', ') + (files.length > 3 ? `, ... (${files.length})` : '');
+    const shown =
+      files
+        .slice(0, 3)
+        .map((f) => f.slice(folder.length + 1))
+        .join(', ') + (files.length > 3 ? `, ... (${files.length})` : '');
     if (!newDirs.has(folder)) {
-      warnings.push(kind === 'stacks'
-        ? `stack ${name} is no longer generated but holds Terraform files (${shown}); run \`terraform destroy\` in ${outLabel}/${folder} or delete it yourself`
-        : `service ${name} is no longer generated but ${outLabel}/${folder} holds files idha did not write (${shown}); delete them yourself`);
+      warnings.push(
+        kind === 'stacks'
+          ? `stack ${name} is no longer generated but holds Terraform files (${shown}); run \`terraform destroy\` in ${outLabel}/${folder} ` +
+              `or delete it yourself`
+          : `service ${name} is no longer generated but ${outLabel}/${folder} holds files idha did not write (${shown}); delete them yourself`,
+      );
     } else if (kind === 'stacks') {
       const states = files.filter((f) => /\.tfstate(\.backup)?$/.test(f) && !f.includes('/.terraform/'));
       if (states.length > 0) {
-        warnings.push(`stack ${name} has Terraform state inside the output folder (${states.map((f) => f.slice(folder.length + 1)).join(', ')}; idha 0.1 kept it there), `
-          + `but its backend now keeps state at ${stateOf?.(name) ?? 'a place outside the output folder'}. If that file is the stack's live state, run \`terraform init -migrate-state\` in ${outLabel}/${folder} before the next plan, so Terraform moves it; the file itself is kept`);
+        warnings.push(
+          `stack ${name} has Terraform state inside the output folder (${states.map((f) => f.slice(folder.length + 1)).join(', ')}; idha 0.1 ` +
+            `kept it there), ` +
+            `but its backend now keeps state at ${stateOf?.(name) ?? 'a place outside the output folder'}. If that file is the stack's live ` +
+            `state, run \`terraform init -migrate-state\` in ${outLabel}/${folder} before the next plan, so Terraform moves it; the file ` +
+            `itself is kept`,
+        );
       }
     }
   }
@@ -364,7 +409,10 @@ export function commitOutput(target: OutputTarget, staging: Staging, newFileList
     }
     if (stuck.length > 0) {
       // Never delete the staging folder while the user's files may be in it.
-      throw new Error(`idha synth failed (${(cause as Error).message}) and could not put everything back: ${stuck.join('; ')}. Move these back into ${outDir} by hand.`);
+      throw new Error(
+        `idha synth failed (${(cause as Error).message}) and could not put everything back: ${stuck.join('; ')}. Move these back into ` +
+          `${outDir} by hand.`,
+      );
     }
     discardStaging(staging);
     throw cause;
@@ -397,7 +445,10 @@ export function commitOutput(target: OutputTarget, staging: Staging, newFileList
       pruneEmptyFolders(aside);
       if (fs.existsSync(aside)) warnings.push(`${aside} holds files idha did not write that appeared during the synth; check it, then delete it`);
     } catch (e) {
-      warnings.push(`the new output is in place, but the previous one could not be removed from ${aside} (${(e as Error).message}); it holds only files idha wrote: delete it`);
+      warnings.push(
+        `the new output is in place, but the previous one could not be removed from ${aside} (${(e as Error).message}); it holds only files ` +
+          `idha wrote: delete it`,
+      );
     }
   }
   return { kept: foreign, warnings };
@@ -415,8 +466,11 @@ function pruneEmptyFolders(dir: string): boolean {
 
 /** Lists every file below a folder, relative and "/"-separated, sorted. */
 export function listFiles(dir: string, base = dir): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const full = path.join(dir, d.name);
-    return d.isDirectory() ? listFiles(full, base) : [toPosix(path.relative(base, full))];
-  }).sort();
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((d) => {
+      const full = path.join(dir, d.name);
+      return d.isDirectory() ? listFiles(full, base) : [toPosix(path.relative(base, full))];
+    })
+    .sort();
 }

@@ -20,19 +20,37 @@ export function renderSnippet(topology: TopologyDocument, kind: string, serviceN
   if (serviceName !== undefined) {
     services = withPlatform.filter((s) => s.name === serviceName);
     if (services.length === 0) {
-      throw new IdhaValidationError([{ field: '--service', value: serviceName, allowed: `a service with targets.${entry.platform}: ${withPlatform.map((s) => s.name).join(', ') || '(none)'}` }]);
+      throw new IdhaValidationError([
+        {
+          field: '--service',
+          value: serviceName,
+          allowed: `a service with targets.${entry.platform}: ${withPlatform.map((s) => s.name).join(', ') || '(none)'}`,
+        },
+      ]);
     }
   } else if (withPlatform.length === 0) {
     const others = [...(topology.clusters ?? []).map((c) => `clusters: ${c.name}`), ...(topology.webTiers ?? []).map((w) => `webTiers: ${w.name}`)];
-    throw new IdhaValidationError([{
-      field: 'services', value: topology.services.map((s) => s.name),
-      allowed: `a service with targets.${entry.platform} (idha snippet prints one service's snippet)`,
-      fix: topology.services.length === 0
-        ? `this topology has no services${others.length ? ` (it has ${others.join(', ')})` : ''}: idha synth writes the files of clusters and web tiers under snippets/<name>/`
-        : `add targets.${entry.platform} to a service, or ask for a kind its targets have`,
-    }]);
+    throw new IdhaValidationError([
+      {
+        field: 'services',
+        value: topology.services.map((s) => s.name),
+        allowed: `a service with targets.${entry.platform} (idha snippet prints one service's snippet)`,
+        fix:
+          topology.services.length === 0
+            ? `this topology has no services${others.length ? ` (it has ${others.join(', ')})` : ''}: idha synth writes the files of ` +
+              `clusters and web tiers under snippets/<name>/`
+            : `add targets.${entry.platform} to a service, or ask for a kind its targets have`,
+      },
+    ]);
   } else if (services.length !== 1) {
-    throw new IdhaValidationError([{ field: '--service', value: undefined, allowed: `one of ${withPlatform.map((s) => s.name).join(', ') || '(no service has targets.' + entry.platform + ')'}`, fix: 'name the service whose snippet to print' }]);
+    throw new IdhaValidationError([
+      {
+        field: '--service',
+        value: undefined,
+        allowed: `one of ${withPlatform.map((s) => s.name).join(', ') || '(no service has targets.' + entry.platform + ')'}`,
+        fix: 'name the service whose snippet to print',
+      },
+    ]);
   }
   const built = withoutTokenStackTraces(() => buildTopologyApp({ ...topology, services }, { outdir: os.tmpdir(), platforms: [entry.platform] }));
   const spec = entry.snippetKinds.find((k) => k.kind === kind)!;

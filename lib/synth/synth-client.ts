@@ -37,9 +37,19 @@ export interface SynthesizeResult {
 }
 
 /** Swaps a rendered staging folder in (see {@link commitOutput}) and assembles the result. */
-export function commitRendered(target: OutputTarget, staging: Staging, rendered: RenderResult, hooks?: Pick<CommitOptions, 'beforeStep'>): SynthesizeResult {
+export function commitRendered(
+  target: OutputTarget,
+  staging: Staging,
+  rendered: RenderResult,
+  hooks?: Pick<CommitOptions, 'beforeStep'>,
+): SynthesizeResult {
   const states = new Map(rendered.stacks.map((s) => [s.name, s.state]));
-  const committed = commitOutput(target, staging, rendered.files.filter((f) => f !== OWNER_MARKER), { stateOf: (s) => states.get(s) ?? 'outside the output folder', beforeStep: hooks?.beforeStep });
+  const committed = commitOutput(
+    target,
+    staging,
+    rendered.files.filter((f) => f !== OWNER_MARKER),
+    { stateOf: (s) => states.get(s) ?? 'outside the output folder', beforeStep: hooks?.beforeStep },
+  );
   return {
     files: rendered.files,
     estimates: rendered.estimates,
@@ -67,10 +77,7 @@ export interface RenderJob {
 }
 
 /** The message a render worker sends back. */
-export type WorkerReply =
-  | { readonly ok: RenderResult }
-  | { readonly problems: Problem[]; readonly context?: string }
-  | { readonly error: string };
+export type WorkerReply = { readonly ok: RenderResult } | { readonly problems: Problem[]; readonly context?: string } | { readonly error: string };
 
 /** A worker thread that renders one topology; it loads cdktf and the providers as it starts. */
 export class RenderWorker {
@@ -151,7 +158,6 @@ export async function synthesizeTopologyInterruptibly(options: SynthesizeOptions
         worker = RenderWorker.start();
         rendered = await worker.render(job);
       } else {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { renderTopology } = require('./synthesize') as typeof import('./synthesize');
         rendered = renderTopology(job.topology, job);
         // A signal that arrived during the render reaches its listener in the event loop's poll phase:
@@ -173,8 +179,21 @@ export async function synthesizeTopologyInterruptibly(options: SynthesizeOptions
 
 /** A plain-text table of worst-case failover times. */
 export function formatEstimateTable(estimates: readonly FailoverEstimate[]): string {
-  const rows = [['service', 'platform', 'worst case', 'how', 'failback', 'how'], ...estimates.map((e) => [e.service, e.platform, `${e.worstCaseSeconds} s`, e.formula, `${e.failbackSeconds} s`, e.failbackFormula])];
+  const rows = [
+    ['service', 'platform', 'worst case', 'how', 'failback', 'how'],
+    ...estimates.map((e) => [e.service, e.platform, `${e.worstCaseSeconds} s`, e.formula, `${e.failbackSeconds} s`, e.failbackFormula]),
+  ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const notes = estimates.flatMap((e) => (e.notes ?? []).map((n) => `note (${e.service}, ${e.platform}): ${n}`));
-  return [...rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()), ...notes].join('\n') + '\n';
+  return (
+    [
+      ...rows.map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c]))
+          .join('  ')
+          .trimEnd(),
+      ),
+      ...notes,
+    ].join('\n') + '\n'
+  );
 }

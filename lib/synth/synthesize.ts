@@ -6,12 +6,11 @@ import { PLATFORMS } from '../topology/registry';
 import { TopologyDocument } from '../topology/topology';
 import { checkOutputFolder, CommitOptions, createStaging, discardStaging, listFiles, OWNER_MARKER, writeOwnerMarker } from './output-folder';
 import { describeState } from '../topology/state-backend';
-import { commitRendered } from './synth-client';
+import { commitRendered, SynthesizeOptions, SynthesizeResult } from './synth-client';
 import { buildTopologyApp } from '../topology/topology-app';
 import { dampingNote, hostPlan, hostShims } from '../hosts/host-plan';
 
 export type { SynthesizeOptions, SynthesizeResult } from './synth-client';
-import type { SynthesizeOptions, SynthesizeResult } from './synth-client';
 
 /** What rendering into a staging folder produced (plain data: it crosses a worker boundary). */
 export interface RenderResult {
@@ -48,7 +47,6 @@ export interface RenderOptions {
   readonly outDir: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../../../package.json').version;
 
 /**
@@ -94,7 +92,15 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, f.content);
       }
-      for (const h of shims) hosts.push({ service, role: h.role, address: h.address, folder: `snippets/${service}/${h.folder}`, command: ['idha', ...h.args].join(' '), notes: h.role === 'primary' ? dampingNote(pair.model) : [] });
+      for (const h of shims)
+        hosts.push({
+          service,
+          role: h.role,
+          address: h.address,
+          folder: `snippets/${service}/${h.folder}`,
+          command: ['idha', ...h.args].join(' '),
+          notes: h.role === 'primary' ? dampingNote(pair.model) : [],
+        });
     }
     for (const w of pair.warnings()) warnings.add(`${service}: ${w}`);
     estimates.push(...pair.failoverEstimates());
@@ -112,7 +118,14 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
       for (const h of hostShims(model)) {
         const node = cluster.model.nodeSet.nodes[h.role === 'primary' ? 0 : 1].name;
         if (hosts.some((x) => x.service === cluster.model.name && x.address === h.address)) continue;
-        hosts.push({ service: cluster.model.name, role: `${h.role} (${node})`, address: h.address, folder: `snippets/${cluster.model.name}/${h.folder}`, command: ['idha', ...h.args].join(' '), notes: h.role === 'primary' ? dampingNote(model) : [] });
+        hosts.push({
+          service: cluster.model.name,
+          role: `${h.role} (${node})`,
+          address: h.address,
+          folder: `snippets/${cluster.model.name}/${h.folder}`,
+          command: ['idha', ...h.args].join(' '),
+          notes: h.role === 'primary' ? dampingNote(model) : [],
+        });
       }
     }
     for (const snip of cluster.snippets()) {

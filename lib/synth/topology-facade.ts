@@ -9,7 +9,8 @@ import { loadTopologyFile, TopologyDocument, validateTopologyDocument } from '..
 
 /** The document after the model checks: every service's pairs and targets built (nothing written). */
 function checked(doc: TopologyDocument): TopologyDocument {
-  if (doc.services.length > 0 || (doc.clusters ?? []).length > 0 || (doc.webTiers ?? []).length > 0) withoutTokenStackTraces(() => buildTopologyApp(doc, { outdir: os.tmpdir() }));
+  if (doc.services.length > 0 || (doc.clusters ?? []).length > 0 || (doc.webTiers ?? []).length > 0)
+    withoutTokenStackTraces(() => buildTopologyApp(doc, { outdir: os.tmpdir() }));
   return doc;
 }
 

@@ -28,7 +28,13 @@ import { ModProxyBalancerTarget } from '../platforms/mod-proxy-balancer/mod-prox
 export interface TopologyProviders {
   readonly azure?: { readonly subscriptionId?: string };
   readonly aws?: { readonly region: string };
-  readonly f5?: { readonly address: string; readonly username?: string; readonly port?: string; readonly validateCertsDisable?: boolean; readonly trustedCertPath?: string };
+  readonly f5?: {
+    readonly address: string;
+    readonly username?: string;
+    readonly port?: string;
+    readonly validateCertsDisable?: boolean;
+    readonly trustedCertPath?: string;
+  };
 }
 
 function azurerm(stack: TerraformStack, p: TopologyProviders): void {
@@ -173,14 +179,20 @@ export const CLUSTER_PLATFORMS: readonly ClusterPlatformEntry[] = [
     platform: 'azure',
     description: 'Azure Load Balancer in front of two nodes (no VIP of their own), prefer-primary through the sidecars',
     topologySchemaRef: '#/definitions/azureClusterTarget',
-    fromTopology: (b) => new LoadBalancedClusterTarget({ loadBalancer: new AzureLoadBalancerTarget(b?.loadBalancer ?? {}), allowedClients: b?.allowedClients, probe: b?.probe }),
+    fromTopology: (b) =>
+      new LoadBalancedClusterTarget({
+        loadBalancer: new AzureLoadBalancerTarget(b?.loadBalancer ?? {}),
+        allowedClients: b?.allowedClients,
+        probe: b?.probe,
+      }),
     addProvider: azurerm,
   },
   {
     platform: 'aws',
     description: 'AWS Network Load Balancer in front of two nodes (no VIP of their own), prefer-primary through the sidecars',
     topologySchemaRef: '#/definitions/awsClusterTarget',
-    fromTopology: (b) => new LoadBalancedClusterTarget({ loadBalancer: new AwsNlbTarget(b?.loadBalancer ?? {}), allowedClients: b?.allowedClients, probe: b?.probe }),
+    fromTopology: (b) =>
+      new LoadBalancedClusterTarget({ loadBalancer: new AwsNlbTarget(b?.loadBalancer ?? {}), allowedClients: b?.allowedClients, probe: b?.probe }),
     addProvider: aws,
   },
 ];
@@ -192,11 +204,49 @@ export const CLUSTER_PLATFORMS: readonly ClusterPlatformEntry[] = [
 export type WebPlatformEntry = TopologyTargetEntry<IWebTierTarget>;
 
 export const WEB_PLATFORMS: readonly WebPlatformEntry[] = [
-  { platform: 'mod-jk', description: 'Apache httpd 2.4 + mod_jk 1.2 (AJP 1.3): workers.properties, uriworkermap, the httpd snippet, Tomcat fragments', topologySchemaRef: '#/definitions/modJkTarget', fromTopology: (b) => new ModJkTarget(b) },
-  { platform: 'mod-proxy-balancer', description: 'Apache httpd 2.4 + mod_proxy_balancer over HTTP, with mod_proxy_hcheck', topologySchemaRef: '#/definitions/modProxyBalancerTarget', fromTopology: (b) => new ModProxyBalancerTarget(b ?? {}) },
-  { platform: 'haproxy', description: 'HAProxy in mode http: a backend per application, routed by path', topologySchemaRef: '#/definitions/haproxyWebTarget', fromTopology: (b) => new HaproxyWebTarget(b ?? {}) },
-  { platform: 'f5', description: 'F5 BIG-IP: an AS3 Service_HTTP declaration', topologySchemaRef: '#/definitions/f5WebTarget', fromTopology: (b) => new F5WebTarget(b) },
-  { platform: 'aws-alb', description: 'AWS Application Load Balancer: a target group per application, rules by path', topologySchemaRef: '#/definitions/awsAlbTarget', fromTopology: (b) => new AwsAlbTarget(b), addProvider: aws },
-  { platform: 'azure-appgw', description: 'Azure Application Gateway v2: cookie affinity, a probe per application, path-based rules', topologySchemaRef: '#/definitions/azureAppGwTarget', fromTopology: (b) => new AzureApplicationGatewayTarget(b), addProvider: azurerm },
-  { platform: 'azure-lb', description: 'Azure Standard Load Balancer: an HTTP probe, SourceIPProtocol distribution (one pool)', topologySchemaRef: '#/definitions/azureLbWebTarget', fromTopology: (b) => new AzureLoadBalancerWebTarget(b), addProvider: azurerm },
+  {
+    platform: 'mod-jk',
+    description: 'Apache httpd 2.4 + mod_jk 1.2 (AJP 1.3): workers.properties, uriworkermap, the httpd snippet, Tomcat fragments',
+    topologySchemaRef: '#/definitions/modJkTarget',
+    fromTopology: (b) => new ModJkTarget(b),
+  },
+  {
+    platform: 'mod-proxy-balancer',
+    description: 'Apache httpd 2.4 + mod_proxy_balancer over HTTP, with mod_proxy_hcheck',
+    topologySchemaRef: '#/definitions/modProxyBalancerTarget',
+    fromTopology: (b) => new ModProxyBalancerTarget(b ?? {}),
+  },
+  {
+    platform: 'haproxy',
+    description: 'HAProxy in mode http: a backend per application, routed by path',
+    topologySchemaRef: '#/definitions/haproxyWebTarget',
+    fromTopology: (b) => new HaproxyWebTarget(b ?? {}),
+  },
+  {
+    platform: 'f5',
+    description: 'F5 BIG-IP: an AS3 Service_HTTP declaration',
+    topologySchemaRef: '#/definitions/f5WebTarget',
+    fromTopology: (b) => new F5WebTarget(b),
+  },
+  {
+    platform: 'aws-alb',
+    description: 'AWS Application Load Balancer: a target group per application, rules by path',
+    topologySchemaRef: '#/definitions/awsAlbTarget',
+    fromTopology: (b) => new AwsAlbTarget(b),
+    addProvider: aws,
+  },
+  {
+    platform: 'azure-appgw',
+    description: 'Azure Application Gateway v2: cookie affinity, a probe per application, path-based rules',
+    topologySchemaRef: '#/definitions/azureAppGwTarget',
+    fromTopology: (b) => new AzureApplicationGatewayTarget(b),
+    addProvider: azurerm,
+  },
+  {
+    platform: 'azure-lb',
+    description: 'Azure Standard Load Balancer: an HTTP probe, SourceIPProtocol distribution (one pool)',
+    topologySchemaRef: '#/definitions/azureLbWebTarget',
+    fromTopology: (b) => new AzureLoadBalancerWebTarget(b),
+    addProvider: azurerm,
+  },
 ];

@@ -69,7 +69,14 @@ const isToken = (v: unknown) => typeof v === 'string' && Token.isUnresolved(v);
 function keyPrefixProblems(prefix: string | undefined, field: string): Problem[] {
   if (prefix === undefined || prefix === '' || isToken(prefix)) return [];
   if (!KEY_PREFIX.test(prefix) || prefix.split('/').some((s) => s === '.' || s === '..')) {
-    return [{ field, value: prefix, allowed: 'path segments of letters, digits and !_.*\'()- separated by single "/", with no leading or trailing "/" and no "." or ".." segment', fix: 'e.g. identity-ha/prod' }];
+    return [
+      {
+        field,
+        value: prefix,
+        allowed: 'path segments of letters, digits and !_.*\'()- separated by single "/", with no leading or trailing "/" and no "." or ".." segment',
+        fix: 'e.g. identity-ha/prod',
+      },
+    ];
   }
   return [];
 }
@@ -79,23 +86,46 @@ export function stateBackendProblems(config: StateBackendConfig | undefined, fie
   if (config === undefined) return [];
   const kinds = (['local', 's3', 'azurerm'] as const).filter((k) => config[k] !== undefined);
   if (kinds.length !== 1) {
-    return [{ field, value: kinds, allowed: 'exactly one of local, s3, azurerm', fix: kinds.length === 0 ? 'add one, e.g. backend: { s3: { bucket: ..., region: ... } }, or remove backend: for local state beside the output folder' : `keep one of ${kinds.join(', ')}` }];
+    return [
+      {
+        field,
+        value: kinds,
+        allowed: 'exactly one of local, s3, azurerm',
+        fix:
+          kinds.length === 0
+            ? 'add one, e.g. backend: { s3: { bucket: ..., region: ... } }, or remove backend: for local state beside the output folder'
+            : `keep one of ${kinds.join(', ')}`,
+      },
+    ];
   }
   const problems: Problem[] = [];
   if (config.local) {
     const p = config.local.path;
     if (p !== undefined && (p.length === 0 || /[\u0000-\u001f]/.test(p))) {
-      problems.push({ field: `${field}.local.path`, value: p, allowed: 'a folder path without control characters', fix: 'leave it out to keep the state beside the output folder' });
+      problems.push({
+        field: `${field}.local.path`,
+        value: p,
+        allowed: 'a folder path without control characters',
+        fix: 'leave it out to keep the state beside the output folder',
+      });
     }
   }
   if (config.s3) {
     const s = config.s3;
     const f = `${field}.s3`;
     // Without the schema (constructs, other languages) a required name can be missing or not a string.
-    if (typeof s.bucket !== 'string' || !isToken(s.bucket) && (!S3_BUCKET.test(s.bucket) || s.bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(s.bucket))) {
-      problems.push({ field: `${f}.bucket`, value: s.bucket, allowed: 'an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not an IP address', fix: 'name the existing bucket that holds your state' });
+    if (
+      typeof s.bucket !== 'string' ||
+      (!isToken(s.bucket) && (!S3_BUCKET.test(s.bucket) || s.bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(s.bucket)))
+    ) {
+      problems.push({
+        field: `${f}.bucket`,
+        value: s.bucket,
+        allowed: 'an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not an IP address',
+        fix: 'name the existing bucket that holds your state',
+      });
     }
-    if (typeof s.region !== 'string' || !isToken(s.region) && !AWS_REGION.test(s.region)) {
+    if (typeof s.region !== 'string' || (!isToken(s.region) && !AWS_REGION.test(s.region))) {
       problems.push({ field: `${f}.region`, value: s.region, allowed: 'an AWS region name such as eu-west-1' });
     }
     problems.push(...keyPrefixProblems(s.keyPrefix, `${f}.keyPrefix`));
@@ -103,20 +133,37 @@ export function stateBackendProblems(config: StateBackendConfig | undefined, fie
       problems.push({ field: `${f}.dynamodbTable`, value: s.dynamodbTable, allowed: 'a DynamoDB table name: 3-255 letters, digits, _ . -' });
     }
     if (s.useLockfile === false && s.dynamodbTable === undefined) {
-      problems.push({ field: `${f}.useLockfile`, value: false, allowed: 'true, or false together with dynamodbTable', fix: 'without a lock two applies at once can corrupt the state: keep useLockfile (Terraform 1.10+) or name a dynamodbTable' });
+      problems.push({
+        field: `${f}.useLockfile`,
+        value: false,
+        allowed: 'true, or false together with dynamodbTable',
+        fix: 'without a lock two applies at once can corrupt the state: keep useLockfile (Terraform 1.10+) or name a dynamodbTable',
+      });
     }
   }
   if (config.azurerm) {
     const a = config.azurerm;
     const f = `${field}.azurerm`;
-    if (typeof a.storageAccountName !== 'string' || !isToken(a.storageAccountName) && !STORAGE_ACCOUNT.test(a.storageAccountName)) {
-      problems.push({ field: `${f}.storageAccountName`, value: a.storageAccountName, allowed: 'a storage account name: 3-24 lowercase letters and digits' });
+    if (typeof a.storageAccountName !== 'string' || (!isToken(a.storageAccountName) && !STORAGE_ACCOUNT.test(a.storageAccountName))) {
+      problems.push({
+        field: `${f}.storageAccountName`,
+        value: a.storageAccountName,
+        allowed: 'a storage account name: 3-24 lowercase letters and digits',
+      });
     }
-    if (typeof a.containerName !== 'string' || !isToken(a.containerName) && !CONTAINER.test(a.containerName)) {
-      problems.push({ field: `${f}.containerName`, value: a.containerName, allowed: 'a blob container name: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit' });
+    if (typeof a.containerName !== 'string' || (!isToken(a.containerName) && !CONTAINER.test(a.containerName))) {
+      problems.push({
+        field: `${f}.containerName`,
+        value: a.containerName,
+        allowed: 'a blob container name: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit',
+      });
     }
     if (a.resourceGroupName !== undefined && !isToken(a.resourceGroupName) && !RESOURCE_GROUP.test(a.resourceGroupName)) {
-      problems.push({ field: `${f}.resourceGroupName`, value: a.resourceGroupName, allowed: 'a resource group name: 1-90 letters, digits, _ . ( ) -, not ending in "."' });
+      problems.push({
+        field: `${f}.resourceGroupName`,
+        value: a.resourceGroupName,
+        allowed: 'a resource group name: 1-90 letters, digits, _ . ( ) -, not ending in "."',
+      });
     }
     problems.push(...keyPrefixProblems(a.keyPrefix, `${f}.keyPrefix`));
   }
@@ -149,7 +196,14 @@ export function localStateInsideOutputProblems(config: StateBackendConfig | unde
   const folder = path.resolve(path.dirname(out), config?.local?.path ?? '.');
   const rel = path.relative(out, folder);
   if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-    return [{ field: `${field}.local.path`, value: config?.local?.path, allowed: `a folder outside the output folder ${outDir}`, fix: 'state inside the output folder is where it gets lost; keep it beside the output folder (the default) or in a remote backend' }];
+    return [
+      {
+        field: `${field}.local.path`,
+        value: config?.local?.path,
+        allowed: `a folder outside the output folder ${outDir}`,
+        fix: 'state inside the output folder is where it gets lost; keep it beside the output folder (the default) or in a remote backend',
+      },
+    ];
   }
   return [];
 }
@@ -172,7 +226,7 @@ export function addStateBackend(stack: TerraformStack, config?: StateBackendConf
       encrypt: s.encrypt ?? true,
       ...(s.dynamodbTable !== undefined ? { dynamodbTable: s.dynamodbTable } : {}),
       // cdktf 0.21's S3BackendConfig predates use_lockfile; it renders every key in snake case.
-      ...((s.useLockfile ?? (s.dynamodbTable === undefined)) ? { useLockfile: true } : {}),
+      ...((s.useLockfile ?? s.dynamodbTable === undefined) ? { useLockfile: true } : {}),
     };
     new S3Backend(stack, props);
   } else if (config?.azurerm) {
@@ -192,7 +246,8 @@ export function addStateBackend(stack: TerraformStack, config?: StateBackendConf
 /** Where a stack's state lives, in words, for the synth summary. */
 export function describeState(stackName: string, config: StateBackendConfig | undefined, outDir: string): string {
   if (config?.s3) return `s3://${config.s3.bucket}/${stateKey(config.s3.keyPrefix, stackName)}`;
-  if (config?.azurerm) return `azurerm ${config.azurerm.storageAccountName}/${config.azurerm.containerName}/${stateKey(config.azurerm.keyPrefix, stackName)}`;
+  if (config?.azurerm)
+    return `azurerm ${config.azurerm.storageAccountName}/${config.azurerm.containerName}/${stateKey(config.azurerm.keyPrefix, stackName)}`;
   const folder = config?.local?.path ?? '.';
   const abs = path.resolve(path.dirname(path.resolve(outDir)), folder, `terraform.${stackName}.tfstate`);
   return path.relative(process.cwd(), abs) || abs;

@@ -42,7 +42,9 @@ export function checkPlatforms(platforms: readonly string[] | undefined): void {
   const known = [...new Set([...platformIds(), ...CLUSTER_PLATFORMS.map((c) => c.platform), ...WEB_PLATFORMS.map((w) => w.platform)])];
   const bad = platforms.filter((p) => !known.includes(p));
   if (bad.length > 0) {
-    throw new IdhaValidationError(bad.map((p) => ({ field: '--platform', value: p, allowed: `one or more of ${known.join(', ')}`, fix: 'separate several with commas' })));
+    throw new IdhaValidationError(
+      bad.map((p) => ({ field: '--platform', value: p, allowed: `one or more of ${known.join(', ')}`, fix: 'separate several with commas' })),
+    );
   }
 }
 
@@ -51,7 +53,12 @@ function crossServiceProblems(topology: TopologyDocument): Problem[] {
   const names = new Map<string, number>();
   topology.services.forEach((s, i) => {
     if (names.has(s.name)) {
-      problems.push({ field: `services[${i}].name`, value: s.name, allowed: `a name not used by services[${names.get(s.name)}]`, fix: 'service names name the rendered resources; make them unique' });
+      problems.push({
+        field: `services[${i}].name`,
+        value: s.name,
+        allowed: `a name not used by services[${names.get(s.name)}]`,
+        fix: 'service names name the rendered resources; make them unique',
+      });
     }
     names.set(s.name, i);
   });
@@ -63,17 +70,29 @@ function crossServiceProblems(topology: TopologyDocument): Problem[] {
     if (f5) {
       const tenant = f5.tenant ?? `idha_${s.name.replace(/-/g, '_')}`;
       if (tenants.has(tenant)) {
-        problems.push({ field: `services[${i}].targets.f5.tenant`, value: tenant, allowed: `a tenant not used by services[${tenants.get(tenant)}]`, fix: 'AS3 replaces a whole tenant per declaration: two pairs in one tenant would delete each other' });
+        problems.push({
+          field: `services[${i}].targets.f5.tenant`,
+          value: tenant,
+          allowed: `a tenant not used by services[${tenants.get(tenant)}]`,
+          fix: 'AS3 replaces a whole tenant per declaration: two pairs in one tenant would delete each other',
+        });
       }
       tenants.set(tenant, i);
     }
-    const az = s.targets.azure as { resourceGroupName?: string; networkSecurityGroupName?: string; networkSecurityGroupResourceGroupName?: string; nsgPriorityBase?: number } | undefined;
+    const az = s.targets.azure as
+      | { resourceGroupName?: string; networkSecurityGroupName?: string; networkSecurityGroupResourceGroupName?: string; nsgPriorityBase?: number }
+      | undefined;
     if (az) {
       const key = `${az.networkSecurityGroupResourceGroupName ?? az.resourceGroupName}/${az.networkSecurityGroupName}`;
       const from = az.nsgPriorityBase ?? 1000;
       const clash = nsgRanges.find((r) => r.key === key && Math.abs(r.from - from) < 5);
       if (clash) {
-        problems.push({ field: `services[${i}].targets.azure.nsgPriorityBase`, value: from, allowed: `a base at least 5 away from services[${clash.i}] (${clash.from}) in the same NSG ${key}`, fix: `set nsgPriorityBase to ${Math.max(...nsgRanges.filter((r) => r.key === key).map((r) => r.from)) + 10}` });
+        problems.push({
+          field: `services[${i}].targets.azure.nsgPriorityBase`,
+          value: from,
+          allowed: `a base at least 5 away from services[${clash.i}] (${clash.from}) in the same NSG ${key}`,
+          fix: `set nsgPriorityBase to ${Math.max(...nsgRanges.filter((r) => r.key === key).map((r) => r.from)) + 10}`,
+        });
       }
       nsgRanges.push({ key, from, i });
     }
@@ -82,7 +101,12 @@ function crossServiceProblems(topology: TopologyDocument): Problem[] {
       const rel = (tm.relativeDnsName ?? s.name).toLowerCase();
       const other = dnsNames.get(`tm:${rel}`);
       if (other !== undefined) {
-        problems.push({ field: `services[${i}].targets.azure-traffic-manager.relativeDnsName`, value: rel, allowed: `a name not used by services[${other}]`, fix: 'each Traffic Manager profile needs its own <relativeDnsName>.trafficmanager.net' });
+        problems.push({
+          field: `services[${i}].targets.azure-traffic-manager.relativeDnsName`,
+          value: rel,
+          allowed: `a name not used by services[${other}]`,
+          fix: 'each Traffic Manager profile needs its own <relativeDnsName>.trafficmanager.net',
+        });
       } else dnsNames.set(`tm:${rel}`, i);
     }
     const r53 = s.targets['aws-route53'] as { hostedZoneId?: string; recordName?: string } | undefined;
@@ -90,7 +114,12 @@ function crossServiceProblems(topology: TopologyDocument): Problem[] {
       const key = `r53:${r53.hostedZoneId}/${(r53.recordName ?? '').toLowerCase().replace(/\.$/, '')}`;
       const other = dnsNames.get(key);
       if (other !== undefined) {
-        problems.push({ field: `services[${i}].targets.aws-route53.recordName`, value: r53.recordName, allowed: `a record name not used by services[${other}] in zone ${r53.hostedZoneId}`, fix: 'two failover pairs on one name would mix their records; give each service its own name' });
+        problems.push({
+          field: `services[${i}].targets.aws-route53.recordName`,
+          value: r53.recordName,
+          allowed: `a record name not used by services[${other}] in zone ${r53.hostedZoneId}`,
+          fix: 'two failover pairs on one name would mix their records; give each service its own name',
+        });
       } else dnsNames.set(key, i);
     }
   });
@@ -106,7 +135,8 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
   checkPlatforms(options.platforms);
   const problems = crossServiceProblems(topology);
   const backendProblems = stateBackendProblems(topology.backend);
-  if (backendProblems.length === 0 && options.outputFolder !== undefined) backendProblems.push(...localStateInsideOutputProblems(topology.backend, options.outputFolder));
+  if (backendProblems.length === 0 && options.outputFolder !== undefined)
+    backendProblems.push(...localStateInsideOutputProblems(topology.backend, options.outputFolder));
   problems.push(...backendProblems);
   const prefix = topology.name ?? 'identity-ha';
   const wanted = PLATFORMS.filter((p) => !options.platforms || options.platforms.includes(p.platform));
@@ -117,7 +147,9 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
   // A second service of the same name is reported by crossServiceProblems and not built (its
   // constructs would clash with the first one's in the stack).
   const firstOfName = new Map<unknown, number>();
-  topology.services.forEach((s, i) => { if (!firstOfName.has(s.name)) firstOfName.set(s.name, i); });
+  topology.services.forEach((s, i) => {
+    if (!firstOfName.has(s.name)) firstOfName.set(s.name, i);
+  });
   const stackMemo = new Map<string, TerraformStack>();
   /** The platform's stack, shared by its services and clusters (created on first use, with its provider and backend). */
   const stackFor: StackFor = (platform, addProvider) => {
@@ -138,7 +170,9 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
     return stack;
   };
   for (const entry of wanted) {
-    const services = topology.services.map((s, i) => ({ s, i })).filter(({ s, i }) => s.targets[entry.platform] !== undefined && firstOfName.get(s.name) === i);
+    const services = topology.services
+      .map((s, i) => ({ s, i }))
+      .filter(({ s, i }) => s.targets[entry.platform] !== undefined && firstOfName.get(s.name) === i);
     if (services.length === 0) continue;
     const stack = stackFor(entry.platform, entry.addProvider);
     rendered++;
@@ -157,17 +191,33 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
   const clusterPlatforms = [...(topology.clusters ?? []), ...(topology.webTiers ?? [])].flatMap((c) => Object.keys(c.targets ?? {}));
   const clustersWanted = clusterPlatforms.filter((k) => !options.platforms || options.platforms.includes(k)).length;
   if (topology.services.length === 0 && (topology.clusters ?? []).length === 0 && (topology.webTiers ?? []).length === 0) {
-    problems.push({ field: 'services', value: undefined, allowed: 'at least one service, cluster or web tier to synthesize', fix: topology.sessionFailover ? 'this topology holds only sessionFailover: run idha peers --config <file>' : 'add services:, clusters: or webTiers:' });
+    problems.push({
+      field: 'services',
+      value: undefined,
+      allowed: 'at least one service, cluster or web tier to synthesize',
+      fix: topology.sessionFailover
+        ? 'this topology holds only sessionFailover: run idha peers --config <file>'
+        : 'add services:, clusters: or webTiers:',
+    });
   } else if (rendered === 0 && clustersWanted === 0) {
-    problems.push({ field: '--platform', value: options.platforms?.join(','), allowed: `a platform that some service or cluster has under targets (${[...new Set([...topology.services.flatMap((s) => Object.keys(s.targets)), ...clusterPlatforms])].join(', ')})` });
+    problems.push({
+      field: '--platform',
+      value: options.platforms?.join(','),
+      allowed:
+        `a platform that some service or cluster has under targets ` +
+        `(${[...new Set([...topology.services.flatMap((s) => Object.keys(s.targets)), ...clusterPlatforms])].join(', ')})`,
+    });
   }
   if (problems.length > 0) {
     // Report each problem once (a service rendered to three platforms fails its shared checks three times).
     const seen = new Set<string>();
-    throw new IdhaValidationError(problems.filter((p) => {
-      const k = `${p.field}|${p.allowed}`;
-      return seen.has(k) ? false : (seen.add(k), true);
-    }), 'topology');
+    throw new IdhaValidationError(
+      problems.filter((p) => {
+        const k = `${p.field}|${p.allowed}`;
+        return seen.has(k) ? false : (seen.add(k), true);
+      }),
+      'topology',
+    );
   }
   return { app, stacks, pairs, clusters, webTiers };
 }
@@ -181,7 +231,9 @@ type StackFor = (platform: string, addProvider: TopologyTargetEntry<unknown>['ad
  * its platform's stack (`<name>-azure`, `<name>-aws`), beside the services'.
  */
 function buildClusters(
-  topology: TopologyDocument, platforms: readonly string[] | undefined, problems: Problem[],
+  topology: TopologyDocument,
+  platforms: readonly string[] | undefined,
+  problems: Problem[],
   stackFor: StackFor,
 ): FailoverCluster[] {
   const built: FailoverCluster[] = [];
@@ -189,13 +241,23 @@ function buildClusters(
   const firstOfName = new Map<string, number>();
   (topology.clusters ?? []).forEach((c, i) => {
     if (firstOfName.has(c.name)) {
-      problems.push({ field: `clusters[${i}].name`, value: c.name, allowed: `a name not used by clusters[${firstOfName.get(c.name)}]`, fix: 'cluster names name the output folder snippets/<name>/ and the rendered resources' });
+      problems.push({
+        field: `clusters[${i}].name`,
+        value: c.name,
+        allowed: `a name not used by clusters[${firstOfName.get(c.name)}]`,
+        fix: 'cluster names name the output folder snippets/<name>/ and the rendered resources',
+      });
       return;
     }
     firstOfName.set(c.name, i);
     const clash = topology.services.findIndex((s) => s.name === c.name);
     if (clash >= 0) {
-      problems.push({ field: `clusters[${i}].name`, value: c.name, allowed: `a name not used by services[${clash}]`, fix: 'both write to snippets/<name>/: give the cluster a name of its own' });
+      problems.push({
+        field: `clusters[${i}].name`,
+        value: c.name,
+        allowed: `a name not used by services[${clash}]`,
+        fix: 'both write to snippets/<name>/: give the cluster a name of its own',
+      });
       return;
     }
     const blocks = (c.targets ?? {}) as Record<string, unknown>;
@@ -205,7 +267,12 @@ function buildClusters(
     if (ka && Number.isInteger(ka.virtualRouterId)) {
       const key = `${ka.interfaceName}|${ka.virtualRouterId}`;
       if (routerIds.has(key)) {
-        problems.push({ field: `clusters[${i}].targets.keepalived.virtualRouterId`, value: ka.virtualRouterId, allowed: `an id other than clusters[${routerIds.get(key)}]'s on ${ka.interfaceName}`, fix: 'two VRRP clusters on one segment need two virtual router ids (1-255)' });
+        problems.push({
+          field: `clusters[${i}].targets.keepalived.virtualRouterId`,
+          value: ka.virtualRouterId,
+          allowed: `an id other than clusters[${routerIds.get(key)}]'s on ${ka.interfaceName}`,
+          fix: 'two VRRP clusters on one segment need two virtual router ids (1-255)',
+        });
       }
       routerIds.set(key, i);
     }
@@ -238,32 +305,52 @@ function buildClusters(
  * standby balancer) share one construct in a scratch App; each cloud target gets its own construct
  * in its platform's stack.
  */
-function buildWebTiers(
-  topology: TopologyDocument, platforms: readonly string[] | undefined, problems: Problem[],
-  stackFor: StackFor,
-): HaWebTier[] {
+function buildWebTiers(topology: TopologyDocument, platforms: readonly string[] | undefined, problems: Problem[], stackFor: StackFor): HaWebTier[] {
   const built: HaWebTier[] = [];
   const taken = new Map<string, string>();
   topology.services.forEach((x, i) => taken.set(x.name, `services[${i}]`));
-  (topology.clusters ?? []).forEach((x, i) => { if (!taken.has(x.name)) taken.set(x.name, `clusters[${i}]`); });
+  (topology.clusters ?? []).forEach((x, i) => {
+    if (!taken.has(x.name)) taken.set(x.name, `clusters[${i}]`);
+  });
   (topology.webTiers ?? []).forEach((w, i) => {
     if (taken.has(w.name)) {
-      problems.push({ field: `webTiers[${i}].name`, value: w.name, allowed: `a name not used by ${taken.get(w.name)}`, fix: 'both would write to snippets/<name>/: give the web tier a name of its own' });
+      problems.push({
+        field: `webTiers[${i}].name`,
+        value: w.name,
+        allowed: `a name not used by ${taken.get(w.name)}`,
+        fix: 'both would write to snippets/<name>/: give the web tier a name of its own',
+      });
       return;
     }
     taken.set(w.name, `webTiers[${i}]`);
     const blocks = (w.targets ?? {}) as Record<string, unknown>;
-    const entries = Object.keys(blocks).filter((k) => !platforms || platforms.includes(k)).map((k) => WEB_PLATFORMS.find((e) => e.platform === k)!);
+    const entries = Object.keys(blocks)
+      .filter((k) => !platforms || platforms.includes(k))
+      .map((k) => WEB_PLATFORMS.find((e) => e.platform === k)!);
     if (entries.length === 0) return;
     const sb = w.balancerStandby;
-    const standby = sb ? { ...sb, targets: Object.keys(sb.targets ?? {}).map((k) => CLUSTER_PLATFORMS.find((e) => e.platform === k)!.fromTopology((sb.targets as Record<string, unknown>)[k])) } : undefined;
+    const standby = sb
+      ? {
+          ...sb,
+          targets: Object.keys(sb.targets ?? {}).map((k) =>
+            CLUSTER_PLATFORMS.find((e) => e.platform === k)!.fromTopology((sb.targets as Record<string, unknown>)[k]),
+          ),
+        }
+      : undefined;
     const fileEntries = entries.filter((e) => !e.addProvider);
     const groups: Array<{ scope: Construct; entries: typeof entries; standby: boolean }> = [];
     if (fileEntries.length > 0) groups.push({ scope: scratchApp(), entries: fileEntries, standby: true });
-    for (const e of entries.filter((x) => x.addProvider)) groups.push({ scope: stackFor(e.platform, e.addProvider), entries: [e], standby: fileEntries.length === 0 });
+    for (const e of entries.filter((x) => x.addProvider))
+      groups.push({ scope: stackFor(e.platform, e.addProvider), entries: [e], standby: fileEntries.length === 0 });
     for (const g of groups) {
       try {
-        built.push(new HaWebTier(g.scope, `web-${w.name}`, { ...w, balancerStandby: g.standby ? standby : undefined, targets: g.entries.map((e) => e.fromTopology(blocks[e.platform])) }));
+        built.push(
+          new HaWebTier(g.scope, `web-${w.name}`, {
+            ...w,
+            balancerStandby: g.standby ? standby : undefined,
+            targets: g.entries.map((e) => e.fromTopology(blocks[e.platform])),
+          }),
+        );
       } catch (e) {
         if (!(e instanceof IdhaValidationError)) throw e;
         problems.push(...e.problems.map((p) => ({ ...p, field: `webTiers[${i}].${p.field}` })));
@@ -292,4 +379,3 @@ export function pairFromService(scope: Construct, s: TopologyService, platform: 
     targets: [entry.fromTopology(s.targets[platform])],
   });
 }
-

@@ -54,13 +54,15 @@ export const TOPOLOGY_SCHEMA_PATH = path.resolve(__dirname, '..', '..', '..', 's
 
 /** The schema's validator, precompiled at build time by compile-schema.ts (ajv standalone code). */
 function schemaValidator(): ValidateFunction {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('./topology-validator') as ValidateFunction;
 }
 
 /** `/services/0/primary` -> `services[0].primary` */
 export function jsonPointerToField(pointer: string): string {
-  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce((acc, seg) => (/^[0-9]+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
@@ -81,11 +83,21 @@ function ajvProblem(e: ErrorObject): Problem {
       const secret = isSecretKey(key);
       const moved = MOVED_TO_SERVICE[key];
       if (moved && /^services\[\d+\]\.targets\./.test(at)) {
-        return { field: join(key), value: (e.data as Record<string, unknown>)[key], allowed: `no key "${key}" here: it is a setting of the service now, the same on every platform`, fix: `write ${moved} under ${at.replace(/\.targets\..*$/, '')} instead` };
+        return {
+          field: join(key),
+          value: (e.data as Record<string, unknown>)[key],
+          allowed: `no key "${key}" here: it is a setting of the service now, the same on every platform`,
+          fix: `write ${moved} under ${at.replace(/\.targets\..*$/, '')} instead`,
+        };
       }
       return {
-        field: join(key), value: secret ? '(not shown)' : (e.data as Record<string, unknown>)[key], allowed: `no key "${key}" here; known keys: ${known.join(', ')}`,
-        fix: secret ? 'secrets never go in the topology file: Terraform reads credentials from the environment (AWS_PROFILE or AWS_ACCESS_KEY_ID, ARM_ACCESS_KEY or az login, TF_VAR_bigip_password); remove it' : 'remove it or fix its spelling (unknown keys are never ignored)',
+        field: join(key),
+        value: secret ? '(not shown)' : (e.data as Record<string, unknown>)[key],
+        allowed: `no key "${key}" here; known keys: ${known.join(', ')}`,
+        fix: secret
+          ? 'secrets never go in the topology file: Terraform reads credentials from the environment (AWS_PROFILE or AWS_ACCESS_KEY_ID, ' +
+            'ARM_ACCESS_KEY or az login, TF_VAR_bigip_password); remove it'
+          : 'remove it or fix its spelling (unknown keys are never ignored)',
       };
     }
     case 'required': {
@@ -93,18 +105,34 @@ function ajvProblem(e: ErrorObject): Problem {
       return { field: join(key), value: undefined, allowed: 'a value (this key is required)', fix: `add ${key}` };
     }
     case 'enum':
-      return { field: at || '(top level)', value: e.data, allowed: `one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        field: at || '(top level)',
+        value: e.data,
+        allowed: `one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     case 'const':
       return { field: at || '(top level)', value: e.data, allowed: JSON.stringify((e.params as { allowedValue: unknown }).allowedValue) };
     case 'type': {
-      const words: Record<string, string> = { integer: 'a whole number', number: 'a number', string: 'text (a string)', boolean: 'true or false', object: 'a mapping (key: value lines)', array: 'a list' };
+      const words: Record<string, string> = {
+        integer: 'a whole number',
+        number: 'a number',
+        string: 'text (a string)',
+        boolean: 'true or false',
+        object: 'a mapping (key: value lines)',
+        array: 'a list',
+      };
       const types = String((e.params as { type: string }).type).split(',');
       return { field: at || '(top level)', value: e.data, allowed: types.map((x) => words[x] ?? x).join(' or ') };
     }
     case 'minProperties': {
       const n = (e.params as { limit: number }).limit;
       const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
-      return { field: at || '(top level)', value: e.data, allowed: `at least ${n} key${n === 1 ? '' : 's'}${known.length ? ` (of ${known.join(', ')})` : ''}`, fix: 'fill it in, or remove the empty block' };
+      return {
+        field: at || '(top level)',
+        value: e.data,
+        allowed: `at least ${n} key${n === 1 ? '' : 's'}${known.length ? ` (of ${known.join(', ')})` : ''}`,
+        fix: 'fill it in, or remove the empty block',
+      };
     }
     case 'minItems': {
       const n = (e.params as { limit: number }).limit;
@@ -120,9 +148,15 @@ function ajvProblem(e: ErrorObject): Problem {
       const described = (e.parentSchema as { description?: string })?.description;
       return { field: at || '(top level)', value: e.data, allowed: described ?? `text matching ${(e.params as { pattern: string }).pattern}` };
     }
-    case 'minimum': case 'maximum':
-      return { field: at || '(top level)', value: e.data, allowed: `a number ${e.keyword === 'minimum' ? 'from' : 'up to'} ${(e.params as { limit: number }).limit}` };
-    case 'anyOf': case 'oneOf':
+    case 'minimum':
+    case 'maximum':
+      return {
+        field: at || '(top level)',
+        value: e.data,
+        allowed: `a number ${e.keyword === 'minimum' ? 'from' : 'up to'} ${(e.params as { limit: number }).limit}`,
+      };
+    case 'anyOf':
+    case 'oneOf':
       return { field: at || '(top level)', value: e.data, allowed: 'one of the forms this key takes (see docs/topology.md)' };
     default:
       // Never ajv's own wording: name the rule instead.
@@ -162,30 +196,71 @@ export function documentShapeProblems(doc: unknown): Problem[] {
   const walk = (v: unknown, at: string, depth: number): void => {
     if (problems.length >= MAX_COLLECTED) return;
     if (depth > MAX_TOPOLOGY_DEPTH) {
-      problems.push({ field: at || '(top level)', value: '(not shown)', allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`, fix: 'a topology needs 6; this document is not a topology' });
+      problems.push({
+        field: at || '(top level)',
+        value: '(not shown)',
+        allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`,
+        fix: 'a topology needs 6; this document is not a topology',
+      });
       return;
     }
     if (typeof v === 'string') {
-      if (CONTROL.test(v)) problems.push({ field: at || '(top level)', value: v, allowed: 'text without control characters (NUL, tab, newline, escape)', fix: 'retype the value; it may have been pasted with hidden characters' });
-      else if (TOKEN_MARKER.test(v)) problems.push({ field: at || '(top level)', value: v, allowed: 'a value, not a cdktf token marker', fix: 'tokens can\'t come from a topology file; pass the value itself, or use the construct API' });
-      else if (TEMPLATE_SEQUENCE.test(v) && !isFreeText(at)) problems.push({ field: at || '(top level)', value: v, allowed: 'a value without ${ or %{ (Terraform would read them as a reference or a directive)', fix: 'write the value itself: a topology file holds values, not Terraform expressions (only tags are free text, and there ${ is kept literally)' });
+      if (CONTROL.test(v))
+        problems.push({
+          field: at || '(top level)',
+          value: v,
+          allowed: 'text without control characters (NUL, tab, newline, escape)',
+          fix: 'retype the value; it may have been pasted with hidden characters',
+        });
+      else if (TOKEN_MARKER.test(v))
+        problems.push({
+          field: at || '(top level)',
+          value: v,
+          allowed: 'a value, not a cdktf token marker',
+          fix: "tokens can't come from a topology file; pass the value itself, or use the construct API",
+        });
+      else if (TEMPLATE_SEQUENCE.test(v) && !isFreeText(at))
+        problems.push({
+          field: at || '(top level)',
+          value: v,
+          allowed: 'a value without ${ or %{ (Terraform would read them as a reference or a directive)',
+          fix:
+            'write the value itself: a topology file holds values, not Terraform expressions (only tags are free text, and there ${ is ' +
+            'kept literally)',
+        });
     } else if (typeof v === 'number' && isNumberTokenLike(v)) {
-      problems.push({ field: at || '(top level)', value: v, allowed: 'a number below 1e288 (larger ones are how cdktf encodes number tokens)', fix: 'write the value itself' });
+      problems.push({
+        field: at || '(top level)',
+        value: v,
+        allowed: 'a number below 1e288 (larger ones are how cdktf encodes number tokens)',
+        fix: 'write the value itself',
+      });
     } else if (Array.isArray(v)) {
       if (v.length > MAX_LIST_ITEMS) {
-        problems.push({ field: at || '(top level)', value: `(a list of ${v.length} items)`, allowed: `a list of at most ${MAX_LIST_ITEMS} items`, fix: 'split the topology into several files' });
+        problems.push({
+          field: at || '(top level)',
+          value: `(a list of ${v.length} items)`,
+          allowed: `a list of at most ${MAX_LIST_ITEMS} items`,
+          fix: 'split the topology into several files',
+        });
         return;
       }
       v.forEach((x, i) => walk(x, `${at}[${i}]`, depth + 1));
     } else if (v !== null && typeof v === 'object') {
       const keys = Object.keys(v).length;
       if (keys > MAX_MAP_KEYS) {
-        problems.push({ field: at || '(top level)', value: `(a mapping of ${keys} keys)`, allowed: `a mapping of at most ${MAX_MAP_KEYS} keys`, fix: 'this is not a topology' });
+        problems.push({
+          field: at || '(top level)',
+          value: `(a mapping of ${keys} keys)`,
+          allowed: `a mapping of at most ${MAX_MAP_KEYS} keys`,
+          fix: 'this is not a topology',
+        });
         return;
       }
       for (const [k, x] of Object.entries(v)) {
         const field = at ? `${at}.${k}` : k;
-        if (CONTROL.test(k)) problems.push({ field: JSON.stringify(field), value: k, allowed: 'a key without control characters', fix: 'retype the key' });
+        if (CONTROL.test(k))
+          problems.push({ field: JSON.stringify(field), value: k, allowed: 'a key without control characters', fix: 'retype the key' });
         walk(x, field, depth + 1);
       }
     }
@@ -215,7 +290,17 @@ function withLiteralTags<T>(v: T): T {
 /** Checks a parsed document against the topology schema; throws with every problem found. */
 export function validateTopologyDocument(doc: unknown, source = 'topology'): TopologyDocument {
   if (doc === null || doc === undefined) {
-    throw new IdhaValidationError([{ field: '(document)', value: undefined, allowed: 'a topology: a mapping with version and services', fix: 'the file is empty (or only comments); start from examples/iqservice-pair.yaml' }], source);
+    throw new IdhaValidationError(
+      [
+        {
+          field: '(document)',
+          value: undefined,
+          allowed: 'a topology: a mapping with version and services',
+          fix: 'the file is empty (or only comments); start from examples/iqservice-pair.yaml',
+        },
+      ],
+      source,
+    );
   }
   const shape = documentShapeProblems(doc);
   if (shape.length > 0) throw new IdhaValidationError(shape, source);
@@ -237,7 +322,17 @@ export function validateTopologyDocument(doc: unknown, source = 'topology'): Top
   const d = doc as { services?: unknown; sessionFailover?: unknown; clusters?: unknown; webTiers?: unknown };
   if (d.services === undefined) {
     if (d.sessionFailover === undefined && d.clusters === undefined && d.webTiers === undefined) {
-      throw new IdhaValidationError([{ field: 'services', value: undefined, allowed: 'a list of services (or clusters, webTiers, or a sessionFailover block for idha peers)', fix: 'add services:' }], source);
+      throw new IdhaValidationError(
+        [
+          {
+            field: 'services',
+            value: undefined,
+            allowed: 'a list of services (or clusters, webTiers, or a sessionFailover block for idha peers)',
+            fix: 'add services:',
+          },
+        ],
+        source,
+      );
     }
     // A topology for `idha peers` only; `idha synth` says it has nothing to render.
     return { ...withLiteralTags(doc as object), services: [] } as unknown as TopologyDocument;
@@ -262,7 +357,12 @@ function duplicateKeyProblems(text: string, doc: YAML.Document.Parsed): Problem[
         if (!YAML.isScalar(pair.key)) continue;
         const key = String(pair.key.value);
         if (seen.has(key) && problems.length < MAX_COLLECTED) {
-          problems.push({ field: `(line ${lineOf(text, pair.key.range?.[0] ?? 0)})`, value: key, allowed: 'each key once per mapping', fix: `the key ${key} appears twice in this mapping; keep one` });
+          problems.push({
+            field: `(line ${lineOf(text, pair.key.range?.[0] ?? 0)})`,
+            value: key,
+            allowed: 'each key once per mapping',
+            fix: `the key ${key} appears twice in this mapping; keep one`,
+          });
         }
         seen.add(key);
       }
@@ -277,9 +377,19 @@ function yamlProblem(text: string, err: YAML.YAMLError): Problem {
   const line = lineOf(text, err.pos[0]);
   const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
   if (/call stack/i.test(message)) {
-    return { field: `(line ${line})`, value: undefined, allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`, fix: 'this document nests far deeper; it is not a topology' };
+    return {
+      field: `(line ${line})`,
+      value: undefined,
+      allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`,
+      fix: 'this document nests far deeper; it is not a topology',
+    };
   }
-  return { field: `(line ${line})`, value: undefined, allowed: 'valid YAML or JSON', fix: message.length > 200 ? `${message.slice(0, 200)}...` : message };
+  return {
+    field: `(line ${line})`,
+    value: undefined,
+    allowed: 'valid YAML or JSON',
+    fix: message.length > 200 ? `${message.slice(0, 200)}...` : message,
+  };
 }
 
 /**
@@ -290,8 +400,15 @@ function decodeTopology(bytes: Buffer, file: string): string {
   const refuse = (allowed: string, fix: string): never => {
     throw new IdhaValidationError([{ field: '--config', value: file, allowed, fix }]);
   };
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0))) {
-    refuse('a UTF-8 text file; this one is UTF-16', 'save the file as UTF-8 (in Notepad: Save As, Encoding UTF-8; in PowerShell: Out-File -Encoding utf8)');
+  if (
+    (bytes[0] === 0xff && bytes[1] === 0xfe) ||
+    (bytes[0] === 0xfe && bytes[1] === 0xff) ||
+    (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0))
+  ) {
+    refuse(
+      'a UTF-8 text file; this one is UTF-16',
+      'save the file as UTF-8 (in Notepad: Save As, Encoding UTF-8; in PowerShell: Out-File -Encoding utf8)',
+    );
   }
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -319,10 +436,30 @@ export function parseTopologyText(text: string, source = 'topology'): TopologyDo
     else if ((c === 93 || c === 125) && depth > 0) depth--;
   }
   if (deepest > MAX_TOPOLOGY_DEPTH) {
-    throw new IdhaValidationError([{ field: '(document)', value: `(${deepest} nested [ or {)`, allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`, fix: 'a topology needs 6; this document is not a topology' }], source);
+    throw new IdhaValidationError(
+      [
+        {
+          field: '(document)',
+          value: `(${deepest} nested [ or {)`,
+          allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`,
+          fix: 'a topology needs 6; this document is not a topology',
+        },
+      ],
+      source,
+    );
   }
   if (count > MAX_TOPOLOGY_LINES_AND_COMMAS) {
-    throw new IdhaValidationError([{ field: '(document)', value: `(${count} lines and commas)`, allowed: `at most ${MAX_TOPOLOGY_LINES_AND_COMMAS} lines and commas (a topology of 1,000 services has about 40,000)`, fix: 'check that --config names the topology file, or split it' }], source);
+    throw new IdhaValidationError(
+      [
+        {
+          field: '(document)',
+          value: `(${count} lines and commas)`,
+          allowed: `at most ${MAX_TOPOLOGY_LINES_AND_COMMAS} lines and commas (a topology of 1,000 services has about 40,000)`,
+          fix: 'check that --config names the topology file, or split it',
+        },
+      ],
+      source,
+    );
   }
   let parsed: YAML.Document.Parsed;
   let doc: unknown;
@@ -340,14 +477,44 @@ export function parseTopologyText(text: string, source = 'topology'): TopologyDo
   } catch (e) {
     if (e instanceof IdhaValidationError) throw e;
     if (e instanceof RangeError) {
-      throw new IdhaValidationError([{ field: '(document)', value: undefined, allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`, fix: 'this document nests far deeper; it is not a topology' }], source);
+      throw new IdhaValidationError(
+        [
+          {
+            field: '(document)',
+            value: undefined,
+            allowed: `at most ${MAX_TOPOLOGY_DEPTH} levels of nesting`,
+            fix: 'this document nests far deeper; it is not a topology',
+          },
+        ],
+        source,
+      );
     }
     const unresolved = e instanceof ReferenceError ? /^Unresolved alias.*?:\s*(.*)$/.exec(e.message) : null;
     if (unresolved) {
-      throw new IdhaValidationError([{ field: '(document)', value: `*${unresolved[1]}`, allowed: 'an alias whose anchor (&name) is set earlier in the file', fix: `define &${unresolved[1]} before *${unresolved[1]} is used, or write the value out` }], source);
+      throw new IdhaValidationError(
+        [
+          {
+            field: '(document)',
+            value: `*${unresolved[1]}`,
+            allowed: 'an alias whose anchor (&name) is set earlier in the file',
+            fix: `define &${unresolved[1]} before *${unresolved[1]} is used, or write the value out`,
+          },
+        ],
+        source,
+      );
     }
     if (e instanceof ReferenceError && /alias/i.test(e.message)) {
-      throw new IdhaValidationError([{ field: '(document)', value: undefined, allowed: `YAML aliases that expand to at most ${MAX_YAML_ALIASES} copies`, fix: 'write the values out instead of nesting aliases (a "billion laughs" document is refused)' }], source);
+      throw new IdhaValidationError(
+        [
+          {
+            field: '(document)',
+            value: undefined,
+            allowed: `YAML aliases that expand to at most ${MAX_YAML_ALIASES} copies`,
+            fix: 'write the values out instead of nesting aliases (a "billion laughs" document is refused)',
+          },
+        ],
+        source,
+      );
     }
     throw e;
   }
@@ -361,7 +528,14 @@ export function loadTopologyFile(file: string): TopologyDocument {
     const st = fs.statSync(file);
     if (!st.isFile()) throw new Error('not a regular file');
     if (st.size > MAX_TOPOLOGY_BYTES) {
-      throw new IdhaValidationError([{ field: '--config', value: file, allowed: `a topology file of at most ${MAX_TOPOLOGY_BYTES / 1024 / 1024} MiB; this one is ${(st.size / 1024 / 1024).toFixed(1)} MiB`, fix: 'check that --config names the topology file' }]);
+      throw new IdhaValidationError([
+        {
+          field: '--config',
+          value: file,
+          allowed: `a topology file of at most ${MAX_TOPOLOGY_BYTES / 1024 / 1024} MiB; this one is ${(st.size / 1024 / 1024).toFixed(1)} MiB`,
+          fix: 'check that --config names the topology file',
+        },
+      ]);
     }
     bytes = fs.readFileSync(file);
   } catch (e) {

@@ -17,7 +17,7 @@ function check(args: string[]): Promise<{ status: number | null; out: string }> 
   });
 }
 
-describe('idha check --listening: the shim\'s no-connect check, once', () => {
+describe("idha check --listening: the shim's no-connect check, once", () => {
   it('GIVEN a listener on the port THEN exit 0; GIVEN none THEN exit 1 naming the port', async () => {
     const [port] = await freePorts(1);
     let connections = 0;
@@ -38,7 +38,11 @@ describe('idha check --listening: the shim\'s no-connect check, once', () => {
 
   it('GIVEN a hung process (stopped, its socket listening, clients queued) THEN exit 1, although the port listens', async () => {
     const [port] = await freePorts(1);
-    const child = spawn(process.execPath, ['-e', `require('net').createServer((s) => s.end()).listen(${port}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(
+      process.execPath,
+      ['-e', `require('net').createServer((s) => s.end()).listen(${port}, '127.0.0.1', () => console.log('up'))`],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     try {
       await new Promise((r) => child.stdout!.once('data', r));
       child.kill('SIGSTOP');
@@ -87,7 +91,7 @@ describe('idha check --http', () => {
   });
 });
 
-describe('idha check --holds: what keepalived\'s preemption off runs for the holder\'s bonus', () => {
+describe("idha check --holds: what keepalived's preemption off runs for the holder's bonus", () => {
   it('GIVEN an address an interface has (127.0.0.1, ::1 in any spelling) THEN exit 0 naming it; GIVEN one none has (192.0.2.1) THEN exit 1', () => {
     for (const a of ['127.0.0.1', '::1', '0:0:0:0:0:0:0:1']) {
       const r = spawnSync(process.execPath, [IDHA, 'check', '--holds', a], { encoding: 'utf8' });
@@ -104,7 +108,12 @@ describe('idha check refuses bad input with exit 2, beside an accepted neighbour
   const cases: Array<[string, string[], RegExp, string[]]> = [
     ['neither --http nor --listening', [], /--http \/ --listening \/ --holds: got \(missing\); allowed: exactly one of them/, ['--listening', '1']],
     ['both', ['--http', 'http://127.0.0.1:1/', '--listening', '1'], /exactly one of them/, ['--http', 'http://127.0.0.1:1/']],
-    ['a URL without a scheme', ['--http', '127.0.0.1:8080/'], /--http: got "127\.0\.0\.1:8080\/"; allowed: an http:\/\/ or https:\/\/ URL/, ['--http', 'http://127.0.0.1:8080/']],
+    [
+      'a URL without a scheme',
+      ['--http', '127.0.0.1:8080/'],
+      /--http: got "127\.0\.0\.1:8080\/"; allowed: an http:\/\/ or https:\/\/ URL/,
+      ['--http', 'http://127.0.0.1:8080/'],
+    ],
     ['port 70000', ['--listening', '70000'], /--listening: got 70000; allowed: an integer from 1 to 65535/, ['--listening', '65535']],
     ['a name for --holds', ['--holds', 'vip.example'], /--holds: got "vip\.example"; allowed: an IPv4 or IPv6 address/, ['--holds', '192.0.2.1']],
     ['--holds with --watch', ['--holds', '127.0.0.1', '--watch'], /--holds: got "127\.0\.0\.1"; allowed: without --watch/, ['--holds', '127.0.0.1']],

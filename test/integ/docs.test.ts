@@ -7,7 +7,10 @@ import { REPO } from '../helpers';
 const read = (...p: string[]) => fs.readFileSync(path.join(REPO, ...p), 'utf8');
 
 describe('generated reference docs cannot go stale', () => {
-  for (const [committed, built] of [['API.md', 'dist/docs/API.md'], ['docs/topology.md', 'dist/docs/topology.md']] as const) {
+  for (const [committed, built] of [
+    ['API.md', 'dist/docs/API.md'],
+    ['docs/topology.md', 'dist/docs/topology.md'],
+  ] as const) {
     it(`GIVEN the build THEN the committed ${committed} is exactly what it generates (else: npm run docs)`, () => {
       assert.ok(read(committed) === read(built), `${committed} differs from the build's ${built}: run \`npm run docs\` and commit it`);
     });
@@ -32,11 +35,15 @@ describe('generated reference docs cannot go stale', () => {
     assert.match(doc, /^\| `rise` \| integer \| {2}\| 1 \| Good checks before a server is up again/m);
     assert.match(doc, /^\| `dampHalfLifeSeconds` \| number \| {2}\| 60 \|/m);
     // every key has a description
-    assert.deepEqual(doc.split('\n').filter((l) => /^\| `/.test(l) && /\| *\|$/.test(l)), []);
+    assert.deepEqual(
+      doc.split('\n').filter((l) => /^\| `/.test(l) && /\| *\|$/.test(l)),
+      [],
+    );
   });
 
   it('THEN API.md documents the facades and the target base for other languages', () => {
     const api = read('API.md');
-    for (const name of ['Topology', 'Snippets', 'HaTargetBase', 'IqServiceHaPair', 'IHaTarget']) assert.match(api, new RegExp(`^### ${name} `, 'm'), name);
+    for (const name of ['Topology', 'Snippets', 'HaTargetBase', 'IqServiceHaPair', 'IHaTarget'])
+      assert.match(api, new RegExp(`^### ${name} `, 'm'), name);
   });
 });

@@ -24,7 +24,12 @@ class Rig {
   public retired: Proc[] = [];
   public shim: Partial<Record<Role, Proc>> = {};
   public balancer?: Proc;
-  public port = 0; gate = 0; health = 0; agent = 0; stats = 0; priority = 0;
+  public port = 0;
+  gate = 0;
+  health = 0;
+  agent = 0;
+  stats = 0;
+  priority = 0;
 
   public async ports(): Promise<void> {
     [this.port, this.gate, this.health, this.agent, this.stats, this.priority] = await freePorts(6);
@@ -35,9 +40,32 @@ class Rig {
   }
 
   public startShim(role: Role, extra: string[] = []): void {
-    this.shim[role] = idha(['shim', '--bind', this.ip[role], '--service-port', String(this.port), '--service-host', this.ip[role],
-      '--gate-port', String(this.gate), '--priority-port', String(this.priority), '--health-port', String(this.health), '--agent-port', String(this.agent),
-      '--interval', '0.2', '--rise', '2', '--fall', '2', '--drain', '0', ...extra]);
+    this.shim[role] = idha([
+      'shim',
+      '--bind',
+      this.ip[role],
+      '--service-port',
+      String(this.port),
+      '--service-host',
+      this.ip[role],
+      '--gate-port',
+      String(this.gate),
+      '--priority-port',
+      String(this.priority),
+      '--health-port',
+      String(this.health),
+      '--agent-port',
+      String(this.agent),
+      '--interval',
+      '0.2',
+      '--rise',
+      '2',
+      '--fall',
+      '2',
+      '--drain',
+      '0',
+      ...extra,
+    ]);
   }
 
   public async statsOf(role: Role) {
@@ -102,18 +130,21 @@ class Rig {
 }
 
 async function startHaproxyRig(rig: Rig): Promise<string> {
-  const topo = tmpFile('topology.yaml', [
-    'version: 1',
-    'services:',
-    '  - name: e2e',
-    `    primary: { address: ${rig.ip.primary}, iqserviceVersion: "8.4p2" }`,
-    `    secondary: { address: ${rig.ip.secondary}, iqserviceVersion: "8.4p2" }`,
-    `    port: ${rig.port}`,
-    '    allowedClients: [127.0.0.0/8]',
-    `    probe: { kind: sidecar-gate, gatePort: ${rig.gate}, healthPort: ${rig.health}, agentPort: ${rig.agent} }`,
-    '    targets:',
-    `      haproxy: { bindAddress: ${rig.front}, checkIntervalSeconds: 1, fall: 2, rise: 2, connectTimeoutSeconds: 1, logTarget: stdout }`,
-  ].join('\n'));
+  const topo = tmpFile(
+    'topology.yaml',
+    [
+      'version: 1',
+      'services:',
+      '  - name: e2e',
+      `    primary: { address: ${rig.ip.primary}, iqserviceVersion: "8.4p2" }`,
+      `    secondary: { address: ${rig.ip.secondary}, iqserviceVersion: "8.4p2" }`,
+      `    port: ${rig.port}`,
+      '    allowedClients: [127.0.0.0/8]',
+      `    probe: { kind: sidecar-gate, gatePort: ${rig.gate}, healthPort: ${rig.health}, agentPort: ${rig.agent} }`,
+      '    targets:',
+      `      haproxy: { bindAddress: ${rig.front}, checkIntervalSeconds: 1, fall: 2, rise: 2, connectTimeoutSeconds: 1, logTarget: stdout }`,
+    ].join('\n'),
+  );
   const out = path.join(path.dirname(topo), 'out');
   const r = runIdha(['synth', '--config', topo, '--platform', 'haproxy', '--out', out]);
   assert.equal(r.status, 0, r.stderr);
@@ -125,150 +156,225 @@ async function startHaproxyRig(rig: Rig): Promise<string> {
 }
 
 function startProxyRig(rig: Rig, extra: string[] = []): void {
-  rig.balancer = idha(['proxy', '--listen', `${rig.front}:${rig.port}`,
-    '--primary', `${rig.ip.primary}:${rig.port}`, '--secondary', `${rig.ip.secondary}:${rig.port}`,
-    '--primary-health', `http://${rig.ip.primary}:${rig.health}/healthz`, '--health-poll', '0.1', '--connect-timeout', '0.5', ...extra]);
+  rig.balancer = idha([
+    'proxy',
+    '--listen',
+    `${rig.front}:${rig.port}`,
+    '--primary',
+    `${rig.ip.primary}:${rig.port}`,
+    '--secondary',
+    `${rig.ip.secondary}:${rig.port}`,
+    '--primary-health',
+    `http://${rig.ip.primary}:${rig.health}/healthz`,
+    '--health-poll',
+    '0.1',
+    '--connect-timeout',
+    '0.5',
+    ...extra,
+  ]);
 }
 
 const HAPROXY = haproxyBin();
 
 for (const kind of ['haproxy', 'proxy'] as const) {
-  describe(`failover and failback through ${kind === 'haproxy' ? 'real HAProxy with the generated config' : 'idha proxy'}`, { skip: kind === 'haproxy' && !HAPROXY ? 'haproxy is not installed: .ci/run installs it' : false }, () => {
-    const rig = new Rig();
-    after(() => rig.stopAll());
+  describe(
+    `failover and failback through ${kind === 'haproxy' ? 'real HAProxy with the generated config' : 'idha proxy'}`,
+    { skip: kind === 'haproxy' && !HAPROXY ? 'haproxy is not installed: .ci/run installs it' : false },
+    () => {
+      const rig = new Rig();
+      after(() => rig.stopAll());
 
-    it('GIVEN stand-ins, shims and the balancer WHEN the primary stops THEN new connections succeed on the secondary, and come back when it returns; nothing malformed', async () => {
-      await rig.startBoth();
-      rig.startShim('primary');
-      rig.startShim('secondary');
-      await until('both shims healthy', async () => (await rig.healthy('primary')) && (await rig.healthy('secondary')));
-      if (kind === 'haproxy') await startHaproxyRig(rig);
-      else startProxyRig(rig);
-      await until('the balancer serving from the primary', async () => (await rig.askWho()).servedBy === 'primary').catch((e) => { throw new Error(`${e.message}\nbalancer output:\n${rig.balancer?.stdout}${rig.balancer?.stderr}`); });
+      it(
+        'GIVEN stand-ins, shims and the balancer WHEN the primary stops THEN new connections succeed on the secondary, and come back when ' +
+          'it returns; nothing malformed',
+        async () => {
+          await rig.startBoth();
+          rig.startShim('primary');
+          rig.startShim('secondary');
+          await until('both shims healthy', async () => (await rig.healthy('primary')) && (await rig.healthy('secondary')));
+          if (kind === 'haproxy') await startHaproxyRig(rig);
+          else startProxyRig(rig);
+          await until('the balancer serving from the primary', async () => (await rig.askWho()).servedBy === 'primary').catch((e) => {
+            throw new Error(`${e.message}\nbalancer output:\n${rig.balancer?.stdout}${rig.balancer?.stderr}`);
+          });
 
-      // WHEN the primary stand-in stops
-      await rig.killPrimary();
-      const after1: Array<{ ok: boolean; servedBy?: Role }> = [];
-      for (let i = 0; i < 40; i++) {
-        after1.push(await rig.askWho());
-        await sleep(100);
-      }
-      assert.deepEqual(after1.filter((x) => !x.ok), [], 'every new connection after the kill is answered');
-      assert.ok(after1.every((x) => x.servedBy === 'secondary'), JSON.stringify(after1));
+          // WHEN the primary stand-in stops
+          await rig.killPrimary();
+          const after1: Array<{ ok: boolean; servedBy?: Role }> = [];
+          for (let i = 0; i < 40; i++) {
+            after1.push(await rig.askWho());
+            await sleep(100);
+          }
+          assert.deepEqual(
+            after1.filter((x) => !x.ok),
+            [],
+            'every new connection after the kill is answered',
+          );
+          assert.ok(
+            after1.every((x) => x.servedBy === 'secondary'),
+            JSON.stringify(after1),
+          );
 
-      // WHEN it is back
-      rig.startMimic('primary');
-      const back = await until('new connections back on the primary', async () => {
-        const r = await rig.askWho();
-        assert.equal(r.ok, true, 'no failure during failback');
-        return r.servedBy === 'primary' ? r : undefined;
-      }, 15_000);
-      assert.equal(back.servedBy, 'primary');
-      for (let i = 0; i < 5; i++) assert.equal((await rig.askWho()).servedBy, 'primary', 'and they stay there');
+          // WHEN it is back
+          rig.startMimic('primary');
+          const back = await until(
+            'new connections back on the primary',
+            async () => {
+              const r = await rig.askWho();
+              assert.equal(r.ok, true, 'no failure during failback');
+              return r.servedBy === 'primary' ? r : undefined;
+            },
+            15_000,
+          );
+          assert.equal(back.servedBy, 'primary');
+          for (let i = 0; i < 5; i++) assert.equal((await rig.askWho()).servedBy, 'primary', 'and they stay there');
 
-      await rig.stopAll();
-      const seen = rig.malformedSeen();
-      assert.equal(seen.lines, 0, 'no malformed log line in any stand-in');
-      assert.deepEqual(seen.counters.filter((n) => n !== 0), []);
-      assert.equal(seen.counters.length, 3, 'old primary, new primary and secondary each reported their counters');
-    });
-  });
+          await rig.stopAll();
+          const seen = rig.malformedSeen();
+          assert.equal(seen.lines, 0, 'no malformed log line in any stand-in');
+          assert.deepEqual(
+            seen.counters.filter((n) => n !== 0),
+            [],
+          );
+          assert.equal(seen.counters.length, 3, 'old primary, new primary and secondary each reported their counters');
+        },
+      );
+    },
+  );
 }
 
 describe('negative control: the malformed counter works', () => {
-  it('GIVEN a stand-in WHEN a probe completes the handshake and closes gracefully THEN it counts one malformed connection and logs the IQService line', async () => {
-    const [port, stats] = await freePorts(2);
-    const m = idha(['mimic', '--listen', `127.0.0.1:${port}`, '--stats-port', String(stats)]);
-    after(() => stop(m));
-    await until('stand-in', () => mimicStats('127.0.0.1', stats));
-    const local = await new Promise<number>((resolve, reject) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        const p = s.localPort!;
-        s.end();
-        s.on('close', () => resolve(p));
+  it(
+    'GIVEN a stand-in WHEN a probe completes the handshake and closes gracefully THEN it counts one malformed connection and logs the ' +
+      'IQService line',
+    async () => {
+      const [port, stats] = await freePorts(2);
+      const m = idha(['mimic', '--listen', `127.0.0.1:${port}`, '--stats-port', String(stats)]);
+      after(() => stop(m));
+      await until('stand-in', () => mimicStats('127.0.0.1', stats));
+      const local = await new Promise<number>((resolve, reject) => {
+        const s = net.connect({ host: '127.0.0.1', port }, () => {
+          const p = s.localPort!;
+          s.end();
+          s.on('close', () => resolve(p));
+        });
+        s.on('error', reject);
       });
-      s.on('error', reject);
-    });
-    const st = await until('the malformed count', async () => {
-      const x = await mimicStats('127.0.0.1', stats);
-      return x && x.malformed === 1 ? x : undefined;
-    });
-    assert.deepEqual(st, { connections: 1, requests: 0, malformed: 1 });
-    assert.ok(await ask('127.0.0.1', port), 'its neighbour, a well-formed request, is answered');
-    assert.equal((await mimicStats('127.0.0.1', stats))!.malformed, 1, '...and not counted');
-    assert.ok(m.stdout.split('\n').includes(malformedLine('127.0.0.1', local)));
-    assert.equal(malformedLine('127.0.0.1', local), `Malformed request received from client - 127.0.0.1:${local}. Received header length as - Error in parsing - Input string was not in a correct format.`);
-  });
+      const st = await until('the malformed count', async () => {
+        const x = await mimicStats('127.0.0.1', stats);
+        return x && x.malformed === 1 ? x : undefined;
+      });
+      assert.deepEqual(st, { connections: 1, requests: 0, malformed: 1 });
+      assert.ok(await ask('127.0.0.1', port), 'its neighbour, a well-formed request, is answered');
+      assert.equal((await mimicStats('127.0.0.1', stats))!.malformed, 1, '...and not counted');
+      assert.ok(m.stdout.split('\n').includes(malformedLine('127.0.0.1', local)));
+      assert.equal(
+        malformedLine('127.0.0.1', local),
+        `Malformed request received from client - 127.0.0.1:${local}. Received header length as - Error in parsing - Input string was not in a ` +
+          `correct format.`,
+      );
+    },
+  );
 });
 
 describe('the priority gate with real processes', () => {
   const rig = new Rig();
   after(() => rig.stopAll());
 
-  it('GIVEN a primary and a secondary shim with --role and --peer THEN exactly one priority gate is open at a time and it follows the primary, while the secondary\'s health gate stays open throughout', async () => {
-    await rig.startBoth();
-    rig.startShim('primary', ['--role', 'primary', '--peer', `http://${rig.ip.secondary}:${rig.health}/healthz`, '--standby-poll', '0.2']);
-    await until('primary healthy', () => rig.healthy('primary'));
-    rig.startShim('secondary', ['--role', 'secondary', '--peer', `http://${rig.ip.primary}:${rig.health}/healthz`, '--standby-poll', '0.2', '--standby-fall', '3', '--standby-rise', '3']);
-    await until('secondary shim healthy', () => rig.healthy('secondary'));
-    assert.equal((await getJson(`http://${rig.ip.secondary}:${rig.health}/priority`)).status, 503);
+  it(
+    'GIVEN a primary and a secondary shim with --role and --peer THEN exactly one priority gate is open at a time and it follows the ' +
+      "primary, while the secondary's health gate stays open throughout",
+    async () => {
+      await rig.startBoth();
+      rig.startShim('primary', ['--role', 'primary', '--peer', `http://${rig.ip.secondary}:${rig.health}/healthz`, '--standby-poll', '0.2']);
+      await until('primary healthy', () => rig.healthy('primary'));
+      rig.startShim('secondary', [
+        '--role',
+        'secondary',
+        '--peer',
+        `http://${rig.ip.primary}:${rig.health}/healthz`,
+        '--standby-poll',
+        '0.2',
+        '--standby-fall',
+        '3',
+        '--standby-rise',
+        '3',
+      ]);
+      await until('secondary shim healthy', () => rig.healthy('secondary'));
+      assert.equal((await getJson(`http://${rig.ip.secondary}:${rig.health}/priority`)).status, 503);
 
-    const samples: Array<[boolean, boolean, boolean]> = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        samples.push([await rig.gateOpen('primary', rig.priority), await rig.gateOpen('secondary', rig.priority), await rig.gateOpen('secondary')]);
-        await sleep(25);
-      }
-    })();
-    const open = async () => [await rig.gateOpen('primary', rig.priority), await rig.gateOpen('secondary', rig.priority)].join();
-    await until('primary priority gate open, secondary closed', async () => (await open()) === 'true,false');
-    await rig.killPrimary();
-    await until('the open priority gate moves to the secondary', async () => (await open()) === 'false,true');
-    rig.startMimic('primary');
-    await until('the open priority gate moves back to the primary', async () => (await open()) === 'true,false');
-    sampling = false;
-    await sampler;
-    assert.ok(samples.length > 20);
-    assert.deepEqual(samples.filter(([a, b]) => a && b), [], 'never both priority gates open');
-    assert.ok(samples.some(([a, b]) => !a && b) && samples.some(([a, b]) => a && !b));
-    assert.deepEqual(samples.filter(([, , h]) => !h), [], 'the secondary\'s health gate never closed');
-  });
+      const samples: Array<[boolean, boolean, boolean]> = [];
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          samples.push([await rig.gateOpen('primary', rig.priority), await rig.gateOpen('secondary', rig.priority), await rig.gateOpen('secondary')]);
+          await sleep(25);
+        }
+      })();
+      const open = async () => [await rig.gateOpen('primary', rig.priority), await rig.gateOpen('secondary', rig.priority)].join();
+      await until('primary priority gate open, secondary closed', async () => (await open()) === 'true,false');
+      await rig.killPrimary();
+      await until('the open priority gate moves to the secondary', async () => (await open()) === 'false,true');
+      rig.startMimic('primary');
+      await until('the open priority gate moves back to the primary', async () => (await open()) === 'true,false');
+      sampling = false;
+      await sampler;
+      assert.ok(samples.length > 20);
+      assert.deepEqual(
+        samples.filter(([a, b]) => a && b),
+        [],
+        'never both priority gates open',
+      );
+      assert.ok(samples.some(([a, b]) => !a && b) && samples.some(([a, b]) => a && !b));
+      assert.deepEqual(
+        samples.filter(([, , h]) => !h),
+        [],
+        "the secondary's health gate never closed",
+      );
+    },
+  );
 });
 
 describe('data integrity through idha proxy', () => {
   const rig = new Rig();
   after(() => rig.stopAll());
 
-  it('GIVEN random-byte streams WHEN the primary is killed and restored during the transfer THEN every stream that completes is identical, and streams on the secondary are not cut', async () => {
-    await rig.startBoth();
-    rig.startShim('primary');
-    rig.startShim('secondary');
-    await until('shims', async () => (await rig.healthy('primary')) && (await rig.healthy('secondary')));
-    startProxyRig(rig);
-    await until('serving from the primary', async () => (await rig.askWho()).servedBy === 'primary');
+  it(
+    'GIVEN random-byte streams WHEN the primary is killed and restored during the transfer THEN every stream that completes is identical, ' +
+      'and streams on the secondary are not cut',
+    async () => {
+      await rig.startBoth();
+      rig.startShim('primary');
+      rig.startShim('secondary');
+      await until('shims', async () => (await rig.healthy('primary')) && (await rig.healthy('secondary')));
+      startProxyRig(rig);
+      await until('serving from the primary', async () => (await rig.askWho()).servedBy === 'primary');
 
-    const MiB = 1024 * 1024;
-    // On the primary while it is killed: these may be cut, but never corrupted.
-    const onPrimary = [0, 1, 2].map(() => stream(rig.front, rig.port, 2 * MiB, 64 * 1024, 40));
-    await sleep(300);
-    await rig.killPrimary();
-    await until('serving from the secondary', async () => (await rig.askWho()).servedBy === 'secondary');
-    // On the secondary while the primary comes back: must all complete, identical.
-    const onSecondary = [0, 1, 2, 3].map(() => stream(rig.front, rig.port, 3 * MiB, 64 * 1024, 30));
-    await sleep(400);
-    rig.startMimic('primary');
-    await until('failback', async () => (await rig.askWho()).servedBy === 'primary', 15_000);
-    // After failback: on the primary, fast and large.
-    const afterBack = [0, 1].map(() => stream(rig.front, rig.port, 8 * MiB, 256 * 1024, 0));
+      const MiB = 1024 * 1024;
+      // On the primary while it is killed: these may be cut, but never corrupted.
+      const onPrimary = [0, 1, 2].map(() => stream(rig.front, rig.port, 2 * MiB, 64 * 1024, 40));
+      await sleep(300);
+      await rig.killPrimary();
+      await until('serving from the secondary', async () => (await rig.askWho()).servedBy === 'secondary');
+      // On the secondary while the primary comes back: must all complete, identical.
+      const onSecondary = [0, 1, 2, 3].map(() => stream(rig.front, rig.port, 3 * MiB, 64 * 1024, 30));
+      await sleep(400);
+      rig.startMimic('primary');
+      await until('failback', async () => (await rig.askWho()).servedBy === 'primary', 15_000);
+      // After failback: on the primary, fast and large.
+      const afterBack = [0, 1].map(() => stream(rig.front, rig.port, 8 * MiB, 256 * 1024, 0));
 
-    const p = await Promise.all(onPrimary);
-    const s = await Promise.all(onSecondary);
-    const a = await Promise.all(afterBack);
-    for (const r of p) assert.ok(!r.ok || r.identical, `a stream on the killed primary completed but differs: ${JSON.stringify(r)}`);
-    for (const r of [...s, ...a]) assert.deepEqual([r.ok, r.identical], [true, true], JSON.stringify(r));
-    assert.ok(s.every((r) => r.bytes > 3 * MiB), 'the whole echo came back');
-  });
+      const p = await Promise.all(onPrimary);
+      const s = await Promise.all(onSecondary);
+      const a = await Promise.all(afterBack);
+      for (const r of p) assert.ok(!r.ok || r.identical, `a stream on the killed primary completed but differs: ${JSON.stringify(r)}`);
+      for (const r of [...s, ...a]) assert.deepEqual([r.ok, r.identical], [true, true], JSON.stringify(r));
+      assert.ok(
+        s.every((r) => r.bytes > 3 * MiB),
+        'the whole echo came back',
+      );
+    },
+  );
 
   it('GIVEN a client that half-closes after its request THEN it still receives the whole answer', async () => {
     const r = await stream(rig.front, rig.port, 512 * 1024, 512 * 1024, 0);
@@ -278,39 +384,54 @@ describe('data integrity through idha proxy', () => {
 
 for (const balancer of ['haproxy', 'proxy'] as const) {
   describe(`idha lab with ${balancer}`, { skip: balancer === 'haproxy' && !HAPROXY ? 'haproxy is not installed' : false }, () => {
-    it('GIVEN idha lab running WHEN kill-primary / restore-primary from another process THEN the table follows, clients keep being served, nothing malformed', async () => {
-      const base = 20000 + Math.floor(Math.random() * 120) * 100; // below the ephemeral range (32768+)
-      const lab = idha(['lab', '--balancer', balancer, '--base-port', String(base), '--no-watch', '--interval', '0.2']);
-      after(() => stop(lab));
-      const status = async () => {
-        const r = runIdha(['lab', 'status', '--base-port', String(base)]);
-        return r.status === 0 ? JSON.parse(r.stdout) : undefined;
-      };
-      const s0 = await until('the lab serving from the primary', async () => {
-        const s = await status();
-        return s && s.client.lastServedBy === 'primary' && s.client.ok > 2 ? s : undefined;
-      }, 20_000).catch((e) => {
-        throw new Error(`${e.message}; lab output: ${lab.stdout.slice(-600)} ${lab.stderr.slice(-600)}; status: ${runIdha(['lab', 'status', '--base-port', String(base)]).stdout}`);
-      });
-      assert.equal(s0.balancer, balancer === 'haproxy' ? 'HAProxy (generated config)' : 'idha proxy');
-      assert.equal(runIdha(['lab', 'kill-primary', '--base-port', String(base)]).status, 0);
-      const s1 = await until('traffic on the secondary', async () => {
-        const s = await status();
-        return s && s.client.lastServedBy === 'secondary' && s.primary.shim !== 'up' && s.secondary.shim === 'up' ? s : undefined;
-      });
-      assert.equal(s1.primary.mimic, 'stopped');
-      assert.equal(s1.secondary.shim, 'up');
-      assert.equal(runIdha(['lab', 'restore-primary', '--base-port', String(base)]).status, 0);
-      const s2 = await until('traffic back on the primary', async () => {
-        const s = await status();
-        return s && s.client.lastServedBy === 'primary' && s.primary.mimic === 'running' ? s : undefined;
-      }, 15_000);
-      assert.equal(s2.primary.malformed, 0);
-      assert.equal(s2.secondary.malformed, 0);
-      assert.ok(s2.client.ok > s0.client.ok);
-      await stop(lab);
-      assert.equal(lab.child.exitCode, 0, lab.stderr);
-      assert.notEqual(runIdha(['lab', 'status', '--base-port', String(base)]).status, 0, 'the lab is gone with its control port');
-    });
+    it(
+      'GIVEN idha lab running WHEN kill-primary / restore-primary from another process THEN the table follows, clients keep being served, ' +
+        'nothing malformed',
+      async () => {
+        const base = 20000 + Math.floor(Math.random() * 120) * 100; // below the ephemeral range (32768+)
+        const lab = idha(['lab', '--balancer', balancer, '--base-port', String(base), '--no-watch', '--interval', '0.2']);
+        after(() => stop(lab));
+        const status = async () => {
+          const r = runIdha(['lab', 'status', '--base-port', String(base)]);
+          return r.status === 0 ? JSON.parse(r.stdout) : undefined;
+        };
+        const s0 = await until(
+          'the lab serving from the primary',
+          async () => {
+            const s = await status();
+            return s && s.client.lastServedBy === 'primary' && s.client.ok > 2 ? s : undefined;
+          },
+          20_000,
+        ).catch((e) => {
+          throw new Error(
+            `${e.message}; lab output: ${lab.stdout.slice(-600)} ${lab.stderr.slice(-600)}; status: ` +
+              `${runIdha(['lab', 'status', '--base-port', String(base)]).stdout}`,
+          );
+        });
+        assert.equal(s0.balancer, balancer === 'haproxy' ? 'HAProxy (generated config)' : 'idha proxy');
+        assert.equal(runIdha(['lab', 'kill-primary', '--base-port', String(base)]).status, 0);
+        const s1 = await until('traffic on the secondary', async () => {
+          const s = await status();
+          return s && s.client.lastServedBy === 'secondary' && s.primary.shim !== 'up' && s.secondary.shim === 'up' ? s : undefined;
+        });
+        assert.equal(s1.primary.mimic, 'stopped');
+        assert.equal(s1.secondary.shim, 'up');
+        assert.equal(runIdha(['lab', 'restore-primary', '--base-port', String(base)]).status, 0);
+        const s2 = await until(
+          'traffic back on the primary',
+          async () => {
+            const s = await status();
+            return s && s.client.lastServedBy === 'primary' && s.primary.mimic === 'running' ? s : undefined;
+          },
+          15_000,
+        );
+        assert.equal(s2.primary.malformed, 0);
+        assert.equal(s2.secondary.malformed, 0);
+        assert.ok(s2.client.ok > s0.client.ok);
+        await stop(lab);
+        assert.equal(lab.child.exitCode, 0, lab.stderr);
+        assert.notEqual(runIdha(['lab', 'status', '--base-port', String(base)]).status, 0, 'the lab is gone with its control port');
+      },
+    );
   });
 }

@@ -17,7 +17,13 @@ import { EXAMPLE } from '../helpers';
 const HAPROXY = haproxyBin();
 const RATE_PER_SECOND = 50;
 
-interface Attempt { readonly startMs: number; endMs: number; ok: boolean; by?: string; error?: string }
+interface Attempt {
+  readonly startMs: number;
+  endMs: number;
+  ok: boolean;
+  by?: string;
+  error?: string;
+}
 
 interface Plan {
   readonly front: string;
@@ -43,7 +49,12 @@ async function plan(): Promise<Plan> {
   delete svc.tlsPort;
   svc.allowedClients = ['127.0.0.0/8'];
   svc.probe = { ...svc.probe, gatePort: gate, healthPort: health, agentPort: agent, reportPort: report };
-  svc.targets.haproxy = { ...svc.targets.haproxy, bindAddress: `${net}.1`, logTarget: 'stdout', statsSocket: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-live-s-')), 'admin.sock') };
+  svc.targets.haproxy = {
+    ...svc.targets.haproxy,
+    bindAddress: `${net}.1`,
+    logTarget: 'stdout',
+    statsSocket: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-live-s-')), 'admin.sock'),
+  };
   assert.deepEqual(Object.keys(svc.targets).sort(), ['aws', 'azure', 'f5', 'haproxy'], 'the example renders Azure, AWS, F5 and HAProxy');
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-live-')), 'out');
   const r = synthesizeTopology({ topology: parseTopologyText(YAML.stringify(doc)), outDir: out });
@@ -53,10 +64,15 @@ async function plan(): Promise<Plan> {
   };
   const est = r.estimates.find((e) => e.platform === 'haproxy')!;
   return {
-    front: `${net}.1`, port, ip: { primary: `${net}.2`, secondary: `${net}.3` }, health, stats: { primary: s1, secondary: s2 },
+    front: `${net}.1`,
+    port,
+    ip: { primary: `${net}.2`, secondary: `${net}.3` },
+    health,
+    stats: { primary: s1, secondary: s2 },
     haproxyCfg: fs.readFileSync(path.join(out, 'snippets/iqservice/haproxy.cfg'), 'utf8'),
     shimArgs: { primary: args('primary', `${net}.2`), secondary: args('secondary', `${net}.3`) },
-    failbackEstimateSeconds: est.failbackSeconds, failbackFormula: est.failbackFormula,
+    failbackEstimateSeconds: est.failbackSeconds,
+    failbackFormula: est.failbackFormula,
   };
 }
 
@@ -72,7 +88,8 @@ interface Run {
 /** Stand-ins and shims from the plan, a balancer, load, the fault for 8 s, and the primary's return. */
 async function run(p: Plan, balancer: 'haproxy' | 'proxy', fault: Fault): Promise<Run> {
   const procs: Proc[] = [];
-  const mimic = (role: 'primary' | 'secondary') => idha(['mimic', '--listen', `${p.ip[role]}:${p.port}`, '--stats-port', String(p.stats[role]), '--name', role]);
+  const mimic = (role: 'primary' | 'secondary') =>
+    idha(['mimic', '--listen', `${p.ip[role]}:${p.port}`, '--stats-port', String(p.stats[role]), '--name', role]);
   let primary = mimic('primary');
   const secondary = mimic('secondary');
   procs.push(primary, secondary);
@@ -86,17 +103,45 @@ async function run(p: Plan, balancer: 'haproxy' | 'proxy', fault: Fault): Promis
     fs.writeFileSync(f, p.haproxyCfg);
     lb = start(HAPROXY!, ['-db', '-f', f]);
   } else {
-    lb = idha(['proxy', '--listen', `${p.front}:${p.port}`, '--primary', `${p.ip.primary}:${p.port}`, '--secondary', `${p.ip.secondary}:${p.port}`,
-      '--primary-health', `http://${p.ip.primary}:${p.health}/healthz`]);
+    lb = idha([
+      'proxy',
+      '--listen',
+      `${p.front}:${p.port}`,
+      '--primary',
+      `${p.ip.primary}:${p.port}`,
+      '--secondary',
+      `${p.ip.secondary}:${p.port}`,
+      '--primary-health',
+      `http://${p.ip.primary}:${p.health}/healthz`,
+    ]);
   }
   procs.push(lb);
-  lb.child.stdout!.on('data', (d) => stamped.push(...String(d).split('\n').filter((l) => l).map((l) => `${((Date.now() - t0) / 1000).toFixed(2)} ${l}`)));
+  lb.child.stdout!.on('data', (d) =>
+    stamped.push(
+      ...String(d)
+        .split('\n')
+        .filter((l) => l)
+        .map((l) => `${((Date.now() - t0) / 1000).toFixed(2)} ${l}`),
+    ),
+  );
   try {
-    await until('both stand-ins', async () => (await mimicStats(p.ip.primary, p.stats.primary)) && (await mimicStats(p.ip.secondary, p.stats.secondary)));
+    await until(
+      'both stand-ins',
+      async () => (await mimicStats(p.ip.primary, p.stats.primary)) && (await mimicStats(p.ip.secondary, p.stats.secondary)),
+    );
     // The primary's shim healthy, the secondary's answering (what its gate shows is the design under test).
-    await until('the primary healthy and the secondary shim answering', async () => (await getJson(`http://${p.ip.primary}:${p.health}/healthz`)).status === 200
-      && [200, 503].includes((await getJson(`http://${p.ip.secondary}:${p.health}/healthz`)).status), 15_000);
-    const who = () => iqRequest({ host: p.front, port: p.port, timeoutMs: 2000 }, Buffer.from(WHO_REQUEST)).then((b) => b.toString(), () => '');
+    await until(
+      'the primary healthy and the secondary shim answering',
+      async () =>
+        (await getJson(`http://${p.ip.primary}:${p.health}/healthz`)).status === 200 &&
+        [200, 503].includes((await getJson(`http://${p.ip.secondary}:${p.health}/healthz`)).status),
+      15_000,
+    );
+    const who = () =>
+      iqRequest({ host: p.front, port: p.port, timeoutMs: 2000 }, Buffer.from(WHO_REQUEST)).then(
+        (b) => b.toString(),
+        () => '',
+      );
     await until('the balancer sends to the primary', async () => (await who()) === 'primary', 15_000);
     await sleep(2000); // HAProxy has checked the backup as well
     if (balancer === 'haproxy') {
@@ -105,12 +150,24 @@ async function run(p: Plan, balancer: 'haproxy' | 'proxy', fault: Fault): Promis
       const state = await new Promise<string>((resolve, reject) => {
         let out = '';
         const c = net.connect(sock, () => c.end('show servers state\n'));
-        c.on('data', (d) => { out += d; });
+        c.on('data', (d) => {
+          out += d;
+        });
         c.on('end', () => resolve(out));
         c.on('error', reject);
       });
-      const rows = state.split('\n').filter((l) => /^\d+ /.test(l)).map((l) => l.split(' '));
-      assert.deepEqual(rows.map((r) => [r[3], r[5]]).sort(), [['primary', '2'], ['secondary', '2']], state);
+      const rows = state
+        .split('\n')
+        .filter((l) => /^\d+ /.test(l))
+        .map((l) => l.split(' '));
+      assert.deepEqual(
+        rows.map((r) => [r[3], r[5]]).sort(),
+        [
+          ['primary', '2'],
+          ['secondary', '2'],
+        ],
+        state,
+      );
     }
 
     const attempts: Attempt[] = [];
@@ -120,10 +177,19 @@ async function run(p: Plan, balancer: 'haproxy' | 'proxy', fault: Fault): Promis
       while (loading) {
         const a: Attempt = { startMs: Date.now(), endMs: 0, ok: false };
         attempts.push(a);
-        pending.push(iqRequest({ host: p.front, port: p.port, timeoutMs: 15_000 }, Buffer.from(WHO_REQUEST)).then(
-          (b) => { a.ok = true; a.by = b.toString(); a.endMs = Date.now(); },
-          (e) => { a.error = (e as Error).message; a.endMs = Date.now(); },
-        ));
+        pending.push(
+          iqRequest({ host: p.front, port: p.port, timeoutMs: 15_000 }, Buffer.from(WHO_REQUEST)).then(
+            (b) => {
+              a.ok = true;
+              a.by = b.toString();
+              a.endMs = Date.now();
+            },
+            (e) => {
+              a.error = (e as Error).message;
+              a.endMs = Date.now();
+            },
+          ),
+        );
         await sleep(1000 / RATE_PER_SECOND);
       }
     })();
@@ -174,44 +240,64 @@ function judge(r: Run): Verdict {
   const inFlightFailed = r.attempts.filter((a) => !a.ok && a.startMs < r.faultMs).length;
   const after = r.attempts.filter((a) => a.startMs >= r.restoreMs);
   let lastNotPrimary = -1;
-  after.forEach((a, i) => { if (a.by !== 'primary') lastNotPrimary = i; });
+  after.forEach((a, i) => {
+    if (a.by !== 'primary') lastNotPrimary = i;
+  });
   const firstPrimaryFromThenOn = after[lastNotPrimary + 1];
   const failbackSeconds = firstPrimaryFromThenOn ? (firstPrimaryFromThenOn.startMs - r.restoreMs) / 1000 : Infinity;
-  return { failedAfterFault, inFlightFailed, failbackSeconds, total: r.attempts.length, slow: r.attempts.filter((a) => a.ok && a.endMs - a.startMs > 2000).length };
+  return {
+    failedAfterFault,
+    inFlightFailed,
+    failbackSeconds,
+    total: r.attempts.length,
+    slow: r.attempts.filter((a) => a.ok && a.endMs - a.startMs > 2000).length,
+  };
 }
 
 function report(what: string, v: Verdict, r: Run): string {
-  return `${what}: ${v.failedAfterFault.length} of ${v.total} failed after the fault (${v.inFlightFailed} in flight at it), ${v.slow} slow, failback ${v.failbackSeconds.toFixed(2)} s\n`
-    + `first failures: ${JSON.stringify(v.failedAfterFault.slice(0, 3).map((a) => ({ at: ((a.startMs - r.faultMs) / 1000).toFixed(2), error: a.error })))}\n${r.log.split('\n').slice(-30).join('\n')}`;
+  const firstFailures = v.failedAfterFault.slice(0, 3).map((a) => ({ at: ((a.startMs - r.faultMs) / 1000).toFixed(2), error: a.error }));
+  return (
+    `${what}: ${v.failedAfterFault.length} of ${v.total} failed after the fault (${v.inFlightFailed} in flight at it), ${v.slow} slow, ` +
+    `failback ${v.failbackSeconds.toFixed(2)} s\n` +
+    `first failures: ${JSON.stringify(firstFailures)}\n${r.log.split('\n').slice(-30).join('\n')}`
+  );
 }
 
-describe('failover that loses nothing: the bundled example\'s host plan, live', () => {
+describe("failover that loses nothing: the bundled example's host plan, live", () => {
   for (const fault of ['kill', 'hang'] as const) {
-    it(`GIVEN real HAProxy with the generated config WHEN the primary is ${fault === 'kill' ? 'killed' : 'hung (SIGSTOP)'} for 8 s and comes back THEN no connection opened after the fault fails, and failback is within the printed estimate`, async () => {
-      assert.ok(HAPROXY, 'haproxy is not installed: .ci/run installs it');
-      const p = await plan();
-      const r = await run(p, 'haproxy', fault);
-      const v = judge(r);
-      const text = report(`HAProxy ${fault}`, v, r);
-      process.stdout.write(`# ${text.split('\n')[0]}\n`);
-      assert.ok(v.total > 600, text);
-      assert.deepEqual(v.failedAfterFault.length, 0, text);
-      // The restore moment is taken when the stand-in's stats port answers (its service listener opened
-      // just before), and new connections start every 20 ms: 0.1 s of slack for what the clock cannot see.
-      assert.ok(v.failbackSeconds <= p.failbackEstimateSeconds + 0.1, `failback ${v.failbackSeconds} s, printed ${p.failbackFormula}\n${text}`);
-    });
+    it(
+      `GIVEN real HAProxy with the generated config WHEN the primary is ${fault === 'kill' ? 'killed' : 'hung (SIGSTOP)'} for 8 s and comes ` +
+        `back THEN no connection opened after the fault fails, and failback is within the printed estimate`,
+      async () => {
+        assert.ok(HAPROXY, 'haproxy is not installed: .ci/run installs it');
+        const p = await plan();
+        const r = await run(p, 'haproxy', fault);
+        const v = judge(r);
+        const text = report(`HAProxy ${fault}`, v, r);
+        process.stdout.write(`# ${text.split('\n')[0]}\n`);
+        assert.ok(v.total > 600, text);
+        assert.deepEqual(v.failedAfterFault.length, 0, text);
+        // The restore moment is taken when the stand-in's stats port answers (its service listener opened
+        // just before), and new connections start every 20 ms: 0.1 s of slack for what the clock cannot see.
+        assert.ok(v.failbackSeconds <= p.failbackEstimateSeconds + 0.1, `failback ${v.failbackSeconds} s, printed ${p.failbackFormula}\n${text}`);
+      },
+    );
   }
 
   for (const fault of ['kill', 'hang'] as const) {
-    it(`GIVEN idha proxy and the same host plan WHEN the primary is ${fault === 'kill' ? 'killed' : 'hung (SIGSTOP)'} THEN no connection opened after the fault fails`, async () => {
-      const p = await plan();
-      const r = await run(p, 'proxy', fault);
-      const v = judge(r);
-      const text = report(`idha proxy ${fault}`, v, r);
-      process.stdout.write(`# ${text.split('\n')[0]}\n`);
-      assert.ok(v.total > 600, text);
-      assert.deepEqual(v.failedAfterFault.length, 0, text);
-      assert.ok(Number.isFinite(v.failbackSeconds), `the primary serves again\n${text}`);
-    });
+    it(
+      `GIVEN idha proxy and the same host plan WHEN the primary is ${fault === 'kill' ? 'killed' : 'hung (SIGSTOP)'} THEN no connection ` +
+        `opened after the fault fails`,
+      async () => {
+        const p = await plan();
+        const r = await run(p, 'proxy', fault);
+        const v = judge(r);
+        const text = report(`idha proxy ${fault}`, v, r);
+        process.stdout.write(`# ${text.split('\n')[0]}\n`);
+        assert.ok(v.total > 600, text);
+        assert.deepEqual(v.failedAfterFault.length, 0, text);
+        assert.ok(Number.isFinite(v.failbackSeconds), `the primary serves again\n${text}`);
+      },
+    );
   }
 });

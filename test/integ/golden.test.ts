@@ -11,10 +11,16 @@ import * as path from 'path';
 import { describe, it } from 'node:test';
 import { REPO } from '../helpers';
 
-const golden = (env: Record<string, string> = {}) => spawnSync(process.execPath, [path.join(REPO, 'scripts', 'golden.js'), '--check'], { cwd: REPO, encoding: 'utf8', timeout: 600_000, env: { ...process.env, ...env } });
+const golden = (env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [path.join(REPO, 'scripts', 'golden.js'), '--check'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, ...env },
+  });
 
 describe('idha synth output of every bundled example, against test/expected/', { timeout: 900_000 }, () => {
-  it('GIVEN today\'s build THEN every file and the printed estimates and warnings are byte-identical', () => {
+  it("GIVEN today's build THEN every file and the printed estimates and warnings are byte-identical", () => {
     const r = golden();
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /byte-identical/);
@@ -22,7 +28,10 @@ describe('idha synth output of every bundled example, against test/expected/', {
 
   it('THEN every expected file is committed: git ignores none of them (a clean clone has them all)', () => {
     const all: string[] = [];
-    const walk = (d: string): void => { for (const e of fs.readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk(path.join(d, e.name)) : all.push(path.relative(REPO, path.join(d, e.name)))); };
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true }))
+        e.isDirectory() ? walk(path.join(d, e.name)) : all.push(path.relative(REPO, path.join(d, e.name)));
+    };
     walk(path.join(REPO, 'test', 'expected'));
     assert.ok(all.length > 100, `${all.length} files`);
     const r = spawnSync('git', ['check-ignore', '--no-index', ...all], { cwd: REPO, encoding: 'utf8' });
@@ -37,7 +46,10 @@ describe('idha synth output of every bundled example, against test/expected/', {
       fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('retries 3', 'retries 2'));
       const r = golden({ IDHA_GOLDEN_EXPECTED: copy });
       assert.equal(r.status, 1, r.stdout);
-      assert.match(r.stderr, /changed: web-tier\/files\/snippets\/idm-web\/haproxy\/haproxy\.cfg line \d+\n {2}expected: ".*retries 2"\n {2}now: {6}".*retries 3"/);
+      assert.match(
+        r.stderr,
+        /changed: web-tier\/files\/snippets\/idm-web\/haproxy\/haproxy\.cfg line \d+\n {2}expected: ".*retries 2"\n {2}now: {6}".*retries 3"/,
+      );
     } finally {
       fs.rmSync(copy, { recursive: true, force: true });
     }

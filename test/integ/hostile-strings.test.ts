@@ -13,10 +13,20 @@ import { IdhaValidationError, parseTopologyText, synthesizeTopology } from '../.
 import { as3Validator, REPO, runIdha } from '../helpers';
 
 const HOSTILE: Array<[string, string]> = [
-  ['a single quote', "'"], ['a double quote', '"'], ['a backtick', '`id`'], ['a semicolon', ';touch${IFS}/tmp/PWNED;#'],
-  ['a command substitution', '$(id)'], ['a Terraform reference', '${var.x}'], ['a Terraform directive', '%{ if true }x%{ endif }'],
-  ['a newline', 'a\nb'], ['a NUL', 'a\u0000b'], ['a dot segment', '/../other'], ['an encoded dot segment', '/%2e%2e/other'],
-  ['a bidi control', 'a\u202Eb'], ['300 characters', 'a'.repeat(300)], ['a path parameter dot segment', '/..;/other'],
+  ['a single quote', "'"],
+  ['a double quote', '"'],
+  ['a backtick', '`id`'],
+  ['a semicolon', ';touch${IFS}/tmp/PWNED;#'],
+  ['a command substitution', '$(id)'],
+  ['a Terraform reference', '${var.x}'],
+  ['a Terraform directive', '%{ if true }x%{ endif }'],
+  ['a newline', 'a\nb'],
+  ['a NUL', 'a\u0000b'],
+  ['a dot segment', '/../other'],
+  ['an encoded dot segment', '/%2e%2e/other'],
+  ['a bidi control', 'a\u202Eb'],
+  ['300 characters', 'a'.repeat(300)],
+  ['a path parameter dot segment', '/..;/other'],
 ];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-hostile-'));
@@ -45,8 +55,16 @@ function matrix(what: string, field: string, text: (v: string) => string, consum
       it(`GIVEN ${name} in ${what} THEN refused naming ${field}, or its consumer reads the literal value`, () => {
         const r = synth(text(value));
         if ('problems' in r) {
-          assert.ok(r.problems.some((p) => p.field === field), `${JSON.stringify(r.problems.map((p) => p.field))} names ${field}`);
-          for (const p of r.problems) assert.doesNotMatch(new IdhaValidationError([p]).message, /[^\x20-\x7e\n]/, 'the message shows no raw control, bidi or non-ASCII character');
+          assert.ok(
+            r.problems.some((p) => p.field === field),
+            `${JSON.stringify(r.problems.map((p) => p.field))} names ${field}`,
+          );
+          for (const p of r.problems)
+            assert.doesNotMatch(
+              new IdhaValidationError([p]).message,
+              /[^\x20-\x7e\n]/,
+              'the message shows no raw control, bidi or non-ASCII character',
+            );
           if (!cliChecked) {
             cliChecked = true;
             const f = path.join(tmp, `cli-${field.replace(/\W/g, '_')}.yaml`);
@@ -71,13 +89,30 @@ function matrix(what: string, field: string, text: (v: string) => string, consum
 }
 
 // ---- Clusters: keepalived, the Pacemaker script and OCF agent, the WSFC watcher --------------
-const clusterText = (healthCheck: object, targets: object = {
-  keepalived: { virtualRouterId: 51, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/idha-auth.conf' },
-  pacemaker: { serviceUnit: 'tomcat10' },
-}) => YAML.stringify({
-  version: 1,
-  clusters: [{ name: 'idm', nodes: [{ name: 'tomcat1', address: '10.99.0.1' }, { name: 'tomcat2', address: '10.99.0.2' }], virtualIp: '10.99.0.100', prefixLength: 24, servicePorts: [8080], healthCheck, targets }],
-});
+const clusterText = (
+  healthCheck: object,
+  targets: object = {
+    keepalived: { virtualRouterId: 51, interfaceName: 'eth0', authSecretFile: '/etc/keepalived/idha-auth.conf' },
+    pacemaker: { serviceUnit: 'tomcat10' },
+  },
+) =>
+  YAML.stringify({
+    version: 1,
+    clusters: [
+      {
+        name: 'idm',
+        nodes: [
+          { name: 'tomcat1', address: '10.99.0.1' },
+          { name: 'tomcat2', address: '10.99.0.2' },
+        ],
+        virtualIp: '10.99.0.100',
+        prefixLength: 24,
+        servicePorts: [8080],
+        healthCheck,
+        targets,
+      },
+    ],
+  });
 
 /** The argv the OCF agent passes to idha on node tomcat1, through a stand-in idha that records it. */
 function agentArgv(out: string, env: Record<string, string> = {}): string[] {
@@ -86,12 +121,23 @@ function agentArgv(out: string, env: Record<string, string> = {}): string[] {
   assert.equal(spawnSync('sh', ['-n', path.join(out, 'snippets', 'idm', 'pacemaker', 'pacemaker.sh')]).status, 0, 'sh -n accepts the pcs script');
   const record = path.join(out, 'argv.json');
   const standIn = path.join(out, 'idha-stand-in');
-  fs.writeFileSync(standIn, `#!${process.execPath}\nrequire('fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)));\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    standIn,
+    `#!${process.execPath}\nrequire('fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)));\n`,
+    { mode: 0o755 },
+  );
   const rsc = fs.mkdtempSync(path.join(out, 'rsc-'));
   // The agent publishes the node's health with attrd_updater, which needs a running cluster: a stand-in that records it.
   const bin = fs.mkdtempSync(path.join(out, 'bin-'));
   fs.writeFileSync(path.join(bin, 'attrd_updater'), `#!/bin/sh\necho "$*" >> ${path.join(out, 'attrd.log')}\n`, { mode: 0o755 });
-  const base = { ...process.env, PATH: `${bin}:${process.env.PATH}`, HA_RSCTMP: rsc, OCF_RESKEY_CRM_meta_on_node: 'tomcat1', OCF_RESKEY_idha: standIn, ...env };
+  const base = {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    HA_RSCTMP: rsc,
+    OCF_RESKEY_CRM_meta_on_node: 'tomcat1',
+    OCF_RESKEY_idha: standIn,
+    ...env,
+  };
   assert.equal(spawnSync('sh', [agent, 'start'], { env: base }).status, 0);
   spawnSync('sh', [agent, 'monitor'], { env: base });
   assert.ok(fs.existsSync(record), 'the agent ran the stand-in');
@@ -120,28 +166,43 @@ function keepalivedAccepts(out: string): void {
   }
 }
 
-matrix('the path of a cluster\'s health URL', 'clusters[0].healthCheck.url', (v) => clusterText({ kind: 'http', url: `http://{address}:8080/x${v}` }), (out, v) => {
-  keepalivedAccepts(out);
-  const argv = agentArgv(out);
-  assert.deepEqual(argv, ['check', '--http', `http://10.99.0.1:8080/x${v}`, '--timeout', '1'], 'the literal URL, one argument');
-  const k = fs.readFileSync(path.join(out, 'snippets', 'idm', 'keepalived', 'tomcat1-10.99.0.1.conf'), 'utf8');
-  assert.ok(k.includes(`script "/usr/local/bin/idha check --http http://10.99.0.1:8080/x${v} --timeout 1"`));
-}, '?a=1&b=(2);c=!d');
+matrix(
+  "the path of a cluster's health URL",
+  'clusters[0].healthCheck.url',
+  (v) => clusterText({ kind: 'http', url: `http://{address}:8080/x${v}` }),
+  (out, v) => {
+    keepalivedAccepts(out);
+    const argv = agentArgv(out);
+    assert.deepEqual(argv, ['check', '--http', `http://10.99.0.1:8080/x${v}`, '--timeout', '1'], 'the literal URL, one argument');
+    const k = fs.readFileSync(path.join(out, 'snippets', 'idm', 'keepalived', 'tomcat1-10.99.0.1.conf'), 'utf8');
+    assert.ok(k.includes(`script "/usr/local/bin/idha check --http http://10.99.0.1:8080/x${v} --timeout 1"`));
+  },
+  '?a=1&b=(2);c=!d',
+);
 
 const scripts = path.join(tmp, 'bin');
-matrix('a cluster\'s own check command', 'clusters[0].healthCheck.command', (v) => clusterText({ kind: 'command', command: `${scripts}/check${v}` }), (out, v) => {
-  // keepalived (with script security) wants the program to exist: the literal path, resolved.
-  const program = path.resolve(`${scripts}/check${v}`);
-  fs.mkdirSync(path.dirname(program), { recursive: true });
-  fs.mkdirSync(path.join(scripts, 'check'), { recursive: true }); // check/../other: the kernel walks through check
-  fs.writeFileSync(program, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-  keepalivedAccepts(out);
-  const agent = path.join(out, 'snippets', 'idm', 'pacemaker', 'identity-ha-idm');
-  assert.ok(fs.readFileSync(agent, 'utf8').split('\n').includes(`[ -n "\${OCF_RESKEY_command+x}" ] || OCF_RESKEY_command=${scripts}/check${v}`), 'the literal command as the agent\'s default');
-}, '-tomcat.sh');
+matrix(
+  "a cluster's own check command",
+  'clusters[0].healthCheck.command',
+  (v) => clusterText({ kind: 'command', command: `${scripts}/check${v}` }),
+  (out, v) => {
+    // keepalived (with script security) wants the program to exist: the literal path, resolved.
+    const program = path.resolve(`${scripts}/check${v}`);
+    fs.mkdirSync(path.dirname(program), { recursive: true });
+    fs.mkdirSync(path.join(scripts, 'check'), { recursive: true }); // check/../other: the kernel walks through check
+    fs.writeFileSync(program, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    keepalivedAccepts(out);
+    const agent = path.join(out, 'snippets', 'idm', 'pacemaker', 'identity-ha-idm');
+    assert.ok(
+      fs.readFileSync(agent, 'utf8').split('\n').includes(`[ -n "\${OCF_RESKEY_command+x}" ] || OCF_RESKEY_command=${scripts}/check${v}`),
+      "the literal command as the agent's default",
+    );
+  },
+  '-tomcat.sh',
+);
 
 describe('the OCF agent with hostile parameters set by pcs resource update (OCF_RESKEY_*)', () => {
-  it('GIVEN a URL or a command with shell syntax in the agent\'s parameters THEN idha gets the literal words and nothing runs', () => {
+  it("GIVEN a URL or a command with shell syntax in the agent's parameters THEN idha gets the literal words and nothing runs", () => {
     const r = synth(clusterText({ kind: 'http', url: 'http://{address}:8080/identity/' }));
     assert.ok('out' in r);
     for (const [name, value] of HOSTILE.filter(([, v]) => !v.includes('\u0000'))) {
@@ -166,24 +227,67 @@ function webConsumersAccept(out: string): void {
   assert.equal(h.status, 0, h.stdout + h.stderr);
   const secret = path.join(out, 'secret.conf');
   fs.writeFileSync(secret, 'Define IDHA_AJP_SECRET s\n');
-  for (const [conf, modules] of [['mod-jk/idha-idm-web.conf', ['jk']], ['mod-proxy-balancer/idha-idm-web-proxy.conf', ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests', 'slotmem_shm']]] as const) {
+  for (const [conf, modules] of [
+    ['mod-jk/idha-idm-web.conf', ['jk']],
+    ['mod-proxy-balancer/idha-idm-web-proxy.conf', ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests', 'slotmem_shm']],
+  ] as const) {
     const inc = path.join(out, `${path.basename(conf)}.inc`);
-    fs.writeFileSync(inc, fs.readFileSync(path.join(dir, conf), 'utf8').replace(/\/etc\/apache2\/idha-ajp-secret\.conf/g, secret).replace(/\/etc\/apache2\/identity-ha/g, path.join(dir, 'mod-jk')).replace(/\/var\/log\/apache2/g, out));
+    fs.writeFileSync(
+      inc,
+      fs
+        .readFileSync(path.join(dir, conf), 'utf8')
+        .replace(/\/etc\/apache2\/idha-ajp-secret\.conf/g, secret)
+        .replace(/\/etc\/apache2\/identity-ha/g, path.join(dir, 'mod-jk'))
+        .replace(/\/var\/log\/apache2/g, out),
+    );
     const main = path.join(out, `${path.basename(conf)}.main`);
-    fs.writeFileSync(main, ['ServerRoot /etc/apache2', 'ServerName localhost', 'Listen 127.0.0.1:1', `PidFile ${out}/h.pid`, `ErrorLog ${out}/h.log`, `DefaultRuntimeDir ${out}`,
-      ...['mpm_event', 'authz_core', 'authz_host', ...modules].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`), `Include ${inc}`, ''].join('\n'));
+    fs.writeFileSync(
+      main,
+      [
+        'ServerRoot /etc/apache2',
+        'ServerName localhost',
+        'Listen 127.0.0.1:1',
+        `PidFile ${out}/h.pid`,
+        `ErrorLog ${out}/h.log`,
+        `DefaultRuntimeDir ${out}`,
+        ...['mpm_event', 'authz_core', 'authz_host', ...modules].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+        `Include ${inc}`,
+        '',
+      ].join('\n'),
+    );
     const a = spawnSync('apache2ctl', ['-f', main, '-t'], { encoding: 'utf8' });
     assert.equal(a.status, 0, `${conf}: ${a.stderr}`);
   }
   for (const f of fs.readdirSync(path.join(dir, 'tomcat'))) {
-    const x = spawnSync('xmllint', ['--noout', '-'], { input: `<r>${fs.readFileSync(path.join(dir, 'tomcat', f), 'utf8').replace(/<Engine [^>]*>/, '')}</r>`, encoding: 'utf8' });
+    const x = spawnSync('xmllint', ['--noout', '-'], {
+      input: `<r>${fs.readFileSync(path.join(dir, 'tomcat', f), 'utf8').replace(/<Engine [^>]*>/, '')}</r>`,
+      encoding: 'utf8',
+    });
     assert.equal(x.status, 0, x.stderr);
   }
 }
 
-matrix('an application\'s context path', 'webTiers[0].applications[0].paths[0]', (v) => webText({ paths: [`/identity${v}`] }), (out) => webConsumersAccept(out), '-x');
-matrix('an application\'s health path', 'webTiers[0].applications[0].healthPath', (v) => webText({ healthPath: `/identity/health${v}` }), (out) => webConsumersAccept(out), '.jsp');
-matrix('an application\'s name', 'webTiers[0].applications[0].name', (v) => webText({ name: `op${v}` }), (out) => webConsumersAccept(out), 'erator2');
+matrix(
+  "an application's context path",
+  'webTiers[0].applications[0].paths[0]',
+  (v) => webText({ paths: [`/identity${v}`] }),
+  (out) => webConsumersAccept(out),
+  '-x',
+);
+matrix(
+  "an application's health path",
+  'webTiers[0].applications[0].healthPath',
+  (v) => webText({ healthPath: `/identity/health${v}` }),
+  (out) => webConsumersAccept(out),
+  '.jsp',
+);
+matrix(
+  "an application's name",
+  'webTiers[0].applications[0].name',
+  (v) => webText({ name: `op${v}` }),
+  (out) => webConsumersAccept(out),
+  'erator2',
+);
 
 describe('reserved application names', () => {
   for (const name of ['node', 'jkstatus']) {
@@ -203,48 +307,120 @@ const serviceText = (edit: (doc: any) => void) => {
   edit(doc);
   return YAML.stringify(doc);
 };
-matrix('HAProxy\'s bind address', 'services[0].targets.haproxy.bindAddress', (v) => serviceText((d) => { d.services[0].targets.haproxy.bindAddress = `10.0.0.60${v}`; }), (out) => {
-  const h = spawnSync('haproxy', ['-c', '-f', path.join(out, 'snippets', 'iqservice', 'haproxy.cfg')], { encoding: 'utf8' });
-  assert.equal(h.status, 0, h.stdout + h.stderr);
-}, '');
-matrix('HAProxy\'s log target', 'services[0].targets.haproxy.logTarget', (v) => serviceText((d) => { d.services[0].targets.haproxy.logTarget = `/dev/log${v}`; }), (out) => {
-  const h = spawnSync('haproxy', ['-c', '-f', path.join(out, 'snippets', 'iqservice', 'haproxy.cfg')], { encoding: 'utf8' });
-  assert.equal(h.status, 0, h.stdout + h.stderr);
-}, '-x');
+matrix(
+  "HAProxy's bind address",
+  'services[0].targets.haproxy.bindAddress',
+  (v) =>
+    serviceText((d) => {
+      d.services[0].targets.haproxy.bindAddress = `10.0.0.60${v}`;
+    }),
+  (out) => {
+    const h = spawnSync('haproxy', ['-c', '-f', path.join(out, 'snippets', 'iqservice', 'haproxy.cfg')], { encoding: 'utf8' });
+    assert.equal(h.status, 0, h.stdout + h.stderr);
+  },
+  '',
+);
+matrix(
+  "HAProxy's log target",
+  'services[0].targets.haproxy.logTarget',
+  (v) =>
+    serviceText((d) => {
+      d.services[0].targets.haproxy.logTarget = `/dev/log${v}`;
+    }),
+  (out) => {
+    const h = spawnSync('haproxy', ['-c', '-f', path.join(out, 'snippets', 'iqservice', 'haproxy.cfg')], { encoding: 'utf8' });
+    assert.equal(h.status, 0, h.stdout + h.stderr);
+  },
+  '-x',
+);
 
 /** Terraform reads a JSON string as a template: the literal value is the string with $${ and %%{ undoubled. */
 const terraformReads = (s: string) => s.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
-matrix('a tag value (free text)', 'services[0].targets.aws.tags.owner', (v) => serviceText((d) => { d.services[0].targets.aws.tags = { owner: `ops${v}` }; }), (out, v) => {
-  const stacks = fs.readdirSync(path.join(out, 'stacks'));
-  const tf = JSON.parse(fs.readFileSync(path.join(out, 'stacks', stacks.find((s) => /aws/.test(s))!, 'cdk.tf.json'), 'utf8'));
-  const tags = Object.values(tf.resource.aws_lb as Record<string, { tags?: Record<string, string> }>).map((r) => r.tags?.owner);
-  assert.ok(tags.length > 0);
-  for (const t of tags) {
-    assert.equal(terraformReads(t!), `ops${v}`, 'Terraform reads the literal text');
-    assert.doesNotMatch(t!.replace(/\$\$\{|%%\{/g, ''), /\$\{|%\{/, 'no live template sequence');
-  }
-}, ' (team A)');
-matrix('a resource group name (an ID)', 'services[0].targets.azure.resourceGroupName', (v) => serviceText((d) => { d.services[0].targets.azure.resourceGroupName = `rg${v}`; }), (out, v) => {
-  const stacks = fs.readdirSync(path.join(out, 'stacks'));
-  const tf = fs.readFileSync(path.join(out, 'stacks', stacks.find((s) => /azure/.test(s))!, 'cdk.tf.json'), 'utf8');
-  assert.ok(JSON.stringify(JSON.parse(tf)).includes(JSON.stringify(`rg${v}`)), 'the literal name');
-  assert.doesNotMatch(`rg${v}`, /\$\{|%\{/, 'never a template');
-}, '-identity');
+matrix(
+  'a tag value (free text)',
+  'services[0].targets.aws.tags.owner',
+  (v) =>
+    serviceText((d) => {
+      d.services[0].targets.aws.tags = { owner: `ops${v}` };
+    }),
+  (out, v) => {
+    const stacks = fs.readdirSync(path.join(out, 'stacks'));
+    const tf = JSON.parse(
+      fs.readFileSync(
+        path.join(
+          out,
+          'stacks',
+          stacks.find((s) => /aws/.test(s))!,
+          'cdk.tf.json',
+        ),
+        'utf8',
+      ),
+    );
+    const tags = Object.values(tf.resource.aws_lb as Record<string, { tags?: Record<string, string> }>).map((r) => r.tags?.owner);
+    assert.ok(tags.length > 0);
+    for (const t of tags) {
+      assert.equal(terraformReads(t!), `ops${v}`, 'Terraform reads the literal text');
+      assert.doesNotMatch(t!.replace(/\$\$\{|%%\{/g, ''), /\$\{|%\{/, 'no live template sequence');
+    }
+  },
+  ' (team A)',
+);
+matrix(
+  'a resource group name (an ID)',
+  'services[0].targets.azure.resourceGroupName',
+  (v) =>
+    serviceText((d) => {
+      d.services[0].targets.azure.resourceGroupName = `rg${v}`;
+    }),
+  (out, v) => {
+    const stacks = fs.readdirSync(path.join(out, 'stacks'));
+    const tf = fs.readFileSync(
+      path.join(
+        out,
+        'stacks',
+        stacks.find((s) => /azure/.test(s))!,
+        'cdk.tf.json',
+      ),
+      'utf8',
+    );
+    assert.ok(JSON.stringify(JSON.parse(tf)).includes(JSON.stringify(`rg${v}`)), 'the literal name');
+    assert.doesNotMatch(`rg${v}`, /\$\{|%\{/, 'never a template');
+  },
+  '-identity',
+);
 
 // ---- F5 AS3 (the vendored schema) and the host plan's systemd units ----------------------------
-matrix('the F5 tenant', 'services[0].targets.f5.tenant', (v) => serviceText((d) => { d.services[0].targets.f5.tenant = `t${v}`; }), (out, v) => {
-  const decl = JSON.parse(fs.readFileSync(path.join(out, 'snippets', 'iqservice', 'f5-as3.json'), 'utf8'));
-  const validate = as3Validator();
-  assert.ok(validate(decl), JSON.stringify(validate.errors?.slice(0, 3)));
-  assert.ok(Object.keys(decl.declaration ?? decl).includes(`t${v}`), 'the literal tenant name');
-}, '_identity');
-matrix('the primary\'s address', 'services[0].primary.address', (v) => serviceText((d) => { d.services[0].primary.address = `10.0.1.10${v}`; }), (out) => {
-  assert.ok(have('systemd-analyze'), 'systemd-analyze is installed (.ci/run installs systemd)');
-  const hosts = path.join(out, 'snippets', 'iqservice', 'hosts');
-  for (const h of fs.readdirSync(hosts)) {
-    const dir = fs.mkdtempSync(path.join(out, 'unit-'));
-    fs.copyFileSync(path.join(hosts, h, 'idha-shim.service'), path.join(dir, 'idha-shim.service'));
-    const r = spawnSync('systemd-analyze', ['verify', path.join(dir, 'idha-shim.service')], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${h}: ${r.stderr}`);
-  }
-}, '0');
+matrix(
+  'the F5 tenant',
+  'services[0].targets.f5.tenant',
+  (v) =>
+    serviceText((d) => {
+      d.services[0].targets.f5.tenant = `t${v}`;
+    }),
+  (out, v) => {
+    const decl = JSON.parse(fs.readFileSync(path.join(out, 'snippets', 'iqservice', 'f5-as3.json'), 'utf8'));
+    const validate = as3Validator();
+    assert.ok(validate(decl), JSON.stringify(validate.errors?.slice(0, 3)));
+    assert.ok(Object.keys(decl.declaration ?? decl).includes(`t${v}`), 'the literal tenant name');
+  },
+  '_identity',
+);
+matrix(
+  "the primary's address",
+  'services[0].primary.address',
+  (v) =>
+    serviceText((d) => {
+      d.services[0].primary.address = `10.0.1.10${v}`;
+    }),
+  (out) => {
+    assert.ok(have('systemd-analyze'), 'systemd-analyze is installed (.ci/run installs systemd)');
+    const hosts = path.join(out, 'snippets', 'iqservice', 'hosts');
+    for (const h of fs.readdirSync(hosts)) {
+      const dir = fs.mkdtempSync(path.join(out, 'unit-'));
+      fs.copyFileSync(path.join(hosts, h, 'idha-shim.service'), path.join(dir, 'idha-shim.service'));
+      const r = spawnSync('systemd-analyze', ['verify', path.join(dir, 'idha-shim.service')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${h}: ${r.stderr}`);
+    }
+  },
+  '0',
+);

@@ -15,11 +15,26 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-pester-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The wsfc.ps1 that idha synth writes for one cluster. */
-function wsfcScript(name: string, c: { nodes: Array<[string, string]>; vip: string; service: string; preemption: string; clusterAddress?: string }): string {
-  const yaml = ['version: 1', 'name: t', 'clusters:', '  - name: idm',
+function wsfcScript(
+  name: string,
+  c: { nodes: Array<[string, string]>; vip: string; service: string; preemption: string; clusterAddress?: string },
+): string {
+  const yaml = [
+    'version: 1',
+    'name: t',
+    'clusters:',
+    '  - name: idm',
     `    nodes: [${c.nodes.map(([n, a]) => `{ name: ${n}, address: ${a} }`).join(', ')}]`,
-    '    servicePorts: [8080]', `    virtualIp: ${c.vip}`, '    prefixLength: 24', `    preemption: ${c.preemption}`, '    healthCheck: { kind: listening }',
-    `    targets: { wsfc: { clusterName: idm-cl, networkName: idm-web, serviceName: ${c.service}${c.clusterAddress ? `, clusterAddress: ${c.clusterAddress}` : ''} } }`, ''].join('\n');
+    '    servicePorts: [8080]',
+    `    virtualIp: ${c.vip}`,
+    '    prefixLength: 24',
+    `    preemption: ${c.preemption}`,
+    '    healthCheck: { kind: listening }',
+    `    targets: { wsfc: { clusterName: idm-cl, networkName: idm-web, serviceName: ${c.service}${
+      c.clusterAddress ? `, clusterAddress: ${c.clusterAddress}` : ''
+    } } }`,
+    '',
+  ].join('\n');
   const f = path.join(tmp, `${name}.yaml`);
   fs.writeFileSync(f, yaml);
   const r = runIdha(['synth', '--config', f, '--out', path.join(tmp, name)]);
@@ -36,19 +51,58 @@ function expectPester(file: string, data: Record<string, string>, atLeast: numbe
 }
 
 describe('PowerShell behaviour under Pester (real PowerShell 7.6, Windows cmdlets mocked)', { timeout: 600_000 }, () => {
-  it('wsfc.ps1: GIVEN no cluster THEN each cmdlet with its parameters; GIVEN a second run THEN nothing changes; GIVEN a changed topology THEN it converges; GIVEN a node without a service or no clusterAddress THEN it stops before changing anything', () => {
-    const first = wsfcScript('first', { nodes: [['web-1', '10.0.4.11'], ['web-2', '10.0.4.12']], vip: '10.0.4.10', service: 'Tomcat10', preemption: 'on', clusterAddress: '10.0.4.5' });
-    const changed = wsfcScript('changed', { nodes: [['web-2', '10.0.4.12'], ['web-1', '10.0.4.11'], ['web-3', '10.0.4.13']], vip: '10.0.4.20', service: 'Tomcat11', preemption: 'off', clusterAddress: '10.0.4.5' });
-    const noAddress = wsfcScript('no-address', { nodes: [['web-1', '10.0.4.11'], ['web-2', '10.0.4.12']], vip: '10.0.4.10', service: 'Tomcat10', preemption: 'on' });
-    expectPester('wsfc.Tests.ps1', { Script: first, Changed: changed, NoAddress: noAddress }, 6);
-  });
+  it(
+    'wsfc.ps1: GIVEN no cluster THEN each cmdlet with its parameters; GIVEN a second run THEN nothing changes; GIVEN a changed topology ' +
+      'THEN it converges; GIVEN a node without a service or no clusterAddress THEN it stops before changing anything',
+    () => {
+      const first = wsfcScript('first', {
+        nodes: [
+          ['web-1', '10.0.4.11'],
+          ['web-2', '10.0.4.12'],
+        ],
+        vip: '10.0.4.10',
+        service: 'Tomcat10',
+        preemption: 'on',
+        clusterAddress: '10.0.4.5',
+      });
+      const changed = wsfcScript('changed', {
+        nodes: [
+          ['web-2', '10.0.4.12'],
+          ['web-1', '10.0.4.11'],
+          ['web-3', '10.0.4.13'],
+        ],
+        vip: '10.0.4.20',
+        service: 'Tomcat11',
+        preemption: 'off',
+        clusterAddress: '10.0.4.5',
+      });
+      const noAddress = wsfcScript('no-address', {
+        nodes: [
+          ['web-1', '10.0.4.11'],
+          ['web-2', '10.0.4.12'],
+        ],
+        vip: '10.0.4.10',
+        service: 'Tomcat10',
+        preemption: 'on',
+      });
+      expectPester('wsfc.Tests.ps1', { Script: first, Changed: changed, NoAddress: noAddress }, 6);
+    },
+  );
 
-  it('install.ps1 and uninstall.ps1: GIVEN a fresh host THEN nssm and firewall calls with their parameters; GIVEN a second run THEN the same end state; GIVEN other arguments THEN they converge; GIVEN not elevated or a name for an address THEN nothing is written; GIVEN the synthesized install line THEN it runs; GIVEN -RemoveFiles THEN only the kit\'s own files go', () => {
-    const out = path.join(tmp, 'kit');
-    const r = runIdha(['synth', '--config', path.join(REPO, 'examples', 'iqservice-pair.yaml'), '--out', out]);
-    assert.equal(r.status, 0, r.stderr);
-    const line = fs.readFileSync(path.join(out, 'snippets', 'iqservice', 'hosts', 'secondary-10.0.2.10', 'install-command.txt'), 'utf8').split(/\r?\n/).find((l) => l.startsWith('.\\install.ps1'))!;
-    assert.ok(line, 'the host plan has an install line');
-    expectPester('kit.Tests.ps1', { Windows: path.join(REPO, 'windows'), InstallLine: line }, 10);
-  });
+  it(
+    'install.ps1 and uninstall.ps1: GIVEN a fresh host THEN nssm and firewall calls with their parameters; GIVEN a second run THEN the same ' +
+      'end state; GIVEN other arguments THEN they converge; GIVEN not elevated or a name for an address THEN nothing is written; GIVEN the ' +
+      "synthesized install line THEN it runs; GIVEN -RemoveFiles THEN only the kit's own files go",
+    () => {
+      const out = path.join(tmp, 'kit');
+      const r = runIdha(['synth', '--config', path.join(REPO, 'examples', 'iqservice-pair.yaml'), '--out', out]);
+      assert.equal(r.status, 0, r.stderr);
+      const line = fs
+        .readFileSync(path.join(out, 'snippets', 'iqservice', 'hosts', 'secondary-10.0.2.10', 'install-command.txt'), 'utf8')
+        .split(/\r?\n/)
+        .find((l) => l.startsWith('.\\install.ps1'))!;
+      assert.ok(line, 'the host plan has an install line');
+      expectPester('kit.Tests.ps1', { Windows: path.join(REPO, 'windows'), InstallLine: line }, 10);
+    },
+  );
 });

@@ -30,7 +30,11 @@ function tarball(name: string): string {
   if (!fs.existsSync(file)) {
     const dir = path.dirname(path.join(REPO, 'node_modules', name));
     const base = path.basename(name);
-    const r = spawnSync('sh', ['-c', `tar -C "${dir}" -cf - --transform 's,^${base},package,' "${base}" | gzip -1 > "${file}.part" && mv "${file}.part" "${file}"`], { encoding: 'utf8' });
+    const r = spawnSync(
+      'sh',
+      ['-c', `tar -C "${dir}" -cf - --transform 's,^${base},package,' "${base}" | gzip -1 > "${file}.part" && mv "${file}.part" "${file}"`],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
   }
   return file;
@@ -48,7 +52,9 @@ function ownTarball(): string {
 class CsvTarget extends HaTargetBase {
   public readonly platform = 'csv';
   public readonly strategy = HaStrategy.LOAD_BALANCER;
-  public validate(_model: HaServiceModel, _problems: Problems): void { /* nothing to check */ }
+  public validate(_model: HaServiceModel, _problems: Problems): void {
+    /* nothing to check */
+  }
   public render(scope: Construct, model: HaServiceModel): void {
     new TerraformOutput(scope, 'members', { value: model.pools[0].members.map((m) => `${m.name}=${m.address.value}`).join(',') });
   }
@@ -61,54 +67,86 @@ class CsvTarget extends HaTargetBase {
 }
 
 describe('Python drives the jsii assembly through @jsii/runtime', { timeout: 300_000 }, () => {
-  it('GIVEN an App, a stack, a provider and a pair with an AWS target and a Python target WHEN synthesized from Python THEN the same Terraform JSON as TypeScript (apart from the backend path), the Python target rendered, problems as data', () => {
-    const py = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-    assert.equal(py.status, 0, 'python3 is needed for the cross-language test (.ci/run installs it)');
-    const list = [...DEPS.map((name) => ({ name, version: version(name), tarball: tarball(name) })), { name: 'identity-ha', version: version('..'), tarball: ownTarball() }];
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-py-'));
-    fs.writeFileSync(path.join(work, 'tarballs.json'), JSON.stringify(list));
-    const runtime = path.join(REPO, 'node_modules', '@jsii', 'runtime', 'webpack', 'bin', 'jsii-runtime.js');
-    const r = spawnSync('python3', [path.join(REPO, 'test', 'python', 'drive_assembly.py'), runtime, path.join(work, 'tarballs.json'), path.join(work, 'py-out'), EXAMPLE], {
-      cwd: work, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, JSII_RUNTIME_PACKAGE_CACHE_ROOT: path.join(REPO, 'node_modules', '.cache', 'jsii-runtime'), JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' },
-    });
-    assert.equal(r.status, 0, r.stderr.split('\n').filter((l) => !l.startsWith('!!')).slice(-30).join('\n'));
-    const out = JSON.parse(r.stdout);
-    assert.match(out.hello, /^@jsii\/runtime@/);
+  it(
+    'GIVEN an App, a stack, a provider and a pair with an AWS target and a Python target WHEN synthesized from Python THEN the same ' +
+      'Terraform JSON as TypeScript (apart from the backend path), the Python target rendered, problems as data',
+    () => {
+      const py = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+      assert.equal(py.status, 0, 'python3 is needed for the cross-language test (.ci/run installs it)');
+      const list = [
+        ...DEPS.map((name) => ({ name, version: version(name), tarball: tarball(name) })),
+        { name: 'identity-ha', version: version('..'), tarball: ownTarball() },
+      ];
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-py-'));
+      fs.writeFileSync(path.join(work, 'tarballs.json'), JSON.stringify(list));
+      const runtime = path.join(REPO, 'node_modules', '@jsii', 'runtime', 'webpack', 'bin', 'jsii-runtime.js');
+      const r = spawnSync(
+        'python3',
+        [path.join(REPO, 'test', 'python', 'drive_assembly.py'), runtime, path.join(work, 'tarballs.json'), path.join(work, 'py-out'), EXAMPLE],
+        {
+          cwd: work,
+          encoding: 'utf8',
+          timeout: 240_000,
+          maxBuffer: 64 * 1024 * 1024,
+          env: {
+            ...process.env,
+            JSII_RUNTIME_PACKAGE_CACHE_ROOT: path.join(REPO, 'node_modules', '.cache', 'jsii-runtime'),
+            JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1',
+          },
+        },
+      );
+      assert.equal(
+        r.status,
+        0,
+        r.stderr
+          .split('\n')
+          .filter((l) => !l.startsWith('!!'))
+          .slice(-30)
+          .join('\n'),
+      );
+      const out = JSON.parse(r.stdout);
+      assert.match(out.hello, /^@jsii\/runtime@/);
 
-    // THEN the synthesized stack equals the TypeScript path's
-    const tsOut = path.join(work, 'ts-out');
-    const app = new App({ outdir: tsOut });
-    const stack = new TerraformStack(app, 'python');
-    new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
-    new IqServiceHaPair(stack, 'iqservice', {
-      primary: { address: '10.0.1.10', iqserviceVersion: '8.4p2' }, secondary: { address: '10.0.2.10', iqserviceVersion: '8.4p2' },
-      allowedClients: ['10.20.0.0/24'], targets: [new AwsNlbTarget(AWS), new CsvTarget()],
-    });
-    app.synth();
-    const read = (dir: string) => {
-      const tf = JSON.parse(fs.readFileSync(path.join(dir, 'stacks', 'python', 'cdk.tf.json'), 'utf8'));
-      delete tf.terraform.backend; // the local state path is absolute: it depends on the working folder
-      return JSON.stringify(tf, null, 2);
-    };
-    const fromPython = read(path.join(work, 'py-out'));
-    assert.equal(fromPython, read(tsOut));
-    const tf = JSON.parse(fromPython);
-    assert.equal(Object.values(tf.resource.aws_lb as object).length, 1);
-    assert.deepEqual(Object.values(tf.output).map((o: any) => o.value), ['primary=10.0.1.10,secondary=10.0.2.10'], 'the Python target rendered its output');
+      // THEN the synthesized stack equals the TypeScript path's
+      const tsOut = path.join(work, 'ts-out');
+      const app = new App({ outdir: tsOut });
+      const stack = new TerraformStack(app, 'python');
+      new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+      new IqServiceHaPair(stack, 'iqservice', {
+        primary: { address: '10.0.1.10', iqserviceVersion: '8.4p2' },
+        secondary: { address: '10.0.2.10', iqserviceVersion: '8.4p2' },
+        allowedClients: ['10.20.0.0/24'],
+        targets: [new AwsNlbTarget(AWS), new CsvTarget()],
+      });
+      app.synth();
+      const read = (dir: string) => {
+        const tf = JSON.parse(fs.readFileSync(path.join(dir, 'stacks', 'python', 'cdk.tf.json'), 'utf8'));
+        delete tf.terraform.backend; // the local state path is absolute: it depends on the working folder
+        return JSON.stringify(tf, null, 2);
+      };
+      const fromPython = read(path.join(work, 'py-out'));
+      assert.equal(fromPython, read(tsOut));
+      const tf = JSON.parse(fromPython);
+      assert.equal(Object.values(tf.resource.aws_lb as object).length, 1);
+      assert.deepEqual(
+        Object.values(tf.output).map((o: any) => o.value),
+        ['primary=10.0.1.10,secondary=10.0.2.10'],
+        'the Python target rendered its output',
+      );
 
-    // THEN the Python target took part in validation, snippets and estimates
-    assert.equal(out.validatedByPython, 1);
-    assert.deepEqual(out.snippets, [{ kind: 'csv', fileName: 'members.csv', content: 'written in Python\n' }]);
-    assert.deepEqual(out.estimates, ['aws', 'csv']);
+      // THEN the Python target took part in validation, snippets and estimates
+      assert.equal(out.validatedByPython, 1);
+      assert.deepEqual(out.snippets, [{ kind: 'csv', fileName: 'members.csv', content: 'written in Python\n' }]);
+      assert.deepEqual(out.estimates, ['aws', 'csv']);
 
-    // THEN validation problems come back as data, and as the constructor's error
-    assert.deepEqual(out.problems, [{ field: 'port', value: 0, allowed: 'an integer from 1 to 65535' }]);
-    assert.match(out.constructorError, /IqServiceHaPair "bad": 1 invalid setting\n {2}- port: got 0; allowed: an integer from 1 to 65535/);
-    assert.deepEqual(out.pythonProblems, [{ field: 'targets.csv.name', value: 'python-refuses-this', fix: 'rename the service' }]);
+      // THEN validation problems come back as data, and as the constructor's error
+      assert.deepEqual(out.problems, [{ field: 'port', value: 0, allowed: 'an integer from 1 to 65535' }]);
+      assert.match(out.constructorError, /IqServiceHaPair "bad": 1 invalid setting\n {2}- port: got 0; allowed: an integer from 1 to 65535/);
+      assert.deepEqual(out.pythonProblems, [{ field: 'targets.csv.name', value: 'python-refuses-this', fix: 'rename the service' }]);
 
-    // THEN the facades work from Python
-    assert.deepEqual(out.topologyServices, ['iqservice']);
-    assert.match(out.haproxySnippetHead, /^# HAProxy for iqservice/);
-  });
+      // THEN the facades work from Python
+      assert.deepEqual(out.topologyServices, ['iqservice']);
+      assert.match(out.haproxySnippetHead, /^# HAProxy for iqservice/);
+    },
+  );
 });

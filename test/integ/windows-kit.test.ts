@@ -23,31 +23,42 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 function build(env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [path.join(REPO, 'scripts', 'build-windows.js')], { cwd: REPO, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return spawnSync(process.execPath, [path.join(REPO, 'scripts', 'build-windows.js')], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 300_000,
+  });
 }
 
 describe('npm run build:windows: the zip an admin unzips', { timeout: 400_000 }, () => {
   let built: ReturnType<typeof build>;
-  before(() => { built = build(); });
-
-  it('GIVEN the bundle the exe runs, run with this machine\'s Node THEN each command runs once (--help prints one usage, check one result); GIVEN the bundle with a second start added THEN the count is two', () => {
-    const bundle = path.join(KIT, 'idha-shim.js');
-    const help = spawnSync(process.execPath, [bundle, '--help'], { encoding: 'utf8' });
-    assert.equal(help.status, 0, help.stderr);
-    assert.equal(help.stdout.split('The identity-ha host kit for Windows').length - 1, 1, help.stdout);
-    const check = spawnSync(process.execPath, [bundle, 'check', '--listening', '1', '--host', '127.0.0.1'], { encoding: 'utf8' });
-    assert.equal(check.status, 1, check.stderr);
-    assert.deepEqual(check.stdout.trim().split('\n'), ['unhealthy: nothing listens on port 1 at 127.0.0.1']);
-    // The neighbour: the same count on a bundle that starts twice (what the self-start guard did inside the exe).
-    const twice = path.join(tmp, 'twice.js');
-    const code = fs.readFileSync(bundle, 'utf8');
-    const start = code.lastIndexOf('\n', code.search(/\.main\(process\.argv\.slice\(2\)\)/)) + 1;
-    fs.writeFileSync(twice, `${code}\n${code.slice(start)}`);
-    const again = spawnSync(process.execPath, [twice, 'check', '--listening', '1', '--host', '127.0.0.1'], { encoding: 'utf8' });
-    assert.equal(again.stdout.trim().split('\n').length, 2, again.stdout + again.stderr);
+  before(() => {
+    built = build();
   });
 
-  it('THEN it builds (osslsigncode installed: .ci/run installs it), checking each tarball\'s sha512 against the registry', () => {
+  it(
+    "GIVEN the bundle the exe runs, run with this machine's Node THEN each command runs once (--help prints one usage, check one result); " +
+      'GIVEN the bundle with a second start added THEN the count is two',
+    () => {
+      const bundle = path.join(KIT, 'idha-shim.js');
+      const help = spawnSync(process.execPath, [bundle, '--help'], { encoding: 'utf8' });
+      assert.equal(help.status, 0, help.stderr);
+      assert.equal(help.stdout.split('The identity-ha host kit for Windows').length - 1, 1, help.stdout);
+      const check = spawnSync(process.execPath, [bundle, 'check', '--listening', '1', '--host', '127.0.0.1'], { encoding: 'utf8' });
+      assert.equal(check.status, 1, check.stderr);
+      assert.deepEqual(check.stdout.trim().split('\n'), ['unhealthy: nothing listens on port 1 at 127.0.0.1']);
+      // The neighbour: the same count on a bundle that starts twice (what the self-start guard did inside the exe).
+      const twice = path.join(tmp, 'twice.js');
+      const code = fs.readFileSync(bundle, 'utf8');
+      const start = code.lastIndexOf('\n', code.search(/\.main\(process\.argv\.slice\(2\)\)/)) + 1;
+      fs.writeFileSync(twice, `${code}\n${code.slice(start)}`);
+      const again = spawnSync(process.execPath, [twice, 'check', '--listening', '1', '--host', '127.0.0.1'], { encoding: 'utf8' });
+      assert.equal(again.stdout.trim().split('\n').length, 2, again.stdout + again.stderr);
+    },
+  );
+
+  it("THEN it builds (osslsigncode installed: .ci/run installs it), checking each tarball's sha512 against the registry", () => {
     assert.ok(have('osslsigncode'), 'osslsigncode missing: apt-get install -y osslsigncode');
     assert.equal(built.status, 0, built.stderr);
     assert.match(built.stderr, /bundle: \d+ KiB, npm packages: cliui, escalade, y18n, yargs, yargs-parser/);
@@ -62,20 +73,50 @@ describe('npm run build:windows: the zip an admin unzips', { timeout: 400_000 },
     const again = build();
     assert.equal(again.status, 0, again.stderr);
     assert.deepEqual([hash(path.join(KIT, 'idha-shim.exe')), hash(ZIP)], first);
-    const dates = spawnSync('python3', ['-c', `import zipfile;print(set(i.date_time for i in zipfile.ZipFile(${JSON.stringify(ZIP)}).infolist()))`], { encoding: 'utf8' }).stdout.trim();
+    const dates = spawnSync('python3', ['-c', `import zipfile;print(set(i.date_time for i in zipfile.ZipFile(${JSON.stringify(ZIP)}).infolist()))`], {
+      encoding: 'utf8',
+    }).stdout.trim();
     assert.equal(dates, '{(2000, 1, 1, 0, 0, 0)}');
   });
 
   it('THEN the zip holds the exe, the service wrapper, the scripts, the README, the signature note and every licence', () => {
     const list = spawnSync('python3', ['-m', 'zipfile', '-l', ZIP], { encoding: 'utf8' }).stdout;
-    const names = list.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean).sort();
+    const names = list
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/)[0])
+      .filter(Boolean)
+      .sort();
     assert.deepEqual(names, [
-      'README.txt', 'SIGNATURE.txt', 'idha-shim.exe', 'install.ps1', 'licenses/cliui-LICENSE.txt', 'licenses/escalade-LICENSE.txt',
-      'licenses/identity-ha-LICENSE.txt', 'licenses/node.js-LICENSE.txt', 'licenses/nssm.txt', 'licenses/y18n-LICENSE.txt', 'licenses/yargs-LICENSE.txt',
-      'licenses/yargs-parser-LICENSE.txt', 'nssm.exe', 'uninstall.ps1',
+      'README.txt',
+      'SIGNATURE.txt',
+      'idha-shim.exe',
+      'install.ps1',
+      'licenses/cliui-LICENSE.txt',
+      'licenses/escalade-LICENSE.txt',
+      'licenses/identity-ha-LICENSE.txt',
+      'licenses/node.js-LICENSE.txt',
+      'licenses/nssm.txt',
+      'licenses/y18n-LICENSE.txt',
+      'licenses/yargs-LICENSE.txt',
+      'licenses/yargs-parser-LICENSE.txt',
+      'nssm.exe',
+      'uninstall.ps1',
     ]);
-    for (const n of ['idha-shim.exe', 'nssm.exe', 'install.ps1', 'uninstall.ps1', 'README.txt', 'SIGNATURE.txt', 'licenses/node.js-LICENSE.txt', 'licenses/yargs-LICENSE.txt']) assert.ok(list.includes(n), n);
-    const sig = spawnSync('python3', ['-c', `import zipfile;print(zipfile.ZipFile(${JSON.stringify(ZIP)}).read('SIGNATURE.txt').decode())`], { encoding: 'utf8' }).stdout;
+    for (const n of [
+      'idha-shim.exe',
+      'nssm.exe',
+      'install.ps1',
+      'uninstall.ps1',
+      'README.txt',
+      'SIGNATURE.txt',
+      'licenses/node.js-LICENSE.txt',
+      'licenses/yargs-LICENSE.txt',
+    ])
+      assert.ok(list.includes(n), n);
+    const sig = spawnSync('python3', ['-c', `import zipfile;print(zipfile.ZipFile(${JSON.stringify(ZIP)}).read('SIGNATURE.txt').decode())`], {
+      encoding: 'utf8',
+    }).stdout;
     assert.match(sig, /is NOT signed/);
     // The Node signature was removed before injection: an unsigned exe, not a broken signature.
     const v = spawnSync('osslsigncode', ['verify', '-in', path.join(KIT, 'idha-shim.exe')], { encoding: 'utf8' });
@@ -84,9 +125,16 @@ describe('npm run build:windows: the zip an admin unzips', { timeout: 400_000 },
   });
 
   it('GIVEN an entry that pulls in cdktf (test/windows/cdktf-entry.ts) THEN the bundle step refuses it; the Windows entry passes (above)', () => {
-    const r = spawnSync(process.execPath, ['-e', `
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `
       process.env.IDHA_WINDOWS_ENTRY = './test/windows/cdktf-entry';
-      require(${JSON.stringify(path.join(REPO, 'scripts', 'build-windows.js'))});`], { cwd: REPO, encoding: 'utf8', timeout: 300_000 });
+      require(${JSON.stringify(path.join(REPO, 'scripts', 'build-windows.js'))});`,
+      ],
+      { cwd: REPO, encoding: 'utf8', timeout: 300_000 },
+    );
     assert.equal(r.status, 1);
     assert.match(r.stderr, /the Windows bundle must not contain cdktf, and it does: node_modules\/(cdktf|constructs|@cdktf)\//);
   });
@@ -116,8 +164,16 @@ function healthz(port: number): Promise<any> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 2000 }, (res) => {
       let b = '';
-      res.on('data', (d) => { b += d; });
-      res.on('end', () => { try { resolve(JSON.parse(b)); } catch { resolve(undefined); } });
+      res.on('data', (d) => {
+        b += d;
+      });
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(b));
+        } catch {
+          resolve(undefined);
+        }
+      });
     });
     req.on('error', () => resolve(undefined));
     req.on('timeout', () => req.destroy());
@@ -125,7 +181,10 @@ function healthz(port: number): Promise<any> {
 }
 function opens(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true); });
+    const s = net.connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
     s.on('error', () => resolve(false));
   });
 }
@@ -144,8 +203,16 @@ describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
     assert.equal(wine(['wineboot', '--init'], 120_000).status, 0);
     assert.equal(wine(['winecfg', '-v', 'win10']).status, 0, 'Node refuses Windows versions before 10');
     // Wine's own netstat prints no LISTENING rows: the stand-in answers from /proc/net/tcp, from system32.
-    const standIn = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'build-windows.js'), '--sea', path.join(REPO, 'test', 'windows', 'netstat-standin.js'),
-      path.join(prefix, 'drive_c', 'windows', 'system32', 'netstat.exe')], { cwd: REPO, encoding: 'utf8', timeout: 300_000 });
+    const standIn = spawnSync(
+      process.execPath,
+      [
+        path.join(REPO, 'scripts', 'build-windows.js'),
+        '--sea',
+        path.join(REPO, 'test', 'windows', 'netstat-standin.js'),
+        path.join(prefix, 'drive_c', 'windows', 'system32', 'netstat.exe'),
+      ],
+      { cwd: REPO, encoding: 'utf8', timeout: 300_000 },
+    );
     assert.equal(standIn.status, 0, standIn.stderr);
     // Services live as long as the wineserver: keep it running for the suite.
     spawnSync('wineserver', ['-p'], { env: wineEnv, stdio: 'ignore' });
@@ -171,15 +238,41 @@ describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
     assert.match(none.out, /--host/);
   });
 
-  it('GIVEN a listener on loopback THEN the shim\'s gate opens through netstat.exe; GIVEN it killed THEN the gate closes', async () => {
+  it("GIVEN a listener on loopback THEN the shim's gate opens through netstat.exe; GIVEN it killed THEN the gate closes", async () => {
     const service = net.createServer((s) => s.destroy());
     await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
     const port = (service.address() as net.AddressInfo).port;
     const gate = await freePort();
     const health = await freePort();
     const log = fs.openSync(path.join(tmp, 'shim.log'), 'w');
-    const shim = spawn('wine', [exe, 'shim', '--bind', '127.0.0.1', '--service-port', String(port), '--check', 'netstat', '--gate-port', String(gate),
-      '--health-port', String(health), '--agent-port', '0', '--interval', '1', '--fall', '1', '--rise', '1', '--drain', '1'], { env: wineEnv, stdio: ['ignore', log, log] });
+    const shim = spawn(
+      'wine',
+      [
+        exe,
+        'shim',
+        '--bind',
+        '127.0.0.1',
+        '--service-port',
+        String(port),
+        '--check',
+        'netstat',
+        '--gate-port',
+        String(gate),
+        '--health-port',
+        String(health),
+        '--agent-port',
+        '0',
+        '--interval',
+        '1',
+        '--fall',
+        '1',
+        '--rise',
+        '1',
+        '--drain',
+        '1',
+      ],
+      { env: wineEnv, stdio: ['ignore', log, log] },
+    );
     daemons.push(shim);
     try {
       await until('the gate to open', () => opens(gate), 30_000);
@@ -199,7 +292,7 @@ describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
     }
   });
 
-  it('GIVEN NSSM under Wine\'s service manager THEN install, start (healthz answers), stop with Ctrl+C and the drain, remove', async () => {
+  it("GIVEN NSSM under Wine's service manager THEN install, start (healthz answers), stop with Ctrl+C and the drain, remove", async () => {
     const service = net.createServer((s) => s.destroy());
     await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
     const port = (service.address() as net.AddressInfo).port;
@@ -207,12 +300,43 @@ describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
     const exeW = spawnSync('winepath', ['-w', exe], { env: wineEnv, encoding: 'utf8' }).stdout.trim();
     const logW = spawnSync('winepath', ['-w', path.join(tmp, 'service.log')], { env: wineEnv, encoding: 'utf8' }).stdout.trim();
     try {
-      assert.equal(wine([nssm, 'install', 'idha-test', exeW, 'shim', '--bind', '127.0.0.1', '--service-port', String(port), '--check', 'netstat', '--gate-port', '0',
-        '--health-port', String(health), '--agent-port', '0', '--interval', '1', '--drain', '1']).status, 0);
+      assert.equal(
+        wine([
+          nssm,
+          'install',
+          'idha-test',
+          exeW,
+          'shim',
+          '--bind',
+          '127.0.0.1',
+          '--service-port',
+          String(port),
+          '--check',
+          'netstat',
+          '--gate-port',
+          '0',
+          '--health-port',
+          String(health),
+          '--agent-port',
+          '0',
+          '--interval',
+          '1',
+          '--drain',
+          '1',
+        ]).status,
+        0,
+      );
       // As the kit's install.ps1: NSSM waits 15 s (not its 1.5 s default) after Ctrl+C, so the drain finishes.
-      for (const [k, v] of [['AppStopMethodSkip', '6'], ['AppStopMethodConsole', '15000'], ['AppStdout', logW], ['AppStderr', logW], ['Start', 'SERVICE_AUTO_START']]) assert.equal(wine([nssm, 'set', 'idha-test', k, v]).status, 0, k);
+      for (const [k, v] of [
+        ['AppStopMethodSkip', '6'],
+        ['AppStopMethodConsole', '15000'],
+        ['AppStdout', logW],
+        ['AppStderr', logW],
+        ['Start', 'SERVICE_AUTO_START'],
+      ])
+        assert.equal(wine([nssm, 'set', 'idha-test', k, v]).status, 0, k);
       assert.equal(wine([nssm, 'start', 'idha-test']).status, 0);
-      await until('the service\'s healthz', async () => (await healthz(health))?.service === 'up', 30_000);
+      await until("the service's healthz", async () => (await healthz(health))?.service === 'up', 30_000);
       const t0 = Date.now();
       const stop = wine([nssm, 'stop', 'idha-test']);
       const stopMs = Date.now() - t0;

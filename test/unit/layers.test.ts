@@ -27,7 +27,10 @@ const ALLOWED: Record<string, string[]> = {
   runtime: ['core', 'model', 'platforms/haproxy/haproxy-config'],
 };
 
-interface Edge { readonly from: string; readonly to: string }
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+}
 
 /** Every relative import in lib/, as paths relative to lib/ without the extension. */
 function edges(): Edge[] {
@@ -61,14 +64,18 @@ export function violations(all: readonly Edge[]): string[] {
     }
     if (toTop === top) {
       // Within lib/platforms/: a product's folder, and shared/ for all of them.
-      if (top === 'platforms' && toProduct !== product && toProduct !== 'shared') bad.push(`${from} -> ${to}: a platform imports another product's folder (move what both need to platforms/shared/)`);
+      if (top === 'platforms' && toProduct !== product && toProduct !== 'shared')
+        bad.push(`${from} -> ${to}: a platform imports another product's folder (move what both need to platforms/shared/)`);
       continue;
     }
     const ok = ALLOWED[top].some((a) => to === a || toTop === a || to.startsWith(`${a}/`));
     if (ok) continue;
-    const why = top === 'platforms' && toTop === 'constructs' ? 'a renderer imports a construct'
-      : top === 'constructs' && toTop === 'platforms' ? 'a construct imports a renderer'
-        : `${top} may import only ${ALLOWED[top].join(', ') || 'nothing in lib'}`;
+    const why =
+      top === 'platforms' && toTop === 'constructs'
+        ? 'a renderer imports a construct'
+        : top === 'constructs' && toTop === 'platforms'
+          ? 'a construct imports a renderer'
+          : `${top} may import only ${ALLOWED[top].join(', ') || 'nothing in lib'}`;
     bad.push(`${from} -> ${to}: ${why}`);
   }
   return bad;
@@ -85,7 +92,9 @@ function platformInstanceofs(): string[] {
       else if (e.name.endsWith('.ts')) visit(p, fs.readFileSync(p, 'utf8'));
     }
   };
-  walk(path.join(LIB, 'platforms'), (_f, src) => { for (const m of src.matchAll(/^export (?:abstract )?class (\w+)/gm)) classes.add(m[1]); });
+  walk(path.join(LIB, 'platforms'), (_f, src) => {
+    for (const m of src.matchAll(/^export (?:abstract )?class (\w+)/gm)) classes.add(m[1]);
+  });
   walk(LIB, (f, src) => {
     if (f.startsWith(path.join(LIB, 'platforms'))) return;
     for (const m of src.matchAll(/instanceof (\w+)/g)) if (classes.has(m[1])) out.push(`${path.relative(LIB, f)}: instanceof ${m[1]}`);
@@ -101,39 +110,49 @@ describe('the layers of lib/, from the imports', () => {
     assert.ok(all.some((e) => e.from.startsWith('platforms/mod-jk/') && e.to === 'model/web-tier-model'));
   });
 
-  it('GIVEN today\'s tree THEN every import follows the layers: no renderer imports a construct or another product, no construct imports a renderer, nothing imports upward', () => {
-    assert.deepEqual(violations(all), []);
-  });
+  it(
+    "GIVEN today's tree THEN every import follows the layers: no renderer imports a construct or another product, no construct imports a " +
+      'renderer, nothing imports upward',
+    () => {
+      assert.deepEqual(violations(all), []);
+    },
+  );
 
-  it('GIVEN today\'s tree THEN nothing outside lib/platforms/ tests instanceof on a platform\'s class', () => {
+  it("GIVEN today's tree THEN nothing outside lib/platforms/ tests instanceof on a platform's class", () => {
     assert.deepEqual(platformInstanceofs(), []);
   });
 
-  it('negative control: GIVEN each kind of bad import (what the tree had before the redesign) THEN each is named, and its allowed neighbour is not', () => {
-    const v = violations([
-      { from: 'platforms/mod-jk/mod-jk-target', to: 'constructs/ha-web-tier' },
-      { from: 'constructs/iqservice-ha-pair', to: 'platforms/aws-nlb/aws-nlb-target' },
-      { from: 'model/web-tier-model', to: 'platforms/shared/web-checks' },
-      { from: 'platforms/aws-alb/aws-alb-target', to: 'platforms/aws-nlb/aws-network-load-balancer' },
-      { from: 'topology/topology', to: 'synth/state-backend' },
-      { from: 'session-failover/session-failover-plan', to: 'topology/topology' },
-      { from: 'platforms/registry', to: 'platforms/aws-nlb/aws-nlb-target' },
-      { from: 'cluster/failover-cluster', to: 'core/errors' },
-      // allowed neighbours
-      { from: 'platforms/mod-jk/mod-jk-target', to: 'model/web-tier-model' },
-      { from: 'platforms/aws-alb/aws-alb-target', to: 'platforms/shared/aws' },
-      { from: 'synth/synthesize', to: 'topology/topology' },
-      { from: 'topology/registry', to: 'platforms/aws-nlb/aws-nlb-target' },
-    ]);
-    assert.deepEqual(v, [
-      'platforms/mod-jk/mod-jk-target -> constructs/ha-web-tier: a renderer imports a construct',
-      'constructs/iqservice-ha-pair -> platforms/aws-nlb/aws-nlb-target: a construct imports a renderer',
-      'model/web-tier-model -> platforms/shared/web-checks: model may import only core',
-      'platforms/aws-alb/aws-alb-target -> platforms/aws-nlb/aws-network-load-balancer: a platform imports another product\'s folder (move what both need to platforms/shared/)',
-      'topology/topology -> synth/state-backend: topology may import only core, model, hosts, platforms, constructs, session-failover',
-      'session-failover/session-failover-plan -> topology/topology: session-failover may import only core',
-      'platforms/registry -> platforms/aws-nlb/aws-nlb-target: a platform imports another product\'s folder (move what both need to platforms/shared/)',
-      'cluster/failover-cluster: lib/cluster/ is in no layer (add it to ALLOWED)',
-    ]);
-  });
+  it(
+    'negative control: GIVEN each kind of bad import (what the tree had before the redesign) THEN each is named, and its allowed neighbour ' +
+      'is not',
+    () => {
+      const v = violations([
+        { from: 'platforms/mod-jk/mod-jk-target', to: 'constructs/ha-web-tier' },
+        { from: 'constructs/iqservice-ha-pair', to: 'platforms/aws-nlb/aws-nlb-target' },
+        { from: 'model/web-tier-model', to: 'platforms/shared/web-checks' },
+        { from: 'platforms/aws-alb/aws-alb-target', to: 'platforms/aws-nlb/aws-network-load-balancer' },
+        { from: 'topology/topology', to: 'synth/state-backend' },
+        { from: 'session-failover/session-failover-plan', to: 'topology/topology' },
+        { from: 'platforms/registry', to: 'platforms/aws-nlb/aws-nlb-target' },
+        { from: 'cluster/failover-cluster', to: 'core/errors' },
+        // allowed neighbours
+        { from: 'platforms/mod-jk/mod-jk-target', to: 'model/web-tier-model' },
+        { from: 'platforms/aws-alb/aws-alb-target', to: 'platforms/shared/aws' },
+        { from: 'synth/synthesize', to: 'topology/topology' },
+        { from: 'topology/registry', to: 'platforms/aws-nlb/aws-nlb-target' },
+      ]);
+      assert.deepEqual(v, [
+        'platforms/mod-jk/mod-jk-target -> constructs/ha-web-tier: a renderer imports a construct',
+        'constructs/iqservice-ha-pair -> platforms/aws-nlb/aws-nlb-target: a construct imports a renderer',
+        'model/web-tier-model -> platforms/shared/web-checks: model may import only core',
+        "platforms/aws-alb/aws-alb-target -> platforms/aws-nlb/aws-network-load-balancer: a platform imports another product's folder (move " +
+          'what both need to platforms/shared/)',
+        'topology/topology -> synth/state-backend: topology may import only core, model, hosts, platforms, constructs, session-failover',
+        'session-failover/session-failover-plan -> topology/topology: session-failover may import only core',
+        "platforms/registry -> platforms/aws-nlb/aws-nlb-target: a platform imports another product's folder (move what both need to " +
+          'platforms/shared/)',
+        'cluster/failover-cluster: lib/cluster/ is in no layer (add it to ALLOWED)',
+      ]);
+    },
+  );
 });

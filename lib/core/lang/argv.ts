@@ -31,9 +31,22 @@ export function argvWordProblem(word: string): string | undefined {
  * words, or undefined when it is not one.
  */
 export function checkCommandWords(problems: Problems, field: string, value: unknown, example: string, fix = `e.g. ${example}`): string[] | undefined {
-  const why = typeof value !== 'string' ? 'it is not a string' : value.trim() === '' ? 'it is empty' : splitCommandLine(value).map(argvWordProblem).find((x) => x !== undefined);
+  const why =
+    typeof value !== 'string'
+      ? 'it is not a string'
+      : value.trim() === ''
+        ? 'it is empty'
+        : splitCommandLine(value)
+            .map(argvWordProblem)
+            .find((x) => x !== undefined);
   if (why === undefined) return splitCommandLine(value as string);
-  problems.add({ field, value, allowed: `a program and its arguments separated by spaces, each word of letters, digits and _ @ % + = : , . / - (${why}); it runs without a shell`, fix });
+  problems.add({
+    field,
+    value,
+    allowed:
+      `a program and its arguments separated by spaces, each word of letters, digits and _ @ % + = : , . / - (${why}); ` + 'it runs without a shell',
+    fix,
+  });
   return undefined;
 }
 

@@ -8,7 +8,8 @@ import { refuse } from './internal';
 
 /** A BIG-IP object name as AS3's schema allows it. */
 export function as3Name(s: string): string {
-  if (!/^[A-Za-z]([0-9A-Za-z_.-]{0,188}[0-9A-Za-z_.])?$/.test(s)) refuse('AS3', 'an object name', s, 'a name is a letter, then letters, digits, _ . - (at most 190 characters, not ending in -)');
+  if (!/^[A-Za-z]([0-9A-Za-z_.-]{0,188}[0-9A-Za-z_.])?$/.test(s))
+    refuse('AS3', 'an object name', s, 'a name is a letter, then letters, digits, _ . - (at most 190 characters, not ending in -)');
   return s;
 }
 

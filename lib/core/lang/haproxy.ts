@@ -12,7 +12,8 @@ const SPECIAL = /[\s#\\'"${}]/;
 /** One bare word of a haproxy.cfg line. */
 export function haproxyWord(s: string): string {
   if (s === '') refuse('haproxy.cfg', 'a word', s, 'it is empty');
-  if (CONTROL.test(s) || SPECIAL.test(s) || /[^\x21-\x7e]/.test(s)) refuse('haproxy.cfg', 'a word', s, 'it holds a space, #, \\, a quote, $, a brace or a non-ASCII character');
+  if (CONTROL.test(s) || SPECIAL.test(s) || /[^\x21-\x7e]/.test(s))
+    refuse('haproxy.cfg', 'a word', s, 'it holds a space, #, \\, a quote, $, a brace or a non-ASCII character');
   return s;
 }
 

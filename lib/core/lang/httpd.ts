@@ -9,7 +9,8 @@ import { commentText, CONTROL, refuse } from './internal';
 
 /** A double-quoted directive argument. */
 export function httpdQuoted(s: string): string {
-  if (CONTROL.test(s) || /["\\$<>]/.test(s) || /[^\x20-\x7e]/.test(s)) refuse('httpd', 'a quoted argument', s, 'it holds ", \\, $, < or >, or a control or non-ASCII character');
+  if (CONTROL.test(s) || /["\\$<>]/.test(s) || /[^\x20-\x7e]/.test(s))
+    refuse('httpd', 'a quoted argument', s, 'it holds ", \\, $, < or >, or a control or non-ASCII character');
   return `"${s}"`;
 }
 

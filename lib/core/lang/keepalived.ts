@@ -9,7 +9,8 @@ import { refuse } from './internal';
  */
 export function keepalivedScript(argv: readonly string[]): string {
   for (const w of argv) {
-    if (w === '' || /[\s"'\\$\u0000-\u001f\u007f]/.test(w)) refuse('keepalived.conf', 'a word of a script line', w, 'it is empty or holds a space, a quote, \\ or $');
+    if (w === '' || /[\s"'\\$\u0000-\u001f\u007f]/.test(w))
+      refuse('keepalived.conf', 'a word of a script line', w, 'it is empty or holds a space, a quote, \\ or $');
   }
   return `"${argv.join(' ')}"`;
 }

@@ -21,7 +21,8 @@ export function jkValue(s: string): string {
 
 /** A path mounted in uriworkermap.properties (it may end in the wildcard `/*` that identity-ha adds itself). */
 export function jkMountPath(s: string): string {
-  if (!/^\/[A-Za-z0-9._~+,=:@/%&()-]*(\/\*)?$/.test(s)) refuse('uriworkermap.properties', 'a path', s, 'it holds # $ ; | ! * \\, a space or a control character');
+  if (!/^\/[A-Za-z0-9._~+,=:@/%&()-]*(\/\*)?$/.test(s))
+    refuse('uriworkermap.properties', 'a path', s, 'it holds # $ ; | ! * \\, a space or a control character');
   return s;
 }
 

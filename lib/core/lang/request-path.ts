@@ -28,4 +28,17 @@ export const DOT_SEGMENT_MATCH = {
  * `.`, `/` and `\` in either case (a Tomcat path has no need of them), and the plain and `;` forms
  * of `.` and `..` segments.
  */
-export const DOT_SEGMENT_WILDCARDS = ['*/../*', '*/..;*', '*/./*', '*/.;*', '*/..', '*/.', '*%2e*', '*%2E*', '*%2f*', '*%2F*', '*%5c*', '*%5C*'] as const;
+export const DOT_SEGMENT_WILDCARDS = [
+  '*/../*',
+  '*/..;*',
+  '*/./*',
+  '*/.;*',
+  '*/..',
+  '*/.',
+  '*%2e*',
+  '*%2E*',
+  '*%2f*',
+  '*%2F*',
+  '*%5c*',
+  '*%5C*',
+] as const;

@@ -9,7 +9,10 @@ import { commentText, CONTROL, refuse } from './internal';
 export function systemdWord(s: string): string {
   if (s === '' || CONTROL.test(s)) refuse('a systemd unit', 'a word', s, 'it is empty or holds a control character');
   if (/^[A-Za-z0-9_@+=:,./-]+$/.test(s)) return s;
-  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/%/g, '%%').replace(/\$/g, '$$$$')}"`;
+  return `"${s
+    .replace(/[\\"]/g, (c) => `\\${c}`)
+    .replace(/%/g, '%%')
+    .replace(/\$/g, '$$$$')}"`;
 }
 
 /** An ExecStart= command line from an argument vector. */

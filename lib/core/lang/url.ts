@@ -9,7 +9,8 @@ import { Problems } from '../errors';
  * dot segments (`.`, `..`), `;` (Tomcat's path parameters: `/a/..;/b` is `/b` to Tomcat), empty
  * segments, `\`, and the percent-encodings of `.`, `/`, `\`, `;` and `%` (`%2e%2e` is `..` once
  * decoded). Refused everywhere, because a config language gives them a meaning: quotes, whitespace,
- * `$` (keepalived expands `$NAME`), `*` (a wildcard to httpd's <Location> and JkMount), `` ` ``, `{`, `}`, `#`, `<`, `>`, `|`, `^` and control characters.
+ * `$` (keepalived expands `$NAME`), `*` (a wildcard to httpd's <Location> and JkMount), `` ` ``,
+ * `{`, `}`, `#`, `<`, `>`, `|`, `^` and control characters.
  */
 
 /** Characters a path segment may hold (RFC 3986 pchar less the ones above); `%XX` is checked apart. */
@@ -22,9 +23,11 @@ const HIDDEN = /%(2e|2f|5c|3b|25|00)/i;
 /** Why `path` is not a safe absolute path, or undefined when it is. */
 export function pathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'it must start with /';
-  if (!PATH_CHARS.test(path)) return `it holds ${describeChar(path.match(/[^A-Za-z0-9._~!+,=:@/%&()-]/)![0])}, which a balancer or Tomcat reads differently`;
+  if (!PATH_CHARS.test(path))
+    return `it holds ${describeChar(path.match(/[^A-Za-z0-9._~!+,=:@/%&()-]/)![0])}, which a balancer or Tomcat reads differently`;
   if (/%(?![0-9A-Fa-f]{2})/.test(path)) return 'it holds a % that starts no %XX escape';
-  if (HIDDEN.test(path)) return `it holds ${path.match(HIDDEN)![0]}, an encoded . / \\ ; or %, which Tomcat decodes after the balancer chose the pool`;
+  if (HIDDEN.test(path))
+    return `it holds ${path.match(HIDDEN)![0]}, an encoded . / \\ ; or %, which Tomcat decodes after the balancer chose the pool`;
   const segments = path.split('/').slice(1);
   if (segments.some((s) => s === '.' || s === '..')) return 'it has a dot segment (. or ..), which Tomcat resolves after the balancer chose the pool';
   if (segments.slice(0, -1).some((s) => s === '')) return 'it has an empty segment (//)';
@@ -42,8 +45,11 @@ export function checkPath(problems: Problems, field: string, value: unknown, exa
   const why = typeof value === 'string' ? (value.length > 512 ? 'it is longer than 512 characters' : pathProblem(value)) : 'it is not a string';
   if (why === undefined) return true;
   problems.add({
-    field, value,
-    allowed: `an absolute URL path of letters, digits and - . _ ~ ! + , = : @ & ( ) and %XX escapes, with no dot segments, ; or encoded separators (${why})`,
+    field,
+    value,
+    allowed:
+      `an absolute URL path of letters, digits and - . _ ~ ! + , = : @ & ( ) and %XX escapes, with no dot segments, ; or encoded ` +
+      `separators (${why})`,
     fix: `e.g. ${example}`,
   });
   return false;
@@ -60,7 +66,12 @@ export const ADDRESS_PLACEHOLDER = '{address}';
 export function checkHealthUrl(problems: Problems, field: string, value: unknown, example = 'http://{address}:8080/identity/'): value is string {
   const why = healthUrlProblem(value);
   if (why === undefined) return true;
-  problems.add({ field, value, allowed: `an http:// or https:// URL: a host ({address}, an IP address or a DNS name), an optional port, a path and an optional query (${why})`, fix: `e.g. ${example}; write other characters as %XX escapes` });
+  problems.add({
+    field,
+    value,
+    allowed: `an http:// or https:// URL: a host ({address}, an IP address or a DNS name), an optional port, a path and an optional query (${why})`,
+    fix: `e.g. ${example}; write other characters as %XX escapes`,
+  });
   return false;
 }
 

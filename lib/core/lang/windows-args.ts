@@ -8,8 +8,15 @@ export function windowsArg(s: string): string {
   let out = '"';
   let slashes = 0;
   for (const ch of s) {
-    if (ch === '\\') { slashes++; continue; }
-    if (ch === '"') { out += '\\'.repeat(slashes * 2 + 1) + '"'; slashes = 0; continue; }
+    if (ch === '\\') {
+      slashes++;
+      continue;
+    }
+    if (ch === '"') {
+      out += '\\'.repeat(slashes * 2 + 1) + '"';
+      slashes = 0;
+      continue;
+    }
     out += '\\'.repeat(slashes) + ch;
     slashes = 0;
   }

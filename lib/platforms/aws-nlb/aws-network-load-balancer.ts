@@ -116,8 +116,13 @@ export class AwsNetworkLoadBalancer extends Construct {
     for (const [i, cidr] of model.allowedClients.entries()) {
       for (const port of model.servicePorts) {
         new VpcSecurityGroupIngressRule(this, `sg-in-${port}-${i}`, {
-          provider, securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port,
-          ...cidrProps(cidr), description: `IQService ${port} from allowed client ${cidr}`,
+          provider,
+          securityGroupId: this.securityGroup.id,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          ...cidrProps(cidr),
+          description: `IQService ${port} from allowed client ${cidr}`,
         });
       }
     }
@@ -126,22 +131,36 @@ export class AwsNetworkLoadBalancer extends Construct {
       const cidr = hostCidr(m.address);
       for (const port of egressPorts) {
         new VpcSecurityGroupEgressRule(this, `sg-out-${m.name}-${port}`, {
-          provider, securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port,
-          ...cidrProps(cidr), description: `to ${m.name} ${port === target.port && !model.servicePorts.includes(port) ? 'probe' : 'IQService'} port ${port}`,
+          provider,
+          securityGroupId: this.securityGroup.id,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          ...cidrProps(cidr),
+          description: `to ${m.name} ${port === target.port && !model.servicePorts.includes(port) ? 'probe' : 'IQService'} port ${port}`,
         });
       }
     }
     if (t.targetSecurityGroupId) {
       for (const port of egressPorts) {
         new VpcSecurityGroupIngressRule(this, `host-in-${port}`, {
-          provider, securityGroupId: t.targetSecurityGroupId, ipProtocol: 'tcp', fromPort: port, toPort: port,
-          referencedSecurityGroupId: this.securityGroup.id, description: `identity-ha ${name}: from the NLB on ${port}`,
+          provider,
+          securityGroupId: t.targetSecurityGroupId,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          referencedSecurityGroupId: this.securityGroup.id,
+          description: `identity-ha ${name}: from the NLB on ${port}`,
         });
       }
       if (probe.usesSidecar) {
         for (const m of pool0.members) {
           new VpcSecurityGroupIngressRule(this, `host-in-peer-${m.name}`, {
-            provider, securityGroupId: t.targetSecurityGroupId, ipProtocol: 'tcp', fromPort: probe.healthPort, toPort: probe.healthPort,
+            provider,
+            securityGroupId: t.targetSecurityGroupId,
+            ipProtocol: 'tcp',
+            fromPort: probe.healthPort,
+            toPort: probe.healthPort,
             ...cidrProps(hostCidr(m.address)),
             description: `identity-ha ${name}: sidecar health port from ${m.name} (standby polling)`,
           });

@@ -94,25 +94,44 @@ export class AwsNlbTarget extends HaTargetBase {
     if (Token.isUnresolved(p.subnetIds)) {
       // a list reference from the user's stack (e.g. data.aws_subnets.ids): checked by AWS at apply
     } else if (!Array.isArray(p.subnetIds) || p.subnetIds.length === 0) {
-      problems.add({ field: 'subnetIds', value: p.subnetIds, allowed: 'a non-empty list of existing subnet IDs, one per Availability Zone', fix: 'list at least one subnet; two in different zones for a zone-resilient NLB' });
+      problems.add({
+        field: 'subnetIds',
+        value: p.subnetIds,
+        allowed: 'a non-empty list of existing subnet IDs, one per Availability Zone',
+        fix: 'list at least one subnet; two in different zones for a zone-resilient NLB',
+      });
     } else {
       checkUniqueIds(problems, 'subnetIds', p.subnetIds, (f, v) => checkAwsId(problems, f, v, 'subnet', 'subnet'));
     }
-    if (p.targetSecurityGroupId !== undefined) checkAwsId(problems, 'targetSecurityGroupId', p.targetSecurityGroupId, 'sg', 'security group on the IQService hosts');
+    if (p.targetSecurityGroupId !== undefined)
+      checkAwsId(problems, 'targetSecurityGroupId', p.targetSecurityGroupId, 'sg', 'security group on the IQService hosts');
     checkInteger(problems, 'deregistrationDelaySeconds', p.deregistrationDelaySeconds, 0, 3600);
     const okI = checkInteger(problems, 'healthCheck.intervalSeconds', p.intervalSeconds, 5, 300);
     const okT = checkInteger(problems, 'healthCheck.timeoutSeconds', p.timeoutSeconds, 2, 120);
     if (okI && okT && p.timeoutSeconds >= p.intervalSeconds) {
-      problems.add({ field: 'healthCheck.timeoutSeconds', value: p.timeoutSeconds, allowed: `less than healthCheck.intervalSeconds (${p.intervalSeconds})`, fix: `set timeoutSeconds to at most ${p.intervalSeconds - 1}` });
+      problems.add({
+        field: 'healthCheck.timeoutSeconds',
+        value: p.timeoutSeconds,
+        allowed: `less than healthCheck.intervalSeconds (${p.intervalSeconds})`,
+        fix: `set timeoutSeconds to at most ${p.intervalSeconds - 1}`,
+      });
     }
     checkInteger(problems, 'healthCheck.healthyThreshold', p.healthyThreshold, 2, 10);
     checkInteger(problems, 'healthCheck.unhealthyThreshold', p.unhealthyThreshold, 2, 10);
-    checkIpMembersAndFullHandshakeProbe(model, problems, { name: 'AWS NLB', noDns: 'NLB IP targets take no DNS names', oneFamily: 'an NLB target group is IPv4 or IPv6' });
+    checkIpMembersAndFullHandshakeProbe(model, problems, {
+      name: 'AWS NLB',
+      noDns: 'NLB IP targets take no DNS names',
+      oneFamily: 'an NLB target group is IPv4 or IPv6',
+    });
     const { onFailover, onFailback } = model.connections;
     if (onFailover !== onFailback) {
       problems.root().add({
-        field: 'onFailback', value: onFailback, allowed: `"${onFailover}", the same as onFailover, on AWS NLB`,
-        fix: 'an NLB has one switch for both (enable_unhealthy_connection_termination): it resets or keeps the connections of whichever host is marked unhealthy, the primary on failover and the secondary on failback. Set both to keep or both to reset',
+        field: 'onFailback',
+        value: onFailback,
+        allowed: `"${onFailover}", the same as onFailover, on AWS NLB`,
+        fix:
+          'an NLB has one switch for both (enable_unhealthy_connection_termination): it resets or keeps the connections of whichever host ' +
+          'is marked unhealthy, the primary on failover and the secondary on failback. Set both to keep or both to reset',
       });
     }
   }
@@ -121,7 +140,10 @@ export class AwsNlbTarget extends HaTargetBase {
     new AwsNetworkLoadBalancer(scope, 'nlb', { model, target: this._props });
   }
 
-  /** Down after `unhealthyThreshold` failed checks (each up to one interval apart) plus the last check's timeout; up after `healthyThreshold` good checks. */
+  /**
+   * Down after `unhealthyThreshold` failed checks (each up to one interval apart) plus the last
+   * check's timeout; up after `healthyThreshold` good checks.
+   */
   public timing(): BalancerTiming {
     const p = this._props;
     return {
@@ -144,7 +166,11 @@ export class AwsNlbTarget extends HaTargetBase {
     const window = sidecar.standbySeconds + this.timing().markUpSeconds;
     return {
       ...e,
-      notes: [`fail-open: for up to ${window} s (${sidecar.standbySeconds}s the secondary opens its priority gate + ${this.timing().markUpFormula}) after the NLB marks the primary down, no target is healthy and the NLB sends new connections to both hosts; with no sidecar running on either host it does so all the time`],
+      notes: [
+        `fail-open: for up to ${window} s (${sidecar.standbySeconds}s the secondary opens its priority gate + ` +
+          `${this.timing().markUpFormula}) after the NLB marks the primary down, no target is healthy and the NLB sends new connections to ` +
+          `both hosts; with no sidecar running on either host it does so all the time`,
+      ],
     };
   }
 }

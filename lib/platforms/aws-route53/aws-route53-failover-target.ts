@@ -121,23 +121,63 @@ export class AwsRoute53FailoverTarget extends HaTargetBase {
   public validate(model: HaServiceModel, problems: Problems): void {
     checkDnsClients(model, problems, 'Route 53');
     const p = this._props;
-    if (checkRequiredId(problems, 'hostedZoneId', p.hostedZoneId, 'Route 53 hosted zone') && !Token.isUnresolved(p.hostedZoneId) && !/^Z[0-9A-Z]{1,32}$/.test(p.hostedZoneId)) {
-      problems.add({ field: 'hostedZoneId', value: p.hostedZoneId, allowed: 'a hosted zone ID: Z and up to 32 capital letters and digits (e.g. Z0123456789ABCDEFGHIJ)', fix: 'copy it from `aws route53 list-hosted-zones` (without the /hostedzone/ prefix)' });
+    if (
+      checkRequiredId(problems, 'hostedZoneId', p.hostedZoneId, 'Route 53 hosted zone') &&
+      !Token.isUnresolved(p.hostedZoneId) &&
+      !/^Z[0-9A-Z]{1,32}$/.test(p.hostedZoneId)
+    ) {
+      problems.add({
+        field: 'hostedZoneId',
+        value: p.hostedZoneId,
+        allowed: 'a hosted zone ID: Z and up to 32 capital letters and digits (e.g. Z0123456789ABCDEFGHIJ)',
+        fix: 'copy it from `aws route53 list-hosted-zones` (without the /hostedzone/ prefix)',
+      });
     }
-    if (!Token.isUnresolved(p.recordName)) checkName(problems, 'recordName', p.recordName, RECORD_NAME, 'a fully qualified DNS name inside the hosted zone, e.g. iqservice.corp.example.com');
-    checkInteger(problems, 'dnsTtlSeconds', p.dnsTtlSeconds, 0, 2147483647, 'lower TTLs fail over sooner but cost more DNS queries; 30 is a common choice');
+    if (!Token.isUnresolved(p.recordName))
+      checkName(
+        problems,
+        'recordName',
+        p.recordName,
+        RECORD_NAME,
+        'a fully qualified DNS name inside the hosted zone, e.g. iqservice.corp.example.com',
+      );
+    checkInteger(
+      problems,
+      'dnsTtlSeconds',
+      p.dnsTtlSeconds,
+      0,
+      2147483647,
+      'lower TTLs fail over sooner but cost more DNS queries; 30 is a common choice',
+    );
     const members = model.pools[0].members;
     const kinds = new Set(members.map((x) => x.address.kind));
     if (kinds.size > 1) {
-      problems.root().add({ field: 'secondary.address', value: members[1].address.value, allowed: `an address of the same kind as primary.address (${members[0].address.kind})`, fix: 'both failover records must have one type (A, AAAA or CNAME): give both hosts IPv4, both IPv6, or both DNS names' });
+      problems.root().add({
+        field: 'secondary.address',
+        value: members[1].address.value,
+        allowed: `an address of the same kind as primary.address (${members[0].address.kind})`,
+        fix: 'both failover records must have one type (A, AAAA or CNAME): give both hosts IPv4, both IPv6, or both DNS names',
+      });
     }
     if (p.privateZone) {
       if (p.healthCheck !== undefined) {
-        problems.add({ field: 'healthCheck', value: p.healthCheck, allowed: 'nothing with privateZone: true (health comes from healthMetric)', fix: 'remove healthCheck, or set privateZone: false for a public zone' });
+        problems.add({
+          field: 'healthCheck',
+          value: p.healthCheck,
+          allowed: 'nothing with privateZone: true (health comes from healthMetric)',
+          fix: 'remove healthCheck, or set privateZone: false for a public zone',
+        });
       }
       const m = p.metric;
       if (!m) {
-        problems.add({ field: 'healthMetric', value: undefined, allowed: 'a CloudWatch metric (namespace, metricName, region) with privateZone: true', fix: 'Route 53 checkers run on the internet and cannot reach private IPs: publish a metric per host (1 healthy, 0 not) and name it here; see the README' });
+        problems.add({
+          field: 'healthMetric',
+          value: undefined,
+          allowed: 'a CloudWatch metric (namespace, metricName, region) with privateZone: true',
+          fix:
+            'Route 53 checkers run on the internet and cannot reach private IPs: publish a metric per host (1 healthy, 0 not) and name it ' +
+            'here; see the README',
+        });
       } else {
         const mp = problems.under('healthMetric');
         checkRequiredId(mp, 'namespace', m.namespace, 'CloudWatch namespace');
@@ -145,18 +185,39 @@ export class AwsRoute53FailoverTarget extends HaTargetBase {
         checkRequiredId(mp, 'region', m.region, 'AWS region of the alarms');
         checkRequiredId(mp, 'dimensionName', m.dimensionName, 'metric dimension');
         if (checkInteger(mp, 'periodSeconds', m.periodSeconds, 60, 86400) && m.periodSeconds % 60 !== 0) {
-          mp.add({ field: 'periodSeconds', value: m.periodSeconds, allowed: 'a multiple of 60', fix: `Route 53 supports only standard-resolution alarms; use ${Math.max(60, Math.round(m.periodSeconds / 60) * 60)}` });
+          mp.add({
+            field: 'periodSeconds',
+            value: m.periodSeconds,
+            allowed: 'a multiple of 60',
+            fix: `Route 53 supports only standard-resolution alarms; use ${Math.max(60, Math.round(m.periodSeconds / 60) * 60)}`,
+          });
         }
         checkInteger(mp, 'evaluationPeriods', m.evaluationPeriods, 1, 10);
       }
     } else {
       if (p.healthMetric !== undefined) {
-        problems.add({ field: 'healthMetric', value: p.healthMetric, allowed: 'nothing for a public zone (endpoint health checks are used)', fix: 'remove healthMetric, or set privateZone: true' });
+        problems.add({
+          field: 'healthMetric',
+          value: p.healthMetric,
+          allowed: 'nothing for a public zone (endpoint health checks are used)',
+          fix: 'remove healthMetric, or set privateZone: true',
+        });
       }
-      checkOneOf(problems, 'healthCheck.requestIntervalSeconds', p.requestIntervalSeconds, [10, 30], 'Route 53 checks every 30 s, or every 10 s (fast)');
+      checkOneOf(
+        problems,
+        'healthCheck.requestIntervalSeconds',
+        p.requestIntervalSeconds,
+        [10, 30],
+        'Route 53 checks every 30 s, or every 10 s (fast)',
+      );
       checkInteger(problems, 'healthCheck.failureThreshold', p.failureThreshold, 1, 10);
-      checkDnsHealthChecks(model, problems, 'Route 53',
-        'Route 53 checkers run on the internet and cannot reach private IPs: set privateZone: true with healthMetric (CloudWatch alarm checks), or give public addresses');
+      checkDnsHealthChecks(
+        model,
+        problems,
+        'Route 53',
+        'Route 53 checkers run on the internet and cannot reach private IPs: set privateZone: true with healthMetric (CloudWatch alarm ' +
+          'checks), or give public addresses',
+      );
     }
   }
 
@@ -181,7 +242,8 @@ export class AwsRoute53FailoverTarget extends HaTargetBase {
         dnsTtlSeconds: p.dnsTtlSeconds,
       };
     }
-    const i = p.requestIntervalSeconds; const n = p.failureThreshold;
+    const i = p.requestIntervalSeconds;
+    const n = p.failureThreshold;
     const t = dnsCheckSpec(model.pools[0].probe).protocol === 'HTTP' ? ROUTE53_HTTP_TIMEOUT_SECONDS : ROUTE53_TCP_TIMEOUT_SECONDS;
     return {
       markDownSeconds: i * n + t,

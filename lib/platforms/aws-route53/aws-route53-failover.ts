@@ -78,17 +78,19 @@ export class AwsRoute53Failover extends Construct {
         });
       }
       this.healthChecks.push(healthCheck);
-      this.records.push(new Route53Record(this, `${m.name}-record`, {
-        provider,
-        zoneId: t.hostedZoneId,
-        name: t.recordName,
-        type: recordType(m.address.kind),
-        ttl: t.dnsTtlSeconds,
-        records: [m.address.value],
-        setIdentifier: `${model.name}-${m.name}`,
-        failoverRoutingPolicy: { type: role },
-        healthCheckId: healthCheck.id,
-      }));
+      this.records.push(
+        new Route53Record(this, `${m.name}-record`, {
+          provider,
+          zoneId: t.hostedZoneId,
+          name: t.recordName,
+          type: recordType(m.address.kind),
+          ttl: t.dnsTtlSeconds,
+          records: [m.address.value],
+          setIdentifier: `${model.name}-${m.name}`,
+          failoverRoutingPolicy: { type: role },
+          healthCheckId: healthCheck.id,
+        }),
+      );
     });
   }
 }

@@ -109,19 +109,34 @@ export class AzureLoadBalancerTarget extends HaTargetBase {
     checkRequiredId(problems, 'subnetId', p.subnetId, 'subnet');
     checkRequiredId(problems, 'networkSecurityGroupName', p.networkSecurityGroupName, 'network security group on the IQService hosts');
     if (!p.virtualNetworkId && typeof p.subnetId === 'string' && p.subnetId) {
-      problems.add({ field: 'virtualNetworkId', value: undefined, allowed: 'the ID of the virtual network holding the IQService hosts', fix: 'set virtualNetworkId, or give subnetId as a full /subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet> ID' });
+      problems.add({
+        field: 'virtualNetworkId',
+        value: undefined,
+        allowed: 'the ID of the virtual network holding the IQService hosts',
+        fix: 'set virtualNetworkId, or give subnetId as a full /subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet> ID',
+      });
     }
     checkInteger(problems, 'nsgPriorityBase', p.nsgPriorityBase, 100, 4092, 'the pair uses this priority and the next four');
     if (model.connections.idleTimeoutMinutes < 4) {
-      problems.root().add({ field: 'idleTimeoutMinutes', value: model.connections.idleTimeoutMinutes, allowed: 'an integer from 4 to 100 on Azure Load Balancer (its rule idle timeout)', fix: 'set idleTimeoutMinutes to 4 or more' });
+      problems.root().add({
+        field: 'idleTimeoutMinutes',
+        value: model.connections.idleTimeoutMinutes,
+        allowed: 'an integer from 4 to 100 on Azure Load Balancer (its rule idle timeout)',
+        fix: 'set idleTimeoutMinutes to 4 or more',
+      });
     }
     checkConnectionResets(model, problems, 'Azure Load Balancer', {
-      onFailover: 'Azure keeps established flows to a host whose probe fails; they end when the host or the client ends them, or after the idle timeout',
+      onFailover:
+        'Azure keeps established flows to a host whose probe fails; they end when the host or the client ends them, or after the idle timeout',
       onFailback: 'Azure keeps established flows on the secondary when the primary is healthy again',
     });
     const okThreshold = checkInteger(problems, 'probe.probeThreshold', p.probeThreshold, 1, 100);
     checkAzureLbProbe(problems, 'probe.intervalSeconds', p.intervalSeconds, 'probe.probeThreshold', okThreshold ? p.probeThreshold : undefined);
-    checkIpMembersAndFullHandshakeProbe(model, problems, { name: 'Azure Load Balancer', noDns: 'Azure backend pools by IP address take no DNS names', oneFamily: 'an Azure frontend is IPv4 or IPv6' });
+    checkIpMembersAndFullHandshakeProbe(model, problems, {
+      name: 'Azure Load Balancer',
+      noDns: 'Azure backend pools by IP address take no DNS names',
+      oneFamily: 'an Azure frontend is IPv4 or IPv6',
+    });
     checkAzureFrontendIp(problems, 'frontendPrivateIp', p.frontendPrivateIp, { members: model.pools[0].members, optional: true });
     checkAzureZones(problems, 'zones', p.zones);
   }
@@ -149,4 +164,3 @@ export class AzureLoadBalancerTarget extends HaTargetBase {
     return estimateFailover(model.name, this.platform, this.timing(), sidecarTerms(model, true));
   }
 }
-

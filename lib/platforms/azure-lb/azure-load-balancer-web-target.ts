@@ -69,10 +69,19 @@ export class AzureLoadBalancerWebTarget extends WebTierTargetBase {
     checkNoStandbys(model, problems, 'azure-lb', 'spreads over every member that passes its probe');
     const first = model.pools[0];
     if (!first) return;
-    const key = (members: { name: string }[]) => members.map((m) => m.name).sort().join(',');
+    const key = (members: { name: string }[]) =>
+      members
+        .map((m) => m.name)
+        .sort()
+        .join(',');
     model.pools.forEach((pool, i) => {
       if (i > 0 && key(pool.members) !== key(first.members)) {
-        problems.root().add({ field: `applications[${i}].nodes`, value: pool.members.map((m) => m.name), allowed: `the same nodes as applications[0] (${first.members.map((m) => m.name).join(', ')}) with azure-lb`, fix: 'a layer-4 load balancer cannot route by path: use azure-appgw for separated pools' });
+        problems.root().add({
+          field: `applications[${i}].nodes`,
+          value: pool.members.map((m) => m.name),
+          allowed: `the same nodes as applications[0] (${first.members.map((m) => m.name).join(', ')}) with azure-lb`,
+          fix: 'a layer-4 load balancer cannot route by path: use azure-appgw for separated pools',
+        });
       }
     });
     checkAzureZones(problems, 'zones', p.zones);
@@ -82,9 +91,17 @@ export class AzureLoadBalancerWebTarget extends WebTierTargetBase {
     checkAzureOneFamily(problems.root(), [
       ...model.nodes.map((n, i) => ({ field: `nodes[${i}].address`, value: n.address.value, kind: n.address.kind })),
       ...model.allowedClients.map((c, i) => ({ field: `allowedClients[${i}]`, value: c, kind: cidrFamily(c) })),
-      ...(Array.isArray(p.directSources) ? p.directSources : []).filter((c) => typeof c === 'string' && c.includes('/')).map((c, i) => ({ field: `directSources[${i}]`, value: c, kind: cidrFamily(c) })),
+      ...(Array.isArray(p.directSources) ? p.directSources : [])
+        .filter((c) => typeof c === 'string' && c.includes('/'))
+        .map((c, i) => ({ field: `directSources[${i}]`, value: c, kind: cidrFamily(c) })),
     ]);
-    if (new Set(model.nodes.map((n) => n.httpPort)).size > 1) problems.root().add({ field: 'nodes', value: model.nodes.map((n) => n.httpPort), allowed: 'one httpPort for every node with azure-lb', fix: 'a load balancing rule has one backend port' });
+    if (new Set(model.nodes.map((n) => n.httpPort)).size > 1)
+      problems.root().add({
+        field: 'nodes',
+        value: model.nodes.map((n) => n.httpPort),
+        allowed: 'one httpPort for every node with azure-lb',
+        fix: 'a load balancing rule has one backend port',
+      });
   }
 
   public render(scope: Construct, model: WebTierModel): void {
@@ -93,47 +110,122 @@ export class AzureLoadBalancerWebTarget extends WebTierTargetBase {
     const frontend = `${model.name}-frontend`;
     const c = new Construct(scope, 'azure-lb');
     const lb = new Lb(c, 'lb', {
-      provider, name: `${model.name}-lb`, resourceGroupName: p.resourceGroupName, location: p.location, sku: 'Standard', tags: p.tags,
-      frontendIpConfiguration: [{ name: frontend, subnetId: p.subnetId, privateIpAddressAllocation: p.frontendPrivateIp ? 'Static' : 'Dynamic', privateIpAddress: p.frontendPrivateIp, zones: p.zones }],
+      provider,
+      name: `${model.name}-lb`,
+      resourceGroupName: p.resourceGroupName,
+      location: p.location,
+      sku: 'Standard',
+      tags: p.tags,
+      frontendIpConfiguration: [
+        {
+          name: frontend,
+          subnetId: p.subnetId,
+          privateIpAddressAllocation: p.frontendPrivateIp ? 'Static' : 'Dynamic',
+          privateIpAddress: p.frontendPrivateIp,
+          zones: p.zones,
+        },
+      ],
     });
     const h = model.pools[0].health;
     const port = model.nodes[0].httpPort;
     const probe = new LbProbe(c, 'probe', {
-      provider, name: `${model.name}-http`, loadbalancerId: lb.id, protocol: 'Http', port, requestPath: h.path,
-      intervalInSeconds: h.intervalSeconds, probeThreshold: h.fall,
+      provider,
+      name: `${model.name}-http`,
+      loadbalancerId: lb.id,
+      protocol: 'Http',
+      port,
+      requestPath: h.path,
+      intervalInSeconds: h.intervalSeconds,
+      probeThreshold: h.fall,
     });
-    const pool = new LbBackendAddressPool(c, 'pool', { provider, name: `${model.name}-tomcats`, loadbalancerId: lb.id, virtualNetworkId: p.virtualNetworkId });
+    const pool = new LbBackendAddressPool(c, 'pool', {
+      provider,
+      name: `${model.name}-tomcats`,
+      loadbalancerId: lb.id,
+      virtualNetworkId: p.virtualNetworkId,
+    });
     for (const m of model.pools[0].members) {
-      new LbBackendAddressPoolAddress(c, `pool-${m.name}`, { provider, name: `${model.name}-${m.name}`, backendAddressPoolId: pool.id, virtualNetworkId: p.virtualNetworkId, ipAddress: m.address.value });
+      new LbBackendAddressPoolAddress(c, `pool-${m.name}`, {
+        provider,
+        name: `${model.name}-${m.name}`,
+        backendAddressPoolId: pool.id,
+        virtualNetworkId: p.virtualNetworkId,
+        ipAddress: m.address.value,
+      });
     }
     new LbRule(c, 'rule', {
-      provider, name: `${model.name}-http-${model.frontendPort}`, loadbalancerId: lb.id, frontendIpConfigurationName: frontend, protocol: 'Tcp',
-      frontendPort: model.frontendPort, backendPort: port, backendAddressPoolIds: [pool.id], probeId: probe.id,
+      provider,
+      name: `${model.name}-http-${model.frontendPort}`,
+      loadbalancerId: lb.id,
+      frontendIpConfigurationName: frontend,
+      protocol: 'Tcp',
+      frontendPort: model.frontendPort,
+      backendPort: port,
+      backendAddressPoolIds: [pool.id],
+      probeId: probe.id,
       // A client (source address and protocol) stays on one Tomcat: the layer-4 stand-in for JSESSIONID.
-      loadDistribution: 'SourceIPProtocol', idleTimeoutInMinutes: Math.min(100, Math.max(4, Math.round(model.connectionTimeoutSeconds / 60))),
-      tcpResetEnabled: true, disableOutboundSnat: true,
+      loadDistribution: 'SourceIPProtocol',
+      idleTimeoutInMinutes: Math.min(100, Math.max(4, Math.round(model.connectionTimeoutSeconds / 60))),
+      tcpResetEnabled: true,
+      disableOutboundSnat: true,
     });
     const common = {
-      provider, resourceGroupName: p.networkSecurityGroupResourceGroupName ?? p.resourceGroupName, networkSecurityGroupName: p.networkSecurityGroupName,
-      direction: 'Inbound', protocol: 'Tcp', sourcePortRange: '*', access: 'Allow',
-      destinationAddressPrefixes: model.nodes.map((n) => hostCidr(n.address)), destinationPortRange: String(port),
+      provider,
+      resourceGroupName: p.networkSecurityGroupResourceGroupName ?? p.resourceGroupName,
+      networkSecurityGroupName: p.networkSecurityGroupName,
+      direction: 'Inbound',
+      protocol: 'Tcp',
+      sourcePortRange: '*',
+      access: 'Allow',
+      destinationAddressPrefixes: model.nodes.map((n) => hostCidr(n.address)),
+      destinationPortRange: String(port),
     };
     const base = p.nsgPriorityBase ?? 1200;
-    new NetworkSecurityRule(c, 'nsg-clients', { ...common, name: `${model.name}-allow-clients`, description: `identity-ha ${model.name}: HTTP from allowed clients`, priority: base, sourceAddressPrefixes: [...model.allowedClients] });
-    new NetworkSecurityRule(c, 'nsg-probe', { ...common, name: `${model.name}-allow-lb-probe`, description: `identity-ha ${model.name}: HTTP probe from Azure Load Balancer`, priority: base + 1, sourceAddressPrefix: 'AzureLoadBalancer' });
+    new NetworkSecurityRule(c, 'nsg-clients', {
+      ...common,
+      name: `${model.name}-allow-clients`,
+      description: `identity-ha ${model.name}: HTTP from allowed clients`,
+      priority: base,
+      sourceAddressPrefixes: [...model.allowedClients],
+    });
+    new NetworkSecurityRule(c, 'nsg-probe', {
+      ...common,
+      name: `${model.name}-allow-lb-probe`,
+      description: `identity-ha ${model.name}: HTTP probe from Azure Load Balancer`,
+      priority: base + 1,
+      sourceAddressPrefix: 'AzureLoadBalancer',
+    });
     if (p.directSources?.length) {
-      new NetworkSecurityRule(c, 'nsg-direct', { ...common, name: `${model.name}-allow-direct`, description: `identity-ha ${model.name}: HTTP from sources that bypass the load balancer`, priority: base + 2, sourceAddressPrefixes: [...p.directSources] });
+      new NetworkSecurityRule(c, 'nsg-direct', {
+        ...common,
+        name: `${model.name}-allow-direct`,
+        description: `identity-ha ${model.name}: HTTP from sources that bypass the load balancer`,
+        priority: base + 2,
+        sourceAddressPrefixes: [...p.directSources],
+      });
     }
     // After the Allows: the default AllowVnetInBound (65000) would let every VNet and peered source in.
-    new NetworkSecurityRule(c, 'nsg-deny', { ...common, name: `${model.name}-deny-others`, description: `identity-ha ${model.name}: nobody else reaches the Tomcats' HTTP port`, priority: base + 3, access: 'Deny', sourceAddressPrefix: '*' });
+    new NetworkSecurityRule(c, 'nsg-deny', {
+      ...common,
+      name: `${model.name}-deny-others`,
+      description: `identity-ha ${model.name}: nobody else reaches the Tomcats' HTTP port`,
+      priority: base + 3,
+      access: 'Deny',
+      sourceAddressPrefix: '*',
+    });
   }
 
   public warnings(model: WebTierModel): string[] {
     return [
-      `azure-lb: the load balancer keeps a client on one Tomcat by source address (SourceIPProtocol), not by ${model.stickiness.cookieName}: clients behind one NAT share a node, and a session moves when a client's address changes`,
-      `azure-lb: one HTTP probe (${model.pools[0].health.path}) decides for every application; Azure takes a node back after probeThreshold good probes`,
-      `azure-lb: the HTTP probe passes only on status 200 (Azure's rule), not on every 2xx as the other balancers' checks: a health path answering 204 or a redirect counts as down`,
-      `azure-lb: the Tomcats' NSG closes HTTP port ${model.nodes[0]?.httpPort} to everyone but allowedClients, the Azure probe${this.props.directSources?.length ? ' and directSources' : ''}: another balancer or monitoring that reaches the Tomcats directly must be listed in directSources`,
+      `azure-lb: the load balancer keeps a client on one Tomcat by source address (SourceIPProtocol), not by ${model.stickiness.cookieName}: ` +
+        `clients behind one NAT share a node, and a session moves when a client's address changes`,
+      `azure-lb: one HTTP probe (${model.pools[0].health.path}) decides for every application; Azure takes a node back after probeThreshold ` +
+        `good probes`,
+      `azure-lb: the HTTP probe passes only on status 200 (Azure's rule), not on every 2xx as the other balancers' checks: a health path ` +
+        `answering 204 or a redirect counts as down`,
+      `azure-lb: the Tomcats' NSG closes HTTP port ${model.nodes[0]?.httpPort} to everyone but allowedClients, the Azure ` +
+        `probe${this.props.directSources?.length ? ' and directSources' : ''}: another balancer or monitoring that reaches the Tomcats ` +
+        `directly must be listed in directSources`,
     ];
   }
 
@@ -145,8 +237,11 @@ export class AzureLoadBalancerWebTarget extends WebTierTargetBase {
     const h = model.pools[0].health;
     const down = h.intervalSeconds * h.fall + h.intervalSeconds;
     return figuresEstimate(model.name, {
-      platform: this.platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} probes + ${h.intervalSeconds}s in flight = ${down}`,
-      failbackSeconds: h.intervalSeconds * h.fall, failbackFormula: `${h.intervalSeconds}s x ${h.fall} good probes (probeThreshold) = ${h.intervalSeconds * h.fall}`,
+      platform: this.platform,
+      seconds: down,
+      formula: `${h.intervalSeconds}s x ${h.fall} probes + ${h.intervalSeconds}s in flight = ${down}`,
+      failbackSeconds: h.intervalSeconds * h.fall,
+      failbackFormula: `${h.intervalSeconds}s x ${h.fall} good probes (probeThreshold) = ${h.intervalSeconds * h.fall}`,
     });
   }
 }

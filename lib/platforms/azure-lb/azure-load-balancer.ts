@@ -37,14 +37,16 @@ export class AzureLoadBalancer extends Construct {
       location: t.location,
       sku: 'Standard',
       tags: t.tags,
-      frontendIpConfiguration: [{
-        name: frontendName,
-        subnetId: t.subnetId,
-        privateIpAddressVersion: family === AddressKind.IPV6 ? 'IPv6' : 'IPv4',
-        privateIpAddressAllocation: t.frontendPrivateIp ? 'Static' : 'Dynamic',
-        privateIpAddress: t.frontendPrivateIp,
-        zones: t.zones,
-      }],
+      frontendIpConfiguration: [
+        {
+          name: frontendName,
+          subnetId: t.subnetId,
+          privateIpAddressVersion: family === AddressKind.IPV6 ? 'IPv6' : 'IPv4',
+          privateIpAddressAllocation: t.frontendPrivateIp ? 'Static' : 'Dynamic',
+          privateIpAddress: t.frontendPrivateIp,
+          zones: t.zones,
+        },
+      ],
     });
 
     const probe = pool0.probe;
@@ -78,22 +80,24 @@ export class AzureLoadBalancer extends Construct {
           ipAddress: m.address.value,
         });
       }
-      this.rules.push(new LbRule(this, `rule-${listener.name}`, {
-        provider,
-        name: `${name}-${listener.name}-${listener.port}`,
-        loadbalancerId: this.loadBalancer.id,
-        frontendIpConfigurationName: frontendName,
-        protocol: 'Tcp',
-        frontendPort: listener.port,
-        backendPort: pool.members[0].port,
-        backendAddressPoolIds: [backend.id],
-        probeId: this.probe.id,
-        tcpResetEnabled: true,
-        floatingIpEnabled: false,
-        idleTimeoutInMinutes: model.connections.idleTimeoutMinutes,
-        loadDistribution: 'Default',
-        disableOutboundSnat: true,
-      }));
+      this.rules.push(
+        new LbRule(this, `rule-${listener.name}`, {
+          provider,
+          name: `${name}-${listener.name}-${listener.port}`,
+          loadbalancerId: this.loadBalancer.id,
+          frontendIpConfigurationName: frontendName,
+          protocol: 'Tcp',
+          frontendPort: listener.port,
+          backendPort: pool.members[0].port,
+          backendAddressPoolIds: [backend.id],
+          probeId: this.probe.id,
+          tcpResetEnabled: true,
+          floatingIpEnabled: false,
+          idleTimeoutInMinutes: model.connections.idleTimeoutMinutes,
+          loadDistribution: 'Default',
+          disableOutboundSnat: true,
+        }),
+      );
     }
 
     // NSG rules on the hosts: service ports only from the allowed clients, sidecar ports only from

@@ -93,18 +93,53 @@ export class AzureTrafficManagerTarget extends HaTargetBase {
     const p = this._props;
     checkRequiredId(problems, 'resourceGroupName', p.resourceGroupName, 'resource group');
     const relativeName = p.relativeDnsName ?? model.name;
-    if (!Token.isUnresolved(relativeName)) checkName(problems, 'relativeDnsName', relativeName, RELATIVE_NAME, '1-63 letters, digits and hyphens, not starting or ending with a hyphen',
-      'clients resolve <relativeDnsName>.trafficmanager.net; pick a name unique across Azure');
-    if (p.profileName !== undefined && !Token.isUnresolved(p.profileName)) checkName(problems, 'profileName', p.profileName, PROFILE_NAME, '1-63 letters, digits, dots and hyphens');
-    checkInteger(problems, 'dnsTtlSeconds', p.dnsTtlSeconds, 0, MAX_DNS_TTL, 'lower TTLs fail over sooner but cost more DNS queries; 30 is a common choice');
-    if (checkOneOf(problems, 'monitor.intervalSeconds', p.intervalSeconds, [10, 30], 'Traffic Manager probes every 30 s, or every 10 s with fast probing')) {
+    if (!Token.isUnresolved(relativeName))
+      checkName(
+        problems,
+        'relativeDnsName',
+        relativeName,
+        RELATIVE_NAME,
+        '1-63 letters, digits and hyphens, not starting or ending with a hyphen',
+        'clients resolve <relativeDnsName>.trafficmanager.net; pick a name unique across Azure',
+      );
+    if (p.profileName !== undefined && !Token.isUnresolved(p.profileName))
+      checkName(problems, 'profileName', p.profileName, PROFILE_NAME, '1-63 letters, digits, dots and hyphens');
+    checkInteger(
+      problems,
+      'dnsTtlSeconds',
+      p.dnsTtlSeconds,
+      0,
+      MAX_DNS_TTL,
+      'lower TTLs fail over sooner but cost more DNS queries; 30 is a common choice',
+    );
+    if (
+      checkOneOf(
+        problems,
+        'monitor.intervalSeconds',
+        p.intervalSeconds,
+        [10, 30],
+        'Traffic Manager probes every 30 s, or every 10 s with fast probing',
+      )
+    ) {
       const maxTimeout = p.intervalSeconds === 10 ? 9 : 10;
-      checkInteger(problems, 'monitor.timeoutSeconds', p.timeoutSeconds, 5, maxTimeout, `with intervalSeconds ${p.intervalSeconds} Traffic Manager allows a timeout of 5 to ${maxTimeout} seconds`);
+      checkInteger(
+        problems,
+        'monitor.timeoutSeconds',
+        p.timeoutSeconds,
+        5,
+        maxTimeout,
+        `with intervalSeconds ${p.intervalSeconds} Traffic Manager allows a timeout of 5 to ${maxTimeout} seconds`,
+      );
     }
     checkInteger(problems, 'monitor.toleratedFailures', p.toleratedFailures, 0, 9);
     checkDnsClients(model, problems, 'Traffic Manager');
-    checkDnsHealthChecks(model, problems, 'Traffic Manager',
-      'Traffic Manager probes from Azure\'s public probing agents and cannot reach private addresses: give the host\'s public IP or public DNS name (and open the probe port to the AzureTrafficManager service tag), or use strategy "load-balancer" for private-only sites');
+    checkDnsHealthChecks(
+      model,
+      problems,
+      'Traffic Manager',
+      "Traffic Manager probes from Azure's public probing agents and cannot reach private addresses: give the host's public IP or public " +
+        'DNS name (and open the probe port to the AzureTrafficManager service tag), or use strategy "load-balancer" for private-only sites',
+    );
   }
 
   public render(scope: Construct, model: HaServiceModel): void {

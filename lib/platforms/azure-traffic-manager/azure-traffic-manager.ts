@@ -46,14 +46,16 @@ export class AzureTrafficManager extends Construct {
 
     // Priority 1 is served first; Traffic Manager priorities are unique per profile.
     membersByPriority(pool).forEach((m, i) => {
-      this.endpoints.push(new TrafficManagerExternalEndpoint(this, m.name, {
-        provider: t.provider,
-        name: `${model.name}-${m.name}`,
-        profileId: this.profile.id,
-        target: m.address.value,
-        priority: i + 1,
-        enabled: true,
-      }));
+      this.endpoints.push(
+        new TrafficManagerExternalEndpoint(this, m.name, {
+          provider: t.provider,
+          name: `${model.name}-${m.name}`,
+          profileId: this.profile.id,
+          target: m.address.value,
+          priority: i + 1,
+          enabled: true,
+        }),
+      );
     });
   }
 }

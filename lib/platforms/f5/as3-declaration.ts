@@ -25,11 +25,22 @@ export function as3Monitor(probe: ResolvedProbePolicy, t: ResolvedF5Props): Reco
   const timing = { interval: t.intervalSeconds, timeout: t.timeoutSeconds };
   switch (probe.kind) {
     case ProbeKind.SIDECAR_GATE:
-      return { class: 'Monitor', remark: `identity-ha sidecar gate port ${probe.gatePort}`, monitorType: 'tcp-half-open', targetPort: probe.gatePort, ...timing };
+      return {
+        class: 'Monitor',
+        remark: `identity-ha sidecar gate port ${probe.gatePort}`,
+        monitorType: 'tcp-half-open',
+        targetPort: probe.gatePort,
+        ...timing,
+      };
     case ProbeKind.SIDECAR_HTTP:
       return {
-        class: 'Monitor', remark: `identity-ha sidecar GET ${probe.path} on ${probe.healthPort}`, monitorType: 'http', targetPort: probe.healthPort,
-        send: `GET ${probe.path} HTTP/1.1\r\nHost: idha\r\nConnection: close\r\n\r\n`, receive: 'HTTP/1.1 200', ...timing,
+        class: 'Monitor',
+        remark: `identity-ha sidecar GET ${probe.path} on ${probe.healthPort}`,
+        monitorType: 'http',
+        targetPort: probe.healthPort,
+        send: `GET ${probe.path} HTTP/1.1\r\nHost: idha\r\nConnection: close\r\n\r\n`,
+        receive: 'HTTP/1.1 200',
+        ...timing,
       };
     case ProbeKind.TCP_HALF_OPEN:
       return { class: 'Monitor', remark: 'half-open on the service port: SYN, SYN-ACK, RST', monitorType: 'tcp-half-open', ...timing };

@@ -108,39 +108,87 @@ export class F5BigIpTarget extends HaTargetBase {
   public validate(model: HaServiceModel, problems: Problems): void {
     const t = this._resolve(model);
     let vipFamily: string | undefined;
-    if (typeof t.virtualAddress === 'string' && ipaddr.isValid(t.virtualAddress) && (t.virtualAddress.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(t.virtualAddress))) {
+    if (
+      typeof t.virtualAddress === 'string' &&
+      ipaddr.isValid(t.virtualAddress) &&
+      (t.virtualAddress.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(t.virtualAddress))
+    ) {
       vipFamily = ipaddr.parse(t.virtualAddress).kind();
     } else {
-      problems.add({ field: 'virtualAddress', value: t.virtualAddress, allowed: 'an IPv4 or IPv6 address for the virtual server', fix: 'pick a free address on a BIG-IP VLAN the clients can reach' });
+      problems.add({
+        field: 'virtualAddress',
+        value: t.virtualAddress,
+        allowed: 'an IPv4 or IPv6 address for the virtual server',
+        fix: 'pick a free address on a BIG-IP VLAN the clients can reach',
+      });
     }
     if (vipFamily) {
       const vip = ipaddr.parse(t.virtualAddress).toString();
       const host = model.pools[0].members.find((m) => m.address.value === vip);
-      if (host) problems.add({ field: 'virtualAddress', value: t.virtualAddress, allowed: `a free address, not the ${host.name} host's (${host.name}.address)`, fix: 'pick an unused address on a BIG-IP VLAN for the virtual server' });
+      if (host)
+        problems.add({
+          field: 'virtualAddress',
+          value: t.virtualAddress,
+          allowed: `a free address, not the ${host.name} host's (${host.name}.address)`,
+          fix: 'pick an unused address on a BIG-IP VLAN for the virtual server',
+        });
     }
-    if (checkName(problems, 'tenant', t.tenant, AS3_NAME, 'a letter then letters, digits or underscores, at most 48 characters', 'AS3 tenant (partition) names cannot contain hyphens')
-      && ['common', 'shared'].includes(t.tenant.toLowerCase())) {
-      problems.add({ field: 'tenant', value: t.tenant, allowed: 'a tenant of your own, not Common or Shared (AS3 reserves them)', fix: `leave tenant out for idha_${model.name.replace(/-/g, '_')}` });
+    if (
+      checkName(
+        problems,
+        'tenant',
+        t.tenant,
+        AS3_NAME,
+        'a letter then letters, digits or underscores, at most 48 characters',
+        'AS3 tenant (partition) names cannot contain hyphens',
+      ) &&
+      ['common', 'shared'].includes(t.tenant.toLowerCase())
+    ) {
+      problems.add({
+        field: 'tenant',
+        value: t.tenant,
+        allowed: 'a tenant of your own, not Common or Shared (AS3 reserves them)',
+        fix: `leave tenant out for idha_${model.name.replace(/-/g, '_')}`,
+      });
     }
     checkName(problems, 'application', t.application, AS3_NAME, 'a letter then letters, digits or underscores, at most 48 characters');
     const okP = checkInteger(problems, 'primaryPriorityGroup', t.primaryPriorityGroup, 0, 65535);
     const okS = checkInteger(problems, 'secondaryPriorityGroup', t.secondaryPriorityGroup, 0, 65535);
     if (okP && okS && t.secondaryPriorityGroup >= t.primaryPriorityGroup) {
-      problems.add({ field: 'secondaryPriorityGroup', value: t.secondaryPriorityGroup, allowed: `less than primaryPriorityGroup (${t.primaryPriorityGroup}); the higher group takes the traffic`, fix: 'keep the defaults 10 (primary) and 0 (secondary)' });
+      problems.add({
+        field: 'secondaryPriorityGroup',
+        value: t.secondaryPriorityGroup,
+        allowed: `less than primaryPriorityGroup (${t.primaryPriorityGroup}); the higher group takes the traffic`,
+        fix: 'keep the defaults 10 (primary) and 0 (secondary)',
+      });
     }
     checkOneOf(problems, 'snat', t.snat, Object.values(F5Snat));
     const okI = checkInteger(problems, 'monitor.intervalSeconds', t.intervalSeconds, 1, 3600);
     const okT = checkInteger(problems, 'monitor.timeoutSeconds', t.timeoutSeconds, 2, 900);
     if (okI && okT && t.timeoutSeconds <= t.intervalSeconds) {
-      problems.add({ field: 'monitor.timeoutSeconds', value: t.timeoutSeconds, allowed: `more than monitor.intervalSeconds (${t.intervalSeconds})`, fix: `F5 recommends 3 x interval + 1 = ${3 * t.intervalSeconds + 1}` });
+      problems.add({
+        field: 'monitor.timeoutSeconds',
+        value: t.timeoutSeconds,
+        allowed: `more than monitor.intervalSeconds (${t.intervalSeconds})`,
+        fix: `F5 recommends 3 x interval + 1 = ${3 * t.intervalSeconds + 1}`,
+      });
     }
     checkConnectionResets(model, problems, 'F5 BIG-IP', {
-      onFailback: 'priority group activation sends new connections to the primary again but leaves established ones on the secondary (cutting them needs an iRule, which identity-ha does not write)',
+      onFailback:
+        'priority group activation sends new connections to the primary again but leaves established ones on the secondary (cutting them ' +
+        'needs an iRule, which identity-ha does not write)',
     });
     if (vipFamily) {
       model.allowedClients.forEach((c, i) => {
         if (cidrFamily(c) !== vipFamily) {
-          problems.root().add({ field: `allowedClients[${i}]`, value: c, allowed: `${vipFamily} blocks, the family of targets.f5.virtualAddress (${t.virtualAddress})`, fix: `a BIG-IP virtual server takes clients of its own address family only: list ${vipFamily} blocks here, or give targets.f5.virtualAddress an address of the clients' family` });
+          problems.root().add({
+            field: `allowedClients[${i}]`,
+            value: c,
+            allowed: `${vipFamily} blocks, the family of targets.f5.virtualAddress (${t.virtualAddress})`,
+            fix:
+              `a BIG-IP virtual server takes clients of its own address family only: list ${vipFamily} blocks here, or give ` +
+              `targets.f5.virtualAddress an address of the clients' family`,
+          });
         }
       });
     }

@@ -41,9 +41,14 @@ export class F5WebTarget extends WebTierTargetBase {
 
   public validate(model: WebTierModel, problems: Problems): void {
     const p = this.props;
-    if (typeof p.virtualAddress !== 'string' || !/^[0-9a-fA-F.:]+(%\d+)?$/.test(p.virtualAddress)) problems.add({ field: 'virtualAddress', value: p.virtualAddress, allowed: 'an IPv4 or IPv6 address (with an optional %route-domain)' });
-    for (const [k, v] of [['tenant', this.tenant(model)], ['application', p.application ?? 'web']] as const) {
-      if (!AS3_NAME.test(v) || ['Common', 'Shared'].includes(v)) problems.add({ field: k, value: v, allowed: 'letters, digits and underscores, starting with a letter, not Common or Shared' });
+    if (typeof p.virtualAddress !== 'string' || !/^[0-9a-fA-F.:]+(%\d+)?$/.test(p.virtualAddress))
+      problems.add({ field: 'virtualAddress', value: p.virtualAddress, allowed: 'an IPv4 or IPv6 address (with an optional %route-domain)' });
+    for (const [k, v] of [
+      ['tenant', this.tenant(model)],
+      ['application', p.application ?? 'web'],
+    ] as const) {
+      if (!AS3_NAME.test(v) || ['Common', 'Shared'].includes(v))
+        problems.add({ field: k, value: v, allowed: 'letters, digits and underscores, starting with a letter, not Common or Shared' });
     }
     if (p.snat !== undefined && !['auto', 'none'].includes(p.snat)) problems.add({ field: 'snat', value: p.snat, allowed: '"auto" or "none"' });
   }
@@ -51,7 +56,10 @@ export class F5WebTarget extends WebTierTargetBase {
   public render(_scope: Construct, _model: WebTierModel): void {}
 
   public warnings(_model: WebTierModel): string[] {
-    return ['f5: the BIG-IP keeps a session on its member with its own inserted cookie (BIGipServer<pool>), set beside Tomcat\'s JSESSIONID, not by the jvmRoute suffix'];
+    return [
+      "f5: the BIG-IP keeps a session on its member with its own inserted cookie (BIGipServer<pool>), set beside Tomcat's JSESSIONID, not by " +
+        'the jvmRoute suffix',
+    ];
   }
 
   public declaration(model: WebTierModel): Record<string, unknown> {
@@ -60,7 +68,9 @@ export class F5WebTarget extends WebTierTargetBase {
     // path: such requests are reset first (the policy's comparisons are case-insensitive). The rule
     // names hold a hyphen, which no application's rule name (letters, digits, _) has.
     const refuse = (name: string, operand: string, values: readonly string[]) => ({
-      name, conditions: [{ type: 'httpUri', path: { operand, values: [...values] } }], actions: [{ type: 'drop', event: 'request' }],
+      name,
+      conditions: [{ type: 'httpUri', path: { operand, values: [...values] } }],
+      actions: [{ type: 'drop', event: 'request' }],
     });
     // Whole path segments, as every other balancer matches: "/identity" itself, and what starts with
     // "/identity/" (a bare starts-with would send /identityX to it too). The conditions of one rule
@@ -70,12 +80,24 @@ export class F5WebTarget extends WebTierTargetBase {
       conditions: [{ type: 'httpUri', path: { operand, values } }],
       actions: [{ type: 'forward', event: 'request', select: { pool: { use: as3Name(`${ident(pool.name)}_pool`) } } }],
     });
-    const rules = [refuse('refuse-dot-segments', 'contains', DOT_SEGMENT_MATCH.contains), refuse('refuse-dot-segments-end', 'ends-with', DOT_SEGMENT_MATCH.endsWith), ...model.pools.flatMap((pool) => {
-      const bases = pool.paths.map(contextPathBase);
-      return bases.includes('')
-        ? [forward(pool, '', 'starts-with', ['/'])]
-        : [forward(pool, '', 'equals', bases), forward(pool, '-under', 'starts-with', bases.map((b) => `${b}/`))];
-    })];
+    const rules = [
+      refuse('refuse-dot-segments', 'contains', DOT_SEGMENT_MATCH.contains),
+      refuse('refuse-dot-segments-end', 'ends-with', DOT_SEGMENT_MATCH.endsWith),
+      ...model.pools.flatMap((pool) => {
+        const bases = pool.paths.map(contextPathBase);
+        return bases.includes('')
+          ? [forward(pool, '', 'starts-with', ['/'])]
+          : [
+              forward(pool, '', 'equals', bases),
+              forward(
+                pool,
+                '-under',
+                'starts-with',
+                bases.map((b) => `${b}/`),
+              ),
+            ];
+      }),
+    ];
     app[as3Name(`${ident(model.name)}_vs`)] = {
       class: 'Service_HTTP',
       virtualAddresses: [this.props.virtualAddress],
@@ -89,15 +111,27 @@ export class F5WebTarget extends WebTierTargetBase {
     for (const pool of model.pools) {
       const h = pool.health;
       app[as3Name(`${ident(pool.name)}_monitor`)] = {
-        class: 'Monitor', monitorType: 'http', remark: `GET ${h.path}, 2xx`,
-        send: `GET ${h.path} HTTP/1.1\r\nHost: idha\r\nConnection: close\r\n\r\n`, receive: 'HTTP/1\\.[01] 2[0-9][0-9]',
-        interval: h.intervalSeconds, timeout: h.intervalSeconds * h.fall + 1, timeUntilUp: h.intervalSeconds * (h.rise - 1),
+        class: 'Monitor',
+        monitorType: 'http',
+        remark: `GET ${h.path}, 2xx`,
+        send: `GET ${h.path} HTTP/1.1\r\nHost: idha\r\nConnection: close\r\n\r\n`,
+        receive: 'HTTP/1\\.[01] 2[0-9][0-9]',
+        interval: h.intervalSeconds,
+        timeout: h.intervalSeconds * h.fall + 1,
+        timeUntilUp: h.intervalSeconds * (h.rise - 1),
       };
       app[as3Name(`${ident(pool.name)}_pool`)] = {
-        class: 'Pool', loadBalancingMode: 'round-robin', minimumMembersActive: 1,
+        class: 'Pool',
+        loadBalancingMode: 'round-robin',
+        minimumMembersActive: 1,
         monitors: [{ use: `${ident(pool.name)}_monitor` }],
         members: pool.members.map((m) => {
-          const base = { servicePort: m.httpPort, priorityGroup: m.priority, remark: `${m.name} (jvmRoute ${m.route})${m.priority > 0 ? '' : ', hot standby'}`, shareNodes: true };
+          const base = {
+            servicePort: m.httpPort,
+            priorityGroup: m.priority,
+            remark: `${m.name} (jvmRoute ${m.route})${m.priority > 0 ? '' : ', hot standby'}`,
+            shareNodes: true,
+          };
           return m.address.kind === AddressKind.DNS
             ? { ...base, addressDiscovery: 'fqdn', hostname: m.address.value, autoPopulate: false, queryInterval: 60 }
             : { ...base, serverAddresses: [m.address.value] };
@@ -105,16 +139,24 @@ export class F5WebTarget extends WebTierTargetBase {
       };
     }
     return {
-      class: 'AS3', action: 'deploy', persist: true,
+      class: 'AS3',
+      action: 'deploy',
+      persist: true,
       declaration: {
-        class: 'ADC', schemaVersion: AS3_SCHEMA_VERSION, id: `identity-ha-${model.name}`, label: `identity-ha ${model.name}`,
+        class: 'ADC',
+        schemaVersion: AS3_SCHEMA_VERSION,
+        id: `identity-ha-${model.name}`,
+        label: `identity-ha ${model.name}`,
         [as3Name(this.tenant(model))]: { class: 'Tenant', [as3Name(this.props.application ?? 'web')]: app },
       },
     };
   }
 
   public snippets(model: WebTierModel): Snippet[] {
-    return [{ kind: 'f5-as3', fileName: 'f5/as3.json', content: `${JSON.stringify(this.declaration(model), null, 2)}\n` }, ...tomcatHttpSnippets(model)];
+    return [
+      { kind: 'f5-as3', fileName: 'f5/as3.json', content: `${JSON.stringify(this.declaration(model), null, 2)}\n` },
+      ...tomcatHttpSnippets(model),
+    ];
   }
 
   /** The monitor's timeout marks a member down; timeUntilUp brings it back. */
@@ -122,8 +164,11 @@ export class F5WebTarget extends WebTierTargetBase {
     const h = model.pools[0].health;
     const down = h.intervalSeconds * h.fall + 1;
     return figuresEstimate(model.name, {
-      platform: this.platform, seconds: down, formula: `monitor timeout ${h.intervalSeconds}s x ${h.fall} + 1 = ${down}`,
-      failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s interval + ${h.intervalSeconds * (h.rise - 1)}s timeUntilUp = ${h.intervalSeconds * h.rise}`,
+      platform: this.platform,
+      seconds: down,
+      formula: `monitor timeout ${h.intervalSeconds}s x ${h.fall} + 1 = ${down}`,
+      failbackSeconds: h.intervalSeconds * h.rise,
+      failbackFormula: `${h.intervalSeconds}s interval + ${h.intervalSeconds * (h.rise - 1)}s timeUntilUp = ${h.intervalSeconds * h.rise}`,
     });
   }
 }

@@ -96,14 +96,16 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
     `    log ${w(spec.logTarget ?? '/dev/log')} local0`,
     `    maxconn ${spec.maxconn}`,
     `    stats socket ${w(spec.statsSocket ?? DEFAULT_HAPROXY_STATS_SOCKET)} mode 660 level admin`,
-    ...(spec.proxies.some((p) => p.servers.some((x) => x.dns)) ? [
-      '',
-      '# DNS-named hosts: re-resolved at run time from /etc/resolv.conf; a name that does not resolve',
-      '# at start leaves that server down instead of stopping HAProxy.',
-      'resolvers sysdns',
-      '    parse-resolv-conf',
-      '    hold valid 10s',
-    ] : []),
+    ...(spec.proxies.some((p) => p.servers.some((x) => x.dns))
+      ? [
+          '',
+          '# DNS-named hosts: re-resolved at run time from /etc/resolv.conf; a name that does not resolve',
+          '# at start leaves that server down instead of stopping HAProxy.',
+          'resolvers sysdns',
+          '    parse-resolv-conf',
+          '    hold valid 10s',
+        ]
+      : []),
     '',
     'defaults',
     '    mode tcp',
@@ -134,7 +136,9 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
       // primary whose shim opens its gate again is seen within a quarter interval, also right after
       // observe's mark-down (which forces fastinter). Checks of a closed gate cost nothing.
       const quick = haproxyTime(downInterMs(t));
-      parts.push(`check port ${s.checkPort} inter ${haproxyTime(t.checkIntervalMs)} fastinter ${quick} downinter ${quick} fall ${t.fall} rise ${t.rise}`);
+      parts.push(
+        `check port ${s.checkPort} inter ${haproxyTime(t.checkIntervalMs)} fastinter ${quick} downinter ${quick} fall ${t.fall} rise ${t.rise}`,
+      );
       if (!s.backup && spec.observeErrorLimit > 0) parts.push(`observe layer4 error-limit ${spec.observeErrorLimit} on-error mark-down`);
       if (s.dns) parts.push('resolvers sysdns init-addr last,libc,none');
       if (s.agentPort) parts.push(`agent-check agent-port ${s.agentPort} agent-inter ${haproxyTime(t.agentIntervalMs)}`);
@@ -146,13 +150,27 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
   return lines.join('\n') + '\n';
 }
 
+/** The `log` targets HAProxy reads: stdout, stderr, a socket path, host[:port], [v6][:port], proto@address. */
+const HAPROXY_LOG_TARGETS = [
+  /^(stdout|stderr)$/,
+  /^\/[A-Za-z0-9_./@+-]{1,200}$/,
+  /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/,
+  /^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/,
+  /^(udp|tcp|udp6|tcp6)@[A-Za-z0-9.:[\]-]+$/,
+];
+
 /**
  * HAProxy's `log` target: a socket path, stdout or stderr, or an address with an optional port.
  * One check for the service and web-tier configs; nothing a config line could read otherwise.
  */
 export function checkHaproxyLogTarget(problems: Problems, field: string, value: unknown): boolean {
-  if (typeof value === 'string' && /^(stdout|stderr|\/[A-Za-z0-9_./@+-]{1,200}|[A-Za-z0-9.-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?|(udp|tcp|udp6|tcp6)@[A-Za-z0-9.:[\]-]+)$/.test(value)) return true;
-  problems.add({ field, value, allowed: 'one HAProxy log target: /dev/log (a socket path), stdout, stderr, or host:port', fix: 'e.g. /dev/log, stdout or 127.0.0.1:514' });
+  if (typeof value === 'string' && HAPROXY_LOG_TARGETS.some((r) => r.test(value))) return true;
+  problems.add({
+    field,
+    value,
+    allowed: 'one HAProxy log target: /dev/log (a socket path), stdout, stderr, or host:port',
+    fix: 'e.g. /dev/log, stdout or 127.0.0.1:514',
+  });
   return false;
 }
 
@@ -162,6 +180,11 @@ export const DEFAULT_HAPROXY_STATS_SOCKET = '/run/haproxy/admin.sock';
 /** An absolute socket path HAProxy reads as one word. */
 export function checkHaproxyStatsSocket(problems: Problems, field: string, value: unknown): boolean {
   if (typeof value === 'string' && /^\/[A-Za-z0-9_.\/@+-]{1,200}$/.test(value) && !value.endsWith('/')) return true;
-  problems.add({ field, value, allowed: 'an absolute path of a UNIX socket (letters, digits, _ . / @ + -)', fix: `e.g. ${DEFAULT_HAPROXY_STATS_SOCKET}` });
+  problems.add({
+    field,
+    value,
+    allowed: 'an absolute path of a UNIX socket (letters, digits, _ . / @ + -)',
+    fix: `e.g. ${DEFAULT_HAPROXY_STATS_SOCKET}`,
+  });
   return false;
 }

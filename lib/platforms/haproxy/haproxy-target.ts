@@ -8,7 +8,14 @@ import { ProbeKind } from '../../model/probe-policy';
 import { checkClientFamily } from '../shared/member-checks';
 import { HaTargetBase } from '../../model/service-target';
 import { Snippet } from '../../model/snippet';
-import { checkHaproxyLogTarget, checkHaproxyStatsSocket, downInterMs, HaproxyConfigSpec, HaproxyTimingSpec, renderHaproxyConfig } from './haproxy-config';
+import {
+  checkHaproxyLogTarget,
+  checkHaproxyStatsSocket,
+  downInterMs,
+  HaproxyConfigSpec,
+  HaproxyTimingSpec,
+  renderHaproxyConfig,
+} from './haproxy-config';
 
 export interface HaproxyTargetProps {
   /**
@@ -88,18 +95,29 @@ export class HaproxyTarget extends HaTargetBase {
     checkInteger(problems, 'fall', p.fall ?? 2, 1, 10);
     checkInteger(problems, 'rise', p.rise ?? 1, 1, 10);
     checkInteger(problems, 'checkTimeoutSeconds', p.checkTimeoutSeconds ?? 2, 1, 30);
-    checkInteger(problems, 'retries', p.retries ?? 3, 0, 10, 'with option redispatch the last retry goes to the backup; 3 is HAProxy\'s default');
+    checkInteger(problems, 'retries', p.retries ?? 3, 0, 10, "with option redispatch the last retry goes to the backup; 3 is HAProxy's default");
     checkInteger(problems, 'connectTimeoutSeconds', p.connectTimeoutSeconds ?? 2, 1, 30);
     checkInteger(problems, 'observeErrorLimit', p.observeErrorLimit ?? 3, 0, 100);
     checkInteger(problems, 'maxconn', p.maxconn ?? 1000, 1, 10_000_000);
     if (p.bindAddress !== undefined && p.bindAddress !== '*') {
       const a = checkBindAddress(problems, 'bindAddress', p.bindAddress);
-      if (a && a !== '*') checkClientFamily(model, problems, a.kind as AddressKind.IPV4 | AddressKind.IPV6, `the family of targets.haproxy.bindAddress (${a.value}), where clients connect`);
+      if (a && a !== '*')
+        checkClientFamily(
+          model,
+          problems,
+          a.kind as AddressKind.IPV4 | AddressKind.IPV6,
+          `the family of targets.haproxy.bindAddress (${a.value}), where clients connect`,
+        );
     }
     if (p.logTarget !== undefined) checkHaproxyLogTarget(problems, 'logTarget', p.logTarget);
     if (p.statsSocket !== undefined) checkHaproxyStatsSocket(problems, 'statsSocket', p.statsSocket);
     if (model.pools[0].probe.kind === ProbeKind.TCP_HALF_OPEN) {
-      problems.root().add({ field: 'probe.kind', value: ProbeKind.TCP_HALF_OPEN, allowed: `"${ProbeKind.SIDECAR_GATE}" or "${ProbeKind.SIDECAR_HTTP}" on HAProxy`, fix: 'HAProxy has no half-open check; its L4 check completes the handshake. Use the sidecar gate (the default)' });
+      problems.root().add({
+        field: 'probe.kind',
+        value: ProbeKind.TCP_HALF_OPEN,
+        allowed: `"${ProbeKind.SIDECAR_GATE}" or "${ProbeKind.SIDECAR_HTTP}" on HAProxy`,
+        fix: 'HAProxy has no half-open check; its L4 check completes the handshake. Use the sidecar gate (the default)',
+      });
     }
   }
 
@@ -119,7 +137,11 @@ export class HaproxyTarget extends HaTargetBase {
       logTarget: this.props.logTarget,
       statsSocket: this.props.statsSocket,
       maxconn: this.props.maxconn ?? 1000,
-      timing: { ...this._timing, clientTimeoutMs: model.connections.idleTimeoutMinutes * 60_000, serverTimeoutMs: model.connections.idleTimeoutMinutes * 60_000 },
+      timing: {
+        ...this._timing,
+        clientTimeoutMs: model.connections.idleTimeoutMinutes * 60_000,
+        serverTimeoutMs: model.connections.idleTimeoutMinutes * 60_000,
+      },
       // onFailback reset: close sessions left on the secondary when the primary is back.
       cutBackupSessionsOnFailback: model.connections.onFailback === ConnectionAction.RESET,
       // onFailover reset: close the primary's sessions when it is marked down. Measured with HAProxy
@@ -133,12 +155,15 @@ export class HaproxyTarget extends HaTargetBase {
         return {
           // The primary's shim hears the observe mark-downs (not for a named primary: HAProxy
           // resolves log targets once at start and would not start while the name does not resolve).
-          reportTo: observe && probe.usesSidecar && primary.address.kind !== AddressKind.DNS ? { address: primary.address.value, port: probe.reportPort } : undefined,
+          reportTo:
+            observe && probe.usesSidecar && primary.address.kind !== AddressKind.DNS
+              ? { address: primary.address.value, port: probe.reportPort }
+              : undefined,
           name: `${model.name}-${l.name}`,
           bindAddress: (this.props.bindAddress ?? '*').replace(/^\[(.*)\]$/, '$1'),
           bindPort: l.port,
           allowedClients: model.allowedClients,
-          check: probe.kind === ProbeKind.SIDECAR_HTTP ? 'http' as const : 'tcp' as const,
+          check: probe.kind === ProbeKind.SIDECAR_HTTP ? ('http' as const) : ('tcp' as const),
           httpPath: probe.path,
           servers: membersByPriority(pool).map((m, i) => ({
             name: m.name,
@@ -164,7 +189,9 @@ export class HaproxyTarget extends HaTargetBase {
    */
   public timing(): BalancerTiming {
     const t = this._timing;
-    const i = t.checkIntervalMs / 1000; const c = t.checkTimeoutMs / 1000; const q = downInterMs(t) / 1000;
+    const i = t.checkIntervalMs / 1000;
+    const c = t.checkTimeoutMs / 1000;
+    const q = downInterMs(t) / 1000;
     return {
       markDownSeconds: i + (t.fall - 1) * q + c,
       markDownFormula: `${i}s + ${t.fall - 1} x ${q}s fastinter + ${c}s timeout`,

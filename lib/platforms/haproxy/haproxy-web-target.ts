@@ -3,10 +3,8 @@ import { FailoverEstimate } from '../../model/failover-estimate';
 import { checkBindAddress } from '../../core/address';
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
-import { urlHost } from '../../model/web-tier-model';
+import { BalancerHostSteps, urlHost, WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
 import { Snippet } from '../../model/snippet';
-import { BalancerHostSteps } from '../../model/web-tier-model';
 import { checkHaproxyLogTarget, checkHaproxyStatsSocket, DEFAULT_HAPROXY_STATS_SOCKET } from './haproxy-config';
 import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
 import { haproxyComment, haproxySingleQuoted, haproxyWord as w } from '../../core/lang/haproxy';
@@ -66,7 +64,9 @@ export class HaproxyWebTarget extends WebTierTargetBase {
     const bindAddr = w(bind.includes(':') ? `[${bind}]` : bind);
     const t = model.connectionTimeoutSeconds;
     const lines = [
-      haproxyComment(`identity-ha ${model.name}: HAProxy in front of the Tomcats, one backend per application. Check with: haproxy -c -f haproxy.cfg`),
+      haproxyComment(
+        `identity-ha ${model.name}: HAProxy in front of the Tomcats, one backend per application. Check with: haproxy -c -f haproxy.cfg`,
+      ),
       'global',
       `    log ${w(this.props.logTarget ?? '/dev/log')} local0 notice`,
       `    maxconn ${this.props.maxconn ?? 4000}`,
@@ -103,7 +103,10 @@ export class HaproxyWebTarget extends WebTierTargetBase {
       }
     }
     // A path no application serves: 404, as the ALB answers (not HAProxy's 503 for "no backend").
-    lines.push(`    http-request return status 404 content-type text/plain string "no application at this path" unless ${model.pools.map((p) => w(ident('app', p.name))).join(' || ')}`);
+    lines.push(
+      `    http-request return status 404 content-type text/plain string "no application at this path" unless ` +
+        `${model.pools.map((p) => w(ident('app', p.name))).join(' || ')}`,
+    );
     for (const p of model.pools) lines.push(`    use_backend ${w(`${model.name}-${p.name}`)} if ${w(ident('app', p.name))}`);
     for (const p of model.pools) {
       const h = p.health;
@@ -116,15 +119,24 @@ export class HaproxyWebTarget extends WebTierTargetBase {
         '    option allbackups',
         `    timeout check ${h.timeoutSeconds}s`,
         '    # A connection error on live traffic marks the server down at once (the checks bring it back after',
-        '    # rise): the last active node\'s death hands its requests to the backups without waiting for fall checks.',
+        "    # rise): the last active node's death hands its requests to the backups without waiting for fall checks.",
         `    default-server check inter ${h.intervalSeconds}s fall ${h.fall} rise ${h.rise} observe layer4 error-limit 1 on-error mark-down`,
-        '    # A session stays on the node whose jvmRoute ends its JSESSIONID (Tomcat\'s own cookie, untouched).',
+        "    # A session stays on the node whose jvmRoute ends its JSESSIONID (Tomcat's own cookie, untouched).",
         ...p.members.map((m) => `    use-server ${w(m.name)} if { req.cook(JSESSIONID) -m end ${w(`.${m.route}`)} }`),
         ...p.members.map((m) => `    server ${w(m.name)} ${w(`${urlHost(m.address)}:${m.httpPort}`)}${m.priority > 0 ? '' : ' backup'}`),
       );
     }
     if (this.props.statsPagePort !== undefined) {
-      lines.push('', '# The stats page, read-only, on loopback only.', 'listen idha-stats', `    bind 127.0.0.1:${this.props.statsPagePort}`, '    stats enable', '    stats uri /', '    stats refresh 5s', '    stats show-legends');
+      lines.push(
+        '',
+        '# The stats page, read-only, on loopback only.',
+        'listen idha-stats',
+        `    bind 127.0.0.1:${this.props.statsPagePort}`,
+        '    stats enable',
+        '    stats uri /',
+        '    stats refresh 5s',
+        '    stats show-legends',
+      );
     }
     lines.push('');
     return lines.join('\n');
@@ -136,7 +148,7 @@ export class HaproxyWebTarget extends WebTierTargetBase {
       platform: this.platform,
       lines: [
         'apt-get install -y haproxy',
-        '# Keeps Debian\'s own file beside it once (cp -n never overwrites), then the generated one replaces it:',
+        "# Keeps Debian's own file beside it once (cp -n never overwrites), then the generated one replaces it:",
         'cp -n /etc/haproxy/haproxy.cfg /etc/haproxy/haproxy.cfg.before-identity-ha',
         'haproxy -c -f haproxy/haproxy.cfg',
         'install -m 0644 haproxy/haproxy.cfg /etc/haproxy/haproxy.cfg',

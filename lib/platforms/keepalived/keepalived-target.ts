@@ -60,10 +60,10 @@ const WORD = /^[A-Za-z0-9_./:@%+-]+$/;
  */
 function keepalivedDropIn(vip: string, prefixLength: number, interfaceName: string): string {
   return [
-    '# identity-ha: restart keepalived when it dies, and drop the virtual IP it leaves behind. Debian\'s keepalived.service has',
+    "# identity-ha: restart keepalived when it dies, and drop the virtual IP it leaves behind. Debian's keepalived.service has",
     '# no Restart=, and a keepalived killed whole (SIGKILL or the OOM killer on its main process and VRRP child) leaves the',
     '# virtual IP on this node, beside the peer that takes it over. ExecStopPost runs once keepalived has stopped, however it',
-    '# stopped: after a clean stop keepalived has removed the address already and the command\'s failure is ignored (-).',
+    "# stopped: after a clean stop keepalived has removed the address already and the command's failure is ignored (-).",
     '# Install as /etc/systemd/system/keepalived.service.d/idha-restart.conf, then: systemctl daemon-reload',
     '[Service]',
     'Restart=always',
@@ -91,48 +91,73 @@ export class KeepalivedTarget extends ClusterTargetBase {
     checkInteger(problems, 'virtualRouterId', p.virtualRouterId, 1, 255, 'VRRP ids are 1-255 and must be unique on the segment');
     checkInteger(problems, 'advertIntervalSeconds', p.advertIntervalSeconds ?? 1, 1, 255);
     if (typeof p.interfaceName !== 'string' || !/^[A-Za-z0-9_.:-]{1,15}$/.test(p.interfaceName)) {
-      problems.add({ field: 'interfaceName', value: p.interfaceName, allowed: 'a Linux interface name, 1-15 characters (letters, digits, _ . : -)', fix: 'the interface that carries the nodes\' subnet, e.g. eth0' });
+      problems.add({
+        field: 'interfaceName',
+        value: p.interfaceName,
+        allowed: 'a Linux interface name, 1-15 characters (letters, digits, _ . : -)',
+        fix: "the interface that carries the nodes' subnet, e.g. eth0",
+      });
     }
     if (typeof p.authSecretFile !== 'string' || !p.authSecretFile.startsWith('/') || !WORD.test(p.authSecretFile)) {
-      problems.add({ field: 'authSecretFile', value: p.authSecretFile, allowed: 'an absolute path on the nodes, of letters, digits and _ . / : @ % + -', fix: `create it on each node (mode 0600) with the one line: ${AUTH_LINE}; the secret never goes into the topology or the output` });
+      problems.add({
+        field: 'authSecretFile',
+        value: p.authSecretFile,
+        allowed: 'an absolute path on the nodes, of letters, digits and _ . / : @ % + -',
+        fix: `create it on each node (mode 0600) with the one line: ${AUTH_LINE}; the secret never goes into the topology or the output`,
+      });
     }
     if (p.idhaCommand !== undefined) checkCommandWords(problems, 'idhaCommand', p.idhaCommand, '/usr/local/bin/idha');
     if (p.gatewayAddress !== undefined) {
       const g = parseHostAddress(problems, 'gatewayAddress', p.gatewayAddress);
-      if (g && g.kind === AddressKind.DNS) problems.add({ field: 'gatewayAddress', value: p.gatewayAddress, allowed: 'an IPv4 or IPv6 address', fix: 'the subnet\'s gateway (or another address every node must reach), e.g. 10.0.0.1: a check that needs DNS fails with DNS' });
+      if (g && g.kind === AddressKind.DNS)
+        problems.add({
+          field: 'gatewayAddress',
+          value: p.gatewayAddress,
+          allowed: 'an IPv4 or IPv6 address',
+          fix: "the subnet's gateway (or another address every node must reach), e.g. 10.0.0.1: a check that needs DNS fails with DNS",
+        });
       else if (g && (g.value === cluster.nodeSet.virtualIp?.value || cluster.nodeSet.nodes.some((n) => n.address.value === g.value))) {
-        problems.add({ field: 'gatewayAddress', value: p.gatewayAddress, allowed: 'an address that is neither a node\'s nor the virtual IP', fix: 'a node always reaches itself: name the gateway' });
+        problems.add({
+          field: 'gatewayAddress',
+          value: p.gatewayAddress,
+          allowed: "an address that is neither a node's nor the virtual IP",
+          fix: 'a node always reaches itself: name the gateway',
+        });
       }
     }
-    if (cluster.nodeSet.nodes.length > 254) problems.root().add({ field: 'nodes', value: cluster.nodeSet.nodes.length, allowed: 'at most 254 nodes (VRRP priorities 1-254)' });
+    if (cluster.nodeSet.nodes.length > 254)
+      problems.root().add({ field: 'nodes', value: cluster.nodeSet.nodes.length, allowed: 'at most 254 nodes (VRRP priorities 1-254)' });
   }
 
-  
-
-/** One keepalived.conf per node. */
+  /** One keepalived.conf per node. */
   public configs(cluster: FailoverClusterModel): KeepalivedNodeConfig[] {
     const p = this.props;
     const advert = p.advertIntervalSeconds ?? 1;
     const c = cluster.check;
     const nodes = cluster.nodeSet.nodes;
     const v6 = cluster.nodeSet.virtualIp!.kind === AddressKind.IPV6;
+    const gateway = p.gatewayAddress === undefined ? undefined : parseHostAddress(new Problems(), 'gatewayAddress', p.gatewayAddress)!.value;
     return nodes.map((n, i) => {
       const priority = this.priorities(cluster)[i];
       const preempt = cluster.preemption === Preemption.DELAYED ? [`    preempt_delay ${cluster.preemptDelaySeconds}`] : [];
       const off = cluster.preemption === Preemption.OFF ? this.holding(cluster) : undefined;
-      const auth = v6 ? [] : [
-        `# The VRRP password is read from ${p.authSecretFile}: create it on this node, mode 0600, with the one line`,
-        `#   ${AUTH_LINE}`,
-        '# Fail closed: without that file keepalived stops (includea: exit 6); with the file empty or the secret empty,',
-        '# the password below is empty and keepalived stops (exit 2). It never runs VRRP without the password.',
-        '$IDHA_AUTH_PASS=',
-        `includea ${p.authSecretFile}`,
-        '',
-      ];
+      const auth = v6
+        ? []
+        : [
+            `# The VRRP password is read from ${p.authSecretFile}: create it on this node, mode 0600, with the one line`,
+            `#   ${AUTH_LINE}`,
+            '# Fail closed: without that file keepalived stops (includea: exit 6); with the file empty or the secret empty,',
+            '# the password below is empty and keepalived stops (exit 2). It never runs VRRP without the password.',
+            '$IDHA_AUTH_PASS=',
+            `includea ${p.authSecretFile}`,
+            '',
+          ];
       const lines = [
         `# identity-ha ${cluster.name}: keepalived on node ${n.name} (${n.address.value}), priority ${priority} of ${nodes.length} nodes.`,
-        `# Preemption ${cluster.preemption}${cluster.preemption === Preemption.DELAYED ? ` (${cluster.preemptDelaySeconds} s)` : ''}. Install as /etc/keepalived/keepalived.conf; check with: keepalived --config-test`,
-        `# The check runs ${idhaWords(this.props.idhaCommand).join(' ')}: install identity-ha on this node (npm install -g identity-ha, Node.js 20 or later;`,
+        `# Preemption ${cluster.preemption}${cluster.preemption === Preemption.DELAYED ? ` (${cluster.preemptDelaySeconds} s)` : ''}. ` +
+          `Install as /etc/keepalived/keepalived.conf; check with: keepalived --config-test`,
+        `# The check runs ${idhaWords(this.props.idhaCommand).join(' ')}: install identity-ha on this node (npm install -g identity-ha, ` +
+          `Node.js 20 or later;`,
         '# node must be on the PATH systemd gives keepalived), or set idhaCommand to where idha is (command -v idha). Without it the',
         '# check exits 127 and this node never holds the VIP. Install keepalived.service.d/idha-restart.conf too (see that file).',
         ...auth,
@@ -154,35 +179,41 @@ export class KeepalivedTarget extends ClusterTargetBase {
         '    init_fail',
         '}',
         '',
-        ...(p.gatewayAddress !== undefined ? [
-          `# A node that cannot reach ${p.gatewayAddress} (gatewayAddress) ${c.fall} times in a row goes to FAULT and gives up the VIP: a holder cut off`,
-          '# from its peers with its link up does not keep it beside the node that takes it over. Needs iputils-ping.',
-          `vrrp_script idha_${cluster.name}_gateway {`,
-          `    script ${keepalivedScript(['/usr/bin/ping', '-n', '-q', '-c', '1', '-W', '1', parseHostAddress(new Problems(), 'gatewayAddress', p.gatewayAddress)!.value])}`,
-          `    interval ${c.intervalSeconds}`,
-          `    timeout ${c.intervalSeconds}`,
-          `    fall ${c.fall}`,
-          `    rise ${c.rise}`,
-          '    weight 0',
-          '}',
-          '',
-        ] : []),
-        ...(off ? [
-          `# Preemption off: the node holding the VIP gets +${off.bonus} priority (above every other node's) after ${off.rise} passing checks (at most`,
-          `# ${off.seconds} s), so a node that recovers later does not take it back. Until then a healthy higher node still preempts: nodes`,
-          '# that start together elect by priority among the healthy ones. (keepalived\'s own no-preempt flag lets the first',
-          '# master keep the VIP, whatever its priority.) A node whose service returns within that time of a failover may take the VIP back.',
-          `vrrp_script idha_${cluster.name}_holds {`,
-          `    script ${keepalivedScript([...idhaWords(this.props.idhaCommand), 'check', '--holds', cluster.nodeSet.virtualIp!.value])}`,
-          `    interval ${c.intervalSeconds}`,
-          `    timeout ${c.intervalSeconds}`,
-          '    fall 1',
-          `    rise ${off.rise}`,
-          `    weight ${off.bonus}`,
-          '    init_fail',
-          '}',
-          '',
-        ] : []),
+        ...(p.gatewayAddress !== undefined
+          ? [
+              `# A node that cannot reach ${p.gatewayAddress} (gatewayAddress) ${c.fall} times in a row goes to FAULT and gives up the VIP: ` +
+                `a holder cut off`,
+              '# from its peers with its link up does not keep it beside the node that takes it over. Needs iputils-ping.',
+              `vrrp_script idha_${cluster.name}_gateway {`,
+              `    script ${keepalivedScript(['/usr/bin/ping', '-n', '-q', '-c', '1', '-W', '1', gateway!])}`,
+              `    interval ${c.intervalSeconds}`,
+              `    timeout ${c.intervalSeconds}`,
+              `    fall ${c.fall}`,
+              `    rise ${c.rise}`,
+              '    weight 0',
+              '}',
+              '',
+            ]
+          : []),
+        ...(off
+          ? [
+              `# Preemption off: the node holding the VIP gets +${off.bonus} priority (above every other node's) after ${off.rise} passing ` +
+                `checks (at most`,
+              `# ${off.seconds} s), so a node that recovers later does not take it back. Until then a healthy higher node still preempts: nodes`,
+              "# that start together elect by priority among the healthy ones. (keepalived's own no-preempt flag lets the first",
+              '# master keep the VIP, whatever its priority.) A node whose service returns within that time of a failover may take the VIP back.',
+              `vrrp_script idha_${cluster.name}_holds {`,
+              `    script ${keepalivedScript([...idhaWords(this.props.idhaCommand), 'check', '--holds', cluster.nodeSet.virtualIp!.value])}`,
+              `    interval ${c.intervalSeconds}`,
+              `    timeout ${c.intervalSeconds}`,
+              '    fall 1',
+              `    rise ${off.rise}`,
+              `    weight ${off.bonus}`,
+              '    init_fail',
+              '}',
+              '',
+            ]
+          : []),
         `vrrp_instance idha_${cluster.name} {`,
         // Every node starts as BACKUP: the election by priority picks the active one, and preempt_delay
         // needs it.
@@ -239,7 +270,11 @@ export class KeepalivedTarget extends ClusterTargetBase {
   /** What `idha synth` warns about. */
   public warnings(_cluster: FailoverClusterModel): string[] {
     return this.props.gatewayAddress === undefined
-      ? ['keepalived: no gatewayAddress, so a VIP holder cut off from its peers while its own link stays up keeps the VIP beside the node that takes it over (two holders for as long as the cut lasts). Set targets.keepalived.gatewayAddress to the subnet\'s gateway: a node that cannot reach it gives up the VIP']
+      ? [
+          'keepalived: no gatewayAddress, so a VIP holder cut off from its peers while its own link stays up keeps the VIP beside the node ' +
+            "that takes it over (two holders for as long as the cut lasts). Set targets.keepalived.gatewayAddress to the subnet's gateway: a " +
+            'node that cannot reach it gives up the VIP',
+        ]
       : [];
   }
 
@@ -248,8 +283,16 @@ export class KeepalivedTarget extends ClusterTargetBase {
 
   public snippets(cluster: FailoverClusterModel): Snippet[] {
     return [
-      ...this.configs(cluster).map((c) => ({ kind: 'keepalived', fileName: `keepalived/${c.node}-${c.address.replace(/:/g, '-')}.conf`, content: c.content })),
-      { kind: 'keepalived', fileName: 'keepalived/keepalived.service.d/idha-restart.conf', content: keepalivedDropIn(cluster.nodeSet.virtualIp!.value, cluster.prefixLength, this.props.interfaceName) },
+      ...this.configs(cluster).map((c) => ({
+        kind: 'keepalived',
+        fileName: `keepalived/${c.node}-${c.address.replace(/:/g, '-')}.conf`,
+        content: c.content,
+      })),
+      {
+        kind: 'keepalived',
+        fileName: 'keepalived/keepalived.service.d/idha-restart.conf',
+        content: keepalivedDropIn(cluster.nodeSet.virtualIp!.value, cluster.prefixLength, this.props.interfaceName),
+      },
     ];
   }
 
@@ -262,7 +305,12 @@ export class KeepalivedTarget extends ClusterTargetBase {
     const c = cluster.check;
     const advert = this.props.advertIntervalSeconds ?? 1;
     const seconds = c.intervalSeconds * c.fall + c.intervalSeconds + advert;
-    return figuresEstimate(cluster.name, { platform: this.platform, seconds, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + ${advert}s advert = ${seconds}`, ...this.failback(cluster) });
+    return figuresEstimate(cluster.name, {
+      platform: this.platform,
+      seconds,
+      formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + ${advert}s advert = ${seconds}`,
+      ...this.failback(cluster),
+    });
   }
 
   /**
@@ -277,14 +325,19 @@ export class KeepalivedTarget extends ClusterTargetBase {
     const advert = this.props.advertIntervalSeconds ?? 1;
     if (cluster.preemption === Preemption.OFF) {
       const h = this.holding(cluster);
-      return { failbackSeconds: 0, failbackFormula: `none: preemption off, the holder's priority +${h.bonus} keeps the VIP where it is (from ${h.seconds} s after it took it)` };
+      return {
+        failbackSeconds: 0,
+        failbackFormula: `none: preemption off, the holder's priority +${h.bonus} keeps the VIP where it is (from ${h.seconds} s after it took it)`,
+      };
     }
     const masterDown = 3 * advert + 1;
     const delay = cluster.preemption === Preemption.DELAYED ? cluster.preemptDelaySeconds : 0;
     const total = c.intervalSeconds * c.rise + c.intervalSeconds + masterDown + delay;
     return {
       failbackSeconds: total,
-      failbackFormula: `${c.intervalSeconds}s x ${c.rise} checks + ${c.intervalSeconds}s timeout + ${masterDown}s master-down (3 x ${advert}s advert + skew)${delay ? ` + ${delay}s preempt delay` : ''} = ${total}`,
+      failbackFormula:
+        `${c.intervalSeconds}s x ${c.rise} checks + ${c.intervalSeconds}s timeout + ${masterDown}s master-down (3 x ` +
+        `${advert}s advert + skew)${delay ? ` + ${delay}s preempt delay` : ''} = ${total}`,
     };
   }
 }

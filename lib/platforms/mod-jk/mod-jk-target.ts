@@ -2,12 +2,11 @@ import { Construct } from 'constructs';
 import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
-import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
+import { BalancerHostSteps, WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
 import { Snippet } from '../../model/snippet';
 import { checkAbsPath, contextPathBase, ident } from '../shared/web-checks';
 import { httpdComment, httpdQuoted as q } from '../../core/lang/httpd';
 import { shWord } from '../../core/lang/shell';
-import { BalancerHostSteps } from '../../model/web-tier-model';
 import { jkMountPath, jkName, jkValue } from '../../core/lang/mod-jk';
 import { xmlAttr, xmlText } from '../../core/lang/xml';
 
@@ -67,7 +66,13 @@ export class ModJkTarget extends WebTierTargetBase {
   }
 
   public validate(_model: WebTierModel, problems: Problems): void {
-    checkAbsPath(problems, 'ajpSecretFile', this.props.ajpSecretFile, true, 'create it on the httpd host (mode 0600) with the line: Define IDHA_AJP_SECRET <secret>; the secret never goes into the topology or the output');
+    checkAbsPath(
+      problems,
+      'ajpSecretFile',
+      this.props.ajpSecretFile,
+      true,
+      'create it on the httpd host (mode 0600) with the line: Define IDHA_AJP_SECRET <secret>; the secret never goes into the topology or the output',
+    );
     checkAbsPath(problems, 'configFolder', this.props.configFolder, false);
     checkAbsPath(problems, 'logFolder', this.props.logFolder, false);
     checkInteger(problems, 'maxRequestWorkers', this.props.maxRequestWorkers ?? 150, 1, 100_000);
@@ -79,9 +84,20 @@ export class ModJkTarget extends WebTierTargetBase {
     const workers = this.props.maxRequestWorkers ?? 150;
     const small = model.nodes.filter((n) => n.ajpMaxConnections < workers);
     return [
-      ...(small.length > 0 ? [`mod-jk: ${small.map((n) => `${n.name} (ajpMaxConnections ${n.ajpMaxConnections})`).join(', ')} accept fewer AJP connections than httpd's MaxRequestWorkers (${workers}), and each worker thread may hold one to every Tomcat: under load the connections beyond wait, time out, and mod_jk takes a healthy Tomcat out. Raise ajpMaxConnections to ${workers} or more (twice that while two httpd hosts serve during a handover), or lower MaxRequestWorkers (maxRequestWorkers)`] : []),
-      'mod-jk: a Tomcat whose AJP secret differs from the httpd\'s answers 403 to every request while CPing (which needs no secret) says it is up, so mod_jk keeps sending it its share: run the per-Tomcat check in the generated httpd file after each change (fail_on_status=403 is not set: any 403 of an application would take its node out)',
-      `mod-jk: mod_jk checks each Tomcat with AJP CPing/CPong (every ${model.pools[0]?.health.intervalSeconds ?? 5} s${this.pingMode() === 'A' ? ' and before each request' : ' on idle connections'}), not the applications' healthPath: a Tomcat whose connector answers while an application fails keeps getting that application's requests`,
+      ...(small.length > 0
+        ? [
+            `mod-jk: ${small.map((n) => `${n.name} (ajpMaxConnections ${n.ajpMaxConnections})`).join(', ')} accept fewer AJP connections ` +
+              `than httpd's MaxRequestWorkers (${workers}), and each worker thread may hold one to every Tomcat: under load the connections ` +
+              `beyond wait, time out, and mod_jk takes a healthy Tomcat out. Raise ajpMaxConnections to ${workers} or more (twice that ` +
+              `while two httpd hosts serve during a handover), or lower MaxRequestWorkers (maxRequestWorkers)`,
+          ]
+        : []),
+      "mod-jk: a Tomcat whose AJP secret differs from the httpd's answers 403 to every request while CPing (which needs no secret) says it " +
+        'is up, so mod_jk keeps sending it its share: run the per-Tomcat check in the generated httpd file after each change ' +
+        '(fail_on_status=403 is not set: any 403 of an application would take its node out)',
+      `mod-jk: mod_jk checks each Tomcat with AJP CPing/CPong (every ${model.pools[0]?.health.intervalSeconds ?? 5} ` +
+        `s${this.pingMode() === 'A' ? ' and before each request' : ' on idle connections'}), not the applications' healthPath: a Tomcat ` +
+        `whose connector answers while an application fails keeps getting that application's requests`,
     ];
   }
 
@@ -101,13 +117,17 @@ export class ModJkTarget extends WebTierTargetBase {
     };
     const lines = [
       httpdComment(`identity-ha ${model.name}: Apache httpd 2.4 + mod_jk 1.2, in this one file: workers, mounts, watchdog, jkstatus.`),
-      httpdComment(`Debian/Ubuntu: a2enmod jk; install this file as ${f}/idha-${model.name}.conf; a2enconf idha-${model.name}; apachectl -t; systemctl reload apache2.`),
-      '# Debian\'s mods-available/jk.conf stays as it is: this file sets no JkWorkersFile (httpd allows one, and jk.conf',
+      httpdComment(
+        `Debian/Ubuntu: a2enmod jk; install this file as ${f}/idha-${model.name}.conf; a2enconf idha-${model.name}; apachectl -t; systemctl ` +
+          `reload apache2.`,
+      ),
+      "# Debian's mods-available/jk.conf stays as it is: this file sets no JkWorkersFile (httpd allows one, and jk.conf",
       '# sets it; its unused ajp13_worker stays listed in jkstatus), and, read after mods-enabled/, it replaces that',
-      '# file\'s JkWatchdogInterval 60 (failback would wait up to 60 s more), JkShmFile and JkLogFile.',
+      "# file's JkWatchdogInterval 60 (failback would wait up to 60 s more), JkShmFile and JkLogFile.",
       '# Elsewhere (RHEL, a source build): load mod_jk, then Include this file after any other mod_jk directive.',
       `# Listen on port ${model.frontendPort} as usual; the mounts apply to the main server and every virtual host (JkMountCopy All).`,
-      `# Sized for MaxRequestWorkers ${this.props.maxRequestWorkers ?? 150} (Debian's mpm_event.conf): each worker thread may hold one AJP connection to every`,
+      `# Sized for MaxRequestWorkers ${this.props.maxRequestWorkers ?? 150} (Debian's mpm_event.conf): each worker thread may hold one AJP ` +
+        `connection to every`,
       `# Tomcat, whose AJP maxConnections are ${model.nodes.map((n) => `${n.name} ${n.ajpMaxConnections}`).join(', ')}.`,
       '<IfModule !jk_module>',
       '    LoadModule jk_module /usr/lib/apache2/modules/mod_jk.so',
@@ -116,10 +136,12 @@ export class ModJkTarget extends WebTierTargetBase {
       `Include ${q(this.props.ajpSecretFile)}`,
       '# Fail closed: without the Define, httpd refuses to start (it would send the literal ${IDHA_AJP_SECRET}).',
       '<IfDefine !IDHA_AJP_SECRET>',
-      `    Error ${q(`identity-ha: IDHA_AJP_SECRET is not defined: put the line Define IDHA_AJP_SECRET (the secret) in ${this.props.ajpSecretFile}`)}`,
+      `    Error ${q(
+        `identity-ha: IDHA_AJP_SECRET is not defined: put the line Define IDHA_AJP_SECRET (the secret) in ${this.props.ajpSecretFile}`,
+      )}`,
       '</IfDefine>',
       '',
-      '# One lb worker per application; its members are the application\'s nodes, route = the Tomcat\'s jvmRoute.',
+      "# One lb worker per application; its members are the application's nodes, route = the Tomcat's jvmRoute.",
       '# Standbys have distance 1: they get requests only while every member at distance 0 is down.',
       prop('list', [...model.pools.map((p) => ident(p.name)), 'jkstatus']),
       prop('maintain', h.intervalSeconds),
@@ -150,7 +172,11 @@ export class ModJkTarget extends WebTierTargetBase {
       lines.push(httpdComment(`${p.name}: ${p.paths.join(', ')}`));
       const members = p.members.map((m) => jkName(ident(p.name, m.name)));
       p.members.forEach((m, i) => {
-        lines.push(prop(`${members[i]}.reference`, `worker.${jkName(ident('node', m.name))}`), prop(`${members[i]}.route`, m.route), prop(`${members[i]}.distance`, m.priority > 0 ? 0 : 1));
+        lines.push(
+          prop(`${members[i]}.reference`, `worker.${jkName(ident('node', m.name))}`),
+          prop(`${members[i]}.route`, m.route),
+          prop(`${members[i]}.distance`, m.priority > 0 ? 0 : 1),
+        );
       });
       lines.push(
         prop(`${lb}.type`, 'lb'),
@@ -158,7 +184,8 @@ export class ModJkTarget extends WebTierTargetBase {
         prop(`${lb}.sticky_session`, 'true'),
         prop(`${lb}.recover_time`, h.intervalSeconds * h.rise),
       );
-      for (const path of p.paths) lines.push(`JkMount ${q(jkMountPath(path))} ${lb}`, `JkMount ${q(jkMountPath(`${contextPathBase(path)}/*`))} ${lb}`);
+      for (const path of p.paths)
+        lines.push(`JkMount ${q(jkMountPath(path))} ${lb}`, `JkMount ${q(jkMountPath(`${contextPathBase(path)}/*`))} ${lb}`);
       lines.push('');
     }
     lines.push(...this.secretCheck(model).map(httpdComment), '');
@@ -207,9 +234,13 @@ export class ModJkTarget extends WebTierTargetBase {
   public hostSteps(model: WebTierModel): BalancerHostSteps {
     const f = this.folder();
     const file = `idha-${model.name}.conf`;
-    const enable = f === '/etc/apache2/conf-available'
-      ? [`a2enconf ${shWord(`idha-${model.name}`)}`]
-      : [`# ${file} is not in conf-available: add this line to /etc/apache2/apache2.conf (after IncludeOptional mods-enabled):`, `#   Include ${f}/${file}`];
+    const enable =
+      f === '/etc/apache2/conf-available'
+        ? [`a2enconf ${shWord(`idha-${model.name}`)}`]
+        : [
+            `# ${file} is not in conf-available: add this line to /etc/apache2/apache2.conf (after IncludeOptional mods-enabled):`,
+            `#   Include ${f}/${file}`,
+          ];
     return {
       platform: this.platform,
       ajpSecretFile: this.props.ajpSecretFile,
@@ -240,8 +271,11 @@ export class ModJkTarget extends WebTierTargetBase {
       '     ${name:-default} needs Tomcat 9.0.33 or later (every Tomcat 10).',
       '     rejectSuspiciousURIs="true" (Tomcat 10.1 and later): Tomcat answers 400 to ..;, %2e%2e, .; and an encoded / or \\.',
       `     Sessions ids end in .${xmlText(n.route)}: that suffix is how every balancer keeps a session on this node. -->`,
-      `<Connector protocol="AJP/1.3" address="${xmlAttr(n.address.value)}" port="${n.ajpPort}" rejectSuspiciousURIs="true" secretRequired="true" secret="\${idha.ajp.secret:-}" bindOnInit="false" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" maxConnections="${n.ajpMaxConnections}" />`,
-      `<Connector protocol="HTTP/1.1" address="${xmlAttr(n.address.value)}" port="${n.httpPort}" rejectSuspiciousURIs="true" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
+      `<Connector protocol="AJP/1.3" address="${xmlAttr(n.address.value)}" port="${n.ajpPort}" rejectSuspiciousURIs="true" ` +
+        `secretRequired="true" secret="\${idha.ajp.secret:-}" bindOnInit="false" ` +
+        `connectionTimeout="${model.connectionTimeoutSeconds * 1000}" maxConnections="${n.ajpMaxConnections}" />`,
+      `<Connector protocol="HTTP/1.1" address="${xmlAttr(n.address.value)}" port="${n.httpPort}" rejectSuspiciousURIs="true" ` +
+        `connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
       `<Engine name="Catalina" defaultHost="localhost" jvmRoute="${xmlAttr(n.route)}">`,
       '',
     ].join('\n');
@@ -250,7 +284,11 @@ export class ModJkTarget extends WebTierTargetBase {
   public snippets(model: WebTierModel): Snippet[] {
     return [
       { kind: 'mod-jk', fileName: `mod-jk/idha-${model.name}.conf`, content: this.httpdConf(model) },
-      ...model.nodes.map((n) => ({ kind: 'mod-jk', fileName: `tomcat/${n.name}-${n.address.value.replace(/:/g, '-')}-server.xml`, content: this.tomcatFragment(model, n.name) })),
+      ...model.nodes.map((n) => ({
+        kind: 'mod-jk',
+        fileName: `tomcat/${n.name}-${n.address.value.replace(/:/g, '-')}-server.xml`,
+        content: this.tomcatFragment(model, n.name),
+      })),
     ];
   }
 
@@ -264,10 +302,19 @@ export class ModJkTarget extends WebTierTargetBase {
     const back = h.intervalSeconds * h.rise + h.intervalSeconds;
     return figuresEstimate(model.name, {
       ...(this.pingMode() === 'A'
-        ? { seconds: h.timeoutSeconds, formula: `${h.timeoutSeconds}s CPing timeout (a refused connection: at once, the request retried on another node)` }
-        : { seconds: model.responseTimeoutSeconds, formula: `${model.responseTimeoutSeconds}s reply_timeout for a hung Tomcat (no CPing before each request; a refused connection: at once, retried on another node)` }),
+        ? {
+            seconds: h.timeoutSeconds,
+            formula: `${h.timeoutSeconds}s CPing timeout (a refused connection: at once, the request retried on another node)`,
+          }
+        : {
+            seconds: model.responseTimeoutSeconds,
+            formula:
+              `${model.responseTimeoutSeconds}s reply_timeout for a hung Tomcat (no CPing before each request; a refused connection: ` +
+              `at once, retried on another node)`,
+          }),
       platform: this.platform,
-      failbackSeconds: back, failbackFormula: `${h.intervalSeconds * h.rise}s recover_time + ${h.intervalSeconds}s maintain = ${back}`,
+      failbackSeconds: back,
+      failbackFormula: `${h.intervalSeconds * h.rise}s recover_time + ${h.intervalSeconds}s maintain = ${back}`,
     });
   }
 }

@@ -45,13 +45,23 @@ export class PacemakerTarget extends ClusterTargetBase {
   public validate(cluster: FailoverClusterModel, problems: Problems): void {
     const p = this.props;
     if (typeof p.serviceUnit !== 'string' || !UNIT.test(p.serviceUnit)) {
-      problems.add({ field: 'serviceUnit', value: p.serviceUnit, allowed: 'a systemd unit name (letters, digits, : _ . @ -)', fix: 'the unit that runs the service on every node, e.g. tomcat10' });
+      problems.add({
+        field: 'serviceUnit',
+        value: p.serviceUnit,
+        allowed: 'a systemd unit name (letters, digits, : _ . @ -)',
+        fix: 'the unit that runs the service on every node, e.g. tomcat10',
+      });
     }
     if (p.idhaCommand !== undefined) checkCommandWords(problems, 'idhaCommand', p.idhaCommand, '/usr/local/bin/idha');
     if (cluster.preemption === Preemption.DELAYED) {
       problems.root().add({
-        field: 'preemption', value: cluster.preemption, allowed: '"on" or "off" with pacemaker',
-        fix: 'Pacemaker has no preempt delay: it moves the VIP back as soon as the preferred node\'s check has passed rise times (on, resource-stickiness 0), or keeps it where it runs (off, stickiness above the location scores). Choose one, and raise healthCheck.rise to make "on" wait longer',
+        field: 'preemption',
+        value: cluster.preemption,
+        allowed: '"on" or "off" with pacemaker',
+        fix:
+          "Pacemaker has no preempt delay: it moves the VIP back as soon as the preferred node's check has passed rise times (on, " +
+          'resource-stickiness 0), or keeps it where it runs (off, stickiness above the location scores). Choose one, and raise ' +
+          'healthCheck.rise to make "on" wait longer',
       });
     }
   }
@@ -63,8 +73,14 @@ export class PacemakerTarget extends ClusterTargetBase {
   private ids(cluster: FailoverClusterModel) {
     const g = `idha-${cluster.name}`;
     return {
-      prefix: g, vip: `${g}-vip`, service: `${g}-service`, serviceClone: `${g}-service-clone`, check: `${g}-check`, checkClone: `${g}-check-clone`,
-      agent: `ocf:identity-ha:${cluster.name}`, attribute: `${g}-healthy`,
+      prefix: g,
+      vip: `${g}-vip`,
+      service: `${g}-service`,
+      serviceClone: `${g}-service-clone`,
+      check: `${g}-check`,
+      checkClone: `${g}-check-clone`,
+      agent: `ocf:identity-ha:${cluster.name}`,
+      attribute: `${g}-healthy`,
     };
   }
 
@@ -88,10 +104,14 @@ export class PacemakerTarget extends ClusterTargetBase {
     const c = cluster.check;
     return [
       { name: 'kind', value: c.kind, describe: 'http, listening or command' },
-      { name: 'url', value: c.url ?? '', describe: 'with kind http: the URL; {address} is the node\'s address' },
+      { name: 'url', value: c.url ?? '', describe: "with kind http: the URL; {address} is the node's address" },
       { name: 'timeout', value: String(clusterHttpTimeoutSeconds(cluster)), describe: 'with kind http: seconds to wait for the answer' },
       { name: 'port', value: c.port === undefined ? '' : String(c.port), describe: 'with kind listening: the port' },
-      { name: 'command', value: (c.commandArgv ?? []).join(' '), describe: 'with kind command: the program and its arguments, split on spaces, run without a shell' },
+      {
+        name: 'command',
+        value: (c.commandArgv ?? []).join(' '),
+        describe: 'with kind command: the program and its arguments, split on spaces, run without a shell',
+      },
       { name: 'idha', value: idhaWords(this.props.idhaCommand).join(' '), describe: 'the words that start idha, split on spaces' },
       { name: 'rise', value: String(c.rise), describe: 'passing checks in a row before the node is healthy (attribute 1)' },
       { name: 'fall', value: String(c.fall), describe: 'failed checks in a row before the node is unhealthy (attribute 0)' },
@@ -114,7 +134,8 @@ export class PacemakerTarget extends ClusterTargetBase {
       '#!/bin/sh',
       `# identity-ha ${cluster.name}: OCF resource agent for Pacemaker, cloned on every node, that runs the cluster's health`,
       '# check (idha check) on its node and publishes the result as the node attribute',
-      `# ${id.attribute}: 1 after rise (${cluster.check.rise}) passing checks in a row, 0 after fall (${cluster.check.fall}) failed ones. The virtual IP runs only where`,
+      `# ${id.attribute}: 1 after rise (${cluster.check.rise}) passing checks in a row, 0 after fall (${cluster.check.fall}) failed ones. ` +
+        `The virtual IP runs only where`,
       '# it is 1. Install on every node, mode 0755, as',
       `#   /usr/lib/ocf/resource.d/identity-ha/${cluster.name}`,
       '# start publishes 0 (a node whose service was just started is not healthy until its check passes), stop removes',
@@ -145,7 +166,7 @@ export class PacemakerTarget extends ClusterTargetBase {
       '  esac',
       '}',
       '',
-      '# The programs the check needs: the command\'s own, or idha (through env when so started) and node.',
+      "# The programs the check needs: the command's own, or idha (through env when so started) and node.",
       'installed() {',
       '  set -f',
       '  if [ "$OCF_RESKEY_kind" = command ]; then set -- $OCF_RESKEY_command; else set -- $OCF_RESKEY_idha; fi',
@@ -155,7 +176,7 @@ export class PacemakerTarget extends ClusterTargetBase {
       '  command -v node >/dev/null 2>&1 || { echo "identity-ha: node (Node.js) not found on PATH ($PATH): idha needs it" >&2; return 1; }',
       '}',
       '',
-      '# Publishes the node\'s health (0 or 1) for the VIP\'s location rule.',
+      "# Publishes the node's health (0 or 1) for the VIP's location rule.",
       'publish() { attrd_updater -n "$attribute" -U "$1" || { echo "identity-ha: attrd_updater -n $attribute -U $1 failed" >&2; return 1; }; }',
       '',
       '# One check: counts passes and failures in a row (the state file: passes fails healthy) and publishes the health.',
@@ -180,7 +201,8 @@ export class PacemakerTarget extends ClusterTargetBase {
       '<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">',
       `<resource-agent name="${cluster.name}" version="1.0">`,
       '  <version>1.1</version>',
-      `  <longdesc lang="en">identity-ha health check of cluster ${cluster.name}: runs idha check on the node and sets the node attribute ${id.attribute} (1 healthy, 0 not).</longdesc>`,
+      `  <longdesc lang="en">identity-ha health check of cluster ${cluster.name}: runs idha check on the node and sets the node attribute ` +
+        `${id.attribute} (1 healthy, 0 not).</longdesc>`,
       '  <shortdesc lang="en">identity-ha health check</shortdesc>',
       '  <parameters>',
       ...params.flatMap((p) => [
@@ -234,7 +256,8 @@ export class PacemakerTarget extends ClusterTargetBase {
     const monitor = `op monitor interval=${c.intervalSeconds}s timeout=${this.monitorTimeoutSeconds(cluster)}s`;
     return [
       '#!/usr/bin/env bash',
-      `# identity-ha ${cluster.name}: Pacemaker resources for a cluster of ${nodes.length} nodes (${nodes.map((n) => n.name).join(', ')}) behind one virtual IP.`,
+      `# identity-ha ${cluster.name}: Pacemaker resources for a cluster of ${nodes.length} nodes (${nodes.map((n) => n.name).join(', ')}) ` +
+        `behind one virtual IP.`,
       '# Before you run it:',
       `#   - a running cluster of these nodes (pcs cluster setup ... ${nodes.map((n) => n.name).join(' ')}), with fencing configured;`,
       `#   - on every node: ${this.props.serviceUnit} installed and disabled in systemd, idha installed (npm install -g identity-ha), and the agent`,
@@ -247,9 +270,14 @@ export class PacemakerTarget extends ClusterTargetBase {
       '# (agents that live on the nodes, the systemd unit and the identity-ha agent, are not checked then).',
       '#',
       `# Every node runs ${this.props.serviceUnit} and the check (clones). The check sets the node attribute ${id.attribute}:`,
-      `# 1 after ${c.rise} passing checks in a row (rise), 0 after ${c.fall} failed ones (fall), every ${c.intervalSeconds} s. The VIP runs only where it`,
+      `# 1 after ${c.rise} passing checks in a row (rise), 0 after ${c.fall} failed ones (fall), every ${c.intervalSeconds} s. The VIP runs ` +
+        `only where it`,
       '# is 1, on the first such node in the list.',
-      `# Preemption ${cluster.preemption}: the VIP's resource-stickiness is ${stick}${stick === 0 ? ', so the preferred node takes the VIP back once its check has passed rise times there' : `, above the location scores' spread (${100 * (nodes.length - 1)}), so the VIP stays where it runs until that node's check fails`}.`,
+      `# Preemption ${cluster.preemption}: the VIP's resource-stickiness is ${stick}${
+        stick === 0
+          ? ', so the preferred node takes the VIP back once its check has passed rise times there'
+          : `, above the location scores' spread (${100 * (nodes.length - 1)}), so the VIP stays where it runs until that node's check fails`
+      }.`,
       'set -euo pipefail',
       'if [ -n "${IDHA_CIB_FILE:-}" ]; then',
       '  cib="$IDHA_CIB_FILE"; on_nodes=--force',
@@ -263,7 +291,8 @@ export class PacemakerTarget extends ClusterTargetBase {
       '',
       '# Before any change: a service resource of another unit is refused (that needs a new resource).',
       `if exists ${id.service} && ! p resource config ${id.service} | grep -q 'class=systemd type=${this.props.serviceUnit})'; then`,
-      `  echo "identity-ha: ${id.service} runs another unit than ${this.props.serviceUnit}: delete it (pcs resource delete ${id.service}) and run this again" >&2`,
+      `  echo "identity-ha: ${id.service} runs another unit than ${this.props.serviceUnit}: delete it (pcs resource delete ${id.service}) ` +
+        `and run this again" >&2`,
       '  exit 1',
       'fi',
       '',
@@ -277,8 +306,10 @@ export class PacemakerTarget extends ClusterTargetBase {
       `# The service on every node (a clone). Its start may take healthCheck.startupSeconds (${startup} s); a node whose service`,
       `# fails to start is retried after failure-timeout (${ft} s).`,
       `if exists ${id.serviceClone}; then p resource update ${id.service} op start timeout=${startup}s $on_nodes`,
-      `elif exists ${id.service}; then p resource update ${id.service} op start timeout=${startup}s $on_nodes; p resource clone ${id.service} interleave=true`,
-      `else p resource create ${id.service} systemd:${this.props.serviceUnit} op monitor interval=10s timeout=100s op start timeout=${startup}s op stop timeout=120s clone interleave=true $on_nodes; fi`,
+      `elif exists ${id.service}; then p resource update ${id.service} op start timeout=${startup}s $on_nodes; p resource clone ` +
+        `${id.service} interleave=true`,
+      `else p resource create ${id.service} systemd:${this.props.serviceUnit} op monitor interval=10s timeout=100s op start ` +
+        `timeout=${startup}s op stop timeout=120s clone interleave=true $on_nodes; fi`,
       `p resource meta ${id.service} failure-timeout=${ft}s`,
       '',
       '# The check on every node (a clone), after the service on the same node.',
@@ -290,10 +321,12 @@ export class PacemakerTarget extends ClusterTargetBase {
       `p constraint order start ${id.serviceClone} then start ${id.checkClone} id=${id.prefix}-service-then-check`,
       '',
       '# The virtual IP: only where the check says healthy and the service runs; preferred in node order.',
-      `if exists ${id.vip}; then p resource update ${id.vip} ip=${vip.value} cidr_netmask=${cluster.prefixLength}; else p resource create ${id.vip} ocf:heartbeat:IPaddr2 ip=${vip.value} cidr_netmask=${cluster.prefixLength} op monitor interval=10s timeout=20s; fi`,
+      `if exists ${id.vip}; then p resource update ${id.vip} ip=${vip.value} cidr_netmask=${cluster.prefixLength}; else p resource create ` +
+        `${id.vip} ocf:heartbeat:IPaddr2 ip=${vip.value} cidr_netmask=${cluster.prefixLength} op monitor interval=10s timeout=20s; fi`,
       `p resource meta ${id.vip} resource-stickiness=${stick}`,
       `constraint ${id.prefix}-vip-healthy`,
-      `p constraint location ${id.vip} rule constraint-id=${id.prefix}-vip-healthy score=-INFINITY not_defined ${id.attribute} or ${id.attribute} ne 1`,
+      `p constraint location ${id.vip} rule constraint-id=${id.prefix}-vip-healthy score=-INFINITY not_defined ${id.attribute} or ` +
+        `${id.attribute} ne 1`,
       `constraint ${id.prefix}-vip-with-service`,
       `p constraint colocation add ${id.vip} with ${id.serviceClone} INFINITY id=${id.prefix}-vip-with-service`,
       ...scores.flatMap(({ n, score }) => [
@@ -327,9 +360,22 @@ export class PacemakerTarget extends ClusterTargetBase {
     const c = cluster.check;
     const seconds = c.intervalSeconds * c.fall + c.intervalSeconds + 1;
     const back = c.intervalSeconds * c.rise + c.intervalSeconds + 1;
-    const failback = cluster.preemption === Preemption.ON
-      ? { failbackSeconds: back, failbackFormula: `${c.intervalSeconds}s x ${c.rise} passing checks (rise) + ${c.intervalSeconds}s timeout + 1s to move the VIP = ${back}, once the preferred node's check passes there` }
-      : { failbackSeconds: 0, failbackFormula: 'none: preemption off, the VIP stays where it runs' };
-    return figuresEstimate(cluster.name, { platform: this.platform, ...failback, seconds, formula: `${c.intervalSeconds}s x ${c.fall} failed checks (fall) + ${c.intervalSeconds}s timeout + 1s to move the VIP = ${seconds} (every node runs the service; a lost node: Corosync token timeout and fencing first)` });
+    const failback =
+      cluster.preemption === Preemption.ON
+        ? {
+            failbackSeconds: back,
+            failbackFormula:
+              `${c.intervalSeconds}s x ${c.rise} passing checks (rise) + ${c.intervalSeconds}s timeout + 1s to move the VIP = ` +
+              `${back}, once the preferred node's check passes there`,
+          }
+        : { failbackSeconds: 0, failbackFormula: 'none: preemption off, the VIP stays where it runs' };
+    return figuresEstimate(cluster.name, {
+      platform: this.platform,
+      ...failback,
+      seconds,
+      formula:
+        `${c.intervalSeconds}s x ${c.fall} failed checks (fall) + ${c.intervalSeconds}s timeout + 1s to move the VIP = ${seconds} ` +
+        `(every node runs the service; a lost node: Corosync token timeout and fencing first)`,
+    });
   }
 }

@@ -25,15 +25,19 @@ export function checkDnsHealthChecks(model: HaServiceModel, problems: Problems, 
   const kind = model.pools[0].probe.kind;
   if (kind === ProbeKind.TCP_HALF_OPEN) {
     problems.root().add({
-      field: 'probe.kind', value: kind,
-      allowed: `"${ProbeKind.SIDECAR_GATE}" (default) or "${ProbeKind.SIDECAR_HTTP}" on ${service}; "${ProbeKind.TCP_CONNECT}" with allowNoisyTcpProbe to watch the service port`,
+      field: 'probe.kind',
+      value: kind,
+      allowed:
+        `"${ProbeKind.SIDECAR_GATE}" (default) or "${ProbeKind.SIDECAR_HTTP}" on ${service}; "${ProbeKind.TCP_CONNECT}" with ` +
+        `allowNoisyTcpProbe to watch the service port`,
       fix: `${service} has no half-open probe setting; use the sidecar gate (the default)`,
     });
   }
   for (const m of model.pools[0].members) {
     if (isUnreachableFromInternet(m.address)) {
       problems.root().add({
-        field: `${m.name}.address`, value: m.address.value,
+        field: `${m.name}.address`,
+        value: m.address.value,
         allowed: `an address ${service}'s health checkers on the internet can reach (a public IP or a DNS name)`,
         fix: fixPrivate,
       });
@@ -52,7 +56,12 @@ export function checkDnsClients(model: HaServiceModel, problems: Problems, servi
   });
   const families = new Set(model.pools[0].members.map((m) => m.address.kind));
   if (families.size === 1 && !families.has(AddressKind.DNS)) {
-    checkClientFamily(model, problems, [...families][0] as AddressKind.IPV4 | AddressKind.IPV6, `the hosts' family: with ${service} clients connect to the hosts themselves`);
+    checkClientFamily(
+      model,
+      problems,
+      [...families][0] as AddressKind.IPV4 | AddressKind.IPV6,
+      `the hosts' family: with ${service} clients connect to the hosts themselves`,
+    );
   }
 }
 
@@ -67,7 +76,5 @@ export interface DnsCheckSpec {
 
 /** Maps the (already validated) probe policy to what a DNS health check watches. */
 export function dnsCheckSpec(probe: ResolvedProbePolicy): DnsCheckSpec {
-  return probe.kind === ProbeKind.SIDECAR_HTTP
-    ? { protocol: 'HTTP', port: probe.port, path: probe.path }
-    : { protocol: 'TCP', port: probe.port };
+  return probe.kind === ProbeKind.SIDECAR_HTTP ? { protocol: 'HTTP', port: probe.port, path: probe.path } : { protocol: 'TCP', port: probe.port };
 }

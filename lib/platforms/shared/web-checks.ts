@@ -18,21 +18,34 @@ export function checkAbsPath(problems: Problems, field: string, value: unknown, 
 export function checkIpNodes(model: WebTierModel, problems: Problems, platform: string): void {
   model.nodes.forEach((n, i) => {
     if (n.address.kind === AddressKind.DNS) {
-      problems.root().add({ field: `nodes[${i}].address`, value: n.address.value, allowed: `an IPv4 or IPv6 address with ${platform}`, fix: `${platform} registers its targets by IP address` });
+      problems.root().add({
+        field: `nodes[${i}].address`,
+        value: n.address.value,
+        allowed: `an IPv4 or IPv6 address with ${platform}`,
+        fix: `${platform} registers its targets by IP address`,
+      });
     }
   });
 }
 
 /** A balancer that filters clients itself needs them listed; `fix` says where the list goes. */
 export function checkAllowedClients(model: WebTierModel, problems: Problems, platform: string, fix: string): void {
-  if (model.allowedClients.length === 0) problems.root().add({ field: 'allowedClients', value: [], allowed: `one or more CIDR blocks with ${platform}`, fix });
+  if (model.allowedClients.length === 0)
+    problems.root().add({ field: 'allowedClients', value: [], allowed: `one or more CIDR blocks with ${platform}`, fix });
 }
 
 /** A platform without priorities refuses hot standbys, saying what it would do instead. */
 export function checkNoStandbys(model: WebTierModel, problems: Problems, platform: string, instead: string): void {
   model.pools.forEach((p, i) => {
     if (p.members.some((m) => m.priority === 0)) {
-      problems.root().add({ field: `applications[${i}].standbyNodes`, value: p.members.filter((m) => m.priority === 0).map((m) => m.name), allowed: `no standby nodes with ${platform}`, fix: `${platform} ${instead}: remove standbyNodes for this target, or render the tier with mod-jk, mod-proxy-balancer, haproxy or f5, which keep standbys idle` });
+      problems.root().add({
+        field: `applications[${i}].standbyNodes`,
+        value: p.members.filter((m) => m.priority === 0).map((m) => m.name),
+        allowed: `no standby nodes with ${platform}`,
+        fix:
+          `${platform} ${instead}: remove standbyNodes for this target, or render the tier with mod-jk, mod-proxy-balancer, haproxy or ` +
+          `f5, which keep standbys idle`,
+      });
     }
   });
 }
@@ -51,8 +64,11 @@ export function httpCheckEstimate(platform: string, model: WebTierModel, note?: 
   const h = model.pools[0].health;
   const down = h.intervalSeconds * h.fall + h.timeoutSeconds;
   return figuresEstimate(model.name, {
-    platform, seconds: down, formula: `${h.intervalSeconds}s x ${h.fall} checks + ${h.timeoutSeconds}s timeout = ${down}${note ? ` (${note})` : ''}`,
-    failbackSeconds: h.intervalSeconds * h.rise, failbackFormula: `${h.intervalSeconds}s x ${h.rise} checks = ${h.intervalSeconds * h.rise}`,
+    platform,
+    seconds: down,
+    formula: `${h.intervalSeconds}s x ${h.fall} checks + ${h.timeoutSeconds}s timeout = ${down}${note ? ` (${note})` : ''}`,
+    failbackSeconds: h.intervalSeconds * h.rise,
+    failbackFormula: `${h.intervalSeconds}s x ${h.rise} checks = ${h.intervalSeconds * h.rise}`,
   });
 }
 
@@ -70,10 +86,12 @@ export function tomcatHttpSnippets(model: WebTierModel): Snippet[] {
     content: [
       `<!-- identity-ha ${xmlText(model.name)}: Tomcat ${xmlText(n.name)} (${xmlText(n.address.value)}) behind an HTTP balancer. In conf/server.xml:`,
       '     1. use this Connector for the port the balancer sends to (or add its rejectSuspiciousURIs to yours) inside <Service name="Catalina">;',
-      `     2. set jvmRoute="${xmlText(n.route)}" on the Engine (its opening tag below): session ids end in .${xmlText(n.route)}, the key that keeps a session on this node.`,
+      `     2. set jvmRoute="${xmlText(n.route)}" on the Engine (its opening tag below): session ids end in .${xmlText(n.route)}, the key ` +
+        `that keeps a session on this node.`,
       '     rejectSuspiciousURIs="true" (Tomcat 10.1 and later; checked with 10.1.60): Tomcat answers 400 to ..;, %2e%2e, .; and an encoded',
       '     / or \\ in a request path, which a balancer that chose the pool by the raw path would have sent to the wrong application. -->',
-      `<Connector protocol="HTTP/1.1" address="${xmlAttr(n.address.value)}" port="${n.httpPort}" rejectSuspiciousURIs="true" connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
+      `<Connector protocol="HTTP/1.1" address="${xmlAttr(n.address.value)}" port="${n.httpPort}" rejectSuspiciousURIs="true" ` +
+        `connectionTimeout="${model.connectionTimeoutSeconds * 1000}" />`,
       `<Engine name="Catalina" defaultHost="localhost" jvmRoute="${xmlAttr(n.route)}">`,
       '',
     ].join('\n'),

@@ -2,7 +2,14 @@ import { Construct } from 'constructs';
 import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { AddressKind } from '../../core/address';
 import { Problems } from '../../core/errors';
-import { clusterCheckArgv, ClusterCheckKind, clusterStartupSeconds, ClusterTargetBase, FailoverClusterModel, Preemption } from '../../model/cluster-model';
+import {
+  clusterCheckArgv,
+  ClusterCheckKind,
+  clusterStartupSeconds,
+  ClusterTargetBase,
+  FailoverClusterModel,
+  Preemption,
+} from '../../model/cluster-model';
 import { Snippet } from '../../model/snippet';
 import { psString as psq } from '../../core/lang/powershell';
 import { windowsCommandLine } from '../../core/lang/windows-args';
@@ -72,43 +79,107 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
   public validate(cluster: FailoverClusterModel, problems: Problems): void {
     const p = this.props;
     if (typeof p.clusterName !== 'string' || !NETBIOS.test(p.clusterName)) {
-      problems.add({ field: 'clusterName', value: p.clusterName, allowed: '1-15 letters, digits and hyphens (a NetBIOS name), not all digits', fix: 'the failover cluster\'s name, e.g. idm-cluster' });
+      problems.add({
+        field: 'clusterName',
+        value: p.clusterName,
+        allowed: '1-15 letters, digits and hyphens (a NetBIOS name), not all digits',
+        fix: "the failover cluster's name, e.g. idm-cluster",
+      });
     }
-    if (p.clusterAddress !== undefined && (typeof p.clusterAddress !== 'string' || !/^(\d{1,3}\.){3}\d{1,3}$/.test(p.clusterAddress) || p.clusterAddress.split('.').some((o) => Number(o) > 255))) {
-      problems.add({ field: 'clusterAddress', value: p.clusterAddress, allowed: 'an IPv4 address', fix: 'the cluster\'s management address, in the nodes\' subnet; leave it out to use an existing cluster' });
-    } else if (p.clusterAddress !== undefined && (p.clusterAddress === cluster.nodeSet.virtualIp?.value || cluster.nodeSet.nodes.some((n) => n.address.value === p.clusterAddress))) {
-      problems.add({ field: 'clusterAddress', value: p.clusterAddress, allowed: 'an address no node and not the virtual IP has', fix: 'the cluster name object needs an address of its own' });
+    if (
+      p.clusterAddress !== undefined &&
+      (typeof p.clusterAddress !== 'string' ||
+        !/^(\d{1,3}\.){3}\d{1,3}$/.test(p.clusterAddress) ||
+        p.clusterAddress.split('.').some((o) => Number(o) > 255))
+    ) {
+      problems.add({
+        field: 'clusterAddress',
+        value: p.clusterAddress,
+        allowed: 'an IPv4 address',
+        fix: "the cluster's management address, in the nodes' subnet; leave it out to use an existing cluster",
+      });
+    } else if (
+      p.clusterAddress !== undefined &&
+      (p.clusterAddress === cluster.nodeSet.virtualIp?.value || cluster.nodeSet.nodes.some((n) => n.address.value === p.clusterAddress))
+    ) {
+      problems.add({
+        field: 'clusterAddress',
+        value: p.clusterAddress,
+        allowed: 'an address no node and not the virtual IP has',
+        fix: 'the cluster name object needs an address of its own',
+      });
     }
     if (typeof p.serviceName !== 'string' || !SERVICE.test(p.serviceName)) {
-      problems.add({ field: 'serviceName', value: p.serviceName, allowed: 'a Windows service name (letters, digits, space . _ ( ) -)', fix: 'the service the role runs, e.g. Tomcat10 or Apache2.4' });
+      problems.add({
+        field: 'serviceName',
+        value: p.serviceName,
+        allowed: 'a Windows service name (letters, digits, space . _ ( ) -)',
+        fix: 'the service the role runs, e.g. Tomcat10 or Apache2.4',
+      });
     }
     const nn = this.networkName(cluster);
     if (!NETBIOS.test(nn)) {
-      problems.add({ field: 'networkName', value: nn, allowed: '1-15 letters, digits and hyphens (a NetBIOS name)', fix: p.networkName === undefined ? 'the cluster\'s name is too long for a network name: set networkName' : 'shorten it' });
+      problems.add({
+        field: 'networkName',
+        value: nn,
+        allowed: '1-15 letters, digits and hyphens (a NetBIOS name)',
+        fix: p.networkName === undefined ? "the cluster's name is too long for a network name: set networkName" : 'shorten it',
+      });
     }
-    for (const [k, v] of [['installFolder', p.installFolder], ['nodeExe', p.nodeExe]] as const) {
-      if (v !== undefined && (typeof v !== 'string' || !WINPATH.test(v))) problems.add({ field: k, value: v, allowed: 'an absolute Windows path without quotes' });
+    for (const [k, v] of [
+      ['installFolder', p.installFolder],
+      ['nodeExe', p.nodeExe],
+    ] as const) {
+      if (v !== undefined && (typeof v !== 'string' || !WINPATH.test(v)))
+        problems.add({ field: k, value: v, allowed: 'an absolute Windows path without quotes' });
     }
     cluster.nodeSet.nodes.forEach((n, i) => {
-      if (!NETBIOS.test(n.name)) problems.root().add({ field: `nodes[${i}].name`, value: n.name, allowed: 'a Windows computer name of 1-15 characters with wsfc', fix: 'node names are the nodes\' computer names in a Windows failover cluster' });
+      if (!NETBIOS.test(n.name))
+        problems.root().add({
+          field: `nodes[${i}].name`,
+          value: n.name,
+          allowed: 'a Windows computer name of 1-15 characters with wsfc',
+          fix: "node names are the nodes' computer names in a Windows failover cluster",
+        });
     });
     if (cluster.check.rise !== 2) {
       problems.root().add({
-        field: 'healthCheck.rise', value: cluster.check.rise, allowed: 'the default (2) with wsfc',
-        fix: 'a Windows cluster checks only the node that runs the role (its standbys do not run the service), so nothing can pass rise checks before failback: the role moves back when the preferred node comes online (AutoFailbackType). Leave rise out, or use keepalived or Pacemaker, whose standbys run the service and are checked',
+        field: 'healthCheck.rise',
+        value: cluster.check.rise,
+        allowed: 'the default (2) with wsfc',
+        fix:
+          'a Windows cluster checks only the node that runs the role (its standbys do not run the service), so nothing can pass rise ' +
+          'checks before failback: the role moves back when the preferred node comes online (AutoFailbackType). Leave rise out, or use ' +
+          'keepalived or Pacemaker, whose standbys run the service and are checked',
       });
     }
     if (cluster.nodeSet.virtualIp?.kind === AddressKind.IPV6) {
-      problems.root().add({ field: 'virtualIp', value: cluster.nodeSet.virtualIp.value, allowed: 'an IPv4 address with wsfc', fix: 'Add-ClusterGenericServiceRole takes a static IPv4 address; an IPv6 client access point gets its address from router advertisements, not from this file. Use an IPv4 VIP' });
+      problems.root().add({
+        field: 'virtualIp',
+        value: cluster.nodeSet.virtualIp.value,
+        allowed: 'an IPv4 address with wsfc',
+        fix:
+          'Add-ClusterGenericServiceRole takes a static IPv4 address; an IPv6 client access point gets its address from router ' +
+          'advertisements, not from this file. Use an IPv4 VIP',
+      });
     }
     if (cluster.preemption === Preemption.DELAYED) {
       problems.root().add({
-        field: 'preemption', value: cluster.preemption, allowed: '"on" or "off" with wsfc',
-        fix: 'a Windows failover cluster fails back at once or inside a window of hours of the day (FailbackWindowStart/End), never after a delay in seconds: choose on or off',
+        field: 'preemption',
+        value: cluster.preemption,
+        allowed: '"on" or "off" with wsfc',
+        fix:
+          'a Windows failover cluster fails back at once or inside a window of hours of the day (FailbackWindowStart/End), never after a ' +
+          'delay in seconds: choose on or off',
       });
     }
     if (cluster.check.kind === ClusterCheckKind.COMMAND) {
-      problems.root().add({ field: 'healthCheck.kind', value: 'command', allowed: '"http" or "listening" with wsfc', fix: 'the cluster runs idha check --watch as a Generic Service resource; a command of your own has no such service' });
+      problems.root().add({
+        field: 'healthCheck.kind',
+        value: 'command',
+        allowed: '"http" or "listening" with wsfc',
+        fix: 'the cluster runs idha check --watch as a Generic Service resource; a command of your own has no such service',
+      });
     }
   }
 
@@ -118,7 +189,16 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
   /** The `idha check --watch` arguments for one node (after idha.js): the cluster's check, repeated. */
   private watchArguments(cluster: FailoverClusterModel, address: string): string[] {
     const c = cluster.check;
-    return [...clusterCheckArgv(cluster, address, []), '--watch', '--interval', String(c.intervalSeconds), '--fall', String(c.fall), '--start-period', String(clusterStartupSeconds(cluster))];
+    return [
+      ...clusterCheckArgv(cluster, address, []),
+      '--watch',
+      '--interval',
+      String(c.intervalSeconds),
+      '--fall',
+      String(c.fall),
+      '--start-period',
+      String(clusterStartupSeconds(cluster)),
+    ];
   }
 
   /** WinSW definition of the check watcher on one node. */
@@ -126,18 +206,30 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
     const folder = this.props.installFolder ?? 'C:\\Program Files\\identity-ha';
     const id = this.checkService(cluster);
     return [
-      `<!-- identity-ha ${cluster.name}: the failover cluster's health check on node ${node.name} (${node.address}), as a Windows service with WinSW.`,
+      `<!-- identity-ha ${cluster.name}: the failover cluster's health check on node ${node.name} (${node.address}), as a Windows service ` +
+        `with WinSW.`,
       `     On ${node.name}: put WinSW-x64.exe beside this file as ${id}.exe, then in an elevated PowerShell: .\\${id}.exe install`,
       '     Do not start it: the cluster starts it on the node that owns the role. It exits (and the resource fails) after',
-      `     ${cluster.check.fall} failed checks in a row, every ${cluster.check.intervalSeconds} s; failures in its first ${clusterStartupSeconds(cluster)} s (healthCheck.startupSeconds) do not count until a check passes.`,
-      `     ${this.props.nodeExe === undefined ? `It runs ${folder}\\idha-shim.exe: copy it there from the Windows host kit's zip (npm run build:windows); no Node.js needed.` : `It runs Node.js (${this.props.nodeExe}) with ${folder}\bin\idha.js.`} -->`,
+      `     ${cluster.check.fall} failed checks in a row, every ${cluster.check.intervalSeconds} s; failures in its first ` +
+        `${clusterStartupSeconds(cluster)} s (healthCheck.startupSeconds) do not count until a check passes.`,
+      `     ${
+        this.props.nodeExe === undefined
+          ? `It runs ${folder}\\idha-shim.exe: copy it there from the Windows host kit's zip (npm run build:windows); no Node.js needed.`
+          : `It runs Node.js (${this.props.nodeExe}) with ${folder}\bin\idha.js.`
+      } -->`,
       '<service>',
       `  <id>${xml(id)}</id>`,
       `  <name>identity-ha check (${xml(cluster.name)})</name>`,
       `  <description>Runs idha check --watch for the failover cluster role ${xml(this.networkName(cluster))}.</description>`,
       ...(this.props.nodeExe === undefined
-        ? [`  <executable>${xml(`${folder}\\idha-shim.exe`)}</executable>`, `  <arguments>${xml(windowsCommandLine(this.watchArguments(cluster, node.address)))}</arguments>`]
-        : [`  <executable>${xml(this.props.nodeExe)}</executable>`, `  <arguments>${xml(windowsCommandLine([`${folder}\\bin\\idha.js`, ...this.watchArguments(cluster, node.address)]))}</arguments>`]),
+        ? [
+            `  <executable>${xml(`${folder}\\idha-shim.exe`)}</executable>`,
+            `  <arguments>${xml(windowsCommandLine(this.watchArguments(cluster, node.address)))}</arguments>`,
+          ]
+        : [
+            `  <executable>${xml(this.props.nodeExe)}</executable>`,
+            `  <arguments>${xml(windowsCommandLine([`${folder}\\bin\\idha.js`, ...this.watchArguments(cluster, node.address)]))}</arguments>`,
+          ]),
       '  <startmode>Manual</startmode>',
       '  <stoptimeout>5 sec</stoptimeout>',
       '  <log mode="roll-by-size"><sizeThreshold>1024</sizeThreshold><keepFiles>3</keepFiles></log>',
@@ -155,7 +247,8 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
     return [
       `# identity-ha ${cluster.name}: Windows Server Failover Cluster role for ${p.serviceName} on ${nodes.map((n) => n.name).join(', ')}.`,
       '# Before you run it, on every node: the Failover Clustering feature (Install-WindowsFeature Failover-Clustering -IncludeManagementTools),',
-      `# the service ${p.serviceName} installed with start type Manual, and the check service ${check} installed from wsfc\\${check}-<node>-<address>.xml.`,
+      `# the service ${p.serviceName} installed with start type Manual, and the check service ${check} installed from ` +
+        `wsfc\\${check}-<node>-<address>.xml.`,
       '# Run it in an elevated Windows PowerShell on one node. Each step compares the cluster with this file and changes only',
       '# what differs (it says what it changed); a second run changes nothing. It never evicts a node or deletes a resource.',
       '#Requires -RunAsAdministrator',
@@ -174,7 +267,8 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
       '# 0. Every node has both services.',
       'foreach ($n in $Nodes) {',
       '  foreach ($s in @($ServiceName, $CheckService)) {',
-      '    $found = Invoke-Command -ComputerName $n -ScriptBlock { param($name) Get-Service -Name $name -ErrorAction SilentlyContinue } -ArgumentList $s',
+      '    $found = Invoke-Command -ComputerName $n -ScriptBlock { param($name) Get-Service -Name $name -ErrorAction SilentlyContinue } ' +
+        '-ArgumentList $s',
       '    if (-not $found) { throw "Service $s is not installed on ${n}: install it there first (start type Manual)." }',
       '  }',
       '}',
@@ -182,13 +276,16 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
       '# 1. The cluster: created, or joined by the nodes it lacks. A member this file does not name stays (it is no owner of the role).',
       '$cluster = Get-Cluster -Name $ClusterName -ErrorAction SilentlyContinue',
       'if (-not $cluster) {',
-      '  if (-not $ClusterAddress) { throw "Cluster $ClusterName does not exist and no clusterAddress was given: create it, or set clusterAddress in the topology." }',
+      '  if (-not $ClusterAddress) { throw "Cluster $ClusterName does not exist and no clusterAddress was given: create it, or set ' +
+        'clusterAddress in the topology." }',
       '  New-Cluster -Name $ClusterName -Node $Nodes -StaticAddress $ClusterAddress -NoStorage | Out-Null',
       '  $Changed.Add("created cluster $ClusterName")',
       '} else {',
       '  $members = @(Get-ClusterNode -Cluster $ClusterName | ForEach-Object { $_.Name })',
-      '  foreach ($n in $Nodes) { if ($members -notcontains $n) { Add-ClusterNode -Cluster $ClusterName -Name $n -NoStorage | Out-Null; $Changed.Add("added node $n") } }',
-      '  foreach ($m in $members) { if ($Nodes -notcontains $m) { Write-Warning "Node $m is a member of $ClusterName but not in this file: it stays a member and is no preferred owner of $Role (Remove-ClusterNode evicts it)." } }',
+      '  foreach ($n in $Nodes) { if ($members -notcontains $n) { Add-ClusterNode -Cluster $ClusterName -Name $n -NoStorage | Out-Null; ' +
+        '$Changed.Add("added node $n") } }',
+      '  foreach ($m in $members) { if ($Nodes -notcontains $m) { Write-Warning "Node $m is a member of $ClusterName but not in this file: ' +
+        'it stays a member and is no preferred owner of $Role (Remove-ClusterNode evicts it)." } }',
       '}',
       '',
       '# 2. The role: a client access point (network name and virtual IP) and the service.',
@@ -230,7 +327,8 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
       '}',
       '# On failure: fail over when the restart threshold is reached (RestartAction 2), which is the first failure (0).',
       '$restart = [ordered]@{ RestartAction = 2; RestartThreshold = 0 }',
-      'foreach ($k in $restart.Keys) { if ($checkRes.$k -ne $restart[$k]) { $checkRes.$k = $restart[$k]; $Changed.Add("$CheckResource $k = $($restart[$k])") } }',
+      'foreach ($k in $restart.Keys) { if ($checkRes.$k -ne $restart[$k]) { $checkRes.$k = $restart[$k]; $Changed.Add("$CheckResource $k = ' +
+        '$($restart[$k])") } }',
       '',
       '# 4. Preferred owners in node order, failback, and the role online.',
       '$owners = @((Get-ClusterOwnerNode -Cluster $ClusterName -Group $Role).OwnerNodes | ForEach-Object { $_.Name })',
@@ -239,11 +337,16 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
       `  $Changed.Add("owners of $Role = $($Nodes -join ', ')")`,
       '}',
       '$group = Get-ClusterGroup -Cluster $ClusterName -Name $Role',
-      `# AutoFailbackType ${failback}: preemption ${cluster.preemption}, ${failback ? 'fail back to the first preferred owner' : 'stay where it runs'}; FailbackWindowStart/End -1: at once, not in a window`,
-      `# of hours; FailoverThreshold ${Math.max(10, nodes.length * 5)} per FailoverPeriod 1 h: the default (nodes - 1 per 6 hours) leaves the role failed after a second failure.`,
-      `$settings = [ordered]@{ AutoFailbackType = ${failback}; FailbackWindowStart = -1; FailbackWindowEnd = -1; FailoverThreshold = ${Math.max(10, nodes.length * 5)}; FailoverPeriod = 1 }`,
-      'foreach ($k in $settings.Keys) { if ($group.$k -ne $settings[$k]) { $group.$k = $settings[$k]; $Changed.Add("$Role $k = $($settings[$k])") } }',
-      "if ($group.State -ne 'Online') { Start-ClusterGroup -Cluster $ClusterName -Name $Role | Out-Null; $Changed.Add(\"started $Role\") }",
+      `# AutoFailbackType ${failback}: preemption ${cluster.preemption}, ${
+        failback ? 'fail back to the first preferred owner' : 'stay where it runs'
+      }; FailbackWindowStart/End -1: at once, not in a window`,
+      `# of hours; FailoverThreshold ${Math.max(10, nodes.length * 5)} per FailoverPeriod 1 h: the default (nodes - 1 per 6 hours) leaves ` +
+        `the role failed after a second failure.`,
+      `$settings = [ordered]@{ AutoFailbackType = ${failback}; FailbackWindowStart = -1; FailbackWindowEnd = -1; FailoverThreshold = ` +
+        `${Math.max(10, nodes.length * 5)}; FailoverPeriod = 1 }`,
+      'foreach ($k in $settings.Keys) { if ($group.$k -ne $settings[$k]) { $group.$k = $settings[$k]; $Changed.Add("$Role $k = ' +
+        '$($settings[$k])") } }',
+      'if ($group.State -ne \'Online\') { Start-ClusterGroup -Cluster $ClusterName -Name $Role | Out-Null; $Changed.Add("started $Role") }',
       '',
       'if ($Changed.Count -eq 0) { Write-Host "identity-ha: $Role already matches this file: nothing changed." }',
       'else { Write-Host "identity-ha: changed: $($Changed -join \'; \')" }',
@@ -256,7 +359,8 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
     return [
       { kind: 'wsfc', fileName: 'wsfc/wsfc.ps1', content: this.script(cluster) },
       ...cluster.nodeSet.nodes.map((n) => ({
-        kind: 'wsfc', fileName: `wsfc/${this.checkService(cluster)}-${n.name}-${n.address.value.replace(/:/g, '-')}.xml`,
+        kind: 'wsfc',
+        fileName: `wsfc/${this.checkService(cluster)}-${n.name}-${n.address.value.replace(/:/g, '-')}.xml`,
         content: this.watcherXml(cluster, { name: n.name, address: n.address.value }),
       })),
     ];
@@ -270,9 +374,22 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
   public estimate(cluster: FailoverClusterModel): FailoverEstimate {
     const c = cluster.check;
     const seconds = c.intervalSeconds * c.fall + c.intervalSeconds + 5;
-    const failback = cluster.preemption === Preemption.ON
-      ? { failbackSeconds: 0, failbackFormula: `when ${cluster.nodeSet.nodes[0].name} comes back online in the cluster (AutoFailbackType 1, no window); a node that stayed up gets the role back by Move-ClusterGroup` }
-      : { failbackSeconds: 0, failbackFormula: 'none: preemption off, the role stays where it runs' };
-    return figuresEstimate(cluster.name, { platform: this.platform, seconds, ...failback, formula: `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + 5s LooksAlive = ${seconds}, then the service's start on the new owner` });
+    const failback =
+      cluster.preemption === Preemption.ON
+        ? {
+            failbackSeconds: 0,
+            failbackFormula:
+              `when ${cluster.nodeSet.nodes[0].name} comes back online in the cluster (AutoFailbackType 1, no window); a node ` +
+              `that stayed up gets the role back by Move-ClusterGroup`,
+          }
+        : { failbackSeconds: 0, failbackFormula: 'none: preemption off, the role stays where it runs' };
+    return figuresEstimate(cluster.name, {
+      platform: this.platform,
+      seconds,
+      ...failback,
+      formula:
+        `${c.intervalSeconds}s x ${c.fall} checks + ${c.intervalSeconds}s timeout + 5s LooksAlive = ${seconds}, then the service's ` +
+        `start on the new owner`,
+    });
   }
 }

@@ -2,17 +2,35 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Testing, TerraformStack } from 'cdktf';
 import {
-  AwsNlbTarget, AzureLoadBalancerTarget, F5BigIpTarget, IQSERVICE_MALFORMED_LOG_LINE, IqServiceHaPair, IqServiceHaPairProps, ProbeKind,
+  AwsNlbTarget,
+  AzureLoadBalancerTarget,
+  F5BigIpTarget,
+  IQSERVICE_MALFORMED_LOG_LINE,
+  IqServiceHaPair,
+  IqServiceHaPairProps,
+  ProbeKind,
 } from '../../../lib/internal';
 import { AWS, AZURE, besideItsNeighbour, F5, pairProps, problemsOf, synthPair } from '../../helpers';
 
 describe('IqServiceHaPair model', () => {
   it('GIVEN a pair with a TLS port WHEN built THEN it has one listener and one priority pool per port, primary first', () => {
     const { pair } = synthPair(pairProps({ tlsPort: 5051 }));
-    assert.deepEqual(pair.model.listeners.map((l) => [l.name, l.port, l.protocol]), [['iq', 5050, 'tcp'], ['iq-tls', 5051, 'tls-passthrough']]);
+    assert.deepEqual(
+      pair.model.listeners.map((l) => [l.name, l.port, l.protocol]),
+      [
+        ['iq', 5050, 'tcp'],
+        ['iq-tls', 5051, 'tls-passthrough'],
+      ],
+    );
     for (const pool of pair.model.pools) {
       assert.equal(pool.selection, 'priority-failover');
-      assert.deepEqual(pool.members.map((m) => [m.name, m.priority]), [['primary', 10], ['secondary', 0]]);
+      assert.deepEqual(
+        pool.members.map((m) => [m.name, m.priority]),
+        [
+          ['primary', 10],
+          ['secondary', 0],
+        ],
+      );
       assert.equal(pool.probe.kind, ProbeKind.SIDECAR_GATE);
       assert.equal(pool.probe.port, 15050);
     }
@@ -20,20 +38,38 @@ describe('IqServiceHaPair model', () => {
   });
 
   it('GIVEN addresses written loosely WHEN built THEN they are normalised', () => {
-    const { pair } = synthPair(pairProps({
-      primary: { address: 'fd00:0:0::10', iqserviceVersion: '8.4p2' },
-      secondary: { address: 'fd00::20', iqserviceVersion: '8.4P2' },
-      allowedClients: ['fd00:20::/64'],
-      targets: [new F5BigIpTarget({ virtualAddress: 'fd00::50' })],
-    }));
-    assert.deepEqual(pair.model.pools[0].members.map((m) => m.address), [{ kind: 'ipv6', value: 'fd00::10' }, { kind: 'ipv6', value: 'fd00::20' }]);
+    const { pair } = synthPair(
+      pairProps({
+        primary: { address: 'fd00:0:0::10', iqserviceVersion: '8.4p2' },
+        secondary: { address: 'fd00::20', iqserviceVersion: '8.4P2' },
+        allowedClients: ['fd00:20::/64'],
+        targets: [new F5BigIpTarget({ virtualAddress: 'fd00::50' })],
+      }),
+    );
+    assert.deepEqual(
+      pair.model.pools[0].members.map((m) => m.address),
+      [
+        { kind: 'ipv6', value: 'fd00::10' },
+        { kind: 'ipv6', value: 'fd00::20' },
+      ],
+    );
   });
 });
 
 /** Each row: a bad input, the field the error must name, and a good neighbour that must pass. */
 const matrix: Array<[string, Partial<IqServiceHaPairProps>, string, Partial<IqServiceHaPairProps>]> = [
-  ['malformed IPv4', { primary: { address: '10.0.1.300', iqserviceVersion: '8.4p2' } }, 'primary.address', { primary: { address: '10.0.1.30', iqserviceVersion: '8.4p2' } }],
-  ['malformed IPv6', { secondary: { address: 'fd00::zz', iqserviceVersion: '8.4p2' } }, 'secondary.address', { secondary: { address: '10.0.2.11', iqserviceVersion: '8.4p2' } }],
+  [
+    'malformed IPv4',
+    { primary: { address: '10.0.1.300', iqserviceVersion: '8.4p2' } },
+    'primary.address',
+    { primary: { address: '10.0.1.30', iqserviceVersion: '8.4p2' } },
+  ],
+  [
+    'malformed IPv6',
+    { secondary: { address: 'fd00::zz', iqserviceVersion: '8.4p2' } },
+    'secondary.address',
+    { secondary: { address: '10.0.2.11', iqserviceVersion: '8.4p2' } },
+  ],
   ['CIDR with host bits', { allowedClients: ['10.20.0.1/24'] }, 'allowedClients[0]', { allowedClients: ['10.20.0.0/24'] }],
   ['CIDR without prefix', { allowedClients: ['10.20.0.0'] }, 'allowedClients[0]', { allowedClients: ['10.20.0.0/32'] }],
   ['CIDR prefix too long', { allowedClients: ['10.20.0.0/33'] }, 'allowedClients[0]', { allowedClients: ['10.20.0.0/16'] }],
@@ -48,41 +84,176 @@ const matrix: Array<[string, Partial<IqServiceHaPairProps>, string, Partial<IqSe
   ['priority port equal to the gate port', { probe: { priorityPort: 15050 } }, 'probe.priorityPort', { probe: { priorityPort: 15055 } }],
   ['priority port equal to the service port', { probe: { priorityPort: 5050 } }, 'probe.priorityPort', { probe: { priorityPort: 5049 } }],
   ['report port equal to the service port', { probe: { reportPort: 5050 } }, 'probe.reportPort', { probe: { reportPort: 5049 } }],
-  ['sidecar damping half-life of 0', { probe: { sidecar: { dampHalfLifeSeconds: 0 } } }, 'probe.sidecar.dampHalfLifeSeconds', { probe: { sidecar: { dampHalfLifeSeconds: 1 } } }],
-  ['sidecar hold-down cap above a day', { probe: { sidecar: { maxHoldDownSeconds: 86401 } } }, 'probe.sidecar.maxHoldDownSeconds', { probe: { sidecar: { maxHoldDownSeconds: 0 } } }],
-  ['primary equal to secondary', { secondary: { address: '10.0.1.10', iqserviceVersion: '8.4p2' } }, 'secondary.address', { secondary: { address: '10.0.1.11', iqserviceVersion: '8.4p2' } }],
-  ['IQService versions differ', { secondary: { address: '10.0.2.10', iqserviceVersion: '8.3p4' } }, 'secondary.iqserviceVersion', { secondary: { address: '10.0.2.10', iqserviceVersion: '8.4P2' } }],
+  [
+    'sidecar damping half-life of 0',
+    { probe: { sidecar: { dampHalfLifeSeconds: 0 } } },
+    'probe.sidecar.dampHalfLifeSeconds',
+    { probe: { sidecar: { dampHalfLifeSeconds: 1 } } },
+  ],
+  [
+    'sidecar hold-down cap above a day',
+    { probe: { sidecar: { maxHoldDownSeconds: 86401 } } },
+    'probe.sidecar.maxHoldDownSeconds',
+    { probe: { sidecar: { maxHoldDownSeconds: 0 } } },
+  ],
+  [
+    'primary equal to secondary',
+    { secondary: { address: '10.0.1.10', iqserviceVersion: '8.4p2' } },
+    'secondary.address',
+    { secondary: { address: '10.0.1.11', iqserviceVersion: '8.4p2' } },
+  ],
+  [
+    'IQService versions differ',
+    { secondary: { address: '10.0.2.10', iqserviceVersion: '8.3p4' } },
+    'secondary.iqserviceVersion',
+    { secondary: { address: '10.0.2.10', iqserviceVersion: '8.4P2' } },
+  ],
   ['missing IQService version', { primary: { address: '10.0.1.10', iqserviceVersion: '' } }, 'primary.iqserviceVersion', {}],
   ['HTTP probe on the service port', { probe: { kind: ProbeKind.HTTP } }, 'probe.kind', { probe: { kind: ProbeKind.SIDECAR_HTTP } }],
-  ['TCP connect probe without consent', { probe: { kind: ProbeKind.TCP_CONNECT } }, 'probe.kind', { probe: { kind: ProbeKind.TCP_CONNECT, allowNoisyTcpProbe: true } }],
+  [
+    'TCP connect probe without consent',
+    { probe: { kind: ProbeKind.TCP_CONNECT } },
+    'probe.kind',
+    { probe: { kind: ProbeKind.TCP_CONNECT, allowNoisyTcpProbe: true } },
+  ],
   ['consent without a TCP connect probe', { probe: { allowNoisyTcpProbe: true } }, 'probe.allowNoisyTcpProbe', { probe: {} }],
   ['service name with capitals', { serviceName: 'IQService' }, 'serviceName', { serviceName: 'iqservice' }],
   ['sidecar fall count 0', { probe: { sidecar: { fallCount: 0 } } }, 'probe.sidecar.fallCount', { probe: { sidecar: { fallCount: 1 } } }],
   // platform limits
-  ['Azure interval 4', { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { intervalSeconds: 4 } })] }, 'targets.azure.probe.intervalSeconds', { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { intervalSeconds: 5 } })] }],
-  ['Azure interval x probes < 10', { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { intervalSeconds: 5, probeThreshold: 1 } })] }, 'targets.azure.probe.probeThreshold', { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { intervalSeconds: 10, probeThreshold: 1 } })] }],
-  ['Azure probe threshold 101', { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { probeThreshold: 101 } })] }, 'targets.azure.probe.probeThreshold', { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { probeThreshold: 100 } })] }],
-  ['Azure missing resource group', { targets: [new AzureLoadBalancerTarget({ ...AZURE, resourceGroupName: '' })] }, 'targets.azure.resourceGroupName', { targets: [new AzureLoadBalancerTarget(AZURE)] }],
-  ['Azure missing NSG', { targets: [new AzureLoadBalancerTarget({ ...AZURE, networkSecurityGroupName: undefined as never })] }, 'targets.azure.networkSecurityGroupName', { targets: [new AzureLoadBalancerTarget(AZURE)] }],
-  ['Azure subnet name without VNet', { targets: [new AzureLoadBalancerTarget({ ...AZURE, subnetId: 'snet1' })] }, 'targets.azure.virtualNetworkId', { targets: [new AzureLoadBalancerTarget({ ...AZURE, subnetId: 'snet1', virtualNetworkId: 'vnet-id' })] }],
-  ['Azure with a DNS host', { primary: { address: 'iq1.corp.example', iqserviceVersion: '8.4p2' }, targets: [new AzureLoadBalancerTarget(AZURE)] }, 'primary.address', { primary: { address: 'iq1.corp.example', iqserviceVersion: '8.4p2' }, targets: [new F5BigIpTarget(F5)] }],
-  ['Azure malformed frontend IP', { targets: [new AzureLoadBalancerTarget({ ...AZURE, frontendPrivateIp: '10.0.0.400' })] }, 'targets.azure.frontendPrivateIp', { targets: [new AzureLoadBalancerTarget({ ...AZURE, frontendPrivateIp: '10.0.0.40' })] }],
-  ['Azure half-open probe', { probe: { kind: ProbeKind.TCP_HALF_OPEN }, targets: [new AzureLoadBalancerTarget(AZURE)] }, 'probe.kind', { probe: { kind: ProbeKind.TCP_HALF_OPEN }, targets: [new F5BigIpTarget(F5)] }],
-  ['AWS interval 301', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 301 } })] }, 'targets.aws.healthCheck.intervalSeconds', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 300 } })] }],
-  ['AWS interval 4', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 4 } })] }, 'targets.aws.healthCheck.intervalSeconds', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 5 } })] }],
-  ['AWS healthy threshold 1', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { healthyThreshold: 1 } })] }, 'targets.aws.healthCheck.healthyThreshold', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { healthyThreshold: 2 } })] }],
-  ['AWS unhealthy threshold 11', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { unhealthyThreshold: 11 } })] }, 'targets.aws.healthCheck.unhealthyThreshold', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { unhealthyThreshold: 10 } })] }],
-  ['AWS timeout 1', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { timeoutSeconds: 1 } })] }, 'targets.aws.healthCheck.timeoutSeconds', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { timeoutSeconds: 2 } })] }],
-  ['AWS timeout not below interval', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } })] }, 'targets.aws.healthCheck.timeoutSeconds', { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 10, timeoutSeconds: 9 } })] }],
+  [
+    'Azure interval 4',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { intervalSeconds: 4 } })] },
+    'targets.azure.probe.intervalSeconds',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { intervalSeconds: 5 } })] },
+  ],
+  [
+    'Azure interval x probes < 10',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { intervalSeconds: 5, probeThreshold: 1 } })] },
+    'targets.azure.probe.probeThreshold',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { intervalSeconds: 10, probeThreshold: 1 } })] },
+  ],
+  [
+    'Azure probe threshold 101',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { probeThreshold: 101 } })] },
+    'targets.azure.probe.probeThreshold',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, probe: { probeThreshold: 100 } })] },
+  ],
+  [
+    'Azure missing resource group',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, resourceGroupName: '' })] },
+    'targets.azure.resourceGroupName',
+    { targets: [new AzureLoadBalancerTarget(AZURE)] },
+  ],
+  [
+    'Azure missing NSG',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, networkSecurityGroupName: undefined as never })] },
+    'targets.azure.networkSecurityGroupName',
+    { targets: [new AzureLoadBalancerTarget(AZURE)] },
+  ],
+  [
+    'Azure subnet name without VNet',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, subnetId: 'snet1' })] },
+    'targets.azure.virtualNetworkId',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, subnetId: 'snet1', virtualNetworkId: 'vnet-id' })] },
+  ],
+  [
+    'Azure with a DNS host',
+    { primary: { address: 'iq1.corp.example', iqserviceVersion: '8.4p2' }, targets: [new AzureLoadBalancerTarget(AZURE)] },
+    'primary.address',
+    { primary: { address: 'iq1.corp.example', iqserviceVersion: '8.4p2' }, targets: [new F5BigIpTarget(F5)] },
+  ],
+  [
+    'Azure malformed frontend IP',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, frontendPrivateIp: '10.0.0.400' })] },
+    'targets.azure.frontendPrivateIp',
+    { targets: [new AzureLoadBalancerTarget({ ...AZURE, frontendPrivateIp: '10.0.0.40' })] },
+  ],
+  [
+    'Azure half-open probe',
+    { probe: { kind: ProbeKind.TCP_HALF_OPEN }, targets: [new AzureLoadBalancerTarget(AZURE)] },
+    'probe.kind',
+    { probe: { kind: ProbeKind.TCP_HALF_OPEN }, targets: [new F5BigIpTarget(F5)] },
+  ],
+  [
+    'AWS interval 301',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 301 } })] },
+    'targets.aws.healthCheck.intervalSeconds',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 300 } })] },
+  ],
+  [
+    'AWS interval 4',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 4 } })] },
+    'targets.aws.healthCheck.intervalSeconds',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 5 } })] },
+  ],
+  [
+    'AWS healthy threshold 1',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { healthyThreshold: 1 } })] },
+    'targets.aws.healthCheck.healthyThreshold',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { healthyThreshold: 2 } })] },
+  ],
+  [
+    'AWS unhealthy threshold 11',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { unhealthyThreshold: 11 } })] },
+    'targets.aws.healthCheck.unhealthyThreshold',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { unhealthyThreshold: 10 } })] },
+  ],
+  [
+    'AWS timeout 1',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { timeoutSeconds: 1 } })] },
+    'targets.aws.healthCheck.timeoutSeconds',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { timeoutSeconds: 2 } })] },
+  ],
+  [
+    'AWS timeout not below interval',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } })] },
+    'targets.aws.healthCheck.timeoutSeconds',
+    { targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 10, timeoutSeconds: 9 } })] },
+  ],
   ['AWS missing VPC', { targets: [new AwsNlbTarget({ ...AWS, vpcId: '' })] }, 'targets.aws.vpcId', { targets: [new AwsNlbTarget(AWS)] }],
-  ['AWS no subnets', { targets: [new AwsNlbTarget({ ...AWS, subnetIds: [] })] }, 'targets.aws.subnetIds', { targets: [new AwsNlbTarget({ ...AWS, subnetIds: ['subnet-0aaa1111'] })] }],
+  [
+    'AWS no subnets',
+    { targets: [new AwsNlbTarget({ ...AWS, subnetIds: [] })] },
+    'targets.aws.subnetIds',
+    { targets: [new AwsNlbTarget({ ...AWS, subnetIds: ['subnet-0aaa1111'] })] },
+  ],
   ['service name of 25 characters', { serviceName: 'iqservice-production-euw1' }, 'serviceName', { serviceName: 'iqservice-production-eu1' }],
-  ['F5 priority group 65536', { targets: [new F5BigIpTarget({ ...F5, primaryPriorityGroup: 65536 })] }, 'targets.f5.primaryPriorityGroup', { targets: [new F5BigIpTarget({ ...F5, primaryPriorityGroup: 65535 })] }],
-  ['F5 secondary group not below primary', { targets: [new F5BigIpTarget({ ...F5, secondaryPriorityGroup: 10 })] }, 'targets.f5.secondaryPriorityGroup', { targets: [new F5BigIpTarget({ ...F5, secondaryPriorityGroup: 9 })] }],
-  ['F5 timeout not above interval', { targets: [new F5BigIpTarget({ ...F5, monitor: { intervalSeconds: 5, timeoutSeconds: 5 } })] }, 'targets.f5.monitor.timeoutSeconds', { targets: [new F5BigIpTarget({ ...F5, monitor: { intervalSeconds: 5, timeoutSeconds: 16 } })] }],
-  ['F5 virtual address not an IP', { targets: [new F5BigIpTarget({ virtualAddress: 'vip.example' })] }, 'targets.f5.virtualAddress', { targets: [new F5BigIpTarget({ virtualAddress: '10.0.0.51' })] }],
-  ['F5 tenant with hyphen', { targets: [new F5BigIpTarget({ ...F5, tenant: 'idha-iq' })] }, 'targets.f5.tenant', { targets: [new F5BigIpTarget({ ...F5, tenant: 'idha_iq' })] }],
-  ['F5 IPv6 clients on an IPv4 VIP', { allowedClients: ['fd00:20::/64'], targets: [new F5BigIpTarget(F5)] }, 'allowedClients[0]', { allowedClients: ['10.0.0.0/8'], targets: [new F5BigIpTarget(F5)] }],
+  [
+    'F5 priority group 65536',
+    { targets: [new F5BigIpTarget({ ...F5, primaryPriorityGroup: 65536 })] },
+    'targets.f5.primaryPriorityGroup',
+    { targets: [new F5BigIpTarget({ ...F5, primaryPriorityGroup: 65535 })] },
+  ],
+  [
+    'F5 secondary group not below primary',
+    { targets: [new F5BigIpTarget({ ...F5, secondaryPriorityGroup: 10 })] },
+    'targets.f5.secondaryPriorityGroup',
+    { targets: [new F5BigIpTarget({ ...F5, secondaryPriorityGroup: 9 })] },
+  ],
+  [
+    'F5 timeout not above interval',
+    { targets: [new F5BigIpTarget({ ...F5, monitor: { intervalSeconds: 5, timeoutSeconds: 5 } })] },
+    'targets.f5.monitor.timeoutSeconds',
+    { targets: [new F5BigIpTarget({ ...F5, monitor: { intervalSeconds: 5, timeoutSeconds: 16 } })] },
+  ],
+  [
+    'F5 virtual address not an IP',
+    { targets: [new F5BigIpTarget({ virtualAddress: 'vip.example' })] },
+    'targets.f5.virtualAddress',
+    { targets: [new F5BigIpTarget({ virtualAddress: '10.0.0.51' })] },
+  ],
+  [
+    'F5 tenant with hyphen',
+    { targets: [new F5BigIpTarget({ ...F5, tenant: 'idha-iq' })] },
+    'targets.f5.tenant',
+    { targets: [new F5BigIpTarget({ ...F5, tenant: 'idha_iq' })] },
+  ],
+  [
+    'F5 IPv6 clients on an IPv4 VIP',
+    { allowedClients: ['fd00:20::/64'], targets: [new F5BigIpTarget(F5)] },
+    'allowedClients[0]',
+    { allowedClients: ['10.0.0.0/8'], targets: [new F5BigIpTarget(F5)] },
+  ],
   ['no targets', { targets: [] }, 'targets', { targets: [new F5BigIpTarget(F5)] }],
 ];
 
@@ -91,7 +262,11 @@ describe('validation matrix: every bad input beside an accepted neighbour', () =
 
   it('GIVEN several bad fields THEN all are reported at once, with value, range and fix in the message', () => {
     try {
-      new IqServiceHaPair(new TerraformStack(Testing.app(), 's'), 'iq', pairProps({ port: 70000, allowedClients: ['nope'], targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 2 } })] }));
+      new IqServiceHaPair(
+        new TerraformStack(Testing.app(), 's'),
+        'iq',
+        pairProps({ port: 70000, allowedClients: ['nope'], targets: [new AwsNlbTarget({ ...AWS, healthCheck: { intervalSeconds: 2 } })] }),
+      );
       assert.fail('expected an error');
     } catch (e) {
       const msg = (e as Error).message;
@@ -112,10 +287,13 @@ describe('noisy probes', () => {
     assert.equal(probe.port, 5050);
   });
 
-  it('GIVEN the default probe THEN no warning and no probe touches a service port on any platform (Azure LB and the NLB probe the priority gate)', () => {
-    const { pair, tf } = synthPair(pairProps({ tlsPort: 5051 }));
-    assert.deepEqual(pair.warnings(), []);
-    for (const p of Object.values(tf.resource.azurerm_lb_probe) as any[]) assert.equal(p.port, 15054);
-    for (const tg of Object.values(tf.resource.aws_lb_target_group) as any[]) assert.equal(tg.health_check.port, '15054');
-  });
+  it(
+    'GIVEN the default probe THEN no warning and no probe touches a service port on any platform (Azure LB and the NLB probe the priority ' + 'gate)',
+    () => {
+      const { pair, tf } = synthPair(pairProps({ tlsPort: 5051 }));
+      assert.deepEqual(pair.warnings(), []);
+      for (const p of Object.values(tf.resource.azurerm_lb_probe) as any[]) assert.equal(p.port, 15054);
+      for (const tg of Object.values(tf.resource.aws_lb_target_group) as any[]) assert.equal(tg.health_check.port, '15054');
+    },
+  );
 });

@@ -1,10 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { ConnectionAction, HaproxyTarget, HaproxyTargetProps, IqServiceHaPairProps, ProbeKind, haproxyTime } from '../../../lib/internal';
-import { besideItsNeighbour, pairProps, problemsOf, synthPair } from '../../helpers';
+import { besideItsNeighbour, pairProps, problemsOf, rx, synthPair } from '../../helpers';
 import { hostShims } from '../../../lib/hosts/host-plan';
-
-
 
 function cfgOf(props: Partial<IqServiceHaPairProps>, hp: HaproxyTargetProps = {}): string {
   const { pair } = synthPair(pairProps({ ...props, targets: [new HaproxyTarget(hp)] }));
@@ -13,13 +11,19 @@ function cfgOf(props: Partial<IqServiceHaPairProps>, hp: HaproxyTargetProps = {}
   return s.content;
 }
 
-
 describe('HAProxy target', () => {
   const cfg = cfgOf({ tlsPort: 5051 }, { bindAddress: '10.0.0.60' });
 
   it('THEN mode tcp, the primary active and the secondary backup, health from the shim gate and agent, never the service port', () => {
     assert.match(cfg, /^defaults\n {4}mode tcp$/m);
-    assert.match(cfg, /^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down agent-check agent-port 15052 agent-inter 250ms$/m);
+    assert.match(
+      cfg,
+      rx(
+        'm',
+        String.raw`^ {4}server primary 10\.0\.1\.10:5050 check port 15050 inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 `,
+        String.raw`observe layer4 error-limit 3 on-error mark-down agent-check agent-port 15052 agent-inter 250ms$`,
+      ),
+    );
     assert.match(cfg, /^ {4}server secondary 10\.0\.2\.10:5050 backup check port 15050 /m);
     assert.doesNotMatch(cfg, /check port 5050|check port 5051/);
   });
@@ -35,28 +39,41 @@ describe('HAProxy target', () => {
     assert.match(cfg, /frontend iqservice-iq-tls\n {4}bind 10\.0\.0\.60:5051/);
   });
 
-  it('GIVEN onFailback reset THEN on-marked-up shutdown-backup-sessions on the primary only; GIVEN onFailover reset THEN on-marked-down shutdown-sessions', () => {
-    const c = cfgOf({ onFailback: ConnectionAction.RESET }, {});
-    assert.match(c, /server primary .* on-marked-up shutdown-backup-sessions$/m);
-    assert.doesNotMatch(c, /server secondary .*shutdown/m);
-    assert.doesNotMatch(c, /on-marked-down/);
-    assert.match(cfgOf({ onFailover: ConnectionAction.RESET }, {}), /server primary .* on-marked-down shutdown-sessions$/m);
-    assert.doesNotMatch(cfgOf({}, {}), /shutdown/, 'keep, the default, renders neither');
-  });
+  it(
+    'GIVEN onFailback reset THEN on-marked-up shutdown-backup-sessions on the primary only; GIVEN onFailover reset THEN on-marked-down ' +
+      'shutdown-sessions',
+    () => {
+      const c = cfgOf({ onFailback: ConnectionAction.RESET }, {});
+      assert.match(c, /server primary .* on-marked-up shutdown-backup-sessions$/m);
+      assert.doesNotMatch(c, /server secondary .*shutdown/m);
+      assert.doesNotMatch(c, /on-marked-down/);
+      assert.match(cfgOf({ onFailover: ConnectionAction.RESET }, {}), /server primary .* on-marked-down shutdown-sessions$/m);
+      assert.doesNotMatch(cfgOf({}, {}), /shutdown/, 'keep, the default, renders neither');
+    },
+  );
 
-  it('THEN each backend sends its server state changes to the primary\'s shim (notice level: state changes only), matching the host plan\'s --report-server; GIVEN a named primary or observe off THEN no log line', () => {
-    assert.match(cfg, /^backend iqservice-iq\n {4}balance first\n {4}log 10\.0\.1\.10:15053 local1 notice$/m);
-    assert.match(cfg, /^backend iqservice-iq-tls\n {4}balance first\n {4}log 10\.0\.1\.10:15053 local1 notice$/m);
-    const { pair } = synthPair(pairProps({ tlsPort: 5051, targets: [new HaproxyTarget()] }));
-    const primary = hostShims(pair.model).find((h) => h.role === 'primary')!;
-    const arg = (n: string) => primary.args[primary.args.indexOf(n) + 1];
-    assert.equal(arg('--report-port'), '15053');
-    assert.equal(arg('--report-server'), 'iqservice-iq/primary,iqservice-iq-tls/primary');
-    assert.ok(!hostShims(pair.model).find((h) => h.role === 'secondary')!.args.includes('--report-port'), 'the backup has no observe, so no reports');
-    assert.doesNotMatch(cfgOf({ primary: { address: 'iq1.example.com', iqserviceVersion: '8.4p2' } }), /local1 notice/);
-    assert.doesNotMatch(cfgOf({}, { observeErrorLimit: 0 }), /local1 notice/);
-    assert.match(cfgOf({ probe: { reportPort: 16000 } }), /log 10\.0\.1\.10:16000 local1 notice/);
-  });
+  it(
+    "THEN each backend sends its server state changes to the primary's shim (notice level: state changes only), matching the host plan's " +
+      '--report-server; GIVEN a named primary or observe off THEN no log line',
+    () => {
+      assert.match(cfg, /^backend iqservice-iq\n {4}balance first\n {4}log 10\.0\.1\.10:15053 local1 notice$/m);
+      assert.match(cfg, /^backend iqservice-iq-tls\n {4}balance first\n {4}log 10\.0\.1\.10:15053 local1 notice$/m);
+      const { pair } = synthPair(pairProps({ tlsPort: 5051, targets: [new HaproxyTarget()] }));
+      const primary = hostShims(pair.model).find((h) => h.role === 'primary')!;
+      const arg = (n: string) => primary.args[primary.args.indexOf(n) + 1];
+      assert.equal(arg('--report-port'), '15053');
+      assert.equal(arg('--report-server'), 'iqservice-iq/primary,iqservice-iq-tls/primary');
+      assert.ok(
+        !hostShims(pair.model)
+          .find((h) => h.role === 'secondary')!
+          .args.includes('--report-port'),
+        'the backup has no observe, so no reports',
+      );
+      assert.doesNotMatch(cfgOf({ primary: { address: 'iq1.example.com', iqserviceVersion: '8.4p2' } }), /local1 notice/);
+      assert.doesNotMatch(cfgOf({}, { observeErrorLimit: 0 }), /local1 notice/);
+      assert.match(cfgOf({ probe: { reportPort: 16000 } }), /log 10\.0\.1\.10:16000 local1 notice/);
+    },
+  );
 
   it('GIVEN the sidecar HTTP probe THEN an HTTP check of GET /healthz on the health port expecting 200', () => {
     const c = cfgOf({ probe: { kind: ProbeKind.SIDECAR_HTTP } });
@@ -66,7 +83,14 @@ describe('HAProxy target', () => {
 
   it('GIVEN the noisy tcp-connect probe (accepted) THEN the check is on the service port and no agent', () => {
     const c = cfgOf({ probe: { kind: ProbeKind.TCP_CONNECT, allowNoisyTcpProbe: true } });
-    assert.match(c, /server primary 10\.0\.1\.10:5050 check port 5050 inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down$/m);
+    assert.match(
+      c,
+      rx(
+        'm',
+        String.raw`server primary 10\.0\.1\.10:5050 check port 5050 inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 observ`,
+        String.raw`e layer4 error-limit 3 on-error mark-down$`,
+      ),
+    );
   });
 
   it('THEN the estimate is sidecar + interval + (fall - 1) x fastinter + check timeout (the backup is already up)', () => {
@@ -92,6 +116,10 @@ describe('HAProxy validation: every bad input beside an accepted neighbour', () 
   ];
   besideItsNeighbour(rows, (x) => problemsOf(() => synthPair(pairProps({ targets: [new HaproxyTarget(x)] }))), { verb: 'error' });
   it('GIVEN a half-open probe THEN refused (HAProxy has none); GIVEN the gate THEN accepted', () => {
-    assert.ok(problemsOf(() => synthPair(pairProps({ probe: { kind: ProbeKind.TCP_HALF_OPEN }, targets: [new HaproxyTarget()] }))).some((p) => p.field === 'probe.kind'));
+    assert.ok(
+      problemsOf(() => synthPair(pairProps({ probe: { kind: ProbeKind.TCP_HALF_OPEN }, targets: [new HaproxyTarget()] }))).some(
+        (p) => p.field === 'probe.kind',
+      ),
+    );
   });
 });

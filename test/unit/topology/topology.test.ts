@@ -4,7 +4,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, it } from 'node:test';
 import * as YAML from 'yaml';
-import { IdhaValidationError, loadTopologyFile, renderSnippet, synthesizeTopology, validateTopologyDocument, withoutTokenStackTraces } from '../../../lib/internal';
+import {
+  IdhaValidationError,
+  loadTopologyFile,
+  renderSnippet,
+  synthesizeTopology,
+  validateTopologyDocument,
+  withoutTokenStackTraces,
+} from '../../../lib/internal';
 import { EXAMPLE, REPO } from '../../helpers';
 
 const fixture = (name: string) => path.join(REPO, 'test', 'fixtures', name);
@@ -34,12 +41,60 @@ describe('topology file', () => {
   });
 
   const schemaCases: Array<[string, (d: any) => void, string, (d: any) => void]> = [
-    ['a string port', (d) => { d.services[0].port = '5050'; }, 'services[0].port', (d) => { d.services[0].port = 5050; }],
-    ['an unknown probe kind', (d) => { d.services[0].probe.kind = 'icmp'; }, 'services[0].probe.kind', (d) => { d.services[0].probe.kind = 'sidecar-http'; }],
-    ['an unknown target', (d) => { d.services[0].targets.gcp = {}; }, 'services[0].targets.gcp', () => undefined],
-    ['a missing version', (d) => { delete d.version; }, 'version', () => undefined],
-    ['version 2', (d) => { d.version = 2; }, 'version', (d) => { d.version = 1; }],
-    ['an AWS target without subnets', (d) => { delete d.services[0].targets.aws.subnetIds; }, 'services[0].targets.aws.subnetIds', () => undefined],
+    [
+      'a string port',
+      (d) => {
+        d.services[0].port = '5050';
+      },
+      'services[0].port',
+      (d) => {
+        d.services[0].port = 5050;
+      },
+    ],
+    [
+      'an unknown probe kind',
+      (d) => {
+        d.services[0].probe.kind = 'icmp';
+      },
+      'services[0].probe.kind',
+      (d) => {
+        d.services[0].probe.kind = 'sidecar-http';
+      },
+    ],
+    [
+      'an unknown target',
+      (d) => {
+        d.services[0].targets.gcp = {};
+      },
+      'services[0].targets.gcp',
+      () => undefined,
+    ],
+    [
+      'a missing version',
+      (d) => {
+        delete d.version;
+      },
+      'version',
+      () => undefined,
+    ],
+    [
+      'version 2',
+      (d) => {
+        d.version = 2;
+      },
+      'version',
+      (d) => {
+        d.version = 1;
+      },
+    ],
+    [
+      'an AWS target without subnets',
+      (d) => {
+        delete d.services[0].targets.aws.subnetIds;
+      },
+      'services[0].targets.aws.subnetIds',
+      () => undefined,
+    ],
   ];
   for (const [what, breakIt, field, fixIt] of schemaCases) {
     it(`GIVEN ${what} THEN the schema error names ${field}; the neighbour passes`, () => {
@@ -48,7 +103,10 @@ describe('topology file', () => {
       assert.ok(problems(() => validateTopologyDocument(bad)).includes(field));
       const good = example();
       fixIt(good);
-      assert.deepEqual(problems(() => validateTopologyDocument(good)), []);
+      assert.deepEqual(
+        problems(() => validateTopologyDocument(good)),
+        [],
+      );
     });
   }
 
@@ -87,10 +145,14 @@ describe('topology file', () => {
 describe('withoutTokenStackTraces', () => {
   it('GIVEN a synth that throws THEN the stack-trace formatter is restored and the error still propagates', () => {
     const before = Error.prepareStackTrace;
-    assert.throws(() => withoutTokenStackTraces(() => {
-      assert.equal(new Error('x').stack, '', 'formatting is off inside');
-      throw new Error('boom');
-    }), /boom/);
+    assert.throws(
+      () =>
+        withoutTokenStackTraces(() => {
+          assert.equal(new Error('x').stack, '', 'formatting is off inside');
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.equal(Error.prepareStackTrace, before);
     assert.match(new Error('y').stack ?? '', /at /, 'stacks are formatted again outside');
   });

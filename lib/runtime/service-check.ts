@@ -162,7 +162,7 @@ function runNetstat(): Promise<string> {
 /**
  * Windows: parses `netstat -ano -p tcp` / `tcpv6` (no connection, no byte sent). Healthy while a
  * socket listens on the port. netstat does not show accept queues, so a hung IQService that still
- * listens is not detected on Windows; see the README.
+ * listens is not detected on Windows; see docs/concepts.md (limitations).
  */
 export class NetstatChecker implements ServiceChecker {
   public readonly method = 'netstat';

@@ -135,25 +135,47 @@ describe('idha CLI (built, run as a process)', () => {
 });
 
 describe('the README is a contract', () => {
+  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  const cliPage = fs.readFileSync(path.join(REPO, 'docs', 'cli.md'), 'utf8');
+  const synopsis = (text: string) => /```\n(idha synth .*?)```/s.exec(text)?.[1];
+
   it('THEN it starts with the two commands (install and synth the example; run the tests) and documents every command', () => {
-    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
     const head = readme.split('\n').slice(0, 6).join('\n');
     assert.match(head, /^# identity-ha\n\n```sh\nnpm ci && npx idha synth .*\nnpm test .*\n```/);
     for (const cmd of ['synth', 'snippet', 'peers', 'shim', 'check', 'mimic', 'proxy', 'lab'])
       assert.match(readme, new RegExp(`^idha ${cmd} `, 'm'), `idha ${cmd} in the synopsis`);
-    assert.ok(readme.length > 20_000, `${readme.length} characters: the README was cut`);
+    assert.ok(synopsis(readme), 'the synopsis block');
+    assert.equal(synopsis(cliPage), synopsis(readme), 'docs/cli.md shows the same synopsis as the README');
   });
 
-  it('THEN the output it shows for `npx idha synth` (state, host plan, estimates) is what idha synth prints today', () => {
-    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
-    const start = readme.indexOf('Terraform state (run terraform in each stack folder):');
-    assert.ok(start > 0, 'the README shows the synth output');
-    const shown = readme.slice(start, readme.indexOf('\n```', start) + 1);
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-readme-'));
-    const r = runIdha(['synth', '--config', path.join(REPO, 'examples', 'iqservice-pair.yaml')], cwd);
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(shown, r.stdout.slice(r.stdout.indexOf('Terraform state (run terraform')));
+  it('THEN it is at most 15 KB, and every page it links to exists (its neighbour: a link to a missing page is named)', () => {
+    assert.ok(Buffer.byteLength(readme) <= 15 * 1024, `${Buffer.byteLength(readme)} bytes`);
+    const missing = (text: string, base: string) =>
+      [...text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]).filter((l) => !/^https?:/.test(l) && !fs.existsSync(path.join(base, l)));
+    assert.deepEqual(missing(readme, REPO), []);
+    for (const page of ['concepts', 'cli', 'constructs', 'clusters', 'web-tier', 'host-runtime', 'windows-kit', 'session-failover']) {
+      assert.deepEqual(missing(fs.readFileSync(path.join(REPO, 'docs', `${page}.md`), 'utf8'), path.join(REPO, 'docs')), [], page);
+    }
+    assert.deepEqual(missing('[a](docs/no-such-page.md) [b](docs/cli.md)', REPO), ['docs/no-such-page.md']);
   });
+
+  it(
+    "THEN the output docs/cli.md shows for `npx idha synth` (state, host plan, estimates) is what idha synth prints today, and the README's " +
+      'excerpt is in it',
+    () => {
+      const start = cliPage.indexOf('Terraform state (run terraform in each stack folder):');
+      assert.ok(start > 0, 'docs/cli.md shows the synth output');
+      const shown = cliPage.slice(start, cliPage.indexOf('\n```', start) + 1);
+      const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-readme-'));
+      const r = runIdha(['synth', '--config', path.join(REPO, 'examples', 'iqservice-pair.yaml')], cwd);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(shown, r.stdout.slice(r.stdout.indexOf('Terraform state (run terraform')));
+      const excerpt = readme.slice(readme.indexOf('\nservice    platform'), readme.indexOf('\n```', readme.indexOf('\nservice    platform')));
+      const lines = excerpt.split('\n').filter(Boolean);
+      assert.ok(lines.length >= 5, excerpt);
+      for (const l of lines) assert.ok(r.stdout.includes(`${l}\n`), `README: ${l}`);
+    },
+  );
 });
 
 describe('idha runtime commands refuse bad input with exit 2', () => {

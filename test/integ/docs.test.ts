@@ -47,3 +47,40 @@ describe('generated reference docs cannot go stale', () => {
       assert.match(api, new RegExp(`^### ${name} `, 'm'), name);
   });
 });
+
+describe('the docs by audience', () => {
+  const pages = [
+    ...fs
+      .readdirSync(path.join(REPO, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => path.join('docs', f)),
+    ...fs.readdirSync(path.join(REPO, 'docs', 'platforms')).map((f) => path.join('docs', 'platforms', f)),
+    'bench/README.md',
+    'CONTRIBUTING.md',
+  ];
+
+  it(
+    "THEN the TypeScript examples are where they are compiled: the README (jsii-rosetta, the assembly's readme) and examples/*.ts (tsc); no " +
+      'page holds one',
+    () => {
+      assert.ok(pages.length >= 13, pages.join());
+      assert.deepEqual(
+        pages.filter((p) => /^```(ts|typescript)$/m.test(read(p))),
+        [],
+      );
+      assert.match(read('README.md'), /^```ts$/m);
+    },
+  );
+
+  it('THEN every page starts with its title and says whom it is for, and holds no section of another page twice', () => {
+    const seen = new Map<string, string>();
+    for (const p of pages.filter((x) => x !== 'docs/topology.md')) {
+      const text = read(p);
+      assert.match(text, /^# \S/, p);
+      for (const h of text.match(/^## .*/gm) ?? []) {
+        assert.ok(!seen.has(h) || seen.get(h) === p, `${h} in ${p} and ${seen.get(h)}`);
+        seen.set(h, p);
+      }
+    }
+  });
+});

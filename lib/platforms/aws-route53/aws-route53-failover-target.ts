@@ -176,7 +176,7 @@ export class AwsRoute53FailoverTarget extends HaTargetBase {
           allowed: 'a CloudWatch metric (namespace, metricName, region) with privateZone: true',
           fix:
             'Route 53 checkers run on the internet and cannot reach private IPs: publish a metric per host (1 healthy, 0 not) and name it ' +
-            'here; see the README',
+            'here; see docs/platforms/dns.md',
         });
       } else {
         const mp = problems.under('healthMetric');

@@ -70,3 +70,4 @@ export { AwsAlbTargetProps, AwsAlbTarget } from './platforms/aws-alb/aws-alb-tar
 export { AzureApplicationGatewayTargetProps, AzureApplicationGatewayTarget } from './platforms/azure-appgw/azure-application-gateway-target';
 export { AzureLoadBalancerWebTargetProps, AzureLoadBalancerWebTarget } from './platforms/azure-lb/azure-load-balancer-web-target';
 export { F5WebTargetProps, F5WebTarget } from './platforms/f5/f5-web-target';
+export { Claim } from './model/claim';

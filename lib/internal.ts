@@ -58,3 +58,5 @@ export * from './platforms/aws-alb/aws-alb-target';
 export * from './platforms/azure-appgw/azure-application-gateway-target';
 export * from './platforms/azure-lb/azure-load-balancer-web-target';
 export * from './platforms/f5/f5-web-target';
+export * from './model/claim';
+export * from './topology/claims';

@@ -74,8 +74,10 @@ const rows = [];
 const sections = [];
 /** Schema descriptions whose "Default X." disagrees with the construct prop's @default. */
 const contradictions = [];
+/** A construct's `@default - the behaviour` shown as the behaviour. */
+const defaultText = (t) => String(t).trim().replace(/^-\s+/, '');
 const firstValue = (t) => {
-  const v = String(t).trim().replace(/^[`'"]+/, '').split(/[`'"\s(,;]/)[0].replace(/[.;,]$/, '');
+  const v = defaultText(t).replace(/^[`'"]+/, '').split(/[`'"\s(,;]/)[0].replace(/[.;,]$/, '');
   // An enum member (ConnectionAction.KEEP, STANDBY) is written as its value in the file (keep, standby).
   return /^([A-Z][A-Za-z0-9]+\.)?[A-Z][A-Z_]+$/.test(v) ? v.split('.').pop().toLowerCase().replace(/_/g, '-') : v;
 };
@@ -90,7 +92,7 @@ function table(title, node, context, prefix) {
     const text = child.description ?? [docs.summary, docs.remarks].filter(Boolean).join(' ');
     const said = /\bDefault:? ([^\s]+?)\.?(?:\s|$)/.exec(child.description ?? '');
     if (said && docs.default && firstValue(said[1]) !== firstValue(docs.default)) contradictions.push(`${prefix}${key} (${context}): the schema says "Default ${said[1]}", the construct prop says @default ${docs.default}`);
-    const def = child.default !== undefined ? `\`${JSON.stringify(child.default)}\`` : docs.default ? (/^[A-Z][A-Za-z0-9]+\.[A-Z][A-Z_]+$/.test(docs.default.trim()) ? `\`${firstValue(docs.default)}\`` : oneLine(docs.default)) : '';
+    const def = child.default !== undefined ? `\`${JSON.stringify(child.default)}\`` : docs.default ? (/^[A-Z][A-Za-z0-9]+\.[A-Z][A-Z_]+$/.test(docs.default.trim()) ? `\`${firstValue(docs.default)}\`` : oneLine(defaultText(docs.default))) : '';
     lines.push(`| \`${prefix}${key}\` | ${typeOf(child)} | ${(node.required ?? []).includes(key) ? 'yes' : ''} | ${def} | ${oneLine(text)} |`);
     rows.push(`${prefix}${key}`);
     const obj = child.type === 'object' && child.properties ? child : child.type === 'array' && child.items?.properties ? child.items : undefined;

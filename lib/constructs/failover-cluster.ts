@@ -37,7 +37,7 @@ export interface ClusterHealthCheckProps {
   readonly kind?: ClusterCheckKind;
   /** For `http`: the URL on each node; `{address}` is replaced by the node's address. */
   readonly url?: string;
-  /** For `listening`: the port. @default the first service port */
+  /** For `listening`: the port. @default - the first service port */
   readonly port?: number;
   /**
    * For `command`: the program and its arguments, separated by spaces. It is run directly, never by a
@@ -69,7 +69,7 @@ export interface ClusterNodeProps {
 }
 
 export interface FailoverClusterProps {
-  /** @default the construct id */
+  /** @default - the construct id */
   readonly name?: string;
   /** Two or more nodes, the preferred one first: one active, the others hot standbys. */
   readonly nodes: ClusterNodeProps[];
@@ -77,19 +77,19 @@ export interface FailoverClusterProps {
    * The virtual IP clients use (IPv4 or IPv6), in the nodes' subnet. Required by the targets that
    * move it (keepalived, Pacemaker, Windows Server Failover Cluster); refused with a cloud load
    * balancer target, whose frontend address is the load balancer's.
-   * @default none (cloud targets only)
+   * @default - none (cloud targets only)
    */
   readonly virtualIp?: string;
   /**
    * Prefix length of the virtual IP's subnet (1-32 for IPv4, 1-128 for IPv6); every node must be in it.
-   * @default none (cloud targets only)
+   * @default - none (cloud targets only)
    */
   readonly prefixLength?: number;
   /** The ports of the service the cluster protects, e.g. [8080] for Tomcat. */
   readonly servicePorts: number[];
   /**
    * How each node's service is checked; a node whose check fails gives up the virtual IP.
-   * @default listening on the first service port, every 2 s, fall 2, rise 2
+   * @default - listening on the first service port, every 2 s, fall 2, rise 2
    */
   readonly healthCheck?: ClusterHealthCheckProps;
   /**
@@ -122,7 +122,7 @@ export class FailoverCluster extends Construct {
   constructor(scope: Construct, id: string, props: FailoverClusterProps) {
     super(scope, id);
     const problems = new Problems();
-    this.model = FailoverCluster.buildModel(problems, props, id);
+    const model = FailoverCluster.buildModel(problems, props, id);
     this.targets = props.targets ?? [];
     if (this.targets.length === 0)
       problems.add({ field: 'targets', value: [], allowed: 'at least one target (keepalived, ...)', fix: 'add the platform to render' });
@@ -154,8 +154,9 @@ export class FailoverCluster extends Construct {
         fix: 'add virtualIp and prefixLength',
       });
     }
-    if (problems.isEmpty) for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
-    problems.throwIfAny(`FailoverCluster "${this.model.name}"`);
+    if (model && problems.isEmpty) for (const t of this.targets) t.validate(model, problems.under(`targets.${t.platform}`));
+    problems.throwIfAny(`FailoverCluster "${props.name ?? id}"`);
+    this.model = model!;
     for (const t of this.targets) t.render(this, this.model);
   }
 
@@ -175,7 +176,8 @@ export class FailoverCluster extends Construct {
   }
 
   /** Checks `props` into the model; every problem goes to `problems`. */
-  public static buildModel(problems: Problems, props: FailoverClusterProps, id: string): FailoverClusterModel {
+  public static buildModel(problems: Problems, props: FailoverClusterProps, id: string): FailoverClusterModel | undefined {
+    const before = problems.all.length;
     const name = props.name ?? id;
     checkName(problems, 'name', name, /^[a-z][a-z0-9-]{1,23}$/, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter');
     const nodes: PoolMember[] = [];
@@ -341,6 +343,8 @@ export class FailoverCluster extends Construct {
       });
     }
     checkInteger(problems, 'preemptDelaySeconds', preemptDelaySeconds, 1, 1000);
+    // The model is built only from checked values: none when a check above failed.
+    if (problems.all.length > before) return undefined;
     return {
       name,
       nodeSet: { name, virtualIp: vip, nodes },

@@ -23,7 +23,7 @@ export interface TomcatNodeProps {
   readonly httpPort?: number;
   /** Tomcat's AJP 1.3 connector port (mod_jk). @default 8009 */
   readonly ajpPort?: number;
-  /** Tomcat's `jvmRoute` on the Engine, the suffix of its session ids. @default the node's name */
+  /** Tomcat's `jvmRoute` on the Engine, the suffix of its session ids. @default - the node's name */
   readonly jvmRoute?: string;
   /**
    * `maxConnections` of the AJP connector, 1-65535. Each httpd worker thread may hold one AJP
@@ -43,12 +43,12 @@ export interface WebApplicationProps {
   readonly healthPath: string;
   /**
    * The nodes that serve it (the "separated" setup gives each application its own).
-   * @default every node that is not one of its standbyNodes
+   * @default - every node that is not one of its standbyNodes
    */
   readonly nodes?: string[];
   /**
    * Hot standbys: nodes that get its traffic only while every one of its active nodes is down.
-   * @default none
+   * @default - none
    */
   readonly standbyNodes?: string[];
 }
@@ -81,13 +81,13 @@ export interface BalancerStandbyProps {
 }
 
 export interface HaWebTierProps {
-  /** @default the construct id */
+  /** @default - the construct id */
   readonly name?: string;
   /** Every Tomcat of the tier. */
   readonly nodes: TomcatNodeProps[];
   /** One or more applications, each with its own pool. */
   readonly applications: WebApplicationProps[];
-  /** @default every 5 s, timeout 3 s, fall 2, rise 2 */
+  /** @default - every 5 s, timeout 3 s, fall 2, rise 2 */
   readonly healthCheck?: WebHealthCheckProps;
   /** The port the balancer listens on for clients. @default 80 */
   readonly frontendPort?: number;
@@ -107,9 +107,9 @@ export interface HaWebTierProps {
    * @default 60
    */
   readonly responseTimeoutSeconds?: number;
-  /** Client CIDR blocks allowed to reach the balancer; cloud targets need them. @default none */
+  /** Client CIDR blocks allowed to reach the balancer; cloud targets need them. @default - none */
   readonly allowedClients?: string[];
-  /** A standby balancer host, through a failover cluster. @default none: one balancer */
+  /** A standby balancer host, through a failover cluster. @default - none: one balancer */
   readonly balancerStandby?: BalancerStandbyProps;
   /** At least one. */
   readonly targets: IWebTierTarget[];
@@ -164,7 +164,7 @@ export class HaWebTier extends Construct {
   constructor(scope: Construct, id: string, props: HaWebTierProps) {
     super(scope, id);
     const problems = new Problems();
-    this.model = HaWebTier.buildModel(problems, props, id);
+    const model = HaWebTier.buildModel(problems, props, id);
     this.targets = props.targets ?? [];
     if (this.targets.length === 0)
       problems.add({
@@ -173,7 +173,7 @@ export class HaWebTier extends Construct {
         allowed: 'at least one target (mod-jk, mod-proxy-balancer, haproxy, ...)',
         fix: 'add the balancer to render',
       });
-    if (problems.isEmpty) for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
+    if (model && problems.isEmpty) for (const t of this.targets) t.validate(model, problems.under(`targets.${t.platform}`));
     const sb = props.balancerStandby;
     const hosts = this.targets.filter((t) => t?.balancerStatusPath !== undefined);
     if (sb && hosts.length === 0) {
@@ -184,7 +184,8 @@ export class HaWebTier extends Construct {
         fix: 'a cloud balancer is highly available by itself: remove balancerStandby',
       });
     }
-    problems.throwIfAny(`HaWebTier "${this.model.name}"`);
+    problems.throwIfAny(`HaWebTier "${props.name ?? id}"`);
+    this.model = model!;
     // One set per on-host balancer, each checking its own status page: a page of another balancer
     // answers 404 or 503 there, and every node would give up the VIP.
     if (sb) {
@@ -233,9 +234,7 @@ export class HaWebTier extends Construct {
     const steps = this.targets.flatMap((t) => t.hostSteps(this.model) ?? []);
     const nodes = this.balancerClusters[0]?.model.nodeSet.nodes.map((n) => ({ name: n.name, address: n.address.value }));
     const files = (platform: string, node: string): StandbyHostFiles | undefined => {
-      const mine = standby
-        .filter((s) => s.fileName.startsWith(`balancer/${platform}/`))
-        .filter((s) => !/\/[^/]+-[0-9a-f.:-]+\.(conf|ps1|sh)$/.test(s.fileName) || s.fileName.includes(`/${node}-`));
+      const mine = standby.filter((s) => s.fileName.startsWith(`balancer/${platform}/`)).filter((s) => s.node === undefined || s.node === node);
       const cluster = mine[0]?.fileName.split('/')[2];
       return cluster ? { platform: cluster, files: mine.map((s) => ({ fileName: s.fileName, content: s.content })) } : undefined;
     };
@@ -269,7 +268,8 @@ export class HaWebTier extends Construct {
   }
 
   /** Checks `props` into the model; every problem goes to `problems`. */
-  public static buildModel(problems: Problems, props: HaWebTierProps, id: string): WebTierModel {
+  public static buildModel(problems: Problems, props: HaWebTierProps, id: string): WebTierModel | undefined {
+    const before = problems.all.length;
     const name = props.name ?? id;
     checkName(problems, 'name', name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter, no "--"');
     const list = Array.isArray(props.nodes) ? props.nodes : [];
@@ -451,6 +451,8 @@ export class HaWebTier extends Construct {
       if (cidr && !allowedClients.includes(cidr)) allowedClients.push(cidr);
     });
     const stickiness = { cookieName: 'JSESSIONID' };
+    // The model is built only from checked values: none when a check above failed.
+    if (problems.all.length > before) return undefined;
     return {
       name,
       nodes,

@@ -34,7 +34,7 @@ export interface IqServiceHaPairProps {
   /**
    * Name used for every rendered resource. Lower-case letters, digits and hyphens, starting with
    * a letter, at most 24 characters.
-   * @default the construct id
+   * @default - the construct id
    */
   readonly serviceName?: string;
   /** The host that receives all traffic while it accepts TCP connections. */
@@ -48,14 +48,14 @@ export interface IqServiceHaPairProps {
   readonly port?: number;
   /**
    * IQService TLS port. TLS is passed through to the hosts, never terminated by the balancer.
-   * @default none
+   * @default - none
    */
   readonly tlsPort?: number;
   /** Client CIDR blocks (virtual appliances, IdentityIQ servers) allowed to reach the service ports. */
   readonly allowedClients: string[];
   /**
    * How balancers decide health.
-   * @default the sidecar gate port (15050) on each host
+   * @default - the sidecar gate port (15050) on each host
    */
   readonly probe?: ProbePolicyProps;
   /**
@@ -119,7 +119,8 @@ export class IqServiceHaPair extends Construct {
   constructor(scope: Construct, id: string, props: IqServiceHaPairProps) {
     super(scope, id);
     const problems = new Problems();
-    this.model = IqServiceHaPair.buildModel(problems, props, id);
+    const model = IqServiceHaPair.buildModel(problems, props, id);
+    const strategy = props.strategy ?? HaStrategy.LOAD_BALANCER;
     this.targets = props.targets ?? [];
     if (this.targets.length === 0) {
       problems.add({ field: 'targets', value: [], allowed: 'at least one target (azure, aws, f5, ...)', fix: 'add the platforms to render' });
@@ -135,22 +136,23 @@ export class IqServiceHaPair extends Construct {
         });
       }
       seen.add(t.platform);
-      if (this.model.strategy && t.strategy !== this.model.strategy) {
+      if (t.strategy !== strategy) {
         problems.add({
           field: `targets.${t.platform}`,
           value: t.platform,
-          allowed: `a target for strategy "${this.model.strategy}" (${t.platform} implements "${t.strategy}")`,
+          allowed: `a target for strategy "${strategy}" (${t.platform} implements "${t.strategy}")`,
           fix:
-            this.model.strategy === HaStrategy.DNS
+            strategy === HaStrategy.DNS
               ? 'with strategy "dns" use azure-traffic-manager or aws-route53 targets, or set strategy to "load-balancer"'
               : `set strategy: "${t.strategy}" to use ${t.platform}, or use a load-balancer target (azure, aws, f5, haproxy)`,
         });
       }
     }
-    if (problems.isEmpty) {
-      for (const t of this.targets) t.validate(this.model, problems.under(`targets.${t.platform}`));
+    if (model && problems.isEmpty) {
+      for (const t of this.targets) t.validate(model, problems.under(`targets.${t.platform}`));
     }
-    problems.throwIfAny(`IqServiceHaPair "${this.model?.name ?? id}"`);
+    problems.throwIfAny(`IqServiceHaPair "${props.serviceName ?? id}"`);
+    this.model = model!;
 
     for (const w of this.warnings()) Annotations.of(this).addWarning(w);
     for (const t of this.targets) t.render(new Construct(this, t.platform), this.model);
@@ -179,7 +181,8 @@ export class IqServiceHaPair extends Construct {
    * Validates props and builds the model without creating a construct (used by the CLI and
    * tests). Problems are recorded with field paths relative to the props.
    */
-  public static buildModel(problems: Problems, props: IqServiceHaPairProps, defaultName: string): HaServiceModel {
+  public static buildModel(problems: Problems, props: IqServiceHaPairProps, defaultName: string): HaServiceModel | undefined {
+    const before = problems.all.length;
     const name = props.serviceName ?? defaultName;
     const strategy = props.strategy ?? HaStrategy.LOAD_BALANCER;
     checkOneOf(problems, 'strategy', strategy, Object.values(HaStrategy));
@@ -292,24 +295,6 @@ export class IqServiceHaPair extends Construct {
     }
     const probe = resolveProbePolicy(problems.under('probe'), props.probe, servicePorts);
 
-    const listeners: ServiceListener[] = [];
-    const pools: ServicePool[] = [];
-    const addListener = (lname: string, lport: number, protocol: ListenerProtocol) => {
-      const poolName = lname;
-      listeners.push({ name: lname, port: lport, protocol, poolName });
-      pools.push({
-        name: poolName,
-        selection: PoolSelection.PRIORITY_FAILOVER,
-        failback: true,
-        probe,
-        members: [
-          { name: 'primary', address: a ?? { kind: 'dns' as never, value: 'invalid' }, port: lport, priority: 10 },
-          { name: 'secondary', address: b ?? { kind: 'dns' as never, value: 'invalid' }, port: lport, priority: 0 },
-        ],
-      });
-    };
-    addListener('iq', port, ListenerProtocol.TCP);
-    if (props.tlsPort !== undefined) addListener('iq-tls', props.tlsPort, ListenerProtocol.TLS_PASSTHROUGH);
     const idleTimeoutMinutes = props.idleTimeoutMinutes ?? 30;
     checkInteger(
       problems,
@@ -329,6 +314,26 @@ export class IqServiceHaPair extends Construct {
           `probe it) and the priority gate (Azure LB and AWS NLB probe it) from one command`,
       );
     }
+    // The model is built only from checked values: none when a check above failed.
+    if (!a || !b || problems.all.length > before) return undefined;
+    const listeners: ServiceListener[] = [];
+    const pools: ServicePool[] = [];
+    const addListener = (lname: string, lport: number, protocol: ListenerProtocol) => {
+      const poolName = lname;
+      listeners.push({ name: lname, port: lport, protocol, poolName });
+      pools.push({
+        name: poolName,
+        selection: PoolSelection.PRIORITY_FAILOVER,
+        failback: true,
+        probe,
+        members: [
+          { name: 'primary', address: a, port: lport, priority: 10 },
+          { name: 'secondary', address: b, port: lport, priority: 0 },
+        ],
+      });
+    };
+    addListener('iq', port, ListenerProtocol.TCP);
+    if (props.tlsPort !== undefined) addListener('iq-tls', props.tlsPort, ListenerProtocol.TLS_PASSTHROUGH);
     return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings, connections: { idleTimeoutMinutes, onFailover, onFailback } };
   }
 }

@@ -10,6 +10,11 @@ import { AddressKind } from '../core/address';
 import { BalancerHostSteps, WebPoolMember, WebTierModel } from '../model/web-tier-model';
 import { Snippet } from '../model/snippet';
 
+/** Stops a later host's steps, before anything is installed, until `file` was copied from the first host. */
+function requireCopied(file: string, firstHost: string): string {
+  return `[ -s ${shWord(file)} ] || { echo 'copy ${file} from ${firstHost} first' >&2; exit 1; }`;
+}
+
 export { BalancerHostSteps } from '../model/web-tier-model';
 
 /** Where Debian's tomcat10 package reads catalina.properties. */
@@ -64,7 +69,7 @@ function keepalivedSteps(files: StandbyHostFiles['files'], first: boolean, first
           ]
         : [
             comment(`The VRRP password: copy ${auth} from ${firstHost} as it is, mode 0600, e.g.: scp -p root@${firstHost}:${auth} ${auth}`),
-            `[ -s ${shWord(auth)} ] || { echo 'copy ${auth} from ${firstHost} first' >&2; exit 1; }`,
+            requireCopied(auth, firstHost),
             `chmod 0600 ${shWord(auth)}`,
           ]
       : []),
@@ -126,7 +131,7 @@ export function webTierHostPlan(
             : [
                 comment(`The AJP secret: copy ${b.ajpSecretFile} from ${firstLb} (the first balancer host) as it is, mode 0600, e.g.:`),
                 `#   scp -p root@${firstLb}:${b.ajpSecretFile} ${b.ajpSecretFile}`,
-                `[ -s ${shWord(b.ajpSecretFile)} ] || { echo 'copy ${b.ajpSecretFile} from ${firstLb} first' >&2; exit 1; }`,
+                requireCopied(b.ajpSecretFile, firstLb),
                 `chmod 0600 ${shWord(b.ajpSecretFile)}`,
               ]),
           '',

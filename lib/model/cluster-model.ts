@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { Claim } from './claim';
 import { Problems } from '../core/errors';
 import { idhaWords } from '../core/lang/argv';
 import { urlForNode } from '../core/lang/url';
@@ -44,6 +45,11 @@ export interface IClusterTarget {
   snippets(cluster: FailoverClusterModel): Snippet[];
   /** What the platform does differently from the cluster's settings, printed by `idha synth`; empty when nothing. */
   warnings(cluster: FailoverClusterModel): string[];
+  /**
+   * The names and numbers this target takes in namespaces a topology's services share (an F5 tenant,
+   * NSG priorities, a DNS name, a VRRP id); `idha synth` refuses a second holder. Empty when none.
+   */
+  claims(cluster: FailoverClusterModel): Claim[];
   /** Worst-case failover and failback, in words and seconds (`service` is the cluster's name). */
   estimate(cluster: FailoverClusterModel): FailoverEstimate;
   /**
@@ -55,7 +61,7 @@ export interface IClusterTarget {
 }
 
 /**
- * A base for cluster targets, with no files, no warnings and no sidecars by default. Extend it to add
+ * A base for cluster targets, with no files, no warnings, no claims and no sidecars by default. Extend it to add
  * a platform of your own, in any jsii language: implement `platform`, `movesVirtualIp`, `validate`,
  * `render` and `estimate`.
  */
@@ -69,6 +75,9 @@ export abstract class ClusterTargetBase implements IClusterTarget {
     return [];
   }
   public warnings(_cluster: FailoverClusterModel): string[] {
+    return [];
+  }
+  public claims(_cluster: FailoverClusterModel): Claim[] {
     return [];
   }
   public sidecarService(_cluster: FailoverClusterModel): HaServiceModel | undefined {

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { Claim } from './claim';
 import { Problems } from '../core/errors';
 import { FailoverEstimate } from './failover-estimate';
 import { HaServiceModel, HaStrategy } from './ha-service-model';
@@ -29,10 +30,15 @@ export interface IHaTarget {
   snippets(model: HaServiceModel): Snippet[];
   /** Warnings to surface at synth time; empty when none. */
   warnings(model: HaServiceModel): string[];
+  /**
+   * The names and numbers this target takes in namespaces a topology's services share (an F5 tenant,
+   * NSG priorities, a DNS name, a VRRP id); `idha synth` refuses a second holder. Empty when none.
+   */
+  claims(model: HaServiceModel): Claim[];
 }
 
 /**
- * A base for targets, with no snippets and no warnings by default. Extend it to add a platform of
+ * A base for targets, with no snippets, no warnings and no claims by default. Extend it to add a platform of
  * your own, in any jsii language: implement `platform`, `strategy`, `validate`, `render` and
  * `estimate`.
  */
@@ -48,6 +54,9 @@ export abstract class HaTargetBase implements IHaTarget {
     return [];
   }
   public warnings(_model: HaServiceModel): string[] {
+    return [];
+  }
+  public claims(_model: HaServiceModel): Claim[] {
     return [];
   }
 }

@@ -7,4 +7,6 @@ export interface Snippet {
   readonly content: string;
   /** Written with mode 0755 (a script or an agent run as a program). @default false: mode 0644 (less the umask) */
   readonly executable?: boolean;
+  /** The node this file is for, when each node of a cluster gets its own. @default - every node */
+  readonly node?: string;
 }

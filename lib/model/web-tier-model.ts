@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { Claim } from './claim';
 import { AddressKind, HostAddress } from '../core/address';
 import { Problems } from '../core/errors';
 import { FailoverEstimate } from './failover-estimate';
@@ -76,7 +77,7 @@ export interface IWebTierTarget {
   /**
    * The balancer's own status page on its host (`/jkstatus`, `/balancer-manager`, ...), which a
    * standby balancer's health check requests; none for a managed cloud balancer.
-   * @default none
+   * @default - none
    */
   readonly balancerStatusPath?: string;
   /** Records every platform limit the tier or the target's props break. */
@@ -88,6 +89,11 @@ export interface IWebTierTarget {
   /** What the platform does differently from the tier's settings, printed by `idha synth`; empty when nothing. */
   warnings(model: WebTierModel): string[];
   /**
+   * The names and numbers this target takes in namespaces a topology's services share (an F5 tenant,
+   * NSG priorities, a DNS name, a VRRP id); `idha synth` refuses a second holder. Empty when none.
+   */
+  claims(model: WebTierModel): Claim[];
+  /**
    * Worst case until a failed node gets no new requests, and until it gets them again (`service` is
    * the tier's name).
    */
@@ -97,7 +103,7 @@ export interface IWebTierTarget {
 }
 
 /**
- * A base for web tier targets, with no files, no warnings and no host steps by default. Extend it to
+ * A base for web tier targets, with no files, no warnings, no claims and no host steps by default. Extend it to
  * add a platform of your own, in any jsii language: implement `platform`, `validate`, `render` and
  * `estimate`.
  */
@@ -112,6 +118,9 @@ export abstract class WebTierTargetBase implements IWebTierTarget {
     return [];
   }
   public warnings(_model: WebTierModel): string[] {
+    return [];
+  }
+  public claims(_model: WebTierModel): Claim[] {
     return [];
   }
   public hostSteps(_model: WebTierModel): BalancerHostSteps | undefined {

@@ -51,7 +51,7 @@ function sameAddress(a: string, b: string): boolean {
 
 export interface ProcNetTcpCheckerOptions {
   readonly port: number;
-  /** Only listeners on this address (or a wildcard) count. @default any address */
+  /** Only listeners on this address (or a wildcard) count. @default - any address */
   readonly host?: string;
   /** Where the tables come from (tests pass captured tables). @default /proc/net/tcp and tcp6 */
   readonly read?: () => ProcTcpEntry[];
@@ -123,7 +123,7 @@ export class ProcNetTcpChecker implements ServiceChecker {
 export interface NetstatCheckerOptions {
   readonly port: number;
   readonly host?: string;
-  /** Produces `netstat -ano -p tcp` output (tests pass captured output). @default runs netstat.exe */
+  /** Produces `netstat -ano -p tcp` output (tests pass captured output). @default - runs netstat.exe */
   readonly run?: () => Promise<string>;
 }
 

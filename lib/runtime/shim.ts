@@ -70,7 +70,7 @@ export interface ShimOptions {
   /**
    * A check still running after this long counts as failed, with the reason "check timed out"; no
    * new check starts until it has finished (a slow netstat never piles up processes).
-   * @default max(2 x intervalMs, 5000)
+   * @default - max(2 x intervalMs, 5000)
    */
   readonly checkTimeoutMs?: number;
   /**
@@ -93,7 +93,7 @@ export interface ShimOptions {
    * Flap damping: each time the service goes down adds to a decaying penalty; a second flap within
    * a half-life holds the host down (gate closed, 503, agent `down`) until the penalty decays.
    * `maxHoldDownMs: 0` turns it off.
-   * @default { halfLifeMs: 60000, maxHoldDownMs: 600000 }
+   * @default - { halfLifeMs: 60000, maxHoldDownMs: 600000 }
    */
   readonly damping?: FlapDampingOptions;
   /** Listen for balancers' reports that they marked this host down (off when absent). */

@@ -14,7 +14,7 @@ import { IdhaValidationError, Problem } from '../core/errors';
 export interface SessionFailoverServer {
   /** IPv4 or IPv6 address (the product ranks peers by address, so names are not enough). */
   readonly address: string;
-  /** Concurrent users on this server. @default usersPerServer, or totalUsers spread evenly */
+  /** Concurrent users on this server. @default - usersPerServer, or totalUsers spread evenly */
   readonly users?: number;
 }
 
@@ -49,9 +49,9 @@ export interface SessionFailoverTie {
   readonly chosen: string[];
   /** The tied candidates left out (the first 20 when there are more: see notChosenCount). */
   readonly notChosen: string[];
-  /** How many tied candidates were chosen, when more than the 20 listed. @default chosen.length */
+  /** How many tied candidates were chosen, when more than the 20 listed. @default - chosen.length */
   readonly chosenCount?: number;
-  /** How many tied candidates were left out, when more than the 20 listed. @default notChosen.length */
+  /** How many tied candidates were left out, when more than the 20 listed. @default - notChosen.length */
   readonly notChosenCount?: number;
 }
 

@@ -48,7 +48,7 @@ export interface OutputTarget {
 export interface CheckOutputOptions {
   /** Synthesize into a non-empty folder that idha did not write; its files are kept. @default false */
   readonly force?: boolean;
-  /** The folder relative paths are taken from. @default process.cwd() */
+  /** The folder relative paths are taken from. @default - process.cwd() */
   readonly cwd?: string;
 }
 

@@ -121,10 +121,10 @@ export interface InterruptibleOptions {
    * Render in a worker thread (a signal stops it at once) or in this thread (a signal takes effect
    * when the render ends: about 3 s at most below the threshold). A worker costs about 65 ms and
    * 25 MiB, which is why small topologies do without.
-   * @default a worker from WORKER_THRESHOLD_SERVICES services up
+   * @default - a worker from WORKER_THRESHOLD_SERVICES services up
    */
   readonly worker?: boolean;
-  /** @default SIGINT and SIGTERM */
+  /** @default - SIGINT and SIGTERM */
   readonly signals?: readonly NodeJS.Signals[];
   /** Called when rendering starts, in this thread. For tests. */
   readonly beforeRender?: () => void;

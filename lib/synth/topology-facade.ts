@@ -16,7 +16,7 @@ function checked(doc: TopologyDocument): TopologyDocument {
 
 /** Options of {@link Topology.synthesize}. */
 export interface TopologySynthOptions {
-  /** Platforms to render (`azure`, `aws`, `f5`, `haproxy`, ...). @default every platform in the topology */
+  /** Platforms to render (`azure`, `aws`, `f5`, `haproxy`, ...). @default - every platform in the topology */
   readonly platforms?: string[];
   /** Write into a non-empty folder idha did not write; every file already there is kept. @default false */
   readonly force?: boolean;

@@ -45,7 +45,7 @@ export interface AzurermStateConfig {
   readonly useAzureadAuth?: boolean;
 }
 
-/** Where Terraform keeps each stack's state: exactly one of `local`, `s3`, `azurerm`. @default local, beside the output folder */
+/** Where Terraform keeps each stack's state: exactly one of `local`, `s3`, `azurerm`. @default - local, beside the output folder */
 export interface StateBackendConfig {
   readonly local?: LocalStateConfig;
   readonly s3?: S3StateConfig;

@@ -1,4 +1,5 @@
 import { scratchApp } from '../core/scratch-app';
+import { ClaimHolder, claimProblems } from './claims';
 import { FailoverCluster } from '../constructs/failover-cluster';
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
@@ -25,13 +26,13 @@ export interface TopologyApp {
 }
 
 export interface BuildOptions {
-  /** Platforms to render; others in the topology are skipped. @default all in the topology */
+  /** Platforms to render; others in the topology are skipped. @default - all in the topology */
   readonly platforms?: readonly string[];
   /** cdktf output folder. */
   readonly outdir: string;
   /**
    * The output folder the stacks end up in, when `outdir` is a staging folder; a local state
-   * folder inside it is refused. @default no such check
+   * folder inside it is refused. @default - no such check
    */
   readonly outputFolder?: string;
 }
@@ -62,67 +63,6 @@ function crossServiceProblems(topology: TopologyDocument): Problem[] {
     }
     names.set(s.name, i);
   });
-  const tenants = new Map<string, number>();
-  const nsgRanges: Array<{ key: string; from: number; i: number }> = [];
-  const dnsNames = new Map<string, number>();
-  topology.services.forEach((s, i) => {
-    const f5 = s.targets.f5 as { tenant?: string } | undefined;
-    if (f5) {
-      const tenant = f5.tenant ?? `idha_${s.name.replace(/-/g, '_')}`;
-      if (tenants.has(tenant)) {
-        problems.push({
-          field: `services[${i}].targets.f5.tenant`,
-          value: tenant,
-          allowed: `a tenant not used by services[${tenants.get(tenant)}]`,
-          fix: 'AS3 replaces a whole tenant per declaration: two pairs in one tenant would delete each other',
-        });
-      }
-      tenants.set(tenant, i);
-    }
-    const az = s.targets.azure as
-      | { resourceGroupName?: string; networkSecurityGroupName?: string; networkSecurityGroupResourceGroupName?: string; nsgPriorityBase?: number }
-      | undefined;
-    if (az) {
-      const key = `${az.networkSecurityGroupResourceGroupName ?? az.resourceGroupName}/${az.networkSecurityGroupName}`;
-      const from = az.nsgPriorityBase ?? 1000;
-      const clash = nsgRanges.find((r) => r.key === key && Math.abs(r.from - from) < 5);
-      if (clash) {
-        problems.push({
-          field: `services[${i}].targets.azure.nsgPriorityBase`,
-          value: from,
-          allowed: `a base at least 5 away from services[${clash.i}] (${clash.from}) in the same NSG ${key}`,
-          fix: `set nsgPriorityBase to ${Math.max(...nsgRanges.filter((r) => r.key === key).map((r) => r.from)) + 10}`,
-        });
-      }
-      nsgRanges.push({ key, from, i });
-    }
-    const tm = s.targets['azure-traffic-manager'] as { relativeDnsName?: string } | undefined;
-    if (tm) {
-      const rel = (tm.relativeDnsName ?? s.name).toLowerCase();
-      const other = dnsNames.get(`tm:${rel}`);
-      if (other !== undefined) {
-        problems.push({
-          field: `services[${i}].targets.azure-traffic-manager.relativeDnsName`,
-          value: rel,
-          allowed: `a name not used by services[${other}]`,
-          fix: 'each Traffic Manager profile needs its own <relativeDnsName>.trafficmanager.net',
-        });
-      } else dnsNames.set(`tm:${rel}`, i);
-    }
-    const r53 = s.targets['aws-route53'] as { hostedZoneId?: string; recordName?: string } | undefined;
-    if (r53) {
-      const key = `r53:${r53.hostedZoneId}/${(r53.recordName ?? '').toLowerCase().replace(/\.$/, '')}`;
-      const other = dnsNames.get(key);
-      if (other !== undefined) {
-        problems.push({
-          field: `services[${i}].targets.aws-route53.recordName`,
-          value: r53.recordName,
-          allowed: `a record name not used by services[${other}] in zone ${r53.hostedZoneId}`,
-          fix: 'two failover pairs on one name would mix their records; give each service its own name',
-        });
-      } else dnsNames.set(key, i);
-    }
-  });
   return problems;
 }
 
@@ -143,6 +83,7 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
   const app = new App({ outdir: options.outdir, skipValidation: false });
   const stacks: TerraformStack[] = [];
   const pairs: BuiltPair[] = [];
+  const serviceIndex = new Map<IqServiceHaPair, number>();
   let rendered = 0;
   // A second service of the same name is reported by crossServiceProblems and not built (its
   // constructs would clash with the first one's in the stack).
@@ -178,7 +119,9 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
     rendered++;
     for (const { s, i } of services) {
       try {
-        pairs.push({ service: s.name, platform: entry.platform, pair: pairFromService(stack, s, entry.platform) });
+        const pair = pairFromService(stack, s, entry.platform);
+        serviceIndex.set(pair, i);
+        pairs.push({ service: s.name, platform: entry.platform, pair });
       } catch (e) {
         if (!(e instanceof IdhaValidationError)) throw e;
         // The pair's serviceName is the file's `name`: print the key the user can find.
@@ -186,8 +129,15 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
       }
     }
   }
-  const clusters = buildClusters(topology, options.platforms, problems, stackFor);
-  const webTiers = buildWebTiers(topology, options.platforms, problems, stackFor);
+  // What each target takes in a shared namespace (an F5 tenant, NSG priorities, a DNS name, a VRRP
+  // id): one generic check, from what the targets declare.
+  const holders: ClaimHolder[] = pairs.map(({ pair, platform }) => ({
+    path: `services[${serviceIndex.get(pair)}].targets.${platform}`,
+    claims: pair.targets.flatMap((t) => t.claims(pair.model)),
+  }));
+  const clusters = buildClusters(holders, topology, options.platforms, problems, stackFor);
+  const webTiers = buildWebTiers(holders, topology, options.platforms, problems, stackFor);
+  problems.push(...claimProblems(holders));
   const clusterPlatforms = [...(topology.clusters ?? []), ...(topology.webTiers ?? [])].flatMap((c) => Object.keys(c.targets ?? {}));
   const clustersWanted = clusterPlatforms.filter((k) => !options.platforms || options.platforms.includes(k)).length;
   if (topology.services.length === 0 && (topology.clusters ?? []).length === 0 && (topology.webTiers ?? []).length === 0) {
@@ -231,13 +181,13 @@ type StackFor = (platform: string, addProvider: TopologyTargetEntry<unknown>['ad
  * its platform's stack (`<name>-azure`, `<name>-aws`), beside the services'.
  */
 function buildClusters(
+  holders: ClaimHolder[],
   topology: TopologyDocument,
   platforms: readonly string[] | undefined,
   problems: Problem[],
   stackFor: StackFor,
 ): FailoverCluster[] {
   const built: FailoverCluster[] = [];
-  const routerIds = new Map<string, number>();
   const firstOfName = new Map<string, number>();
   (topology.clusters ?? []).forEach((c, i) => {
     if (firstOfName.has(c.name)) {
@@ -263,19 +213,6 @@ function buildClusters(
     const blocks = (c.targets ?? {}) as Record<string, unknown>;
     const keys = Object.keys(blocks).filter((k) => !platforms || platforms.includes(k));
     if (keys.length === 0) return;
-    const ka = blocks.keepalived as { virtualRouterId?: number; interfaceName?: string } | undefined;
-    if (ka && Number.isInteger(ka.virtualRouterId)) {
-      const key = `${ka.interfaceName}|${ka.virtualRouterId}`;
-      if (routerIds.has(key)) {
-        problems.push({
-          field: `clusters[${i}].targets.keepalived.virtualRouterId`,
-          value: ka.virtualRouterId,
-          allowed: `an id other than clusters[${routerIds.get(key)}]'s on ${ka.interfaceName}`,
-          fix: 'two VRRP clusters on one segment need two virtual router ids (1-255)',
-        });
-      }
-      routerIds.set(key, i);
-    }
     const entries = keys.map((k) => CLUSTER_PLATFORMS.find((e) => e.platform === k)!);
     // One construct for the file targets; one per cloud target, in that platform's stack. Checks
     // that need every target (a VIP target beside a cloud one) see them all in the first build.
@@ -289,7 +226,12 @@ function buildClusters(
     }
     for (const g of groups) {
       try {
-        built.push(new FailoverCluster(g.scope, `cluster-${c.name}`, { ...c, targets: g.entries.map((e) => e.fromTopology(blocks[e.platform])) }));
+        const cluster = new FailoverCluster(g.scope, `cluster-${c.name}`, {
+          ...c,
+          targets: g.entries.map((e) => e.fromTopology(blocks[e.platform])),
+        });
+        built.push(cluster);
+        for (const t of cluster.targets) holders.push({ path: `clusters[${i}].targets.${t.platform}`, claims: t.claims(cluster.model) });
       } catch (e) {
         if (!(e instanceof IdhaValidationError)) throw e;
         problems.push(...e.problems.map((p) => ({ ...p, field: `clusters[${i}].${p.field}` })));
@@ -305,7 +247,13 @@ function buildClusters(
  * standby balancer) share one construct in a scratch App; each cloud target gets its own construct
  * in its platform's stack.
  */
-function buildWebTiers(topology: TopologyDocument, platforms: readonly string[] | undefined, problems: Problem[], stackFor: StackFor): HaWebTier[] {
+function buildWebTiers(
+  holders: ClaimHolder[],
+  topology: TopologyDocument,
+  platforms: readonly string[] | undefined,
+  problems: Problem[],
+  stackFor: StackFor,
+): HaWebTier[] {
   const built: HaWebTier[] = [];
   const taken = new Map<string, string>();
   topology.services.forEach((x, i) => taken.set(x.name, `services[${i}]`));
@@ -344,13 +292,16 @@ function buildWebTiers(topology: TopologyDocument, platforms: readonly string[] 
       groups.push({ scope: stackFor(e.platform, e.addProvider), entries: [e], standby: fileEntries.length === 0 });
     for (const g of groups) {
       try {
-        built.push(
-          new HaWebTier(g.scope, `web-${w.name}`, {
-            ...w,
-            balancerStandby: g.standby ? standby : undefined,
-            targets: g.entries.map((e) => e.fromTopology(blocks[e.platform])),
-          }),
-        );
+        const tier = new HaWebTier(g.scope, `web-${w.name}`, {
+          ...w,
+          balancerStandby: g.standby ? standby : undefined,
+          targets: g.entries.map((e) => e.fromTopology(blocks[e.platform])),
+        });
+        built.push(tier);
+        for (const t of tier.targets) holders.push({ path: `webTiers[${i}].targets.${t.platform}`, claims: t.claims(tier.model) });
+        // One standby set per on-host balancer, each an alternative of the others: one holder.
+        for (const c of tier.balancerClusters)
+          for (const t of c.targets) holders.push({ path: `webTiers[${i}].balancerStandby.targets.${t.platform}`, claims: t.claims(c.model) });
       } catch (e) {
         if (!(e instanceof IdhaValidationError)) throw e;
         problems.push(...e.problems.map((p) => ({ ...p, field: `webTiers[${i}].${p.field}` })));

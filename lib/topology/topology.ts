@@ -16,7 +16,7 @@ export interface TopologyDocument {
   readonly version: 1;
   readonly name?: string;
   readonly providers?: TopologyProviders;
-  /** Where Terraform keeps each stack's state. @default local, beside the output folder */
+  /** Where Terraform keeps each stack's state. @default - local, beside the output folder */
   readonly backend?: StateBackendConfig;
   readonly services: readonly TopologyService[];
   /** Active/passive failover clusters: a virtual IP (keepalived, Pacemaker, WSFC) or a cloud load balancer. */

@@ -23,13 +23,13 @@ export interface AwsAlbTargetProps {
   readonly vpcId: string;
   /** Existing subnets for the ALB, in two or more Availability Zones. */
   readonly subnetIds: string[];
-  /** Existing security group on the Tomcats: ingress from the ALB on their HTTP ports is added. @default none added */
+  /** Existing security group on the Tomcats: ingress from the ALB on their HTTP ports is added. @default - none added */
   readonly targetSecurityGroupId?: string;
   /** An internet-facing ALB instead of an internal one. @default false */
   readonly internetFacing?: boolean;
   /** Seconds a deregistered target keeps its requests, 0-3600. @default 30 */
   readonly deregistrationDelaySeconds?: number;
-  /** @default the stack's AWS provider */
+  /** @default - the stack's AWS provider */
   readonly provider?: TerraformProvider;
   readonly tags?: Record<string, string>;
 }

@@ -28,7 +28,7 @@ export interface AwsNlbTargetProps {
   /**
    * Existing security group on the IQService hosts; when given, ingress from the NLB on the
    * service and probe ports (and the sidecar health port between the hosts) is added to it.
-   * @default no rules added on the hosts
+   * @default - no rules added on the hosts
    */
   readonly targetSecurityGroupId?: string;
   /**
@@ -40,7 +40,7 @@ export interface AwsNlbTargetProps {
   /** Seconds the NLB waits before dropping a deregistered target, 0-3600. @default 10 */
   readonly deregistrationDelaySeconds?: number;
   readonly healthCheck?: AwsHealthCheckProps;
-  /** Provider to use, for stacks with more than one aws provider. @default the stack's default aws provider */
+  /** Provider to use, for stacks with more than one aws provider. @default - the stack's default aws provider */
   readonly provider?: TerraformProvider;
   readonly tags?: Record<string, string>;
 }

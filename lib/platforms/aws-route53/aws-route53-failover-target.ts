@@ -1,4 +1,5 @@
 import { TerraformProvider, Token } from 'cdktf';
+import { Claim } from '../../model/claim';
 import { Construct } from 'constructs';
 import { AddressKind } from '../../core/address';
 import { checkInteger, checkName, checkOneOf, checkRequiredId } from '../../core/checks';
@@ -67,7 +68,7 @@ export interface AwsRoute53FailoverTargetProps {
   readonly healthCheck?: Route53HealthCheckProps;
   /** Required with `privateZone: true`. */
   readonly healthMetric?: Route53HealthMetricProps;
-  /** Provider to use, for stacks with more than one aws provider. @default the stack's default aws provider */
+  /** Provider to use, for stacks with more than one aws provider. @default - the stack's default aws provider */
   readonly provider?: TerraformProvider;
   /** Tags for the health checks and alarms (records take no tags). */
   readonly tags?: Record<string, string>;
@@ -116,6 +117,22 @@ export class AwsRoute53FailoverTarget extends HaTargetBase {
         evaluationPeriods: m.evaluationPeriods ?? 1,
       },
     };
+  }
+
+  /** The failover record's name in its hosted zone. */
+  public claims(_model: HaServiceModel): Claim[] {
+    const p = this._props;
+    return [
+      {
+        scope: `Route 53 record in zone ${p.hostedZoneId}`,
+        key: String(p.recordName ?? '')
+          .toLowerCase()
+          .replace(/\.$/, ''),
+        field: 'recordName',
+        value: String(p.recordName),
+        fix: 'two failover pairs on one name would mix their records; give each service its own name',
+      },
+    ];
   }
 
   public validate(model: HaServiceModel, problems: Problems): void {

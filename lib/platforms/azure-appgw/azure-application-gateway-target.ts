@@ -26,16 +26,16 @@ export interface AzureApplicationGatewayTargetProps {
    * An existing Standard public IP for the public frontend configuration that Application Gateway v2
    * requires unless the subscription has private-only deployment (EnableApplicationGatewayNetworkIsolation).
    * Clients still use the private frontend: the listener is bound to it.
-   * @default none (private-only deployment)
+   * @default - none (private-only deployment)
    */
   readonly publicIpAddressId?: string;
   /** Instances, 1-125 (2 or more for an SLA). @default 2 */
   readonly capacity?: number;
-  /** The Tomcats' network security group: ingress from the gateway subnet on their HTTP ports is added. @default none added */
+  /** The Tomcats' network security group: ingress from the gateway subnet on their HTTP ports is added. @default - none added */
   readonly networkSecurityGroupName?: string;
-  /** @default resourceGroupName */
+  /** @default - resourceGroupName */
   readonly networkSecurityGroupResourceGroupName?: string;
-  /** The gateway subnet's address prefix, the source of that NSG rule. @default none (then no NSG rule) */
+  /** The gateway subnet's address prefix, the source of that NSG rule. @default - none (then no NSG rule) */
   readonly gatewaySubnetPrefix?: string;
   /** Priority of the NSG rule, 100-4096. @default 1100 */
   readonly nsgPriority?: number;
@@ -44,10 +44,10 @@ export interface AzureApplicationGatewayTargetProps {
    * the tier's `allowedClients`, then Deny from everyone else, so only those clients reach the
    * gateway. The ports Application Gateway itself needs (65200-65535 from GatewayManager, the
    * AzureLoadBalancer probe) are other ports and stay as they are.
-   * @default none: then `allowedClients` must be empty, and anyone who reaches the subnet reaches the gateway
+   * @default - none: then `allowedClients` must be empty, and anyone who reaches the subnet reaches the gateway
    */
   readonly gatewayNetworkSecurityGroupName?: string;
-  /** @default resourceGroupName */
+  /** @default - resourceGroupName */
   readonly gatewayNetworkSecurityGroupResourceGroupName?: string;
   /** First of the two priorities in the gateway subnet's NSG, 100-4095. @default 1110 */
   readonly gatewayNsgPriorityBase?: number;

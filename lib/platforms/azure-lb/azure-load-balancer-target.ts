@@ -1,4 +1,5 @@
 import { TerraformProvider } from 'cdktf';
+import { Claim } from '../../model/claim';
 import { Construct } from 'constructs';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
@@ -33,14 +34,14 @@ export interface AzureLoadBalancerTargetProps {
   readonly subnetId: string;
   /**
    * ID of the virtual network that holds the IQService hosts (needed for a backend pool by IP address).
-   * @default derived from `subnetId`
+   * @default - derived from `subnetId`
    */
   readonly virtualNetworkId?: string;
   /** Name of the existing network security group that protects the IQService hosts. */
   readonly networkSecurityGroupName: string;
   /**
    * Resource group of that network security group.
-   * @default resourceGroupName
+   * @default - resourceGroupName
    */
   readonly networkSecurityGroupResourceGroupName?: string;
   /**
@@ -55,11 +56,11 @@ export interface AzureLoadBalancerTargetProps {
   readonly frontendPrivateIp?: string;
   /**
    * Availability zones for the frontend IP (e.g. ["1","2","3"] for zone-redundant).
-   * @default none (regional)
+   * @default - none (regional)
    */
   readonly zones?: string[];
   readonly probe?: AzureProbeTimingProps;
-  /** Provider to use, for stacks with more than one azurerm provider. @default the stack's default azurerm provider */
+  /** Provider to use, for stacks with more than one azurerm provider. @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
   readonly tags?: Record<string, string>;
 }
@@ -100,6 +101,19 @@ export class AzureLoadBalancerTarget extends HaTargetBase {
       intervalSeconds: props.probe?.intervalSeconds ?? 5,
       probeThreshold: props.probe?.probeThreshold ?? 2,
     };
+  }
+
+  /** The five NSG rule priorities from `nsgPriorityBase`, in its NSG. */
+  public claims(_model: HaServiceModel): Claim[] {
+    const p = this._props;
+    const nsg = `${p.networkSecurityGroupResourceGroupName}/${p.networkSecurityGroupName}`;
+    return [0, 1, 2, 3, 4].map((k) => ({
+      scope: `rule priority in NSG ${nsg}`,
+      key: String(p.nsgPriorityBase + k),
+      field: 'nsgPriorityBase',
+      value: String(p.nsgPriorityBase),
+      fix: "each pair uses its base and the next four priorities: set nsgPriorityBase at least 5 away from the other pair's (e.g. 10 more)",
+    }));
   }
 
   public validate(model: HaServiceModel, problems: Problems): void {

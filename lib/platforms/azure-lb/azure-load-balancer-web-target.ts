@@ -26,7 +26,7 @@ export interface AzureLoadBalancerWebTargetProps {
   readonly frontendPrivateIp?: string;
   /** The Tomcats' NSG: the allowed clients and the probe are let in on the HTTP port. */
   readonly networkSecurityGroupName: string;
-  /** @default resourceGroupName */
+  /** @default - resourceGroupName */
   readonly networkSecurityGroupResourceGroupName?: string;
   /** First of the NSG's priorities (up to four), 100-4093. @default 1200 */
   readonly nsgPriorityBase?: number;
@@ -34,7 +34,7 @@ export interface AzureLoadBalancerWebTargetProps {
    * Sources that reach the Tomcats' HTTP port directly, not through this load balancer (another
    * balancer of the tier, monitoring), as CIDR blocks: let in before the Deny that closes the port to
    * everyone but the allowed clients and the Azure probe.
-   * @default none
+   * @default - none
    */
   readonly directSources?: string[];
   readonly zones?: string[];

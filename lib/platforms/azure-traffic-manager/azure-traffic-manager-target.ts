@@ -1,4 +1,5 @@
 import { TerraformProvider, Token } from 'cdktf';
+import { Claim } from '../../model/claim';
 import { Construct } from 'constructs';
 import { checkInteger, checkName, checkOneOf, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
@@ -33,7 +34,7 @@ export interface AzureTrafficManagerTargetProps {
   /**
    * Relative DNS name: clients resolve `<relativeDnsName>.trafficmanager.net` (or your own name
    * CNAMEd to it). Unique across all of Azure; 1-63 letters, digits and hyphens.
-   * @default the service name
+   * @default - the service name
    */
   readonly relativeDnsName?: string;
   /**
@@ -48,7 +49,7 @@ export interface AzureTrafficManagerTargetProps {
    */
   readonly dnsTtlSeconds?: number;
   readonly monitor?: TrafficManagerMonitorProps;
-  /** Provider to use, for stacks with more than one azurerm provider. @default the stack's default azurerm provider */
+  /** Provider to use, for stacks with more than one azurerm provider. @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
   readonly tags?: Record<string, string>;
 }
@@ -87,6 +88,20 @@ export class AzureTrafficManagerTarget extends HaTargetBase {
       timeoutSeconds: props.monitor?.timeoutSeconds ?? 5,
       toleratedFailures: props.monitor?.toleratedFailures ?? 2,
     };
+  }
+
+  /** The profile's name, `<relativeDnsName>.trafficmanager.net`. */
+  public claims(model: HaServiceModel): Claim[] {
+    const name = (this._props.relativeDnsName ?? model.name).toLowerCase();
+    return [
+      {
+        scope: 'Traffic Manager DNS name',
+        key: name,
+        field: 'relativeDnsName',
+        value: name,
+        fix: 'each Traffic Manager profile needs its own <relativeDnsName>.trafficmanager.net',
+      },
+    ];
   }
 
   public validate(model: HaServiceModel, problems: Problems): void {

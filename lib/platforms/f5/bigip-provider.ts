@@ -5,9 +5,9 @@ import { Construct } from 'constructs';
 export const BIGIP_PROVIDER_VERSION = '~> 1.22';
 
 export interface BigipProviderConfig {
-  /** BIG-IP management address (host or host:port). @default the provider reads BIGIP_HOST */
+  /** BIG-IP management address (host or host:port). @default - the provider reads BIGIP_HOST */
   readonly address?: string;
-  /** Management user. @default the provider reads BIGIP_USER */
+  /** Management user. @default - the provider reads BIGIP_USER */
   readonly username?: string;
   /** Management password; pass a sensitive TerraformVariable, never a literal. */
   readonly password: string;
@@ -19,7 +19,7 @@ export interface BigipProviderConfig {
    * unverified endpoint. @default false
    */
   readonly validateCertsDisable?: boolean;
-  /** PEM file of the CA (or the certificate) that signed the management certificate, for a private CA. @default the system's trust store */
+  /** PEM file of the CA (or the certificate) that signed the management certificate, for a private CA. @default - the system's trust store */
   readonly trustedCertPath?: string;
   readonly alias?: string;
 }

@@ -1,4 +1,5 @@
 import { TerraformProvider } from 'cdktf';
+import { Claim } from '../../model/claim';
 import { Construct } from 'constructs';
 import * as ipaddr from 'ipaddr.js';
 import { cidrFamily } from '../../core/address';
@@ -54,7 +55,7 @@ export interface F5BigIpTargetProps {
    * @default true
    */
   readonly terraform?: boolean;
-  /** Provider to use. @default the stack's default bigip provider */
+  /** Provider to use. @default - the stack's default bigip provider */
   readonly provider?: TerraformProvider;
 }
 
@@ -103,6 +104,20 @@ export class F5BigIpTarget extends HaTargetBase {
       timeoutSeconds: p.monitor?.timeoutSeconds ?? 7,
       terraform: p.terraform ?? true,
     };
+  }
+
+  /** The AS3 tenant: AS3 replaces a whole tenant per declaration. */
+  public claims(model: HaServiceModel): Claim[] {
+    const tenant = this._resolve(model).tenant;
+    return [
+      {
+        scope: 'BIG-IP tenant',
+        key: tenant,
+        field: 'tenant',
+        value: tenant,
+        fix: 'AS3 replaces a whole tenant per declaration: two pairs in one tenant would delete each other; give each its own tenant',
+      },
+    ];
   }
 
   public validate(model: HaServiceModel, problems: Problems): void {

@@ -12,9 +12,9 @@ import { contextPathBase, ident, tomcatHttpSnippets } from '../shared/web-checks
 export interface F5WebTargetProps {
   /** The virtual server's address clients use. */
   readonly virtualAddress: string;
-  /** AS3 tenant (partition); AS3 replaces a whole tenant per declaration. @default idha_<tier name> */
+  /** AS3 tenant (partition); AS3 replaces a whole tenant per declaration. @default - idha_<tier name> */
   readonly tenant?: string;
-  /** @default web */
+  /** @default - web */
   readonly application?: string;
   /** Source address translation: `auto` (SNAT automap) or `none` (the Tomcats route back through the BIG-IP). @default auto */
   readonly snat?: string;

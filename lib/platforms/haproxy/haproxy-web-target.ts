@@ -16,7 +16,7 @@ export interface HaproxyWebTargetProps {
   /**
    * A read-only stats page on 127.0.0.1 at this port (`http://127.0.0.1:<port>/`): each server's
    * state, checks and sessions, for a browser on the host or through an SSH tunnel.
-   * @default none (the stats socket only)
+   * @default - none (the stats socket only)
    */
   readonly statsPagePort?: number;
   /** `log` target of the global section. @default /dev/log */

@@ -1,4 +1,5 @@
 import { checkInteger } from '../../core/checks';
+import { Claim } from '../../model/claim';
 import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { Problems } from '../../core/errors';
 import { AddressKind, parseHostAddress } from '../../core/address';
@@ -34,7 +35,7 @@ export interface KeepalivedTargetProps {
    * (`/usr/bin/ping`, from iputils-ping) every check interval, and a node that cannot reach it `fall`
    * times in a row goes to FAULT and gives up the VIP. It covers a holder cut off from its peers
    * while its own link stays up, which otherwise keeps the VIP beside the peer that takes it over.
-   * @default none: no reachability check, and `idha synth` warns
+   * @default - none: no reachability check, and `idha synth` warns
    */
   readonly gatewayAddress?: string;
 }
@@ -268,6 +269,20 @@ export class KeepalivedTarget extends ClusterTargetBase {
   }
 
   /** What `idha synth` warns about. */
+  /** The VRRP router id on its link: two clusters with one id on one segment would fight for each other's VIP. */
+  public claims(_cluster: FailoverClusterModel): Claim[] {
+    const p = this.props;
+    return [
+      {
+        scope: `VRRP router id on ${p.interfaceName}`,
+        key: String(p.virtualRouterId),
+        field: 'virtualRouterId',
+        value: String(p.virtualRouterId),
+        fix: 'VRRP ids must be unique on the segment: give each cluster its own virtualRouterId (1-255)',
+      },
+    ];
+  }
+
   public warnings(_cluster: FailoverClusterModel): string[] {
     return this.props.gatewayAddress === undefined
       ? [
@@ -287,6 +302,7 @@ export class KeepalivedTarget extends ClusterTargetBase {
         kind: 'keepalived',
         fileName: `keepalived/${c.node}-${c.address.replace(/:/g, '-')}.conf`,
         content: c.content,
+        node: c.node,
       })),
       {
         kind: 'keepalived',

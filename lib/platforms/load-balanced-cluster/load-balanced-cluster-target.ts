@@ -21,7 +21,7 @@ export interface LoadBalancedClusterTargetProps {
   /**
    * How the load balancer decides health. The sidecars check the service with the cluster's
    * `healthCheck` interval, fall and rise unless `probe.sidecar` sets them.
-   * @default the sidecars' priority gate (15054), open on one node at a time, the first node while its service listens
+   * @default - the sidecars' priority gate (15054), open on one node at a time, the first node while its service listens
    */
   readonly probe?: ProbePolicyProps;
 }

@@ -20,7 +20,7 @@ export interface WindowsFailoverClusterTargetProps {
   readonly clusterName: string;
   /**
    * The cluster's own management IPv4 address, used only when the script creates the cluster.
-   * @default none: the cluster must exist already (the script stops and says so)
+   * @default - none: the cluster must exist already (the script stops and says so)
    */
   readonly clusterAddress?: string;
   /** The Windows service the role runs, e.g. `Tomcat10` or `Apache2.4`. Installed on every node, start type Manual. */
@@ -28,7 +28,7 @@ export interface WindowsFailoverClusterTargetProps {
   /**
    * The client access point: the network name clients use with the virtual IP, 1-15 characters;
    * also the role's name.
-   * @default the cluster's name (when it fits 15 characters)
+   * @default - the cluster's name (when it fits 15 characters)
    */
   readonly networkName?: string;
   /**
@@ -40,7 +40,7 @@ export interface WindowsFailoverClusterTargetProps {
   /**
    * Run the check with Node.js instead of the kit: node.exe and the npm package's `bin\idha.js` under
    * installFolder.
-   * @default none: the kit's idha-shim.exe, no Node.js needed
+   * @default - none: the kit's idha-shim.exe, no Node.js needed
    */
   readonly nodeExe?: string;
 }
@@ -362,6 +362,7 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
         kind: 'wsfc',
         fileName: `wsfc/${this.checkService(cluster)}-${n.name}-${n.address.value.replace(/:/g, '-')}.xml`,
         content: this.watcherXml(cluster, { name: n.name, address: n.address.value }),
+        node: n.name,
       })),
     ];
   }

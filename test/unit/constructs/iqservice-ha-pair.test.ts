@@ -5,10 +5,13 @@ import {
   AwsNlbTarget,
   AzureLoadBalancerTarget,
   F5BigIpTarget,
+  FailoverCluster,
+  HaWebTier,
   IQSERVICE_MALFORMED_LOG_LINE,
   IqServiceHaPair,
   IqServiceHaPairProps,
   ProbeKind,
+  Problems,
 } from '../../../lib/internal';
 import { AWS, AZURE, besideItsNeighbour, F5, pairProps, problemsOf, synthPair } from '../../helpers';
 
@@ -296,4 +299,51 @@ describe('noisy probes', () => {
       for (const tg of Object.values(tf.resource.aws_lb_target_group) as any[]) assert.equal(tg.health_check.port, '15054');
     },
   );
+});
+
+describe('the models are built only from checked values', () => {
+  it(
+    'GIVEN a primary address that is no address THEN buildModel names it and returns no model (no placeholder member); its neighbour ' +
+      'returns the checked addresses',
+    () => {
+      const bad = new Problems();
+      assert.equal(
+        IqServiceHaPair.buildModel(bad, pairProps({ primary: { address: 'not an address!', iqserviceVersion: '8.4p2' } }), 'iq'),
+        undefined,
+      );
+      assert.deepEqual(
+        bad.all.map((p) => p.field),
+        ['primary.address'],
+      );
+      const good = new Problems();
+      const model = IqServiceHaPair.buildModel(good, pairProps(), 'iq');
+      assert.deepEqual(good.all, []);
+      assert.deepEqual(
+        model?.pools[0].members.map((m) => m.address.value),
+        ['10.0.1.10', '10.0.2.10'],
+      );
+    },
+  );
+
+  it('GIVEN a cluster or a web tier with a bad node address THEN no model either; their neighbours build one', () => {
+    const cluster = (address: string) => ({
+      nodes: [
+        { name: 'a', address },
+        { name: 'b', address: '10.99.0.2' },
+      ],
+      virtualIp: '10.99.0.100',
+      prefixLength: 24,
+      servicePorts: [8080],
+      targets: [],
+    });
+    assert.equal(FailoverCluster.buildModel(new Problems(), cluster('10.99.0.1.5'), 'idm'), undefined);
+    assert.ok(FailoverCluster.buildModel(new Problems(), cluster('10.99.0.1'), 'idm'));
+    const tier = (address: string) => ({
+      nodes: [{ name: 'tomcat1', address }],
+      applications: [{ name: 'identity', paths: ['/identity'], healthPath: '/identity/health' }],
+      targets: [],
+    });
+    assert.equal(HaWebTier.buildModel(new Problems(), tier('tomcat 1'), 'web'), undefined);
+    assert.ok(HaWebTier.buildModel(new Problems(), tier('10.0.5.11'), 'web'));
+  });
 });

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { describe, it } from 'node:test';
 import * as YAML from 'yaml';
 import {
+  claimProblems,
   IdhaValidationError,
   loadTopologyFile,
   renderSnippet,
@@ -155,5 +156,43 @@ describe('withoutTokenStackTraces', () => {
     );
     assert.equal(Error.prepareStackTrace, before);
     assert.match(new Error('y').stack ?? '', /at /, 'stacks are formatted again outside');
+  });
+});
+
+describe('claims: what targets take in a shared namespace, one generic check', () => {
+  const f5 = (key: string) => ({ scope: 'BIG-IP tenant', key, field: 'tenant', value: key, fix: 'give each its own tenant' });
+
+  it('GIVEN two holders of one key THEN the second is named with the first; GIVEN other keys, or one holder repeating its own THEN nothing', () => {
+    assert.deepEqual(
+      claimProblems([
+        { path: 'services[0].targets.f5', claims: [f5('a'), f5('a')] },
+        { path: 'services[1].targets.f5', claims: [f5('b')] },
+        { path: 'services[2].targets.f5', claims: [f5('a')] },
+      ]).map((p) => [p.field, p.allowed]),
+      [['services[2].targets.f5.tenant', 'a BIG-IP tenant other than a, which services[0].targets.f5 takes']],
+    );
+  });
+
+  it('GIVEN a web tier whose standby balancers use the VRRP id of a cluster on the same link THEN refused; another id passes', () => {
+    const doc = YAML.parse(fs.readFileSync(path.join(REPO, 'examples', 'web-tier.yaml'), 'utf8'));
+    const ka = doc.webTiers[0].balancerStandby.targets.keepalived;
+    doc.clusters = [
+      {
+        name: 'idm-cluster',
+        nodes: [
+          { name: 'n1', address: '10.0.7.11' },
+          { name: 'n2', address: '10.0.7.12' },
+        ],
+        virtualIp: '10.0.7.100',
+        prefixLength: 24,
+        servicePorts: [8080],
+        targets: { keepalived: { ...ka } },
+      },
+    ];
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-claims-'));
+    const fields = problems(() => synthesizeTopology({ topology: validateTopologyDocument(doc), outDir: path.join(out, 'a') }));
+    assert.deepEqual(fields, ['webTiers[0].balancerStandby.targets.keepalived.virtualRouterId']);
+    doc.clusters[0].targets.keepalived.virtualRouterId = ka.virtualRouterId === 255 ? 254 : ka.virtualRouterId + 1;
+    synthesizeTopology({ topology: validateTopologyDocument(doc), outDir: path.join(out, 'b') });
   });
 });

@@ -60,7 +60,16 @@ export function synthPair(props: IqServiceHaPairProps): { tf: any; pair: IqServi
 }
 
 /** All resources of a type, as a list of attribute objects. */
-export function resources(tf: any, type: string): any[] {
+/** A synthesized Terraform JSON document (cdk.tf.json), as far as the tests read it. */
+export interface TfJson {
+  readonly resource?: Record<string, Record<string, TfResource>>;
+  readonly [key: string]: unknown;
+}
+/** One resource's arguments, in Terraform's snake_case as synthesized. */
+export type TfResource = Record<string, any>;
+
+/** Every resource of one Terraform type, in the order synthesized; empty when there is none. */
+export function resources(tf: TfJson, type: string): TfResource[] {
   return Object.values(tf.resource?.[type] ?? {});
 }
 

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { F5BigIpTarget, IqServiceHaPair } from '../../lib';
 import { ExistingPlatformStack } from '../../examples/existing-stack';
-import { REPO } from '../helpers';
+import { REPO, resources } from '../helpers';
 
 describe('cdktf users', () => {
   it('GIVEN a user stack with its own (aliased) providers and data-source IDs THEN the construct synthesizes inside it', () => {
@@ -15,12 +15,12 @@ describe('cdktf users', () => {
     const tf = JSON.parse(Testing.synth(stack, true));
     assert.equal(tf.provider.aws.length, 2, "the user's two aws providers, no extra one");
     assert.equal(tf.provider.azurerm.length, 1);
-    const [lb] = Object.values(tf.resource.aws_lb) as any[];
+    const [lb] = resources(tf, 'aws_lb');
     assert.equal(lb.provider, 'aws.identity');
     assert.equal(lb.subnets, '${data.aws_subnets.subnets.ids}');
-    const [tg] = Object.values(tf.resource.aws_lb_target_group) as any[];
+    const [tg] = resources(tf, 'aws_lb_target_group');
     assert.equal(tg.vpc_id, '${data.aws_vpc.vpc.id}');
-    const [azlb] = Object.values(tf.resource.azurerm_lb) as any[];
+    const [azlb] = resources(tf, 'azurerm_lb');
     assert.equal(azlb.frontend_ip_configuration[0].subnet_id, '${data.azurerm_subnet.subnet.id}');
     assert.equal(tf.resource.azurerm_virtual_network, undefined, 'no network is ever created');
     assert.equal(tf.resource.aws_vpc, undefined);

@@ -21,7 +21,7 @@ import {
   Topology,
 } from '../../../lib/internal';
 import { debianApache } from '../../debian-apache';
-import { as3Validator, besideItsNeighbour, IDHA, problemsOf, REPO, rx } from '../../helpers';
+import { as3Validator, besideItsNeighbour, IDHA, problemsOf, REPO, resources, rx } from '../../helpers';
 
 const SECRET_FILE = '/etc/apache2/idha-ajp-secret.conf';
 /** What the mod_proxy_balancer snippet asks for: a2enmod enables their dependencies (slotmem_shm) itself. */
@@ -288,15 +288,15 @@ describe('HaWebTier on cloud balancers and F5', () => {
       'rules by path',
     () => {
       const { tf } = synthTier(noStandby({}, [new AwsAlbTarget(ALB)]));
-      const lb = Object.values(tf.resource.aws_lb)[0] as any;
+      const lb = resources(tf, 'aws_lb')[0];
       assert.equal(lb.load_balancer_type, 'application');
-      const tgs = Object.values(tf.resource.aws_lb_target_group) as any[];
+      const tgs = resources(tf, 'aws_lb_target_group');
       assert.deepEqual(tgs.map((t) => t.name).sort(), ['idm-web-operator', 'idm-web-selfservice']);
-      const op = tgs.find((t) => t.name === 'idm-web-operator');
+      const op = tgs.find((t) => t.name === 'idm-web-operator')!;
       assert.deepEqual(op.stickiness, { enabled: true, type: 'app_cookie', cookie_name: 'JSESSIONID', cookie_duration: 86400 });
       assert.equal(op.health_check.path, '/identity/health');
       assert.equal(op.health_check.matcher, '200-299');
-      const rules = Object.values(tf.resource.aws_lb_listener_rule) as any[];
+      const rules = resources(tf, 'aws_lb_listener_rule');
       // First (priorities 1-5): 400 for dot segments and encoded separators; then one rule per path.
       assert.deepEqual(
         rules.map((r) => [r.priority, r.action[0].type, r.condition[0].path_pattern.values]),
@@ -339,15 +339,15 @@ describe('HaWebTier on cloud balancers and F5', () => {
           { ...tierProps().applications[1], standbyNodes: undefined },
         ];
         const { tf } = synthTier(noStandby({ applications: apps }, [new AwsAlbTarget(ALB)]));
-        const rules = (Object.values(tf.resource.aws_lb_listener_rule) as any[])
+        const rules = resources(tf, 'aws_lb_listener_rule')
           .filter((r) => r.action[0].type === 'forward')
           .sort((a, b) => a.priority - b.priority);
         assert.deepEqual(
           rules.map((r) => r.condition[0].path_pattern.values),
           [...paths.map((x) => [x, `${x}/*`]), ['/selfservice', '/selfservice/*']],
         );
-        assertWithinAlbLimits(Object.values(tf.resource.aws_lb_listener_rule) as any[]);
-        const priorities = (Object.values(tf.resource.aws_lb_listener_rule) as any[]).map((r) => r.priority);
+        assertWithinAlbLimits(resources(tf, 'aws_lb_listener_rule'));
+        const priorities = resources(tf, 'aws_lb_listener_rule').map((r) => r.priority);
         assert.equal(new Set(priorities).size, priorities.length);
       },
     );
@@ -366,14 +366,14 @@ describe('HaWebTier on cloud balancers and F5', () => {
       [new AwsAlbTarget(ALB)],
     );
     const { tf } = synthTier(v6);
-    assert.equal((Object.values(tf.resource.aws_lb)[0] as any).ip_address_type, 'dualstack');
+    assert.equal(resources(tf, 'aws_lb')[0].ip_address_type, 'dualstack');
     assert.deepEqual(
-      (Object.values(tf.resource.aws_lb_target_group) as any[]).map((t) => t.ip_address_type),
+      resources(tf, 'aws_lb_target_group').map((t) => t.ip_address_type),
       ['ipv6', 'ipv6'],
     );
     const v4 = synthTier(noStandby({}, [new AwsAlbTarget(ALB)])).tf;
     assert.deepEqual(
-      (Object.values(v4.resource.aws_lb_target_group) as any[]).map((t) => t.ip_address_type),
+      resources(v4, 'aws_lb_target_group').map((t) => t.ip_address_type),
       ['ipv4', 'ipv4'],
     );
   });
@@ -456,7 +456,7 @@ describe('HaWebTier on cloud balancers and F5', () => {
 
   it('GIVEN azure-appgw THEN Standard_v2, a probe and cookie-affinity HTTP settings per application, and one path-based rule', () => {
     const { tf } = synthTier(noStandby({}, [new AzureApplicationGatewayTarget(APPGW)]));
-    const g = Object.values(tf.resource.azurerm_application_gateway)[0] as any;
+    const g = resources(tf, 'azurerm_application_gateway')[0];
     assert.equal(g.sku.name, 'Standard_v2');
     assert.deepEqual(
       g.probe.map((p: any) => [p.name, p.path, p.interval, p.unhealthy_threshold, p.match.status_code[0]]),
@@ -489,7 +489,7 @@ describe('HaWebTier on cloud balancers and F5', () => {
       'application',
     () => {
       const { tier, tf } = synthTier(noStandby({}, [new AzureApplicationGatewayTarget(APPGW)]));
-      const g = Object.values(tf.resource.azurerm_application_gateway)[0] as any;
+      const g = resources(tf, 'azurerm_application_gateway')[0];
       const settings = g.backend_http_settings.find((x: any) => x.name === g.url_path_map[0].default_backend_http_settings_name);
       assert.deepEqual([settings.name, settings.path, settings.cookie_based_affinity], ['unmatched-http', '/idha-no-application/', 'Disabled']);
       assert.ok(!g.url_path_map[0].path_rule.some((r: any) => r.backend_http_settings_name === 'unmatched-http'), 'no application uses it');
@@ -505,7 +505,7 @@ describe('HaWebTier on cloud balancers and F5', () => {
       'next priority, before AllowVnetInBound (65000)',
     () => {
       const { tf } = synthTier(noStandby({}, [new AzureApplicationGatewayTarget(APPGW)]));
-      const rules = (Object.values(tf.resource.azurerm_network_security_rule) as any[])
+      const rules = resources(tf, 'azurerm_network_security_rule')
         .filter((r) => r.network_security_group_name === 'nsg-appgw')
         .sort((a, b) => a.priority - b.priority);
       assert.deepEqual(
@@ -546,7 +546,7 @@ describe('HaWebTier on cloud balancers and F5', () => {
         const { tier, tf } = synthTier(
           noStandby({ applications: apps }, [new AzureLoadBalancerWebTarget({ ...AZLB, directSources: direct as string[] | undefined })]),
         );
-        const rules = (Object.values(tf.resource.azurerm_network_security_rule) as any[]).sort((a, b) => a.priority - b.priority);
+        const rules = resources(tf, 'azurerm_network_security_rule').sort((a, b) => a.priority - b.priority);
         assert.deepEqual(
           rules.map((r) => [r.priority, r.access, r.source_address_prefixes ?? r.source_address_prefix]),
           expected,
@@ -563,9 +563,9 @@ describe('HaWebTier on cloud balancers and F5', () => {
   it('GIVEN azure-lb with one pool THEN an HTTP probe on the health path and SourceIPProtocol distribution', () => {
     const apps = tierProps().applications.map((a) => ({ ...a, nodes: ['tomcat1', 'tomcat2'], standbyNodes: undefined }));
     const { tf } = synthTier(noStandby({ applications: apps }, [new AzureLoadBalancerWebTarget(AZLB)]));
-    const probe = Object.values(tf.resource.azurerm_lb_probe)[0] as any;
+    const probe = resources(tf, 'azurerm_lb_probe')[0];
     assert.deepEqual([probe.protocol, probe.request_path, probe.port], ['Http', '/identity/health', 8080]);
-    assert.equal((Object.values(tf.resource.azurerm_lb_rule)[0] as any).load_distribution, 'SourceIPProtocol');
+    assert.equal(resources(tf, 'azurerm_lb_rule')[0].load_distribution, 'SourceIPProtocol');
   });
 
   it(

@@ -13,7 +13,7 @@ import {
   ProbeKind,
   Problems,
 } from '../../../lib/internal';
-import { AWS, AZURE, besideItsNeighbour, F5, pairProps, problemsOf, synthPair } from '../../helpers';
+import { AWS, AZURE, besideItsNeighbour, F5, pairProps, problemsOf, resources, synthPair } from '../../helpers';
 
 describe('IqServiceHaPair model', () => {
   it('GIVEN a pair with a TLS port WHEN built THEN it has one listener and one priority pool per port, primary first', () => {
@@ -286,7 +286,7 @@ describe('noisy probes', () => {
     assert.equal(w.length, 1);
     assert.ok(w[0].includes(IQSERVICE_MALFORMED_LOG_LINE));
     assert.ok(w[0].includes('Malformed request received from client'));
-    const probe = Object.values(tf.resource.azurerm_lb_probe)[0] as any;
+    const probe = resources(tf, 'azurerm_lb_probe')[0];
     assert.equal(probe.port, 5050);
   });
 
@@ -295,8 +295,8 @@ describe('noisy probes', () => {
     () => {
       const { pair, tf } = synthPair(pairProps({ tlsPort: 5051 }));
       assert.deepEqual(pair.warnings(), []);
-      for (const p of Object.values(tf.resource.azurerm_lb_probe) as any[]) assert.equal(p.port, 15054);
-      for (const tg of Object.values(tf.resource.aws_lb_target_group) as any[]) assert.equal(tg.health_check.port, '15054');
+      for (const p of resources(tf, 'azurerm_lb_probe')) assert.equal(p.port, 15054);
+      for (const tg of resources(tf, 'aws_lb_target_group')) assert.equal(tg.health_check.port, '15054');
     },
   );
 });

@@ -35,24 +35,24 @@ if (docgen.status !== 0) {
 // --- topology.md
 const schema = JSON.parse(fs.readFileSync(path.join(root, 'schema', 'topology.schema.json'), 'utf8'));
 const assembly = JSON.parse(fs.readFileSync(path.join(root, '.jsii'), 'utf8'));
-/** Which construct props each schema definition feeds. */
+/**
+ * Which construct props each schema definition feeds. A platform's block says so in its registry
+ * entry (lib/topology/registry.ts), beside its schema ref; the rest of the file is listed here.
+ */
 const STRUCTS = {
   '#': [], host: ['IqServiceHostProps'], sidecar: ['SidecarTimingProps'], probe: ['ProbePolicyProps'],
-  azureTarget: ['AzureLoadBalancerTargetProps'], 'azureTarget.probe': ['AzureProbeTimingProps'],
-  awsTarget: ['AwsNlbTargetProps'], 'awsTarget.healthCheck': ['AwsHealthCheckProps'],
-  f5Target: ['F5BigIpTargetProps'], 'f5Target.monitor': ['F5MonitorTimingProps'],
-  azureTrafficManagerTarget: ['AzureTrafficManagerTargetProps'], 'azureTrafficManagerTarget.monitor': ['TrafficManagerMonitorProps'],
-  awsRoute53Target: ['AwsRoute53FailoverTargetProps'], 'awsRoute53Target.healthCheck': ['Route53HealthCheckProps'], 'awsRoute53Target.healthMetric': ['Route53HealthMetricProps'],
-  haproxyTarget: ['HaproxyTargetProps'], iqservicePair: ['IqServiceHaPairProps'],
+  iqservicePair: ['IqServiceHaPairProps'],
   'backend.local': ['LocalStateConfig'], 'backend.s3': ['S3StateConfig'], 'backend.azurerm': ['AzurermStateConfig'], backend: ['StateBackendConfig'],
   sessionFailover: ['SessionFailoverProps'], 'sessionFailover.servers': ['SessionFailoverServer'],
-  failoverCluster: ['FailoverClusterProps'], clusterNode: ['ClusterNodeProps'], clusterHealthCheck: ['ClusterHealthCheckProps'], keepalivedTarget: ['KeepalivedTargetProps'],
-  pacemakerTarget: ['PacemakerTargetProps'], wsfcTarget: ['WindowsFailoverClusterTargetProps'], azureClusterTarget: ['LoadBalancedClusterTargetProps'], awsClusterTarget: ['LoadBalancedClusterTargetProps'],
+  failoverCluster: ['FailoverClusterProps'], clusterNode: ['ClusterNodeProps'], clusterHealthCheck: ['ClusterHealthCheckProps'],
   webTier: ['HaWebTierProps'], tomcatNode: ['TomcatNodeProps'], webApplication: ['WebApplicationProps'], webHealthCheck: ['WebHealthCheckProps'],
-  balancerStandby: ['BalancerStandbyProps'], 'balancerStandby.targets': ['FailoverClusterProps'], modJkTarget: ['ModJkTargetProps'], modProxyBalancerTarget: ['ModProxyBalancerTargetProps'],
-  haproxyWebTarget: ['HaproxyWebTargetProps'], f5WebTarget: ['F5WebTargetProps'], awsAlbTarget: ['AwsAlbTargetProps'], azureAppGwTarget: ['AzureApplicationGatewayTargetProps'],
-  azureLbWebTarget: ['AzureLoadBalancerWebTargetProps'],
+  balancerStandby: ['BalancerStandbyProps'], 'balancerStandby.targets': ['FailoverClusterProps'],
 };
+const registry = require(path.join(root, 'dist', 'lib', 'topology', 'registry.js'));
+for (const e of [...registry.PLATFORMS, ...registry.CLUSTER_PLATFORMS, ...registry.WEB_PLATFORMS]) {
+  const def = e.topologySchemaRef.split('/').pop();
+  for (const [key, structs] of Object.entries(e.propsStructs)) STRUCTS[key ? `${def}.${key}` : def] = [...structs];
+}
 function propDoc(structs, key) {
   for (const s of structs) {
     const t = assembly.types[`identity-ha.${s}`];

@@ -66,6 +66,11 @@ export interface TopologyTargetEntry<T> {
   readonly description: string;
   /** JSON Schema of the block in a topology file. */
   readonly topologySchemaRef: string;
+  /**
+   * The construct props the block feeds, for the generated docs/topology.md (its defaults and texts):
+   * `''` for the block itself, a key for a nested block (e.g. `probe`).
+   */
+  readonly propsStructs: Readonly<Record<string, readonly string[]>>;
   /** Builds the target from the (schema-checked) topology block. */
   fromTopology(block: any): T;
   /**
@@ -91,6 +96,7 @@ export const PLATFORMS: readonly PlatformEntry[] = [
     platform: 'azure',
     description: 'Azure Load Balancer (Standard, internal)',
     topologySchemaRef: '#/definitions/azureTarget',
+    propsStructs: { '': ['AzureLoadBalancerTargetProps'], probe: ['AzureProbeTimingProps'] },
     strategy: HaStrategy.LOAD_BALANCER,
     fromTopology: (b) => new AzureLoadBalancerTarget(b),
     snippetKinds: [{ kind: 'azure', terraform: true }],
@@ -100,6 +106,7 @@ export const PLATFORMS: readonly PlatformEntry[] = [
     platform: 'aws',
     description: 'AWS Network Load Balancer (internal)',
     topologySchemaRef: '#/definitions/awsTarget',
+    propsStructs: { '': ['AwsNlbTargetProps'], healthCheck: ['AwsHealthCheckProps'] },
     strategy: HaStrategy.LOAD_BALANCER,
     fromTopology: (b) => new AwsNlbTarget(b),
     snippetKinds: [{ kind: 'aws', terraform: true }],
@@ -109,6 +116,7 @@ export const PLATFORMS: readonly PlatformEntry[] = [
     platform: 'f5',
     description: 'F5 BIG-IP (AS3, tmsh, bigip_as3)',
     topologySchemaRef: '#/definitions/f5Target',
+    propsStructs: { '': ['F5BigIpTargetProps'], monitor: ['F5MonitorTimingProps'] },
     strategy: HaStrategy.LOAD_BALANCER,
     fromTopology: (b) => new F5BigIpTarget(b),
     snippetKinds: [{ kind: 'f5-as3' }, { kind: 'f5-tmsh' }],
@@ -118,6 +126,7 @@ export const PLATFORMS: readonly PlatformEntry[] = [
     platform: 'haproxy',
     description: 'HAProxy (mode tcp, backup server, health from the shim); a haproxy.cfg, no Terraform',
     topologySchemaRef: '#/definitions/haproxyTarget',
+    propsStructs: { '': ['HaproxyTargetProps'] },
     strategy: HaStrategy.LOAD_BALANCER,
     fromTopology: (b) => new HaproxyTarget(b),
     snippetKinds: [{ kind: 'haproxy' }],
@@ -126,6 +135,7 @@ export const PLATFORMS: readonly PlatformEntry[] = [
     platform: 'azure-traffic-manager',
     description: 'Azure Traffic Manager, Priority routing (DNS strategy)',
     topologySchemaRef: '#/definitions/azureTrafficManagerTarget',
+    propsStructs: { '': ['AzureTrafficManagerTargetProps'], monitor: ['TrafficManagerMonitorProps'] },
     strategy: HaStrategy.DNS,
     fromTopology: (b) => new AzureTrafficManagerTarget(b),
     snippetKinds: [{ kind: 'azure-traffic-manager', terraform: true }],
@@ -135,6 +145,7 @@ export const PLATFORMS: readonly PlatformEntry[] = [
     platform: 'aws-route53',
     description: 'AWS Route 53 failover records with health checks (DNS strategy)',
     topologySchemaRef: '#/definitions/awsRoute53Target',
+    propsStructs: { '': ['AwsRoute53FailoverTargetProps'], healthCheck: ['Route53HealthCheckProps'], healthMetric: ['Route53HealthMetricProps'] },
     strategy: HaStrategy.DNS,
     fromTopology: (b) => new AwsRoute53FailoverTarget(b),
     snippetKinds: [{ kind: 'aws-route53', terraform: true }],
@@ -161,24 +172,28 @@ export const CLUSTER_PLATFORMS: readonly ClusterPlatformEntry[] = [
     platform: 'keepalived',
     description: 'keepalived (VRRP) on Linux nodes: one keepalived.conf per node',
     topologySchemaRef: '#/definitions/keepalivedTarget',
+    propsStructs: { '': ['KeepalivedTargetProps'] },
     fromTopology: (b) => new KeepalivedTarget(b),
   },
   {
     platform: 'pacemaker',
     description: 'Pacemaker/Corosync: a pcs script and the OCF agent that runs idha check',
     topologySchemaRef: '#/definitions/pacemakerTarget',
+    propsStructs: { '': ['PacemakerTargetProps'] },
     fromTopology: (b) => new PacemakerTarget(b),
   },
   {
     platform: 'wsfc',
     description: 'Windows Server Failover Cluster: a PowerShell script and a WinSW check service per node',
     topologySchemaRef: '#/definitions/wsfcTarget',
+    propsStructs: { '': ['WindowsFailoverClusterTargetProps'] },
     fromTopology: (b) => new WindowsFailoverClusterTarget(b),
   },
   {
     platform: 'azure',
     description: 'Azure Load Balancer in front of two nodes (no VIP of their own), prefer-primary through the sidecars',
     topologySchemaRef: '#/definitions/azureClusterTarget',
+    propsStructs: { '': ['LoadBalancedClusterTargetProps'] },
     fromTopology: (b) =>
       new LoadBalancedClusterTarget({
         loadBalancer: new AzureLoadBalancerTarget(b?.loadBalancer ?? {}),
@@ -191,6 +206,7 @@ export const CLUSTER_PLATFORMS: readonly ClusterPlatformEntry[] = [
     platform: 'aws',
     description: 'AWS Network Load Balancer in front of two nodes (no VIP of their own), prefer-primary through the sidecars',
     topologySchemaRef: '#/definitions/awsClusterTarget',
+    propsStructs: { '': ['LoadBalancedClusterTargetProps'] },
     fromTopology: (b) =>
       new LoadBalancedClusterTarget({ loadBalancer: new AwsNlbTarget(b?.loadBalancer ?? {}), allowedClients: b?.allowedClients, probe: b?.probe }),
     addProvider: aws,
@@ -208,30 +224,35 @@ export const WEB_PLATFORMS: readonly WebPlatformEntry[] = [
     platform: 'mod-jk',
     description: 'Apache httpd 2.4 + mod_jk 1.2 (AJP 1.3): workers.properties, uriworkermap, the httpd snippet, Tomcat fragments',
     topologySchemaRef: '#/definitions/modJkTarget',
+    propsStructs: { '': ['ModJkTargetProps'] },
     fromTopology: (b) => new ModJkTarget(b),
   },
   {
     platform: 'mod-proxy-balancer',
     description: 'Apache httpd 2.4 + mod_proxy_balancer over HTTP, with mod_proxy_hcheck',
     topologySchemaRef: '#/definitions/modProxyBalancerTarget',
+    propsStructs: { '': ['ModProxyBalancerTargetProps'] },
     fromTopology: (b) => new ModProxyBalancerTarget(b ?? {}),
   },
   {
     platform: 'haproxy',
     description: 'HAProxy in mode http: a backend per application, routed by path',
     topologySchemaRef: '#/definitions/haproxyWebTarget',
+    propsStructs: { '': ['HaproxyWebTargetProps'] },
     fromTopology: (b) => new HaproxyWebTarget(b ?? {}),
   },
   {
     platform: 'f5',
     description: 'F5 BIG-IP: an AS3 Service_HTTP declaration',
     topologySchemaRef: '#/definitions/f5WebTarget',
+    propsStructs: { '': ['F5WebTargetProps'] },
     fromTopology: (b) => new F5WebTarget(b),
   },
   {
     platform: 'aws-alb',
     description: 'AWS Application Load Balancer: a target group per application, rules by path',
     topologySchemaRef: '#/definitions/awsAlbTarget',
+    propsStructs: { '': ['AwsAlbTargetProps'] },
     fromTopology: (b) => new AwsAlbTarget(b),
     addProvider: aws,
   },
@@ -239,6 +260,7 @@ export const WEB_PLATFORMS: readonly WebPlatformEntry[] = [
     platform: 'azure-appgw',
     description: 'Azure Application Gateway v2: cookie affinity, a probe per application, path-based rules',
     topologySchemaRef: '#/definitions/azureAppGwTarget',
+    propsStructs: { '': ['AzureApplicationGatewayTargetProps'] },
     fromTopology: (b) => new AzureApplicationGatewayTarget(b),
     addProvider: azurerm,
   },
@@ -246,6 +268,7 @@ export const WEB_PLATFORMS: readonly WebPlatformEntry[] = [
     platform: 'azure-lb',
     description: 'Azure Standard Load Balancer: an HTTP probe, SourceIPProtocol distribution (one pool)',
     topologySchemaRef: '#/definitions/azureLbWebTarget',
+    propsStructs: { '': ['AzureLoadBalancerWebTargetProps'] },
     fromTopology: (b) => new AzureLoadBalancerWebTarget(b),
     addProvider: azurerm,
   },

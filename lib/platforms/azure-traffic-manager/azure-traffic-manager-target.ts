@@ -90,9 +90,14 @@ export class AzureTrafficManagerTarget extends HaTargetBase {
     };
   }
 
+  /** The profile's relative DNS name: `relativeDnsName`, or the service's name. */
+  public relativeName(model: HaServiceModel): string {
+    return this._props.relativeDnsName ?? model.name;
+  }
+
   /** The profile's name, `<relativeDnsName>.trafficmanager.net`. */
   public claims(model: HaServiceModel): Claim[] {
-    const name = (this._props.relativeDnsName ?? model.name).toLowerCase();
+    const name = this.relativeName(model).toLowerCase();
     return [
       {
         scope: 'Traffic Manager DNS name',
@@ -107,7 +112,7 @@ export class AzureTrafficManagerTarget extends HaTargetBase {
   public validate(model: HaServiceModel, problems: Problems): void {
     const p = this._props;
     checkRequiredId(problems, 'resourceGroupName', p.resourceGroupName, 'resource group');
-    const relativeName = p.relativeDnsName ?? model.name;
+    const relativeName = this.relativeName(model);
     if (!Token.isUnresolved(relativeName))
       checkName(
         problems,
@@ -158,7 +163,7 @@ export class AzureTrafficManagerTarget extends HaTargetBase {
   }
 
   public render(scope: Construct, model: HaServiceModel): void {
-    new AzureTrafficManager(scope, 'tm', { model, target: this._props });
+    new AzureTrafficManager(scope, 'tm', { model, target: this._props, relativeName: this.relativeName(model) });
   }
 
   /**

@@ -8,6 +8,8 @@ import { ResolvedTrafficManagerProps } from './azure-traffic-manager-target';
 export interface AzureTrafficManagerProps {
   readonly model: HaServiceModel;
   readonly target: ResolvedTrafficManagerProps;
+  /** The profile's relative DNS name (the target's `relativeName`). */
+  readonly relativeName: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export class AzureTrafficManager extends Construct {
       trafficRoutingMethod: 'Priority',
       profileStatus: 'Enabled',
       tags: t.tags,
-      dnsConfig: { relativeName: t.relativeDnsName ?? model.name, ttl: t.dnsTtlSeconds },
+      dnsConfig: { relativeName: props.relativeName, ttl: t.dnsTtlSeconds },
       monitorConfig: {
         protocol: check.protocol,
         port: check.port,

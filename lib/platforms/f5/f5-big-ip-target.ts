@@ -14,6 +14,11 @@ import { buildAs3Declaration } from './as3-declaration';
 import { F5BigIp } from './f5-big-ip';
 import { buildTmshCommands } from './tmsh-commands';
 
+/** The AS3 tenant of a service without `tenant`: `idha_<name>`, hyphens made underscores (AS3 refuses hyphens). */
+function defaultTenant(service: string): string {
+  return `idha_${service.replace(/-/g, '_')}`;
+}
+
 /** BIG-IP monitor timing. */
 export interface F5MonitorTimingProps {
   /** Seconds between probes, 1-3600. @default 2 */
@@ -95,7 +100,7 @@ export class F5BigIpTarget extends HaTargetBase {
     const p = this.raw;
     return {
       ...p,
-      tenant: p.tenant ?? `idha_${model.name.replace(/-/g, '_')}`,
+      tenant: p.tenant ?? defaultTenant(model.name),
       application: p.application ?? 'iqservice',
       primaryPriorityGroup: p.primaryPriorityGroup ?? 10,
       secondaryPriorityGroup: p.secondaryPriorityGroup ?? 0,
@@ -163,7 +168,7 @@ export class F5BigIpTarget extends HaTargetBase {
         field: 'tenant',
         value: t.tenant,
         allowed: 'a tenant of your own, not Common or Shared (AS3 reserves them)',
-        fix: `leave tenant out for idha_${model.name.replace(/-/g, '_')}`,
+        fix: `leave tenant out for ${defaultTenant(model.name)}`,
       });
     }
     checkName(problems, 'application', t.application, AS3_NAME, 'a letter then letters, digits or underscores, at most 48 characters');

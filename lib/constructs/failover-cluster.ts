@@ -28,6 +28,7 @@ export {
 import { checkHealthUrl } from '../core/lang/url';
 import { checkCommandWords } from '../core/lang/argv';
 
+/** How each node's service is checked, by the cluster manager running `idha check` (or your command). */
 export interface ClusterHealthCheckProps {
   /**
    * What `idha check` looks at on each node: an HTTP URL (Tomcat, httpd), a port watched without
@@ -61,6 +62,7 @@ export interface ClusterHealthCheckProps {
   readonly startupSeconds?: number;
 }
 
+/** One node of a failover cluster. */
 export interface ClusterNodeProps {
   /** Short name, unique in the cluster, e.g. `tomcat1`. */
   readonly name: string;
@@ -68,8 +70,12 @@ export interface ClusterNodeProps {
   readonly address: string;
 }
 
+/** An active/passive cluster: one node runs the service behind a virtual IP (or a cloud load balancer), the others stand by. */
 export interface FailoverClusterProps {
-  /** @default - the construct id */
+  /**
+   * The cluster's name: `snippets/<name>/` and the rendered resources.
+   * @default - the construct id
+   */
   readonly name?: string;
   /** Two or more nodes, the preferred one first: one active, the others hot standbys. */
   readonly nodes: ClusterNodeProps[];
@@ -116,7 +122,9 @@ export class FailoverCluster extends Construct {
     return problemsOf(() => new FailoverCluster(new TerraformStack(scratchApp(), 'validate'), props.name ?? 'cluster', props));
   }
 
+  /** The platform-neutral model the targets render from. */
   public readonly model: FailoverClusterModel;
+  /** The platforms the cluster is rendered for. */
   public readonly targets: IClusterTarget[];
 
   constructor(scope: Construct, id: string, props: FailoverClusterProps) {

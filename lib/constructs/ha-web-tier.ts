@@ -71,8 +71,12 @@ export interface BalancerStandbyProps {
   readonly nodes: ClusterNodeProps[];
   /** The virtual IP clients use, in the balancer hosts' subnet. */
   readonly virtualIp: string;
+  /** Prefix length of the virtual IP's subnet; both balancer hosts must be in it. */
   readonly prefixLength: number;
-  /** @default Preemption.ON */
+  /**
+   * Whether the first balancer host takes the virtual IP back when it is healthy again.
+   * @default Preemption.ON
+   */
   readonly preemption?: Preemption;
   /** With Preemption.DELAYED. @default 60 */
   readonly preemptDelaySeconds?: number;
@@ -80,14 +84,21 @@ export interface BalancerStandbyProps {
   readonly targets: IClusterTarget[];
 }
 
+/** An HA web tier: Tomcats behind a balancer, one pool per application, with sticky sessions and hot standbys. */
 export interface HaWebTierProps {
-  /** @default - the construct id */
+  /**
+   * The tier's name: `snippets/<name>/` and the rendered resources.
+   * @default - the construct id
+   */
   readonly name?: string;
   /** Every Tomcat of the tier. */
   readonly nodes: TomcatNodeProps[];
   /** One or more applications, each with its own pool. */
   readonly applications: WebApplicationProps[];
-  /** @default - every 5 s, timeout 3 s, fall 2, rise 2 */
+  /**
+   * The balancers' HTTP health check of each Tomcat.
+   * @default - every 5 s, timeout 3 s, fall 2, rise 2
+   */
   readonly healthCheck?: WebHealthCheckProps;
   /** The port the balancer listens on for clients. @default 80 */
   readonly frontendPort?: number;
@@ -150,7 +161,9 @@ export class HaWebTier extends Construct {
     return problemsOf(() => new HaWebTier(new TerraformStack(scratchApp(), 'validate'), props.name ?? 'web', props));
   }
 
+  /** The platform-neutral model the targets render from. */
   public readonly model: WebTierModel;
+  /** The balancers the tier is rendered for. */
   public readonly targets: IWebTierTarget[];
   /**
    * The balancer hosts as a failover cluster, one per balancer of the tier that runs on them
@@ -253,6 +266,7 @@ export class HaWebTier extends Construct {
     return this.balancerClusters.map((c, i) => [hosts[i].platform, c]);
   }
 
+  /** What `idha synth` warns about: a setting a balancer renders differently, or a known risk left open. */
   public warnings(): string[] {
     return this.targets.flatMap((t) => t.warnings(this.model));
   }

@@ -30,6 +30,7 @@ export interface IqServiceHostProps {
   readonly iqserviceVersion: string;
 }
 
+/** An IQService pair: a primary and a secondary, the secondary used only while the primary does not accept TCP. */
 export interface IqServiceHaPairProps {
   /**
    * Name used for every rendered resource. Lower-case letters, digits and hyphens, starting with
@@ -105,6 +106,7 @@ const SERVICE_NAME = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
 export class IqServiceHaPair extends Construct {
   /** The platform-neutral model the targets render from. */
   public readonly model: HaServiceModel;
+  /** The platforms the pair is rendered for. */
   public readonly targets: IHaTarget[];
 
   /**

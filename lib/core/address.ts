@@ -10,7 +10,9 @@ export enum AddressKind {
 
 /** A validated host address. `value` is normalised (IPv6 compressed, DNS lower-cased). */
 export interface HostAddress {
+  /** IPv4, IPv6 or a DNS name. */
   readonly kind: AddressKind;
+  /** The address, normalised. */
   readonly value: string;
 }
 

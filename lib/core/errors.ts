@@ -138,6 +138,7 @@ export class Problems {
     private readonly rootPrefix = prefix,
   ) {}
 
+  /** Records a problem, its field under this view's prefix. */
   public add(problem: Problem): void {
     this.list.push(this.prefix ? { ...problem, field: `${this.prefix}.${problem.field}` } : problem);
   }
@@ -155,10 +156,12 @@ export class Problems {
     return new Problems(this.rootPrefix, this.list, this.rootPrefix);
   }
 
+  /** True when nothing was recorded (in any view of the list). */
   public get isEmpty(): boolean {
     return this.list.length === 0;
   }
 
+  /** Every problem recorded (in any view of the list). */
   public get all(): Problem[] {
     return this.list;
   }

@@ -87,14 +87,30 @@ export abstract class ClusterTargetBase implements IClusterTarget {
 
 /** The resolved health check. */
 export interface ResolvedClusterCheck {
+  /** What is checked. */
   readonly kind: ClusterCheckKind;
+  /**
+   * For `http`: the URL, `{address}` for the node's address.
+   * @default - none for the other kinds
+   */
   readonly url?: string;
+  /**
+   * For `listening`: the port.
+   * @default - none for the other kinds
+   */
   readonly port?: number;
+  /**
+   * For `command`: the command line.
+   * @default - none for the other kinds
+   */
   readonly command?: string;
   /** For `command`: the words of the command, run without a shell. */
   readonly commandArgv?: string[];
+  /** Seconds between checks. */
   readonly intervalSeconds: number;
+  /** Failed checks before a node is unhealthy. */
   readonly fall: number;
+  /** Passing checks before a node is healthy again. */
   readonly rise: number;
   /** Seconds the service may take to pass its first check after a start. @default 300 */
   readonly startupSeconds?: number;
@@ -102,14 +118,19 @@ export interface ResolvedClusterCheck {
 
 /** The platform-neutral model of a failover cluster that the targets render. */
 export interface FailoverClusterModel {
+  /** The cluster's name (`snippets/<name>/` and the rendered resources). */
   readonly name: string;
   /** The nodes and the virtual IP (none with cloud targets); node priority falls with the position in the list. */
   readonly nodeSet: NodeSet;
   /** The virtual IP's prefix length; 0 without a virtual IP. */
   readonly prefixLength: number;
+  /** The service's ports on each node. */
   readonly servicePorts: number[];
+  /** The nodes' health check, resolved. */
   readonly check: ResolvedClusterCheck;
+  /** Whether the preferred node takes the virtual IP back. */
   readonly preemption: Preemption;
+  /** Seconds of health before the preferred node takes the virtual IP back, with `delayed`. */
   readonly preemptDelaySeconds: number;
 }
 

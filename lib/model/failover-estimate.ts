@@ -2,7 +2,9 @@ import { HaServiceModel } from './ha-service-model';
 
 /** One term of a worst-case failover time. */
 export interface FailoverTerm {
+  /** What the term is, e.g. `sidecar`. */
   readonly label: string;
+  /** Its seconds. */
   readonly seconds: number;
 }
 
@@ -11,11 +13,15 @@ export interface FailoverTerm {
  * the secondary", derived from the probe settings a target renders.
  */
 export interface FailoverEstimate {
+  /** The service, cluster or web tier the estimate is for. */
   readonly service: string;
+  /** The target platform, e.g. `azure`. */
   readonly platform: string;
+  /** Worst-case seconds until new connections go only to the standby. */
   readonly worstCaseSeconds: number;
   /** How the figure is composed, e.g. `2 + max(15, 3 + 5)`. */
   readonly formula: string;
+  /** The terms of `worstCaseSeconds`, when the target breaks it down (the services' balancers); empty otherwise. */
   readonly terms: FailoverTerm[];
   /** What the figure does not show, e.g. a window in which the balancer fails open. */
   readonly notes?: string[];
@@ -33,9 +39,11 @@ export interface FailoverEstimate {
 export interface BalancerTiming {
   /** Seconds from the primary's probe target closing until the balancer marks it down. */
   readonly markDownSeconds: number;
+  /** How `markDownSeconds` is made up, e.g. `5s x 2 probes`. */
   readonly markDownFormula: string;
   /** Seconds from the secondary's probe target opening until the balancer marks it up. */
   readonly markUpSeconds: number;
+  /** How `markUpSeconds` is made up. */
   readonly markUpFormula: string;
   /**
    * DNS strategies: how long resolvers may keep handing out the old answer after the DNS service

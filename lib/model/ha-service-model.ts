@@ -43,11 +43,13 @@ export interface CookieStickiness {
   readonly cookieName: string;
 }
 
+/** A port clients connect to. */
 export interface ServiceListener {
   /** Short name, unique in the service, e.g. `iq` or `iq-tls`. */
   readonly name: string;
   /** Port the balancer listens on. */
   readonly port: number;
+  /** TCP, or TLS passed through untouched. */
   readonly protocol: ListenerProtocol;
   /** Name of the pool this listener sends to. */
   readonly poolName: string;
@@ -57,9 +59,11 @@ export interface ServiceListener {
   readonly stickiness?: CookieStickiness;
 }
 
+/** One member of a pool: a host and port with its priority. */
 export interface PoolMember {
   /** Short name, unique in the pool, e.g. `primary`. */
   readonly name: string;
+  /** The member's address. */
   readonly address: HostAddress;
   /** Port on the member that receives traffic. */
   readonly port: number;
@@ -70,10 +74,15 @@ export interface PoolMember {
   readonly priority: number;
 }
 
+/** The members behind a listener, with how one is chosen. */
 export interface ServicePool {
+  /** The pool's name. */
   readonly name: string;
+  /** The members, in preference order. */
   readonly members: PoolMember[];
+  /** How a member is chosen. */
   readonly selection: PoolSelection;
+  /** How the balancer probes the members. */
   readonly probe: ResolvedProbePolicy;
   /**
    * Whether traffic must return to the higher priority once it is healthy again (no persistence
@@ -84,9 +93,11 @@ export interface ServicePool {
 
 /** A set of nodes sharing a virtual IP (a failover cluster: keepalived, Pacemaker, WSFC or a cloud load balancer). */
 export interface NodeSet {
+  /** The node set's name. */
   readonly name: string;
   /** The address the nodes move between themselves; none when a load balancer fronts them. */
   readonly virtualIp?: HostAddress;
+  /** The nodes, in preference order. */
   readonly nodes: PoolMember[];
 }
 
@@ -120,17 +131,21 @@ export interface ConnectionPolicy {
   readonly onFailback: ConnectionAction;
 }
 
+/** The platform-neutral model of an HA service that every service target renders. */
 export interface HaServiceModel {
   /** Service name, used to name rendered resources. Lower-case letters, digits and hyphens. */
   readonly name: string;
   /** How clients reach the healthy member. */
   readonly strategy: HaStrategy;
+  /** The ports clients connect to, each with its pool. */
   readonly listeners: ServiceListener[];
+  /** The members behind each listener, in preference order, with their probe. */
   readonly pools: ServicePool[];
   /** Client CIDR blocks allowed to reach the service ports. */
   readonly allowedClients: string[];
   /** Every port on which the real service listens on its hosts (never probed noisily). */
   readonly servicePorts: number[];
+  /** Node sets with a virtual IP (failover clusters); none for a pair. */
   readonly nodeSets?: NodeSet[];
   /** Idle timeout and what happens to established connections on failover and failback. */
   readonly connections: ConnectionPolicy;

@@ -75,8 +75,12 @@ export interface SidecarTimingProps {
   readonly standbyPollSeconds?: number;
 }
 
+/** How balancers probe each host: by default the sidecar's gate port, never the service port. */
 export interface ProbePolicyProps {
-  /** @default ProbeKind.SIDECAR_GATE */
+  /**
+   * What the probe touches.
+   * @default ProbeKind.SIDECAR_GATE
+   */
   readonly kind?: ProbeKind;
   /**
    * The sidecar's health gate on each host (TCP), 1-65535: open while that host's service is healthy.
@@ -114,33 +118,54 @@ export interface ProbePolicyProps {
    * @default false
    */
   readonly allowNoisyTcpProbe?: boolean;
+  /**
+   * The sidecar's own timing and damping.
+   * @default - every 1 s, fall 2, rise 1
+   */
   readonly sidecar?: SidecarTimingProps;
 }
 
+/** The sidecar's timing with every default applied. */
 export interface ResolvedSidecarTiming {
+  /** Seconds between checks of the local service. */
   readonly checkIntervalSeconds: number;
+  /** Failed checks before the gate closes. */
   readonly fallCount: number;
+  /** Good checks before the gate opens again. */
   readonly riseCount: number;
+  /** Half-life of the flap penalty. */
   readonly dampHalfLifeSeconds: number;
+  /** The longest a flapping primary is held down. */
   readonly maxHoldDownSeconds: number;
+  /** The secondary's polls of the primary that must fail before its priority gate opens. */
   readonly standbyFallCount: number;
+  /** Seconds between the secondary's polls of the primary. */
   readonly standbyPollSeconds: number;
 }
 
+/** The probe policy with every default applied. */
 export interface ResolvedProbePolicy {
+  /** What the probe touches. */
   readonly kind: ProbeKind;
   /** Port the balancer's probe targets on each member. */
   readonly port: number;
   /** HTTP path for `sidecar-http`. */
   readonly path?: string;
+  /** The sidecar's health gate port. */
   readonly gatePort: number;
+  /** The sidecar's priority gate port. */
   readonly priorityPort: number;
+  /** The sidecar's HTTP port (`/healthz`, `/priority`). */
   readonly healthPort: number;
+  /** The sidecar's HAProxy agent port. */
   readonly agentPort: number;
+  /** The UDP port the sidecar takes balancer reports on. */
   readonly reportPort: number;
+  /** Whether a TCP connect probe on the service port was explicitly allowed. */
   readonly allowNoisyTcpProbe: boolean;
   /** Whether the probe relies on the identity-ha sidecar running on each host. */
   readonly usesSidecar: boolean;
+  /** The sidecar's timing. */
   readonly sidecar: ResolvedSidecarTiming;
   /** Synth-time warnings (e.g. the noisy probe's log line). */
   readonly warnings: string[];

@@ -4,6 +4,7 @@ export interface Snippet {
   readonly kind: string;
   /** File name under `snippets/<service>/`. */
   readonly fileName: string;
+  /** The file's content. */
   readonly content: string;
   /** Written with mode 0755 (a script or an agent run as a program). @default false: mode 0644 (less the umask) */
   readonly executable?: boolean;

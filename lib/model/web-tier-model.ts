@@ -16,6 +16,7 @@ import { CookieStickiness, PoolSelection, ServiceListener } from './ha-service-m
 export interface WebPoolMember {
   /** The node's name, e.g. `tomcat1`. */
   readonly name: string;
+  /** The Tomcat's address. */
   readonly address: HostAddress;
   /** Tomcat's HTTP connector port (HTTP balancers send here). */
   readonly httpPort: number;
@@ -33,7 +34,9 @@ export interface WebPoolMember {
 export interface HttpHealthCheck {
   /** The path requested on each member, e.g. `/identity/health`; healthy on 2xx. */
   readonly path: string;
+  /** Seconds between checks. */
   readonly intervalSeconds: number;
+  /** Seconds a check waits for its answer. */
   readonly timeoutSeconds: number;
   /** Failed checks in a row before a member is taken out. */
   readonly fall: number;
@@ -47,20 +50,27 @@ export interface WebPool {
   readonly name: string;
   /** Context paths routed here, e.g. `/identity`. */
   readonly paths: string[];
+  /** The Tomcats of the pool, standbys with priority 0. */
   readonly members: WebPoolMember[];
+  /** How a member is chosen. */
   readonly selection: PoolSelection;
+  /** The pool's HTTP health check. */
   readonly health: HttpHealthCheck;
 }
 
+/** The platform-neutral model of an HA web tier that every web tier target renders. */
 export interface WebTierModel {
+  /** The tier's name. */
   readonly name: string;
   /** One HTTP listener per application, on the balancer's port, with its paths and the cookie stickiness. */
   readonly listeners: ServiceListener[];
+  /** One pool per application. */
   readonly pools: WebPool[];
   /** Every Tomcat, in the order given. */
   readonly nodes: WebPoolMember[];
   /** The port the balancer listens on. */
   readonly frontendPort: number;
+  /** How a session stays on its Tomcat. */
   readonly stickiness: CookieStickiness;
   /** Idle seconds after which Tomcat closes an AJP connection (its `connectionTimeout`); mod_jk's pool timeout matches it. */
   readonly connectionTimeoutSeconds: number;

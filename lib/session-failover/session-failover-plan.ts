@@ -57,7 +57,9 @@ export interface SessionFailoverTie {
 
 /** The plan for one server. */
 export interface SessionFailoverServerPlan {
+  /** The server's address. */
   readonly address: string;
+  /** Users whose sessions the server holds. */
   readonly users: number;
   /** Logins per second on this server. */
   readonly loginsPerSecond: number;
@@ -79,12 +81,14 @@ export interface SessionFailoverServerPlan {
 
 /** Whether every server's sessions survive the loss of any `down` servers. */
 export interface SessionFailoverSurvival {
+  /** How many servers are down. */
   readonly down: number;
   /**
    * The failure sets the verdict covers: all C(n, down) of them (a server's sessions are lost only
    * with it and all its peers down, so the verdict is exact without enumerating them).
    */
   readonly setsChecked: number;
+  /** Whether every session survives any such set of servers down. */
   readonly survives: boolean;
   /** The first failure set in which some server's sessions are lost (it and all its peers down). */
   readonly counterexample?: string[];
@@ -243,6 +247,7 @@ export class SessionFailoverPlan {
   public readonly peerCount: number;
   /** How the peer count was found, e.g. "tolerate 1: N-1, capped at 3". */
   public readonly peerCountReason: string;
+  /** Bytes per session, as given (or the default). */
   public readonly sessionSizeBytes: number;
   /** One entry per server, in the order given. */
   public readonly servers: SessionFailoverServerPlan[];
@@ -254,6 +259,7 @@ export class SessionFailoverPlan {
   public readonly totalReplicationBytesPerSecond: number;
   /** Survival of the loss of any 1 and any 2 servers (where the cluster has that many to lose and still one left). */
   public readonly survival: SessionFailoverSurvival[];
+  /** What the plan warns about (peers in one subnet, a peer count above the recommendation). */
   public readonly warnings: string[];
   /** The subnet size the warnings and the per-subnet graph use. */
   public readonly subnetBits: number;

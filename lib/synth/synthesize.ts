@@ -26,9 +26,11 @@ export interface RenderResult {
 /** The sidecar one host runs for one service. */
 /** The sidecar to run on one host, from the host plan. */
 export interface HostSidecar {
+  /** The service (or cluster) the sidecar serves. */
   readonly service: string;
   /** `primary` or `secondary`. */
   readonly role: string;
+  /** The host's address. */
   readonly address: string;
   /** Folder (relative to the output folder) of its command line, systemd unit and WinSW definition. */
   readonly folder: string;

@@ -24,6 +24,7 @@ export interface TopologySynthOptions {
 
 /** One stack written, and where it keeps its Terraform state. */
 export interface SynthesizedStack {
+  /** The stack's name, e.g. `identity-ha-azure`. */
   readonly name: string;
   /** The state location, as `idha synth` prints it. */
   readonly state: string;
@@ -33,10 +34,13 @@ export interface SynthesizedStack {
 export interface TopologySynthResult {
   /** Files written, relative to the output folder, sorted. */
   readonly files: string[];
+  /** The Terraform stacks written, with where each keeps its state. */
   readonly stacks: SynthesizedStack[];
   /** The sidecar to run on each host, from the host plan. */
   readonly hosts: HostSidecar[];
+  /** The worst-case failover and failback of every target. */
   readonly estimates: FailoverEstimate[];
+  /** What `idha synth` warns about. */
   readonly warnings: string[];
   /** Entries idha did not write that were carried over from the old folder. */
   readonly kept: string[];

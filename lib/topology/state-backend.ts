@@ -47,8 +47,20 @@ export interface AzurermStateConfig {
 
 /** Where Terraform keeps each stack's state: exactly one of `local`, `s3`, `azurerm`. @default - local, beside the output folder */
 export interface StateBackendConfig {
+  /**
+   * Local state files.
+   * @default - not this backend
+   */
   readonly local?: LocalStateConfig;
+  /**
+   * State in an S3 bucket.
+   * @default - not this backend
+   */
   readonly s3?: S3StateConfig;
+  /**
+   * State in an Azure storage container.
+   * @default - not this backend
+   */
   readonly azurerm?: AzurermStateConfig;
 }
 

@@ -18,6 +18,7 @@ import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';
 import { Snippet } from '../../model/snippet';
 import { checkAllowedClients, checkIpNodes, checkNoStandbys, contextPathBase, httpCheckEstimate, tomcatHttpSnippets } from '../shared/web-checks';
 
+/** Where and how the web tier gets an internal AWS Application Load Balancer. */
 export interface AwsAlbTargetProps {
   /** Existing VPC of the Tomcats. */
   readonly vpcId: string;
@@ -29,8 +30,15 @@ export interface AwsAlbTargetProps {
   readonly internetFacing?: boolean;
   /** Seconds a deregistered target keeps its requests, 0-3600. @default 30 */
   readonly deregistrationDelaySeconds?: number;
-  /** @default - the stack's AWS provider */
+  /**
+   * The AWS provider to create the resources with.
+   * @default - the stack's AWS provider
+   */
   readonly provider?: TerraformProvider;
+  /**
+   * Tags on every resource created.
+   * @default - none
+   */
   readonly tags?: Record<string, string>;
 }
 
@@ -43,8 +51,12 @@ export interface AwsAlbTargetProps {
 export class AwsAlbTarget extends WebTierTargetBase {
   public readonly platform = 'aws-alb';
 
-  constructor(public readonly props: AwsAlbTargetProps) {
+  /** The props the target was created with. */
+  public readonly props: AwsAlbTargetProps;
+
+  constructor(props: AwsAlbTargetProps) {
     super();
+    this.props = props;
   }
 
   public validate(model: WebTierModel, problems: Problems): void {

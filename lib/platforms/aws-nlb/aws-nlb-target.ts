@@ -20,6 +20,7 @@ export interface AwsHealthCheckProps {
   readonly unhealthyThreshold?: number;
 }
 
+/** Where and how an IQService pair gets an internal AWS Network Load Balancer. */
 export interface AwsNlbTargetProps {
   /** Existing VPC for the target groups and security group. */
   readonly vpcId: string;
@@ -39,9 +40,17 @@ export interface AwsNlbTargetProps {
   readonly targetsOutsideVpc?: boolean;
   /** Seconds the NLB waits before dropping a deregistered target, 0-3600. @default 10 */
   readonly deregistrationDelaySeconds?: number;
+  /**
+   * The target groups' health check timing.
+   * @default - every 5 s, 2 good or bad checks
+   */
   readonly healthCheck?: AwsHealthCheckProps;
   /** Provider to use, for stacks with more than one aws provider. @default - the stack's default aws provider */
   readonly provider?: TerraformProvider;
+  /**
+   * Tags on every resource created.
+   * @default - none
+   */
   readonly tags?: Record<string, string>;
 }
 
@@ -80,10 +89,12 @@ export class AwsNlbTarget extends HaTargetBase {
     };
   }
 
+  /** The NLB's name: `<service>-nlb` (within AWS's 32 characters, as the service name is at most 24). */
   public static loadBalancerName(model: HaServiceModel): string {
     return `${model.name}-nlb`;
   }
 
+  /** A target group's name: `<service>-<port>`. */
   public static targetGroupName(model: HaServiceModel, port: number): string {
     return `${model.name}-${port}`;
   }

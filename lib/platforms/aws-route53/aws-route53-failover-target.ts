@@ -48,6 +48,7 @@ export interface Route53HealthMetricProps {
   readonly evaluationPeriods?: number;
 }
 
+/** Route 53 failover records for a pair with `strategy: dns`. */
 export interface AwsRoute53FailoverTargetProps {
   /** ID of the existing hosted zone that holds the record. */
   readonly hostedZoneId: string;
@@ -65,6 +66,10 @@ export interface AwsRoute53FailoverTargetProps {
    * @default 30
    */
   readonly dnsTtlSeconds?: number;
+  /**
+   * The Route 53 health checks' timing (public zones).
+   * @default - every 30 s, 3 failures
+   */
   readonly healthCheck?: Route53HealthCheckProps;
   /** Required with `privateZone: true`. */
   readonly healthMetric?: Route53HealthMetricProps;

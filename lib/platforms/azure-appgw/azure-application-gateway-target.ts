@@ -15,8 +15,11 @@ import { checkIpNodes, checkNoStandbys, contextPathBase, ident, tomcatHttpSnippe
 const UNMATCHED_SETTINGS = 'unmatched-http';
 export const UNMATCHED_PREFIX = '/idha-no-application/';
 
+/** Where and how the web tier gets an Azure Application Gateway (v2). */
 export interface AzureApplicationGatewayTargetProps {
+  /** Resource group the gateway and its public IP (if any) are created in. */
   readonly resourceGroupName: string;
+  /** Azure region of the gateway, e.g. `westeurope`. */
   readonly location: string;
   /** An existing subnet dedicated to Application Gateways. */
   readonly subnetId: string;
@@ -33,7 +36,10 @@ export interface AzureApplicationGatewayTargetProps {
   readonly capacity?: number;
   /** The Tomcats' network security group: ingress from the gateway subnet on their HTTP ports is added. @default - none added */
   readonly networkSecurityGroupName?: string;
-  /** @default - resourceGroupName */
+  /**
+   * Resource group of `networkSecurityGroupName`.
+   * @default - resourceGroupName
+   */
   readonly networkSecurityGroupResourceGroupName?: string;
   /** The gateway subnet's address prefix, the source of that NSG rule. @default - none (then no NSG rule) */
   readonly gatewaySubnetPrefix?: string;
@@ -47,12 +53,27 @@ export interface AzureApplicationGatewayTargetProps {
    * @default - none: then `allowedClients` must be empty, and anyone who reaches the subnet reaches the gateway
    */
   readonly gatewayNetworkSecurityGroupName?: string;
-  /** @default - resourceGroupName */
+  /**
+   * Resource group of `gatewayNetworkSecurityGroupName`.
+   * @default - resourceGroupName
+   */
   readonly gatewayNetworkSecurityGroupResourceGroupName?: string;
   /** First of the two priorities in the gateway subnet's NSG, 100-4095. @default 1110 */
   readonly gatewayNsgPriorityBase?: number;
+  /**
+   * Availability zones of the gateway, e.g. `["1", "2"]`.
+   * @default - none (regional)
+   */
   readonly zones?: string[];
+  /**
+   * The azurerm provider to create the resources with.
+   * @default - the stack's default azurerm provider
+   */
   readonly provider?: TerraformProvider;
+  /**
+   * Tags on every resource created.
+   * @default - none
+   */
   readonly tags?: Record<string, string>;
 }
 
@@ -64,8 +85,12 @@ export interface AzureApplicationGatewayTargetProps {
 export class AzureApplicationGatewayTarget extends WebTierTargetBase {
   public readonly platform = 'azure-appgw';
 
-  constructor(public readonly props: AzureApplicationGatewayTargetProps) {
+  /** The props the target was created with. */
+  public readonly props: AzureApplicationGatewayTargetProps;
+
+  constructor(props: AzureApplicationGatewayTargetProps) {
     super();
+    this.props = props;
   }
 
   public validate(model: WebTierModel, problems: Problems): void {

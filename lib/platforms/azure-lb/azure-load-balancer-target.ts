@@ -25,6 +25,7 @@ export interface AzureProbeTimingProps {
   readonly probeThreshold?: number;
 }
 
+/** Where and how an IQService pair gets a Standard internal Azure Load Balancer. */
 export interface AzureLoadBalancerTargetProps {
   /** Existing resource group to create the load balancer in. */
   readonly resourceGroupName: string;
@@ -59,9 +60,17 @@ export interface AzureLoadBalancerTargetProps {
    * @default - none (regional)
    */
   readonly zones?: string[];
+  /**
+   * The probe's timing.
+   * @default - every 5 s, 2 probes
+   */
   readonly probe?: AzureProbeTimingProps;
   /** Provider to use, for stacks with more than one azurerm provider. @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
+  /**
+   * Tags on every resource created.
+   * @default - none
+   */
   readonly tags?: Record<string, string>;
 }
 

@@ -15,8 +15,11 @@ import { checkAzureFrontendIp, checkAzureLbProbe, checkAzureOneFamily, checkAzur
 import { cidrFamily, hostCidr, parseCidr } from '../../core/address';
 import { checkAllowedClients, checkIpNodes, checkNoStandbys, tomcatHttpSnippets } from '../shared/web-checks';
 
+/** Where and how the web tier gets a Standard internal Azure Load Balancer (HTTP probes, no cookies). */
 export interface AzureLoadBalancerWebTargetProps {
+  /** Resource group the load balancer is created in. */
   readonly resourceGroupName: string;
+  /** Azure region of the load balancer, e.g. `westeurope`. */
   readonly location: string;
   /** Existing subnet for the internal frontend. */
   readonly subnetId: string;
@@ -26,7 +29,10 @@ export interface AzureLoadBalancerWebTargetProps {
   readonly frontendPrivateIp?: string;
   /** The Tomcats' NSG: the allowed clients and the probe are let in on the HTTP port. */
   readonly networkSecurityGroupName: string;
-  /** @default - resourceGroupName */
+  /**
+   * Resource group of `networkSecurityGroupName`.
+   * @default - resourceGroupName
+   */
   readonly networkSecurityGroupResourceGroupName?: string;
   /** First of the NSG's priorities (up to four), 100-4093. @default 1200 */
   readonly nsgPriorityBase?: number;
@@ -37,8 +43,20 @@ export interface AzureLoadBalancerWebTargetProps {
    * @default - none
    */
   readonly directSources?: string[];
+  /**
+   * Availability zones of the frontend IP, e.g. `["1", "2", "3"]`.
+   * @default - none (regional)
+   */
   readonly zones?: string[];
+  /**
+   * The azurerm provider to create the resources with.
+   * @default - the stack's default azurerm provider
+   */
   readonly provider?: TerraformProvider;
+  /**
+   * Tags on every resource created.
+   * @default - none
+   */
   readonly tags?: Record<string, string>;
 }
 
@@ -51,8 +69,12 @@ export interface AzureLoadBalancerWebTargetProps {
 export class AzureLoadBalancerWebTarget extends WebTierTargetBase {
   public readonly platform = 'azure-lb';
 
-  constructor(public readonly props: AzureLoadBalancerWebTargetProps) {
+  /** The props the target was created with. */
+  public readonly props: AzureLoadBalancerWebTargetProps;
+
+  constructor(props: AzureLoadBalancerWebTargetProps) {
     super();
+    this.props = props;
   }
 
   public validate(model: WebTierModel, problems: Problems): void {

@@ -28,6 +28,7 @@ export interface TrafficManagerMonitorProps {
   readonly toleratedFailures?: number;
 }
 
+/** An Azure Traffic Manager profile (priority routing) for a pair with `strategy: dns`. */
 export interface AzureTrafficManagerTargetProps {
   /** Existing resource group to create the Traffic Manager profile in. */
   readonly resourceGroupName: string;
@@ -48,9 +49,17 @@ export interface AzureTrafficManagerTargetProps {
    * @default 30
    */
   readonly dnsTtlSeconds?: number;
+  /**
+   * The endpoint monitor's timing.
+   * @default - every 30 s, 3 tolerated failures, 10 s timeout
+   */
   readonly monitor?: TrafficManagerMonitorProps;
   /** Provider to use, for stacks with more than one azurerm provider. @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
+  /**
+   * Tags on every resource created.
+   * @default - none
+   */
   readonly tags?: Record<string, string>;
 }
 

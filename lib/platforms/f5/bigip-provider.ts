@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 /** Version constraint of the F5Networks/bigip provider the hand-written classes are written against. */
 export const BIGIP_PROVIDER_VERSION = '~> 1.22';
 
+/** The F5Networks/bigip Terraform provider: the BIG-IP management address and credentials. */
 export interface BigipProviderConfig {
   /** BIG-IP management address (host or host:port). @default - the provider reads BIGIP_HOST */
   readonly address?: string;
@@ -21,6 +22,10 @@ export interface BigipProviderConfig {
   readonly validateCertsDisable?: boolean;
   /** PEM file of the CA (or the certificate) that signed the management certificate, for a private CA. @default - the system's trust store */
   readonly trustedCertPath?: string;
+  /**
+   * Alias of this provider, for a second BIG-IP in one stack.
+   * @default - none: the default bigip provider
+   */
   readonly alias?: string;
 }
 
@@ -29,6 +34,7 @@ export interface BigipProviderConfig {
  * exists for this provider, and `cdktf get` cannot run without network access.
  */
 export class BigipProvider extends TerraformProvider {
+  /** The Terraform provider type. */
   public static readonly tfResourceType = 'bigip';
   private readonly config: BigipProviderConfig;
 
@@ -42,6 +48,7 @@ export class BigipProvider extends TerraformProvider {
     this.alias = config.alias;
   }
 
+  /** The provider's arguments as Terraform reads them. */
   protected synthesizeAttributes(): { [name: string]: any } {
     return {
       address: this.config.address,

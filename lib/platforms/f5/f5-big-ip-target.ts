@@ -31,6 +31,7 @@ export interface F5MonitorTimingProps {
   readonly timeoutSeconds?: number;
 }
 
+/** Source address translation of the BIG-IP's virtual servers. */
 export enum F5Snat {
   /** SNAT automap: replies return through the BIG-IP whatever the hosts' default gateway. */
   AUTO = 'auto',
@@ -38,6 +39,7 @@ export enum F5Snat {
   NONE = 'none',
 }
 
+/** Where and how an IQService pair is rendered for F5 BIG-IP: AS3, tmsh and a `bigip_as3` resource. */
 export interface F5BigIpTargetProps {
   /** Virtual address (IPv4 or IPv6) the clients connect to. */
   readonly virtualAddress: string;
@@ -52,8 +54,15 @@ export interface F5BigIpTargetProps {
   readonly primaryPriorityGroup?: number;
   /** Priority group of the secondary; lower than the primary's. 0-65535. @default 0 */
   readonly secondaryPriorityGroup?: number;
-  /** @default F5Snat.AUTO */
+  /**
+   * Source address translation of the virtual servers.
+   * @default F5Snat.AUTO
+   */
   readonly snat?: F5Snat;
+  /**
+   * The tcp-half-open monitor's timing.
+   * @default - every 5 s, timeout 16 s
+   */
   readonly monitor?: F5MonitorTimingProps;
   /**
    * Render a `bigip_as3` resource for `cdktf deploy`. Set false to only produce the AS3 and tmsh snippets.

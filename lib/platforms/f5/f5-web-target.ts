@@ -9,12 +9,16 @@ import { AS3_SCHEMA_VERSION } from './as3-declaration';
 import { Snippet } from '../../model/snippet';
 import { contextPathBase, ident, tomcatHttpSnippets } from '../shared/web-checks';
 
+/** How the web tier is rendered for F5 BIG-IP (an AS3 declaration with one pool per application). */
 export interface F5WebTargetProps {
   /** The virtual server's address clients use. */
   readonly virtualAddress: string;
   /** AS3 tenant (partition); AS3 replaces a whole tenant per declaration. @default - idha_<tier name> */
   readonly tenant?: string;
-  /** @default - web */
+  /**
+   * AS3 application name in the tenant.
+   * @default - web
+   */
   readonly application?: string;
   /** Source address translation: `auto` (SNAT automap) or `none` (the Tomcats route back through the BIG-IP). @default auto */
   readonly snat?: string;
@@ -31,8 +35,12 @@ const AS3_NAME = /^[A-Za-z][0-9A-Za-z_]{0,63}$/;
 export class F5WebTarget extends WebTierTargetBase {
   public readonly platform = 'f5';
 
-  constructor(public readonly props: F5WebTargetProps) {
+  /** The props the target was created with. */
+  public readonly props: F5WebTargetProps;
+
+  constructor(props: F5WebTargetProps) {
     super();
+    this.props = props;
   }
 
   private tenant(model: WebTierModel): string {
@@ -62,6 +70,7 @@ export class F5WebTarget extends WebTierTargetBase {
     ];
   }
 
+  /** The AS3 declaration of the tier (`snippets/<tier>/f5/as3.json`). */
   public declaration(model: WebTierModel): Record<string, unknown> {
     const app: Record<string, unknown> = { class: 'Application', remark: `identity-ha ${model.name}: web tier` };
     // Tomcat resolves dot segments (also ..; and %2e%2e) after the BIG-IP chose the pool by the raw

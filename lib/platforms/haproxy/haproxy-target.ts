@@ -17,6 +17,7 @@ import {
   renderHaproxyConfig,
 } from './haproxy-config';
 
+/** How an IQService pair is rendered for HAProxy (`snippets/<service>/haproxy.cfg`). */
 export interface HaproxyTargetProps {
   /**
    * Address the frontends bind to.
@@ -74,8 +75,12 @@ export class HaproxyTarget extends HaTargetBase {
    */
   public readonly _timing: Omit<HaproxyTimingSpec, 'clientTimeoutMs' | 'serverTimeoutMs'>;
 
-  constructor(public readonly props: HaproxyTargetProps = {}) {
+  /** The props the target was created with. */
+  public readonly props: HaproxyTargetProps;
+
+  constructor(props: HaproxyTargetProps = {}) {
     super();
+    this.props = props;
     this._timing = {
       checkIntervalMs: (props.checkIntervalSeconds ?? 1) * 1000,
       fall: props.fall ?? 2,

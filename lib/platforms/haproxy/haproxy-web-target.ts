@@ -10,6 +10,7 @@ import { DOT_SEGMENT_REGEX } from '../../core/lang/request-path';
 import { haproxyComment, haproxySingleQuoted, haproxyWord as w } from '../../core/lang/haproxy';
 import { contextPathBase, httpCheckEstimate, ident, tomcatHttpSnippets } from '../shared/web-checks';
 
+/** How the web tier is rendered for HAProxy (`snippets/<tier>/haproxy/haproxy.cfg`). */
 export interface HaproxyWebTargetProps {
   /** Address the frontend binds to. @default '*' (all addresses) */
   readonly bindAddress?: string;
@@ -44,8 +45,12 @@ export class HaproxyWebTarget extends WebTierTargetBase {
   public readonly platform = 'haproxy';
   public readonly balancerStatusPath?: string = '/idha-balancer-health';
 
-  constructor(public readonly props: HaproxyWebTargetProps = {}) {
+  /** The props the target was created with. */
+  public readonly props: HaproxyWebTargetProps;
+
+  constructor(props: HaproxyWebTargetProps = {}) {
     super();
+    this.props = props;
   }
 
   public validate(_model: WebTierModel, problems: Problems): void {
@@ -59,6 +64,7 @@ export class HaproxyWebTarget extends WebTierTargetBase {
 
   public render(_scope: Construct, _model: WebTierModel): void {}
 
+  /** The tier's `haproxy.cfg`. */
   public config(model: WebTierModel): string {
     const bind = (this.props.bindAddress ?? '*').replace(/^\[(.*)\]$/, '$1');
     const bindAddr = w(bind.includes(':') ? `[${bind}]` : bind);

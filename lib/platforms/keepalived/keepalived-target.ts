@@ -9,6 +9,7 @@ import { Snippet } from '../../model/snippet';
 import { idhaWords, checkCommandWords } from '../../core/lang/argv';
 import { keepalivedScript } from '../../core/lang/keepalived';
 
+/** How a failover cluster is rendered for keepalived (VRRP): one `keepalived.conf` per node. */
 export interface KeepalivedTargetProps {
   /** VRRP virtual router id, 1-255; unique among the VRRP clusters of the network segment. */
   readonly virtualRouterId: number;
@@ -42,8 +43,11 @@ export interface KeepalivedTargetProps {
 
 /** One node's keepalived.conf. */
 export interface KeepalivedNodeConfig {
+  /** The node's name. */
   readonly node: string;
+  /** The node's address. */
   readonly address: string;
+  /** Its `keepalived.conf`. */
   readonly content: string;
 }
 
@@ -83,8 +87,12 @@ export class KeepalivedTarget extends ClusterTargetBase {
   public readonly platform = 'keepalived';
   public readonly movesVirtualIp = true;
 
-  constructor(public readonly props: KeepalivedTargetProps) {
+  /** The props the target was created with. */
+  public readonly props: KeepalivedTargetProps;
+
+  constructor(props: KeepalivedTargetProps) {
     super();
+    this.props = props;
   }
 
   public validate(cluster: FailoverClusterModel, problems: Problems): void {

@@ -9,6 +9,7 @@ import { ProbePolicyProps, resolveProbePolicy } from '../../model/probe-policy';
 import { IHaTarget } from '../../model/service-target';
 import { Snippet } from '../../model/snippet';
 
+/** A failover cluster behind a cloud load balancer (Azure LB or NLB) instead of a virtual IP. */
 export interface LoadBalancedClusterTargetProps {
   /**
    * The load balancer to render the cluster with: an `AzureLoadBalancerTarget` or an `AwsNlbTarget`
@@ -36,8 +37,12 @@ export class LoadBalancedClusterTarget extends ClusterTargetBase {
   public readonly movesVirtualIp = false;
   public readonly platform: string;
 
-  constructor(public readonly props: LoadBalancedClusterTargetProps) {
+  /** The props the target was created with. */
+  public readonly props: LoadBalancedClusterTargetProps;
+
+  constructor(props: LoadBalancedClusterTargetProps) {
     super();
+    this.props = props;
     this.platform = props.loadBalancer?.platform ?? 'load-balancer';
   }
 

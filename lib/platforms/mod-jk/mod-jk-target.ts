@@ -10,6 +10,7 @@ import { shWord } from '../../core/lang/shell';
 import { jkMountPath, jkName, jkValue } from '../../core/lang/mod-jk';
 import { xmlAttr, xmlText } from '../../core/lang/xml';
 
+/** How the web tier is rendered for Apache httpd with mod_jk (one httpd file, Debian's layout). */
 export interface ModJkTargetProps {
   /**
    * An httpd file on the balancer host that holds the AJP secret as `Define IDHA_AJP_SECRET <secret>`
@@ -53,8 +54,12 @@ export class ModJkTarget extends WebTierTargetBase {
   public readonly platform = 'mod-jk';
   public readonly balancerStatusPath?: string = '/jkstatus';
 
-  constructor(public readonly props: ModJkTargetProps) {
+  /** The props the target was created with. */
+  public readonly props: ModJkTargetProps;
+
+  constructor(props: ModJkTargetProps) {
     super();
+    this.props = props;
   }
 
   private pingMode(): string {

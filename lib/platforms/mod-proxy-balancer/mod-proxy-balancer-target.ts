@@ -8,6 +8,7 @@ import { checkAbsPath, httpCheckEstimate, ident, tomcatHttpSnippets } from '../s
 import { httpdComment, httpdQuoted as q, httpdWord as w } from '../../core/lang/httpd';
 import { shWord } from '../../core/lang/shell';
 
+/** How the web tier is rendered for Apache httpd with mod_proxy_balancer. */
 export interface ModProxyBalancerTargetProps {
   /**
    * Where the generated httpd file goes on the httpd host (its comments say so).
@@ -26,8 +27,12 @@ export class ModProxyBalancerTarget extends WebTierTargetBase {
   public readonly platform = 'mod-proxy-balancer';
   public readonly balancerStatusPath?: string = '/balancer-manager';
 
-  constructor(public readonly props: ModProxyBalancerTargetProps = {}) {
+  /** The props the target was created with. */
+  public readonly props: ModProxyBalancerTargetProps;
+
+  constructor(props: ModProxyBalancerTargetProps = {}) {
     super();
+    this.props = props;
   }
 
   public validate(model: WebTierModel, problems: Problems): void {
@@ -57,6 +62,7 @@ export class ModProxyBalancerTarget extends WebTierTargetBase {
     ];
   }
 
+  /** The tier's httpd file (`conf-available/idha-<tier>-proxy.conf`). */
   public httpdConf(model: WebTierModel): string {
     const f = this.props.configFolder ?? '/etc/apache2/conf-available';
     const lines = [

@@ -7,6 +7,7 @@ import { checkCommandWords, idhaWords } from '../../core/lang/argv';
 import { shWord } from '../../core/lang/shell';
 import { xmlAttr, xmlText } from '../../core/lang/xml';
 
+/** How a failover cluster is rendered for Pacemaker: a `pcs` script and an OCF agent. */
 export interface PacemakerTargetProps {
   /**
    * The systemd unit of the protected service on every node, e.g. `tomcat10` or `apache2`. Pacemaker
@@ -38,8 +39,12 @@ export class PacemakerTarget extends ClusterTargetBase {
   public readonly platform = 'pacemaker';
   public readonly movesVirtualIp = true;
 
-  constructor(public readonly props: PacemakerTargetProps) {
+  /** The props the target was created with. */
+  public readonly props: PacemakerTargetProps;
+
+  constructor(props: PacemakerTargetProps) {
     super();
+    this.props = props;
   }
 
   public validate(cluster: FailoverClusterModel, problems: Problems): void {

@@ -15,6 +15,7 @@ import { psString as psq } from '../../core/lang/powershell';
 import { windowsCommandLine } from '../../core/lang/windows-args';
 import { xmlText as xml } from '../../core/lang/xml';
 
+/** How a failover cluster is rendered for Windows Server Failover Cluster: a PowerShell script and a check service per node. */
 export interface WindowsFailoverClusterTargetProps {
   /** The Windows Server Failover Cluster's name (its cluster name object), 1-15 characters. Created when it does not exist. */
   readonly clusterName: string;
@@ -64,8 +65,12 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
   public readonly platform = 'wsfc';
   public readonly movesVirtualIp = true;
 
-  constructor(public readonly props: WindowsFailoverClusterTargetProps) {
+  /** The props the target was created with. */
+  public readonly props: WindowsFailoverClusterTargetProps;
+
+  constructor(props: WindowsFailoverClusterTargetProps) {
     super();
+    this.props = props;
   }
 
   private networkName(cluster: FailoverClusterModel): string {

@@ -1,6 +1,6 @@
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { AddressKind, checkHostInSubnet, cidrContains, parseHostAddress } from '../core/address';
+import { AddressKind, checkHostInSubnet, cidrContains, HostAddress, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';
 import { scratchApp } from '../core/scratch-app';
 import { Problem, Problems, problemsOf } from '../core/errors';
@@ -188,169 +188,11 @@ export class FailoverCluster extends Construct {
     const before = problems.all.length;
     const name = props.name ?? id;
     checkName(problems, 'name', name, /^[a-z][a-z0-9-]{1,23}$/, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter');
-    const nodes: PoolMember[] = [];
-    const list = Array.isArray(props.nodes) ? props.nodes : [];
-    if (list.length < 2)
-      problems.add({
-        field: 'nodes',
-        value: list.length,
-        allowed: 'two or more nodes',
-        fix: 'a failover cluster needs a standby: add the second node',
-      });
-    const seen = new Map<string, string>();
-    list.forEach((n, i) => {
-      const f = `nodes[${i}]`;
-      checkName(
-        problems,
-        `${f}.name`,
-        n?.name,
-        /^[a-z][a-z0-9-]{0,23}$/,
-        'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter',
-      );
-      if (seen.has(`name:${n?.name}`))
-        problems.add({ field: `${f}.name`, value: n.name, allowed: `a name other than nodes[${seen.get(`name:${n.name}`)}]'s` });
-      seen.set(`name:${n?.name}`, String(i));
-      const a = parseHostAddress(problems, `${f}.address`, n?.address);
-      if (!a) return;
-      if (a.kind === AddressKind.DNS) {
-        problems.add({
-          field: `${f}.address`,
-          value: n.address,
-          allowed: 'an IPv4 or IPv6 address',
-          fix: 'a cluster node is addressed directly (the VIP and unicast peers are addresses)',
-        });
-        return;
-      }
-      if (seen.has(`addr:${a.value}`))
-        problems.add({
-          field: `${f}.address`,
-          value: n.address,
-          allowed: `an address other than nodes[${seen.get(`addr:${a.value}`)}]'s`,
-          fix: 'each node once',
-        });
-      seen.set(`addr:${a.value}`, String(i));
-      nodes.push({ name: n.name, address: a, port: 0, priority: list.length - i });
-    });
-    const vip = props.virtualIp === undefined ? undefined : parseHostAddress(problems, 'virtualIp', props.virtualIp);
-    const family = vip?.kind;
-    const maxPrefix = family === AddressKind.IPV6 ? 128 : 32;
-    if (props.virtualIp !== undefined) checkInteger(problems, 'prefixLength', props.prefixLength, 1, maxPrefix);
-    else if (props.prefixLength !== undefined)
-      problems.add({
-        field: 'prefixLength',
-        value: props.prefixLength,
-        allowed: 'only with virtualIp',
-        fix: 'remove prefixLength, or add the virtual IP it belongs to',
-      });
-    if (vip && vip.kind === AddressKind.DNS) problems.add({ field: 'virtualIp', value: props.virtualIp, allowed: 'an IPv4 or IPv6 address' });
-    if (
-      vip &&
-      vip.kind !== AddressKind.DNS &&
-      props.prefixLength !== undefined &&
-      Number.isInteger(props.prefixLength) &&
-      props.prefixLength >= 1 &&
-      props.prefixLength <= maxPrefix
-    ) {
-      checkHostInSubnet(problems, 'virtualIp', vip, props.prefixLength);
-      const subnet = `${vip.value}/${props.prefixLength}`;
-      for (const [i, n] of nodes.entries()) {
-        if (n.address.value === vip.value) {
-          problems.add({
-            field: 'virtualIp',
-            value: props.virtualIp,
-            allowed: `an address no node has (nodes[${i}] is ${n.address.value})`,
-            fix: 'the virtual IP moves between the nodes: give it an address of its own in their subnet',
-          });
-        } else if (n.address.kind !== vip.kind || !cidrContains(subnet, `${n.address.value}/${maxPrefix}`)) {
-          problems.add({
-            field: 'virtualIp',
-            value: `${props.virtualIp}/${props.prefixLength}`,
-            allowed: `a subnet that holds every node (nodes[${i}], ${n.address.value}, is outside it)`,
-            fix:
-              "a VIP moves by gratuitous ARP / neighbour advertisement, which only works inside the nodes' subnet; in a cloud VNet or VPC " +
-              'use a load balancer target instead',
-          });
-        }
-      }
-    }
-    const ports = Array.isArray(props.servicePorts) ? props.servicePorts : [];
-    if (ports.length === 0)
-      problems.add({
-        field: 'servicePorts',
-        value: props.servicePorts,
-        allowed: 'one or more ports',
-        fix: 'the ports of the service the cluster protects, e.g. [8080] for Tomcat',
-      });
-    ports.forEach((p, i) => {
-      if (!checkPort(problems, `servicePorts[${i}]`, p)) return;
-      const first = ports.indexOf(p);
-      if (first < i)
-        problems.add({
-          field: `servicePorts[${i}]`,
-          value: p,
-          allowed: `a port not already listed at servicePorts[${first}]`,
-          fix: 'list each port once',
-        });
-    });
-    const h = props.healthCheck ?? {};
-    const kind = h.kind ?? ClusterCheckKind.LISTENING;
-    const hp = problems.under('healthCheck');
-    checkOneOf(hp, 'kind', kind, Object.values(ClusterCheckKind));
-    const commandArgv =
-      kind === ClusterCheckKind.COMMAND
-        ? checkCommandWords(
-            hp,
-            'command',
-            h.command,
-            '/usr/local/bin/check-tomcat.sh',
-            'put pipes, quotes and variables in a script of your own and name its path, e.g. /usr/local/bin/check-tomcat.sh',
-          )
-        : undefined;
-    const check: ResolvedClusterCheck = {
-      kind,
-      url: h.url,
-      command: h.command,
-      commandArgv,
-      port: kind === ClusterCheckKind.LISTENING ? (h.port ?? ports[0]) : undefined,
-      intervalSeconds: h.intervalSeconds ?? 2,
-      fall: h.fall ?? 2,
-      rise: h.rise ?? 2,
-      startupSeconds: h.startupSeconds ?? 300,
-    };
-    // A key of another kind would be dropped without a word: refuse it, naming the kind it belongs to.
-    const belongs: Record<string, ClusterCheckKind> = {
-      url: ClusterCheckKind.HTTP,
-      port: ClusterCheckKind.LISTENING,
-      command: ClusterCheckKind.COMMAND,
-    };
-    for (const [key, owner] of Object.entries(belongs)) {
-      if ((h as Record<string, unknown>)[key] !== undefined && owner !== kind && Object.values(ClusterCheckKind).includes(kind)) {
-        hp.add({
-          field: key,
-          value: (h as Record<string, unknown>)[key],
-          allowed: `no ${key} with kind "${kind}" (${key} belongs to kind "${owner}")`,
-          fix: `remove ${key}, or set kind: ${owner}`,
-        });
-      }
-    }
-    if (kind === ClusterCheckKind.HTTP) checkHealthUrl(hp, 'url', h.url);
-    if (kind === ClusterCheckKind.LISTENING && check.port !== undefined) checkPort(hp, 'port', check.port);
-    checkInteger(hp, 'intervalSeconds', check.intervalSeconds, 1, 60);
-    checkInteger(hp, 'fall', check.fall, 1, 10);
-    checkInteger(hp, 'rise', check.rise, 1, 10);
-    checkInteger(hp, 'startupSeconds', clusterStartupSeconds({ check }), 10, 3600);
-    const preemption = props.preemption ?? Preemption.ON;
-    checkOneOf(problems, 'preemption', preemption, Object.values(Preemption));
-    const preemptDelaySeconds = props.preemptDelaySeconds ?? 60;
-    if (props.preemptDelaySeconds !== undefined && preemption !== Preemption.DELAYED) {
-      problems.add({
-        field: 'preemptDelaySeconds',
-        value: props.preemptDelaySeconds,
-        allowed: 'only with preemption: "delayed"',
-        fix: 'set preemption: "delayed", or remove preemptDelaySeconds',
-      });
-    }
-    checkInteger(problems, 'preemptDelaySeconds', preemptDelaySeconds, 1, 1000);
+    const nodes = checkNodes(problems, props);
+    const vip = checkVirtualIp(problems, props, nodes);
+    const ports = checkServicePorts(problems, props);
+    const check = checkHealthCheck(problems.under('healthCheck'), props.healthCheck ?? {}, ports);
+    const { preemption, preemptDelaySeconds } = checkPreemption(problems, props);
     // The model is built only from checked values: none when a check above failed.
     if (problems.all.length > before) return undefined;
     return {
@@ -363,4 +205,190 @@ export class FailoverCluster extends Construct {
       preemptDelaySeconds,
     };
   }
+}
+
+/** Two or more nodes, each with a name and an IP address of its own; priority falls with the position. */
+function checkNodes(problems: Problems, props: FailoverClusterProps): PoolMember[] {
+  const nodes: PoolMember[] = [];
+  const list = Array.isArray(props.nodes) ? props.nodes : [];
+  if (list.length < 2)
+    problems.add({
+      field: 'nodes',
+      value: list.length,
+      allowed: 'two or more nodes',
+      fix: 'a failover cluster needs a standby: add the second node',
+    });
+  const seen = new Map<string, string>();
+  list.forEach((n, i) => {
+    const f = `nodes[${i}]`;
+    checkName(
+      problems,
+      `${f}.name`,
+      n?.name,
+      /^[a-z][a-z0-9-]{0,23}$/,
+      'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter',
+    );
+    if (seen.has(`name:${n?.name}`))
+      problems.add({ field: `${f}.name`, value: n.name, allowed: `a name other than nodes[${seen.get(`name:${n.name}`)}]'s` });
+    seen.set(`name:${n?.name}`, String(i));
+    const a = parseHostAddress(problems, `${f}.address`, n?.address);
+    if (!a) return;
+    if (a.kind === AddressKind.DNS) {
+      problems.add({
+        field: `${f}.address`,
+        value: n.address,
+        allowed: 'an IPv4 or IPv6 address',
+        fix: 'a cluster node is addressed directly (the VIP and unicast peers are addresses)',
+      });
+      return;
+    }
+    if (seen.has(`addr:${a.value}`))
+      problems.add({
+        field: `${f}.address`,
+        value: n.address,
+        allowed: `an address other than nodes[${seen.get(`addr:${a.value}`)}]'s`,
+        fix: 'each node once',
+      });
+    seen.set(`addr:${a.value}`, String(i));
+    nodes.push({ name: n.name, address: a, port: 0, priority: list.length - i });
+  });
+  return nodes;
+}
+
+/** The virtual IP and its prefix length: an IP address no node has, in a subnet that holds every node. */
+function checkVirtualIp(problems: Problems, props: FailoverClusterProps, nodes: readonly PoolMember[]): HostAddress | undefined {
+  const vip = props.virtualIp === undefined ? undefined : parseHostAddress(problems, 'virtualIp', props.virtualIp);
+  const family = vip?.kind;
+  const maxPrefix = family === AddressKind.IPV6 ? 128 : 32;
+  if (props.virtualIp !== undefined) checkInteger(problems, 'prefixLength', props.prefixLength, 1, maxPrefix);
+  else if (props.prefixLength !== undefined)
+    problems.add({
+      field: 'prefixLength',
+      value: props.prefixLength,
+      allowed: 'only with virtualIp',
+      fix: 'remove prefixLength, or add the virtual IP it belongs to',
+    });
+  if (vip && vip.kind === AddressKind.DNS) problems.add({ field: 'virtualIp', value: props.virtualIp, allowed: 'an IPv4 or IPv6 address' });
+  if (
+    vip &&
+    vip.kind !== AddressKind.DNS &&
+    props.prefixLength !== undefined &&
+    Number.isInteger(props.prefixLength) &&
+    props.prefixLength >= 1 &&
+    props.prefixLength <= maxPrefix
+  ) {
+    checkHostInSubnet(problems, 'virtualIp', vip, props.prefixLength);
+    const subnet = `${vip.value}/${props.prefixLength}`;
+    for (const [i, n] of nodes.entries()) {
+      if (n.address.value === vip.value) {
+        problems.add({
+          field: 'virtualIp',
+          value: props.virtualIp,
+          allowed: `an address no node has (nodes[${i}] is ${n.address.value})`,
+          fix: 'the virtual IP moves between the nodes: give it an address of its own in their subnet',
+        });
+      } else if (n.address.kind !== vip.kind || !cidrContains(subnet, `${n.address.value}/${maxPrefix}`)) {
+        problems.add({
+          field: 'virtualIp',
+          value: `${props.virtualIp}/${props.prefixLength}`,
+          allowed: `a subnet that holds every node (nodes[${i}], ${n.address.value}, is outside it)`,
+          fix:
+            "a VIP moves by gratuitous ARP / neighbour advertisement, which only works inside the nodes' subnet; in a cloud VNet or VPC " +
+            'use a load balancer target instead',
+        });
+      }
+    }
+  }
+  return vip;
+}
+
+/** One or more service ports, each once. */
+function checkServicePorts(problems: Problems, props: FailoverClusterProps): number[] {
+  const ports = Array.isArray(props.servicePorts) ? props.servicePorts : [];
+  if (ports.length === 0)
+    problems.add({
+      field: 'servicePorts',
+      value: props.servicePorts,
+      allowed: 'one or more ports',
+      fix: 'the ports of the service the cluster protects, e.g. [8080] for Tomcat',
+    });
+  ports.forEach((p, i) => {
+    if (!checkPort(problems, `servicePorts[${i}]`, p)) return;
+    const first = ports.indexOf(p);
+    if (first < i)
+      problems.add({
+        field: `servicePorts[${i}]`,
+        value: p,
+        allowed: `a port not already listed at servicePorts[${first}]`,
+        fix: 'list each port once',
+      });
+  });
+  return ports;
+}
+
+/** The nodes' health check (`hp` is the view under `healthCheck`): its kind, and only that kind's keys, within range. */
+function checkHealthCheck(hp: Problems, h: ClusterHealthCheckProps, ports: readonly number[]): ResolvedClusterCheck {
+  const kind = h.kind ?? ClusterCheckKind.LISTENING;
+  checkOneOf(hp, 'kind', kind, Object.values(ClusterCheckKind));
+  const commandArgv =
+    kind === ClusterCheckKind.COMMAND
+      ? checkCommandWords(
+          hp,
+          'command',
+          h.command,
+          '/usr/local/bin/check-tomcat.sh',
+          'put pipes, quotes and variables in a script of your own and name its path, e.g. /usr/local/bin/check-tomcat.sh',
+        )
+      : undefined;
+  const check: ResolvedClusterCheck = {
+    kind,
+    url: h.url,
+    command: h.command,
+    commandArgv,
+    port: kind === ClusterCheckKind.LISTENING ? (h.port ?? ports[0]) : undefined,
+    intervalSeconds: h.intervalSeconds ?? 2,
+    fall: h.fall ?? 2,
+    rise: h.rise ?? 2,
+    startupSeconds: h.startupSeconds ?? 300,
+  };
+  // A key of another kind would be dropped without a word: refuse it, naming the kind it belongs to.
+  const belongs: Record<string, ClusterCheckKind> = {
+    url: ClusterCheckKind.HTTP,
+    port: ClusterCheckKind.LISTENING,
+    command: ClusterCheckKind.COMMAND,
+  };
+  for (const [key, owner] of Object.entries(belongs)) {
+    if ((h as Record<string, unknown>)[key] !== undefined && owner !== kind && Object.values(ClusterCheckKind).includes(kind)) {
+      hp.add({
+        field: key,
+        value: (h as Record<string, unknown>)[key],
+        allowed: `no ${key} with kind "${kind}" (${key} belongs to kind "${owner}")`,
+        fix: `remove ${key}, or set kind: ${owner}`,
+      });
+    }
+  }
+  if (kind === ClusterCheckKind.HTTP) checkHealthUrl(hp, 'url', h.url);
+  if (kind === ClusterCheckKind.LISTENING && check.port !== undefined) checkPort(hp, 'port', check.port);
+  checkInteger(hp, 'intervalSeconds', check.intervalSeconds, 1, 60);
+  checkInteger(hp, 'fall', check.fall, 1, 10);
+  checkInteger(hp, 'rise', check.rise, 1, 10);
+  checkInteger(hp, 'startupSeconds', clusterStartupSeconds({ check }), 10, 3600);
+  return check;
+}
+
+/** Whether, and when, the preferred node takes the virtual IP back. */
+function checkPreemption(problems: Problems, props: FailoverClusterProps): { preemption: Preemption; preemptDelaySeconds: number } {
+  const preemption = props.preemption ?? Preemption.ON;
+  checkOneOf(problems, 'preemption', preemption, Object.values(Preemption));
+  const preemptDelaySeconds = props.preemptDelaySeconds ?? 60;
+  if (props.preemptDelaySeconds !== undefined && preemption !== Preemption.DELAYED) {
+    problems.add({
+      field: 'preemptDelaySeconds',
+      value: props.preemptDelaySeconds,
+      allowed: 'only with preemption: "delayed"',
+      fix: 'set preemption: "delayed", or remove preemptDelaySeconds',
+    });
+  }
+  checkInteger(problems, 'preemptDelaySeconds', preemptDelaySeconds, 1, 1000);
+  return { preemption, preemptDelaySeconds };
 }

@@ -8,7 +8,7 @@ import { scratchApp } from '../core/scratch-app';
 import { ClusterCheckKind, ClusterNodeProps, FailoverCluster, IClusterTarget, Preemption } from './failover-cluster';
 import { FailoverEstimate } from '../model/failover-estimate';
 import { ListenerProtocol, PoolSelection } from '../model/ha-service-model';
-import { IWebTierTarget, WebPool, WebPoolMember, WebTierModel } from '../model/web-tier-model';
+import { HttpHealthCheck, IWebTierTarget, WebPool, WebPoolMember, WebTierModel } from '../model/web-tier-model';
 import { Snippet } from '../model/snippet';
 export { IWebTierTarget, urlHost } from '../model/web-tier-model';
 import { StandbyHostFiles, webTierHostPlan } from '../hosts/web-host-plan';
@@ -286,184 +286,10 @@ export class HaWebTier extends Construct {
     const before = problems.all.length;
     const name = props.name ?? id;
     checkName(problems, 'name', name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter, no "--"');
-    const list = Array.isArray(props.nodes) ? props.nodes : [];
-    if (list.length === 0) problems.add({ field: 'nodes', value: props.nodes, allowed: 'one or more Tomcat nodes' });
-    const nodes: WebPoolMember[] = [];
-    const seen = new Map<string, number>();
-    const once = (key: string, i: number, field: string, value: unknown, what: string, fix: string) => {
-      if (seen.has(key)) problems.add({ field, value, allowed: `${what} other than nodes[${seen.get(key)}]'s`, fix });
-      else seen.set(key, i);
-    };
-    list.forEach((n, i) => {
-      const f = `nodes[${i}]`;
-      checkName(
-        problems,
-        `${f}.name`,
-        n?.name,
-        /^(?!.*--)[a-z][a-z0-9-]{0,23}$/,
-        'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter, no "--"',
-      );
-      once(`name:${n?.name}`, i, `${f}.name`, n?.name, 'a name', 'each node once');
-      const address = parseHostAddress(problems, `${f}.address`, n?.address);
-      const httpPort = n?.httpPort ?? 8080;
-      const ajpPort = n?.ajpPort ?? 8009;
-      checkPort(problems, `${f}.httpPort`, httpPort);
-      checkPort(problems, `${f}.ajpPort`, ajpPort);
-      if (ajpPort === httpPort)
-        problems.add({
-          field: `${f}.ajpPort`,
-          value: ajpPort,
-          allowed: `a port other than httpPort (${httpPort})`,
-          fix: "Tomcat's AJP and HTTP connectors listen on ports of their own (8009 and 8080 by default)",
-        });
-      const route = n?.jvmRoute ?? n?.name;
-      if (typeof route !== 'string' || !ROUTE.test(route)) {
-        problems.add({
-          field: `${f}.jvmRoute`,
-          value: route,
-          allowed: 'letters, digits and underscores, 1-32 characters',
-          fix:
-            "it becomes the suffix of session ids (<id>.<jvmRoute>) and mod_jk's route; a hyphen or dot would break both: set jvmRoute, " +
-            'e.g. tomcat_1',
-        });
-      }
-      once(
-        `route:${route}`,
-        i,
-        n?.jvmRoute !== undefined ? `${f}.jvmRoute` : `${f}.name`,
-        route,
-        'a jvmRoute',
-        'each Tomcat needs a jvmRoute of its own, or sticky sessions go to the wrong node',
-      );
-      if (address) once(`addr:${address.value}:${httpPort}`, i, `${f}.address`, n.address, 'an address and httpPort', 'each Tomcat once');
-      const ajpMaxConnections = n?.ajpMaxConnections ?? 8192;
-      checkInteger(problems, `${f}.ajpMaxConnections`, ajpMaxConnections, 1, 65535);
-      nodes.push({
-        name: n?.name,
-        address: address ?? { kind: AddressKind.IPV4, value: '' },
-        httpPort,
-        ajpPort,
-        ajpMaxConnections,
-        route,
-        priority: 10,
-      });
-    });
-    const byName = new Map(nodes.map((n) => [n.name, n] as const));
-
-    const h = props.healthCheck ?? {};
-    const health = { intervalSeconds: h.intervalSeconds ?? 5, timeoutSeconds: h.timeoutSeconds ?? 3, fall: h.fall ?? 2, rise: h.rise ?? 2 };
-    const hp = problems.under('healthCheck');
-    checkInteger(hp, 'intervalSeconds', health.intervalSeconds, 1, 60);
-    checkInteger(
-      hp,
-      'timeoutSeconds',
-      health.timeoutSeconds,
-      1,
-      Math.max(1, health.intervalSeconds - 1),
-      'an answer must come before the next check',
-    );
-    checkInteger(hp, 'fall', health.fall, 1, 10);
-    checkInteger(hp, 'rise', health.rise, 1, 10);
-
-    const apps = Array.isArray(props.applications) ? props.applications : [];
-    if (apps.length === 0)
-      problems.add({
-        field: 'applications',
-        value: props.applications,
-        allowed: 'one or more applications',
-        fix: 'e.g. { name: operator, paths: [/identity], healthPath: /identity/ }',
-      });
-    const pools: WebPool[] = [];
-    const appNames = new Map<string, number>();
-    const allPaths: Array<{ path: string; i: number; j: number }> = [];
-    apps.forEach((a, i) => {
-      const f = `applications[${i}]`;
-      if (
-        checkName(problems, `${f}.name`, a?.name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter, no "--"') &&
-        Object.prototype.hasOwnProperty.call(RESERVED_APPLICATION_NAMES, a.name)
-      ) {
-        problems.add({
-          field: `${f}.name`,
-          value: a.name,
-          allowed: `a name no balancer reserves (${Object.keys(RESERVED_APPLICATION_NAMES).join(', ')} are reserved)`,
-          fix: `${RESERVED_APPLICATION_NAMES[a.name]}: choose another name, e.g. ${a.name}-app`,
-        });
-      }
-      if (appNames.has(a?.name))
-        problems.add({ field: `${f}.name`, value: a.name, allowed: `a name other than applications[${appNames.get(a.name)}]'s` });
-      appNames.set(a?.name, i);
-      const paths = Array.isArray(a?.paths) ? a.paths : [];
-      if (paths.length === 0) problems.add({ field: `${f}.paths`, value: a?.paths, allowed: 'one or more context paths, e.g. ["/identity"]' });
-      paths.forEach((p, j) => {
-        if (!checkPath(problems, `${f}.paths[${j}]`, p, '/identity (the context path)')) return;
-        const clash = allPaths.find((o) => pathsCollide(o.path, p));
-        if (clash) {
-          problems.add({
-            field: `${f}.paths[${j}]`,
-            value: p,
-            allowed: `a path apart from applications[${clash.i}].paths[${clash.j}] (${clash.path})`,
-            fix:
-              'two pools for one path (or one inside the other) would send some requests to the wrong application: give each application ' +
-              'its own context path',
-          });
-        }
-        allPaths.push({ path: p, i, j });
-      });
-      checkPath(problems, `${f}.healthPath`, a?.healthPath, '/identity/ (a path, not a URL: every balancer requests it on each node itself)');
-      const standbyNames = Array.isArray(a?.standbyNodes) ? a.standbyNodes : [];
-      const activeNames = Array.isArray(a?.nodes)
-        ? a.nodes
-        : a?.nodes === undefined
-          ? nodes.map((n) => n.name).filter((n) => !standbyNames.includes(n))
-          : [];
-      if (activeNames.length === 0) {
-        problems.add({
-          field: `${f}.nodes`,
-          value: a?.nodes,
-          allowed: "one or more of the tier's nodes",
-          fix: `an application with no active node serves nothing: list the nodes that run it (${nodes.map((n) => n.name).join(', ')})`,
-        });
-      }
-      const members: WebPoolMember[] = [];
-      const inPool = new Map<string, string>();
-      const add = (names: string[], key: 'nodes' | 'standbyNodes', priority: number) =>
-        names.forEach((n, j) => {
-          const node = byName.get(n);
-          if (!node) {
-            problems.add({ field: `${f}.${key}[${j}]`, value: n, allowed: `one of the tier's nodes (${nodes.map((x) => x.name).join(', ')})` });
-            return;
-          }
-          if (inPool.has(n)) {
-            problems.add({
-              field: `${f}.${key}[${j}]`,
-              value: n,
-              allowed: `a node not already in this pool (it is in ${inPool.get(n)})`,
-              fix:
-                key === 'standbyNodes'
-                  ? 'a standby serves only while every active node is down, so it cannot also be active: remove it from nodes or from standbyNodes'
-                  : 'list each node once',
-            });
-            return;
-          }
-          inPool.set(n, key);
-          members.push({ ...node, priority });
-        });
-      add(activeNames, 'nodes', 10);
-      add(standbyNames, 'standbyNodes', 0);
-      pools.push({ name: a?.name, paths: [...paths], members, selection: PoolSelection.ROUND_ROBIN, health: { ...health, path: a?.healthPath } });
-    });
-
-    const frontendPort = props.frontendPort ?? 80;
-    checkPort(problems, 'frontendPort', frontendPort);
-    const connectionTimeoutSeconds = props.connectionTimeoutSeconds ?? 600;
-    checkInteger(problems, 'connectionTimeoutSeconds', connectionTimeoutSeconds, 1, 86400);
-    const responseTimeoutSeconds = props.responseTimeoutSeconds ?? 60;
-    checkInteger(problems, 'responseTimeoutSeconds', responseTimeoutSeconds, 1, 86400);
-    const allowedClients: string[] = [];
-    (Array.isArray(props.allowedClients) ? props.allowedClients : []).forEach((c, i) => {
-      const cidr = parseCidr(problems, `allowedClients[${i}]`, c);
-      if (cidr && !allowedClients.includes(cidr)) allowedClients.push(cidr);
-    });
+    const nodes = checkTomcats(problems, props);
+    const health = checkWebHealthCheck(problems.under('healthCheck'), props.healthCheck ?? {});
+    const pools = checkApplications(problems, props, nodes, health);
+    const { frontendPort, connectionTimeoutSeconds, responseTimeoutSeconds, allowedClients } = checkFrontend(problems, props);
     const stickiness = { cookieName: 'JSESSIONID' };
     // The model is built only from checked values: none when a check above failed.
     if (problems.all.length > before) return undefined;
@@ -486,4 +312,200 @@ export class HaWebTier extends Construct {
       })),
     };
   }
+}
+
+/** One or more Tomcats, each with a name, an address, ports and a route of its own. */
+function checkTomcats(problems: Problems, props: HaWebTierProps): WebPoolMember[] {
+  const list = Array.isArray(props.nodes) ? props.nodes : [];
+  if (list.length === 0) problems.add({ field: 'nodes', value: props.nodes, allowed: 'one or more Tomcat nodes' });
+  const nodes: WebPoolMember[] = [];
+  const seen = new Map<string, number>();
+  const once = (key: string, i: number, field: string, value: unknown, what: string, fix: string) => {
+    if (seen.has(key)) problems.add({ field, value, allowed: `${what} other than nodes[${seen.get(key)}]'s`, fix });
+    else seen.set(key, i);
+  };
+  list.forEach((n, i) => {
+    const f = `nodes[${i}]`;
+    checkName(
+      problems,
+      `${f}.name`,
+      n?.name,
+      /^(?!.*--)[a-z][a-z0-9-]{0,23}$/,
+      'lower-case letters, digits and hyphens, up to 24 characters, starting with a letter, no "--"',
+    );
+    once(`name:${n?.name}`, i, `${f}.name`, n?.name, 'a name', 'each node once');
+    const address = parseHostAddress(problems, `${f}.address`, n?.address);
+    const httpPort = n?.httpPort ?? 8080;
+    const ajpPort = n?.ajpPort ?? 8009;
+    checkPort(problems, `${f}.httpPort`, httpPort);
+    checkPort(problems, `${f}.ajpPort`, ajpPort);
+    if (ajpPort === httpPort)
+      problems.add({
+        field: `${f}.ajpPort`,
+        value: ajpPort,
+        allowed: `a port other than httpPort (${httpPort})`,
+        fix: "Tomcat's AJP and HTTP connectors listen on ports of their own (8009 and 8080 by default)",
+      });
+    const route = n?.jvmRoute ?? n?.name;
+    if (typeof route !== 'string' || !ROUTE.test(route)) {
+      problems.add({
+        field: `${f}.jvmRoute`,
+        value: route,
+        allowed: 'letters, digits and underscores, 1-32 characters',
+        fix:
+          "it becomes the suffix of session ids (<id>.<jvmRoute>) and mod_jk's route; a hyphen or dot would break both: set jvmRoute, " +
+          'e.g. tomcat_1',
+      });
+    }
+    once(
+      `route:${route}`,
+      i,
+      n?.jvmRoute !== undefined ? `${f}.jvmRoute` : `${f}.name`,
+      route,
+      'a jvmRoute',
+      'each Tomcat needs a jvmRoute of its own, or sticky sessions go to the wrong node',
+    );
+    if (address) once(`addr:${address.value}:${httpPort}`, i, `${f}.address`, n.address, 'an address and httpPort', 'each Tomcat once');
+    const ajpMaxConnections = n?.ajpMaxConnections ?? 8192;
+    checkInteger(problems, `${f}.ajpMaxConnections`, ajpMaxConnections, 1, 65535);
+    nodes.push({
+      name: n?.name,
+      address: address ?? { kind: AddressKind.IPV4, value: '' },
+      httpPort,
+      ajpPort,
+      ajpMaxConnections,
+      route,
+      priority: 10,
+    });
+  });
+  return nodes;
+}
+
+/** The balancers' HTTP health check (`hp` is the view under `healthCheck`): an answer before the next check. */
+function checkWebHealthCheck(hp: Problems, h: WebHealthCheckProps): Omit<HttpHealthCheck, 'path'> {
+  const health = { intervalSeconds: h.intervalSeconds ?? 5, timeoutSeconds: h.timeoutSeconds ?? 3, fall: h.fall ?? 2, rise: h.rise ?? 2 };
+  checkInteger(hp, 'intervalSeconds', health.intervalSeconds, 1, 60);
+  checkInteger(hp, 'timeoutSeconds', health.timeoutSeconds, 1, Math.max(1, health.intervalSeconds - 1), 'an answer must come before the next check');
+  checkInteger(hp, 'fall', health.fall, 1, 10);
+  checkInteger(hp, 'rise', health.rise, 1, 10);
+
+  return health;
+}
+
+/** One or more applications: a name, paths no other application has, a health path, and its active and standby Tomcats. */
+function checkApplications(
+  problems: Problems,
+  props: HaWebTierProps,
+  nodes: readonly WebPoolMember[],
+  health: Omit<HttpHealthCheck, 'path'>,
+): WebPool[] {
+  const byName = new Map(nodes.map((n) => [n.name, n] as const));
+  const apps = Array.isArray(props.applications) ? props.applications : [];
+  if (apps.length === 0)
+    problems.add({
+      field: 'applications',
+      value: props.applications,
+      allowed: 'one or more applications',
+      fix: 'e.g. { name: operator, paths: [/identity], healthPath: /identity/ }',
+    });
+  const pools: WebPool[] = [];
+  const appNames = new Map<string, number>();
+  const allPaths: Array<{ path: string; i: number; j: number }> = [];
+  apps.forEach((a, i) => {
+    const f = `applications[${i}]`;
+    if (
+      checkName(problems, `${f}.name`, a?.name, NAME, 'lower-case letters, digits and hyphens, 2-24 characters, starting with a letter, no "--"') &&
+      Object.prototype.hasOwnProperty.call(RESERVED_APPLICATION_NAMES, a.name)
+    ) {
+      problems.add({
+        field: `${f}.name`,
+        value: a.name,
+        allowed: `a name no balancer reserves (${Object.keys(RESERVED_APPLICATION_NAMES).join(', ')} are reserved)`,
+        fix: `${RESERVED_APPLICATION_NAMES[a.name]}: choose another name, e.g. ${a.name}-app`,
+      });
+    }
+    if (appNames.has(a?.name))
+      problems.add({ field: `${f}.name`, value: a.name, allowed: `a name other than applications[${appNames.get(a.name)}]'s` });
+    appNames.set(a?.name, i);
+    const paths = Array.isArray(a?.paths) ? a.paths : [];
+    if (paths.length === 0) problems.add({ field: `${f}.paths`, value: a?.paths, allowed: 'one or more context paths, e.g. ["/identity"]' });
+    paths.forEach((p, j) => {
+      if (!checkPath(problems, `${f}.paths[${j}]`, p, '/identity (the context path)')) return;
+      const clash = allPaths.find((o) => pathsCollide(o.path, p));
+      if (clash) {
+        problems.add({
+          field: `${f}.paths[${j}]`,
+          value: p,
+          allowed: `a path apart from applications[${clash.i}].paths[${clash.j}] (${clash.path})`,
+          fix:
+            'two pools for one path (or one inside the other) would send some requests to the wrong application: give each application ' +
+            'its own context path',
+        });
+      }
+      allPaths.push({ path: p, i, j });
+    });
+    checkPath(problems, `${f}.healthPath`, a?.healthPath, '/identity/ (a path, not a URL: every balancer requests it on each node itself)');
+    const standbyNames = Array.isArray(a?.standbyNodes) ? a.standbyNodes : [];
+    const activeNames = Array.isArray(a?.nodes)
+      ? a.nodes
+      : a?.nodes === undefined
+        ? nodes.map((n) => n.name).filter((n) => !standbyNames.includes(n))
+        : [];
+    if (activeNames.length === 0) {
+      problems.add({
+        field: `${f}.nodes`,
+        value: a?.nodes,
+        allowed: "one or more of the tier's nodes",
+        fix: `an application with no active node serves nothing: list the nodes that run it (${nodes.map((n) => n.name).join(', ')})`,
+      });
+    }
+    const members: WebPoolMember[] = [];
+    const inPool = new Map<string, string>();
+    const add = (names: string[], key: 'nodes' | 'standbyNodes', priority: number) =>
+      names.forEach((n, j) => {
+        const node = byName.get(n);
+        if (!node) {
+          problems.add({ field: `${f}.${key}[${j}]`, value: n, allowed: `one of the tier's nodes (${nodes.map((x) => x.name).join(', ')})` });
+          return;
+        }
+        if (inPool.has(n)) {
+          problems.add({
+            field: `${f}.${key}[${j}]`,
+            value: n,
+            allowed: `a node not already in this pool (it is in ${inPool.get(n)})`,
+            fix:
+              key === 'standbyNodes'
+                ? 'a standby serves only while every active node is down, so it cannot also be active: remove it from nodes or from standbyNodes'
+                : 'list each node once',
+          });
+          return;
+        }
+        inPool.set(n, key);
+        members.push({ ...node, priority });
+      });
+    add(activeNames, 'nodes', 10);
+    add(standbyNames, 'standbyNodes', 0);
+    pools.push({ name: a?.name, paths: [...paths], members, selection: PoolSelection.ROUND_ROBIN, health: { ...health, path: a?.healthPath } });
+  });
+
+  return pools;
+}
+
+/** The frontend: its port, the timeouts, and the clients let in. */
+function checkFrontend(
+  problems: Problems,
+  props: HaWebTierProps,
+): { frontendPort: number; connectionTimeoutSeconds: number; responseTimeoutSeconds: number; allowedClients: string[] } {
+  const frontendPort = props.frontendPort ?? 80;
+  checkPort(problems, 'frontendPort', frontendPort);
+  const connectionTimeoutSeconds = props.connectionTimeoutSeconds ?? 600;
+  checkInteger(problems, 'connectionTimeoutSeconds', connectionTimeoutSeconds, 1, 86400);
+  const responseTimeoutSeconds = props.responseTimeoutSeconds ?? 60;
+  checkInteger(problems, 'responseTimeoutSeconds', responseTimeoutSeconds, 1, 86400);
+  const allowedClients: string[] = [];
+  (Array.isArray(props.allowedClients) ? props.allowedClients : []).forEach((c, i) => {
+    const cidr = parseCidr(problems, `allowedClients[${i}]`, c);
+    if (cidr && !allowedClients.includes(cidr)) allowedClients.push(cidr);
+  });
+  return { frontendPort, connectionTimeoutSeconds, responseTimeoutSeconds, allowedClients };
 }

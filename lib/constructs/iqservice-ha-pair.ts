@@ -13,6 +13,8 @@ import {
   ListenerProtocol,
   PoolSelection,
   ServiceListener,
+  ConnectionPolicy,
+  PoolMember,
   ServicePool,
 } from '../model/ha-service-model';
 import { ProbePolicyProps, resolveProbePolicy } from '../model/probe-policy';
@@ -185,157 +187,191 @@ export class IqServiceHaPair extends Construct {
    */
   public static buildModel(problems: Problems, props: IqServiceHaPairProps, defaultName: string): HaServiceModel | undefined {
     const before = problems.all.length;
-    const name = props.serviceName ?? defaultName;
-    const strategy = props.strategy ?? HaStrategy.LOAD_BALANCER;
-    checkOneOf(problems, 'strategy', strategy, Object.values(HaStrategy));
-    checkName(
-      problems,
-      'serviceName',
-      name,
-      SERVICE_NAME,
-      'lower-case letters, digits and hyphens, starting with a letter, 2 to 24 characters',
-      'rendered names are built from it; 24 characters keep "<name>-nlb" and "<name>-<port>" within AWS\'s 32',
-    );
-    const port = props.port ?? 5050;
-    checkPort(problems, 'port', port);
-    const servicePorts = [port];
-    if (props.tlsPort !== undefined) {
-      if (checkPort(problems, 'tlsPort', props.tlsPort) && props.tlsPort === port) {
-        problems.add({
-          field: 'tlsPort',
-          value: props.tlsPort,
-          allowed: `a port other than port (${port})`,
-          fix: 'IQService listens for TLS on its own port; remove tlsPort if you do not use TLS',
-        });
-      }
-      servicePorts.push(props.tlsPort);
-    }
-    const hosts: Array<[string, IqServiceHostProps | undefined]> = [
-      ['primary', props.primary],
-      ['secondary', props.secondary],
+    const { name, strategy } = checkIdentity(problems, props, defaultName);
+    const { port, servicePorts } = checkPorts(problems, props);
+    const hosts = checkHosts(problems, props);
+    const allowedClients = checkAllowedClients(problems, props, name);
+    const probe = resolveProbePolicy(problems.under('probe'), props.probe, servicePorts);
+    const connections = checkConnections(problems, props);
+    const warnings = [...narrowerClientBlocks(allowedClients), ...deprecatedSettings(props)];
+    // The model is built only from checked values: none when a check above failed.
+    if (!hosts.primary || !hosts.secondary || problems.all.length > before) return undefined;
+    const members = (lport: number): PoolMember[] => [
+      { name: 'primary', address: hosts.primary!, port: lport, priority: 10 },
+      { name: 'secondary', address: hosts.secondary!, port: lport, priority: 0 },
     ];
-    const addresses: Record<string, HostAddress | undefined> = {};
-    const versions: Record<string, string | undefined> = {};
-    for (const [role, host] of hosts) {
-      if (!host || typeof host !== 'object') {
-        problems.add({ field: role, value: host, allowed: 'an object with address and iqserviceVersion' });
-        continue;
-      }
-      addresses[role] = parseHostAddress(problems, `${role}.address`, host.address);
-      if (typeof host.iqserviceVersion !== 'string' || host.iqserviceVersion.trim() === '') {
+    const ports: Array<[string, number, ListenerProtocol]> = [['iq', port, ListenerProtocol.TCP]];
+    if (props.tlsPort !== undefined) ports.push(['iq-tls', props.tlsPort, ListenerProtocol.TLS_PASSTHROUGH]);
+    const listeners: ServiceListener[] = ports.map(([lname, lport, protocol]) => ({ name: lname, port: lport, protocol, poolName: lname }));
+    const pools: ServicePool[] = ports.map(([lname, lport]) => ({
+      name: lname,
+      selection: PoolSelection.PRIORITY_FAILOVER,
+      failback: true,
+      probe,
+      members: members(lport),
+    }));
+    return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings, connections };
+  }
+}
+
+/** `port` and `tlsPort`: valid, and not the same. */
+function checkPorts(problems: Problems, props: IqServiceHaPairProps): { port: number; servicePorts: number[] } {
+  const port = props.port ?? 5050;
+  checkPort(problems, 'port', port);
+  const servicePorts = [port];
+  if (props.tlsPort !== undefined) {
+    if (checkPort(problems, 'tlsPort', props.tlsPort) && props.tlsPort === port) {
+      problems.add({
+        field: 'tlsPort',
+        value: props.tlsPort,
+        allowed: `a port other than port (${port})`,
+        fix: 'IQService listens for TLS on its own port; remove tlsPort if you do not use TLS',
+      });
+    }
+    servicePorts.push(props.tlsPort);
+  }
+  return { port, servicePorts };
+}
+
+/** The two hosts: an address each, different from each other, and the same IQService version. */
+function checkHosts(problems: Problems, props: IqServiceHaPairProps): { primary?: HostAddress; secondary?: HostAddress } {
+  const hosts: Array<[string, IqServiceHostProps | undefined]> = [
+    ['primary', props.primary],
+    ['secondary', props.secondary],
+  ];
+  const addresses: Record<string, HostAddress | undefined> = {};
+  const versions: Record<string, string | undefined> = {};
+  for (const [role, host] of hosts) {
+    if (!host || typeof host !== 'object') {
+      problems.add({ field: role, value: host, allowed: 'an object with address and iqserviceVersion' });
+      continue;
+    }
+    addresses[role] = parseHostAddress(problems, `${role}.address`, host.address);
+    if (typeof host.iqserviceVersion !== 'string' || host.iqserviceVersion.trim() === '') {
+      problems.add({
+        field: `${role}.iqserviceVersion`,
+        value: host.iqserviceVersion,
+        allowed: 'the IQService version installed on the host, e.g. "8.4p2"',
+      });
+    } else {
+      versions[role] = host.iqserviceVersion.trim();
+    }
+  }
+  const a = addresses.primary;
+  const b = addresses.secondary;
+  if (a && b && a.value === b.value) {
+    problems.add({
+      field: 'secondary.address',
+      value: props.secondary.address,
+      allowed: 'an address different from primary.address',
+      fix: 'a pair on one host is no HA: put the secondary on a second host',
+    });
+  }
+  if (versions.primary && versions.secondary && versions.primary.toLowerCase() !== versions.secondary.toLowerCase()) {
+    problems.add({
+      field: 'secondary.iqserviceVersion',
+      value: versions.secondary,
+      allowed: `the primary's version (${JSON.stringify(versions.primary)})`,
+      fix: 'install the same IQService version, and the same pre/post provisioning scripts, on both hosts; upgrade both together',
+    });
+  }
+  return { primary: a, secondary: b };
+}
+
+/** `allowedClients`: a non-empty list of CIDR blocks, each once, of one address family. */
+function checkAllowedClients(problems: Problems, props: IqServiceHaPairProps, name: string): string[] {
+  const allowedClients: string[] = [];
+  if (!Array.isArray(props.allowedClients) || props.allowedClients.length === 0) {
+    problems.add({
+      field: 'allowedClients',
+      value: props.allowedClients,
+      allowed: 'a non-empty list of CIDR blocks',
+      fix: 'list the CIDRs of your virtual appliances or IdentityIQ servers; use 0.0.0.0/0 only deliberately',
+    });
+  } else {
+    const at = new Map<string, number>();
+    props.allowedClients.forEach((c, i) => {
+      const cidr = parseCidr(problems, `allowedClients[${i}]`, c);
+      if (!cidr) return;
+      if (at.has(cidr)) {
         problems.add({
-          field: `${role}.iqserviceVersion`,
-          value: host.iqserviceVersion,
-          allowed: 'the IQService version installed on the host, e.g. "8.4p2"',
+          field: `allowedClients[${i}]`,
+          value: c,
+          allowed: `a block not already listed at allowedClients[${at.get(cidr)}]`,
+          fix: 'list each block once: AWS and F5 refuse duplicate rules and virtual servers at apply time',
         });
-      } else {
-        versions[role] = host.iqserviceVersion.trim();
+        return;
       }
-    }
-    const a = addresses.primary;
-    const b = addresses.secondary;
-    if (a && b && a.value === b.value) {
-      problems.add({
-        field: 'secondary.address',
-        value: props.secondary.address,
-        allowed: 'an address different from primary.address',
-        fix: 'a pair on one host is no HA: put the secondary on a second host',
-      });
-    }
-    if (versions.primary && versions.secondary && versions.primary.toLowerCase() !== versions.secondary.toLowerCase()) {
-      problems.add({
-        field: 'secondary.iqserviceVersion',
-        value: versions.secondary,
-        allowed: `the primary's version (${JSON.stringify(versions.primary)})`,
-        fix: 'install the same IQService version, and the same pre/post provisioning scripts, on both hosts; upgrade both together',
-      });
-    }
-    const allowedClients: string[] = [];
-    if (!Array.isArray(props.allowedClients) || props.allowedClients.length === 0) {
+      at.set(cidr, i);
+      allowedClients.push(cidr);
+    });
+    const families = new Set(allowedClients.map(cidrFamily));
+    if (families.size > 1) {
       problems.add({
         field: 'allowedClients',
         value: props.allowedClients,
-        allowed: 'a non-empty list of CIDR blocks',
-        fix: 'list the CIDRs of your virtual appliances or IdentityIQ servers; use 0.0.0.0/0 only deliberately',
+        allowed: 'blocks of one address family per service (all IPv4 or all IPv6)',
+        fix:
+          `every platform's frontend is of one family: keep the ${[...families][0] === AddressKind.IPV4 ? 'IPv4' : 'IPv6'} blocks here, ` +
+          `and add a second service with the same hosts, a frontend of the other family and its blocks (e.g. ${name}-v6)`,
       });
-    } else {
-      const at = new Map<string, number>();
-      props.allowedClients.forEach((c, i) => {
-        const cidr = parseCidr(problems, `allowedClients[${i}]`, c);
-        if (!cidr) return;
-        if (at.has(cidr)) {
-          problems.add({
-            field: `allowedClients[${i}]`,
-            value: c,
-            allowed: `a block not already listed at allowedClients[${at.get(cidr)}]`,
-            fix: 'list each block once: AWS and F5 refuse duplicate rules and virtual servers at apply time',
-          });
-          return;
-        }
-        at.set(cidr, i);
-        allowedClients.push(cidr);
-      });
-      const families = new Set(allowedClients.map(cidrFamily));
-      if (families.size > 1) {
-        problems.add({
-          field: 'allowedClients',
-          value: props.allowedClients,
-          allowed: 'blocks of one address family per service (all IPv4 or all IPv6)',
-          fix:
-            `every platform's frontend is of one family: keep the ${[...families][0] === AddressKind.IPV4 ? 'IPv4' : 'IPv6'} blocks here, ` +
-            `and add a second service with the same hosts, a frontend of the other family and its blocks (e.g. ${name}-v6)`,
-        });
-      }
     }
-    const warnings: string[] = [];
-    for (let i = 0; i < allowedClients.length && i < 200; i++) {
-      for (let j = 0; j < allowedClients.length && j < 200; j++) {
-        if (i !== j && cidrFamily(allowedClients[i]) === cidrFamily(allowedClients[j]) && cidrContains(allowedClients[i], allowedClients[j])) {
-          warnings.push(`allowedClients: ${allowedClients[j]} lies inside ${allowedClients[i]}; the narrower block adds nothing`);
-        }
-      }
-    }
-    const probe = resolveProbePolicy(problems.under('probe'), props.probe, servicePorts);
-
-    const idleTimeoutMinutes = props.idleTimeoutMinutes ?? 30;
-    checkInteger(
-      problems,
-      'idleTimeoutMinutes',
-      idleTimeoutMinutes,
-      1,
-      100,
-      'the range every platform can render (the NLB takes 60-6000 s; Azure 4-100 min)',
-    );
-    const onFailover = props.onFailover ?? ConnectionAction.KEEP;
-    const onFailback = props.onFailback ?? ConnectionAction.KEEP;
-    checkOneOf(problems, 'onFailover', onFailover, Object.values(ConnectionAction));
-    checkOneOf(problems, 'onFailback', onFailback, Object.values(ConnectionAction));
-    if (props.sidecarMode !== undefined) {
-      warnings.push(
-        `sidecarMode (${props.sidecarMode}) is not used any more and can be removed: every sidecar serves the health gate (HAProxy, F5, DNS ` +
-          `probe it) and the priority gate (Azure LB and AWS NLB probe it) from one command`,
-      );
-    }
-    // The model is built only from checked values: none when a check above failed.
-    if (!a || !b || problems.all.length > before) return undefined;
-    const listeners: ServiceListener[] = [];
-    const pools: ServicePool[] = [];
-    const addListener = (lname: string, lport: number, protocol: ListenerProtocol) => {
-      const poolName = lname;
-      listeners.push({ name: lname, port: lport, protocol, poolName });
-      pools.push({
-        name: poolName,
-        selection: PoolSelection.PRIORITY_FAILOVER,
-        failback: true,
-        probe,
-        members: [
-          { name: 'primary', address: a, port: lport, priority: 10 },
-          { name: 'secondary', address: b, port: lport, priority: 0 },
-        ],
-      });
-    };
-    addListener('iq', port, ListenerProtocol.TCP);
-    if (props.tlsPort !== undefined) addListener('iq-tls', props.tlsPort, ListenerProtocol.TLS_PASSTHROUGH);
-    return { name, strategy, listeners, pools, allowedClients, servicePorts, warnings, connections: { idleTimeoutMinutes, onFailover, onFailback } };
   }
+  return allowedClients;
+}
+
+/** A warning for each client block inside another (it adds nothing); the first 200 blocks are compared. */
+function narrowerClientBlocks(allowedClients: readonly string[]): string[] {
+  const warnings: string[] = [];
+  for (let i = 0; i < allowedClients.length && i < 200; i++) {
+    for (let j = 0; j < allowedClients.length && j < 200; j++) {
+      if (i !== j && cidrFamily(allowedClients[i]) === cidrFamily(allowedClients[j]) && cidrContains(allowedClients[i], allowedClients[j])) {
+        warnings.push(`allowedClients: ${allowedClients[j]} lies inside ${allowedClients[i]}; the narrower block adds nothing`);
+      }
+    }
+  }
+  return warnings;
+}
+
+/** The service's name and strategy. */
+function checkIdentity(problems: Problems, props: IqServiceHaPairProps, defaultName: string): { name: string; strategy: HaStrategy } {
+  const name = props.serviceName ?? defaultName;
+  const strategy = props.strategy ?? HaStrategy.LOAD_BALANCER;
+  checkOneOf(problems, 'strategy', strategy, Object.values(HaStrategy));
+  checkName(
+    problems,
+    'serviceName',
+    name,
+    SERVICE_NAME,
+    'lower-case letters, digits and hyphens, starting with a letter, 2 to 24 characters',
+    'rendered names are built from it; 24 characters keep "<name>-nlb" and "<name>-<port>" within AWS\'s 32',
+  );
+  return { name, strategy };
+}
+
+/** What happens to connections: the idle timeout every platform renders, and the actions at failover and failback. */
+function checkConnections(problems: Problems, props: IqServiceHaPairProps): ConnectionPolicy {
+  const idleTimeoutMinutes = props.idleTimeoutMinutes ?? 30;
+  checkInteger(
+    problems,
+    'idleTimeoutMinutes',
+    idleTimeoutMinutes,
+    1,
+    100,
+    'the range every platform can render (the NLB takes 60-6000 s; Azure 4-100 min)',
+  );
+  const onFailover = props.onFailover ?? ConnectionAction.KEEP;
+  const onFailback = props.onFailback ?? ConnectionAction.KEEP;
+  checkOneOf(problems, 'onFailover', onFailover, Object.values(ConnectionAction));
+  checkOneOf(problems, 'onFailback', onFailback, Object.values(ConnectionAction));
+  return { idleTimeoutMinutes, onFailover, onFailback };
+}
+
+/** Settings that are no longer used, each with a warning. */
+function deprecatedSettings(props: IqServiceHaPairProps): string[] {
+  if (props.sidecarMode === undefined) return [];
+  return [
+    `sidecarMode (${props.sidecarMode}) is not used any more and can be removed: every sidecar serves the health gate (HAProxy, F5, DNS ` +
+      `probe it) and the priority gate (Azure LB and AWS NLB probe it) from one command`,
+  ];
 }

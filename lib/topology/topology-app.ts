@@ -3,7 +3,7 @@ import { ClaimHolder, claimProblems } from './claims';
 import { FailoverCluster } from '../constructs/failover-cluster';
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { IdhaValidationError, Problem } from '../core/errors';
+import { IdhaValidationError, Problems } from '../core/errors';
 import { IqServiceHaPair } from '../constructs/iqservice-ha-pair';
 import { CLUSTER_PLATFORMS, PLATFORMS, platformIds, TopologyTargetEntry, WEB_PLATFORMS } from './registry';
 import { HaWebTier } from '../constructs/ha-web-tier';
@@ -49,13 +49,13 @@ export function checkPlatforms(platforms: readonly string[] | undefined): void {
   }
 }
 
-function crossServiceProblems(topology: TopologyDocument): Problem[] {
-  const problems: Problem[] = [];
+/** Each service's name once: it names the rendered resources. */
+function checkServiceNames(problems: Problems, topology: TopologyDocument): void {
   const names = new Map<string, number>();
   topology.services.forEach((s, i) => {
     if (names.has(s.name)) {
-      problems.push({
-        field: `services[${i}].name`,
+      problems.under(`services[${i}]`).add({
+        field: 'name',
         value: s.name,
         allowed: `a name not used by services[${names.get(s.name)}]`,
         fix: 'service names name the rendered resources; make them unique',
@@ -63,7 +63,6 @@ function crossServiceProblems(topology: TopologyDocument): Problem[] {
     }
     names.set(s.name, i);
   });
-  return problems;
 }
 
 /**
@@ -73,11 +72,12 @@ function crossServiceProblems(topology: TopologyDocument): Problem[] {
  */
 export function buildTopologyApp(topology: TopologyDocument, options: BuildOptions): TopologyApp {
   checkPlatforms(options.platforms);
-  const problems = crossServiceProblems(topology);
+  const problems = new Problems();
+  checkServiceNames(problems, topology);
   const backendProblems = stateBackendProblems(topology.backend);
   if (backendProblems.length === 0 && options.outputFolder !== undefined)
     backendProblems.push(...localStateInsideOutputProblems(topology.backend, options.outputFolder));
-  problems.push(...backendProblems);
+  for (const p of backendProblems) problems.add(p);
   const prefix = topology.name ?? 'identity-ha';
   const wanted = PLATFORMS.filter((p) => !options.platforms || options.platforms.includes(p.platform));
   const app = new App({ outdir: options.outdir, skipValidation: false });
@@ -125,7 +125,7 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
       } catch (e) {
         if (!(e instanceof IdhaValidationError)) throw e;
         // The pair's serviceName is the file's `name`: print the key the user can find.
-        problems.push(...e.problems.map((p) => ({ ...p, field: `services[${i}].${p.field.replace(/^serviceName\b/, 'name')}` })));
+        for (const p of e.problems) problems.under(`services[${i}]`).add({ ...p, field: p.field.replace(/^serviceName\b/, 'name') });
       }
     }
   }
@@ -137,11 +137,11 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
   }));
   const clusters = buildClusters(holders, topology, options.platforms, problems, stackFor);
   const webTiers = buildWebTiers(holders, topology, options.platforms, problems, stackFor);
-  problems.push(...claimProblems(holders));
+  for (const p of claimProblems(holders)) problems.add(p);
   const clusterPlatforms = [...(topology.clusters ?? []), ...(topology.webTiers ?? [])].flatMap((c) => Object.keys(c.targets ?? {}));
   const clustersWanted = clusterPlatforms.filter((k) => !options.platforms || options.platforms.includes(k)).length;
   if (topology.services.length === 0 && (topology.clusters ?? []).length === 0 && (topology.webTiers ?? []).length === 0) {
-    problems.push({
+    problems.add({
       field: 'services',
       value: undefined,
       allowed: 'at least one service, cluster or web tier to synthesize',
@@ -150,7 +150,7 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
         : 'add services:, clusters: or webTiers:',
     });
   } else if (rendered === 0 && clustersWanted === 0) {
-    problems.push({
+    problems.add({
       field: '--platform',
       value: options.platforms?.join(','),
       allowed:
@@ -158,11 +158,11 @@ export function buildTopologyApp(topology: TopologyDocument, options: BuildOptio
         `(${[...new Set([...topology.services.flatMap((s) => Object.keys(s.targets)), ...clusterPlatforms])].join(', ')})`,
     });
   }
-  if (problems.length > 0) {
+  if (!problems.isEmpty) {
     // Report each problem once (a service rendered to three platforms fails its shared checks three times).
     const seen = new Set<string>();
     throw new IdhaValidationError(
-      problems.filter((p) => {
+      problems.all.filter((p) => {
         const k = `${p.field}|${p.allowed}`;
         return seen.has(k) ? false : (seen.add(k), true);
       }),
@@ -184,15 +184,15 @@ function buildClusters(
   holders: ClaimHolder[],
   topology: TopologyDocument,
   platforms: readonly string[] | undefined,
-  problems: Problem[],
+  problems: Problems,
   stackFor: StackFor,
 ): FailoverCluster[] {
   const built: FailoverCluster[] = [];
   const firstOfName = new Map<string, number>();
   (topology.clusters ?? []).forEach((c, i) => {
     if (firstOfName.has(c.name)) {
-      problems.push({
-        field: `clusters[${i}].name`,
+      problems.under(`clusters[${i}]`).add({
+        field: 'name',
         value: c.name,
         allowed: `a name not used by clusters[${firstOfName.get(c.name)}]`,
         fix: 'cluster names name the output folder snippets/<name>/ and the rendered resources',
@@ -202,8 +202,8 @@ function buildClusters(
     firstOfName.set(c.name, i);
     const clash = topology.services.findIndex((s) => s.name === c.name);
     if (clash >= 0) {
-      problems.push({
-        field: `clusters[${i}].name`,
+      problems.under(`clusters[${i}]`).add({
+        field: 'name',
         value: c.name,
         allowed: `a name not used by services[${clash}]`,
         fix: 'both write to snippets/<name>/: give the cluster a name of its own',
@@ -234,7 +234,7 @@ function buildClusters(
         for (const t of cluster.targets) holders.push({ path: `clusters[${i}].targets.${t.platform}`, claims: t.claims(cluster.model) });
       } catch (e) {
         if (!(e instanceof IdhaValidationError)) throw e;
-        problems.push(...e.problems.map((p) => ({ ...p, field: `clusters[${i}].${p.field}` })));
+        for (const p of e.problems) problems.under(`clusters[${i}]`).add(p);
         break;
       }
     }
@@ -251,7 +251,7 @@ function buildWebTiers(
   holders: ClaimHolder[],
   topology: TopologyDocument,
   platforms: readonly string[] | undefined,
-  problems: Problem[],
+  problems: Problems,
   stackFor: StackFor,
 ): HaWebTier[] {
   const built: HaWebTier[] = [];
@@ -262,8 +262,8 @@ function buildWebTiers(
   });
   (topology.webTiers ?? []).forEach((w, i) => {
     if (taken.has(w.name)) {
-      problems.push({
-        field: `webTiers[${i}].name`,
+      problems.under(`webTiers[${i}]`).add({
+        field: 'name',
         value: w.name,
         allowed: `a name not used by ${taken.get(w.name)}`,
         fix: 'both would write to snippets/<name>/: give the web tier a name of its own',
@@ -304,7 +304,7 @@ function buildWebTiers(
           for (const t of c.targets) holders.push({ path: `webTiers[${i}].balancerStandby.targets.${t.platform}`, claims: t.claims(c.model) });
       } catch (e) {
         if (!(e instanceof IdhaValidationError)) throw e;
-        problems.push(...e.problems.map((p) => ({ ...p, field: `webTiers[${i}].${p.field}` })));
+        for (const p of e.problems) problems.under(`webTiers[${i}]`).add(p);
       }
     }
   });

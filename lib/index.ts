@@ -26,23 +26,23 @@ export { ProbeKind, SidecarTimingProps, ProbePolicyProps, ResolvedSidecarTiming,
 export { FailoverTerm, FailoverEstimate, BalancerTiming, SidecarEstimateTerms } from './model/failover-estimate';
 export * from './model/service-target';
 export * from './model/snippet';
-export { AzureProbeTimingProps, AzureLoadBalancerTargetProps, AzureLoadBalancerTarget } from './platforms/azure-lb/azure-load-balancer-target';
-export { AwsHealthCheckProps, AwsNlbTargetProps, AwsNlbTarget } from './platforms/aws-nlb/aws-nlb-target';
-export { F5MonitorTimingProps, F5Snat, F5BigIpTargetProps, F5BigIpTarget } from './platforms/f5/f5-big-ip-target';
+export { AzureProbeTimingProps, AzureLoadBalancerTargetProps, AzureLoadBalancerTarget } from './platforms/azure-lb/service-target';
+export { AwsHealthCheckProps, AwsNlbTargetProps, AwsNlbTarget } from './platforms/aws-nlb/service-target';
+export { F5MonitorTimingProps, F5Snat, F5BigIpTargetProps, F5BigIpTarget } from './platforms/f5/service-target';
 export { BigipProviderConfig, BigipProvider } from './platforms/f5/bigip-provider';
 export * from './platforms/f5/bigip-as3';
 export {
   TrafficManagerMonitorProps,
   AzureTrafficManagerTargetProps,
   AzureTrafficManagerTarget,
-} from './platforms/azure-traffic-manager/azure-traffic-manager-target';
+} from './platforms/azure-traffic-manager/service-target';
 export {
   Route53HealthCheckProps,
   Route53HealthMetricProps,
   AwsRoute53FailoverTargetProps,
   AwsRoute53FailoverTarget,
-} from './platforms/aws-route53/aws-route53-failover-target';
-export { HaproxyTarget, HaproxyTargetProps } from './platforms/haproxy/haproxy-target';
+} from './platforms/aws-route53/service-target';
+export { HaproxyTarget, HaproxyTargetProps } from './platforms/haproxy/service-target';
 export * from './constructs/iqservice-ha-pair';
 export {
   SessionFailoverServer,
@@ -57,17 +57,17 @@ export { Topology, TopologySynthOptions, TopologySynthResult, SynthesizedStack, 
 export { HostSidecar } from './synth/synthesize';
 export { Preemption, ClusterCheckKind, IClusterTarget, ClusterTargetBase, ResolvedClusterCheck, FailoverClusterModel } from './model/cluster-model';
 export { ClusterHealthCheckProps, ClusterNodeProps, FailoverClusterProps, FailoverCluster } from './constructs/failover-cluster';
-export { KeepalivedTargetProps, KeepalivedNodeConfig, KeepalivedTarget } from './platforms/keepalived/keepalived-target';
-export { PacemakerTargetProps, PacemakerTarget } from './platforms/pacemaker/pacemaker-target';
-export { WindowsFailoverClusterTargetProps, WindowsFailoverClusterTarget } from './platforms/wsfc/windows-failover-cluster-target';
-export { LoadBalancedClusterTargetProps, LoadBalancedClusterTarget } from './platforms/load-balanced-cluster/load-balanced-cluster-target';
+export { KeepalivedTargetProps, KeepalivedNodeConfig, KeepalivedTarget } from './platforms/keepalived/cluster-target';
+export { PacemakerTargetProps, PacemakerTarget } from './platforms/pacemaker/cluster-target';
+export { WindowsFailoverClusterTargetProps, WindowsFailoverClusterTarget } from './platforms/wsfc/cluster-target';
+export { LoadBalancedClusterTargetProps, LoadBalancedClusterTarget } from './platforms/load-balanced-cluster/cluster-target';
 export { WebPoolMember, HttpHealthCheck, WebPool, WebTierModel, IWebTierTarget, WebTierTargetBase, BalancerHostSteps } from './model/web-tier-model';
 export { TomcatNodeProps, WebApplicationProps, WebHealthCheckProps, BalancerStandbyProps, HaWebTierProps, HaWebTier } from './constructs/ha-web-tier';
-export { ModJkTargetProps, ModJkTarget } from './platforms/mod-jk/mod-jk-target';
-export { ModProxyBalancerTargetProps, ModProxyBalancerTarget } from './platforms/mod-proxy-balancer/mod-proxy-balancer-target';
-export { HaproxyWebTargetProps, HaproxyWebTarget } from './platforms/haproxy/haproxy-web-target';
-export { AwsAlbTargetProps, AwsAlbTarget } from './platforms/aws-alb/aws-alb-target';
-export { AzureApplicationGatewayTargetProps, AzureApplicationGatewayTarget } from './platforms/azure-appgw/azure-application-gateway-target';
-export { AzureLoadBalancerWebTargetProps, AzureLoadBalancerWebTarget } from './platforms/azure-lb/azure-load-balancer-web-target';
-export { F5WebTargetProps, F5WebTarget } from './platforms/f5/f5-web-target';
+export { ModJkTargetProps, ModJkTarget } from './platforms/mod-jk/web-target';
+export { ModProxyBalancerTargetProps, ModProxyBalancerTarget } from './platforms/mod-proxy-balancer/web-target';
+export { HaproxyWebTargetProps, HaproxyWebTarget } from './platforms/haproxy/web-target';
+export { AwsAlbTargetProps, AwsAlbTarget } from './platforms/aws-alb/web-target';
+export { AzureApplicationGatewayTargetProps, AzureApplicationGatewayTarget } from './platforms/azure-appgw/web-target';
+export { AzureLoadBalancerWebTargetProps, AzureLoadBalancerWebTarget } from './platforms/azure-lb/web-target';
+export { F5WebTargetProps, F5WebTarget } from './platforms/f5/web-target';
 export { Claim } from './model/claim';

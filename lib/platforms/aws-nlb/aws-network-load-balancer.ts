@@ -10,7 +10,7 @@ import { AddressKind, hostCidr } from '../../core/address';
 import { cidrProps } from '../shared/aws';
 import { ConnectionAction, HaServiceModel } from '../../model/ha-service-model';
 import { priorityProbe, ProbeKind } from '../../model/probe-policy';
-import { AwsNlbTarget, ResolvedAwsProps } from './aws-nlb-target';
+import { AwsNlbTarget, ResolvedAwsProps } from './service-target';
 
 export interface AwsNetworkLoadBalancerProps {
   readonly model: HaServiceModel;

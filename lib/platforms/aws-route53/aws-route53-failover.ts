@@ -5,7 +5,7 @@ import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { AddressKind } from '../../core/address';
 import { HaServiceModel, membersByPriority } from '../../model/ha-service-model';
 import { dnsCheckSpec } from '../shared/dns-checks';
-import { recordType, ResolvedRoute53Props } from './aws-route53-failover-target';
+import { recordType, ResolvedRoute53Props } from './service-target';
 
 export interface AwsRoute53FailoverProps {
   readonly model: HaServiceModel;

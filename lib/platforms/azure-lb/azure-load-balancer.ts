@@ -8,7 +8,7 @@ import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-securit
 import { AddressKind, hostCidr } from '../../core/address';
 import { HaServiceModel } from '../../model/ha-service-model';
 import { priorityProbe, ProbeKind } from '../../model/probe-policy';
-import { ResolvedAzureProps } from './azure-load-balancer-target';
+import { ResolvedAzureProps } from './service-target';
 
 export interface AzureLoadBalancerProps {
   readonly model: HaServiceModel;

@@ -3,7 +3,7 @@ import { TrafficManagerExternalEndpoint } from '@cdktf/provider-azurerm/lib/traf
 import { TrafficManagerProfile } from '@cdktf/provider-azurerm/lib/traffic-manager-profile';
 import { HaServiceModel, membersByPriority } from '../../model/ha-service-model';
 import { dnsCheckSpec } from '../shared/dns-checks';
-import { ResolvedTrafficManagerProps } from './azure-traffic-manager-target';
+import { ResolvedTrafficManagerProps } from './service-target';
 
 export interface AzureTrafficManagerProps {
   readonly model: HaServiceModel;

@@ -1,7 +1,7 @@
 import { AddressKind } from '../../core/address';
 import { ConnectionAction, HaServiceModel, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind, ResolvedProbePolicy } from '../../model/probe-policy';
-import { ResolvedF5Props } from './f5-big-ip-target';
+import { ResolvedF5Props } from './service-target';
 import { as3Name } from '../../core/lang/as3';
 
 /** AS3 schema version the declarations are written for (vendor/f5-as3/as3-schema.json). */

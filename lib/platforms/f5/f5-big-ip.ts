@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { HaServiceModel } from '../../model/ha-service-model';
 import { buildAs3Declaration } from './as3-declaration';
 import { BigipAs3 } from './bigip-as3';
-import { ResolvedF5Props } from './f5-big-ip-target';
+import { ResolvedF5Props } from './service-target';
 
 export interface F5BigIpProps {
   readonly model: HaServiceModel;

@@ -2,7 +2,7 @@ import { AddressKind } from '../../core/address';
 import { ConnectionAction, HaServiceModel, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind } from '../../model/probe-policy';
 import { f5Names } from './as3-declaration';
-import { ResolvedF5Props } from './f5-big-ip-target';
+import { ResolvedF5Props } from './service-target';
 import { tmshWord as w } from '../../core/lang/as3';
 import { commentText } from '../../core/lang/internal';
 

@@ -6,7 +6,6 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { after, before, describe, it } from 'node:test';
-import { Testing, TerraformStack } from 'cdktf';
 import {
   HaproxyWebTarget,
   HaWebTier,
@@ -19,30 +18,10 @@ import {
 import { DebianApache, debianApache } from '../debian-apache';
 import { freePort, sleep, until } from '../e2e-helpers';
 import { IDHA } from '../helpers';
+import { build, PROXY_MODULES, tierProps } from '../web-tier-fixtures';
 
 /** Waits for `ok` (a refused connection counts as not yet). */
 const waitUntil = (what: string, ok: () => Promise<boolean>, ms = 60_000) => until(what, () => ok().catch(() => false), ms);
-
-const SECRET_FILE = '/etc/apache2/idha-ajp-secret.conf';
-/** What the mod_proxy_balancer snippet asks for: a2enmod enables their dependencies (slotmem_shm) itself. */
-const PROXY_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'proxy_hcheck', 'lbmethod_byrequests'];
-const tierProps = (
-  over: Partial<HaWebTierProps> = {},
-  targets: IWebTierTarget[] = [new ModJkTarget({ ajpSecretFile: SECRET_FILE })],
-): HaWebTierProps => ({
-  nodes: [
-    { name: 'tomcat1', address: '10.0.5.11' },
-    { name: 'tomcat2', address: '10.0.5.12' },
-    { name: 'tomcat3', address: '10.0.5.13' },
-  ],
-  applications: [
-    { name: 'operator', paths: ['/identity'], healthPath: '/identity/health', nodes: ['tomcat1', 'tomcat2'] },
-    { name: 'selfservice', paths: ['/selfservice'], healthPath: '/selfservice/health', nodes: ['tomcat3'], standbyNodes: ['tomcat1'] },
-  ],
-  targets,
-  ...over,
-});
-const build = (p: HaWebTierProps) => new HaWebTier(new TerraformStack(Testing.app(), 's'), 'idm-web', p);
 
 // ---------------------------------------------------------------------------------------------
 // Real servers: three Tomcat 10 instances, httpd + mod_jk, httpd + mod_proxy_balancer, HAProxy.

@@ -8,7 +8,7 @@ import * as yaml from 'yaml';
 import { HaproxyWebTarget, HaWebTierProps, KeepalivedTarget, ModJkTarget, Topology } from '../../../lib/internal';
 import { debianApache } from '../../debian-apache';
 import { as3Validator, IDHA, REPO } from '../../helpers';
-import { build, file, PROXY_MODULES, rejectsEachBesideItsNeighbour, SECRET_FILE, tierProps } from '../web-tier-fixtures';
+import { build, file, PROXY_MODULES, rejectsEachBesideItsNeighbour, SECRET_FILE, tierProps } from '../../web-tier-fixtures';
 
 describe('webTiers: in the topology file, through idha synth', () => {
   const run = (example: string) => {

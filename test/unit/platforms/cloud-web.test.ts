@@ -9,7 +9,7 @@ import {
   KeepalivedTarget,
 } from '../../../lib/internal';
 import { as3Validator, resources } from '../../helpers';
-import { ALB, APPGW, AZLB, build, file, noStandby, rejectsEachBesideItsNeighbour, synthTier, tierProps } from '../web-tier-fixtures';
+import { ALB, APPGW, AZLB, build, file, noStandby, rejectsEachBesideItsNeighbour, synthTier, tierProps } from '../../web-tier-fixtures';
 
 describe('HaWebTier on cloud balancers and F5', () => {
   it(

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { ModJkTarget } from '../../../lib/internal';
 import { rx } from '../../helpers';
-import { build, file, SECRET_FILE, tierProps } from '../web-tier-fixtures';
+import { build, file, SECRET_FILE, tierProps } from '../../web-tier-fixtures';
 
 describe('HaWebTier with mod_jk: the rendered files', () => {
   it(

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { HaproxyWebTarget, ModProxyBalancerTarget } from '../../../lib/internal';
 import { rx } from '../../helpers';
-import { build, file, tierProps } from '../web-tier-fixtures';
+import { build, file, tierProps } from '../../web-tier-fixtures';
 
 describe('HaWebTier with mod_proxy_balancer and HAProxy: the rendered files', () => {
   it(

@@ -1,8 +1,8 @@
-/** The web tier every unit test of lib/constructs/ha-web-tier and its renderers starts from. */
+/** The web tier the unit tests of lib/constructs/ha-web-tier and its renderers, and the real-server test, start from. */
 import { strict as assert } from 'node:assert';
 import { Testing, TerraformStack } from 'cdktf';
-import { HaWebTier, HaWebTierProps, IWebTierTarget, ModJkTarget } from '../../lib/internal';
-import { besideItsNeighbour, problemsOf } from '../helpers';
+import { HaWebTier, HaWebTierProps, IWebTierTarget, ModJkTarget } from '../lib/internal';
+import { besideItsNeighbour, problemsOf } from './helpers';
 
 export const SECRET_FILE = '/etc/apache2/idha-ajp-secret.conf';
 /** What the mod_proxy_balancer snippet asks for: a2enmod enables their dependencies (slotmem_shm) itself. */

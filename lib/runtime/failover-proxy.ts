@@ -3,6 +3,7 @@ import * as http from 'http';
 import * as net from 'net';
 import { HealthState } from './health-state';
 import { Logger, silentLogger } from './log';
+import { ioTimeout } from './io-timeout';
 
 export interface ProxyBackend {
   readonly host: string;
@@ -191,9 +192,9 @@ export class FailoverProxy extends EventEmitter {
   private tryConnect(b: ProxyBackend): Promise<net.Socket | undefined> {
     return new Promise((resolve) => {
       const s = net.connect({ host: b.host, port: b.port, allowHalfOpen: true });
-      const timer = setTimeout(() => fail(), this.o.connectTimeoutMs);
+      const cancel = ioTimeout(this.o.connectTimeoutMs, () => fail());
       const fail = () => {
-        clearTimeout(timer);
+        cancel();
         s.removeAllListeners();
         s.on('error', () => undefined);
         s.destroy();
@@ -201,7 +202,7 @@ export class FailoverProxy extends EventEmitter {
       };
       s.once('error', fail);
       s.once('connect', () => {
-        clearTimeout(timer);
+        cancel();
         s.removeListener('error', fail);
         resolve(s);
       });

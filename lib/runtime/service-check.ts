@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { Logger, silentLogger } from './log';
+import { ioTimeout } from './io-timeout';
 import { parseNetstat } from './netstat';
 import { ProcTcpEntry, readProcNetTcp, TCP_STATE } from './proc-net-tcp';
 
@@ -209,13 +210,13 @@ export class ConnectChecker implements ServiceChecker {
     return new Promise((resolve) => {
       const s = net.connect({ host, port });
       const done = (r: CheckResult) => {
-        clearTimeout(timer);
+        cancel();
         s.removeAllListeners();
         s.on('error', () => undefined);
         s.resetAndDestroy();
         resolve(r);
       };
-      const timer = setTimeout(() => done({ ok: false, reason: `no answer from ${host}:${port} within ${timeoutMs} ms` }), timeoutMs);
+      const cancel = ioTimeout(timeoutMs, () => done({ ok: false, reason: `no answer from ${host}:${port} within ${timeoutMs} ms` }));
       s.once('connect', () => done({ ok: true, reason: `connected to ${host}:${port}` }));
       s.once('error', (e) => done({ ok: false, reason: `${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
     });

@@ -9,6 +9,7 @@ import { FlapDamping, FlapDampingOptions, PATH_FAULT_WEIGHT } from './flap-dampi
 import { HealthState, HealthValue } from './health-state';
 import { Logger, silentLogger } from './log';
 import { CheckResult, ServiceChecker } from './service-check';
+import { ioTimeout } from './io-timeout';
 
 export type ShimRole = 'primary' | 'secondary';
 
@@ -431,11 +432,10 @@ export class Shim extends EventEmitter {
         .finally(() => {
           if (this.inFlight === check) this.inFlight = undefined;
         });
-      let timer: NodeJS.Timeout | undefined;
+      let cancel: (() => void) | undefined;
       const timeout = new Promise<CheckResult>((resolve) => {
-        timer = setTimeout(
-          () => resolve({ ok: false, reason: `check timed out after ${this.o.checkTimeoutMs} ms (${this.o.checker.method})` }),
-          this.o.checkTimeoutMs,
+        cancel = ioTimeout(this.o.checkTimeoutMs, () =>
+          resolve({ ok: false, reason: `check timed out after ${this.o.checkTimeoutMs} ms (${this.o.checker.method})` }),
         );
       });
       try {
@@ -443,7 +443,7 @@ export class Shim extends EventEmitter {
       } catch (e) {
         result = { ok: false, reason: `check failed: ${(e as Error).message}` };
       } finally {
-        clearTimeout(timer);
+        cancel?.();
       }
     }
     if (this.stopping) return;

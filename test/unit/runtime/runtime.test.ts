@@ -26,7 +26,7 @@ import {
   WHO_REQUEST,
 } from '../../../lib/runtime';
 import * as dgram from 'dgram';
-import { freePort } from '../../e2e-helpers';
+import { freePort, freePorts } from '../../e2e-helpers';
 import { REPO } from '../../helpers';
 import { getJson } from '../../../lib/runtime/children';
 
@@ -456,6 +456,40 @@ describe('ConnectChecker (the named, noisy fallback)', () => {
   });
 });
 
+/** Blocks the event loop, as a GC pause or a starved CPU does. */
+function stallLoop(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    // busy: no timer, no I/O callback runs meanwhile
+  }
+}
+
+describe('Timeouts after a stalled event loop (the kernel finished the connect during the stall)', () => {
+  it('GIVEN a connect check with a 100 ms timeout WHEN the loop stalls 300 ms as the connect starts THEN healthy, not timed out', async () => {
+    const server = net.createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    const logger = { info: () => undefined, error: () => undefined, warn: () => undefined };
+    try {
+      const check = new ConnectChecker({ host: '127.0.0.1', port, timeoutMs: 100, logger }).check();
+      stallLoop(300);
+      const r = await check;
+      assert.deepEqual([r.ok, r.reason], [true, `connected to 127.0.0.1:${port}`]);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('GIVEN a 100 ms connect check on a closed port WHEN the loop stalls 300 ms THEN unhealthy with the refusal, not a timeout', async () => {
+    const port = await freePort();
+    const logger = { info: () => undefined, error: () => undefined, warn: () => undefined };
+    const check = new ConnectChecker({ host: '127.0.0.1', port, timeoutMs: 100, logger }).check();
+    stallLoop(300);
+    const r = await check;
+    assert.deepEqual([r.ok, /ECONNREFUSED/.test(r.reason)], [false, true], r.reason);
+  });
+});
+
 describe('HealthState: rise and fall', () => {
   const ok = { ok: true, reason: 'ok' };
   const bad = { ok: false, reason: 'bad' };
@@ -749,7 +783,7 @@ describe('FailoverProxy options (in process)', () => {
     'GIVEN no shim (passive) WHEN the primary refuses THEN the same client connection is served by the secondary, and the primary is tried ' +
       'again later',
     async () => {
-      const [pp, sp, lp] = [await freePort(), await freePort(), await freePort()];
+      const [pp, sp, lp] = await freePorts(3);
       const secondary = new Mimic({ host: '127.0.0.1', port: sp, name: 'secondary', out: QUIET });
       await secondary.start();
       const proxy = new FailoverProxy({
@@ -770,6 +804,36 @@ describe('FailoverProxy options (in process)', () => {
         await primary.stop();
       } finally {
         await proxy.stop();
+        await secondary.stop();
+      }
+    },
+  );
+
+  it(
+    'GIVEN connectTimeoutMs 100 WHEN the loop stalls 300 ms right after the proxy starts connecting to a primary that accepts THEN the ' +
+      'client is served by the primary, with no failover counted',
+    async () => {
+      const [pp, sp, lp] = await freePorts(3);
+      const primary = new Mimic({ host: '127.0.0.1', port: pp, name: 'primary', out: QUIET });
+      const secondary = new Mimic({ host: '127.0.0.1', port: sp, name: 'secondary', out: QUIET });
+      await primary.start();
+      await secondary.start();
+      const proxy = new FailoverProxy({
+        listenHost: '127.0.0.1',
+        listenPort: lp,
+        primary: { host: '127.0.0.1', port: pp },
+        secondary: { host: '127.0.0.1', port: sp },
+        connectTimeoutMs: 100,
+      });
+      await proxy.start();
+      // The proxy's own connection handler runs first and starts the connect to the primary; this one then stalls the loop.
+      (proxy as unknown as { server: net.Server }).server.on('connection', () => stallLoop(300));
+      try {
+        assert.equal(await who(lp), 'primary');
+        assert.deepEqual([proxy.stats.toPrimary, proxy.stats.retried, proxy.stats.failed], [1, 0, 0]);
+      } finally {
+        await proxy.stop();
+        await primary.stop();
         await secondary.stop();
       }
     },

@@ -3,7 +3,7 @@ const tseslint = require('typescript-eslint');
 const stylistic = require('@stylistic/eslint-plugin');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'dist-jsii/**', 'test/expected/**', '**/*.js', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'cdktn/**', 'dist-jsii/**', 'test/expected/**', '**/*.js', '**/*.d.ts'] },
   {
     files: ['lib/**/*.ts', 'bin/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts'],
     languageOptions: { parser: tseslint.parser },
@@ -19,10 +19,13 @@ module.exports = tseslint.config(
       'no-throw-literal': 'error',
       'no-fallthrough': 'error',
       'no-self-compare': 'error',
-      // Lazy loads of lib's own modules are the one use: `idha shim` must not load cdktf, so bin/ and
-      // the synth worker require them only when a command runs; package.json and the compiled schema
-      // validator are data.
-      '@typescript-eslint/no-require-imports': ['error', { allow: ['^(\\.\\./)+lib/', '^\\./(synthesize|topology-validator)$', '/package\\.json$'] }],
+      // Lazy loads are the one use: `idha shim` must not load cdktf, so bin/ and the synth worker
+      // require lib's modules only when a command runs; the AzureRM bindings load on first use (an
+      // optional peer on CDK Terrain); package.json and the compiled schema validator are data.
+      '@typescript-eslint/no-require-imports': [
+        'error',
+        { allow: ['^(\\.\\./)+lib/', '^\\./(synthesize|topology-validator)$', '/package\\.json$', '^@cdktf/provider-azurerm/lib/'] },
+      ],
       '@typescript-eslint/no-non-null-asserted-optional-chain': 'error',
       '@typescript-eslint/no-duplicate-enum-values': 'error',
       '@typescript-eslint/prefer-as-const': 'error',

@@ -1,4 +1,4 @@
-import { TerraformStack } from 'cdktf';
+import { TerraformStack } from '../framework/cdktf';
 import { Construct } from 'constructs';
 import { AddressKind, checkHostInSubnet, cidrContains, HostAddress, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';

@@ -1,4 +1,4 @@
-import { TerraformStack } from 'cdktf';
+import { TerraformStack } from '../framework/cdktf';
 import { Construct } from 'constructs';
 import { AddressKind, parseCidr, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkPort } from '../core/checks';

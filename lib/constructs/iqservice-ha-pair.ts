@@ -1,4 +1,4 @@
-import { Annotations, TerraformStack } from 'cdktf';
+import { Annotations, TerraformStack } from '../framework/cdktf';
 import { Construct } from 'constructs';
 import { AddressKind, cidrContains, cidrFamily, HostAddress, parseCidr, parseHostAddress } from '../core/address';
 import { checkInteger, checkName, checkOneOf, checkPort } from '../core/checks';

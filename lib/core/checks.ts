@@ -1,4 +1,4 @@
-import { Token } from 'cdktf';
+import { Token } from '../framework/cdktf';
 import { Problems } from './errors';
 
 /** Validates an integer in [min, max]; returns true when valid. */

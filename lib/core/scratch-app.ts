@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdktf';
+import { App } from '../framework/cdktf';
 
 /**
  * An App to build constructs in only to check them (never synthesized). cdktf's App creates its

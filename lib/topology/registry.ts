@@ -1,6 +1,6 @@
-import { TerraformStack, TerraformVariable } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { TerraformStack, TerraformVariable } from '../framework/cdktf';
+import { AwsProvider } from '../framework/provider-aws';
+import { AzurermProvider } from '../framework/provider-azurerm';
 import { HaStrategy } from '../model/ha-service-model';
 import { AwsNlbTarget } from '../platforms/aws-nlb/service-target';
 import { AwsRoute53FailoverTarget } from '../platforms/aws-route53/service-target';

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { AzurermBackend, LocalBackend, S3Backend, S3BackendConfig, TerraformStack, Token } from 'cdktf';
+import { AzurermBackend, LocalBackend, S3Backend, S3BackendConfig, TerraformStack, Token } from '../framework/cdktf';
 import { IdhaValidationError, Problem } from '../core/errors';
 
 /**

@@ -1,7 +1,7 @@
 import { scratchApp } from '../core/scratch-app';
 import { ClaimHolder, claimProblems } from './claims';
 import { FailoverCluster } from '../constructs/failover-cluster';
-import { App, TerraformStack } from 'cdktf';
+import { App, TerraformStack } from '../framework/cdktf';
 import { Construct } from 'constructs';
 import { IdhaValidationError, Problems } from '../core/errors';
 import { IqServiceHaPair } from '../constructs/iqservice-ha-pair';

@@ -1,6 +1,7 @@
 /**
- * The layers of lib/, read from the imports of every file: core imports nothing in lib; the model
- * imports core; a renderer (lib/platforms/<product>) reads only core, the model and the host plans,
+ * The layers of lib/, read from the imports of every file: lib/framework/ alone imports the CDK
+ * framework and its providers (cdktf, or cdktn in the CDK Terrain build); core imports only the
+ * framework; the model imports core; a renderer (lib/platforms/<product>) reads only core, the model and the host plans,
  * never a construct nor another product's folder (shared/ is for all); a construct (lib/constructs)
  * never imports a renderer; topology wires constructs to platforms; synth sits on top; the runtime
  * reads core, the model and the pure HAProxy config writer. The rules are data, checked by one pure
@@ -16,16 +17,45 @@ const LIB = path.join(REPO, 'lib');
 
 /** The top folders of lib/ each top folder may import (besides itself and packages). */
 const ALLOWED: Record<string, string[]> = {
-  core: [],
-  model: ['core'],
-  hosts: ['core', 'model'],
-  'session-failover': ['core'],
-  platforms: ['core', 'model', 'hosts'],
-  constructs: ['core', 'model', 'hosts'],
-  topology: ['core', 'model', 'hosts', 'platforms', 'constructs', 'session-failover'],
-  synth: ['core', 'model', 'hosts', 'constructs', 'topology', 'session-failover'],
+  framework: [],
+  core: ['framework'],
+  model: ['framework', 'core'],
+  hosts: ['framework', 'core', 'model'],
+  'session-failover': ['framework', 'core'],
+  platforms: ['framework', 'core', 'model', 'hosts'],
+  constructs: ['framework', 'core', 'model', 'hosts'],
+  topology: ['framework', 'core', 'model', 'hosts', 'platforms', 'constructs', 'session-failover'],
+  synth: ['framework', 'core', 'model', 'hosts', 'constructs', 'topology', 'session-failover'],
   runtime: ['core', 'model', 'platforms/haproxy/haproxy-config'],
 };
+
+/** The CDK framework's packages (CDK for Terraform and CDK Terrain): only lib/framework/ imports them. */
+const FRAMEWORK_PACKAGE = /^(?:cdktf|cdktn|@cdktf\/|@cdktn\/)/;
+
+/** Every file outside lib/framework/ that imports a framework package, with the package. */
+export function frameworkImportsOutside(files: ReadonlyArray<{ readonly file: string; readonly packages: readonly string[] }>): string[] {
+  return files
+    .filter((f) => !f.file.startsWith('framework/'))
+    .flatMap((f) => f.packages.filter((p) => FRAMEWORK_PACKAGE.test(p)).map((p) => `${f.file} imports ${p} (import it from lib/framework/)`));
+}
+
+/** Every file of lib/ with the packages it imports (specifiers that are not relative). */
+function packageImports(): Array<{ file: string; packages: string[] }> {
+  const out: Array<{ file: string; packages: string[] }> = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) {
+        const src = fs.readFileSync(p, 'utf8');
+        const packages = [...src.matchAll(/(?:from |require\()'([^.'][^']*)'/g)].map((m) => m[1]);
+        out.push({ file: path.relative(LIB, p), packages });
+      }
+    }
+  };
+  walk(LIB);
+  return out;
+}
 
 interface Edge {
   readonly from: string;
@@ -118,6 +148,25 @@ describe('the layers of lib/, from the imports', () => {
     },
   );
 
+  it("GIVEN today's tree THEN only lib/framework/ imports cdktf and its providers (the CDK Terrain build rewrites only that folder)", () => {
+    const files = packageImports();
+    assert.ok(files.some((f) => f.file === 'framework/cdktf.ts' && f.packages.includes('cdktf')));
+    assert.deepEqual(frameworkImportsOutside(files), []);
+  });
+
+  it('negative control: GIVEN a construct that imports cdktf or a provider directly THEN it is named, and lib/framework/ is not', () => {
+    const v = frameworkImportsOutside([
+      { file: 'constructs/ha-web-tier.ts', packages: ['cdktf', 'constructs'] },
+      { file: 'platforms/aws-alb/web-target.ts', packages: ['@cdktf/provider-aws/lib/lb'] },
+      { file: 'framework/provider-aws.ts', packages: ['@cdktf/provider-aws/lib/lb'] },
+      { file: 'core/address.ts', packages: ['ipaddr.js'] },
+    ]);
+    assert.deepEqual(v, [
+      'constructs/ha-web-tier.ts imports cdktf (import it from lib/framework/)',
+      'platforms/aws-alb/web-target.ts imports @cdktf/provider-aws/lib/lb (import it from lib/framework/)',
+    ]);
+  });
+
   it("GIVEN today's tree THEN nothing outside lib/platforms/ tests instanceof on a platform's class", () => {
     assert.deepEqual(platformInstanceofs(), []);
   });
@@ -144,11 +193,11 @@ describe('the layers of lib/, from the imports', () => {
       assert.deepEqual(v, [
         'platforms/mod-jk/mod-jk-target -> constructs/ha-web-tier: a renderer imports a construct',
         'constructs/iqservice-ha-pair -> platforms/aws-nlb/aws-nlb-target: a construct imports a renderer',
-        'model/web-tier-model -> platforms/shared/web-checks: model may import only core',
+        'model/web-tier-model -> platforms/shared/web-checks: model may import only framework, core',
         "platforms/aws-alb/aws-alb-target -> platforms/aws-nlb/aws-network-load-balancer: a platform imports another product's folder (move " +
           'what both need to platforms/shared/)',
-        'topology/topology -> synth/state-backend: topology may import only core, model, hosts, platforms, constructs, session-failover',
-        'session-failover/session-failover-plan -> topology/topology: session-failover may import only core',
+        'topology/topology -> synth/state-backend: topology may import only framework, core, model, hosts, platforms, constructs, session-failover',
+        'session-failover/session-failover-plan -> topology/topology: session-failover may import only framework, core',
         "platforms/registry -> platforms/aws-nlb/aws-nlb-target: a platform imports another product's folder (move what both need to " +
           'platforms/shared/)',
         'cluster/failover-cluster: lib/cluster/ is in no layer (add it to ALLOWED)',

@@ -1,14 +1,16 @@
-import { TerraformProvider } from 'cdktf';
+import { TerraformProvider } from '../../framework/cdktf';
 import { FailoverEstimate } from '../../model/failover-estimate';
 import { Construct } from 'constructs';
-import { Lb } from '@cdktf/provider-aws/lib/lb';
-import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
-import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
-import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
-import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import {
+  Lb,
+  LbListener,
+  LbListenerRule,
+  LbTargetGroup,
+  LbTargetGroupAttachment,
+  SecurityGroup,
+  VpcSecurityGroupEgressRule,
+  VpcSecurityGroupIngressRule,
+} from '../../framework/provider-aws';
 import { DOT_SEGMENT_WILDCARDS } from '../../core/lang/request-path';
 import { AddressKind, hostCidr } from '../../core/address';
 import { cidrProps } from '../shared/aws';

@@ -1,11 +1,13 @@
 import { Construct } from 'constructs';
-import { Lb } from '@cdktf/provider-aws/lib/lb';
-import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
-import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
-import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import {
+  Lb,
+  LbListener,
+  LbTargetGroup,
+  LbTargetGroupAttachment,
+  SecurityGroup,
+  VpcSecurityGroupEgressRule,
+  VpcSecurityGroupIngressRule,
+} from '../../framework/provider-aws';
 import { AddressKind, hostCidr } from '../../core/address';
 import { cidrProps } from '../shared/aws';
 import { ConnectionAction, HaServiceModel } from '../../model/ha-service-model';

@@ -1,4 +1,4 @@
-import { TerraformProvider, Token } from 'cdktf';
+import { TerraformProvider, Token } from '../../framework/cdktf';
 import { Construct } from 'constructs';
 import { checkAwsId, checkInteger, checkUniqueIds } from '../../core/checks';
 import { Problems } from '../../core/errors';

@@ -1,7 +1,5 @@
 import { Construct } from 'constructs';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
-import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { CloudwatchMetricAlarm, Route53HealthCheck, Route53Record } from '../../framework/provider-aws';
 import { AddressKind } from '../../core/address';
 import { HaServiceModel, membersByPriority } from '../../model/ha-service-model';
 import { dnsCheckSpec } from '../shared/dns-checks';

@@ -1,8 +1,7 @@
-import { TerraformProvider } from 'cdktf';
+import { TerraformProvider } from '../../framework/cdktf';
 import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { Construct } from 'constructs';
-import { ApplicationGateway } from '@cdktf/provider-azurerm/lib/application-gateway';
-import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
+import { ApplicationGateway, NetworkSecurityRule } from '../../framework/provider-azurerm';
 import { AddressKind } from '../../core/address';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';

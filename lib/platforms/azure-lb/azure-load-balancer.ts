@@ -1,10 +1,5 @@
 import { Construct } from 'constructs';
-import { Lb } from '@cdktf/provider-azurerm/lib/lb';
-import { LbBackendAddressPool } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool';
-import { LbBackendAddressPoolAddress } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool-address';
-import { LbProbe } from '@cdktf/provider-azurerm/lib/lb-probe';
-import { LbRule } from '@cdktf/provider-azurerm/lib/lb-rule';
-import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
+import { Lb, LbBackendAddressPool, LbBackendAddressPoolAddress, LbProbe, LbRule, NetworkSecurityRule } from '../../framework/provider-azurerm';
 import { AddressKind, hostCidr } from '../../core/address';
 import { HaServiceModel } from '../../model/ha-service-model';
 import { priorityProbe, ProbeKind } from '../../model/probe-policy';

@@ -1,12 +1,7 @@
-import { TerraformProvider } from 'cdktf';
+import { TerraformProvider } from '../../framework/cdktf';
 import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { Construct } from 'constructs';
-import { Lb } from '@cdktf/provider-azurerm/lib/lb';
-import { LbBackendAddressPool } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool';
-import { LbBackendAddressPoolAddress } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool-address';
-import { LbProbe } from '@cdktf/provider-azurerm/lib/lb-probe';
-import { LbRule } from '@cdktf/provider-azurerm/lib/lb-rule';
-import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
+import { Lb, LbBackendAddressPool, LbBackendAddressPoolAddress, LbProbe, LbRule, NetworkSecurityRule } from '../../framework/provider-azurerm';
 import { checkInteger, checkRequiredId } from '../../core/checks';
 import { Problems } from '../../core/errors';
 import { WebTierModel, WebTierTargetBase } from '../../model/web-tier-model';

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
-import { TrafficManagerExternalEndpoint } from '@cdktf/provider-azurerm/lib/traffic-manager-external-endpoint';
-import { TrafficManagerProfile } from '@cdktf/provider-azurerm/lib/traffic-manager-profile';
+import { TrafficManagerExternalEndpoint, TrafficManagerProfile } from '../../framework/provider-azurerm';
 import { HaServiceModel, membersByPriority } from '../../model/ha-service-model';
 import { dnsCheckSpec } from '../shared/dns-checks';
 import { ResolvedTrafficManagerProps } from './service-target';

@@ -1,4 +1,4 @@
-import { TerraformProvider, Token } from 'cdktf';
+import { TerraformProvider, Token } from '../../framework/cdktf';
 import { Claim } from '../../model/claim';
 import { Construct } from 'constructs';
 import { checkInteger, checkName, checkOneOf, checkRequiredId } from '../../core/checks';

@@ -1,4 +1,4 @@
-import { TerraformProvider, TerraformResource } from 'cdktf';
+import { TerraformProvider, TerraformResource } from '../../framework/cdktf';
 import { Construct } from 'constructs';
 import { BIGIP_PROVIDER_VERSION } from './bigip-provider';
 

@@ -1,4 +1,4 @@
-import { TerraformProvider } from 'cdktf';
+import { TerraformProvider } from '../../framework/cdktf';
 import { Construct } from 'constructs';
 
 /** Version constraint of the F5Networks/bigip provider the hand-written classes are written against. */

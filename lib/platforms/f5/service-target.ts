@@ -1,4 +1,4 @@
-import { TerraformProvider } from 'cdktf';
+import { TerraformProvider } from '../../framework/cdktf';
 import { Claim } from '../../model/claim';
 import { Construct } from 'constructs';
 import * as ipaddr from 'ipaddr.js';

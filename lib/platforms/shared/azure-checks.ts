@@ -1,4 +1,4 @@
-import { Token } from 'cdktf';
+import { Token } from '../../framework/cdktf';
 import { AddressKind, HostAddress, parseHostAddress } from '../../core/address';
 import { Problems } from '../../core/errors';
 

@@ -22,9 +22,9 @@ const root = path.join(__dirname, '..');
 const out = path.join(root, 'cdktn');
 const GENERATED = ['lib', 'examples', 'schema', 'dist', '.jsii', 'tsconfig.json', 'tsconfig.jsii.json', 'jsii-warnings.allow', 'LICENSE'];
 
-/** The one rewrite: framework package names in import specifiers. */
+/** The one rewrite: the framework's package names as quoted strings (imports, requires, and the names errors give). */
 function toCdktn(src) {
-  return src.replace(/(from |require\()'cdktf'/g, "$1'cdktn'").replace(/(from |require\()'@cdktf\/(provider-[a-z0-9-]+)/g, "$1'@cdktn/$2");
+  return src.replace(/'cdktf'/g, "'cdktn'").replace(/'@cdktf\/(provider-[a-z0-9-]+)/g, "'@cdktn/$1");
 }
 
 function run(cmd, args, cwd) {

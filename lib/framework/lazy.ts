@@ -7,9 +7,12 @@ export function lazyClass<T extends abstract new (...args: never[]) => object>(p
       loaded = load();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+      // On CDK Terrain the AzureRM provider is an optional peer that needs an npm override (docs/cdk-terrain.md).
+      const override = packageName.startsWith('@cdktn/')
+        ? ` and, in your package.json, "overrides": { "${packageName}": { "cdktn": "$cdktn" } } (its 16.1.0 declares cdktn ^0.23.0)`
+        : '';
       throw new Error(
-        `${packageName} is not installed, and this stack has a target that renders its resources. Fix: npm install ${packageName} ` +
-          '(with CDK Terrain, see docs/cdk-terrain.md for the override its 16.1.0 needs beside cdktn 0.24)',
+        `${packageName} is not installed, and this stack has a target that renders its resources. Fix: npm install ${packageName}${override}`,
       );
     }
     return loaded;

@@ -74,6 +74,94 @@ describe('the CDK Terrain assembly (identity-ha-cdktn)', () => {
     assert.match(setup, /"cdktn-provider-aws>=25\.7\.0, <26\.0\.0"/);
     fs.rmSync(out, { recursive: true, force: true });
   });
+
+  it(
+    'GIVEN a fresh project made as a user would (npm init, the packed identity-ha-cdktn, cdktn and the AWS provider from the registry) ' +
+      "THEN a 20-line app with IqServiceHaPair in the user's own stack and backend synthesizes; an Azure target without its optional " +
+      'provider is refused with the fix',
+    { timeout: 600_000 },
+    () => {
+      built();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-cdktn-user-'));
+      try {
+        const pack = spawnSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: CDKTN, encoding: 'utf8', timeout: 120_000 });
+        assert.equal(pack.status, 0, pack.stderr);
+        const tarball = pack.stdout.trim().split('\n').pop()!;
+        const npm = (...args: string[]) => spawnSync('npm', args, { cwd: dir, encoding: 'utf8', timeout: 480_000 });
+        assert.equal(npm('init', '-y').status, 0);
+        const lock = JSON.parse(fs.readFileSync(path.join(CDKTN, 'package-lock.json'), 'utf8')).packages;
+        const v = (name: string) => lock[`node_modules/${name}`].version as string;
+        const install = npm(
+          'install',
+          '--no-audit',
+          '--no-fund',
+          `./${tarball}`,
+          `cdktn@${v('cdktn')}`,
+          `constructs@${v('constructs')}`,
+          `@cdktn/provider-aws@${v('@cdktn/provider-aws')}`,
+        );
+        assert.equal(install.status, 0, install.stdout + install.stderr);
+        fs.writeFileSync(
+          path.join(dir, 'main.js'),
+          [
+            "const { App, TerraformStack, S3Backend } = require('cdktn');",
+            "const { AwsProvider } = require('@cdktn/provider-aws/lib/provider');",
+            "const { IqServiceHaPair, AwsNlbTarget, HaproxyTarget } = require('identity-ha-cdktn');",
+            '',
+            'class PlatformStack extends TerraformStack {',
+            '  constructor(scope, id) {',
+            '    super(scope, id);',
+            "    new S3Backend(this, { bucket: 'acme-terraform-state', key: 'identity/iqservice.tfstate', region: 'eu-west-1' });",
+            "    new AwsProvider(this, 'aws', { region: 'eu-west-1' });",
+            "    new IqServiceHaPair(this, 'iqservice', {",
+            "      primary: { address: '10.0.1.10', iqserviceVersion: '8.4p2' },",
+            "      secondary: { address: '10.0.2.10', iqserviceVersion: '8.4p2' },",
+            "      allowedClients: ['10.20.0.0/24'],",
+            "      targets: [new AwsNlbTarget({ vpcId: 'vpc-0a1b2c3d', subnetIds: ['subnet-0a1b2c3d', 'subnet-1a2b3c4d'] }), new HaproxyTarget({})],",
+            '    });',
+            '  }',
+            '}',
+            'const app = new App();',
+            "new PlatformStack(app, 'platform');",
+            'app.synth();',
+            '',
+          ].join('\n'),
+        );
+        const run = spawnSync(process.execPath, ['main.js'], {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, CDKTF_OUTDIR: path.join(dir, 'out') },
+        });
+        assert.equal(run.status, 0, run.stderr);
+        const tf = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'stacks', 'platform', 'cdk.tf.json'), 'utf8'));
+        assert.equal(tf.terraform.backend.s3.bucket, 'acme-terraform-state');
+        assert.ok(tf.resource.aws_lb && tf.resource.aws_lb_target_group, Object.keys(tf.resource).join(', '));
+        assert.equal(tf['//'].metadata.version, v('cdktn'));
+        assert.ok(!fs.existsSync(path.join(dir, 'node_modules', 'cdktf')), 'no cdktf in a cdktn project');
+
+        const azure = spawnSync(
+          process.execPath,
+          [
+            '-e',
+            "const { App, TerraformStack } = require('cdktn'); const { IqServiceHaPair, AzureLoadBalancerTarget } = require('identity-ha-cdktn');" +
+              "const s = new TerraformStack(new App({ outdir: 'out-azure' }), 'azure');" +
+              "new IqServiceHaPair(s, 'iq', { primary: { address: '10.0.1.10', iqserviceVersion: '8.4p2' }, secondary: { address: '10.0.2.10', " +
+              "iqserviceVersion: '8.4p2' }, allowedClients: ['10.20.0.0/24'], targets: [new AzureLoadBalancerTarget({ resourceGroupName: 'rg', " +
+              "location: 'westeurope', networkSecurityGroupName: 'nsg', subnetId: '/subscriptions/00000000-0000-0000-0000-000000000000/" +
+              "resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-identity/subnets/snet-iqservice' })] });",
+          ],
+          { cwd: dir, encoding: 'utf8' },
+        );
+        assert.notEqual(azure.status, 0);
+        assert.match(
+          azure.stderr,
+          /@cdktn\/provider-azurerm is not installed, and this stack has a target that renders its resources\. Fix: npm install @cdktn\/provider-azurerm and, in your package.json, "overrides"/,
+        );
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 /** Whether this Node satisfies a `>=X.Y.Z` engines range (the form cdktn-cli's is in). */

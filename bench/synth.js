@@ -86,6 +86,20 @@ for (const n of SIZES) {
   console.log(`  ${n} pairs: idha / floor = ${(idha.wallS / plain.wallS).toFixed(2)}x time, ${(idha.peakRssMiB / plain.peakRssMiB).toFixed(2)}x memory (target <= 1.3x); resources ${ri} vs ${rp}`);
   results.scale.push({ pairs: n, idha, plain, resources: { idha: ri, plain: rp } });
 }
+// 3. Which framework idha synth should run on: the same render (the worker's renderTopology, no
+// CLI start-up) with the cdktf 0.21 build (dist/) and the CDK Terrain 0.24 build (cdktn/dist/,
+// `npm run build:cdktn`), one after the other in this run.
+const RENDER = path.join(__dirname, 'apps', 'render-with.js');
+const CDKTN_DIST = path.join(ROOT, 'cdktn', 'dist');
+if (!fs.existsSync(path.join(CDKTN_DIST, 'lib', 'synth', 'synthesize.js'))) throw new Error('cdktn/dist is missing: run npm run build:cdktn first');
+console.log('\n3. Framework: the same render on cdktf 0.21 and on cdktn 0.24:');
+results.framework = [];
+for (const [label, config, runs] of [['bundled example', path.join(ROOT, 'examples/iqservice-pair.yaml'), RUNS], ['100 pairs', topology(100), 3]]) {
+  const cdktf = measure(`cdktf 0.21, ${label}`, [RENDER, path.join(ROOT, 'dist'), config, path.join(work, `f-cdktf-${runs}`)], runs);
+  const cdktn = measure(`cdktn 0.24, ${label}`, [RENDER, CDKTN_DIST, config, path.join(work, `f-cdktn-${runs}`)], runs);
+  console.log(`  ${label}: cdktn / cdktf = ${(cdktn.wallS / cdktf.wallS).toFixed(2)}x time, ${(cdktn.peakRssMiB / cdktf.peakRssMiB).toFixed(2)}x memory`);
+  results.framework.push({ label, cdktf, cdktn });
+}
 fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
 fs.writeFileSync(path.join(__dirname, 'results', 'synth.json'), JSON.stringify(results, null, 2));
 fs.rmSync(work, { recursive: true, force: true });

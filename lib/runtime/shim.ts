@@ -110,6 +110,12 @@ export interface ShimStatus {
   readonly priority: HealthValue | null;
   /** The pair role (null without a peer). */
   readonly role: ShimRole | null;
+  /**
+   * On the secondary: its view of the primary's service (after `--standby-fall`/`--standby-rise`).
+   * The primary opens its priority gate only once the secondary's gate is closed **and** this says up,
+   * so the secondary cannot open on misses it counted before. Null on the primary and without a peer.
+   */
+  readonly primary: HealthValue | null;
   /** The local service's own health (the service can be up while the host is held down). */
   readonly service: HealthValue;
   readonly since: string;
@@ -170,8 +176,17 @@ export class Shim extends EventEmitter {
   public readonly damping: FlapDamping;
   private reportSocket: dgram.Socket | undefined;
   private nextTick: NodeJS.Timeout | undefined;
-  /** On the primary: whether the secondary's priority gate is open (from its /healthz). */
-  private secondaryOpen = false;
+  /**
+   * On the primary: the last answer from the secondary's /healthz, and the healthy period it was asked
+   * in. The primary opens its priority gate only on an answer asked for after it last became healthy,
+   * saying the secondary's gate is closed and the secondary sees the primary up: an answer from before
+   * an outage says nothing about whether the secondary opened during it.
+   */
+  private secondaryAnswer: { clear: boolean; open: boolean; epoch: number; seq: number } | undefined;
+  /** On the primary: counts the times it became healthy (an answer is fresh only within one period). */
+  private healthyEpoch = 0;
+  private wasHealthy = false;
+  private pollSeq = 0;
   /** The check in flight, if any: one at a time. */
   private inFlight: Promise<unknown> | undefined;
   private inFlightSince = 0;
@@ -212,7 +227,7 @@ export class Shim extends EventEmitter {
         return;
       }
       const body = JSON.stringify(this.status()) + '\n';
-      const up = url === '/priority' ? this.priorityValue === 'up' : this.effective === 'up';
+      const up = url === '/priority' ? this.priorityReported() === 'up' : this.effective === 'up';
       res.writeHead(up ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     });
@@ -234,11 +249,21 @@ export class Shim extends EventEmitter {
     return this.priorityValue;
   }
 
+  /**
+   * The priority gate as the peer must see it: up from the moment it is wanted up until its port has
+   * really stopped listening (closing is queued behind an open in progress), so an answer never says
+   * closed while a balancer can still connect.
+   */
+  private priorityReported(): HealthValue {
+    return this.priorityValue === 'up' || this.priorityGate.listening ? 'up' : 'down';
+  }
+
   public status(): ShimStatus {
     return {
       state: this.effective,
-      priority: this.o.peer ? this.priorityValue : null,
+      priority: this.o.peer ? this.priorityReported() : null,
       role: this.o.peer?.role ?? null,
+      primary: this.primary ? this.primary.state : null,
       service: this.stopping ? 'down' : this.local.state,
       since: new Date(this.effectiveSince).toISOString(),
       lastCheck: this.local.lastCheckAt ? new Date(this.local.lastCheckAt).toISOString() : null,
@@ -483,17 +508,33 @@ export class Shim extends EventEmitter {
     });
   }
 
-  /** The primary reads the secondary's priority gate (an unreachable secondary takes no traffic). */
+  /**
+   * The primary reads the secondary's priority gate and its view of the primary. An unreachable
+   * secondary takes no traffic: its shim, which holds its priority gate, is not answering.
+   */
   private pollSecondary(): Promise<void> {
     const peer = this.o.peer!;
+    const asked = { epoch: this.healthyEpoch, seq: ++this.pollSeq };
     return getJson(peer.healthUrl, peer.timeoutMs ?? 800).then(async (f) => {
       if (this.stopping) return;
+      // Answers can arrive out of order when a poll outlives the interval: keep the newest asked.
+      if (this.secondaryAnswer && this.secondaryAnswer.seq > asked.seq) return;
       const open = f.body?.priority === 'up';
-      if (open !== this.secondaryOpen)
+      // A secondary from before the `primary` field counts as seeing the primary up (the old rule).
+      const seesUsUp = !f.body || f.body.primary !== 'down';
+      const clear = !open && seesUsUp;
+      const before = this.secondaryAnswer;
+      if (!before || before.open !== open)
         this.log.info(open ? 'secondary priority gate open: holding ours closed' : 'secondary priority gate closed', { status: f.status || f.error });
-      this.secondaryOpen = open;
-      await this.reconcile(open ? 'the secondary still takes traffic' : 'secondary closed');
+      this.secondaryAnswer = { clear, open, ...asked };
+      await this.reconcile(open ? 'the secondary still takes traffic' : clear ? 'secondary closed' : 'the secondary does not yet see this host up');
     });
+  }
+
+  /** On the primary: the secondary's gate is closed, as answered after this host last became healthy. */
+  private secondaryClear(): boolean {
+    const a = this.secondaryAnswer;
+    return !!a && a.clear && a.epoch === this.healthyEpoch;
   }
 
   private async reconcile(reason: string): Promise<void> {
@@ -506,8 +547,16 @@ export class Shim extends EventEmitter {
         ? `held down by flap damping until ${this.heldDownUntil()} (penalty ${this.damping.penalty().toFixed(2)})`
         : reason;
     const ops = [this.setEffective(healthy ? 'up' : 'down', why)];
+    if (this.o.peer?.role === 'primary' && healthy !== this.wasHealthy) {
+      this.wasHealthy = healthy;
+      if (healthy) {
+        // A new healthy period: earlier answers are stale. Ask now rather than at the next interval.
+        this.healthyEpoch++;
+        if (!this.stopping) void this.pollSecondary();
+      }
+    }
     if (this.o.peer) {
-      const waiting = this.o.peer.role === 'secondary' ? this.primary!.state === 'up' : this.secondaryOpen;
+      const waiting = this.o.peer.role === 'secondary' ? this.primary!.state === 'up' : !this.secondaryClear();
       const pwhy = !healthy
         ? why
         : this.o.peer.role === 'secondary'
@@ -515,7 +564,7 @@ export class Shim extends EventEmitter {
             ? 'the primary is healthy'
             : 'the primary is down'
           : waiting
-            ? 'waiting for the secondary to close'
+            ? 'waiting for the secondary to close and to see this host up'
             : reason;
       ops.push(this.setPriority(healthy && !waiting ? 'up' : 'down', pwhy));
     }

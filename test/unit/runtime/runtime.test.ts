@@ -39,6 +39,7 @@ async function pair(
   fallCount: number,
   riseCount: number,
   primaryExtra: Partial<ConstructorParameters<typeof Shim>[0]> = {},
+  primaryPollMs = pollMs,
 ) {
   const p = { gate: await freePort(), prio: await freePort(), health: await freePort() };
   const s = { gate: await freePort(), prio: await freePort(), health: await freePort() };
@@ -52,7 +53,7 @@ async function pair(
     intervalMs: 30,
     rise: 1,
     fall: 1,
-    peer: { role: 'primary', healthUrl: `http://127.0.0.1:${s.health}/healthz`, pollMs },
+    peer: { role: 'primary', healthUrl: `http://127.0.0.1:${s.health}/healthz`, pollMs: primaryPollMs },
     ...primaryExtra,
   });
   const secondary = new Shim({
@@ -593,6 +594,7 @@ describe('Shim publishing (in process, fake service state)', () => {
           'heldDownUntil',
           'lastCheck',
           'penalty',
+          'primary',
           'priority',
           'role',
           'service',
@@ -600,7 +602,11 @@ describe('Shim publishing (in process, fake service state)', () => {
           'state',
         ]);
         assert.equal(JSON.parse(h.body).state, 'up');
-        assert.deepEqual([JSON.parse(h.body).priority, JSON.parse(h.body).role], [null, null], 'no peer: no priority gate and no role');
+        assert.deepEqual(
+          [JSON.parse(h.body).priority, JSON.parse(h.body).role, JSON.parse(h.body).primary],
+          [null, null, null],
+          'no peer: no priority gate, no role, no view of a primary',
+        );
         assert.equal(await agentLine(agent), 'up\n');
         assert.equal((await get(health, '/metrics')).status, 404, 'no other paths');
         assert.equal((await get(health, '/healthz', 'POST')).status, 405);
@@ -683,6 +689,48 @@ describe('Shim publishing (in process, fake service state)', () => {
       assert.ok(seen.samples > 50, `${seen.samples} samples`);
       assert.equal(seen.bothPriority, 0, 'never two priority gates open');
       assert.equal(seen.secondaryHealthClosed, 0, "the secondary's health gate never closed");
+    },
+  );
+
+  it(
+    'GIVEN a primary that polls the secondary rarely and recovers right after the secondary opened THEN it does not open on the answer ' +
+      'it had from before its outage: it asks at once, holds its gate closed while the secondary is open, and opens at the next poll ' +
+      'after the secondary closed',
+    async () => {
+      // The primary's only answer before the outage is the one at start ("closed"); its next poll is
+      // 2.5 s later. A primary that trusted that answer opened while the secondary was still open.
+      const pc = fakeChecker(true);
+      const { p, s, primary, secondary } = await pair(pc, 30, 3, 3, {}, 2500);
+      const both: string[] = [];
+      const openings: Array<[string, number]> = [];
+      const t0 = Date.now();
+      primary.on('priority', (v) => v === 'up' && openings.push(['primary', Date.now() - t0]));
+      secondary.on('priority', (v) => v === 'up' && openings.push(['secondary', Date.now() - t0]));
+      const check = () => {
+        if (primary.priority === 'up' && secondary.status().priority === 'up') both.push(`${Date.now() - t0} ms`);
+      };
+      primary.on('priority', check);
+      secondary.on('priority', check);
+      await secondary.start();
+      await primary.start();
+      try {
+        await until(() => gateOpen(p.prio));
+        pc.ok = false;
+        await until(() => gateOpen(s.prio));
+        const secondaryOpenedAt = Date.now() - t0;
+        pc.ok = true;
+        await until(() => primary.state === 'up');
+        assert.ok(Date.now() - t0 < 2000, `the primary recovered at ${Date.now() - t0} ms, before its next poll at 2500 ms`);
+        await new Promise((r) => setTimeout(r, 150));
+        assert.equal(primary.priority, 'down', 'the fresh answer says the secondary is open: the primary waits');
+        await until(async () => !(await gateOpen(s.prio)));
+        await until(() => gateOpen(p.prio), 4000);
+        assert.ok(secondaryOpenedAt > 0);
+      } finally {
+        await secondary.stop();
+        await primary.stop();
+      }
+      assert.deepEqual(both, [], `both priority gates wanted open (${JSON.stringify(openings)})`);
     },
   );
 

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { runCli } from './cli-core';
 import { labCommand } from './commands/lab';
+import { lintCommand } from './commands/lint';
 import { mimicCommand } from './commands/mimic';
 import { peersCommand } from './commands/peers';
 import { proxyCommand } from './commands/proxy';
@@ -13,6 +14,7 @@ import { synthCommand } from './commands/synth';
 export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [
   synthCommand,
   snippetCommand,
+  lintCommand,
   peersCommand,
   shimCommand,
   checkCommand,

@@ -1,0 +1,20 @@
+import { ajpConnectors, type TomcatDocument } from '../../documents/tomcat';
+import type { LintRule } from '../../types';
+
+/** A secret from a property that, when missing, becomes the literal text. */
+export const TC_003: LintRule<TomcatDocument> = {
+  id: 'IDHA-TC-003',
+  kind: 'tomcat',
+  severity: 'warning',
+  title: 'The AJP secret is a ${property} with no default: a missing property becomes the secret',
+  why:
+    'Tomcat keeps `${prop}` as literal text when the property is not defined, so a host without it runs AJP with the secret ' +
+    '"${prop}", which is written in server.xml for anyone to read. With `${prop:-}` the secret is empty instead and Tomcat refuses ' +
+    'to start the connector (secretRequired): the missing secret fails closed.',
+  source: 'DOMAIN.md "Consumers\' rules found the hard way" (Tomcat 10, checked live); Tomcat 9.0.33 changelog (${name:-default})',
+  fix: 'Write secret="${idha.ajp.secret:-}" (Tomcat 9.0.33 or later) and define the property in conf/catalina.properties.',
+  check: (doc) =>
+    ajpConnectors(doc)
+      .filter((c) => /\$\{[^}:]+\}/.test(c.attributes.secret ?? ''))
+      .map((c) => ({ line: c.line, message: `AJP connector on port ${c.attributes.port ?? '(default)'} has secret="${c.attributes.secret}"` })),
+};

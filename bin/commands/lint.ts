@@ -8,7 +8,7 @@ interface LintArgs {
   kind?: LintKind;
   format: 'text' | 'json' | 'sarif';
   failOn: Severity | 'none';
-  iqservicePort?: number[];
+  iqservicePort?: string;
 }
 
 /** Most files one run reads from the folders it is given. */
@@ -29,7 +29,11 @@ export const lintCommand: CommandModule<{}, LintArgs> = {
         default: 'error' as const,
         describe: 'Exit 1 when an unsuppressed finding is at least this severe',
       })
-      .option('iqservice-port', { type: 'number', array: true, describe: 'IQService ports (default 5050 and its TLS port 5051)' })
+      .option('iqservice-port', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'IQService ports, comma-separated (default 5050,5051: the service and its TLS port)',
+      })
       .epilogue(
         'Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or a file that cannot be read. Rules: docs/lint.md.',
       ) as unknown as Argv<LintArgs>,
@@ -37,9 +41,11 @@ export const lintCommand: CommandModule<{}, LintArgs> = {
     const { lint, DEFAULT_IQ_PORTS } = require('../../lib/lint/engine') as typeof import('../../lib/lint/engine');
     const { detectKind } = require('../../lib/lint/detect') as typeof import('../../lib/lint/detect');
     const { LintInputError, SEVERITY_RANK } = require('../../lib/lint/types') as typeof import('../../lib/lint/types');
-    const ports = args.iqservicePort ?? [...DEFAULT_IQ_PORTS];
-    const bad = ports.find((p) => !Number.isInteger(p) || p < 1 || p > 65535);
-    if (bad !== undefined) return fail(`--iqservice-port ${bad}: a port is an integer from 1 to 65535 (e.g. --iqservice-port 5050 5051)`);
+    const words = args.iqservicePort === undefined ? DEFAULT_IQ_PORTS.map(String) : args.iqservicePort.split(',').map((s) => s.trim());
+    const bad = words.find((w) => !/^\d{1,5}$/.test(w) || Number(w) < 1 || Number(w) > 65535);
+    if (bad !== undefined)
+      return fail(`--iqservice-port ${JSON.stringify(bad)}: a port is an integer from 1 to 65535 (e.g. --iqservice-port 5050,5051)`);
+    const ports = words.map(Number);
     let inputs: Array<{ file: string; text: string; kind?: LintKind }>;
     try {
       inputs = collect(args.files, args.kind, detectKind);

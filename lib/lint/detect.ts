@@ -16,7 +16,10 @@ export function detectKind(file: string, text: string): LintKind | undefined {
   if (base === 'haproxy.cfg') return 'haproxy';
   if (base === 'keepalived.conf') return 'keepalived';
   if (base === 'workers.properties' || base === 'uriworkermap.properties') return 'mod-jk';
-  if (base === 'server.xml' || /^\s*(<\?xml|<!--|<Server\b|<Connector\b|<Service\b)/.test(head)) return 'tomcat';
+  // XML: Tomcat's server.xml (or a fragment with its connectors); other XML (a WinSW service file) is not a kind.
+  const xml = /^\s*(<\?xml|<!--)/.test(head);
+  if (base === 'server.xml' || /^\s*<(Server|Connector)\b/.test(head) || (xml && /<(Server|Connector)\b/.test(head))) return 'tomcat';
+  if (xml) return undefined;
   const code = head
     .split('\n')
     .map((l) => l.trim())

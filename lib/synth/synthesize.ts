@@ -9,6 +9,7 @@ import { describeState } from '../topology/state-backend';
 import { commitRendered, SynthesizeOptions, SynthesizeResult } from './synth-client';
 import { buildTopologyApp } from '../topology/topology-app';
 import { dampingNote, hostPlan, hostShims } from '../hosts/host-plan';
+import { describeFinding, selfCheck } from './self-check';
 
 export type { SynthesizeOptions, SynthesizeResult } from './synth-client';
 
@@ -152,6 +153,16 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
   const stacksDir = path.join(tmp, 'stacks');
   if (fs.existsSync(stacksDir) && fs.readdirSync(stacksDir).length === 0) fs.rmdirSync(stacksDir);
   const files = listFiles(tmp);
+  // The lint rules check every renderer a second time: an error is a renderer's bug (nothing is
+  // written); a warning comes from a choice in the topology and is printed with the others.
+  // The IQService ports are the topology's own (none without a service: a Tomcat may use 5050).
+  const check = selfCheck(tmp, files, [...new Set(built.pairs.flatMap((p) => p.pair.model.servicePorts))]);
+  if (check.errors.length)
+    throw new Error(
+      `internal: identity-ha rendered output that its own lint rules refuse (a renderer bug: please report it with the topology):\n` +
+        check.errors.map((f) => `  ${describeFinding(f)}`).join('\n'),
+    );
+  for (const f of check.warnings) warnings.add(`idha lint: ${describeFinding(f)}`);
   writeOwnerMarker(tmp, VERSION, files);
   const order = PLATFORMS.map((p) => p.platform);
   estimates.sort((a, b) => a.service.localeCompare(b.service) || order.indexOf(a.platform) - order.indexOf(b.platform));

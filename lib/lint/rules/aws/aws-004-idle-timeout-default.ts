@@ -6,7 +6,7 @@ export const AWS_004: LintRule<TerraformDocument> = {
   id: 'IDHA-AWS-004',
   kind: 'terraform',
   severity: 'warning',
-  title: 'An NLB listener for IQService keeps the default idle timeout (350 s) or one shorter than 30 minutes',
+  title: 'An NLB listener for IQService leaves its idle timeout at the default: the NLB drops idle connections after 350 s',
   why:
     "The NLB drops a TCP flow idle for tcp_idle_timeout_seconds (default 350) without a reset; IdentityIQ's next call on that " +
     'connection fails. identity-ha uses one idle timeout on every balancer (idleTimeoutMinutes, 30 by default).',
@@ -15,9 +15,10 @@ export const AWS_004: LintRule<TerraformDocument> = {
   check: (doc, ctx) =>
     doc.resources
       .filter((r) => r.type === 'aws_lb_listener' && /^(TCP|TLS)$/.test(`${r.values.protocol ?? ''}`) && ctx.iqPorts.has(num(r.values.port) ?? -1))
-      .filter((r) => (num(r.values.tcp_idle_timeout_seconds) ?? 350) < 1800)
+      // A plan shows the default (350) where the configuration left it out.
+      .filter((r) => (num(r.values.tcp_idle_timeout_seconds) ?? 350) === 350)
       .map((r) => ({
         line: doc.lineOf(r, 'tcp_idle_timeout_seconds'),
-        message: `${r.address}: tcp_idle_timeout_seconds ${r.values.tcp_idle_timeout_seconds ?? 'not set (350)'}`,
+        message: `${r.address}: tcp_idle_timeout_seconds ${r.values.tcp_idle_timeout_seconds ?? 'not set'} (the default, 350)`,
       })),
 };

@@ -19,6 +19,7 @@ export async function runCli(argv: string[], commands: ReadonlyArray<CommandModu
     .usage(options.usage)
     .strict()
     .demandCommand(1, `Name a command: ${names.join(', ')}`)
+    .completion('completion', 'Print a shell completion script (bash or zsh): idha completion >> ~/.bashrc')
     .help()
     .alias('h', 'help')
     .version()
@@ -57,6 +58,10 @@ export async function runCli(argv: string[], commands: ReadonlyArray<CommandModu
       // One bad flag: one line that names it (a topology file's problems keep their list).
       const flag = e.problems.length === 1 && e.uncounted === 0 && e.problems[0].field.startsWith('--');
       process.stderr.write(`${options.scriptName}: ${flag ? formatProblem(e.problems[0]) : e.message}\n`);
+      return 2;
+    }
+    if ((e as Error).name === 'WarningsAsErrorsError') {
+      process.stderr.write(`${options.scriptName}: ${(e as Error).message}\n`);
       return 2;
     }
     if ((e as Error).name === 'SynthInterruptedError') {

@@ -9,10 +9,12 @@ import { shimCommand } from './commands/shim';
 import { checkCommand } from './commands/check';
 import { snippetCommand } from './commands/snippet';
 import { synthCommand } from './commands/synth';
+import { validateCommand } from './commands/validate';
 
 /** Every command, registered explicitly. */
 export const COMMANDS: ReadonlyArray<CommandModule<any, any>> = [
   synthCommand,
+  validateCommand,
   snippetCommand,
   lintCommand,
   peersCommand,

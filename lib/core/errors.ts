@@ -130,6 +130,17 @@ export class IdhaValidationError extends Error {
   }
 }
 
+/** `--strict`: the input is valid, but it has warnings, which count as errors. Nothing was written. */
+export class WarningsAsErrorsError extends Error {
+  constructor(public readonly warnings: readonly string[]) {
+    super(
+      `${warnings.length} warning${warnings.length === 1 ? '' : 's'}, which --strict counts as errors (nothing was written):\n` +
+        warnings.map((w) => `  - ${w}`).join('\n'),
+    );
+    this.name = 'WarningsAsErrorsError';
+  }
+}
+
 /** Collects problems so that a user sees all of them at once. */
 export class Problems {
   constructor(

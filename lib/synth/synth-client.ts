@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { IdhaValidationError, Problem } from '../core/errors';
+import { IdhaValidationError, Problem, WarningsAsErrorsError } from '../core/errors';
 import type { FailoverEstimate } from '../model/failover-estimate';
 import type { TopologyDocument } from '../topology/topology';
 import { checkOutputFolder, commitOutput, CommitOptions, createStaging, discardStaging, OutputTarget, OWNER_MARKER, Staging } from './output-folder';
@@ -21,6 +21,8 @@ export interface SynthesizeOptions {
   readonly platforms?: readonly string[];
   /** Write into a non-empty folder idha did not write; its files are kept. @default false */
   readonly force?: boolean;
+  /** Count warnings as errors: with any, nothing is written ({@link WarningsAsErrorsError}). @default false */
+  readonly strict?: boolean;
 }
 
 export interface SynthesizeResult {
@@ -42,7 +44,12 @@ export function commitRendered(
   staging: Staging,
   rendered: RenderResult,
   hooks?: Pick<CommitOptions, 'beforeStep'>,
+  strict = false,
 ): SynthesizeResult {
+  if (strict && target.warnings.length + rendered.warnings.length > 0) {
+    discardStaging(staging);
+    throw new WarningsAsErrorsError([...target.warnings, ...rendered.warnings]);
+  }
   const states = new Map(rendered.stacks.map((s) => [s.name, s.state]));
   const committed = commitOutput(
     target,
@@ -170,7 +177,7 @@ export async function synthesizeTopologyInterruptibly(options: SynthesizeOptions
       discardStaging(staging);
       throw caught ? new SynthInterruptedError(caught) : e;
     }
-    return commitRendered(target, staging, rendered);
+    return commitRendered(target, staging, rendered, undefined, options.strict);
   } finally {
     await worker?.terminate();
     for (const s of signals) process.off(s, onSignal);

@@ -185,7 +185,7 @@ export function synthesizeTopology(options: SynthesizeOptions, hooks?: Pick<Comm
     discardStaging(staging);
     throw e;
   }
-  return commitRendered(target, staging, rendered, hooks);
+  return commitRendered(target, staging, rendered, hooks, options.strict);
 }
 
 export { formatEstimateTable } from './synth-client';

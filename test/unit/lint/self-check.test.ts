@@ -13,7 +13,7 @@ import { REPO, runIdha } from '../../helpers';
 const FX = path.join(REPO, 'test', 'fixtures', 'lint');
 
 describe("idha synth's self-check", () => {
-  it('GIVEN a rendered folder with a bad and a good file THEN the bad one is an error naming file, line and rule; files of no kind are skipped', () => {
+  it('GIVEN a rendered folder with a bad and a good file THEN the bad one is an error naming file, line and rule; others skipped', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-self-'));
     try {
       fs.copyFileSync(path.join(FX, 'IDHA-HAP-001', 'fail.haproxy.cfg'), path.join(dir, 'haproxy.cfg'));

@@ -51,7 +51,7 @@ export interface LintRule<D extends LintDocument = LintDocument> {
   /** One line, shown with every finding. */
   readonly title: string;
   readonly why: string;
-  /** Where the why comes from: a vendor document, a CVE, or a measurement in DOMAIN.md. */
+  /** Where the why comes from: a vendor document, a CVE, or identity-ha's own measurement. */
   readonly source: string;
   readonly fix: string;
   readonly check: (doc: D, ctx: LintContext) => readonly RuleHit[];

@@ -9,6 +9,7 @@ import {
   VpcSecurityGroupIngressRule,
 } from '../../framework/provider-aws';
 import { AddressKind, hostCidr } from '../../core/address';
+import { lintIgnore, NOISY_PROBE_CHOSEN } from '../../core/lint-ignore';
 import { cidrProps } from '../shared/aws';
 import { ConnectionAction, HaServiceModel } from '../../model/ha-service-model';
 import { priorityProbe, ProbeKind } from '../../model/probe-policy';
@@ -92,6 +93,9 @@ export class AwsNetworkLoadBalancer extends Construct {
         healthCheck,
         tags: t.tags,
       });
+      // A check on the service port only where the topology asked for it: say so where idha lint reads it.
+      if (pool.probe.kind === ProbeKind.TCP_CONNECT)
+        tg.addOverride('//.idha-lint', lintIgnore('IDHA-AWS-001', `${NOISY_PROBE_CHOSEN} in the topology`));
       this.targetGroups.push(tg);
       for (const m of pool.members) {
         new LbTargetGroupAttachment(this, `tg-${listener.name}-${m.name}`, {

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Lb, LbBackendAddressPool, LbBackendAddressPoolAddress, LbProbe, LbRule, NetworkSecurityRule } from '../../framework/provider-azurerm';
 import { AddressKind, hostCidr } from '../../core/address';
+import { lintIgnore, NOISY_PROBE_CHOSEN } from '../../core/lint-ignore';
 import { HaServiceModel } from '../../model/ha-service-model';
 import { priorityProbe, ProbeKind } from '../../model/probe-policy';
 import { ResolvedAzureProps } from './service-target';
@@ -57,6 +58,9 @@ export class AzureLoadBalancer extends Construct {
       intervalInSeconds: t.intervalSeconds,
       probeThreshold: t.probeThreshold,
     });
+    // A probe on the service port only where the topology asked for it: say so where idha lint reads it.
+    if (probe.kind === ProbeKind.TCP_CONNECT)
+      this.probe.addOverride('//.idha-lint', lintIgnore('IDHA-AZ-001', `${NOISY_PROBE_CHOSEN} in the topology`));
 
     for (const listener of model.listeners) {
       const pool = model.pools.find((p) => p.name === listener.poolName)!;

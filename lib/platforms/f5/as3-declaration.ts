@@ -1,4 +1,5 @@
 import { AddressKind } from '../../core/address';
+import { lintIgnore, NOISY_PROBE_CHOSEN } from '../../core/lint-ignore';
 import { ConnectionAction, HaServiceModel, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind, ResolvedProbePolicy } from '../../model/probe-policy';
 import { ResolvedF5Props } from './service-target';
@@ -45,7 +46,8 @@ export function as3Monitor(probe: ResolvedProbePolicy, t: ResolvedF5Props): Reco
     case ProbeKind.TCP_HALF_OPEN:
       return { class: 'Monitor', remark: 'half-open on the service port: SYN, SYN-ACK, RST', monitorType: 'tcp-half-open', ...timing };
     case ProbeKind.TCP_CONNECT:
-      return { class: 'Monitor', remark: 'full TCP open/close on service port: IQService logs each', monitorType: 'tcp', ...timing };
+      // The remark is what `idha lint` reads as the suppression (AS3 allows 64 characters).
+      return { class: 'Monitor', remark: lintIgnore('IDHA-F5-001', NOISY_PROBE_CHOSEN), monitorType: 'tcp', ...timing };
     default:
       throw new Error(`internal: no F5 monitor for probe kind ${probe.kind}`);
   }

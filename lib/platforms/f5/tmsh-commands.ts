@@ -1,4 +1,5 @@
 import { AddressKind } from '../../core/address';
+import { lintIgnore, NOISY_PROBE_CHOSEN } from '../../core/lint-ignore';
 import { ConnectionAction, HaServiceModel, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind } from '../../model/probe-policy';
 import { f5Names } from './as3-declaration';
@@ -43,6 +44,7 @@ export function buildTmshCommands(model: HaServiceModel, t: ResolvedF5Props): st
       break;
     case ProbeKind.TCP_CONNECT:
       lines.push(`# WARNING: a full TCP probe on the service port makes IQService log a malformed request on every probe.`);
+      lines.push(`# ${lintIgnore('IDHA-F5-001', `${NOISY_PROBE_CHOSEN} in the topology`)}`);
       lines.push(`create ltm monitor tcp ${monitorName} { ${timing} }`);
       break;
     default:

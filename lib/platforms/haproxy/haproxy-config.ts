@@ -33,6 +33,8 @@ export interface HaproxyProxySpec {
    * At level notice HAProxy sends only state changes, never traffic logs.
    */
   readonly reportTo?: { readonly address: string; readonly port: number };
+  /** A comment written above each server line (an `idha-lint-ignore` for a check the topology chose). */
+  readonly serverComment?: string;
 }
 
 export interface HaproxyTimingSpec {
@@ -130,6 +132,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
       lines.push('    option httpchk', `    http-check send meth GET uri ${w(p.httpPath ?? '/healthz')}`, '    http-check expect status 200');
     }
     for (const s of p.servers) {
+      if (p.serverComment) lines.push(`    ${haproxyComment(p.serverComment)}`);
       const parts = [`    server ${w(s.name)} ${hostPort(s.address, s.port)}`];
       if (s.backup) parts.push('backup');
       // fastinter and downinter: a server in transition or down is checked 4 times as often, so a

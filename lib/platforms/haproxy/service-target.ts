@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { AddressKind, checkBindAddress } from '../../core/address';
 import { checkInteger } from '../../core/checks';
 import { Problems } from '../../core/errors';
+import { lintIgnore, NOISY_PROBE_CHOSEN } from '../../core/lint-ignore';
 import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from '../../model/failover-estimate';
 import { ConnectionAction, HaServiceModel, HaStrategy, membersByPriority, poolOf } from '../../model/ha-service-model';
 import { ProbeKind } from '../../model/probe-policy';
@@ -170,6 +171,7 @@ export class HaproxyTarget extends HaTargetBase {
           allowedClients: model.allowedClients,
           check: probe.kind === ProbeKind.SIDECAR_HTTP ? ('http' as const) : ('tcp' as const),
           httpPath: probe.path,
+          serverComment: onService ? lintIgnore('IDHA-HAP-001', `${NOISY_PROBE_CHOSEN} in the topology (IQService logs each check)`) : undefined,
           servers: membersByPriority(pool).map((m, i) => ({
             name: m.name,
             address: m.address.value,

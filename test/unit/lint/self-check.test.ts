@@ -54,4 +54,29 @@ describe("idha synth's self-check", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it(
+    'GIVEN a topology that asks for a probe on the service port (allowNoisyTcpProbe) THEN synth writes it, each noisy check carries a ' +
+      'suppression with the reason, and idha lint of the output reports them suppressed (exit 0)',
+    () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-self-'));
+      try {
+        const yaml = fs
+          .readFileSync(path.join(REPO, 'examples', 'iqservice-pair.yaml'), 'utf8')
+          .replace(/probe:\n {6}kind: sidecar-gate[^\n]*\n {6}gatePort: 15050/, 'probe:\n      kind: tcp-connect\n      allowNoisyTcpProbe: true');
+        assert.ok(yaml.includes('allowNoisyTcpProbe: true'), 'the example still has the probe block this test changes');
+        fs.writeFileSync(path.join(dir, 'noisy.yaml'), yaml);
+        const out = path.join(dir, 'out');
+        const s = runIdha(['synth', '-c', path.join(dir, 'noisy.yaml'), '-o', out]);
+        assert.equal(s.status, 0, s.stderr);
+        const r = runIdha(['lint', '--format', 'json', out]);
+        assert.equal(r.status, 0, r.stdout);
+        const findings = JSON.parse(r.stdout).findings as Array<{ ruleId: string; suppressed?: { reason: string } }>;
+        assert.deepEqual([...new Set(findings.map((f) => f.ruleId))].sort(), ['IDHA-AWS-001', 'IDHA-AZ-001', 'IDHA-F5-001', 'IDHA-HAP-001']);
+        for (const f of findings) assert.match(f.suppressed?.reason ?? '(not suppressed)', /^allowNoisyTcpProbe: true/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

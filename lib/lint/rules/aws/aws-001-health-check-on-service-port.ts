@@ -11,7 +11,7 @@ export const AWS_001: LintRule<TerraformDocument> = {
   why:
     'The NLB\'s TCP health check completes the handshake on the traffic port (its default), and IQService logs "Malformed ' +
     'request received from client" for each one, from every NLB node, every interval.',
-  source: 'DOMAIN.md "AWS Network Load Balancer" and "Why probes cause the log line"',
+  source: 'AWS Elastic Load Balancing docs, "Health checks for Network Load Balancer target groups" (port: traffic-port); docs/concepts.md',
   fix: 'Run `idha shim` on each IQService host and set health_check.port to its priority gate (15054), as `idha synth` renders for aws.',
   check: (doc, ctx) =>
     iqTargetGroups(doc, ctx)

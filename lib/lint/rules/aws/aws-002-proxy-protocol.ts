@@ -9,7 +9,7 @@ export const AWS_002: LintRule<TerraformDocument> = {
   severity: 'error',
   title: 'proxy_protocol_v2 is on for an IQService target group',
   why: 'PROXY protocol v2 prepends a binary header to the TCP stream. IQService reads it as the start of a request and breaks its framing.',
-  source: 'DOMAIN.md "AWS Network Load Balancer"',
+  source: 'AWS Elastic Load Balancing docs, "Target groups for your Network Load Balancers", "Proxy protocol"',
   fix: 'Set proxy_protocol_v2 = false on IQService target groups.',
   check: (doc, ctx) =>
     iqTargetGroups(doc, ctx)

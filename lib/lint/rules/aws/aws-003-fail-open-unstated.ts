@@ -12,7 +12,7 @@ export const AWS_003: LintRule<TerraformDocument> = {
     'When every target fails its health check, an NLB sends to all of them (fail open), the dead primary included. For a ' +
     'prefer-primary pair the moment that matters is the handover, when the priority gates swap. target_group_health ' +
     '(unhealthy_state_routing, dns_failover) states when the NLB counts the group unhealthy, so the behaviour is chosen, not inherited.',
-  source: 'DOMAIN.md "AWS Network Load Balancer" (fail open; target_group_health)',
+  source: 'AWS Elastic Load Balancing docs, "Health checks for Network Load Balancer target groups" (fail open) and "Target group health"',
   fix: 'Add target_group_health { unhealthy_state_routing { minimum_healthy_targets_count = 1 } }, as `idha synth` renders for aws.',
   check: (doc, ctx) =>
     iqTargetGroups(doc, ctx)

@@ -10,7 +10,7 @@ export const AWS_004: LintRule<TerraformDocument> = {
   why:
     "The NLB drops a TCP flow idle for tcp_idle_timeout_seconds (default 350) without a reset; IdentityIQ's next call on that " +
     'connection fails. identity-ha uses one idle timeout on every balancer (idleTimeoutMinutes, 30 by default).',
-  source: 'DOMAIN.md "AWS Network Load Balancer" (tcp_idle_timeout_seconds 60-6000, default 350)',
+  source: 'AWS Elastic Load Balancing docs, "Update the TCP idle timeout for your Network Load Balancer listener" (60-6000 s, default 350)',
   fix: "Set tcp_idle_timeout_seconds = 1800 (or your balancers' common idle timeout) on the IQService listeners.",
   check: (doc, ctx) =>
     doc.resources

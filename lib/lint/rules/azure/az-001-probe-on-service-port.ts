@@ -10,7 +10,7 @@ export const AZ_001: LintRule<TerraformDocument> = {
   why:
     'Azure\'s TCP probe completes the handshake and closes with FIN, and its HTTP probe sends a GET: IQService logs "Malformed ' +
     'request received from client" on every probe, every 5 to 15 s from 168.63.129.16. This is the report the project started from.',
-  source: 'DOMAIN.md "Azure Load Balancer"; seeds/iqservice-ha-wiki.txt (the Azure LB report)',
+  source: 'Azure Load Balancer docs, "Health probes" (a TCP probe completes the handshake, then closes); docs/concepts.md',
   fix: 'Run `idha shim` on each IQService host and probe its priority gate (Tcp on 15054), as `idha synth` renders for azure.',
   check: (doc, ctx) =>
     doc.resources

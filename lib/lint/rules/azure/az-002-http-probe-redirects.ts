@@ -10,7 +10,7 @@ export const AZ_002: LintRule<TerraformDocument> = {
   why:
     'Azure LB HTTP and HTTPS probes pass only on status 200. Tomcat answers `/identity` with a 302 to `/identity/`, so every node ' +
     'fails its probe and the backend pool is empty.',
-  source: 'DOMAIN.md "Azure Load Balancer" (HTTP probe: GET path, needs 200); Tomcat\'s context-root redirect (mapperContextRootRedirectEnabled)',
+  source: 'Azure Load Balancer docs, "Health probes" (HTTP and HTTPS probes pass on 200 only); Tomcat\'s Context mapperContextRootRedirectEnabled',
   fix: 'Probe a page that answers 200 itself: the context root with its slash (`/identity/`) or a health page.',
   check: (doc) =>
     doc.resources

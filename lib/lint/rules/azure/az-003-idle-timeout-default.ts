@@ -10,7 +10,7 @@ export const AZ_003: LintRule<TerraformDocument> = {
   why:
     "Azure drops a flow idle for idle_timeout_in_minutes (default 4) without telling either side; IdentityIQ's next call on that " +
     'connection then fails. identity-ha uses one idle timeout on every balancer (idleTimeoutMinutes, 30 by default).',
-  source: 'DOMAIN.md "Azure Load Balancer" (idle_timeout_in_minutes 4-100); docs/concepts.md "Connections, the same everywhere"',
+  source: 'Azure Load Balancer docs, "TCP reset and idle timeout" (4 minutes by default); docs/concepts.md "Connections, the same everywhere"',
   fix: 'Set idle_timeout_in_minutes to the idle timeout your other balancers use (30), and enable tcp_reset_enabled if clients should be told.',
   check: (doc, ctx) =>
     doc.resources

@@ -15,7 +15,7 @@ export const F5_001: LintRule<F5Document> = {
     'A tcp or http monitor opens and closes a connection to the member\'s port, and IQService logs "Malformed request received ' +
     'from client" for each one. A tcp_half_open monitor never completes the handshake, and a monitor on a sidecar port never ' +
     'touches 5050.',
-  source: 'DOMAIN.md "Why probes cause the log line" and "F5 BIG-IP"; the F5 question in seeds/iqservice-ha-wiki.txt',
+  source: 'F5 BIG-IP LTM monitors reference, "tcp" and "tcp_half_open"; docs/concepts.md "Why the probes look the way they do"',
   fix: "Monitor the identity-ha shim's gate (a tcp_half_open monitor with destination *:15050), or tcp_half_open on the service port.",
   check: (doc, ctx) => {
     const hits: RuleHit[] = [];
@@ -25,7 +25,8 @@ export const F5_001: LintRule<F5Document> = {
         const type = own?.type ?? builtinMonitorType(name);
         if (!type || !FULL_OPEN.has(type)) continue;
         if (own?.port !== undefined && !ctx.iqPorts.has(own.port)) continue;
-        hits.push({ line: pool.line, message: `pool ${pool.name} uses monitor ${name} (${type}) on the IQService port` });
+        // At the monitor when the file defines it (that is what to change), else at the pool.
+        hits.push({ line: own?.line ?? pool.line, message: `pool ${pool.name} uses monitor ${name} (${type}) on the IQService port` });
       }
     }
     return hits;

@@ -11,7 +11,7 @@ export const F5_002: LintRule<F5Document> = {
   why:
     'F5 keeps traffic in the highest priority group only while min-active-members (AS3 minimumMembersActive) is above 0 and the ' +
     "members' priority groups differ. Otherwise the pool balances over both IQService hosts instead of preferring the primary.",
-  source: 'DOMAIN.md "F5 BIG-IP" (priority group activation); F5 BIG-IP Local Traffic Manager docs, "priority group activation"',
+  source: 'F5 BIG-IP Local Traffic Manager docs, "priority group activation"; F5 AS3 schema reference, Pool "minimumMembersActive"',
   fix: 'Give the primary a higher priority group than the secondary (e.g. 10 and 0) and set min-active-members 1.',
   check: (doc, ctx) =>
     iqPools(doc, ctx)

@@ -11,7 +11,7 @@ export const F5_003: LintRule<F5Document> = {
     'Persistence sends a client back to the member it last used, before priority groups are consulted. After a failover every ' +
     "IdentityIQ server persists to the secondary, and stays there until the record expires. AS3's Service_L4 and Service_TCP " +
     'persist by source address unless persistenceMethods is set.',
-  source: 'DOMAIN.md "F5 BIG-IP" (persistenceMethods defaults to source-address)',
+  source: 'F5 AS3 schema reference, Service_L4 and Service_TCP "persistenceMethods" (default source-address)',
   fix: 'Set `persistenceMethods: []` (AS3) or `persist none` (tmsh) on the IQService virtual servers.',
   check: (doc, ctx) =>
     doc.virtuals

@@ -12,7 +12,7 @@ export const F5_004: LintRule<F5Document> = {
     'With the default (none) connections to a member marked down linger until they time out; `reset` cuts them so IdentityIQ ' +
     'reconnects, to the secondary, at once. Either can be right, but it is the one setting that decides whether a failover is ' +
     'seen at once or at the idle timeout, so it should be chosen, the same on every balancer.',
-  source: 'DOMAIN.md "F5 BIG-IP" (Pool.serviceDownAction); docs/concepts.md "Connections, the same everywhere"',
+  source: 'F5 AS3 schema reference, Pool "serviceDownAction" (default none); docs/concepts.md "Connections, the same everywhere"',
   fix: 'Set serviceDownAction (AS3) or service-down-action (tmsh) to reset or none, matching onFailover in your topology.',
   check: (doc, ctx) =>
     iqPools(doc, ctx)

@@ -9,9 +9,9 @@ export const HAP_002: LintRule<HaproxyDocument> = {
   title: 'A backend with a backup server has no `option redispatch` or no retries',
   why:
     'Between a primary dying and its check marking it down, every new connection goes to the dead server. With `retries` and `option ' +
-    'redispatch` HAProxy retries the connect on another server; without them each of those connections fails (DOMAIN.md, measured at 100 ' +
+    'redispatch` HAProxy retries the connect on another server; without them each of those connections fails (measured by identity-ha at 100 ' +
     'new connections/s: 155 failed without option redispatch, 1 with it).',
-  source: 'DOMAIN.md "HAProxy 2.6"; HAProxy configuration manual, "option redispatch" and "retries"',
+  source: 'HAProxy 2.6 configuration manual, "option redispatch" and "retries"; identity-ha\'s measurement on Debian 12',
   fix: 'Add `retries 3` and `option redispatch` to the backend or its defaults section.',
   check: (doc) =>
     doc.sections

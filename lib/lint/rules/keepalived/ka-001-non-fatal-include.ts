@@ -12,7 +12,7 @@ export const KA_001: LintRule<KeepalivedDocument> = {
   why:
     'keepalived 2.2.7 treats a missing `include` file as nothing (`--config-test` exits 0), and an empty one gives no message. When ' +
     'the file holds the VRRP password, the node runs VRRP without it and a second MASTER appears: the secret fails open.',
-  source: 'DOMAIN.md "Consumers\' rules found the hard way" (keepalived 2.2.7, checked live)',
+  source: 'keepalived.conf(5), "include" and "includea"; keepalived 2.2.7 on Debian 12, checked live by identity-ha',
   fix: 'Use `includea FILE` (keepalived refuses to start when it is missing, exit 6), or write the setting in keepalived.conf itself.',
   check: (doc) => {
     const all = walk(doc.nodes);

@@ -10,7 +10,7 @@ export const KA_002: LintRule<KeepalivedDocument> = {
   why:
     'keepalived honours `nopreempt` only when the instance starts as BACKUP: with `state MASTER` it takes the VIP back at every start, ' +
     'which is the preemption the setting was meant to stop.',
-  source: 'keepalived.conf(5), "nopreempt"; DOMAIN.md "With nopreempt every node must start as BACKUP"',
+  source: 'keepalived.conf(5), "nopreempt" ("the initial state of this entry must be BACKUP")',
   fix: 'Set `state BACKUP` on every node of the instance, and let `priority` choose the first holder.',
   check: (doc) =>
     blocks(doc.nodes, 'vrrp_instance')

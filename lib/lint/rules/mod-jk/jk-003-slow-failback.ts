@@ -10,8 +10,8 @@ export const JK_003: LintRule<HttpdDocument> = {
   why:
     'mod_jk retries a Tomcat in error only after `recover_time` (default 60 s), and only when maintenance runs: every ' +
     "`JkWatchdogInterval` (Debian's jk.conf sets 60) or, without a watchdog, on a request after `worker.maintain` (60 s). " +
-    "Failback then takes up to two minutes (DOMAIN.md: 36-49 s measured with Debian's watchdog of 60).",
-  source: 'The Apache Tomcat Connectors reference, "recover_time", "worker.maintain", "JkWatchdogInterval"; DOMAIN.md',
+    "Failback then takes up to two minutes (identity-ha measured 36-49 s with Debian's watchdog of 60).",
+  source: 'The Apache Tomcat Connectors reference, "recover_time", "worker.maintain", "JkWatchdogInterval"; Debian\'s libapache2-mod-jk jk.conf',
   fix: 'Set `recover_time` to 10 on each lb worker and `JkWatchdogInterval 5` (identity-ha writes both).',
   check: (doc) => {
     const hits: RuleHit[] = [];

@@ -10,7 +10,7 @@ export const PCS_001: LintRule<PcsDocument> = {
   why:
     "Pacemaker's systemd resources monitor the unit, not the application: a Tomcat whose unit runs but whose webapp does not answer " +
     'keeps the VIP. With Debian\'s tomcat10 (Type=simple) the unit is "started" long before the webapps answer.',
-  source: 'DOMAIN.md "Consumers\' rules found the hard way" (Pacemaker); Pacemaker Explained, "systemd" resource class',
+  source: 'Pacemaker Explained, "systemd" resource class; Debian\'s tomcat10.service (Type=simple)',
   fix:
     'Add a health check resource (an OCF agent, as `idha synth` renders, or ocf:heartbeat:tomcat or apache with a status URL) and ' +
     'place the VIP only where it passes.',

@@ -11,7 +11,7 @@ export const TC_003: LintRule<TomcatDocument> = {
     'Tomcat keeps `${prop}` as literal text when the property is not defined, so a host without it runs AJP with the secret ' +
     '"${prop}", which is written in server.xml for anyone to read. With `${prop:-}` the secret is empty instead and Tomcat refuses ' +
     'to start the connector (secretRequired): the missing secret fails closed.',
-  source: 'DOMAIN.md "Consumers\' rules found the hard way" (Tomcat 10, checked live); Tomcat 9.0.33 changelog (${name:-default})',
+  source: 'Tomcat 10 on Debian 12, checked live by identity-ha; Tomcat 9.0.33 changelog (${name:-default} in property replacement)',
   fix: 'Write secret="${idha.ajp.secret:-}" (Tomcat 9.0.33 or later) and define the property in conf/catalina.properties.',
   check: (doc) =>
     ajpConnectors(doc)

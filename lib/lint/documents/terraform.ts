@@ -10,6 +10,8 @@ export interface TfResource {
   readonly values: Readonly<Record<string, unknown>>;
   /** Where it is in the file, found only when a rule fires. */
   readonly path: ReadonlyArray<string | number>;
+  /** The length of `path`'s container of resources (see JsonSource.lineOf). */
+  readonly anchor: number;
 }
 
 export interface TerraformDocument extends LintDocument {
@@ -41,7 +43,13 @@ export function parseTerraform(file: string, text: string): TerraformDocument {
       if (!isObject(mod)) return;
       (Array.isArray(mod.resources) ? mod.resources : []).forEach((r, i) => {
         if (isObject(r) && r.mode !== 'data' && typeof r.type === 'string' && isObject(r.values))
-          resources.push({ type: r.type, address: `${r.address ?? r.type}`, values: r.values, path: [...path, 'resources', i, 'values'] });
+          resources.push({
+            type: r.type,
+            address: `${r.address ?? r.type}`,
+            values: r.values,
+            path: [...path, 'resources', i, 'values'],
+            anchor: path.length + 1,
+          });
       });
       (Array.isArray(mod.child_modules) ? mod.child_modules : []).forEach((c, i) => walk(c, [...path, 'child_modules', i]));
     };
@@ -55,7 +63,7 @@ export function parseTerraform(file: string, text: string): TerraformDocument {
         for (const [name, values] of Object.entries(byName)) {
           if (!isObject(values)) continue;
           const path = ['resource', type, name];
-          resources.push({ type, address: `${type}.${name}`, values, path });
+          resources.push({ type, address: `${type}.${name}`, values, path, anchor: 2 });
           for (const c of comments(values['//'])) {
             const s = parseSuppression(c);
             if (s) suppressions.push({ ...s, line: source.lineOf([...path, '//']), ...source.rangeOf(path) });
@@ -71,7 +79,7 @@ export function parseTerraform(file: string, text: string): TerraformDocument {
     resources,
     source,
     suppressions,
-    lineOf: (r, ...attribute) => source.lineOf([...r.path, ...attribute]),
+    lineOf: (r, ...attribute) => source.lineOf([...r.path, ...attribute], r.anchor),
   };
 }
 

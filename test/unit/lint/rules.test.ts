@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { describe, it } from 'node:test';
 import { detectKind } from '../../../lib/lint/detect';
+import { JsonSource } from '../../../lib/lint/documents/json';
 import { lint } from '../../../lib/lint/engine';
 import { PACKS, RULES } from '../../../lib/lint/packs';
 import { LINT_KINDS } from '../../../lib/lint/types';
@@ -103,6 +104,43 @@ describe("idha lint: the seed users' configs fail, the project's own output pass
     const kinds = new Set(r.files.map((f) => f.kind));
     assert.deepEqual([...kinds].sort(), ['as3', 'haproxy', 'httpd', 'keepalived', 'pcs', 'terraform', 'tmsh', 'tomcat']);
     assert.ok(r.files.length >= 40, `${r.files.length} files`);
+  });
+});
+
+describe('idha lint: lines in large JSON', () => {
+  it('GIVEN a plan and a cdk.tf.json THEN the line found from the one-pass index of resources is the line the full parse finds', () => {
+    const plan = JSON.stringify(
+      {
+        format_version: '1.2',
+        planned_values: {
+          root_module: {
+            resources: Array.from({ length: 40 }, (_, i) => ({
+              address: `r.${i}`,
+              type: 'azurerm_lb_probe',
+              values: { port: 5050 + i, tags: { a: [1, { b: i }] } },
+            })),
+            child_modules: [{ resources: [{ address: 'm.r', type: 'azurerm_lb_rule', values: { backend_port: 5050 } }] }],
+          },
+        },
+      },
+      null,
+      3,
+    );
+    const tf = read(path.join(REPO, 'test', 'expected', 'iqservice-pair', 'files', 'stacks', 'identity-ha-aws', 'cdk.tf.json'));
+    const cases: Array<[string, Array<string | number>, number]> = [
+      [plan, ['planned_values', 'root_module', 'resources', 0, 'values', 'port'], 3],
+      [plan, ['planned_values', 'root_module', 'resources', 17, 'values', 'tags', 'a', 1, 'b'], 3],
+      [plan, ['planned_values', 'root_module', 'resources', 39, 'values'], 3],
+      [plan, ['planned_values', 'root_module', 'resources', 39, 'values', 'missing'], 3],
+      [plan, ['planned_values', 'root_module', 'child_modules', 0, 'resources', 0, 'values', 'backend_port'], 5],
+      [tf, ['resource', 'aws_lb_target_group', 'iqservice_aws_nlb_tg-iq_61D461F5', 'health_check', 'port'], 2],
+      [tf, ['resource', 'aws_lb_target_group', 'iqservice_aws_nlb_tg-iq_61D461F5'], 2],
+    ];
+    for (const [text, p, anchor] of cases) {
+      const full = new JsonSource('f', text).rangeOf(p);
+      assert.deepEqual(new JsonSource('f', text).rangeOf(p, anchor), full, JSON.stringify(p));
+      assert.ok(full.fromLine > 1, JSON.stringify(p));
+    }
   });
 });
 

@@ -142,7 +142,7 @@ describe('the README is a contract', () => {
   it('THEN it starts with the two commands (install and synth the example; run the tests) and documents every command', () => {
     const head = readme.split('\n').slice(0, 6).join('\n');
     assert.match(head, /^# identity-ha\n\n```sh\nnpm ci && npx idha synth .*\nnpm test .*\n```/);
-    for (const cmd of ['synth', 'snippet', 'peers', 'shim', 'check', 'mimic', 'proxy', 'lab'])
+    for (const cmd of ['synth', 'validate', 'lint', 'snippet', 'peers', 'shim', 'check', 'mimic', 'proxy', 'lab', 'completion'])
       assert.match(readme, new RegExp(`^idha ${cmd} `, 'm'), `idha ${cmd} in the synopsis`);
     assert.ok(synopsis(readme), 'the synopsis block');
     assert.equal(synopsis(cliPage), synopsis(readme), 'docs/cli.md shows the same synopsis as the README');

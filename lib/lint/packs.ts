@@ -1,5 +1,6 @@
 import { ALB_001 } from './rules/aws-alb/alb-001-rule-limits';
 import { ALB_002 } from './rules/aws-alb/alb-002-no-stickiness';
+import { AGW_001 } from './rules/azure-appgw/agw-001-no-affinity';
 import { AWS_001 } from './rules/aws/aws-001-health-check-on-service-port';
 import { AWS_002 } from './rules/aws/aws-002-proxy-protocol';
 import { AWS_003 } from './rules/aws/aws-003-fail-open-unstated';
@@ -47,6 +48,7 @@ export const PACKS: readonly LintPack[] = [
   { name: 'azure', description: 'Azure Load Balancer resources in Terraform JSON or a plan.', rules: [AZ_001, AZ_002, AZ_003] },
   { name: 'aws', description: 'AWS Network Load Balancer resources in Terraform JSON or a plan.', rules: [AWS_001, AWS_002, AWS_003, AWS_004] },
   { name: 'aws-alb', description: 'AWS Application Load Balancer resources of a web tier in Terraform JSON or a plan.', rules: [ALB_001, ALB_002] },
+  { name: 'azure-appgw', description: 'Azure Application Gateway of a web tier in Terraform JSON or a plan.', rules: [AGW_001] },
   { name: 'network', description: 'Client address lists in HAProxy, NSG and security group rules.', rules: [NET_001] },
   { name: 'keepalived', description: 'keepalived.conf for a failover cluster or a standby balancer.', rules: [KA_001, KA_002, KA_003, KA_004] },
   { name: 'pacemaker', description: 'pcs scripts for a Pacemaker cluster.', rules: [PCS_001, PCS_002] },

@@ -155,7 +155,12 @@ describe('real keepalived with the generated configs, in three network namespace
   const secret = path.join(dir, 'auth.conf');
   fs.writeFileSync(secret, '$IDHA_AUTH_PASS=idhatest\n', { mode: 0o600 });
 
-  function configs(preemption: Preemption, nodeCount = 2, ka: Partial<KeepalivedTargetProps> = {}): string[] {
+  function configs(
+    preemption: Preemption,
+    nodeCount = 2,
+    ka: Partial<KeepalivedTargetProps> = {},
+    healthCheck = { intervalSeconds: 2, fall: 2, rise: 2 },
+  ): string[] {
     const c = build(
       props(
         {
@@ -164,7 +169,7 @@ describe('real keepalived with the generated configs, in three network namespace
           servicePorts: [5050],
           preemption,
           ...(preemption === Preemption.DELAYED ? { preemptDelaySeconds: 8 } : {}),
-          healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 },
+          healthCheck,
         },
         { authSecretFile: secret, idhaCommand: `/usr/bin/env node ${IDHA}`, ...ka },
       ),
@@ -173,7 +178,7 @@ describe('real keepalived with the generated configs, in three network namespace
       .snippets()
       .filter((s) => s.fileName.endsWith('.conf') && !s.fileName.includes('.service.d/'))
       .map((s, i) => {
-        const f = path.join(dir, `${preemption}-${nodeCount}-${i}${ka.gatewayAddress ? '-gw' : ''}.conf`);
+        const f = path.join(dir, `${preemption}-${nodeCount}-${i}${ka.gatewayAddress ? '-gw' : ''}-${healthCheck.intervalSeconds}.conf`);
         fs.writeFileSync(f, s.content);
         return f;
       });
@@ -565,7 +570,10 @@ describe('real keepalived with the generated configs, in three network namespace
       'starts',
     async (t) => {
       if (problem) return t.skip(`NAMESPACES UNAVAILABLE: ${problem}`);
-      const files = configs(Preemption.OFF, 3);
+      // This test is about the election, not check timing: the check runs a Node process every
+      // interval, and on CI two suites share 2 cores (one failure: the holder's checks timed out
+      // and the VIP went round). 3 failures 3 s apart tolerate a 9-s stall; other tests time checks.
+      const files = configs(Preemption.OFF, 3, {}, { intervalSeconds: 3, fall: 3, rise: 2 });
       const svc = [undefined as ChildProcess | undefined, service(1), service(2)];
       const holders = () => [0, 1, 2].filter(vipOn);
       const record = await recordHolders(3, live);
@@ -585,7 +593,20 @@ describe('real keepalived with the generated configs, in three network namespace
         svc[0] = service(0);
         await new Promise((r) => setTimeout(r, 12_000));
         const seen = await record.stop();
-        assert.deepEqual(holders(), [1], `off: kept when the preferred node became healthy (holders over time: ${seen.history})`);
+        const scriptLines = ka.map(
+          (k, i) =>
+            `${NS[2 - i] ?? i}: ${k
+              .log()
+              .split('\n')
+              .filter((l) => /script|FAULT|MASTER|BACKUP/i.test(l))
+              .slice(-12)
+              .join(' / ')}`,
+        );
+        assert.deepEqual(
+          holders(),
+          [1],
+          `off: kept when the preferred node became healthy (holders over time: ${seen.history}); keepalived: ${scriptLines.join('\n')}`,
+        );
         // A preemption is the new master adding the VIP and the old one deleting it on its advert: two holders for that moment.
         assert.ok(
           seen.overlaps.every(([a, b]) => b - a < 1),

@@ -15,6 +15,9 @@ interface ProxyArgs {
   'retry-primary-after': number;
   'cut-secondary-on-failback': boolean;
   'stats-port'?: number;
+  'mark-down-after': number;
+  'mark-down-window': number;
+  'mark-down-hold': number;
 }
 
 export const proxyCommand: CommandModule<{}, ProxyArgs> = {
@@ -36,7 +39,18 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
       })
       .option('stats-port', {
         type: 'number',
-        describe: 'Serve counters as JSON on GET /stats at this port (listen host)',
+        describe: 'Serve GET /healthz, /metrics (Prometheus) and /stats (JSON) at this port, on the listen host',
+      })
+      .option('mark-down-after', {
+        type: 'number',
+        default: 3,
+        describe: 'Skip the primary without trying it after this many failed connects within --mark-down-window (0: never)',
+      })
+      .option('mark-down-window', { type: 'number', default: 10, describe: 'Seconds in which --mark-down-after failures count' })
+      .option('mark-down-hold', {
+        type: 'number',
+        default: 60,
+        describe: "Seconds a mark lasts unless the primary's shim reports it down and up again; doubles when marked again soon",
       }) as unknown as Argv<ProxyArgs>,
   handler: async (a) => {
     const listen = endpointFlag('--listen', a.listen);
@@ -50,6 +64,9 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
       healthPollMs: secondsToMs('health-poll', a['health-poll']),
       retryPrimaryAfterMs: secondsToMs('retry-primary-after', a['retry-primary-after']),
       cutSecondaryOnFailback: a['cut-secondary-on-failback'],
+      markDownAfter: countFlag('--mark-down-after', a['mark-down-after']),
+      markDownWindowMs: secondsToMs('mark-down-window', a['mark-down-window']),
+      markDownHoldMs: secondsToMs('mark-down-hold', a['mark-down-hold']),
       logger: log,
     });
     const statsPort = a['stats-port'];
@@ -65,9 +82,7 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
           throw Object.assign(e, { flag: '--listen', port: listen.port });
         });
         if (statsPort) {
-          stats = http.createServer((req, res) =>
-            res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...proxy.stats, preferred: proxy.preferred }) + '\n'),
-          );
+          stats = http.createServer((req, res) => statsPage(proxy, req, res));
           await new Promise<void>((resolve, reject) => {
             stats!.once('error', (e) => reject(Object.assign(e, { flag: '--stats-port', port: statsPort })));
             stats!.listen(statsPort, listen.host, () => resolve());
@@ -87,3 +102,28 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
     }, log);
   },
 };
+
+/** A mark-down count: an integer from 0 (off) to 100. */
+function countFlag(flag: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 100)
+    throw new IdhaValidationError([{ field: flag, value, allowed: 'an integer from 0 (off) to 100', fix: `e.g. ${flag} 3` }]);
+  return value;
+}
+
+/** The stats port: /healthz (the proxy runs, and where it sends), /metrics (Prometheus text), /stats (JSON). */
+function statsPage(proxy: FailoverProxy, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = (req.url ?? '').split('?')[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+    return;
+  }
+  if (url === '/metrics') {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(proxy.metrics());
+  } else if (url === '/healthz' || url === '/stats') {
+    const body =
+      url === '/healthz'
+        ? { state: 'up', preferred: proxy.preferred, primary: proxy.primaryHealth, markedDown: proxy.markedDown }
+        : { ...proxy.stats, preferred: proxy.preferred, markedDown: proxy.markedDown };
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body) + '\n');
+  } else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: /healthz, /metrics or /stats\n');
+}

@@ -36,6 +36,22 @@ export interface FailoverProxyOptions {
   readonly fall?: number;
   /** When the primary comes back, cut connections still on the secondary (HAProxy's on-marked-up shutdown-backup-sessions). @default false */
   readonly cutSecondaryOnFailback?: boolean;
+  /**
+   * Passive mark-down: after this many failed or timed-out connects to the primary within
+   * `markDownWindowMs`, the primary is skipped without being tried (whatever its shim says: a black
+   * hole on the way to the service port is not seen by a shim that answers). 0 turns it off. @default 3
+   */
+  readonly markDownAfter?: number;
+  /** @default 10000 */
+  readonly markDownWindowMs?: number;
+  /**
+   * How long a mark lasts unless the primary's shim reports it down and then up again (which ends
+   * the mark at once). Each further mark within `markDownWindowMs` of the last one's end doubles it
+   * (up to 8 times). When it runs out, the next client connection tries the primary: it succeeds,
+   * or fails over within the same connection and marks the primary down again at once. Nothing
+   * else probes the service port: IQService would log each probe. @default 60000
+   */
+  readonly markDownHoldMs?: number;
   readonly logger?: Logger;
 }
 
@@ -48,6 +64,19 @@ export interface ProxyStats {
   /** Primary connect attempts that failed and were retried on the secondary. */
   retried: number;
   active: number;
+  /** Connect attempts that waited the whole connect timeout (the cost a black hole puts on a client). */
+  timeouts: number;
+  /** Times the primary was marked down passively. */
+  markDowns: number;
+}
+
+/** Connect-latency histogram buckets, in seconds (Prometheus `le`). */
+export const CONNECT_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
 }
 
 type Role = 'primary' | 'secondary';
@@ -59,7 +88,22 @@ type Role = 'primary' | 'secondary';
  * half-close; nothing is written to a backend before it accepted, so no byte is lost or reordered.
  */
 export class FailoverProxy extends EventEmitter {
-  public readonly stats: ProxyStats = { connections: 0, toPrimary: 0, toSecondary: 0, failed: 0, retried: 0, active: 0 };
+  public readonly stats: ProxyStats = { connections: 0, toPrimary: 0, toSecondary: 0, failed: 0, retried: 0, active: 0, timeouts: 0, markDowns: 0 };
+  private readonly latency: Record<Role, Histogram> = {
+    primary: { counts: CONNECT_BUCKETS_SECONDS.map(() => 0), sum: 0, count: 0 },
+    secondary: { counts: CONNECT_BUCKETS_SECONDS.map(() => 0), sum: 0, count: 0 },
+  };
+  /** When the primary's recent connects failed (for the mark-down window). */
+  private primaryFailures: number[] = [];
+  private markedDownSince: number | undefined;
+  /** After a hold ran out: the next failure marks the primary down again at once. */
+  private probation = false;
+  /** Marks in a row (a mark that follows the end of the last within the window): the hold doubles. */
+  private markStreak = 0;
+  private lastMarkEnd = 0;
+  /** Whether the shim reported the primary down since the mark (its return then ends the mark). */
+  private shimSawDownSinceMark = false;
+  private holdTimer: NodeJS.Timeout | undefined;
   private readonly server: net.Server;
   private readonly sessions = new Map<Role, Set<net.Socket>>([
     ['primary', new Set()],
@@ -80,6 +124,9 @@ export class FailoverProxy extends EventEmitter {
       rise: 2,
       fall: 1,
       cutSecondaryOnFailback: false,
+      markDownAfter: 3,
+      markDownWindowMs: 10_000,
+      markDownHoldMs: 60_000,
       ...options,
     } as Required<Omit<FailoverProxyOptions, 'logger'>>;
     this.log = options.logger ?? silentLogger;
@@ -112,13 +159,60 @@ export class FailoverProxy extends EventEmitter {
     this.log.info('proxy listening', { host: this.o.listenHost, port: this.address.port, primary: this.o.primary, secondary: this.o.secondary });
   }
 
+  /** Whether the primary is marked down passively now. */
+  public get markedDown(): boolean {
+    return this.markedDownSince !== undefined;
+  }
+
+  /** The primary's health from its shim (`up` without one). */
+  public get primaryHealth(): 'up' | 'down' {
+    return this.o.primary.healthUrl ? this.health.primary.state : 'up';
+  }
+
+  /** The counters, the mark and the connect latencies in Prometheus' text format (0.0.4). */
+  public metrics(): string {
+    const out: string[] = [];
+    const metric = (name: string, type: string, help: string, rows: Array<[string, number]>) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows.map(([labels, v]) => `${name}${labels} ${v}`));
+    };
+    const up = (r: Role) => `{upstream="${r}"}`;
+    metric('idha_proxy_connections_total', 'counter', 'Client connections accepted.', [['', this.stats.connections]]);
+    metric('idha_proxy_upstream_connections_total', 'counter', 'Client connections sent to each upstream.', [
+      [up('primary'), this.stats.toPrimary],
+      [up('secondary'), this.stats.toSecondary],
+    ]);
+    metric('idha_proxy_failovers_total', 'counter', 'Primary connects that failed and were retried on the secondary.', [['', this.stats.retried]]);
+    metric('idha_proxy_failed_total', 'counter', 'Client connections closed because no upstream accepted.', [['', this.stats.failed]]);
+    metric('idha_proxy_connect_timeouts_total', 'counter', 'Connect attempts that waited the whole connect timeout.', [['', this.stats.timeouts]]);
+    metric('idha_proxy_mark_downs_total', 'counter', 'Times the primary was marked down passively.', [['', this.stats.markDowns]]);
+    metric('idha_proxy_active_connections', 'gauge', 'Client connections open now.', [['', this.stats.active]]);
+    metric('idha_proxy_preferred_upstream', 'gauge', 'The upstream a new connection goes to first (1).', [
+      [up('primary'), this.preferred === 'primary' ? 1 : 0],
+      [up('secondary'), this.preferred === 'secondary' ? 1 : 0],
+    ]);
+    metric('idha_proxy_marked_down', 'gauge', 'The primary is marked down passively (1).', [[up('primary'), this.markedDown ? 1 : 0]]);
+    out.push(
+      '# HELP idha_proxy_connect_seconds Time to connect to an upstream (successful connects).',
+      '# TYPE idha_proxy_connect_seconds histogram',
+    );
+    for (const r of ['primary', 'secondary'] as const) {
+      const h = this.latency[r];
+      CONNECT_BUCKETS_SECONDS.forEach((le, i) => out.push(`idha_proxy_connect_seconds_bucket{upstream="${r}",le="${le}"} ${h.counts[i]}`));
+      out.push(`idha_proxy_connect_seconds_bucket{upstream="${r}",le="+Inf"} ${h.count}`);
+      out.push(`idha_proxy_connect_seconds_sum${up(r)} ${Number(h.sum.toFixed(6))}`, `idha_proxy_connect_seconds_count${up(r)} ${h.count}`);
+    }
+    return out.join('\n') + '\n';
+  }
+
   public async stop(): Promise<void> {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     for (const t of this.timers) clearInterval(t);
     for (const set of this.sessions.values()) for (const s of set) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private primaryUsable(): boolean {
+    if (this.markedDown) return false;
     if (this.o.primary.healthUrl) return this.health.primary.state === 'up';
     return Date.now() >= this.primarySkipUntil;
   }
@@ -143,6 +237,11 @@ export class FailoverProxy extends EventEmitter {
     const state = this.health[role].state;
     this.log.info(`${role} ${state}`, { reason });
     this.emit('health', role, state);
+    if (role === 'primary' && this.markedDown) {
+      // The shim saw the outage and its end: the service is back, and so is the way to it.
+      if (state === 'down') this.shimSawDownSinceMark = true;
+      else if (this.shimSawDownSinceMark) this.clearMark('its shim reported it down and then up again', false);
+    }
     if (role === 'primary' && state === 'up') this.failback();
   }
 
@@ -168,14 +267,16 @@ export class FailoverProxy extends EventEmitter {
   private async connectInOrder(client: net.Socket, roles: Role[]): Promise<void> {
     for (const role of roles) {
       if (client.destroyed) return;
-      const upstream = await this.tryConnect(this.o[role]);
+      const upstream = await this.tryConnect(this.o[role], role);
       if (upstream) {
         if (client.destroyed) {
           upstream.destroy();
           return;
         }
-        if (role === 'primary') this.stats.toPrimary++;
-        else this.stats.toSecondary++;
+        if (role === 'primary') {
+          this.stats.toPrimary++;
+          this.probation = false;
+        } else this.stats.toSecondary++;
         this.splice(client, upstream, role);
         return;
       }
@@ -183,16 +284,56 @@ export class FailoverProxy extends EventEmitter {
         this.stats.retried++;
         this.primarySkipUntil = Date.now() + this.o.retryPrimaryAfterMs;
         if (!this.o.primary.healthUrl) this.emit('health', 'primary', 'down');
+        this.primaryFailed();
       }
     }
     this.stats.failed++;
     client.destroy();
   }
 
-  private tryConnect(b: ProxyBackend): Promise<net.Socket | undefined> {
+  /** Counts a failed primary connect; marks the primary down at the N-th within the window. */
+  private primaryFailed(): void {
+    if (!this.o.markDownAfter || this.markedDown) return;
+    const now = Date.now();
+    this.primaryFailures = [...this.primaryFailures.filter((t) => now - t < this.o.markDownWindowMs), now];
+    if (!this.probation && this.primaryFailures.length < this.o.markDownAfter) return;
+    const why = this.probation ? 'it failed again after its hold' : `${this.o.markDownAfter} failed connects within ${this.o.markDownWindowMs} ms`;
+    this.markStreak = this.probation || now - this.lastMarkEnd < this.o.markDownWindowMs ? Math.min(this.markStreak + 1, 3) : 0;
+    const holdMs = this.o.markDownHoldMs * 2 ** this.markStreak;
+    this.markedDownSince = now;
+    this.primaryFailures = [];
+    this.probation = false;
+    this.shimSawDownSinceMark = false;
+    this.stats.markDowns++;
+    this.log.info('primary marked down', {
+      reason: why,
+      holdMs,
+      until: this.o.primary.healthUrl ? 'its shim reports it down and up again' : undefined,
+    });
+    this.emit('mark', 'down');
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => this.clearMark(`hold of ${holdMs} ms over: the next connection tries it`, true), holdMs);
+  }
+
+  private clearMark(reason: string, probation: boolean): void {
+    if (!this.markedDown) return;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.markedDownSince = undefined;
+    this.lastMarkEnd = Date.now();
+    this.probation = probation;
+    this.log.info('primary mark cleared', { reason });
+    this.emit('mark', 'up');
+    if (this.primaryUsable()) this.failback();
+  }
+
+  private tryConnect(b: ProxyBackend, role: Role): Promise<net.Socket | undefined> {
     return new Promise((resolve) => {
+      const started = process.hrtime.bigint();
       const s = net.connect({ host: b.host, port: b.port, allowHalfOpen: true });
-      const cancel = ioTimeout(this.o.connectTimeoutMs, () => fail());
+      const cancel = ioTimeout(this.o.connectTimeoutMs, () => {
+        this.stats.timeouts++;
+        fail();
+      });
       const fail = () => {
         cancel();
         s.removeAllListeners();
@@ -204,9 +345,19 @@ export class FailoverProxy extends EventEmitter {
       s.once('connect', () => {
         cancel();
         s.removeListener('error', fail);
+        this.observe(role, Number(process.hrtime.bigint() - started) / 1e9);
         resolve(s);
       });
     });
+  }
+
+  private observe(role: Role, seconds: number): void {
+    const h = this.latency[role];
+    CONNECT_BUCKETS_SECONDS.forEach((le, i) => {
+      if (seconds <= le) h.counts[i]++;
+    });
+    h.sum += seconds;
+    h.count++;
   }
 
   /** Full-duplex piping with backpressure (pipe) and half-close (end is forwarded, the other way stays open). */

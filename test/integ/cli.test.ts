@@ -244,6 +244,16 @@ describe('idha runtime commands refuse bad input with exit 2', () => {
       /--priority-port: got 15050; allowed: a port other than --gate-port's/,
     ],
     ['a proxy without --secondary', ['proxy', '--primary', '127.0.0.1:1'], /secondary/],
+    [
+      'a proxy with a negative mark-down count',
+      ['proxy', '--primary', '127.0.0.1:1', '--secondary', '127.0.0.1:2', '--mark-down-after', '-1'],
+      /--mark-down-after: got -1; allowed: an integer from 0 \(off\) to 100/,
+    ],
+    [
+      'a proxy with a mark-down hold of 0',
+      ['proxy', '--primary', '127.0.0.1:1', '--secondary', '127.0.0.1:2', '--mark-down-hold', '0'],
+      /--mark-down-hold: got 0/,
+    ],
     ['a lab action with no lab running', ['lab', 'status', '--base-port', '21950'], /a running idha lab on base port 21950/],
   ];
   for (const [what, argv, message] of cases) {

@@ -38,7 +38,7 @@ export const lintCommand: CommandModule<{}, LintArgs> = {
         'Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or a file that cannot be read. Rules: docs/lint.md.',
       ) as unknown as Argv<LintArgs>,
   handler: (args) => {
-    const { lint, DEFAULT_IQ_PORTS } = require('../../lib/lint/engine') as typeof import('../../lib/lint/engine');
+    const { lint, DEFAULT_IQ_PORTS, MAX_LINT_FILE_BYTES } = require('../../lib/lint/engine') as typeof import('../../lib/lint/engine');
     const { detectKind } = require('../../lib/lint/detect') as typeof import('../../lib/lint/detect');
     const { LintInputError, SEVERITY_RANK } = require('../../lib/lint/types') as typeof import('../../lib/lint/types');
     const words = args.iqservicePort === undefined ? DEFAULT_IQ_PORTS.map(String) : args.iqservicePort.split(',').map((s) => s.trim());
@@ -48,7 +48,7 @@ export const lintCommand: CommandModule<{}, LintArgs> = {
     const ports = words.map(Number);
     let inputs: Array<{ file: string; text: string; kind?: LintKind }>;
     try {
-      inputs = collect(args.files, args.kind, detectKind);
+      inputs = collect(args.files, args.kind, detectKind, MAX_LINT_FILE_BYTES);
     } catch (e) {
       return fail((e as Error).message);
     }
@@ -89,6 +89,7 @@ function collect(
   names: readonly string[],
   kind: LintKind | undefined,
   detect: (file: string, text: string) => LintKind | undefined,
+  maxBytes: number,
 ): Array<{ file: string; text: string; kind?: LintKind }> {
   const out: Array<{ file: string; text: string; kind?: LintKind }> = [];
   const seen = new Set<string>();
@@ -97,6 +98,8 @@ function collect(
     if (seen.has(real)) return;
     seen.add(real);
     if (out.length >= MAX_FILES) throw new Error(`more than ${MAX_FILES} files: lint a narrower folder`);
+    // Refused before it is read: memory stays bounded whatever the file.
+    if (fs.statSync(file).size > maxBytes) throw new Error(`${file}: larger than ${maxBytes / 1024 / 1024} MiB: not a configuration file`);
     const text = fs.readFileSync(file, 'utf8');
     if (fromFolder && !kind && !detect(file, text)) return;
     out.push({ file, text, ...(kind ? { kind } : {}) });

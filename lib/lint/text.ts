@@ -10,9 +10,13 @@ export interface Statement {
 
 const SUPPRESS = /idha-lint-ignore\s+((?:IDHA-[A-Z0-9]+-\d{3})(?:\s*,\s*IDHA-[A-Z0-9]+-\d{3})*)\s*(?::\s*(.*?))?\s*(?:-->)?\s*$/;
 
+/** Longest comment read for a suppression (a reason is a sentence; this bounds the regular expression's work). */
+const MAX_SUPPRESSION_CHARS = 2000;
+
 /** Reads `idha-lint-ignore ID[, ID]: reason` out of a comment's text; undefined when it is not one. */
 export function parseSuppression(comment: string): { ids: string[]; reason: string } | undefined {
-  const m = SUPPRESS.exec(comment);
+  if (!comment.includes('idha-lint-ignore')) return undefined;
+  const m = SUPPRESS.exec(comment.length > MAX_SUPPRESSION_CHARS ? comment.slice(0, MAX_SUPPRESSION_CHARS).trimEnd() : comment);
   if (!m) return undefined;
   return { ids: m[1].split(',').map((s) => s.trim()), reason: (m[2] ?? '').trim() };
 }

@@ -72,6 +72,27 @@ describe('idha lint: exit codes', () => {
   }
 });
 
+describe('idha lint: hostile input is bounded', () => {
+  it('GIVEN a file over 64 MiB THEN exit 2 naming the limit; GIVEN a 4 MB line of spaces after a suppression THEN it still ends fast', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idha-lint-'));
+    try {
+      const big = path.join(dir, 'haproxy.cfg');
+      fs.writeFileSync(big, Buffer.alloc(65 * 1024 * 1024, 0x20));
+      const r = runIdha(['lint', big]);
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /larger than 64 MiB: not a configuration file/);
+      const spaces = path.join(dir, 'keepalived.conf');
+      fs.writeFileSync(spaces, `# idha-lint-ignore IDHA-KA-004: reason${' '.repeat(4_000_000)}x\nvrrp_instance V {\n  state BACKUP\n}\n`);
+      const t0 = Date.now();
+      const s = runIdha(['lint', '--fail-on', 'none', spaces]);
+      assert.equal(s.status, 0, s.stderr);
+      assert.ok(Date.now() - t0 < 20_000, `${Date.now() - t0} ms`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('idha lint: formats', () => {
   it('GIVEN --format sarif THEN SARIF 2.1.0 that validates against the vendored schema, with rules, results, lines and suppressions', () => {
     const r = runIdha(['lint', '--format', 'sarif', FX('IDHA-HAP-001/fail.haproxy.cfg'), FX('IDHA-LINT-001/pass.haproxy.cfg')]);

@@ -59,37 +59,53 @@ async function timed(port: number): Promise<{ who: string; ms: number }> {
   return { who: w, ms: Date.now() - t0 };
 }
 
+/**
+ * A black-holed primary whose shim keeps saying it is healthy (the shim does not see the way to the
+ * service port), a stand-in secondary, and the proxy in front; `use` runs with the proxy's port.
+ */
+async function blackHoleRig(markDownAfter: number | undefined, use: (proxy: FailoverProxy, port: number) => Promise<void>): Promise<void> {
+  const [pp, sp, lp, health] = await freePorts(4);
+  const hole = await blackHole(pp);
+  const secondary = new Mimic({ host: '127.0.0.1', port: sp, name: 'secondary', out: QUIET });
+  await secondary.start();
+  const shim = new Shim({
+    checker: fakeChecker(true),
+    bind: '127.0.0.1',
+    gatePort: 0,
+    healthPort: health,
+    agentPort: 0,
+    intervalMs: 30,
+    rise: 1,
+    fall: 1,
+  });
+  await shim.start();
+  const proxy = new FailoverProxy({
+    listenHost: '127.0.0.1',
+    listenPort: lp,
+    primary: { host: '127.0.0.1', port: pp, healthUrl: `http://127.0.0.1:${health}/healthz` },
+    secondary: { host: '127.0.0.1', port: sp },
+    connectTimeoutMs: 150,
+    healthPollMs: 30,
+    rise: 1,
+    ...(markDownAfter === undefined ? {} : { markDownAfter }),
+  });
+  await proxy.start();
+  try {
+    await use(proxy, lp);
+  } finally {
+    await proxy.stop();
+    await shim.stop();
+    await secondary.stop();
+    hole.stop();
+  }
+}
+
 describe('FailoverProxy passive mark-down', () => {
   it(
     'GIVEN a black-holed primary whose shim keeps reporting it healthy WHEN 40 clients connect over 2 s THEN every one is served by the ' +
       'secondary, and at most markDownAfter (3) of them paid the connect timeout',
-    async () => {
-      const [pp, sp, lp, health] = await freePorts(4);
-      const hole = await blackHole(pp);
-      const secondary = new Mimic({ host: '127.0.0.1', port: sp, name: 'secondary', out: QUIET });
-      await secondary.start();
-      const shim = new Shim({
-        checker: fakeChecker(true),
-        bind: '127.0.0.1',
-        gatePort: 0,
-        healthPort: health,
-        agentPort: 0,
-        intervalMs: 30,
-        rise: 1,
-        fall: 1,
-      });
-      await shim.start();
-      const proxy = new FailoverProxy({
-        listenHost: '127.0.0.1',
-        listenPort: lp,
-        primary: { host: '127.0.0.1', port: pp, healthUrl: `http://127.0.0.1:${health}/healthz` },
-        secondary: { host: '127.0.0.1', port: sp },
-        connectTimeoutMs: 150,
-        healthPollMs: 30,
-        rise: 1,
-      });
-      await proxy.start();
-      try {
+    () =>
+      blackHoleRig(undefined, async (proxy, lp) => {
         const results: Array<{ who: string; ms: number }> = [];
         for (let i = 0; i < 40; i++) {
           results.push(await timed(lp));
@@ -102,52 +118,15 @@ describe('FailoverProxy passive mark-down', () => {
         assert.equal(proxy.markedDown, true);
         assert.equal(proxy.primaryHealth, 'up', 'the shim never saw it');
         assert.equal(proxy.stats.failed, 0);
-      } finally {
-        await proxy.stop();
-        await shim.stop();
-        await secondary.stop();
-        hole.stop();
-      }
-    },
+      }),
   );
 
-  it('GIVEN markDownAfter 0 (off) THEN every client pays the timeout: the neighbour that shows what the mark saves', async () => {
-    const [pp, sp, lp, health] = await freePorts(4);
-    const hole = await blackHole(pp);
-    const secondary = new Mimic({ host: '127.0.0.1', port: sp, name: 'secondary', out: QUIET });
-    await secondary.start();
-    const shim = new Shim({
-      checker: fakeChecker(true),
-      bind: '127.0.0.1',
-      gatePort: 0,
-      healthPort: health,
-      agentPort: 0,
-      intervalMs: 30,
-      rise: 1,
-      fall: 1,
-    });
-    await shim.start();
-    const proxy = new FailoverProxy({
-      listenHost: '127.0.0.1',
-      listenPort: lp,
-      primary: { host: '127.0.0.1', port: pp, healthUrl: `http://127.0.0.1:${health}/healthz` },
-      secondary: { host: '127.0.0.1', port: sp },
-      connectTimeoutMs: 150,
-      healthPollMs: 30,
-      markDownAfter: 0,
-    });
-    await proxy.start();
-    try {
+  it('GIVEN markDownAfter 0 (off) THEN every client pays the timeout: the neighbour that shows what the mark saves', () =>
+    blackHoleRig(0, async (proxy, lp) => {
       for (let i = 0; i < 8; i++) assert.equal((await timed(lp)).who, 'secondary');
       assert.equal(proxy.stats.timeouts, 8);
       assert.equal(proxy.stats.markDowns, 0);
-    } finally {
-      await proxy.stop();
-      await shim.stop();
-      await secondary.stop();
-      hole.stop();
-    }
-  });
+    }));
 
   it('GIVEN a marked-down primary WHEN its shim reports it down and then up again THEN the mark ends at once and clients go to it', async () => {
     const [pp, sp, lp, health] = await freePorts(4);

@@ -388,7 +388,11 @@ for (const balancer of ['haproxy', 'proxy'] as const) {
       'GIVEN idha lab running WHEN kill-primary / restore-primary from another process THEN the table follows, clients keep being served, ' +
         'nothing malformed',
       async () => {
-        const base = 20000 + Math.floor(Math.random() * 120) * 100; // below the ephemeral range (32768+)
+        // Below the ephemeral range (32768+). CI runs the suite on Node 22 and 24 side by side: each Node
+        // major gets its own 40 blocks of 100 ports, so two labs never share a base (one run read the
+        // other leg's lab as its own and failed).
+        const major = Number(process.versions.node.split('.')[0]);
+        const base = 20000 + ((major % 3) * 40 + Math.floor(Math.random() * 40)) * 100;
         const lab = idha(['lab', '--balancer', balancer, '--base-port', String(base), '--no-watch', '--interval', '0.2']);
         after(() => stop(lab));
         const status = async () => {

@@ -82,3 +82,19 @@ export function readStatements(text: string, singleQuotes = false, commentChars 
   for (const p of pending) suppressions.push({ ...p, fromLine: p.line, toLine: p.line });
   return { statements, suppressions };
 }
+
+/** 1-based line numbers of offsets in a text: the line starts are found once, each lookup is a binary search. */
+export function lineIndex(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}

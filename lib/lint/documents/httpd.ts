@@ -124,3 +124,13 @@ export function jkProperty(jk: JkConfig, worker: string, key: string): { value: 
   const ref = jk.properties.get(`worker.${worker}.reference`)?.value;
   return ref ? jk.properties.get(`${ref}.${key}`) : undefined;
 }
+
+/** `Require local`, `Require ip ...` or `Require host ...`: access limited to named sources. */
+const LOCAL_ONLY = /^require\s+(local|ip\s|host\s)/i;
+
+/** Whether a directive sits in a `<Location>` (or `<LocationMatch>`) that limits access with `Require local|ip|host`. */
+export function inLocalOnlyLocation(doc: HttpdDocument, d: HttpdDirective): boolean {
+  const loc = [...d.within].reverse().find((w) => /^(location|locationmatch)$/i.test(w.name));
+  const section = loc && doc.sections.find((s) => s.line === loc.line);
+  return !!section?.directives.some((x) => LOCAL_ONLY.test(x.words.join(' ')));
+}

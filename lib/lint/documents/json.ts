@@ -1,4 +1,5 @@
 import { findNodeAtLocation, parseTree, visit, type Node } from 'jsonc-parser';
+import { lineIndex } from '../text';
 import { LintInputError } from '../types';
 
 type JsonPath = ReadonlyArray<string | number>;
@@ -10,7 +11,7 @@ type JsonPath = ReadonlyArray<string | number>;
 export class JsonSource {
   public readonly value: unknown;
   private tree: Node | undefined;
-  private lineStarts: number[] | undefined;
+  private lineAt: ((offset: number) => number) | undefined;
 
   constructor(
     public readonly file: string,
@@ -118,18 +119,8 @@ export class JsonSource {
   }
 
   private line(offset: number): number {
-    if (!this.lineStarts) {
-      this.lineStarts = [0];
-      for (let i = 0; i < this.text.length; i++) if (this.text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
-    }
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
+    this.lineAt ??= lineIndex(this.text);
+    return this.lineAt(offset);
   }
 }
 

@@ -1,5 +1,5 @@
 import * as sax from 'sax';
-import { parseSuppression } from '../text';
+import { lineIndex, parseSuppression } from '../text';
 import { type LintDocument, LintInputError, type Suppression } from '../types';
 
 /** An element of server.xml: its name, attributes and the line its tag starts on. */
@@ -25,19 +25,9 @@ export function parseTomcat(file: string, text: string): TomcatDocument {
   // so the root is not closed, and tags still open at the end are not an error.
   const wrapped = `<idha-lint-root>${body}`;
   let ending = false;
-  const lineStarts = [0];
-  for (let i = 0; i < wrapped.length; i++) if (wrapped[i] === '\n') lineStarts.push(i + 1);
+  const lineOf = lineIndex(wrapped);
   const prefixNewlines = text.length - body.length === 0 ? 0 : (text.slice(0, text.length - body.length).match(/\n/g) ?? []).length;
-  const lineAt = (pos: number) => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1 + prefixNewlines;
-  };
+  const lineAt = (pos: number) => lineOf(pos) + prefixNewlines;
   const parser = sax.parser(true, { position: true });
   parser.onerror = (e) => {
     if (ending && /Unclosed root tag|Unexpected end/.test(e.message)) {

@@ -1,4 +1,4 @@
-import type { HttpdDocument } from '../../documents/httpd';
+import { type HttpdDocument, inLocalOnlyLocation } from '../../documents/httpd';
 import type { LintRule } from '../../types';
 
 /** balancer-manager reachable from anywhere. */
@@ -13,10 +13,6 @@ export const PB_002: LintRule<HttpdDocument> = {
   check: (doc) =>
     doc.directives
       .filter((d) => d.words[0].toLowerCase() === 'sethandler' && d.words[1]?.toLowerCase() === 'balancer-manager')
-      .filter((d) => {
-        const loc = [...d.within].reverse().find((w) => /^(location|locationmatch)$/i.test(w.name));
-        const section = loc && doc.sections.find((s) => s.line === loc.line);
-        return !section?.directives.some((x) => /^require\s+(local|ip\s|host\s)/i.test(x.words.join(' ')));
-      })
+      .filter((d) => !inLocalOnlyLocation(doc, d))
       .map((d) => ({ line: d.line })),
 };

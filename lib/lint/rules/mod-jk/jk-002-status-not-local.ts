@@ -1,7 +1,5 @@
-import { type HttpdDocument, jkWorkers } from '../../documents/httpd';
+import { type HttpdDocument, inLocalOnlyLocation, jkWorkers } from '../../documents/httpd';
 import type { LintRule } from '../../types';
-
-const LOCAL = /^require\s+(local|ip\s|host\s)/i;
 
 /** The jkstatus page reachable from anywhere. */
 export const JK_002: LintRule<HttpdDocument> = {
@@ -18,12 +16,7 @@ export const JK_002: LintRule<HttpdDocument> = {
     const status = new Set(jkWorkers(doc.jk, 'status').map((w) => w.name));
     return doc.jk.mounts
       .filter((m) => status.has(m.worker))
-      .filter((m) => {
-        const loc = m.directive ? [...m.directive.within].reverse().find((w) => /^(location|locationmatch)$/i.test(w.name)) : undefined;
-        if (!loc) return true;
-        const section = doc.sections.find((s) => s.line === loc.line);
-        return !section?.directives.some((d) => LOCAL.test(d.words.join(' ')));
-      })
+      .filter((m) => !m.directive || !inLocalOnlyLocation(doc, m.directive))
       .map((m) => ({ line: m.line, message: `status worker ${m.worker} is mounted on ${m.path} without Require local or Require ip` }));
   },
 };

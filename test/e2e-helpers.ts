@@ -87,6 +87,12 @@ export async function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A service check whose answer the test sets (`c.ok = false`), for a shim in process. */
+export function fakeChecker(initial: boolean) {
+  const c = { ok: initial, method: 'fake', check: async () => ({ ok: c.ok, reason: c.ok ? 'fake ok' : 'fake down' }) };
+  return c;
+}
+
 export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {

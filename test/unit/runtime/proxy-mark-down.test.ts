@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as net from 'net';
 import { describe, it } from 'node:test';
 import { FailoverProxy, iqRequest, Mimic, Shim, WHO_REQUEST } from '../../../lib/runtime';
-import { freePorts } from '../../e2e-helpers';
+import { fakeChecker, freePorts } from '../../e2e-helpers';
 
 const QUIET = { write: () => true } as unknown as NodeJS.WritableStream;
 const who = (port: number) => iqRequest({ host: '127.0.0.1', port, timeoutMs: 3000 }, Buffer.from(WHO_REQUEST)).then(String);
@@ -46,11 +46,6 @@ async function blackHole(port: number): Promise<{ stop: () => void }> {
       child.kill('SIGKILL');
     },
   };
-}
-
-function fakeChecker(initial: boolean) {
-  const c = { ok: initial, method: 'fake', check: async () => ({ ok: c.ok, reason: c.ok ? 'fake ok' : 'fake down' }) };
-  return c;
 }
 
 async function timed(port: number): Promise<{ who: string; ms: number }> {

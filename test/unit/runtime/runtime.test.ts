@@ -26,7 +26,7 @@ import {
   WHO_REQUEST,
 } from '../../../lib/runtime';
 import * as dgram from 'dgram';
-import { freePort, freePorts } from '../../e2e-helpers';
+import { fakeChecker, freePort, freePorts } from '../../e2e-helpers';
 import { REPO } from '../../helpers';
 import { getJson } from '../../../lib/runtime/children';
 
@@ -531,12 +531,6 @@ describe('request framing', () => {
     assert.equal(bad.invalid, true);
   });
 });
-
-/** A checker whose answer the test sets. */
-function fakeChecker(initial: boolean) {
-  const c = { ok: initial, method: 'fake', check: async () => ({ ok: c.ok, reason: c.ok ? 'fake ok' : 'fake down' }) };
-  return c;
-}
 
 function gateOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

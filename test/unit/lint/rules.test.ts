@@ -54,6 +54,14 @@ describe('idha lint rules: each beside its neighbour', () => {
     for (const f of filesUnder(FIXTURES)) assert.ok(detectKind(f, read(f)), `no kind detected for ${path.relative(FIXTURES, f)}`);
   });
 
+  it('GIVEN an AJP secret of literal text around a property THEN the finding names the property and never echoes the text', () => {
+    const xml = '<Connector protocol="AJP/1.3" address="10.0.5.11" port="8009" secret="s3cr3t-${idha.ajp.secret}" />\n';
+    const [f] = lint([{ file: 'server.xml', text: xml }]).findings;
+    assert.equal(f.ruleId, 'IDHA-TC-003');
+    assert.match(f.message, /takes its secret from \$\{idha\.ajp\.secret\} with no default$/);
+    assert.doesNotMatch(f.message, /s3cr3t/);
+  });
+
   it('GIVEN a finding THEN it points at the line of the thing to change', () => {
     const at = (rel: string, id: string) =>
       lintFile(path.join(FIXTURES, rel))

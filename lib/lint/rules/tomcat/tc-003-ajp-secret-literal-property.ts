@@ -16,5 +16,11 @@ export const TC_003: LintRule<TomcatDocument> = {
   check: (doc) =>
     ajpConnectors(doc)
       .filter((c) => /\$\{[^}:]+\}/.test(c.attributes.secret ?? ''))
-      .map((c) => ({ line: c.line, message: `AJP connector on port ${c.attributes.port ?? '(default)'} has secret="${c.attributes.secret}"` })),
+      // Only the property names are shown: the rest of the attribute may be literal secret text.
+      .map((c) => ({
+        line: c.line,
+        message: `AJP connector on port ${c.attributes.port ?? '(default)'} takes its secret from ${(c.attributes.secret ?? '')
+          .match(/\$\{[^}:]+\}/g)!
+          .join(', ')} with no default`,
+      })),
 };

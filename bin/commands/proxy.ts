@@ -18,6 +18,9 @@ interface ProxyArgs {
   'mark-down-after': number;
   'mark-down-window': number;
   'mark-down-hold': number;
+  'max-connections': number;
+  'idle-timeout': number;
+  drain: number;
 }
 
 export const proxyCommand: CommandModule<{}, ProxyArgs> = {
@@ -51,9 +54,25 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
         type: 'number',
         default: 60,
         describe: "Seconds a mark lasts unless the primary's shim reports it down and up again; doubles when marked again soon",
+      })
+      .option('max-connections', {
+        type: 'number',
+        default: 1000,
+        describe: 'Client connections open at once; one more is closed at once and counted (0: no limit)',
+      })
+      .option('idle-timeout', {
+        type: 'number',
+        default: 0,
+        describe: "Close a connection idle this many seconds both ways (the topology's idleTimeoutMinutes x 60; 0: never)",
+      })
+      .option('drain', {
+        type: 'number',
+        default: 5,
+        describe: 'On SIGTERM: stop accepting, and give open connections this many seconds to finish before closing them',
       }) as unknown as Argv<ProxyArgs>,
   handler: async (a) => {
     const listen = endpointFlag('--listen', a.listen);
+    const drainMs = secondsToMs('drain', a.drain, 300);
     const log = jsonLogger('proxy', process.stderr);
     const proxy = new FailoverProxy({
       listenHost: listen.host,
@@ -67,6 +86,8 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
       markDownAfter: countFlag('--mark-down-after', a['mark-down-after']),
       markDownWindowMs: secondsToMs('mark-down-window', a['mark-down-window']),
       markDownHoldMs: secondsToMs('mark-down-hold', a['mark-down-hold']),
+      maxConnections: countFlag('--max-connections', a['max-connections'], 1_000_000),
+      idleTimeoutMs: a['idle-timeout'] === 0 ? 0 : secondsToMs('idle-timeout', a['idle-timeout'], 86_400),
       logger: log,
     });
     const statsPort = a['stats-port'];
@@ -96,17 +117,21 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
       listen.host,
       '--listen',
     );
-    await runUntilSignal(async () => {
-      stats?.close();
-      await proxy.stop();
-    }, log);
+    await runUntilSignal(
+      async () => {
+        await proxy.drain(drainMs);
+        stats?.close();
+      },
+      log,
+      drainMs + 2000,
+    );
   },
 };
 
-/** A mark-down count: an integer from 0 (off) to 100. */
-function countFlag(flag: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > 100)
-    throw new IdhaValidationError([{ field: flag, value, allowed: 'an integer from 0 (off) to 100', fix: `e.g. ${flag} 3` }]);
+/** A count: an integer from 0 (off) to `max`. */
+function countFlag(flag: string, value: number, max = 100): number {
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new IdhaValidationError([{ field: flag, value, allowed: `an integer from 0 (off) to ${max}`, fix: `e.g. ${flag} 3` }]);
   return value;
 }
 

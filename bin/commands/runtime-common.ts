@@ -2,14 +2,14 @@ import { IdhaValidationError } from '../../lib/core/errors';
 import { parseEndpoint, type Logger } from '../../lib/runtime/log';
 
 /** Runs a long-lived component until SIGTERM/SIGINT, then stops it cleanly and exits 0. */
-export function runUntilSignal(stop: () => Promise<void>, log: Logger): Promise<void> {
+export function runUntilSignal(stop: () => Promise<void>, log: Logger, forceAfterMs = 5000): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (sig: string) => {
       if (stopping) return;
       stopping = true;
       log.info('stopping', { signal: sig });
-      const force = setTimeout(() => process.exit(1), 5000);
+      const force = setTimeout(() => process.exit(1), forceAfterMs);
       force.unref();
       stop().then(
         () => resolve(),
@@ -25,9 +25,11 @@ export function runUntilSignal(stop: () => Promise<void>, log: Logger): Promise<
 }
 
 /** A positive number of seconds, as milliseconds. */
-export function secondsToMs(field: string, value: number): number {
-  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 3600)) {
-    throw new IdhaValidationError([{ field: `--${field}`, value, allowed: 'seconds greater than 0 and at most 3600 (fractions allowed, e.g. 0.5)' }]);
+export function secondsToMs(field: string, value: number, max = 3600): number {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= max)) {
+    throw new IdhaValidationError([
+      { field: `--${field}`, value, allowed: `seconds greater than 0 and at most ${max} (fractions allowed, e.g. 0.5)` },
+    ]);
   }
   return Math.round(value * 1000);
 }

@@ -52,6 +52,16 @@ export interface FailoverProxyOptions {
    * else probes the service port: IQService would log each probe. @default 60000
    */
   readonly markDownHoldMs?: number;
+  /**
+   * Client connections open at once; a connection beyond it is closed at once and counted in
+   * `refused` (HAProxy's maxconn queues it in the kernel instead). 0: no limit. @default 1000
+   */
+  readonly maxConnections?: number;
+  /**
+   * A client connection with no byte either way for this long is closed on both sides (HAProxy's
+   * `timeout client`/`timeout server`; the topology's idleTimeoutMinutes). 0: never. @default 0
+   */
+  readonly idleTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
@@ -68,6 +78,10 @@ export interface ProxyStats {
   timeouts: number;
   /** Times the primary was marked down passively. */
   markDowns: number;
+  /** Client connections closed at once because `maxConnections` were open. */
+  refused: number;
+  /** Client connections closed by the idle timeout. */
+  idleClosed: number;
 }
 
 /** Connect-latency histogram buckets, in seconds (Prometheus `le`). */
@@ -88,7 +102,18 @@ type Role = 'primary' | 'secondary';
  * half-close; nothing is written to a backend before it accepted, so no byte is lost or reordered.
  */
 export class FailoverProxy extends EventEmitter {
-  public readonly stats: ProxyStats = { connections: 0, toPrimary: 0, toSecondary: 0, failed: 0, retried: 0, active: 0, timeouts: 0, markDowns: 0 };
+  public readonly stats: ProxyStats = {
+    connections: 0,
+    toPrimary: 0,
+    toSecondary: 0,
+    failed: 0,
+    retried: 0,
+    active: 0,
+    timeouts: 0,
+    markDowns: 0,
+    refused: 0,
+    idleClosed: 0,
+  };
   private readonly latency: Record<Role, Histogram> = {
     primary: { counts: CONNECT_BUCKETS_SECONDS.map(() => 0), sum: 0, count: 0 },
     secondary: { counts: CONNECT_BUCKETS_SECONDS.map(() => 0), sum: 0, count: 0 },
@@ -127,6 +152,8 @@ export class FailoverProxy extends EventEmitter {
       markDownAfter: 3,
       markDownWindowMs: 10_000,
       markDownHoldMs: 60_000,
+      maxConnections: 1000,
+      idleTimeoutMs: 0,
       ...options,
     } as Required<Omit<FailoverProxyOptions, 'logger'>>;
     this.log = options.logger ?? silentLogger;
@@ -135,6 +162,14 @@ export class FailoverProxy extends EventEmitter {
       secondary: new HealthState({ rise: this.o.rise, fall: this.o.fall, initial: 'up' }),
     };
     this.server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (c) => this.onClient(c));
+    if (this.o.maxConnections > 0) {
+      this.server.maxConnections = this.o.maxConnections;
+      this.server.on('drop', () => {
+        this.stats.refused++;
+        if (this.stats.refused === 1 || this.stats.refused % 100 === 0)
+          this.log.warn('connection refused: maxConnections open', { maxConnections: this.o.maxConnections, refused: this.stats.refused });
+      });
+    }
   }
 
   public get address(): net.AddressInfo {
@@ -185,6 +220,8 @@ export class FailoverProxy extends EventEmitter {
     metric('idha_proxy_failed_total', 'counter', 'Client connections closed because no upstream accepted.', [['', this.stats.failed]]);
     metric('idha_proxy_connect_timeouts_total', 'counter', 'Connect attempts that waited the whole connect timeout.', [['', this.stats.timeouts]]);
     metric('idha_proxy_mark_downs_total', 'counter', 'Times the primary was marked down passively.', [['', this.stats.markDowns]]);
+    metric('idha_proxy_refused_total', 'counter', 'Client connections closed at once because maxConnections were open.', [['', this.stats.refused]]);
+    metric('idha_proxy_idle_closed_total', 'counter', 'Client connections closed by the idle timeout.', [['', this.stats.idleClosed]]);
     metric('idha_proxy_active_connections', 'gauge', 'Client connections open now.', [['', this.stats.active]]);
     metric('idha_proxy_preferred_upstream', 'gauge', 'The upstream a new connection goes to first (1).', [
       [up('primary'), this.preferred === 'primary' ? 1 : 0],
@@ -204,11 +241,27 @@ export class FailoverProxy extends EventEmitter {
     return out.join('\n') + '\n';
   }
 
+  /**
+   * Graceful stop (SIGTERM): stop accepting at once (new clients then reach the other proxy or get a
+   * refusal they retry), let open connections finish for up to `timeoutMs`, then close the rest.
+   * Resolves with how many were still open at the deadline.
+   */
+  public async drain(timeoutMs: number): Promise<number> {
+    this.server.close();
+    const deadline = Date.now() + timeoutMs;
+    if (this.stats.active > 0) this.log.info('draining', { open: this.stats.active, timeoutMs });
+    while (this.stats.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const left = this.stats.active;
+    if (left > 0) this.log.warn('drain timeout: closing the connections still open', { open: left });
+    await this.stop();
+    return left;
+  }
+
   public async stop(): Promise<void> {
     if (this.holdTimer) clearTimeout(this.holdTimer);
     for (const t of this.timers) clearInterval(t);
     for (const set of this.sessions.values()) for (const s of set) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
   }
 
   private primaryUsable(): boolean {
@@ -258,6 +311,14 @@ export class FailoverProxy extends EventEmitter {
     this.stats.active++;
     client.on('error', () => undefined);
     client.once('close', () => this.stats.active--);
+    if (this.o.idleTimeoutMs > 0) {
+      // Inactivity of the client socket covers both directions: it reads what the client sends and
+      // writes what the upstream answers.
+      client.setTimeout(this.o.idleTimeoutMs, () => {
+        this.stats.idleClosed++;
+        client.destroy();
+      });
+    }
     const order: Role[] = this.primaryUsable() ? ['primary', 'secondary'] : ['secondary', 'primary'];
     // Only fall back to the primary when it is skipped passively; a shim-reported down primary is not tried.
     const candidates = order.filter((r) => r === 'secondary' || this.primaryUsable() || !this.o.primary.healthUrl);

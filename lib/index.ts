@@ -43,6 +43,7 @@ export {
   AwsRoute53FailoverTarget,
 } from './platforms/aws-route53/service-target';
 export { HaproxyTarget, HaproxyTargetProps } from './platforms/haproxy/service-target';
+export { ClientHostOs, ClientHostProps, ClientProxyTarget, ClientProxyTargetProps } from './platforms/client-proxy/service-target';
 export * from './constructs/iqservice-ha-pair';
 export {
   SessionFailoverServer,

@@ -40,6 +40,8 @@ export * from './platforms/azure-traffic-manager/azure-traffic-manager';
 export * from './platforms/aws-route53/service-target';
 export * from './platforms/aws-route53/aws-route53-failover';
 export * from './platforms/haproxy/service-target';
+export * from './platforms/client-proxy/service-target';
+export * from './platforms/client-proxy/client-plan';
 export * from './platforms/haproxy/haproxy-config';
 export * from './synth/topology-facade';
 export * from './constructs/failover-cluster';

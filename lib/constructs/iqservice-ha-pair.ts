@@ -148,7 +148,9 @@ export class IqServiceHaPair extends Construct {
           fix:
             strategy === HaStrategy.DNS
               ? 'with strategy "dns" use azure-traffic-manager or aws-route53 targets, or set strategy to "load-balancer"'
-              : `set strategy: "${t.strategy}" to use ${t.platform}, or use a load-balancer target (azure, aws, f5, haproxy)`,
+              : strategy === HaStrategy.CLIENT_SIDE
+                ? 'with strategy "client-side" use the client-proxy target alone, or set strategy to "load-balancer"'
+                : `set strategy: "${t.strategy}" to use ${t.platform}, or use a load-balancer target (azure, aws, f5, haproxy)`,
         });
       }
     }

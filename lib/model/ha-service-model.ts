@@ -27,6 +27,11 @@ export enum HaStrategy {
    * healthy and at the secondary otherwise. Failover then also waits for resolvers' DNS TTL.
    */
   DNS = 'dns',
+  /**
+   * No shared component at all: every client host (IdentityIQ server, gateway host) runs its own
+   * `idha proxy` on loopback, which prefers the primary per connection and reads the primary's shim.
+   */
+  CLIENT_SIDE = 'client-side',
 }
 
 /** How a pool chooses among healthy members. */

@@ -108,9 +108,9 @@ export function renderTopology(topology: TopologyDocument, options: RenderOption
     for (const w of pair.warnings()) warnings.add(`${service}: ${w}`);
     estimates.push(...pair.failoverEstimates());
     for (const snip of pair.snippets()) {
-      const dir = path.join(tmp, 'snippets', service);
-      fs.mkdirSync(dir, { recursive: true });
-      writeSnippet(path.join(dir, snip.fileName), snip);
+      const file = path.join(tmp, 'snippets', service, snip.fileName);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      writeSnippet(file, snip);
     }
   }
   for (const cluster of built.clusters) {

@@ -9,6 +9,7 @@ import { AzureTrafficManagerTarget } from '../platforms/azure-traffic-manager/se
 import { BigipProvider } from '../platforms/f5/bigip-provider';
 import { F5BigIpTarget } from '../platforms/f5/service-target';
 import { HaproxyTarget } from '../platforms/haproxy/service-target';
+import { ClientProxyTarget } from '../platforms/client-proxy/service-target';
 import { IHaTarget } from '../model/service-target';
 import { IClusterTarget } from '../model/cluster-model';
 import { LoadBalancedClusterTarget } from '../platforms/load-balanced-cluster/cluster-target';
@@ -150,6 +151,15 @@ export const PLATFORMS: readonly PlatformEntry[] = [
     fromTopology: (b) => new AwsRoute53FailoverTarget(b),
     snippetKinds: [{ kind: 'aws-route53', terraform: true }],
     addProvider: aws,
+  },
+  {
+    platform: 'client-proxy',
+    description: 'idha proxy on every client host, no shared component (client-side strategy); a host plan per client, no Terraform',
+    topologySchemaRef: '#/definitions/clientProxyTarget',
+    propsStructs: { '': ['ClientProxyTargetProps'], clients: ['ClientHostProps'] },
+    strategy: HaStrategy.CLIENT_SIDE,
+    fromTopology: (b) => new ClientProxyTarget(b),
+    snippetKinds: [{ kind: 'client-proxy' }],
   },
 ];
 

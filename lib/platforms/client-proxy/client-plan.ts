@@ -132,11 +132,12 @@ export function renderClientPlan(spec: ClientPlanSpec): Snippet[] {
 function sourceChange(spec: ClientPlanSpec): string[] {
   const s = spec.settings;
   const tls = spec.listeners.find((l) => l.tls);
+  const stats = spec.listeners.map((l) => hostPort(s.listenAddress, l.statsPort)).join(' and ');
   return [
     `In IdentityIQ (or the gateway), set the application's IQService Host to ${s.listenAddress} and IQService Port to ${spec.listeners[0].port}` +
       (tls ? ` (TLS: IQService TLS Port ${tls.port}; the certificate checks are unchanged: the proxy passes TLS through)` : '') +
       '. Nothing else changes.',
-    `Each proxy serves GET /healthz and Prometheus GET /metrics on ${s.listenAddress}:${spec.listeners.map((l) => l.statsPort).join(' and ')}.`,
+    `Each proxy serves GET /healthz and Prometheus GET /metrics on ${stats}.`,
   ];
 }
 

@@ -19,6 +19,7 @@ interface ProxyArgs {
   'mark-down-window': number;
   'mark-down-hold': number;
   'max-connections': number;
+  'suspect-after': number;
   'idle-timeout': number;
   drain: number;
 }
@@ -55,6 +56,13 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
         default: 60,
         describe: "Seconds a mark lasts unless the primary's shim reports it down and up again; doubles when marked again soon",
       })
+      .option('suspect-after', {
+        type: 'number',
+        default: 0.1,
+        describe:
+          'Seconds a connect to the primary may be pending before new connections go to the secondary without waiting behind it ' +
+          '(grows to 4 x the median recent connect, at most half --connect-timeout; 0: off)',
+      })
       .option('max-connections', {
         type: 'number',
         default: 1000,
@@ -86,6 +94,7 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
       markDownAfter: countFlag('--mark-down-after', a['mark-down-after']),
       markDownWindowMs: secondsToMs('mark-down-window', a['mark-down-window']),
       markDownHoldMs: secondsToMs('mark-down-hold', a['mark-down-hold']),
+      suspectAfterMs: a['suspect-after'] === 0 ? 0 : secondsToMs('suspect-after', a['suspect-after'], 30),
       maxConnections: countFlag('--max-connections', a['max-connections'], 1_000_000),
       idleTimeoutMs: a['idle-timeout'] === 0 ? 0 : secondsToMs('idle-timeout', a['idle-timeout'], 86_400),
       logger: log,

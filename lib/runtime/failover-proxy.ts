@@ -53,6 +53,15 @@ export interface FailoverProxyOptions {
    */
   readonly markDownHoldMs?: number;
   /**
+   * A connect to the primary still pending after this long makes the primary suspect: new client
+   * connections go to the secondary without waiting behind it until the pending connects end (a
+   * success ends the suspicion; failures count towards the mark-down). So under a black hole only the
+   * connections opened in this first moment, plus the retries that bring the mark, pay the connect
+   * timeout. The threshold grows to 4 x the median of the last 20 connects (a primary across a WAN),
+   * and never exceeds half the connect timeout. 0 turns it off. @default 100
+   */
+  readonly suspectAfterMs?: number;
+  /**
    * Client connections open at once; a connection beyond it is closed at once and counted in
    * `refused` (HAProxy's maxconn queues it in the kernel instead). 0: no limit. @default 1000
    */
@@ -78,6 +87,8 @@ export interface ProxyStats {
   timeouts: number;
   /** Times the primary was marked down passively. */
   markDowns: number;
+  /** Client connections sent to the secondary without trying the primary, while a connect to it was pending too long. */
+  suspectSkips: number;
   /** Client connections closed at once because `maxConnections` were open. */
   refused: number;
   /** Client connections closed by the idle timeout. */
@@ -111,6 +122,7 @@ export class FailoverProxy extends EventEmitter {
     active: 0,
     timeouts: 0,
     markDowns: 0,
+    suspectSkips: 0,
     refused: 0,
     idleClosed: 0,
   };
@@ -136,6 +148,10 @@ export class FailoverProxy extends EventEmitter {
   ]);
   private readonly health: Record<Role, HealthState>;
   private primarySkipUntil = 0;
+  /** Start times of the connects to the primary now pending. */
+  private readonly primaryPending = new Set<{ at: number }>();
+  /** The last successful connect times to the primary, in ms (for the suspect threshold). */
+  private recentConnectMs: number[] = [];
   private timers: NodeJS.Timeout[] = [];
   private readonly log: Logger;
   private readonly o: Required<Omit<FailoverProxyOptions, 'logger'>>;
@@ -152,6 +168,7 @@ export class FailoverProxy extends EventEmitter {
       markDownAfter: 3,
       markDownWindowMs: 10_000,
       markDownHoldMs: 60_000,
+      suspectAfterMs: 100,
       maxConnections: 1000,
       idleTimeoutMs: 0,
       ...options,
@@ -220,6 +237,12 @@ export class FailoverProxy extends EventEmitter {
     metric('idha_proxy_failed_total', 'counter', 'Client connections closed because no upstream accepted.', [['', this.stats.failed]]);
     metric('idha_proxy_connect_timeouts_total', 'counter', 'Connect attempts that waited the whole connect timeout.', [['', this.stats.timeouts]]);
     metric('idha_proxy_mark_downs_total', 'counter', 'Times the primary was marked down passively.', [['', this.stats.markDowns]]);
+    metric(
+      'idha_proxy_suspect_skips_total',
+      'counter',
+      'Client connections sent to the secondary while a connect to the primary was pending too long.',
+      [['', this.stats.suspectSkips]],
+    );
     metric('idha_proxy_refused_total', 'counter', 'Client connections closed at once because maxConnections were open.', [['', this.stats.refused]]);
     metric('idha_proxy_idle_closed_total', 'counter', 'Client connections closed by the idle timeout.', [['', this.stats.idleClosed]]);
     metric('idha_proxy_active_connections', 'gauge', 'Client connections open now.', [['', this.stats.active]]);
@@ -262,6 +285,18 @@ export class FailoverProxy extends EventEmitter {
     for (const t of this.timers) clearInterval(t);
     for (const set of this.sessions.values()) for (const s of set) s.destroy();
     await new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** A connect to the primary has been pending longer than the suspect threshold (see suspectAfterMs). */
+  private primarySuspect(): boolean {
+    if (!this.o.suspectAfterMs || this.primaryPending.size === 0) return false;
+    // The median of the last connects: a WAN's round trip raises it, one stalled event-loop turn does not.
+    const sorted = [...this.recentConnectMs].sort((a, b) => a - b);
+    const typical = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+    const threshold = Math.min(Math.max(this.o.suspectAfterMs, 4 * typical), this.o.connectTimeoutMs / 2);
+    const now = Date.now();
+    for (const p of this.primaryPending) if (now - p.at > threshold) return true;
+    return false;
   }
 
   private primaryUsable(): boolean {
@@ -319,7 +354,9 @@ export class FailoverProxy extends EventEmitter {
         client.destroy();
       });
     }
-    const order: Role[] = this.primaryUsable() ? ['primary', 'secondary'] : ['secondary', 'primary'];
+    const suspect = this.primaryUsable() && this.primarySuspect();
+    if (suspect) this.stats.suspectSkips++;
+    const order: Role[] = this.primaryUsable() && !suspect ? ['primary', 'secondary'] : ['secondary', 'primary'];
     // Only fall back to the primary when it is skipped passively; a shim-reported down primary is not tried.
     const candidates = order.filter((r) => r === 'secondary' || this.primaryUsable() || !this.o.primary.healthUrl);
     void this.connectInOrder(client, candidates);
@@ -390,12 +427,15 @@ export class FailoverProxy extends EventEmitter {
   private tryConnect(b: ProxyBackend, role: Role): Promise<net.Socket | undefined> {
     return new Promise((resolve) => {
       const started = process.hrtime.bigint();
+      const pending = { at: Date.now() };
+      if (role === 'primary') this.primaryPending.add(pending);
       const s = net.connect({ host: b.host, port: b.port, allowHalfOpen: true });
       const cancel = ioTimeout(this.o.connectTimeoutMs, () => {
         this.stats.timeouts++;
         fail();
       });
       const fail = () => {
+        this.primaryPending.delete(pending);
         cancel();
         s.removeAllListeners();
         s.on('error', () => undefined);
@@ -406,7 +446,12 @@ export class FailoverProxy extends EventEmitter {
       s.once('connect', () => {
         cancel();
         s.removeListener('error', fail);
-        this.observe(role, Number(process.hrtime.bigint() - started) / 1e9);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        if (role === 'primary') {
+          this.primaryPending.delete(pending);
+          this.recentConnectMs = [...this.recentConnectMs.slice(-19), seconds * 1000];
+        }
+        this.observe(role, seconds);
         resolve(s);
       });
     });

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as net from 'net';
 import { describe, it } from 'node:test';
-import { FailoverProxy, iqRequest, Mimic, Shim, WHO_REQUEST } from '../../../lib/runtime';
+import { FailoverProxy, FailoverProxyOptions, iqRequest, Mimic, Shim, WHO_REQUEST } from '../../../lib/runtime';
 import { fakeChecker, freePorts } from '../../e2e-helpers';
 
 const QUIET = { write: () => true } as unknown as NodeJS.WritableStream;
@@ -58,7 +58,11 @@ async function timed(port: number): Promise<{ who: string; ms: number }> {
  * A black-holed primary whose shim keeps saying it is healthy (the shim does not see the way to the
  * service port), a stand-in secondary, and the proxy in front; `use` runs with the proxy's port.
  */
-async function blackHoleRig(markDownAfter: number | undefined, use: (proxy: FailoverProxy, port: number) => Promise<void>): Promise<void> {
+async function blackHoleRig(
+  markDownAfter: number | undefined,
+  use: (proxy: FailoverProxy, port: number) => Promise<void>,
+  more: Partial<FailoverProxyOptions> = {},
+): Promise<void> {
   const [pp, sp, lp, health] = await freePorts(4);
   const hole = await blackHole(pp);
   const secondary = new Mimic({ host: '127.0.0.1', port: sp, name: 'secondary', out: QUIET });
@@ -83,6 +87,7 @@ async function blackHoleRig(markDownAfter: number | undefined, use: (proxy: Fail
     healthPollMs: 30,
     rise: 1,
     ...(markDownAfter === undefined ? {} : { markDownAfter }),
+    ...more,
   });
   await proxy.start();
   try {
@@ -115,6 +120,47 @@ describe('FailoverProxy passive mark-down', () => {
         assert.equal(proxy.stats.failed, 0);
       }),
   );
+
+  // 40 clients at once, one every 10 ms, with a 400 ms connect timeout: without the suspicion every one
+  // opened before the first timeout ended (all 40) waits on the primary; with it, only those opened in its
+  // first 100 ms (about 10) do, and their failures bring the mark.
+  const burst = async (proxy: FailoverProxy, lp: number): Promise<Array<{ who: string; ms: number }>> => {
+    const all: Array<Promise<{ who: string; ms: number }>> = [];
+    for (let i = 0; i < 40; i++) {
+      all.push(timed(lp));
+      await sleep(10);
+    }
+    const results = await Promise.all(all);
+    assert.deepEqual([...new Set(results.map((r) => r.who))], ['secondary'], 'every client served');
+    assert.equal(proxy.stats.failed, 0);
+    return results;
+  };
+
+  it('GIVEN a black hole and concurrent clients THEN the first connect pending over 100 ms sends the next ones to the secondary at once', () =>
+    blackHoleRig(
+      undefined,
+      async (proxy, lp) => {
+        const results = await burst(proxy, lp);
+        const paid = results.filter((r) => r.ms >= 380).length;
+        assert.ok(paid >= 3 && paid <= 15, `${paid} of 40 paid the connect timeout: ${results.map((r) => r.ms).join(',')}`);
+        assert.ok(proxy.stats.suspectSkips >= 20, `${proxy.stats.suspectSkips} sent on at once`);
+        assert.match(proxy.metrics(), /^idha_proxy_suspect_skips_total [1-9]\d*$/m);
+        assert.equal(proxy.markedDown, true);
+      },
+      { connectTimeoutMs: 400 },
+    ));
+
+  it('GIVEN the same burst with suspectAfterMs 0 (off) THEN every client opened before the first timeout pays it: the neighbour', () =>
+    blackHoleRig(
+      undefined,
+      async (proxy, lp) => {
+        const results = await burst(proxy, lp);
+        const paid = results.filter((r) => r.ms >= 380).length;
+        assert.ok(paid >= 30, `${paid} of 40 paid the connect timeout`);
+        assert.equal(proxy.stats.suspectSkips, 0);
+      },
+      { connectTimeoutMs: 400, suspectAfterMs: 0 },
+    ));
 
   it('GIVEN markDownAfter 0 (off) THEN every client pays the timeout: the neighbour that shows what the mark saves', () =>
     blackHoleRig(0, async (proxy, lp) => {

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { runCli } from './cli-core';
 import { checkCommand } from './commands/check';
 import { mimicCommand } from './commands/mimic';
+import { proxyCommand } from './commands/proxy';
 import { shimCommand } from './commands/shim';
 
 /**
@@ -9,14 +10,14 @@ import { shimCommand } from './commands/shim';
  * shim, one-shot and watched checks, the IQService stand-in), never cdktf. `npm run build:windows`
  * bundles it with esbuild and fails if cdktf ends up in the bundle.
  */
-export const WINDOWS_COMMANDS: ReadonlyArray<CommandModule<any, any>> = [shimCommand, checkCommand, mimicCommand];
+export const WINDOWS_COMMANDS: ReadonlyArray<CommandModule<any, any>> = [shimCommand, checkCommand, mimicCommand, proxyCommand];
 
 export function main(argv: string[]): Promise<number> {
   return runCli(argv, WINDOWS_COMMANDS, {
     scriptName: 'idha-shim',
     usage:
-      '$0 <command> [options]\n\nThe identity-ha host kit for Windows: the probe sidecar (shim), health checks (check) and an IQService ' +
-      'stand-in (mimic).',
+      '$0 <command> [options]\n\nThe identity-ha host kit for Windows: the probe sidecar (shim), health checks (check), an IQService ' +
+      'stand-in (mimic) and the client-side failover proxy (proxy).',
   });
 }
 

@@ -1,8 +1,10 @@
 <#
 .SYNOPSIS
-  Stops and removes the identity-ha probe sidecar service and its firewall rule. The install folder
-  and its logs stay unless -RemoveFiles is given; then only the files install.ps1 put there go
-  (idha-shim.exe, nssm.exe and the logs\idha-shim*.log files), and each folder only when empty.
+  Stops and removes the identity-ha probe sidecar service (or, with -ServiceName, a failover proxy
+  service) and its firewall rule. The install folder and its logs stay unless -RemoveFiles is given;
+  then only the files install.ps1 put there go (idha-shim.exe, nssm.exe and the service's
+  logs\<ServiceName>*.log files), and each folder only when empty. Give -RemoveFiles with the last
+  identity-ha service of the host: the others run the same exe.
 #>
 #Requires -Version 5.1
 [CmdletBinding()]
@@ -31,7 +33,7 @@ if ($RemoveFiles) {
   # Only what install.ps1 wrote: a file of your own in the folder stays, and so does the folder then.
   $logs = Join-Path $InstallFolder 'logs'
   foreach ($f in @((Join-Path $InstallFolder 'idha-shim.exe'), (Join-Path $InstallFolder 'nssm.exe'))) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f -Force } }
-  if (Test-Path -LiteralPath $logs) { Get-ChildItem -LiteralPath $logs -Filter 'idha-shim*.log' -File | Remove-Item -Force }
+  if (Test-Path -LiteralPath $logs) { Get-ChildItem -LiteralPath $logs -Filter "$ServiceName*.log" -File | Remove-Item -Force }
   foreach ($d in @($logs, $InstallFolder)) {
     if ((Test-Path -LiteralPath $d) -and -not (Get-ChildItem -LiteralPath $d -Force | Select-Object -First 1)) { Remove-Item -LiteralPath $d -Force }
     elseif (Test-Path -LiteralPath $d) { Write-Warning "$d keeps files identity-ha did not write; it stays." }

@@ -1,10 +1,17 @@
 import type { Argv, CommandModule } from 'yargs';
-import { formatLabStatus, Lab, LabAction, LabBalancer, labControl } from '../../lib/runtime/lab';
+import { formatLabStatus, Lab, LabAction, LabBalancer, labControl, LabStrategy } from '../../lib/runtime/lab';
 import { runUntilSignal } from './runtime-common';
 import { IdhaValidationError } from '../../lib/core/errors';
 import { jsonLogger } from '../../lib/runtime/log';
 
-type LabArgs = { action: 'run' | LabAction | 'status'; balancer: LabBalancer; 'base-port': number; interval: number; watch: boolean };
+type LabArgs = {
+  action: 'run' | LabAction | 'status';
+  balancer: LabBalancer;
+  strategy: LabStrategy;
+  'base-port': number;
+  interval: number;
+  watch: boolean;
+};
 
 const ACTIONS = ['run', 'kill-primary', 'restore-primary', 'hang-primary', 'resume-primary', 'status'] as const;
 
@@ -18,6 +25,11 @@ export const labCommand: CommandModule<{}, LabArgs> = {
         choices: ['auto', 'haproxy', 'proxy'] as const,
         default: 'auto' as LabBalancer,
         describe: 'auto: HAProxy when installed, else idha proxy',
+      })
+      .option('strategy', {
+        choices: ['load-balancer', 'client-side'] as const,
+        default: 'load-balancer' as const,
+        describe: "client-side: the proxy a client host runs, with its host plan's flags (mark-down, suspicion, /metrics)",
       })
       .option('base-port', { type: 'number', default: 25050, describe: 'The lab uses 127.0.0.1:<base> to <base+49>' })
       .option('interval', { type: 'number', default: 0.5, describe: 'Shim check interval in seconds' })
@@ -38,7 +50,17 @@ export const labCommand: CommandModule<{}, LabArgs> = {
       }
       return;
     }
-    const lab = new Lab({ balancer: a.balancer, basePort: base, intervalMs: Math.round(a.interval * 1000) });
+    if (a.strategy === 'client-side' && a.balancer === 'haproxy') {
+      throw new IdhaValidationError([
+        {
+          field: '--balancer',
+          value: 'haproxy',
+          allowed: 'auto or proxy with --strategy client-side',
+          fix: 'client-side runs the proxy a client host runs; leave out --balancer',
+        },
+      ]);
+    }
+    const lab = new Lab({ balancer: a.balancer, strategy: a.strategy, basePort: base, intervalMs: Math.round(a.interval * 1000) });
     await lab.start();
     const tty = process.stdout.isTTY && a.watch;
     let last = '';

@@ -3,17 +3,22 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
+import { CLIENT_PROXY_DEFAULTS, proxyArgs } from '../platforms/client-proxy/client-plan';
 import { downInterMs, renderHaproxyConfig } from '../platforms/haproxy/haproxy-config';
 import { findHaproxy, getJson, sleep, spawnIdha, stopChild, waitForPort } from './children';
 import { iqRequest } from './iq-client';
 import { WHO_REQUEST } from './mimic';
 
 export type LabBalancer = 'auto' | 'haproxy' | 'proxy';
+/** load-balancer: a balancer in front of the pair; client-side: the proxy a client host runs, with its host plan's flags. */
+export type LabStrategy = 'load-balancer' | 'client-side';
 export type LabAction = 'kill-primary' | 'restore-primary' | 'hang-primary' | 'resume-primary';
 
 export interface LabOptions {
   /** @default auto (HAProxy when installed, else idha proxy) */
   readonly balancer?: LabBalancer;
+  /** @default load-balancer */
+  readonly strategy?: LabStrategy;
   /** @default 127.0.0.1 */
   readonly host?: string;
   /** First of the ports the lab uses (base .. base+49). @default 25050 */
@@ -63,7 +68,7 @@ type Role = 'primary' | 'secondary';
 export class Lab {
   public readonly host: string;
   public readonly ports: ReturnType<typeof labPorts>;
-  public balancerKind: 'haproxy' | 'proxy' = 'proxy';
+  public balancerKind: 'haproxy' | 'proxy' | 'client-side' = 'proxy';
   private readonly children: Partial<Record<string, ChildProcess>> = {};
   private mimicState: Record<Role, 'running' | 'stopped' | 'hung'> = { primary: 'running', secondary: 'running' };
   private readonly client = { ok: 0, failed: 0, lastServedBy: 'none' as 'primary' | 'secondary' | 'none' };
@@ -73,16 +78,19 @@ export class Lab {
   private readonly o: Required<LabOptions>;
 
   constructor(options: LabOptions = {}) {
-    this.o = { balancer: 'auto', host: '127.0.0.1', basePort: 25050, intervalMs: 500, requestsPerSecond: 5, ...options };
+    this.o = { balancer: 'auto', strategy: 'load-balancer', host: '127.0.0.1', basePort: 25050, intervalMs: 500, requestsPerSecond: 5, ...options };
     this.host = this.o.host;
     this.ports = labPorts(this.o.basePort);
   }
 
   public async start(): Promise<void> {
-    const haproxy = this.o.balancer === 'proxy' ? undefined : findHaproxy();
+    const clientSide = this.o.strategy === 'client-side';
+    if (clientSide && this.o.balancer === 'haproxy')
+      throw new Error('--strategy client-side runs the proxy a client host runs, not HAProxy: leave out --balancer haproxy');
+    const haproxy = this.o.balancer === 'proxy' || clientSide ? undefined : findHaproxy();
     if (this.o.balancer === 'haproxy' && !haproxy)
       throw new Error('--balancer haproxy: HAProxy is not installed (apt-get install haproxy), or use --balancer proxy');
-    this.balancerKind = haproxy ? 'haproxy' : 'proxy';
+    this.balancerKind = haproxy ? 'haproxy' : clientSide ? 'client-side' : 'proxy';
     this.control = http.createServer((req, res) => void this.onControl(req, res));
     await new Promise<void>((resolve, reject) => {
       this.control!.once('error', (e) =>
@@ -101,6 +109,7 @@ export class Lab {
       // Both shims healthy before the balancer starts, so it never sees both hosts down at start.
       await Promise.all((['primary', 'secondary'] as Role[]).map((r) => this.waitForShim(r)));
       if (haproxy) this.startHaproxy(haproxy);
+      else if (clientSide) this.startClientProxy();
       else this.startProxy();
       await this.waitForBalancer();
     } catch (e) {
@@ -175,7 +184,12 @@ export class Lab {
     };
     const [primary, secondary] = await Promise.all([one('primary'), one('secondary')]);
     return {
-      balancer: this.balancerKind === 'haproxy' ? 'HAProxy (generated config)' : 'idha proxy',
+      balancer:
+        this.balancerKind === 'haproxy'
+          ? 'HAProxy (generated config)'
+          : this.balancerKind === 'client-side'
+            ? `idha proxy as a client host runs it (client-side; /healthz and /metrics on ${this.host}:${this.ports.proxyStats})`
+            : 'idha proxy',
       address: `${this.host}:${this.ports.balancer}`,
       primary,
       secondary,
@@ -247,6 +261,33 @@ export class Lab {
       '--connect-timeout',
       '0.5',
     ]);
+  }
+
+  /** The proxy with the flags the client-side host plan writes (its defaults), on the lab's ports. */
+  private startClientProxy(): void {
+    const at = (port: number) => `${this.host}:${port}`;
+    const listener = {
+      name: 'iq',
+      port: this.ports.balancer,
+      tls: false,
+      statsPort: this.ports.proxyStats,
+      primary: at(this.ports.primary.service),
+      secondary: at(this.ports.secondary.service),
+    };
+    const args = proxyArgs(
+      {
+        service: 'lab',
+        settings: { ...CLIENT_PROXY_DEFAULTS, listenAddress: this.host, clients: [] },
+        listeners: [listener],
+        primaryHealthUrl: `http://${at(this.ports.primary.health)}/healthz`,
+        healthPort: this.ports.primary.health,
+        idleTimeoutSeconds: 1800,
+        cutSecondaryOnFailback: false,
+        hosts: [],
+      },
+      listener,
+    );
+    this.children.balancer = spawnIdha(args);
   }
 
   private startHaproxy(bin: string): void {

@@ -382,7 +382,7 @@ describe('data integrity through idha proxy', () => {
   });
 });
 
-for (const balancer of ['haproxy', 'proxy'] as const) {
+for (const balancer of ['haproxy', 'proxy', 'client-side'] as const) {
   describe(`idha lab with ${balancer}`, { skip: balancer === 'haproxy' && !HAPROXY ? 'haproxy is not installed' : false }, () => {
     it(
       'GIVEN idha lab running WHEN kill-primary / restore-primary from another process THEN the table follows, clients keep being served, ' +
@@ -393,7 +393,8 @@ for (const balancer of ['haproxy', 'proxy'] as const) {
         // other leg's lab as its own and failed).
         const major = Number(process.versions.node.split('.')[0]);
         const base = 20000 + ((major % 3) * 40 + Math.floor(Math.random() * 40)) * 100;
-        const lab = idha(['lab', '--balancer', balancer, '--base-port', String(base), '--no-watch', '--interval', '0.2']);
+        const mode = balancer === 'client-side' ? ['--strategy', 'client-side'] : ['--balancer', balancer];
+        const lab = idha(['lab', ...mode, '--base-port', String(base), '--no-watch', '--interval', '0.2']);
         after(() => stop(lab));
         const status = async () => {
           const r = runIdha(['lab', 'status', '--base-port', String(base)]);
@@ -412,7 +413,14 @@ for (const balancer of ['haproxy', 'proxy'] as const) {
               `${runIdha(['lab', 'status', '--base-port', String(base)]).stdout}`,
           );
         });
-        assert.equal(s0.balancer, balancer === 'haproxy' ? 'HAProxy (generated config)' : 'idha proxy');
+        assert.equal(
+          s0.balancer,
+          {
+            haproxy: 'HAProxy (generated config)',
+            proxy: 'idha proxy',
+            'client-side': `idha proxy as a client host runs it (client-side; /healthz and /metrics on 127.0.0.1:${base + 41})`,
+          }[balancer],
+        );
         assert.equal(runIdha(['lab', 'kill-primary', '--base-port', String(base)]).status, 0);
         const s1 = await until('traffic on the secondary', async () => {
           const s = await status();

@@ -102,7 +102,15 @@ describe('PowerShell behaviour under Pester (real PowerShell 7.6, Windows cmdlet
         .split(/\r?\n/)
         .find((l) => l.startsWith('.\\install.ps1'))!;
       assert.ok(line, 'the host plan has an install line');
-      expectPester('kit.Tests.ps1', { Windows: path.join(REPO, 'windows'), InstallLine: line }, 10);
+      const cs = path.join(tmp, 'kit-client-side');
+      const rc = runIdha(['synth', '--config', path.join(REPO, 'examples', 'iqservice-client-side.yaml'), '--out', cs]);
+      assert.equal(rc.status, 0, rc.stderr);
+      const proxyLine = fs
+        .readFileSync(path.join(cs, 'snippets', 'iqservice', 'clients', 'gateway-win', 'install-command.txt'), 'utf8')
+        .split(/\r?\n/)
+        .find((l) => l.startsWith('.\\install.ps1 -Role proxy'))!;
+      assert.ok(proxyLine, 'the Windows client has an install line');
+      expectPester('kit.Tests.ps1', { Windows: path.join(REPO, 'windows'), InstallLine: line, ProxyLine: proxyLine }, 14);
     },
   );
 });

@@ -227,7 +227,7 @@ describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
     const h = wine([exe, '--help']);
     const ms = Date.now() - t0;
     assert.equal(h.status, 0, h.out);
-    for (const c of ['idha-shim shim', 'idha-shim check', 'idha-shim mimic']) assert.ok(h.out.includes(c), c);
+    for (const c of ['idha-shim shim', 'idha-shim check', 'idha-shim mimic', 'idha-shim proxy']) assert.ok(h.out.includes(c), c);
     assert.doesNotMatch(h.out, /synth|snippet|cdktf/);
     process.stderr.write(`# idha-shim.exe --help under Wine: ${ms} ms; exe ${(fs.statSync(exe).size / 1048576).toFixed(1)} MiB\n`);
     const bad = wine([exe, 'shim', '--bind', '127.0.0.1', '--service-port', '70000']);
@@ -289,6 +289,53 @@ describe('idha-shim.exe under Wine', { timeout: 400_000 }, () => {
       shim.kill('SIGKILL');
       fs.closeSync(log);
       service.close();
+    }
+  });
+
+  it('GIVEN the proxy command (client-side failover) and a refusing primary THEN the secondary answers, and /healthz says so', async () => {
+    // A stand-in secondary that answers each connection with its name; the primary's port refuses.
+    const secondary = net.createServer((s) => s.end('secondary'));
+    await new Promise<void>((r) => secondary.listen(0, '127.0.0.1', r));
+    const [listen, stats, dead] = [await freePort(), await freePort(), await freePort()];
+    const log = fs.openSync(path.join(tmp, 'proxy.log'), 'w');
+    const proxy = spawn(
+      'wine',
+      [
+        exe,
+        'proxy',
+        '--listen',
+        `127.0.0.1:${listen}`,
+        '--primary',
+        `127.0.0.1:${dead}`,
+        '--secondary',
+        `127.0.0.1:${(secondary.address() as net.AddressInfo).port}`,
+        '--stats-port',
+        String(stats),
+        '--connect-timeout',
+        '0.5',
+      ],
+      { env: wineEnv, stdio: ['ignore', log, log] },
+    );
+    daemons.push(proxy);
+    const ask = () =>
+      new Promise<string>((resolve) => {
+        let got = '';
+        const s = net.connect({ host: '127.0.0.1', port: listen });
+        s.on('data', (d) => (got += d));
+        s.on('close', () => resolve(got));
+        s.on('error', () => resolve('error'));
+      });
+    try {
+      await until('the proxy to listen', () => opens(listen), 60_000);
+      const answers = [await ask(), await ask(), await ask(), await ask()];
+      assert.deepEqual(answers, ['secondary', 'secondary', 'secondary', 'secondary'], fs.readFileSync(path.join(tmp, 'proxy.log'), 'utf8'));
+      const h = await healthz(stats);
+      assert.equal(h?.state, 'up');
+      assert.equal(h?.preferred, 'secondary', JSON.stringify(h));
+    } finally {
+      proxy.kill('SIGKILL');
+      fs.closeSync(log);
+      secondary.close();
     }
   });
 

@@ -3,7 +3,8 @@
 # services' settings) and a dummy idha-shim.exe; Get-Service, the Windows Firewall cmdlets and the
 # administrator check mocked over a fake service table and firewall. $Windows is the folder with the
 # scripts; $InstallLine is an install-command.txt line that idha synth wrote.
-param([Parameter(Mandatory = $true)][string]$Windows, [Parameter(Mandatory = $true)][string]$InstallLine)
+# $ProxyLine is a client host's install-command.txt line (-Role proxy).
+param([Parameter(Mandatory = $true)][string]$Windows, [Parameter(Mandatory = $true)][string]$InstallLine, [Parameter(Mandatory = $true)][string]$ProxyLine)
 
 BeforeAll {
   # Windows-only commands, so that Pester can mock them here; called without a mock, each throws.
@@ -117,6 +118,47 @@ Describe 'install.ps1' {
     $p | Should -Match '^shim --bind \S+ --service-port 5050 '
     foreach ($m in [regex]::Matches($InstallLine, "-ExtraArguments '([^']*)'")) { $p | Should -BeLike "*$($m.Groups[1].Value)*" }
     (Get-NssmSettings).status.Trim() | Should -Be 'Running'
+  }
+}
+
+Describe 'install.ps1 -Role proxy (a client host of strategy client-side)' {
+  BeforeEach { New-Kit; $global:Warned = [System.Collections.Generic.List[string]]::new(); Set-Mocks }
+
+  It 'GIVEN the line idha synth wrote for a Windows client THEN it installs idha-shim.exe proxy with exactly those arguments as its own service, adds no firewall rule, and starts it' {
+    Push-Location $global:Kit
+    try { Invoke-Expression "$ProxyLine -InstallFolder '$($global:Pf)'" } finally { Pop-Location }
+    $name = [regex]::Match($ProxyLine, '-ServiceName (\S+)').Groups[1].Value
+    $proxyArgs = [regex]::Match($ProxyLine, "-ProxyArguments '([^']*)'").Groups[1].Value
+    $name | Should -Be 'idha-proxy-iq'
+    $s = Get-NssmSettings $name
+    $s.AppParameters | Should -Be "proxy $proxyArgs"
+    $s.AppParameters | Should -Match '^proxy --listen 127\.0\.0\.1:5050 --primary 10\.0\.1\.10:5050 --secondary 10\.0\.2\.10:5050 --primary-health '
+    $s.Application | Should -Be (Join-Path $global:Pf 'idha-shim.exe')
+    $s.AppStdout | Should -Be (Join-Path $global:Pf 'logs\idha-proxy-iq.log')
+    $s.AppStopMethodConsole | Should -Be '15000'
+    $s.status.Trim() | Should -Be 'Running'
+    $global:Firewall.Count | Should -Be 0
+    $global:Warned | Should -BeNullOrEmpty
+    Test-Path (Join-Path $env:IDHA_NSSM_STATE 'idha-shim') | Should -BeFalse
+  }
+
+  It 'GIVEN -Role proxy without -ProxyArguments, or with a quote or a ; in them THEN it stops before it copies anything; the neighbour with a plain line installs' {
+    { & (Join-Path $global:Kit 'install.ps1') -Role proxy -InstallFolder $global:Pf } | Should -Throw '*needs -ProxyArguments*'
+    { & (Join-Path $global:Kit 'install.ps1') -Role proxy -ProxyArguments '--listen 127.0.0.1:5050; calc' -InstallFolder $global:Pf } | Should -Throw '*is not a proxy line*'
+    { & (Join-Path $global:Kit 'install.ps1') -Role proxy -ProxyArguments '--listen "127.0.0.1:5050"' -InstallFolder $global:Pf } | Should -Throw '*is not a proxy line*'
+    Test-Path $global:Pf | Should -BeFalse
+    & (Join-Path $global:Kit 'install.ps1') -Role proxy -ProxyArguments '--listen 127.0.0.1:5050 --primary 10.0.1.10:5050 --secondary 10.0.2.10:5050' -InstallFolder $global:Pf
+    (Get-NssmSettings 'idha-proxy').AppParameters | Should -Be 'proxy --listen 127.0.0.1:5050 --primary 10.0.1.10:5050 --secondary 10.0.2.10:5050'
+  }
+
+  It 'GIVEN a proxy that listens beyond loopback THEN a warning says to open its port to the application only' {
+    & (Join-Path $global:Kit 'install.ps1') -Role proxy -ProxyArguments '--listen 10.20.0.11:5050 --primary 10.0.1.10:5050 --secondary 10.0.2.10:5050' -InstallFolder $global:Pf
+    ($global:Warned -join ' ') | Should -BeLike '*other than loopback*'
+  }
+
+  It 'GIVEN a shim role without -ServicePort THEN it stops naming it (the parameter is no longer mandatory for every role)' {
+    { & (Join-Path $global:Kit 'install.ps1') -Role primary -BindAddress 10.0.1.10 -InstallFolder $global:Pf } | Should -Throw '*needs -ServicePort*'
+    Test-Path $global:Pf | Should -BeFalse
   }
 }
 

@@ -26,7 +26,7 @@ const ALLOWED: Record<string, string[]> = {
   constructs: ['framework', 'core', 'model', 'hosts'],
   topology: ['framework', 'core', 'model', 'hosts', 'platforms', 'constructs', 'session-failover'],
   synth: ['framework', 'core', 'model', 'hosts', 'constructs', 'topology', 'session-failover', 'lint'],
-  runtime: ['core', 'model', 'platforms/haproxy/haproxy-config'],
+  runtime: ['core', 'model', 'platforms/haproxy/haproxy-config', 'platforms/client-proxy/client-plan'],
   // The linter reads other people's configs: it shares no code with the renderers it checks, so a
   // renderer's mistake cannot hide in both.
   lint: [],

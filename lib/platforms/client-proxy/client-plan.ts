@@ -1,4 +1,5 @@
 import { commentText } from '../../core/lang/internal';
+import { psArg, psString } from '../../core/lang/powershell';
 import { shWord } from '../../core/lang/shell';
 import { systemdComment, systemdExec, systemdText } from '../../core/lang/systemd';
 import { windowsCommandLine } from '../../core/lang/windows-args';
@@ -26,6 +27,19 @@ export interface ClientPlanSpec {
   readonly cutSecondaryOnFailback: boolean;
   readonly hosts: ReadonlyArray<{ readonly role: string; readonly address: string }>;
 }
+
+/** The proxy settings a client host gets unless the topology says otherwise (the target's defaults; `idha lab --strategy client-side`). */
+export const CLIENT_PROXY_DEFAULTS = {
+  listenAddress: '127.0.0.1',
+  connectTimeoutSeconds: 0.5,
+  healthPollSeconds: 0.25,
+  markDownAfter: 3,
+  markDownWindowSeconds: 10,
+  markDownHoldSeconds: 60,
+  statsPort: 15055,
+  maxConnections: 1000,
+  drainSeconds: 5,
+} as const;
 
 const hostPort = (address: string, port: number) => `${address.includes(':') ? `[${address}]` : address}:${port}`;
 
@@ -108,7 +122,7 @@ export function renderClientPlan(spec: ClientPlanSpec): Snippet[] {
       lines.push(`# ${l.tls ? 'TLS (passed through byte for byte; the proxy never terminates it)' : 'IQService'} port ${l.port}:`);
       if (c.os === 'windows') {
         lines.push(`node ${windowsCommandLine(['C:\\Program Files\\identity-ha\\bin\\idha.js', ...args])}`);
-        lines.push(`# or as the WinSW service ${unitName(l)}.xml beside this file.`);
+        lines.push(`# or as a service: the host kit's line in install-command.txt, or the WinSW service ${unitName(l)}.xml beside this file.`);
       } else {
         lines.push(['idha', ...args].map(shWord).join(' '));
         lines.push(`# or as the systemd unit ${unitName(l)}.service beside this file.`);
@@ -116,6 +130,8 @@ export function renderClientPlan(spec: ClientPlanSpec): Snippet[] {
       lines.push('');
     }
     files.push({ kind: 'client-proxy-host', fileName: `${folder}/proxy-command.txt`, content: lines.join('\n'), node: c.name });
+    if (c.os === 'windows')
+      files.push({ kind: 'client-proxy-host', fileName: `${folder}/install-command.txt`, content: kitLines(spec, c), node: c.name });
     for (const l of spec.listeners) {
       const args = proxyArgs(spec, l);
       if (c.os === 'windows') {
@@ -126,6 +142,22 @@ export function renderClientPlan(spec: ClientPlanSpec): Snippet[] {
     }
   }
   return files;
+}
+
+/** The Windows host kit's install.ps1 lines, one service per listener (the kit's exe runs `proxy`). */
+export function kitLines(spec: ClientPlanSpec, c: { name: string; address: string }): string {
+  return [
+    `# identity-ha ${spec.service}, client host ${c.name} (${c.address}): the Windows host kit (identity-ha-shim-<version>-win-x64.zip, npm run ` +
+      `build:windows).`,
+    '# Unzip it on the host and run, in an elevated PowerShell in that folder, one line per IQService port:',
+    ...spec.listeners.map(
+      (l) => `.\\install.ps1 -Role proxy -ServiceName ${psArg(unitName(l))} -ProxyArguments ${psString(proxyArgs(spec, l).slice(1).join(' '))}`,
+    ),
+    '# Each service runs idha-shim.exe proxy with these arguments, starts with Windows and restarts 1 s after a failure; stopping',
+    `# it drains open connections for ${spec.settings.drainSeconds} s. No firewall rule is added: the proxy listens on ` +
+      `${spec.settings.listenAddress}.`,
+    '',
+  ].join('\r\n');
 }
 
 /** The one change in IdentityIQ: the application's IQService host and port. */

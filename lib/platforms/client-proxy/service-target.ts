@@ -7,7 +7,7 @@ import { BalancerTiming, estimateFailover, FailoverEstimate, sidecarTerms } from
 import { ConnectionAction, HaServiceModel, HaStrategy, ListenerProtocol } from '../../model/ha-service-model';
 import { HaTargetBase } from '../../model/service-target';
 import { Snippet } from '../../model/snippet';
-import { ClientPlanSpec, renderClientPlan } from './client-plan';
+import { CLIENT_PROXY_DEFAULTS as D, ClientPlanSpec, renderClientPlan } from './client-plan';
 
 /** The operating system of a client host: which service wrapper its host plan gets. */
 export enum ClientHostOs {
@@ -109,15 +109,15 @@ export class ClientProxyTarget extends HaTargetBase {
     const p = this.props;
     return {
       clients: (p.clients ?? []).map((c) => ({ name: c.name, address: c.address.replace(/^\[(.*)\]$/, '$1'), os: c.os ?? ClientHostOs.LINUX })),
-      listenAddress: (p.listenAddress ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1'),
-      connectTimeoutSeconds: p.connectTimeoutSeconds ?? 0.5,
-      healthPollSeconds: p.healthPollSeconds ?? 0.25,
-      markDownAfter: p.markDownAfter ?? 3,
-      markDownWindowSeconds: p.markDownWindowSeconds ?? 10,
-      markDownHoldSeconds: p.markDownHoldSeconds ?? 60,
-      statsPort: p.statsPort ?? 15055,
-      maxConnections: p.maxConnections ?? 1000,
-      drainSeconds: p.drainSeconds ?? 5,
+      listenAddress: (p.listenAddress ?? D.listenAddress).replace(/^\[(.*)\]$/, '$1'),
+      connectTimeoutSeconds: p.connectTimeoutSeconds ?? D.connectTimeoutSeconds,
+      healthPollSeconds: p.healthPollSeconds ?? D.healthPollSeconds,
+      markDownAfter: p.markDownAfter ?? D.markDownAfter,
+      markDownWindowSeconds: p.markDownWindowSeconds ?? D.markDownWindowSeconds,
+      markDownHoldSeconds: p.markDownHoldSeconds ?? D.markDownHoldSeconds,
+      statsPort: p.statsPort ?? D.statsPort,
+      maxConnections: p.maxConnections ?? D.maxConnections,
+      drainSeconds: p.drainSeconds ?? D.drainSeconds,
     };
   }
 
@@ -314,7 +314,7 @@ function checkProxySettings(model: HaServiceModel, problems: Problems, p: Client
   if (p.markDownAfter !== undefined)
     checkInteger(problems, 'markDownAfter', p.markDownAfter, 0, 100, '3 is the default; 0 turns passive mark-down off');
   if (p.maxConnections !== undefined) checkInteger(problems, 'maxConnections', p.maxConnections, 0, 1_000_000);
-  const stats = p.statsPort ?? 15055;
+  const stats = p.statsPort ?? D.statsPort;
   const needed = model.listeners.length;
   if (checkInteger(problems, 'statsPort', stats, 1, 65536 - needed)) {
     const taken = model.listeners.map((l) => l.port).filter((port) => port >= stats && port < stats + needed);

@@ -60,6 +60,7 @@ describe('client-proxy target (strategy client-side)', () => {
       'clients/README.txt',
       'clients/gw/idha-proxy-iq-tls.xml',
       'clients/gw/idha-proxy-iq.xml',
+      'clients/gw/install-command.txt',
       'clients/gw/proxy-command.txt',
       'clients/iiq-a/idha-proxy-iq-tls.service',
       'clients/iiq-a/idha-proxy-iq.service',
@@ -96,6 +97,13 @@ describe('client-proxy target (strategy client-side)', () => {
     const args = proxyLine(pair, 'iiq-a', 5050).slice(1).join(' ');
     assert.ok(xml.includes(`<arguments>"C:\\Program Files\\identity-ha\\bin\\idha.js" ${args}</arguments>`), xml);
     assert.match(xml, /<stoptimeout>10 sec<\/stoptimeout>/);
+  });
+
+  it("THEN the Windows client gets the host kit's install.ps1 line per listener, with the same arguments as a quoted verbatim string", () => {
+    const kit = pair.snippets().find((s) => s.fileName === 'clients/gw/install-command.txt')!.content.split('\r\n');
+    const args = proxyLine(pair, 'iiq-a', 5050).slice(2).join(' ');
+    assert.ok(kit.includes(`.\\install.ps1 -Role proxy -ServiceName idha-proxy-iq -ProxyArguments '${args}'`), kit.join('\n'));
+    assert.equal(kit.filter((l) => l.startsWith('.\\install.ps1 -Role proxy')).length, 2, 'one service per listener');
   });
 
   it('THEN the overview says the one IdentityIQ change and what the IQService hosts must let through', () => {

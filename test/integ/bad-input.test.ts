@@ -538,7 +538,7 @@ describe('messages a person can act on', () => {
       bad.map((p) => p.field),
       ['services[0].targets'],
     );
-    assert.match(bad[0].allowed, /^at least 1 key \(of azure, aws, f5, azure-traffic-manager, aws-route53, haproxy\)$/);
+    assert.match(bad[0].allowed, /^at least 1 key \(of azure, aws, f5, azure-traffic-manager, aws-route53, haproxy, client-proxy\)$/);
     assert.doesNotMatch(bad.map((p) => new IdhaValidationError([p]).message).join('\n'), /must NOT|must have|should/);
     doc.services[0].targets = { haproxy: {} };
     assert.deepEqual(problemsOfText(YAML.stringify(doc)), []);

@@ -53,12 +53,13 @@ export interface FailoverProxyOptions {
    */
   readonly markDownHoldMs?: number;
   /**
-   * A connect to the primary still pending after this long makes the primary suspect: new client
-   * connections go to the secondary without waiting behind it until the pending connects end (a
-   * success ends the suspicion; failures count towards the mark-down). So under a black hole only the
-   * connections opened in this first moment, plus the retries that bring the mark, pay the connect
-   * timeout. The threshold grows to 4 x the median of the last 20 connects (a primary across a WAN),
-   * and never exceeds half the connect timeout. 0 turns it off. @default 100
+   * A connect to the primary still pending after this long makes the primary suspect. The client
+   * connection that waits on it races a connect to the secondary (the first to connect serves it;
+   * a pending primary connect that loses is cancelled and counts as a failed connect), and new client
+   * connections go to the secondary at once until the pending connects end. So under a black hole no
+   * connection waits the connect timeout: a few wait this long, and their failures bring the mark.
+   * The threshold grows to 4 x the median of the last 20 connects (a primary across a WAN), and
+   * never exceeds half the connect timeout. 0 turns it off. @default 100
    */
   readonly suspectAfterMs?: number;
   /**
@@ -89,6 +90,8 @@ export interface ProxyStats {
   markDowns: number;
   /** Client connections sent to the secondary without trying the primary, while a connect to it was pending too long. */
   suspectSkips: number;
+  /** Primary connects still pending at the suspect threshold that lost the race to the secondary (cancelled). */
+  racesLost: number;
   /** Client connections closed at once because `maxConnections` were open. */
   refused: number;
   /** Client connections closed by the idle timeout. */
@@ -123,6 +126,7 @@ export class FailoverProxy extends EventEmitter {
     timeouts: 0,
     markDowns: 0,
     suspectSkips: 0,
+    racesLost: 0,
     refused: 0,
     idleClosed: 0,
   };
@@ -237,6 +241,9 @@ export class FailoverProxy extends EventEmitter {
     metric('idha_proxy_failed_total', 'counter', 'Client connections closed because no upstream accepted.', [['', this.stats.failed]]);
     metric('idha_proxy_connect_timeouts_total', 'counter', 'Connect attempts that waited the whole connect timeout.', [['', this.stats.timeouts]]);
     metric('idha_proxy_mark_downs_total', 'counter', 'Times the primary was marked down passively.', [['', this.stats.markDowns]]);
+    metric('idha_proxy_races_lost_total', 'counter', 'Primary connects pending at the suspect threshold that lost the race to the secondary.', [
+      ['', this.stats.racesLost],
+    ]);
     metric(
       'idha_proxy_suspect_skips_total',
       'counter',
@@ -287,13 +294,18 @@ export class FailoverProxy extends EventEmitter {
     await new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** A connect to the primary has been pending longer than the suspect threshold (see suspectAfterMs). */
-  private primarySuspect(): boolean {
-    if (!this.o.suspectAfterMs || this.primaryPending.size === 0) return false;
+  /** How long a connect to the primary may be pending before it is suspect (see suspectAfterMs). */
+  private suspectThresholdMs(): number {
     // The median of the last connects: a WAN's round trip raises it, one stalled event-loop turn does not.
     const sorted = [...this.recentConnectMs].sort((a, b) => a - b);
     const typical = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
-    const threshold = Math.min(Math.max(this.o.suspectAfterMs, 4 * typical), this.o.connectTimeoutMs / 2);
+    return Math.min(Math.max(this.o.suspectAfterMs, 4 * typical), this.o.connectTimeoutMs / 2);
+  }
+
+  /** A connect to the primary has been pending longer than the suspect threshold (see suspectAfterMs). */
+  private primarySuspect(): boolean {
+    if (!this.o.suspectAfterMs || this.primaryPending.size === 0) return false;
+    const threshold = this.suspectThresholdMs();
     const now = Date.now();
     for (const p of this.primaryPending) if (now - p.at > threshold) return true;
     return false;
@@ -363,9 +375,10 @@ export class FailoverProxy extends EventEmitter {
   }
 
   private async connectInOrder(client: net.Socket, roles: Role[]): Promise<void> {
+    if (roles[0] === 'primary' && roles[1] === 'secondary' && this.o.suspectAfterMs > 0) return this.race(client);
     for (const role of roles) {
       if (client.destroyed) return;
-      const upstream = await this.tryConnect(this.o[role], role);
+      const upstream = await this.tryConnect(this.o[role], role).promise;
       if (upstream) {
         if (client.destroyed) {
           upstream.destroy();
@@ -378,15 +391,91 @@ export class FailoverProxy extends EventEmitter {
         this.splice(client, upstream, role);
         return;
       }
-      if (role === 'primary') {
-        this.stats.retried++;
-        this.primarySkipUntil = Date.now() + this.o.retryPrimaryAfterMs;
-        if (!this.o.primary.healthUrl) this.emit('health', 'primary', 'down');
-        this.primaryFailed();
-      }
+      if (role === 'primary') this.primaryConnectFailed();
     }
     this.stats.failed++;
     client.destroy();
+  }
+
+  /** The primary's connect failed (refused, timed out, or lost the race): skip it, and count it towards the mark. */
+  private primaryConnectFailed(): void {
+    this.stats.retried++;
+    this.primarySkipUntil = Date.now() + this.o.retryPrimaryAfterMs;
+    if (!this.o.primary.healthUrl) this.emit('health', 'primary', 'down');
+    this.primaryFailed();
+  }
+
+  /**
+   * Primary first; if its connect is still pending at the suspect threshold, a connect to the
+   * secondary races it, and the first to connect serves the client (the other, still pending, is
+   * cancelled). Refused or timed out, the primary hands over to the secondary at once.
+   */
+  private race(client: net.Socket): Promise<void> {
+    return new Promise<void>((done) => {
+      let settled = false;
+      let primaryState: 'pending' | 'failed' | 'connected' = 'pending';
+      let secondaryState: 'none' | 'pending' | 'failed' = 'none';
+      let secondary: ReturnType<FailoverProxy['tryConnect']> | undefined;
+      const primary = this.tryConnect(this.o.primary, 'primary');
+      const finish = (upstream: net.Socket | undefined, role: Role) => {
+        settled = true;
+        clearTimeout(timer);
+        if (!upstream) {
+          this.stats.failed++;
+          client.destroy();
+        } else if (client.destroyed) upstream.destroy();
+        else {
+          if (role === 'primary') {
+            this.stats.toPrimary++;
+            this.probation = false;
+          } else this.stats.toSecondary++;
+          this.splice(client, upstream, role);
+        }
+        done();
+      };
+      const startSecondary = () => {
+        if (secondary || settled) return;
+        secondaryState = 'pending';
+        secondary = this.tryConnect(this.o.secondary, 'secondary');
+        void secondary.promise.then((up) => {
+          if (settled) {
+            // The primary won in the same turn: this one connected too and is not needed.
+            up?.destroy();
+            return;
+          }
+          if (up) {
+            if (primaryState === 'pending') {
+              // Nothing has reached IQService on the primary yet: cancel its connect, and count it.
+              primary.cancel();
+              this.stats.racesLost++;
+              this.primaryConnectFailed();
+            }
+            finish(up, 'secondary');
+          } else {
+            secondaryState = 'failed';
+            if (primaryState === 'failed') finish(undefined, 'secondary');
+          }
+        });
+      };
+      const timer = setTimeout(startSecondary, this.suspectThresholdMs());
+      void primary.promise.then((up) => {
+        if (primary.cancelled) return;
+        if (settled) {
+          up?.destroy();
+          return;
+        }
+        if (up) {
+          primaryState = 'connected';
+          secondary?.cancel();
+          finish(up, 'primary');
+          return;
+        }
+        primaryState = 'failed';
+        this.primaryConnectFailed();
+        if (secondaryState === 'none') startSecondary();
+        else if (secondaryState === 'failed') finish(undefined, 'primary');
+      });
+    });
   }
 
   /** Counts a failed primary connect; marks the primary down at the N-th within the window. */
@@ -424,8 +513,10 @@ export class FailoverProxy extends EventEmitter {
     if (this.primaryUsable()) this.failback();
   }
 
-  private tryConnect(b: ProxyBackend, role: Role): Promise<net.Socket | undefined> {
-    return new Promise((resolve) => {
+  /** A connect attempt; `cancel()` gives up one still pending (it resolves undefined, counted as neither failure nor timeout). */
+  private tryConnect(b: ProxyBackend, role: Role): { promise: Promise<net.Socket | undefined>; cancel: () => void; cancelled: boolean } {
+    const attempt = { promise: undefined as unknown as Promise<net.Socket | undefined>, cancel: () => undefined as void, cancelled: false };
+    attempt.promise = new Promise((resolve) => {
       const started = process.hrtime.bigint();
       const pending = { at: Date.now() };
       if (role === 'primary') this.primaryPending.add(pending);
@@ -442,6 +533,12 @@ export class FailoverProxy extends EventEmitter {
         s.destroy();
         resolve(undefined);
       };
+      attempt.cancel = () => {
+        if (s.connecting && !s.destroyed) {
+          attempt.cancelled = true;
+          fail();
+        }
+      };
       s.once('error', fail);
       s.once('connect', () => {
         cancel();
@@ -455,6 +552,7 @@ export class FailoverProxy extends EventEmitter {
         resolve(s);
       });
     });
+    return attempt;
   }
 
   private observe(role: Role, seconds: number): void {

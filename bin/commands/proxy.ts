@@ -60,8 +60,8 @@ export const proxyCommand: CommandModule<{}, ProxyArgs> = {
         type: 'number',
         default: 0.1,
         describe:
-          'Seconds a connect to the primary may be pending before new connections go to the secondary without waiting behind it ' +
-          '(grows to 4 x the median recent connect, at most half --connect-timeout; 0: off)',
+          'Seconds a connect to the primary may be pending before the client connection races the secondary and new connections go ' +
+          'there at once (grows to 4 x the median recent connect, at most half --connect-timeout; 0: off)',
       })
       .option('max-connections', {
         type: 'number',

@@ -81,6 +81,7 @@ interface Plan {
   readonly proxy: Record<(typeof CLIENTS)[number], string[]>;
   readonly failbackSeconds: number;
   readonly failbackFormula: string;
+  readonly failoverSeconds: number;
   readonly connectTimeoutMs: number;
   readonly markDownAfter: number;
 }
@@ -113,6 +114,7 @@ function plan(): Plan {
     proxy,
     failbackSeconds: est.failbackSeconds,
     failbackFormula: est.failbackFormula,
+    failoverSeconds: est.worstCaseSeconds,
     connectTimeoutMs: flag('--connect-timeout') * 1000,
     markDownAfter: flag('--mark-down-after'),
   };
@@ -278,15 +280,19 @@ describe('client-side failover, live: 2 IQService hosts and 3 client hosts in ne
           if (a.by !== 'primary') last = i;
         });
         const failback = back[last + 1] ? (back[last + 1].s - restoreMs) / 1000 : Infinity;
+        // Failover: from the fault until connections opened then are answered by the secondary.
+        const firstSecondary = load.attempts[c].filter((a) => a.s >= faultMs && a.ok && a.by === 'secondary').sort((a, b) => a.e - b.e)[0];
+        const failover = firstSecondary ? (firstSecondary.e - faultMs) / 1000 : Infinity;
         const line =
           `${fault} ${c}: ${after.failed.length} of ${after.total} failed after the fault, by ${JSON.stringify(after.by)}, ` +
-          `failback ${failback.toFixed(2)} s (printed ${p.failbackSeconds})`;
+          `failover ${failover.toFixed(2)} s (printed ${p.failoverSeconds}), failback ${failback.toFixed(2)} s (printed ${p.failbackSeconds})`;
         faults.push(line);
         assert.ok(after.total > 150, line);
         assert.equal(after.failed.length, 0, `${line}\n${JSON.stringify(after.failed.slice(0, 3))}`);
         assert.ok(after.by.secondary > 0, line);
         // Restore is when the stand-in's stats port answered (kill) or SIGCONT was sent (hang); 0.5 s for the 50 ms ticks and the clock.
         assert.ok(failback <= p.failbackSeconds + 0.5, line);
+        assert.ok(failover <= p.failoverSeconds + 0.5, line);
       }
       assert.equal(malformed('secondary'), 0, 'the secondary logged no malformed request');
       if (fault === 'hang') assert.equal(malformed('primary') - before, 0, 'the primary logged no malformed request');

@@ -100,7 +100,10 @@ describe('client-proxy target (strategy client-side)', () => {
   });
 
   it("THEN the Windows client gets the host kit's install.ps1 line per listener, with the same arguments as a quoted verbatim string", () => {
-    const kit = pair.snippets().find((s) => s.fileName === 'clients/gw/install-command.txt')!.content.split('\r\n');
+    const kit = pair
+      .snippets()
+      .find((s) => s.fileName === 'clients/gw/install-command.txt')!
+      .content.split('\r\n');
     const args = proxyLine(pair, 'iiq-a', 5050).slice(2).join(' ');
     assert.ok(kit.includes(`.\\install.ps1 -Role proxy -ServiceName idha-proxy-iq -ProxyArguments '${args}'`), kit.join('\n'));
     assert.equal(kit.filter((l) => l.startsWith('.\\install.ps1 -Role proxy')).length, 2, 'one service per listener');

@@ -379,22 +379,25 @@ export class FailoverProxy extends EventEmitter {
     for (const role of roles) {
       if (client.destroyed) return;
       const upstream = await this.tryConnect(this.o[role], role).promise;
-      if (upstream) {
-        if (client.destroyed) {
-          upstream.destroy();
-          return;
-        }
-        if (role === 'primary') {
-          this.stats.toPrimary++;
-          this.probation = false;
-        } else this.stats.toSecondary++;
-        this.splice(client, upstream, role);
-        return;
-      }
+      if (upstream) return this.attach(client, upstream, role);
       if (role === 'primary') this.primaryConnectFailed();
     }
-    this.stats.failed++;
-    client.destroy();
+    this.attach(client, undefined, 'secondary');
+  }
+
+  /** Joins the client to the upstream that connected (counted per role), or closes it when none did. */
+  private attach(client: net.Socket, upstream: net.Socket | undefined, role: Role): void {
+    if (!upstream) {
+      this.stats.failed++;
+      client.destroy();
+    } else if (client.destroyed) upstream.destroy();
+    else {
+      if (role === 'primary') {
+        this.stats.toPrimary++;
+        this.probation = false;
+      } else this.stats.toSecondary++;
+      this.splice(client, upstream, role);
+    }
   }
 
   /** The primary's connect failed (refused, timed out, or lost the race): skip it, and count it towards the mark. */
@@ -413,24 +416,14 @@ export class FailoverProxy extends EventEmitter {
   private race(client: net.Socket): Promise<void> {
     return new Promise<void>((done) => {
       let settled = false;
-      let primaryState: 'pending' | 'failed' | 'connected' = 'pending';
+      let primaryState: 'pending' | 'failed' = 'pending';
       let secondaryState: 'none' | 'pending' | 'failed' = 'none';
       let secondary: ReturnType<FailoverProxy['tryConnect']> | undefined;
       const primary = this.tryConnect(this.o.primary, 'primary');
       const finish = (upstream: net.Socket | undefined, role: Role) => {
         settled = true;
         clearTimeout(timer);
-        if (!upstream) {
-          this.stats.failed++;
-          client.destroy();
-        } else if (client.destroyed) upstream.destroy();
-        else {
-          if (role === 'primary') {
-            this.stats.toPrimary++;
-            this.probation = false;
-          } else this.stats.toSecondary++;
-          this.splice(client, upstream, role);
-        }
+        this.attach(client, upstream, role);
         done();
       };
       const startSecondary = () => {
@@ -465,7 +458,6 @@ export class FailoverProxy extends EventEmitter {
           return;
         }
         if (up) {
-          primaryState = 'connected';
           secondary?.cancel();
           finish(up, 'primary');
           return;

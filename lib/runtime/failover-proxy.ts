@@ -482,7 +482,9 @@ export class FailoverProxy extends EventEmitter {
     this.markedDownSince = now;
     this.primaryFailures = [];
     this.probation = false;
-    this.shimSawDownSinceMark = false;
+    // A shim that reports the primary down already has seen the outage (connects that started before
+    // its "down" can fail after it): its next "up" ends the mark, as a down-then-up after the mark does.
+    this.shimSawDownSinceMark = Boolean(this.o.primary.healthUrl) && this.health.primary.state === 'down';
     this.stats.markDowns++;
     this.log.info('primary marked down', {
       reason: why,

@@ -216,6 +216,62 @@ describe('FailoverProxy passive mark-down', () => {
     }
   });
 
+  it(
+    'GIVEN connects to the primary pending WHEN its shim reports it down before they time out and mark it THEN the mark ends ' +
+      'when the shim reports it up (the outage was seen before the mark)',
+    async () => {
+      // What `idha lab --strategy client-side` hit in CI under load: the shim's "down" came first, then
+      // connects that had started before it failed and marked the primary; the shim never reported
+      // "down" again, so the mark held for its whole hold and failback waited 60 s.
+      const [pp, sp, lp, health] = await freePorts(4);
+      const hole = await blackHole(pp);
+      const checker = fakeChecker(true);
+      const shim = new Shim({ checker, bind: '127.0.0.1', gatePort: 0, healthPort: health, agentPort: 0, intervalMs: 30, rise: 1, fall: 1 });
+      await shim.start();
+      const secondary = new Mimic({ host: '127.0.0.1', port: sp, name: 'secondary', out: QUIET });
+      await secondary.start();
+      const proxy = new FailoverProxy({
+        listenHost: '127.0.0.1',
+        listenPort: lp,
+        primary: { host: '127.0.0.1', port: pp, healthUrl: `http://127.0.0.1:${health}/healthz` },
+        secondary: { host: '127.0.0.1', port: sp },
+        healthPollMs: 30,
+        rise: 1,
+        fall: 1,
+        connectTimeoutMs: 600,
+        suspectAfterMs: 0,
+        markDownHoldMs: 600_000,
+      });
+      await proxy.start();
+      const primary = new Mimic({ host: '127.0.0.1', port: pp, name: 'primary', out: QUIET });
+      try {
+        const clients = [0, 1, 2].map(() => who(lp));
+        await sleep(100);
+        checker.ok = false;
+        const t0 = Date.now();
+        while (proxy.primaryHealth !== 'down' && Date.now() - t0 < 3000) await sleep(10);
+        assert.equal(proxy.primaryHealth, 'down', 'the shim reports the primary down while the connects are pending');
+        assert.equal(proxy.markedDown, false);
+        assert.deepEqual(await Promise.all(clients), ['secondary', 'secondary', 'secondary']);
+        assert.equal(proxy.markedDown, true, 'three timed-out connects marked the primary');
+        hole.stop();
+        await sleep(100);
+        await primary.start();
+        checker.ok = true;
+        const t1 = Date.now();
+        while (proxy.markedDown && Date.now() - t1 < 3000) await sleep(20);
+        assert.equal(proxy.markedDown, false, 'the mark ended with the shim');
+        assert.equal(await who(lp), 'primary');
+      } finally {
+        hole.stop();
+        await proxy.stop();
+        await shim.stop();
+        await primary.stop();
+        await secondary.stop();
+      }
+    },
+  );
+
   it('GIVEN no shim WHEN the hold runs out THEN one client tries the primary; a failure marks it again at once, with a doubled hold', async () => {
     const [pp, sp, lp] = await freePorts(3);
     const secondary = new Mimic({ host: '127.0.0.1', port: sp, name: 'secondary', out: QUIET });

@@ -436,7 +436,23 @@ for (const balancer of ['haproxy', 'proxy', 'client-side'] as const) {
             return s && s.client.lastServedBy === 'primary' && s.primary.mimic === 'running' ? s : undefined;
           },
           15_000,
-        );
+        ).catch(async (e) => {
+          // What the balancer saw: for the proxies, their metrics (the mark, the preferred upstream).
+          const metrics =
+            balancer === 'haproxy'
+              ? ''
+              : await fetch(`http://127.0.0.1:${base + 41}/metrics`).then(
+                  (r) => r.text(),
+                  (x: Error) => x.message,
+                );
+          throw new Error(
+            `${e.message}; status: ${runIdha(['lab', 'status', '--base-port', String(base)]).stdout}; proxy metrics: ` +
+              metrics
+                .split('\n')
+                .filter((l) => /^idha_proxy_(marked_down|preferred|mark_downs|primary)/.test(l))
+                .join(' | '),
+          );
+        });
         assert.equal(s2.primary.malformed, 0);
         assert.equal(s2.secondary.malformed, 0);
         assert.ok(s2.client.ok > s0.client.ok);

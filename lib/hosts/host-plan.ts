@@ -5,7 +5,7 @@ import { psArg, psString } from '../core/lang/powershell';
 import { shWord } from '../core/lang/shell';
 import { systemdComment, systemdExec, systemdText } from '../core/lang/systemd';
 import { windowsCommandLine } from '../core/lang/windows-args';
-import { xmlText } from '../core/lang/xml';
+import { winswServiceXml } from '../core/lang/winsw';
 
 /**
  * The host plan of a service: for each host, the exact `idha shim` command line, a systemd unit and a
@@ -209,22 +209,20 @@ export function hostPlan(model: HaServiceModel, shims: readonly HostShim[] = hos
       'WantedBy=multi-user.target',
       '',
     ].join('\n');
-    const xml = [
-      `<!-- identity-ha ${xmlText(model.name)}: sidecar of the ${h.role} host ${xmlText(h.address)}, as a Windows service with WinSW:`,
-      '     put WinSW-x64.exe beside this file as idha-shim.exe, then in an elevated PowerShell: .\\idha-shim.exe install ; .\\idha-shim.exe ' +
-        'start -->',
-      '<service>',
-      '  <id>idha-shim</id>',
-      `  <name>identity-ha probe sidecar (${xmlText(model.name)}, ${h.role})</name>`,
-      '  <description>Publishes IQService health on a health gate, a priority gate, GET /healthz and the HAProxy agent protocol.</description>',
-      '  <executable>C:\\Program Files\\nodejs\\node.exe</executable>',
-      `  <arguments>${xmlText(windowsCommandLine(['C:\\Program Files\\identity-ha\\bin\\idha.js', ...h.args]))}</arguments>`,
-      '  <stoptimeout>10 sec</stoptimeout>',
-      '  <onfailure action="restart" delay="1 sec"/>',
-      '  <log mode="roll-by-size"><sizeThreshold>10240</sizeThreshold><keepFiles>5</keepFiles></log>',
-      '</service>',
-      '',
-    ].join('\n');
+    const xml = winswServiceXml({
+      comment: [
+        `identity-ha ${model.name}: sidecar of the ${h.role} host ${h.address}, as a Windows service with WinSW:`,
+        'put WinSW-x64.exe beside this file as idha-shim.exe, then in an elevated PowerShell: .\\idha-shim.exe install ; .\\idha-shim.exe start',
+      ],
+      id: 'idha-shim',
+      name: `identity-ha probe sidecar (${model.name}, ${h.role})`,
+      description: 'Publishes IQService health on a health gate, a priority gate, GET /healthz and the HAProxy agent protocol.',
+      executable: 'C:\\Program Files\\nodejs\\node.exe',
+      arguments: ['C:\\Program Files\\identity-ha\\bin\\idha.js', ...h.args],
+      stopTimeoutSeconds: 10,
+      restartOnFailure: true,
+      log: { sizeKiB: 10240, keepFiles: 5 },
+    });
     const peer = shims.find((o) => o !== h);
     const install = [
       `# identity-ha ${model.name}, ${h.role} host ${h.address}: the Windows host kit (identity-ha-shim-<version>-win-x64.zip, npm run ` +

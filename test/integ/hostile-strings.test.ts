@@ -424,3 +424,78 @@ matrix(
   },
   '0',
 );
+
+// ---- XML comments: `--` is valid in a name and forbidden in an XML comment ---------------------
+
+/** Every .xml file below a folder, as paths. */
+function xmlFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.xml'))
+    .map((f) => path.join(dir, f));
+}
+
+/** xmllint --noout on each file; a Tomcat fragment holds the opening tag of an Engine, so it is read inside a wrapper with that tag left out. */
+function xmlParses(files: string[]): void {
+  assert.ok(have('xmllint'), 'xmllint is installed (.ci/run installs libxml2-utils)');
+  assert.ok(files.length > 0, 'some XML was written');
+  for (const f of files) {
+    const text = fs.readFileSync(f, 'utf8');
+    const input = path.basename(path.dirname(f)) === 'tomcat' ? `<r>${text.replace(/<Engine [^>]*>/, '')}</r>` : text;
+    const x = spawnSync('xmllint', ['--noout', '-'], { input, encoding: 'utf8' });
+    assert.equal(x.status, 0, `${path.relative(tmp, f)}: ${x.stderr}`);
+  }
+}
+
+const exampleWith = (file: string, edit: (d: any) => void): string => {
+  const doc = YAML.parse(fs.readFileSync(path.join(REPO, 'examples', file), 'utf8'));
+  edit(doc);
+  return YAML.stringify(doc);
+};
+
+describe('XML comments with names that hold a double hyphen (web tier and Tomcat names refuse one)', () => {
+  for (const [what, hyphens] of [
+    ['names with a double hyphen', '--'],
+    ['the neighbour, single hyphens', '-'],
+  ] as const) {
+    it(`GIVEN ${what} in the IQService and its Windows client THEN every WinSW XML file parses, with the names as written in the elements`, () => {
+      const cs = synth(
+        exampleWith('iqservice-client-side.yaml', (d) => {
+          d.services[0].name = `iq${hyphens}svc`;
+          d.services[0].targets['client-proxy'].clients[2].name = `gw${hyphens}win`;
+        }),
+      );
+      assert.ok('out' in cs, JSON.stringify(cs));
+      const files = xmlFiles(cs.out);
+      xmlParses(files);
+      const proxyXml = fs.readFileSync(
+        files.find((f) => f.endsWith(path.join(`gw${hyphens}win`, 'idha-proxy-iq.xml')))!,
+        'utf8',
+      );
+      assert.ok(proxyXml.includes(`<name>identity-ha failover proxy (iq${hyphens}svc, port 5050)</name>`), proxyXml);
+    });
+  }
+
+  it(
+    'GIVEN a WSFC cluster with nodeExe and an installFolder with a double hyphen THEN the check watcher XML parses, ' +
+      'its arguments name installFolder\\bin\\idha.js as written and its comment holds no control character',
+    () => {
+      const r = synth(
+        exampleWith('failover-cluster-pacemaker-wsfc.yaml', (d) => {
+          d.clusters[1].name = 'idm--win';
+          d.clusters[1].targets.wsfc.installFolder = 'C:\\idha--kit';
+          d.clusters[1].targets.wsfc.nodeExe = 'C:\\Program Files\\nodejs\\node.exe';
+        }),
+      );
+      assert.ok('out' in r, JSON.stringify(r));
+      const files = xmlFiles(r.out).filter((f) => f.includes(`${path.sep}wsfc${path.sep}`));
+      xmlParses(files);
+      for (const f of files) {
+        const text = fs.readFileSync(f, 'utf8');
+        assert.doesNotMatch(text, /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/, `${f}: a control character`);
+        assert.ok(text.includes('<arguments>C:\\idha--kit\\bin\\idha.js '), text);
+        assert.ok(text.includes('with C:\\idha- -kit\\bin\\idha.js. -->'), text);
+      }
+    },
+  );
+});

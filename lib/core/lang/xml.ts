@@ -24,3 +24,15 @@ export function xmlAttr(s: string): string {
 export function xmlChars(s: string): boolean {
   return !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(s);
 }
+
+/**
+ * Text inside an XML comment. XML 1.0 forbids `--` in a comment (and a `-` just before its end), so
+ * a value such as the service name `iq--pair` would make WinSW refuse the whole file: each hyphen
+ * that another follows gets a space after it (`iq- -pair`), in comments only; the elements carry the
+ * value as written. Entities mean nothing in a comment, so nothing else is escaped.
+ */
+export function xmlCommentText(s: string): string {
+  return checked(s)
+    .replace(/-(?=-)/g, '- ')
+    .replace(/-$/, '- ');
+}

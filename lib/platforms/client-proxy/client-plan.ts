@@ -3,7 +3,7 @@ import { psArg, psString } from '../../core/lang/powershell';
 import { shWord } from '../../core/lang/shell';
 import { systemdComment, systemdExec, systemdText } from '../../core/lang/systemd';
 import { windowsCommandLine } from '../../core/lang/windows-args';
-import { xmlText } from '../../core/lang/xml';
+import { winswServiceXml } from '../../core/lang/winsw';
 import { Snippet } from '../../model/snippet';
 import type { ResolvedClientProxySettings } from './service-target';
 
@@ -227,20 +227,19 @@ function unit(spec: ClientPlanSpec, c: { name: string; address: string }, l: Cli
 }
 
 function winsw(spec: ClientPlanSpec, c: { name: string; address: string }, l: ClientPlanSpec['listeners'][number], args: string[]): string {
-  return [
-    `<!-- identity-ha ${xmlText(spec.service)}: the failover proxy for port ${l.port} on client host ${xmlText(c.name)} (${xmlText(c.address)}),`,
-    `     as a Windows service with WinSW: put WinSW-x64.exe beside this file as ${unitName(l)}.exe, then in an elevated PowerShell:`,
-    `     .\\${unitName(l)}.exe install ; .\\${unitName(l)}.exe start -->`,
-    '<service>',
-    `  <id>${unitName(l)}</id>`,
-    `  <name>identity-ha failover proxy (${xmlText(spec.service)}, port ${l.port})</name>`,
-    '  <description>Sends IQService connections to the primary, and to the secondary while the primary is down.</description>',
-    '  <executable>C:\\Program Files\\nodejs\\node.exe</executable>',
-    `  <arguments>${xmlText(windowsCommandLine(['C:\\Program Files\\identity-ha\\bin\\idha.js', ...args]))}</arguments>`,
-    `  <stoptimeout>${spec.settings.drainSeconds + 5} sec</stoptimeout>`,
-    '  <onfailure action="restart" delay="1 sec"/>',
-    '  <log mode="roll-by-size"><sizeThreshold>10240</sizeThreshold><keepFiles>5</keepFiles></log>',
-    '</service>',
-    '',
-  ].join('\n');
+  return winswServiceXml({
+    comment: [
+      `identity-ha ${spec.service}: the failover proxy for port ${l.port} on client host ${c.name} (${c.address}),`,
+      `as a Windows service with WinSW: put WinSW-x64.exe beside this file as ${unitName(l)}.exe, then in an elevated PowerShell:`,
+      `.\\${unitName(l)}.exe install ; .\\${unitName(l)}.exe start`,
+    ],
+    id: unitName(l),
+    name: `identity-ha failover proxy (${spec.service}, port ${l.port})`,
+    description: 'Sends IQService connections to the primary, and to the secondary while the primary is down.',
+    executable: 'C:\\Program Files\\nodejs\\node.exe',
+    arguments: ['C:\\Program Files\\identity-ha\\bin\\idha.js', ...args],
+    stopTimeoutSeconds: spec.settings.drainSeconds + 5,
+    restartOnFailure: true,
+    log: { sizeKiB: 10240, keepFiles: 5 },
+  });
 }

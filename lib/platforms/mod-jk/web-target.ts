@@ -8,7 +8,7 @@ import { checkAbsPath, contextPathBase, ident } from '../shared/web-checks';
 import { httpdComment, httpdQuoted as q } from '../../core/lang/httpd';
 import { shWord } from '../../core/lang/shell';
 import { jkMountPath, jkName, jkValue } from '../../core/lang/mod-jk';
-import { xmlAttr, xmlText } from '../../core/lang/xml';
+import { xmlAttr, xmlCommentText, xmlText } from '../../core/lang/xml';
 
 /** How the web tier is rendered for Apache httpd with mod_jk (one httpd file, Debian's layout). */
 export interface ModJkTargetProps {
@@ -266,10 +266,11 @@ export class ModJkTarget extends WebTierTargetBase {
   public tomcatFragment(model: WebTierModel, node: string): string {
     const n = model.nodes.find((x) => x.name === node)!;
     return [
-      `<!-- identity-ha ${xmlText(model.name)}: Tomcat ${xmlText(n.name)} (${xmlText(n.address.value)}) behind mod_jk. In conf/server.xml:`,
+      `<!-- identity-ha ${xmlCommentText(model.name)}: Tomcat ${xmlCommentText(n.name)} (${xmlCommentText(n.address.value)}) behind mod_jk. ` +
+        'In conf/server.xml:',
       '     1. put both Connectors inside <Service name="Catalina"> (the HTTP one instead of the one on its port, if any):',
       `        AJP on ${n.ajpPort} for mod_jk, HTTP on ${n.httpPort} for the health pages, direct checks and the other balancers;`,
-      `     2. set jvmRoute="${xmlText(n.route)}" on the Engine (its opening tag below);`,
+      `     2. set jvmRoute="${xmlCommentText(n.route)}" on the Engine (its opening tag below);`,
       '     3. put the AJP secret in conf/catalina.properties (mode 0600): idha.ajp.secret=<the secret of the httpd secret file>.',
       '     Fail closed: without that property (or with it empty) the secret is empty, and Tomcat refuses to start the AJP',
       '     connector (secretRequired with no secret); bindOnInit="false" keeps its port closed then, so AJP is refused.',

@@ -2,7 +2,7 @@ import { AddressKind } from '../../core/address';
 import { FailoverEstimate, figuresEstimate } from '../../model/failover-estimate';
 import { Problems } from '../../core/errors';
 import { WebTierModel } from '../../model/web-tier-model';
-import { xmlAttr, xmlText } from '../../core/lang/xml';
+import { xmlAttr, xmlCommentText } from '../../core/lang/xml';
 import type { Snippet } from '../../model/snippet';
 
 /** Absolute POSIX paths without spaces or quotes (httpd and HAProxy take them as one word). */
@@ -84,10 +84,11 @@ export function tomcatHttpSnippets(model: WebTierModel): Snippet[] {
     kind: 'tomcat',
     fileName: `tomcat/${n.name}-${n.address.value.replace(/:/g, '-')}-http-server.xml`,
     content: [
-      `<!-- identity-ha ${xmlText(model.name)}: Tomcat ${xmlText(n.name)} (${xmlText(n.address.value)}) behind an HTTP balancer. In conf/server.xml:`,
+      `<!-- identity-ha ${xmlCommentText(model.name)}: Tomcat ${xmlCommentText(n.name)} (${xmlCommentText(n.address.value)}) behind an HTTP ` +
+        'balancer. In conf/server.xml:',
       '     1. use this Connector for the port the balancer sends to (or add its rejectSuspiciousURIs to yours) inside <Service name="Catalina">;',
-      `     2. set jvmRoute="${xmlText(n.route)}" on the Engine (its opening tag below): session ids end in .${xmlText(n.route)}, the key ` +
-        `that keeps a session on this node.`,
+      `     2. set jvmRoute="${xmlCommentText(n.route)}" on the Engine (its opening tag below): session ids end in ` +
+        `.${xmlCommentText(n.route)}, the key that keeps a session on this node.`,
       '     rejectSuspiciousURIs="true" (Tomcat 10.1 and later; checked with 10.1.60): Tomcat answers 400 to ..;, %2e%2e, .; and an encoded',
       '     / or \\ in a request path, which a balancer that chose the pool by the raw path would have sent to the wrong application. -->',
       `<Connector protocol="HTTP/1.1" address="${xmlAttr(n.address.value)}" port="${n.httpPort}" rejectSuspiciousURIs="true" ` +

@@ -12,8 +12,7 @@ import {
 } from '../../model/cluster-model';
 import { Snippet } from '../../model/snippet';
 import { psString as psq } from '../../core/lang/powershell';
-import { windowsCommandLine } from '../../core/lang/windows-args';
-import { xmlText as xml } from '../../core/lang/xml';
+import { winswServiceXml } from '../../core/lang/winsw';
 
 /** How a failover cluster is rendered for Windows Server Failover Cluster: a PowerShell script and a check service per node. */
 export interface WindowsFailoverClusterTargetProps {
@@ -51,7 +50,7 @@ const NETBIOS = /^(?!\d+$)[A-Za-z0-9-]{1,15}$/;
 /** A Windows service name PowerShell takes unquoted inside single quotes. */
 const SERVICE = /^[A-Za-z0-9 ._()-]{1,80}$/;
 /** A Windows path without quotes. */
-const WINPATH = /^[A-Za-z]:\\[^"'\n<>|?*]*$/;
+const WINPATH = /^[A-Za-z]:\\[^"'<>|?*\u0000-\u001f]*$/;
 
 /**
  * Windows Server Failover Cluster, as a PowerShell script run once on one node: the cluster (new
@@ -136,7 +135,7 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
       ['nodeExe', p.nodeExe],
     ] as const) {
       if (v !== undefined && (typeof v !== 'string' || !WINPATH.test(v)))
-        problems.add({ field: k, value: v, allowed: 'an absolute Windows path without quotes' });
+        problems.add({ field: k, value: v, allowed: 'an absolute Windows path without quotes, <>|?* or control characters' });
     }
     cluster.nodeSet.nodes.forEach((n, i) => {
       if (!NETBIOS.test(n.name))
@@ -210,37 +209,27 @@ export class WindowsFailoverClusterTarget extends ClusterTargetBase {
   private watcherXml(cluster: FailoverClusterModel, node: { name: string; address: string }): string {
     const folder = this.props.installFolder ?? 'C:\\Program Files\\identity-ha';
     const id = this.checkService(cluster);
-    return [
-      `<!-- identity-ha ${cluster.name}: the failover cluster's health check on node ${node.name} (${node.address}), as a Windows service ` +
-        `with WinSW.`,
-      `     On ${node.name}: put WinSW-x64.exe beside this file as ${id}.exe, then in an elevated PowerShell: .\\${id}.exe install`,
-      '     Do not start it: the cluster starts it on the node that owns the role. It exits (and the resource fails) after',
-      `     ${cluster.check.fall} failed checks in a row, every ${cluster.check.intervalSeconds} s; failures in its first ` +
-        `${clusterStartupSeconds(cluster)} s (healthCheck.startupSeconds) do not count until a check passes.`,
-      `     ${
-        this.props.nodeExe === undefined
+    const kit = this.props.nodeExe === undefined;
+    return winswServiceXml({
+      comment: [
+        `identity-ha ${cluster.name}: the failover cluster's health check on node ${node.name} (${node.address}), as a Windows service with WinSW.`,
+        `On ${node.name}: put WinSW-x64.exe beside this file as ${id}.exe, then in an elevated PowerShell: .\\${id}.exe install`,
+        'Do not start it: the cluster starts it on the node that owns the role. It exits (and the resource fails) after',
+        `${cluster.check.fall} failed checks in a row, every ${cluster.check.intervalSeconds} s; failures in its first ` +
+          `${clusterStartupSeconds(cluster)} s (healthCheck.startupSeconds) do not count until a check passes.`,
+        kit
           ? `It runs ${folder}\\idha-shim.exe: copy it there from the Windows host kit's zip (npm run build:windows); no Node.js needed.`
-          : `It runs Node.js (${this.props.nodeExe}) with ${folder}\bin\idha.js.`
-      } -->`,
-      '<service>',
-      `  <id>${xml(id)}</id>`,
-      `  <name>identity-ha check (${xml(cluster.name)})</name>`,
-      `  <description>Runs idha check --watch for the failover cluster role ${xml(this.networkName(cluster))}.</description>`,
-      ...(this.props.nodeExe === undefined
-        ? [
-            `  <executable>${xml(`${folder}\\idha-shim.exe`)}</executable>`,
-            `  <arguments>${xml(windowsCommandLine(this.watchArguments(cluster, node.address)))}</arguments>`,
-          ]
-        : [
-            `  <executable>${xml(this.props.nodeExe)}</executable>`,
-            `  <arguments>${xml(windowsCommandLine([`${folder}\\bin\\idha.js`, ...this.watchArguments(cluster, node.address)]))}</arguments>`,
-          ]),
-      '  <startmode>Manual</startmode>',
-      '  <stoptimeout>5 sec</stoptimeout>',
-      '  <log mode="roll-by-size"><sizeThreshold>1024</sizeThreshold><keepFiles>3</keepFiles></log>',
-      '</service>',
-      '',
-    ].join('\n');
+          : `It runs Node.js (${this.props.nodeExe}) with ${folder}\\bin\\idha.js.`,
+      ],
+      id,
+      name: `identity-ha check (${cluster.name})`,
+      description: `Runs idha check --watch for the failover cluster role ${this.networkName(cluster)}.`,
+      executable: kit ? `${folder}\\idha-shim.exe` : this.props.nodeExe!,
+      arguments: kit ? this.watchArguments(cluster, node.address) : [`${folder}\\bin\\idha.js`, ...this.watchArguments(cluster, node.address)],
+      startMode: 'Manual',
+      stopTimeoutSeconds: 5,
+      log: { sizeKiB: 1024, keepFiles: 3 },
+    });
   }
 
   /** The PowerShell script. */

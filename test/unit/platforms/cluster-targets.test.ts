@@ -219,6 +219,8 @@ describe('Windows Server Failover Cluster: the PowerShell script and the check s
           String.raw`--interval 2 --fall 2 --start-period 300<\/arguments>`,
         ),
       );
+      // The comment names the same file (a template literal once turned \b into a backspace there).
+      assert.ok(n.includes('It runs Node.js (C:\\nodejs\\node.exe) with C:\\Program Files\\identity-ha\\bin\\idha.js. -->'), n);
     },
   );
 
@@ -260,6 +262,12 @@ describe('Windows Server Failover Cluster: the PowerShell script and the check s
       wsfc({}, { networkName: 'identity-manager-web' }),
       'targets.wsfc.networkName',
       wsfc({}, { networkName: 'idm-web' }),
+    ],
+    [
+      'a tab in nodeExe (no Windows path holds a control character; XML could not carry it)',
+      wsfc({}, { nodeExe: 'C:\\nodejs\tnode.exe' }),
+      'targets.wsfc.nodeExe',
+      wsfc({}, { nodeExe: 'C:\\nodejs\\node.exe' }),
     ],
   ];
   besideItsNeighbour(cases, (x) => problemsOf(() => build(x)), { exact: true });

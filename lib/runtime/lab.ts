@@ -276,14 +276,10 @@ export class Lab {
     };
     const args = proxyArgs(
       {
-        service: 'lab',
-        settings: { ...CLIENT_PROXY_DEFAULTS, listenAddress: this.host, clients: [] },
-        listeners: [listener],
+        settings: { ...CLIENT_PROXY_DEFAULTS, listenAddress: this.host },
         primaryHealthUrl: `http://${at(this.ports.primary.health)}/healthz`,
-        healthPort: this.ports.primary.health,
         idleTimeoutSeconds: 1800,
         cutSecondaryOnFailback: false,
-        hosts: [],
       },
       listener,
     );

@@ -43,8 +43,13 @@ export const CLIENT_PROXY_DEFAULTS = {
 
 const hostPort = (address: string, port: number) => `${address.includes(':') ? `[${address}]` : address}:${port}`;
 
+/** What one proxy's command line is made of: the plan's settings, without its clients and hosts. */
+export type ProxyArgsSpec = Pick<ClientPlanSpec, 'primaryHealthUrl' | 'idleTimeoutSeconds' | 'cutSecondaryOnFailback'> & {
+  readonly settings: Omit<ClientPlanSpec['settings'], 'clients'>;
+};
+
 /** The `idha proxy` arguments (after `idha`) of one listener's proxy: the same on every client host. */
-export function proxyArgs(spec: ClientPlanSpec, l: ClientPlanSpec['listeners'][number]): string[] {
+export function proxyArgs(spec: ProxyArgsSpec, l: ClientPlanSpec['listeners'][number]): string[] {
   const s = spec.settings;
   const args = ['proxy', '--listen', hostPort(s.listenAddress, l.port), '--primary', l.primary, '--secondary', l.secondary];
   if (spec.primaryHealthUrl) args.push('--primary-health', spec.primaryHealthUrl, '--health-poll', String(s.healthPollSeconds));

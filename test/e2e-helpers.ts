@@ -65,18 +65,22 @@ export async function stop(p: Proc | undefined): Promise<void> {
 
 /** Ports nobody listens on now (on 127.0.0.1). */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<net.Server>((r) => {
-          const s = net.createServer();
-          s.listen(0, '127.0.0.1', () => r(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  // Below Linux's ephemeral range (32768-60999): a port the kernel gave us with listen(0) is one it
+  // may also give any outgoing connection of a test running beside this one, before our server binds
+  // it (a test once found another process answering on its HAProxy port). 10000-19999 is left to this
+  // function; idha lab's tests take blocks from 20000 up.
+  const ports: number[] = [];
+  for (let tries = 0; ports.length < n; tries++) {
+    if (tries > 1000) throw new Error(`no ${n} free ports in 10000-19999 after 1000 tries`);
+    const port = 10000 + Math.floor(Math.random() * 10000);
+    if (ports.includes(port)) continue;
+    const free = await new Promise<boolean>((r) => {
+      const s = net.createServer();
+      s.once('error', () => r(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
+    });
+    if (free) ports.push(port);
+  }
   return ports;
 }
 

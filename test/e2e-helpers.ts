@@ -63,7 +63,56 @@ export async function stop(p: Proc | undefined): Promise<void> {
   clearTimeout(t);
 }
 
-/** Ports nobody listens on now (on 127.0.0.1). */
+/**
+ * Where test processes claim the ports freePorts hands out: one file per port, holding the claimant's
+ * pid. node --test runs 3 files at a time, each in its own process, and a port is often bound seconds
+ * after it is picked (a Tomcat, HAProxy or keepalived starting): without a claim, a neighbour's
+ * freePorts saw such a port free and took it too. A claim lasts until its process exits; a claim
+ * whose process is gone (killed before its exit handler ran) is taken over.
+ */
+const PORT_CLAIMS = path.join(os.tmpdir(), 'idha-test-ports');
+const claimed = new Set<number>();
+process.on('exit', () => {
+  for (const port of claimed) {
+    try {
+      if (fs.readFileSync(path.join(PORT_CLAIMS, String(port)), 'utf8') === String(process.pid)) fs.unlinkSync(path.join(PORT_CLAIMS, String(port)));
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Claims a port for this process, or says another live test process holds it. */
+function claim(port: number): boolean {
+  if (claimed.has(port)) return false; // never the same port twice in one process either
+  fs.mkdirSync(PORT_CLAIMS, { recursive: true });
+  const file = path.join(PORT_CLAIMS, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      claimed.add(port);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number(fs.readFileSync(file, 'utf8'));
+      if (holder > 0 && alive(holder)) return false;
+      // A claim left by a process that is gone: remove it once, then race for it like anyone else.
+      fs.rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+
+/** Ports nobody listens on now (on 127.0.0.1), claimed for this test process (see PORT_CLAIMS). */
 export async function freePorts(n: number): Promise<number[]> {
   // Below Linux's ephemeral range (32768-60999): a port the kernel gave us with listen(0) is one it
   // may also give any outgoing connection of a test running beside this one, before our server binds
@@ -73,7 +122,7 @@ export async function freePorts(n: number): Promise<number[]> {
   for (let tries = 0; ports.length < n; tries++) {
     if (tries > 1000) throw new Error(`no ${n} free ports in 10000-19999 after 1000 tries`);
     const port = 10000 + Math.floor(Math.random() * 10000);
-    if (ports.includes(port)) continue;
+    if (ports.includes(port) || !claim(port)) continue;
     const free = await new Promise<boolean>((r) => {
       const s = net.createServer();
       s.once('error', () => r(false));

@@ -97,6 +97,18 @@ async function run(p: Plan, balancer: 'haproxy' | 'proxy', fault: Fault): Promis
   procs.push(...shims);
   const stamped: string[] = [];
   const t0 = Date.now();
+  /** Each line a process prints, with the second it arrived and who printed it. */
+  const stamp = (who: string) => (d: Buffer) =>
+    stamped.push(
+      ...String(d)
+        .split('\n')
+        .filter((l) => l)
+        .map((l) => `${((Date.now() - t0) / 1000).toFixed(2)} ${who} ${l}`),
+    );
+  shims.forEach((s, i) => {
+    s.child.stdout!.on('data', stamp(`shim-${i ? 'secondary' : 'primary'}`));
+    s.child.stderr!.on('data', stamp(`shim-${i ? 'secondary' : 'primary'}`));
+  });
   let lb: Proc;
   if (balancer === 'haproxy') {
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idha-live-h-')), 'haproxy.cfg');
@@ -116,14 +128,8 @@ async function run(p: Plan, balancer: 'haproxy' | 'proxy', fault: Fault): Promis
     ]);
   }
   procs.push(lb);
-  lb.child.stdout!.on('data', (d) =>
-    stamped.push(
-      ...String(d)
-        .split('\n')
-        .filter((l) => l)
-        .map((l) => `${((Date.now() - t0) / 1000).toFixed(2)} ${l}`),
-    ),
-  );
+  lb.child.stdout!.on('data', stamp(balancer));
+  lb.child.stderr!.on('data', stamp(balancer));
   try {
     await until(
       'both stand-ins',
@@ -259,7 +265,13 @@ function report(what: string, v: Verdict, r: Run): string {
   return (
     `${what}: ${v.failedAfterFault.length} of ${v.total} failed after the fault (${v.inFlightFailed} in flight at it), ${v.slow} slow, ` +
     `failback ${v.failbackSeconds.toFixed(2)} s\n` +
-    `first failures: ${JSON.stringify(firstFailures)}\n${r.log.split('\n').slice(-30).join('\n')}`
+    `first failures: ${JSON.stringify(firstFailures)}\n` +
+    // What each process said about states (not HAProxy's line per connection), then the last lines.
+    `events:\n${r.log
+      .split('\n')
+      .filter((l) => !/ \d+\/\d+\/\d+ \d+ -- /.test(l))
+      .slice(-60)
+      .join('\n')}\nlast lines:\n${r.log.split('\n').slice(-10).join('\n')}`
   );
 }
 
